@@ -1,0 +1,13 @@
+"""Settings for pytest: the real settings, read with PARLEY_TESTING on."""
+
+import os
+
+os.environ.setdefault("PARLEY_TESTING", "1")
+os.environ.setdefault("PARLEY_REDIS_PREFIX", f"parleytest{os.getpid()}")
+
+from config.settings import *  # noqa: E402,F403
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: the consumer's database threads then get
+    # real WAL concurrency instead of "table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405

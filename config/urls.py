@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from parley.web import views as web
+
+api_v1 = [
+    path("", include("parley.accounts.urls")),
+    path("", include("parley.rooms.urls")),
+    path("", include("parley.messaging.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves its script as a file, so the CSP needs no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("healthz", web.healthz, name="healthz"),
+    re_path(r"^(?!api/|static/|admin/|ws/).*$", web.index, name="index"),
+]

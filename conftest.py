@@ -1,0 +1,51 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from parley.common.testing.live import ServerProcess, base_env, migrate, private_database, services_or_skip
+
+
+@pytest.fixture(autouse=True)
+def _fresh_realtime_state(settings: object) -> Iterator[None]:
+    """Each test gets a new hub/backend bound to its own event loop and settings."""
+    from parley.common import ratelimit
+    from parley.realtime import backends, hub
+
+    backends.reset_backend()
+    hub._hub = None
+    ratelimit._send_bucket = None
+    yield
+    backends.reset_backend()
+    hub._hub = None
+
+
+@pytest.fixture(scope="session")
+def live_server_embedded() -> Iterator[ServerProcess]:
+    """One server on the embedded defaults (SQLite file, in-memory hub), as `make run` serves."""
+    with private_database("sqlite") as db:
+        env = base_env(db, WS_SEND_RATE="50", WS_SEND_BURST="200")
+        migrate(env)
+        server = ServerProcess(env).start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def live_cluster() -> Iterator[list[ServerProcess]]:
+    """Two uvicorn processes sharing PostgreSQL and Redis, as `make serve` runs them."""
+    _db, redis_url = services_or_skip()
+    with private_database("postgres") as db:
+        env = base_env(db, redis_url, WS_SEND_RATE="200", WS_SEND_BURST="500")
+        migrate(env)
+        servers = [ServerProcess(env).start(), ServerProcess(env).start()]
+        try:
+            yield servers
+        finally:
+            for server in servers:
+                server.stop()

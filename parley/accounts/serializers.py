@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from parley.accounts.avatars import avatar_url
+from parley.accounts.models import User
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    """The public face of a user, in REST bodies and WebSocket frames alike."""
+
+    display_name = serializers.SerializerMethodField()
+    avatar = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "avatar", "is_guest"]
+        read_only_fields = fields
+
+    def get_display_name(self, obj: User) -> str:
+        return obj.shown_name
+
+    def get_avatar(self, obj: User) -> str:
+        return avatar_url(obj.avatar)
+
+
+def user_data(user: User) -> dict[str, Any]:
+    return dict(UserSerializer(user).data)
+
+
+class CredentialsIn(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150, trim_whitespace=True)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class GuestIn(serializers.Serializer[Any]):
+    nickname = serializers.CharField(max_length=200, trim_whitespace=True)
+    avatar = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+
+class PasswordChangeIn(serializers.Serializer[Any]):
+    old_password = serializers.CharField(max_length=256, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class AuthOut(serializers.Serializer[Any]):
+    user = UserSerializer()
+    token = serializers.CharField()
+
+
+class MeOut(serializers.Serializer[Any]):
+    user = UserSerializer()
+
+
+class AvatarOut(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    url = serializers.CharField()
+
+
+class AvatarsOut(serializers.Serializer[Any]):
+    avatars = AvatarOut(many=True)

@@ -1,0 +1,1 @@
+"""Helpers the test suites share: API clients, WebSocket clients, live servers."""

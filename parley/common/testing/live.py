@@ -1,0 +1,149 @@
+"""Real Parley processes for tests: a private database, migrations, uvicorn on a free port.
+
+Used by the multi-process, fault and browser suites. Everything listens on
+loopback only and is torn down by the fixture that started it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def services_or_skip(*, postgres: bool = True, redis: bool = True) -> tuple[str, str]:
+    """DATABASE_URL/REDIS_URL, or a skip with a reason (a failure under PARLEY_REQUIRE_SERVICES=1)."""
+    db, rd = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    missing = []
+    if postgres and not db.startswith(("postgres://", "postgresql://")):
+        missing.append("DATABASE_URL (PostgreSQL)")
+    if redis and not rd:
+        missing.append("REDIS_URL")
+    if missing:
+        reason = f"needs {' and '.join(missing)}"
+        if os.environ.get("PARLEY_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"PARLEY_REQUIRE_SERVICES=1 but this test {reason}")
+        pytest.skip(reason)
+    return db, rd
+
+
+@contextmanager
+def private_database(kind: str) -> Iterator[str]:
+    """A database of its own for live processes: a temp SQLite file or a fresh PostgreSQL db."""
+    if kind == "sqlite":
+        folder = tempfile.mkdtemp(prefix="parley-live-")
+        try:
+            yield f"sqlite:///{folder}/parley.sqlite3"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    import psycopg
+
+    base = os.environ["DATABASE_URL"]
+    name = f"parley_live_{uuid.uuid4().hex[:10]}"
+    admin = base.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def base_env(database_url: str, redis_url: str = "", **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "PARLEY_TEST"))}
+    env.pop("REDIS_URL", None)
+    env.update(
+        DEBUG="false",
+        SECRET_KEY="live-test-" + uuid.uuid4().hex * 2,
+        DATABASE_URL=database_url,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_COOKIES="false",
+        PARLEY_REDIS_PREFIX=f"parleylive{uuid.uuid4().hex[:8]}",
+        HUB_SWEEP_INTERVAL="1",
+        PARLEY_DATA_DIR=tempfile.mkdtemp(prefix="parley-data-"),
+    )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    env.update(extra)
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=180
+    )
+
+
+class ServerProcess:
+    """One `python -m parley.serve` process (what `make serve` runs)."""
+
+    def __init__(self, env: dict[str, str], port: int | None = None):
+        self.port = port or free_port()
+        self.env = {**env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = tempfile.NamedTemporaryFile(prefix="parley-uvicorn-", suffix=".log", delete=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/"
+
+    def start(self, timeout: float = 30) -> ServerProcess:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "parley.serve"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.output()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.output()[-2000:]}")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
