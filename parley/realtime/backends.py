@@ -1,0 +1,190 @@
+"""How events travel between processes: in-memory (one process) or Redis pub/sub.
+
+`publish` is called from service threads after commit and must never raise or
+block for long: the database already holds the event, and a lost signal is
+repaired by the hub's catch-up (see hub.Hub.sweep), so a dead Redis costs
+latency, never messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+from parley.realtime import wire
+
+if TYPE_CHECKING:
+    from parley.realtime.hub import Hub
+
+log = logging.getLogger(__name__)
+
+
+class MemoryBackend:
+    """Single process: hand the event straight to the hub on its event loop."""
+
+    durable_signals = True
+
+    def __init__(self) -> None:
+        self.hub: Hub | None = None
+
+    def publish(self, kind: str, target: int, data: str) -> None:
+        hub = self.hub
+        if hub is None or hub.loop.is_closed():
+            return
+        try:
+            hub.loop.call_soon_threadsafe(hub.receive, data)
+        except RuntimeError:  # the loop closed between the check and the call
+            pass
+
+    async def publish_async(self, kind: str, target: int, data: str) -> None:
+        if self.hub is not None:
+            self.hub.receive(data)
+
+    async def start(self, hub: Hub) -> None:
+        self.hub = hub
+
+    async def subscribe(self, topic: str) -> None:
+        return None
+
+    async def unsubscribe(self, topic: str) -> None:
+        return None
+
+    async def stop(self) -> None:
+        self.hub = None
+
+
+class RedisBackend:
+    """Redis pub/sub: one PUBLISH per event, one subscriber connection per process."""
+
+    durable_signals = False
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self.url = url
+        self.prefix = prefix
+        self.hub: Hub | None = None
+        self.topics: set[str] = {f"{prefix}:lobby"}
+        self._sync = redis.Redis.from_url(
+            url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30
+        )
+        self._async: Any = None
+        self._pubsub: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._warned = threading.Event()
+        self.connected = asyncio.Event()
+
+    def topic(self, kind: str, target: int) -> str:
+        return wire.topic_for(kind, target, self.prefix)
+
+    def publish(self, kind: str, target: int, data: str) -> None:
+        try:
+            self._sync.publish(self.topic(kind, target), data)
+            self._warned.clear()
+        except Exception as exc:
+            if not self._warned.is_set():
+                log.warning("Redis publish failed (%s); sockets catch up from the database", exc)
+                self._warned.set()
+
+    async def publish_async(self, kind: str, target: int, data: str) -> None:
+        try:
+            client = self._client()
+            await client.publish(self.topic(kind, target), data)
+        except Exception as exc:
+            log.debug("Redis publish failed: %s", exc)
+
+    def _client(self) -> Any:
+        if self._async is None:
+            from redis.asyncio import Redis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
+            # No silent retries: a broken subscription must surface so the hub can resync.
+            self._async = Redis.from_url(
+                self.url, retry=Retry(NoBackoff(), 0), socket_connect_timeout=1, health_check_interval=0
+            )
+        return self._async
+
+    async def start(self, hub: Hub) -> None:
+        self.hub = hub
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="parley-redis-subscriber")
+
+    async def _run(self) -> None:
+        delay = 0.1
+        first = True
+        while True:
+            try:
+                pubsub = self._client().pubsub(ignore_subscribe_messages=True)
+                await pubsub.subscribe(*self.topics)
+                self._pubsub = pubsub
+                self.connected.set()
+                if not first:
+                    log.info("Redis subscription restored; resyncing rooms from the database")
+                    assert self.hub is not None
+                    self.hub.resync()
+                first = False
+                delay = 0.1
+                while True:
+                    msg = await pubsub.get_message(timeout=5.0)
+                    if msg is None:
+                        await pubsub.ping()
+                        continue
+                    if msg.get("type") == "message" and self.hub is not None:
+                        data = msg["data"]
+                        self.hub.receive(data.decode() if isinstance(data, bytes) else data)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.connected.clear()
+                self._pubsub = None
+                log.warning("Redis subscription lost (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def subscribe(self, topic: str) -> None:
+        self.topics.add(topic)
+        if self._pubsub is not None:
+            try:
+                await self._pubsub.subscribe(topic)
+            except Exception as exc:  # the run loop resubscribes everything on reconnect
+                log.debug("subscribe %s failed: %s", topic, exc)
+
+    async def unsubscribe(self, topic: str) -> None:
+        self.topics.discard(topic)
+        if self._pubsub is not None:
+            try:
+                await self._pubsub.unsubscribe(topic)
+            except Exception as exc:
+                log.debug("unsubscribe %s failed: %s", topic, exc)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self.hub = None
+
+
+_backend: MemoryBackend | RedisBackend | None = None
+_lock = threading.Lock()
+
+
+def get_backend() -> MemoryBackend | RedisBackend:
+    global _backend
+    if _backend is None:
+        with _lock:
+            if _backend is None:
+                _backend = (
+                    RedisBackend(settings.REDIS_URL, settings.PARLEY_REDIS_PREFIX)
+                    if settings.REDIS_URL
+                    else MemoryBackend()
+                )
+    return _backend
+
+
+def reset_backend() -> None:
+    """Forget the backend (tests switch event loops and settings)."""
+    global _backend
+    _backend = None

@@ -1,0 +1,174 @@
+"""One socket's delivery state: its rooms, the last seq it was given, its queue.
+
+The hub calls `push`/`push_seq` synchronously on the event loop; they only
+append to a bounded queue that a writer task drains into the socket. A client
+that stops reading fills its queue and is closed with 4008 (it resumes on
+reconnect), so it can never hold a room up or grow the server's memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from django.conf import settings
+
+from parley.realtime import protocol
+from parley.realtime.hub import Hub, fetch_events
+
+log = logging.getLogger(__name__)
+
+CLOSE_SIGNED_OUT = 4003
+CLOSE_TOO_SLOW = 4008
+CLOSE_TOO_MANY = 4029
+
+
+class Connection:
+    def __init__(
+        self,
+        *,
+        hub: Hub,
+        user_id: int,
+        auth_id: str,
+        rooms: set[int],
+        send: Callable[[str], Awaitable[None]],
+        close: Callable[[int], Awaitable[None]],
+        queue_max: int | None = None,
+    ):
+        self.hub = hub
+        self.user_id = user_id
+        self.auth_id = auth_id
+        self.rooms = set(rooms)
+        self.last: dict[int, int] = {}
+        # Rooms whose live events are held back while the database is read.
+        self.syncing: dict[int, list[tuple[int, str]]] = {room: [] for room in rooms}
+        self._send = send
+        self._close = close
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(queue_max or settings.WS_QUEUE_MAX)
+        self.closed = False
+        self.close_code: int | None = None
+        self._lock = asyncio.Lock()
+        self._writer: asyncio.Task[None] | None = None
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # --- outgoing ----------------------------------------------------------------
+    def start_writer(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        queue = self.queue
+        while True:
+            text = await queue.get()
+            if text is None:
+                return
+            try:
+                await self._send(text)
+            except Exception:  # the peer is gone; the consumer's disconnect cleans up
+                self.closed = True
+                return
+
+    def push(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            log.info("socket of user %s fell %d frames behind; closing it", self.user_id, self.queue.qsize())
+            self.terminate(CLOSE_TOO_SLOW, "too slow")
+
+    def push_seq(self, room: int, seq: int, text: str) -> None:
+        """Deliver a logged event exactly once and in order, or repair the hole first."""
+        held = self.syncing.get(room)
+        if held is not None:
+            held.append((seq, text))
+            return
+        last = self.last.get(room, 0)
+        if seq <= last:
+            return
+        if seq == last + 1:
+            self.last[room] = seq
+            self.push(text)
+            return
+        self.syncing[room] = [(seq, text)]
+        self.hub.spawn(self.catch_up(room, hold=False))
+
+    def stop(self) -> None:
+        """Stop delivering: drop what is queued (the client resumes from its own last seq)."""
+        if self.closed:
+            return
+        self.closed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
+
+    def terminate(self, code: int, reason: str) -> None:
+        """Stop delivering now and close the socket with `code`."""
+        if self.closed:
+            return
+        self.stop()
+        self.close_code = code
+        self.hub.spawn(self.hub.detach(self))
+        self.hub.spawn(self._close(code))
+
+    # --- repair --------------------------------------------------------------------
+    async def catch_up(self, room: int, after: int | None = None, *, hold: bool = True) -> None:
+        """Send the room's events after `after` (default: what this socket last got) from the log.
+
+        Live events arriving meanwhile are held and released afterwards, so
+        nothing is sent twice or out of order; beyond WS_RESUME_LIMIT the
+        client gets a `gap` and pages the hole over REST.
+        """
+        if hold:
+            self.syncing.setdefault(room, [])
+        async with self._lock:
+            if self.closed or room not in self.rooms:
+                self.syncing.pop(room, None)
+                return
+            start = self.last.get(room, 0) if after is None else after
+            limit = settings.WS_RESUME_LIMIT
+            try:
+                events, latest = await fetch_events(room, start, limit + 1)
+            except Exception as exc:
+                log.warning("catch-up for user %s room %s failed: %s", self.user_id, room, exc)
+                self.push(protocol.error("unavailable", "Could not replay missed events; retrying."))
+                self.syncing.pop(room, None)
+                return
+            if len(events) > limit:
+                self.push(
+                    protocol.encode({"type": "gap", "room": room, "after_seq": start, "until_seq": latest})
+                )
+                self.last[room] = latest
+            else:
+                for _seq, text in events:
+                    self.push(text)
+                self.last[room] = events[-1][0] if events else max(latest, 0)
+            self.release(room)
+
+    def release(self, room: int) -> None:
+        """Stop holding `room` and deliver what was held, in seq order."""
+        held = self.syncing.pop(room, None) or []
+        for seq, text in sorted(held):
+            self.push_seq(room, seq, text)
+
+    async def join_room(self, room: int, last_seq: int, frame: str | None) -> None:
+        if self.closed:
+            return
+        if room not in self.rooms:
+            self.rooms.add(room)
+            self.last[room] = last_seq
+            await self.hub.room_add(self, room)
+            self.hub.note_head(room, last_seq)
+        if frame:
+            self.push(frame)
+
+    async def leave_room(self, room: int, frame: str | None) -> None:
+        if frame:
+            self.push(frame)
+        if room in self.rooms:
+            self.rooms.discard(room)
+            self.last.pop(room, None)
+            self.syncing.pop(room, None)
+            await self.hub.room_remove(self, room)

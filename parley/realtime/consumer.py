@@ -1,0 +1,193 @@
+"""The one WebSocket endpoint. Thin: parse a frame, authorize, call a service, answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from parley.accounts.serializers import user_data
+from parley.common.errors import ServiceError
+from parley.common.ratelimit import send_allowed
+from parley.messaging import services as messaging
+from parley.realtime import presence, protocol, wire
+from parley.realtime.connection import CLOSE_TOO_MANY, Connection
+from parley.realtime.hub import get_hub
+from parley.rooms import selectors as rooms
+
+log = logging.getLogger(__name__)
+
+
+def _db(func: Any) -> Any:
+    # Not thread-sensitive: sockets' database work runs on the loop's pool in parallel.
+    return database_sync_to_async(func, thread_sensitive=False)
+
+
+member_room_ids = _db(rooms.member_room_ids)
+hello_rooms = _db(rooms.hello_rooms)
+send_message = _db(messaging.message_send)
+mark_read = _db(messaging.room_mark_read)
+
+ABUSE_WINDOW = 60.0
+ABUSE_LIMIT = 50
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    conn: Connection | None = None
+
+    async def connect(self) -> None:
+        """Called when a WebSocket connection is opened: authenticate, register, say hello."""
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        self.user = user
+        self.user_json = user_data(user)
+        self.errors: list[float] = []
+        self.typing_at: dict[int, float] = {}
+        hub = await get_hub()
+        if len(hub.users.get(user.pk, ())) >= settings.WS_MAX_SOCKETS_PER_USER:
+            await self.accept()
+            await self.close(CLOSE_TOO_MANY)
+            return
+        conn = Connection(
+            hub=hub,
+            user_id=user.pk,
+            auth_id=self.scope.get("auth_id", ""),
+            rooms=set(await member_room_ids(user_id=user.pk)),
+            send=self._send_text,
+            close=self._close_with,
+        )
+        await hub.attach(conn)
+        self.conn = conn
+        snapshot = await hello_rooms(user_id=user.pk)
+        await self.accept()
+        await self.send(
+            text_data=protocol.encode(
+                {"type": "hello", "protocol": protocol.PROTOCOL_VERSION, "user": self.user_json, "rooms": snapshot}
+            )
+        )
+        heads = {room["id"]: room["last_seq"] for room in snapshot}
+        for room in list(conn.rooms):
+            if room not in heads:  # left between the two reads
+                await conn.leave_room(room, None)
+        for room, head in heads.items():
+            if room not in conn.rooms:  # joined between the two reads
+                await conn.join_room(room, head, None)
+            conn.last[room] = head
+            hub.note_head(room, head)
+            conn.release(room)
+        conn.start_writer()
+        await presence.tracker().connected(user.pk, set(conn.rooms))
+
+    async def disconnect(self, code: int) -> None:
+        """Called when the socket closes, whoever closed it."""
+        conn = self.conn
+        if conn is None:
+            return
+        self.conn = None
+        conn.stop()
+        await conn.hub.detach(conn)
+        await presence.tracker().disconnected(conn.user_id, set(conn.rooms))
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def _close_with(self, code: int) -> None:
+        try:
+            await self.close(code)
+        except Exception:
+            log.debug("close after disconnect", exc_info=True)
+
+    # --- incoming frames ------------------------------------------------------------
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Called for every frame the client sends."""
+        conn = self.conn
+        if conn is None or conn.closed:
+            return
+        if text_data is None:
+            await self._refuse(conn, "invalid", "Binary frames are not part of the protocol; send JSON text.")
+            return
+        if len(text_data) > settings.WS_MAX_FRAME:
+            await self._refuse(conn, "too_large", f"Frames are limited to {settings.WS_MAX_FRAME} bytes.")
+            return
+        try:
+            frame = protocol.parse_client_frame(text_data)
+        except protocol.FrameError as exc:
+            await self._refuse(conn, exc.code, exc.message, exc.ref)
+            return
+        handler = getattr(self, "on_" + frame.type)
+        await handler(conn, frame)
+
+    async def _refuse(self, conn: Connection, code: str, message: str, ref: str | int | None = None) -> None:
+        """Answer a bad frame; a peer that keeps sending them is disconnected."""
+        conn.push(protocol.error(code, message, ref))
+        now = time.monotonic()
+        self.errors = [t for t in self.errors if now - t < ABUSE_WINDOW]
+        self.errors.append(now)
+        if len(self.errors) > ABUSE_LIMIT:
+            conn.terminate(1008, "too many bad frames")
+
+    async def on_ping(self, conn: Connection, frame: protocol.PingIn) -> None:
+        conn.push(protocol.PONG)
+
+    async def on_pong(self, conn: Connection, frame: protocol.PongIn) -> None:
+        return None
+
+    async def on_send(self, conn: Connection, frame: protocol.SendIn) -> None:
+        if not send_allowed(conn.user_id):
+            conn.push(protocol.error("rate_limited", "You are sending too fast; wait a moment.", frame.client_id))
+            return
+        try:
+            result = await send_message(
+                sender=self.user, room_id=frame.room, body=frame.body, client_id=frame.client_id
+            )
+        except ServiceError as exc:
+            conn.push(protocol.error(exc.code, exc.message, frame.client_id))
+            return
+        except Exception:
+            log.exception("send failed")
+            conn.push(protocol.error("server_error", "The message was not stored; try again.", frame.client_id))
+            return
+        msg = result.message
+        conn.push(
+            protocol.encode(
+                {
+                    "type": "ack",
+                    "client_id": msg.client_id,
+                    "room": msg.room_id,
+                    "id": msg.pk,
+                    "seq": msg.seq,
+                    "duplicate": not result.created,
+                }
+            )
+        )
+
+    async def on_resume(self, conn: Connection, frame: protocol.ResumeIn) -> None:
+        for key, last in frame.rooms.items():
+            room = int(key)
+            if room not in conn.rooms:
+                conn.push(protocol.error("not_member", "You are not a member of this room.", room))
+                continue
+            await conn.catch_up(room, after=last)
+
+    async def on_read(self, conn: Connection, frame: protocol.ReadIn) -> None:
+        try:
+            await mark_read(user=self.user, room_id=frame.room, seq=frame.seq)
+        except ServiceError as exc:
+            conn.push(protocol.error(exc.code, exc.message, frame.room))
+
+    async def on_typing(self, conn: Connection, frame: protocol.TypingIn) -> None:
+        if frame.room not in conn.rooms:
+            conn.push(protocol.error("not_member", "You are not a member of this room.", frame.room))
+            return
+        now = time.monotonic()
+        if now - self.typing_at.get(frame.room, 0.0) < 2.0:
+            return
+        self.typing_at[frame.room] = now
+        text = protocol.encode({"type": "typing", "room": frame.room, "user": self.user_json})
+        await conn.hub.backend.publish_async("e", frame.room, wire.pack("e", frame.room, 0, text))

@@ -1,0 +1,302 @@
+"""The per-process hub: which local sockets want which rooms, and delivery to them.
+
+Delivery model (docs/decisions.md, "Delivery"): an event arrives once per
+process (Redis message or in-memory call) already encoded; the hub puts the
+same string on every interested socket's queue. Per message that is O(1)
+database statements, Redis commands and JSON encodes, and one cheap queue
+append per local recipient.
+
+Seq events are delivered in seq order. Publishes from different processes can
+arrive out of order, so the hub holds an early event for a moment and, if the
+hole does not fill, reads the missing events from the database once for the
+whole process. In Redis mode a periodic sweep compares each room's head in the
+database with what was delivered, so a signal lost to a Redis failure is
+repaired within HUB_SWEEP_INTERVAL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from parley.realtime import wire
+from parley.realtime.backends import MemoryBackend, RedisBackend, get_backend, reset_backend
+
+if TYPE_CHECKING:
+    from parley.realtime.connection import Connection
+
+log = logging.getLogger(__name__)
+
+
+class RoomState:
+    __slots__ = ("conns", "filling", "pending", "seq")
+
+    def __init__(self) -> None:
+        self.conns: set[Connection] = set()
+        self.seq: int | None = None  # highest seq delivered in order
+        self.pending: dict[int, str] = {}
+        self.filling = False
+
+
+def _events_after(room_id: int, after: int, limit: int) -> tuple[list[tuple[int, str]], int]:
+    from parley.messaging.selectors import events_after
+
+    return events_after(room_id=room_id, after_seq=after, limit=limit)
+
+
+def _room_heads(room_ids: list[int]) -> dict[int, int]:
+    from parley.rooms.selectors import room_heads
+
+    return room_heads(room_ids=room_ids)
+
+
+fetch_events = database_sync_to_async(_events_after)
+fetch_heads = database_sync_to_async(_room_heads)
+
+
+class Hub:
+    def __init__(self, loop: asyncio.AbstractEventLoop, backend: MemoryBackend | RedisBackend):
+        self.loop = loop
+        self.backend = backend
+        self.rooms: dict[int, RoomState] = {}
+        self.users: dict[int, set[Connection]] = {}
+        self.conns: set[Connection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._started = False
+
+    # --- lifecycle -------------------------------------------------------------
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        await self.backend.start(self)
+        self.spawn(self._ping_forever())
+        if not self.backend.durable_signals:
+            self.spawn(self._sweep_forever())
+
+    def spawn(self, coro: object) -> None:
+        task = self.loop.create_task(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- registration ----------------------------------------------------------
+    def _topic(self, kind: str, target: int) -> str:
+        return wire.topic_for(kind, target, getattr(self.backend, "prefix", "parley"))
+
+    async def attach(self, conn: Connection) -> None:
+        self.conns.add(conn)
+        subs = []
+        users = self.users.setdefault(conn.user_id, set())
+        if not users:
+            subs.append(self.backend.subscribe(self._topic("u", conn.user_id)))
+        users.add(conn)
+        for room_id in conn.rooms:
+            state = self.rooms.get(room_id)
+            if state is None:
+                state = self.rooms[room_id] = RoomState()
+                subs.append(self.backend.subscribe(self._topic("r", room_id)))
+            state.conns.add(conn)
+        if subs:
+            await asyncio.gather(*subs)
+
+    async def detach(self, conn: Connection) -> None:
+        if conn not in self.conns:
+            return
+        self.conns.discard(conn)
+        users = self.users.get(conn.user_id)
+        if users is not None:
+            users.discard(conn)
+            if not users:
+                del self.users[conn.user_id]
+                await self.backend.unsubscribe(self._topic("u", conn.user_id))
+        for room_id in list(conn.rooms):
+            await self.room_remove(conn, room_id)
+
+    async def room_add(self, conn: Connection, room_id: int) -> None:
+        state = self.rooms.get(room_id)
+        if state is None:
+            state = self.rooms[room_id] = RoomState()
+            await self.backend.subscribe(self._topic("r", room_id))
+        state.conns.add(conn)
+
+    async def room_remove(self, conn: Connection, room_id: int) -> None:
+        state = self.rooms.get(room_id)
+        if state is None:
+            return
+        state.conns.discard(conn)
+        if not state.conns:
+            del self.rooms[room_id]
+            await self.backend.unsubscribe(self._topic("r", room_id))
+
+    def note_head(self, room_id: int, seq: int) -> None:
+        """A socket learned the room's head from the database; start ordering from there."""
+        state = self.rooms.get(room_id)
+        if state is not None and (state.seq is None or state.seq < seq) and not state.pending:
+            state.seq = seq
+
+    def local_user_ids(self) -> set[int]:
+        return set(self.users)
+
+    # --- delivery --------------------------------------------------------------
+    def receive(self, data: str) -> None:
+        """Route one wire event to local sockets. Runs on the event loop, never blocks."""
+        try:
+            env = wire.unpack(data)
+        except ValueError:
+            log.warning("dropping malformed hub event %.60r", data)
+            return
+        kind = env.kind
+        if kind == "r":
+            self._room_event(env.target, int(env.arg), env.payload)
+        elif kind == "e":
+            state = self.rooms.get(env.target)
+            if state is not None:
+                for conn in tuple(state.conns):
+                    conn.push(env.payload)
+        elif kind == "l":
+            for conn in tuple(self.conns):
+                conn.push(env.payload)
+        else:
+            self._user_event(env)
+
+    def _user_event(self, env: wire.Envelope) -> None:
+        conns = self.users.get(env.target)
+        if not conns:
+            return
+        if env.kind == "u":
+            for conn in tuple(conns):
+                conn.push(env.payload)
+        elif env.kind == "j":
+            room_s, seq_s = env.arg.split(":")
+            for conn in tuple(conns):
+                self.spawn(conn.join_room(int(room_s), int(seq_s), env.payload or None))
+        elif env.kind == "x":
+            for conn in tuple(conns):
+                self.spawn(conn.leave_room(int(env.arg), env.payload or None))
+        elif env.kind == "c":
+            spec = json.loads(env.payload)
+            auth_ids = spec.get("auth_ids")
+            for conn in tuple(conns):
+                if auth_ids is None or conn.auth_id in auth_ids:
+                    conn.terminate(4003, spec.get("reason", "signed out"))
+
+    def _room_event(self, room_id: int, seq: int, text: str) -> None:
+        state = self.rooms.get(room_id)
+        if state is None:
+            return
+        if state.seq is None or seq == state.seq + 1:
+            self._deliver(state, room_id, seq, text)
+            while state.pending and state.seq is not None and state.seq + 1 in state.pending:
+                nxt = state.seq + 1
+                self._deliver(state, room_id, nxt, state.pending.pop(nxt))
+        elif seq > state.seq + 1:
+            state.pending[seq] = text
+            if not state.filling:
+                state.filling = True
+                self.spawn(self._fill(room_id))
+
+    def _deliver(self, state: RoomState, room_id: int, seq: int, text: str) -> None:
+        state.seq = seq
+        for conn in tuple(state.conns):
+            conn.push_seq(room_id, seq, text)
+
+    async def _fill(self, room_id: int) -> None:
+        """Wait briefly for a late publish, then read the hole from the database once."""
+        await asyncio.sleep(settings.HUB_REORDER_WAIT)
+        state = self.rooms.get(room_id)
+        try:
+            if state is None or not state.pending or state.seq is None:
+                return
+            await self._catch_up(room_id, state)
+        finally:
+            if state is not None:
+                state.filling = False
+
+    async def _catch_up(self, room_id: int, state: RoomState, head: int | None = None) -> None:
+        after = state.seq or 0
+        try:
+            events, _latest = await fetch_events(room_id, after, settings.WS_RESUME_LIMIT)
+        except Exception as exc:
+            log.warning("catch-up of room %s failed: %s", room_id, exc)
+            return
+        for seq, text in events:
+            if state.seq is None or seq > state.seq:
+                state.pending.pop(seq, None)
+                self._room_event(room_id, seq, text)
+        if state.pending and state.seq is not None:
+            # Whatever is still early has been committed after our read; deliver it in order.
+            for seq in sorted(state.pending):
+                if seq > state.seq:
+                    self._deliver(state, room_id, seq, state.pending.pop(seq))
+            state.pending.clear()
+
+    # --- repair after lost signals (Redis mode) ---------------------------------
+    def resync(self) -> None:
+        self.spawn(self.sweep())
+
+    async def sweep(self) -> None:
+        """Compare every local room's database head with what was delivered; deliver the rest."""
+        room_ids = list(self.rooms)
+        if not room_ids:
+            return
+        try:
+            heads = await fetch_heads(room_ids)
+        except Exception as exc:
+            log.warning("sweep failed: %s", exc)
+            return
+        for room_id, head in heads.items():
+            state = self.rooms.get(room_id)
+            if state is None:
+                continue
+            behind = state.seq is None or head > state.seq
+            lagging = any(conn.last.get(room_id, head) < head for conn in state.conns)
+            if state.seq is None:
+                state.seq = min((conn.last.get(room_id, head) for conn in state.conns), default=head)
+            if behind or lagging:
+                await self._catch_up(room_id, state)
+                for conn in tuple(state.conns):
+                    if conn.last.get(room_id, head) < head:
+                        self.spawn(conn.catch_up(room_id))
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(settings.HUB_SWEEP_INTERVAL)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("hub sweep crashed")
+
+
+    async def _ping_forever(self) -> None:
+        """Application-level ping so idle proxies keep every connection open."""
+        from parley.realtime.protocol import PING
+
+        while True:
+            await asyncio.sleep(settings.WS_PING_INTERVAL)
+            for conn in tuple(self.conns):
+                conn.push(PING)
+
+
+_hub: Hub | None = None
+
+
+async def get_hub() -> Hub:
+    """The hub of the running event loop (tests run several loops in one process)."""
+    global _hub
+    loop = asyncio.get_running_loop()
+    if _hub is None or _hub.loop is not loop:
+        if _hub is not None:
+            await _hub.backend.stop()
+            reset_backend()
+        _hub = Hub(loop, get_backend())
+        await _hub.start()
+    return _hub
+
+
+def current_hub() -> Hub | None:
+    return _hub

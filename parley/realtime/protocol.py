@@ -1,0 +1,248 @@
+"""Every WebSocket frame of protocol 1, in one place.
+
+Client frames are parsed strictly (types are not coerced) but undeclared fields
+are ignored, so a client cannot smuggle a `sender`: the server never reads one.
+Server frames are declared with `extra="forbid"`; the test suite checks every
+frame a socket receives against them (an undeclared field is a schema bug).
+`docs/protocol.md` documents each one with an example.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+PROTOCOL_VERSION = 1
+
+RoomId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
+Seq = Annotated[int, Field(strict=True, ge=0, le=2**62)]
+ClientId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+
+
+class ResumeIn(_In):
+    type: Literal["resume"]
+    rooms: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")], Seq] = Field(max_length=1000)
+
+
+class SendIn(_In):
+    type: Literal["send"]
+    room: RoomId
+    body: str
+    client_id: ClientId
+
+
+class ReadIn(_In):
+    type: Literal["read"]
+    room: RoomId
+    seq: Seq
+
+
+class TypingIn(_In):
+    type: Literal["typing"]
+    room: RoomId
+
+
+class PingIn(_In):
+    type: Literal["ping"]
+
+
+class PongIn(_In):
+    type: Literal["pong"]
+
+
+ClientFrame = Annotated[
+    ResumeIn | SendIn | ReadIn | TypingIn | PingIn | PongIn, Field(discriminator="type")
+]
+CLIENT_TYPES = ("resume", "send", "read", "typing", "ping", "pong")
+_client_adapter: TypeAdapter[Any] = TypeAdapter(ClientFrame)
+
+
+class FrameError(Exception):
+    """A client frame we refuse; `code` is the error frame's code."""
+
+    def __init__(self, code: str, message: str, ref: str | int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+
+def parse_client_frame(text: str) -> ResumeIn | SendIn | ReadIn | TypingIn | PingIn | PongIn:
+    try:
+        # Deep nesting ends in RecursionError inside the C scanner; frames are ≤ 64 KiB.
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise FrameError("bad_json", "The frame is not valid JSON.") from exc
+    if not isinstance(raw, dict):
+        raise FrameError("bad_json", "A frame is a JSON object with a 'type'.")
+    kind = raw.get("type")
+    ref = raw.get("client_id") if isinstance(raw.get("client_id"), str | int) else None
+    if kind not in CLIENT_TYPES:
+        raise FrameError("unknown_type", f"Unknown frame type: {str(kind)[:40]!r}.", ref)
+    try:
+        frame = _client_adapter.validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:]) or "frame"
+        raise FrameError("invalid", f"{where}: {first['msg']}", ref) from exc
+    return frame  # type: ignore[no-any-return]
+
+
+# --- server frames ----------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class UserOut(_Out):
+    id: int
+    username: str
+    display_name: str
+    avatar: str
+    is_guest: bool
+
+
+class MessageOut(_Out):
+    id: int
+    room: int
+    seq: int
+    sender: UserOut
+    body: str
+    created_at: str
+    edited_at: str | None
+    client_id: str
+
+
+class RoomPublicOut(_Out):
+    """A room as everyone who can see it sees it (no per-viewer fields)."""
+
+    id: int
+    name: str
+    topic: str
+    visibility: Literal["public", "private"]
+    owner: UserOut
+    member_count: int
+    online_count: int
+    last_seq: int
+    closed: bool
+    created_at: str
+
+
+class HelloRoom(_Out):
+    id: int
+    last_seq: int
+    unread_count: int
+
+
+class HelloOut(_Out):
+    type: Literal["hello"]
+    protocol: Literal[1]
+    user: UserOut
+    rooms: list[HelloRoom]
+
+
+class MessageFrame(_Out):
+    type: Literal["message"]
+    room: int
+    seq: int
+    message: MessageOut
+
+
+class AckOut(_Out):
+    type: Literal["ack"]
+    client_id: str
+    room: int
+    id: int
+    seq: int
+    duplicate: bool
+
+
+class GapOut(_Out):
+    type: Literal["gap"]
+    room: int
+    after_seq: int
+    until_seq: int
+
+
+class TypingOut(_Out):
+    type: Literal["typing"]
+    room: int
+    user: UserOut
+
+
+class PresenceOut(_Out):
+    type: Literal["presence"]
+    room: int
+    online: int
+
+
+class UnreadOut(_Out):
+    type: Literal["unread"]
+    room: int
+    count: int
+    last_read_seq: int
+
+
+class RoomFrame(_Out):
+    type: Literal["room.created", "room.updated", "room.closed"]
+    room: RoomPublicOut
+
+
+class MemberFrame(_Out):
+    type: Literal["member.joined", "member.left"]
+    room: int
+    user: UserOut
+    member_count: int
+
+
+class PongOut(_Out):
+    type: Literal["pong"]
+
+
+class PingOut(_Out):
+    type: Literal["ping"]
+
+
+class ErrorOut(_Out):
+    type: Literal["error"]
+    code: str
+    message: str
+    ref: str | int | None
+
+
+ServerFrame = Annotated[
+    HelloOut
+    | MessageFrame
+    | AckOut
+    | GapOut
+    | TypingOut
+    | PresenceOut
+    | UnreadOut
+    | RoomFrame
+    | MemberFrame
+    | PongOut
+    | PingOut
+    | ErrorOut,
+    Field(discriminator="type"),
+]
+server_frame_adapter: TypeAdapter[Any] = TypeAdapter(ServerFrame)
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """The one place frames become text: compact separators, UTF-8 kept as is."""
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+def error(code: str, message: str, ref: str | int | None = None) -> str:
+    return encode({"type": "error", "code": code, "message": message, "ref": ref})
+
+
+PONG = encode({"type": "pong"})
+PING = encode({"type": "ping"})

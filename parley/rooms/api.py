@@ -1,0 +1,130 @@
+"""Room endpoints: parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from parley.accounts.models import User
+from parley.realtime.presence import online_user_ids
+from parley.rooms import selectors, serializers, services
+
+E = {
+    400: OpenApiResponse(description="Invalid input"),
+    403: OpenApiResponse(description="Not allowed (not the owner, or not a member of a public room)"),
+    404: OpenApiResponse(description="No such room (private rooms are not visible to non-members)"),
+    409: OpenApiResponse(description="Conflict (name taken, room closed, already a member)"),
+}
+
+
+def _room(request: Request, room_id: int) -> Response:
+    user = request.user
+    assert isinstance(user, User)
+    room = selectors.room_detail(user=user, room_id=room_id)
+    return Response(serializers.RoomSerializer(room).data)
+
+
+class RoomListApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("joined", bool, required=False)],
+        responses={200: serializers.RoomSerializer(many=True), 400: E[400]},
+        summary="Rooms you can see",
+    )
+    def get(self, request: Request) -> Response:
+        params = serializers.RoomListIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rooms = selectors.room_list(user=request.user, joined=params.validated_data["joined"])  # type: ignore[arg-type]
+        return Response(serializers.RoomSerializer(rooms, many=True).data)
+
+    @extend_schema(
+        request=serializers.RoomCreateIn,
+        responses={201: serializers.RoomSerializer, 400: E[400], 409: E[409]},
+        summary="Create a room",
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.RoomCreateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        room = services.room_create(owner=request.user, **data.validated_data)  # type: ignore[arg-type]
+        response = _room(request, room.pk)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class RoomDetailApi(APIView):
+    @extend_schema(responses={200: serializers.RoomSerializer, 404: E[404]}, summary="A room")
+    def get(self, request: Request, room_id: int) -> Response:
+        return _room(request, room_id)
+
+    @extend_schema(
+        request=serializers.RoomUpdateIn,
+        responses={200: serializers.RoomSerializer, **E},
+        summary="Edit name or topic (owner)",
+    )
+    def patch(self, request: Request, room_id: int) -> Response:
+        data = serializers.RoomUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.room_update(room_id=room_id, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        return _room(request, room_id)
+
+    @extend_schema(responses={204: None, 403: E[403], 404: E[404]}, summary="Close the room (owner)")
+    def delete(self, request: Request, room_id: int) -> Response:
+        services.room_close(room_id=room_id, actor=request.user)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomJoinApi(APIView):
+    @extend_schema(request=None, responses={200: serializers.RoomSerializer, **E}, summary="Join a public room")
+    def post(self, request: Request, room_id: int) -> Response:
+        services.room_join(room_id=room_id, user=request.user)  # type: ignore[arg-type]
+        return _room(request, room_id)
+
+
+class RoomLeaveApi(APIView):
+    @extend_schema(request=None, responses={200: serializers.RoomSerializer, **E}, summary="Leave a room")
+    def post(self, request: Request, room_id: int) -> Response:
+        services.room_leave(room_id=room_id, user=request.user)  # type: ignore[arg-type]
+        return _room(request, room_id)
+
+
+class MemberListApi(APIView):
+    @extend_schema(responses={200: serializers.MembersOut, 403: E[403], 404: E[404]}, summary="Members")
+    def get(self, request: Request, room_id: int) -> Response:
+        room = selectors.room_for_member(user=request.user, room_id=room_id)  # type: ignore[arg-type]
+        online = online_user_ids()
+        members = [
+            {
+                "user": m.user,
+                "is_owner": m.user_id == room.owner_id,
+                "online": m.user_id in online,
+                "joined_at": m.joined_at,
+            }
+            for m in selectors.member_list(room=room)
+        ]
+        return Response(serializers.MembersOut({"members": members}).data)
+
+    @extend_schema(
+        request=serializers.MemberAddIn,
+        responses={201: serializers.MemberOut, **E},
+        summary="Add a member (owner; private rooms too)",
+    )
+    def post(self, request: Request, room_id: int) -> Response:
+        data = serializers.MemberAddIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        m = services.member_add(room_id=room_id, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        out = {
+            "user": m.user,
+            "is_owner": False,
+            "online": m.user_id in online_user_ids(),
+            "joined_at": m.joined_at,
+        }
+        return Response(serializers.MemberOut(out).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailApi(APIView):
+    @extend_schema(responses={204: None, **E}, summary="Remove a member (owner), or yourself")
+    def delete(self, request: Request, room_id: int, user_id: int) -> Response:
+        services.member_remove(room_id=room_id, actor=request.user, user_id=user_id)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,128 @@
+"""Room reads. Every list is one query however many rooms it returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from parley.accounts.models import User
+from parley.common.errors import Forbidden, NotFound
+from parley.rooms.models import Membership, Room
+
+
+def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
+    from parley.messaging.models import Message
+
+    mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
+    members = (
+        Membership.objects.filter(room=OuterRef("pk")).order_by().values("room").annotate(n=Count("id")).values("n")
+    )
+    unread = (
+        Message.objects.filter(room=OuterRef("pk"), seq__gt=OuterRef("my_read"))
+        .exclude(sender=user)
+        .order_by()
+        .values("room")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        qs.select_related("owner")
+        .annotate(
+            is_member=Exists(mine),
+            my_read=Subquery(mine.values("last_read_seq")[:1]),
+            member_count=Coalesce(Subquery(members, output_field=IntegerField()), Value(0)),
+        )
+        .annotate(
+            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+        )
+    )
+
+
+def _attach_online(rooms: list[Room]) -> list[Room]:
+    from parley.realtime.presence import online_counts
+
+    counts = online_counts([room.pk for room in rooms]) if rooms else {}
+    for room in rooms:
+        room.online_count = counts.get(room.pk, 0)  # type: ignore[attr-defined]
+    return rooms
+
+
+def room_list(*, user: User, joined: bool | None = None) -> list[Room]:
+    """Rooms the user can see: public ones and private ones they belong to."""
+    mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
+    qs = Room.objects.all()
+    if joined is True:
+        qs = qs.filter(Exists(mine))
+    elif joined is False:
+        qs = qs.filter(visibility=Room.Visibility.PUBLIC).exclude(Exists(mine))
+    else:
+        qs = qs.filter(Q(visibility=Room.Visibility.PUBLIC) | Exists(mine))
+    return _attach_online(list(_with_counts(qs, user).order_by("closed_at", "-last_seq", "id")[:1000]))
+
+
+def room_detail(*, user: User, room_id: int) -> Room:
+    room = _with_counts(Room.objects.filter(pk=room_id), user).first()
+    if room is None or (not room.is_public and not room.is_member):  # type: ignore[attr-defined]
+        raise NotFound("No such room.")
+    return _attach_online([room])[0]
+
+
+def room_for_member(*, user: User, room_id: int) -> Room:
+    """The room if `user` belongs to it. Private rooms do not admit they exist (404);
+    a public room's content is 403 until the user joins."""
+    room = Room.objects.select_related("owner").filter(pk=room_id).first()
+    if room is None:
+        raise NotFound("No such room.")
+    if not Membership.objects.filter(room=room, user=user).exists():
+        if not room.is_public:
+            raise NotFound("No such room.")
+        raise Forbidden("Join the room first.", code="not_member")
+    return room
+
+
+def room_visible(*, user: User, room_id: int) -> Room:
+    room = Room.objects.select_related("owner").filter(pk=room_id).first()
+    if room is None or (
+        not room.is_public and not Membership.objects.filter(room=room, user=user).exists()
+    ):
+        raise NotFound("No such room.")
+    return room
+
+
+def member_room_ids(*, user_id: int) -> list[int]:
+    return list(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))
+
+
+def hello_rooms(*, user_id: int) -> list[dict[str, Any]]:
+    """[{id, last_seq, unread_count}] for the hello frame, in one query."""
+    user = User(pk=user_id)
+    rows = _with_counts(Room.objects.filter(memberships__user_id=user_id), user).values(
+        "id", "last_seq", "unread_count"
+    )
+    return [dict(row) for row in rows]
+
+
+def room_heads(*, room_ids: list[int]) -> dict[int, int]:
+    return dict(Room.objects.filter(pk__in=room_ids).values_list("id", "last_seq"))
+
+
+def online_member_counts(*, room_ids: list[int], online: frozenset[int]) -> dict[int, int]:
+    if not online or not room_ids:
+        return {}
+    rows = (
+        Membership.objects.filter(room_id__in=room_ids, user_id__in=online)
+        .values("room_id")
+        .annotate(n=Count("id"))
+        .values_list("room_id", "n")
+    )
+    return dict(rows)
+
+
+def member_list(*, room: Room) -> list[Membership]:
+    return list(Membership.objects.filter(room=room).select_related("user").order_by("joined_at", "id"))
+
+
+def member_count(*, room_id: int) -> int:
+    return Membership.objects.filter(room_id=room_id).count()

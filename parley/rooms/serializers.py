@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from parley.accounts.serializers import UserSerializer
+from parley.rooms.models import Room
+
+
+class RoomPublicSerializer(serializers.ModelSerializer[Room]):
+    """A room as everyone who can see it sees it; lobby frames carry this."""
+
+    owner = UserSerializer(read_only=True)
+    member_count = serializers.IntegerField(read_only=True)
+    online_count = serializers.IntegerField(read_only=True)
+    closed = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Room
+        fields = [
+            "id", "name", "topic", "visibility", "owner", "member_count", "online_count",
+            "last_seq", "closed", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RoomSerializer(RoomPublicSerializer):
+    """A room from one viewer's side: adds membership and unread count."""
+
+    is_member = serializers.BooleanField(read_only=True)
+    unread_count = serializers.IntegerField(read_only=True)
+
+    class Meta(RoomPublicSerializer.Meta):
+        fields = [*RoomPublicSerializer.Meta.fields, "is_member", "unread_count"]
+        read_only_fields = fields
+
+
+class RoomCreateIn(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    topic = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    visibility = serializers.ChoiceField(choices=Room.Visibility.choices, default=Room.Visibility.PUBLIC)
+
+
+class RoomUpdateIn(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, required=False)
+    topic = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class RoomListIn(serializers.Serializer[Any]):
+    joined = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class MemberOut(serializers.Serializer[Any]):
+    user = UserSerializer()
+    is_owner = serializers.BooleanField()
+    online = serializers.BooleanField()
+    joined_at = serializers.DateTimeField()
+
+
+class MembersOut(serializers.Serializer[Any]):
+    members = MemberOut(many=True)
+
+
+class MemberAddIn(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150)

@@ -1,0 +1,205 @@
+"""Room writes: create, edit, close, join, leave, add and remove members.
+
+Each publishes what changed after commit: public rooms' lobby events go to
+every socket (seed 000's live room list), private rooms' only to members.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from parley.accounts.models import User
+from parley.accounts.selectors import user_by_username
+from parley.accounts.serializers import user_data
+from parley.common.errors import Conflict, Forbidden, Invalid, NotFound
+from parley.realtime import publish
+from parley.rooms import selectors
+from parley.rooms.models import Membership, Room
+from parley.rooms.serializers import RoomPublicSerializer
+
+NAME_MAX = 64
+TOPIC_MAX = 250
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("Name the room.", fields={"name": ["This field may not be blank."]})
+    if len(name) > NAME_MAX:
+        raise Invalid("The name is too long.", fields={"name": [f"At most {NAME_MAX} characters."]})
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
+        raise Invalid("The name has control characters.", fields={"name": ["Control characters are not allowed."]})
+    return name
+
+
+def _clean_topic(topic: str) -> str:
+    topic = topic.strip()
+    if len(topic) > TOPIC_MAX:
+        raise Invalid("The topic is too long.", fields={"topic": [f"At most {TOPIC_MAX} characters."]})
+    if any(ord(c) < 32 and c not in "\n\t" for c in topic):
+        raise Invalid("The topic has control characters.", fields={"topic": ["Control characters are not allowed."]})
+    return topic
+
+
+def _name_taken(name: str, exclude: int | None = None) -> bool:
+    qs = Room.objects.filter(name__iexact=name)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    return qs.exists()
+
+
+def room_public_data(room: Room) -> dict[str, Any]:
+    from parley.realtime.presence import online_counts
+
+    room.member_count = selectors.member_count(room_id=room.pk)  # type: ignore[attr-defined]
+    room.online_count = online_counts([room.pk]).get(room.pk, 0)  # type: ignore[attr-defined]
+    return dict(RoomPublicSerializer(room).data)
+
+
+def _announce(room: Room, kind: str) -> None:
+    frame = {"type": kind, "room": room_public_data(room)}
+    if room.is_public:
+        publish.lobby_frame(frame=frame)
+    else:
+        publish.room_frame(room_id=room.pk, frame=frame)
+
+
+def _owned(room_id: int, actor: User) -> Room:
+    room = selectors.room_for_member(user=actor, room_id=room_id)
+    if room.owner_id != actor.pk:
+        raise Forbidden("Only the room's owner can do that.", code="not_owner")
+    return room
+
+
+def _open(room: Room) -> None:
+    if room.closed:
+        raise Conflict("The room is closed.", code="room_closed")
+
+
+def room_create(*, owner: User, name: str, topic: str = "", visibility: str = Room.Visibility.PUBLIC) -> Room:
+    name, topic = _clean_name(name), _clean_topic(topic)
+    if visibility not in Room.Visibility.values:
+        raise Invalid("Choose public or private.", fields={"visibility": ["public or private"]})
+    if _name_taken(name):
+        raise Conflict("A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]})
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(owner=owner, name=name, topic=topic, visibility=visibility)
+            Membership.objects.create(room=room, user=owner)
+    except IntegrityError as exc:
+        raise Conflict("A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]}) from exc
+    frame = {"type": "room.created", "room": room_public_data(room)}
+    publish.user_joined_room(user_id=owner.pk, room_id=room.pk, last_seq=0, frame=None if room.is_public else frame)
+    if room.is_public:
+        publish.lobby_frame(frame=frame)
+    return room
+
+
+def room_update(*, room_id: int, actor: User, name: str | None = None, topic: str | None = None) -> Room:
+    with transaction.atomic():
+        room = _owned(room_id, actor)
+        _open(room)
+        fields = []
+        if name is not None:
+            name = _clean_name(name)
+            if _name_taken(name, exclude=room.pk):
+                raise Conflict("A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]})
+            room.name = name
+            fields.append("name")
+        if topic is not None:
+            room.topic = _clean_topic(topic)
+            fields.append("topic")
+        if fields:
+            try:
+                with transaction.atomic():
+                    room.save(update_fields=fields)
+            except IntegrityError as exc:
+                raise Conflict("A room with this name exists.", code="name_taken") from exc
+            _announce(room, "room.updated")
+    return room
+
+
+def room_close(*, room_id: int, actor: User) -> Room:
+    with transaction.atomic():
+        room = _owned(room_id, actor)
+        if room.closed_at is None:
+            room.closed_at = timezone.now()
+            room.save(update_fields=["closed_at"])
+            _announce(room, "room.closed")
+    return room
+
+
+def _joined(room: Room, user: User) -> None:
+    membership = Membership.objects.create(room=room, user=user, last_read_seq=room.last_seq)
+    count = selectors.member_count(room_id=room.pk)
+    frame = {"type": "member.joined", "room": room.pk, "user": user_data(user), "member_count": count}
+    publish.room_frame(room_id=room.pk, frame=frame)
+    publish.user_joined_room(user_id=user.pk, room_id=room.pk, last_seq=membership.last_read_seq, frame=frame)
+    if room.is_public:
+        _announce(room, "room.updated")
+
+
+def _left(room: Room, user: User) -> None:
+    Membership.objects.filter(room=room, user=user).delete()
+    count = selectors.member_count(room_id=room.pk)
+    frame = {"type": "member.left", "room": room.pk, "user": user_data(user), "member_count": count}
+    # The leaver's sockets hear it and stop receiving the room before the others are told.
+    publish.user_left_room(user_id=user.pk, room_id=room.pk, frame=frame)
+    publish.room_frame(room_id=room.pk, frame=frame)
+    if room.is_public:
+        _announce(room, "room.updated")
+
+
+def room_join(*, room_id: int, user: User) -> Room:
+    with transaction.atomic():
+        room = selectors.room_visible(user=user, room_id=room_id)
+        if Membership.objects.filter(room=room, user=user).exists():
+            return room
+        if not room.is_public:  # visible but private means already a member; kept for clarity
+            raise NotFound("No such room.")
+        _open(room)
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        try:
+            with transaction.atomic():
+                _joined(room, user)
+        except IntegrityError:  # joined twice at once: the first one stands
+            pass
+    return room
+
+
+def room_leave(*, room_id: int, user: User) -> Room:
+    with transaction.atomic():
+        room = selectors.room_for_member(user=user, room_id=room_id)
+        if room.owner_id == user.pk:
+            raise Conflict("The owner cannot leave; close the room instead.", code="owner_cannot_leave")
+        _left(room, user)
+    return room
+
+
+def member_add(*, room_id: int, actor: User, username: str) -> Membership:
+    with transaction.atomic():
+        room = _owned(room_id, actor)
+        _open(room)
+        user = user_by_username(username=username.strip())
+        if user is None or not user.is_active:
+            raise NotFound("No such user.", fields={"username": ["No such user."]})
+        if Membership.objects.filter(room=room, user=user).exists():
+            raise Conflict("Already a member.", code="already_member", fields={"username": ["Already a member."]})
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        _joined(room, user)
+    return Membership.objects.select_related("user").get(room=room, user=user)
+
+
+def member_remove(*, room_id: int, actor: User, user_id: int) -> None:
+    with transaction.atomic():
+        if user_id == actor.pk:
+            room_leave(room_id=room_id, user=actor)
+            return
+        room = _owned(room_id, actor)
+        target = Membership.objects.select_related("user").filter(room=room, user_id=user_id).first()
+        if target is None:
+            raise NotFound("Not a member of this room.")
+        _left(room, target.user)

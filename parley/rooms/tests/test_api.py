@@ -1,0 +1,192 @@
+"""Rooms through the REST API: create, list, edit, close, join, leave, members."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from parley.common.testing.api import client_for, error_of, make_guest, make_user
+
+pytestmark = pytest.mark.django_db
+
+ROOM_KEYS = {
+    "id", "name", "topic", "visibility", "owner", "member_count", "online_count",
+    "is_member", "unread_count", "last_seq", "closed", "created_at",
+}  # fmt: skip
+
+
+def create(client, name="general", **extra):  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/rooms", {"name": name, **extra}, format="json")
+    assert r.status_code == 201, r.content
+    return r.json()
+
+
+def test_create_room_makes_the_creator_owner_and_member() -> None:
+    owner = make_user("owner")
+    room = create(client_for(owner), "General", topic="Say hi")
+    assert set(room) == ROOM_KEYS
+    assert room["owner"]["username"] == "owner"
+    assert room["is_member"] is True
+    assert room["member_count"] == 1
+    assert room["visibility"] == "public"
+    assert room["closed"] is False
+
+
+def test_room_names_are_unique_case_insensitively() -> None:
+    a = client_for(make_user())
+    create(a, "Lounge")
+    r = a.post("/api/v1/rooms", {"name": "  lounge "}, format="json")
+    assert r.status_code == 409
+    assert error_of(r)["code"] == "name_taken"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"name": ""}, {"name": "x" * 65}, {"name": "ok", "visibility": "secret"}, {"name": "ok", "topic": "t" * 251}, {}],
+)
+def test_create_rejects_bad_input(payload: dict[str, str]) -> None:
+    r = client_for(make_user()).post("/api/v1/rooms", payload, format="json")
+    assert r.status_code == 400
+    assert error_of(r)["fields"]
+
+
+def test_anonymous_cannot_use_rooms() -> None:
+    from rest_framework.test import APIClient
+
+    assert APIClient().get("/api/v1/rooms").status_code == 401
+
+
+def test_list_splits_joined_and_not_joined_and_hides_private_rooms() -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    a, b = client_for(alice), client_for(bob)
+    pub = create(a, "pub")
+    create(a, "secret", visibility="private")
+    mine = create(b, "bobs")
+    names = lambda r: sorted(x["name"] for x in r.json())  # noqa: E731
+    assert names(b.get("/api/v1/rooms")) == ["bobs", "pub"]
+    assert names(b.get("/api/v1/rooms?joined=true")) == ["bobs"]
+    assert names(b.get("/api/v1/rooms?joined=false")) == ["pub"]
+    assert names(a.get("/api/v1/rooms?joined=true")) == ["pub", "secret"]
+    assert b.get("/api/v1/rooms?joined=maybe").status_code == 400
+    listed = {x["id"]: x for x in b.get("/api/v1/rooms").json()}
+    assert listed[pub["id"]]["is_member"] is False
+    assert listed[mine["id"]]["is_member"] is True
+
+
+def test_list_costs_a_constant_number_of_queries() -> None:
+    user = make_user()
+    client = client_for(user)
+    create(client, "r0")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/rooms")
+    for i in range(1, 8):
+        create(client, f"r{i}")
+    with CaptureQueriesContext(connection) as many:
+        r = client.get("/api/v1/rooms")
+    assert len(r.json()) == 8
+    assert len(many) == len(few)
+
+
+def test_private_room_is_404_for_non_members() -> None:
+    a, b = client_for(make_user()), client_for(make_user())
+    room = create(a, "hidden", visibility="private")
+    for method, path in [
+        ("get", f"/api/v1/rooms/{room['id']}"),
+        ("get", f"/api/v1/rooms/{room['id']}/messages"),
+        ("get", f"/api/v1/rooms/{room['id']}/members"),
+        ("post", f"/api/v1/rooms/{room['id']}/join"),
+        ("patch", f"/api/v1/rooms/{room['id']}"),
+    ]:
+        r = getattr(b, method)(path, {}, format="json")
+        assert r.status_code == 404, (method, path, r.status_code)
+
+
+def test_owner_edits_name_and_topic_others_cannot() -> None:
+    owner, other = make_user(), make_user()
+    o, x = client_for(owner), client_for(other)
+    room = create(o, "old")
+    create(o, "taken")
+    x.post(f"/api/v1/rooms/{room['id']}/join")
+    r = o.patch(f"/api/v1/rooms/{room['id']}", {"name": "new", "topic": "fresh"}, format="json")
+    assert r.status_code == 200
+    assert (r.json()["name"], r.json()["topic"]) == ("new", "fresh")
+    r = x.patch(f"/api/v1/rooms/{room['id']}", {"topic": "mine now"}, format="json")
+    assert r.status_code == 403
+    assert error_of(r)["code"] == "not_owner"
+    assert o.patch(f"/api/v1/rooms/{room['id']}", {"name": "TAKEN"}, format="json").status_code == 409
+
+
+def test_closing_keeps_the_room_readable_and_refuses_writes() -> None:
+    owner, member = make_user(), make_user()
+    o, m = client_for(owner), client_for(member)
+    room = create(o, "closing")
+    m.post(f"/api/v1/rooms/{room['id']}/join")
+    o.post(f"/api/v1/rooms/{room['id']}/messages", {"body": "last words", "client_id": "c1"}, format="json")
+    assert m.delete(f"/api/v1/rooms/{room['id']}").status_code == 403
+    assert o.delete(f"/api/v1/rooms/{room['id']}").status_code == 204
+    assert o.delete(f"/api/v1/rooms/{room['id']}").status_code == 204  # idempotent
+    assert m.get(f"/api/v1/rooms/{room['id']}").json()["closed"] is True
+    assert [x["body"] for x in m.get(f"/api/v1/rooms/{room['id']}/messages").json()["messages"]] == ["last words"]
+    r = m.post(f"/api/v1/rooms/{room['id']}/messages", {"body": "hello?", "client_id": "c2"}, format="json")
+    assert r.status_code == 409
+    assert error_of(r)["code"] == "room_closed"
+    late = client_for(make_user())
+    assert late.post(f"/api/v1/rooms/{room['id']}/join").status_code == 409
+    assert o.patch(f"/api/v1/rooms/{room['id']}", {"topic": "x"}, format="json").status_code == 409
+
+
+def test_join_and_leave_public_rooms() -> None:
+    o, m = client_for(make_user()), client_for(make_user())
+    room = create(o, "hall")
+    r = m.post(f"/api/v1/rooms/{room['id']}/join")
+    assert r.status_code == 200
+    assert r.json()["is_member"] is True
+    assert r.json()["member_count"] == 2
+    assert m.post(f"/api/v1/rooms/{room['id']}/join").status_code == 200  # already in: fine
+    r = m.post(f"/api/v1/rooms/{room['id']}/leave")
+    assert r.status_code == 200
+    assert r.json()["is_member"] is False
+    assert m.post(f"/api/v1/rooms/{room['id']}/leave").status_code == 403
+    r = o.post(f"/api/v1/rooms/{room['id']}/leave")
+    assert r.status_code == 409
+    assert error_of(r)["code"] == "owner_cannot_leave"
+    assert m.post("/api/v1/rooms/999999/join").status_code == 404
+
+
+def test_owner_adds_and_removes_members_of_a_private_room() -> None:
+    owner, carol, dan = make_user("owner2"), make_user("carol"), make_user("dan")
+    o, c, d = client_for(owner), client_for(carol), client_for(dan)
+    room = create(o, "team", visibility="private")
+    rid = room["id"]
+    r = o.post(f"/api/v1/rooms/{rid}/members", {"username": "CAROL"}, format="json")
+    assert r.status_code == 201
+    assert r.json()["user"]["username"] == "carol"
+    assert o.post(f"/api/v1/rooms/{rid}/members", {"username": "carol"}, format="json").status_code == 409
+    r = o.post(f"/api/v1/rooms/{rid}/members", {"username": "nobody"}, format="json")
+    assert r.status_code == 404
+    assert "username" in error_of(r)["fields"]
+    assert c.post(f"/api/v1/rooms/{rid}/members", {"username": "dan"}, format="json").status_code == 403
+    assert d.get(f"/api/v1/rooms/{rid}/members").status_code == 404
+    members = c.get(f"/api/v1/rooms/{rid}/members").json()["members"]
+    assert {m["user"]["username"]: m["is_owner"] for m in members} == {"owner2": True, "carol": False}
+    assert c.get(f"/api/v1/rooms/{rid}").status_code == 200
+    assert c.delete(f"/api/v1/rooms/{rid}/members/{owner.pk}").status_code == 403
+    assert o.delete(f"/api/v1/rooms/{rid}/members/{carol.pk}").status_code == 204
+    assert c.get(f"/api/v1/rooms/{rid}").status_code == 404
+    assert c.get(f"/api/v1/rooms/{rid}/messages").status_code == 404
+    assert o.delete(f"/api/v1/rooms/{rid}/members/{carol.pk}").status_code == 404
+
+
+def test_a_member_may_remove_themselves() -> None:
+    o, m = make_user(), make_user()
+    room = create(client_for(o), "selfremove")
+    client_for(m).post(f"/api/v1/rooms/{room['id']}/join")
+    assert client_for(m).delete(f"/api/v1/rooms/{room['id']}/members/{m.pk}").status_code == 204
+    assert client_for(o).get(f"/api/v1/rooms/{room['id']}").json()["member_count"] == 1
+
+
+def test_guests_can_create_and_join_rooms() -> None:
+    guest = client_for(make_guest("Wanderer"))
+    room = create(guest, "guest-made")
+    assert room["owner"]["is_guest"] is True

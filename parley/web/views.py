@@ -1,0 +1,29 @@
+"""Serves the built web client (frontend/dist) for every page URL."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_safe
+
+
+@require_safe
+@ensure_csrf_cookie
+def index(request: HttpRequest) -> HttpResponse:
+    page = settings.FRONTEND_DIST / "index.html"
+    if not page.exists():
+        return HttpResponse(
+            "The web client is not built. Run `make run` (or `make frontend`) to build it; "
+            "the API is at /api/v1/ and its docs at /api/docs/.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(page.read_bytes(), content_type="text/html; charset=utf-8")
+    # The page names hashed assets; it must be revalidated so a deploy takes effect at once.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
