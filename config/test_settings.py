@@ -11,3 +11,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: the consumer's database threads then get
     # real WAL concurrency instead of "table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+else:
+    # The consumer's database threads must not hold connections open past a test,
+    # or the test database cannot be dropped at the end of the run.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -22,6 +22,7 @@ class WsClient:
         self.comm = WebsocketCommunicator(application, path, headers=headers if headers is not None else [ORIGIN])
         self.hello: dict[str, Any] | None = None
         self.seen: list[dict[str, Any]] = []
+        self.skipped: list[dict[str, Any]] = []  # frames recv_type passed over, still to be read
 
     async def connect(self, *, expect_hello: bool = True) -> tuple[bool, int | str | None]:
         ok, code = await self.comm.connect(timeout=10)
@@ -46,15 +47,20 @@ class WsClient:
         return frame  # type: ignore[no-any-return]
 
     async def recv_type(self, kind: str, timeout: float = 5) -> dict[str, Any]:
-        """Skip frames of other types (presence, lobby) until one of `kind` arrives."""
+        """The next frame of `kind`; frames of other types are kept for later calls."""
+        for i, frame in enumerate(self.skipped):
+            if frame["type"] == kind:
+                return self.skipped.pop(i)
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             left = deadline - asyncio.get_running_loop().time()
             if left <= 0:
-                raise TimeoutError(f"no {kind} frame")
+                raise TimeoutError(f"no {kind} frame; got {[f['type'] for f in self.skipped]}")
             frame = await self.recv(left)
             if frame["type"] == kind:
                 return frame
+            if frame["type"] not in ("ping", "presence"):
+                self.skipped.append(frame)
 
     async def messages(self, n: int, timeout: float = 10) -> list[dict[str, Any]]:
         return [await self.recv_type("message", timeout) for _ in range(n)]
@@ -66,13 +72,16 @@ class WsClient:
                 return out.get("code")  # type: ignore[no-any-return]
 
     async def nothing(self, timeout: float = 0.3, ignore: tuple[str, ...] = ("presence", "ping")) -> None:
-        """Assert no frame (other than `ignore`d ones) arrives within `timeout`."""
-        try:
-            while True:
-                frame = await self.recv(timeout)
-                assert frame["type"] in ignore, frame
-        except asyncio.TimeoutError:
-            return
+        """Assert no frame (other than `ignore`d ones) arrives within `timeout`.
+
+        Uses receive_nothing: a timed-out receive_output would cancel the consumer.
+        """
+        leftover = [f for f in self.skipped if f["type"] not in ignore]
+        assert not leftover, leftover
+        self.skipped.clear()
+        while not await self.comm.receive_nothing(timeout):
+            frame = await self.recv()
+            assert frame["type"] in ignore, frame
 
     async def close(self) -> None:
         await self.comm.disconnect()

@@ -1,0 +1,374 @@
+"""The /ws/ endpoint through WebSocket frames (Channels' communicator, in-memory hub)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+
+from parley.common.testing.api import make_user, token_for
+from parley.common.testing.ws import ORIGIN, WsClient
+from parley.messaging.models import Message
+from parley.messaging.services import message_send
+from parley.rooms import services as rooms
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+db = database_sync_to_async
+
+
+@db
+def setup_room(name: str = "lobby", private: bool = False, members: int = 2) -> dict[str, Any]:
+    owner = make_user(f"{name}-own")
+    room = rooms.room_create(owner=owner, name=name, visibility="private" if private else "public")
+    users = [owner]
+    for i in range(members - 1):
+        user = make_user(f"{name}-m{i}")
+        if private:
+            rooms.member_add(room_id=room.pk, actor=owner, username=user.username)
+        else:
+            rooms.room_join(room_id=room.pk, user=user)
+        users.append(user)
+    return {"room": room, "users": users, "tokens": [token_for(u) for u in users]}
+
+
+async def connected(token: str) -> WsClient:
+    client = WsClient(token)
+    ok, _ = await client.connect()
+    assert ok
+    return client
+
+
+async def test_handshake_needs_authentication() -> None:
+    ok, _ = await WsClient(None).connect(expect_hello=False)
+    assert not ok
+    ok, _ = await WsClient("bogus-token").connect(expect_hello=False)
+    assert not ok
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [[], [(b"origin", b"http://evil.example")], [(b"origin", b"null")], [(b"origin", b"http://127.0.0.1.evil.example")]],
+)
+async def test_foreign_missing_and_null_origins_are_refused(headers: list[tuple[bytes, bytes]]) -> None:
+    setup = await setup_room()
+    ok, _ = await WsClient(setup["tokens"][0], headers=headers).connect(expect_hello=False)
+    assert not ok
+
+
+async def test_hello_lists_the_users_rooms() -> None:
+    setup = await setup_room()
+    await db(message_send)(sender=setup["users"][0], room_id=setup["room"].pk, body="before", client_id="b1")
+    client = await connected(setup["tokens"][1])
+    assert client.hello is not None
+    assert client.hello["protocol"] == 1
+    assert client.hello["user"]["id"] == setup["users"][1].pk
+    assert client.hello["rooms"] == [{"id": setup["room"].pk, "last_seq": 1, "unread_count": 1}]
+    await client.close()
+
+
+async def test_send_is_acked_and_delivered_to_every_member_once() -> None:
+    setup = await setup_room(members=3)
+    a, b, c = [await connected(t) for t in setup["tokens"]]
+    rid = setup["room"].pk
+    await a.send({"type": "send", "room": rid, "body": "hi all", "client_id": "m-1", "sender": 999})
+    ack = await a.recv_type("ack")
+    assert ack == {"type": "ack", "client_id": "m-1", "room": rid, "id": ack["id"], "seq": 1, "duplicate": False}
+    for client in (a, b, c):
+        (frame,) = await client.messages(1)
+        assert frame["seq"] == 1 and frame["room"] == rid
+        assert frame["message"]["body"] == "hi all"
+        assert frame["message"]["sender"]["id"] == setup["users"][0].pk  # never the claimed sender
+        await client.nothing(ignore=("presence", "ack", "ping"))
+    await a.send({"type": "send", "room": rid, "body": "hi all", "client_id": "m-1"})
+    again = await a.recv_type("ack")
+    assert (again["id"], again["seq"], again["duplicate"]) == (ack["id"], 1, True)
+    await b.nothing(ignore=("presence",))
+    for client in (a, b, c):
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("{not json", "bad_json"),
+        ("[1, 2]", "bad_json"),
+        ('"just a string"', "bad_json"),
+        ("[" * 5000 + "]" * 5000, "bad_json"),
+        (json.dumps({"type": "dance"}), "unknown_type"),
+        (json.dumps({"no": "type"}), "unknown_type"),
+        (json.dumps({"type": "send", "room": "1", "body": "x", "client_id": "c"}), "invalid"),
+        (json.dumps({"type": "send", "room": 1, "client_id": "c"}), "invalid"),
+        (json.dumps({"type": "send", "room": 1, "body": 5, "client_id": "c"}), "invalid"),
+        (json.dumps({"type": "send", "room": 1, "body": "x", "client_id": "with space"}), "invalid"),
+        (json.dumps({"type": "send", "room": 10**30, "body": "x", "client_id": "c"}), "invalid"),
+        (json.dumps({"type": "resume", "rooms": {"abc": 1}}), "invalid"),
+        (json.dumps({"type": "read", "room": 1, "seq": -1}), "invalid"),
+        (json.dumps({"type": "send", "room": 1, "body": "x" * 70_000, "client_id": "c"}), "too_large"),
+    ],
+)
+async def test_bad_frames_get_an_error_and_the_socket_stays_open(frame: str, code: str) -> None:
+    setup = await setup_room()
+    client = await connected(setup["tokens"][0])
+    await client.send(frame)
+    err = await client.recv_type("error")
+    assert err["code"] == code
+    await client.send({"type": "ping"})
+    assert (await client.recv_type("pong"))["type"] == "pong"
+    assert await db(Message.objects.count)() == 0
+    await client.close()
+
+
+async def test_binary_frames_are_refused_with_an_error() -> None:
+    setup = await setup_room()
+    client = await connected(setup["tokens"][0])
+    await client.send_bytes(b"\xff\xfe binary")
+    assert (await client.recv_type("error"))["code"] == "invalid"
+    await client.close()
+
+
+async def test_send_errors_carry_the_client_id_as_ref() -> None:
+    setup = await setup_room()
+    other = await setup_room("other", private=True)
+    client = await connected(setup["tokens"][1])
+    rid = setup["room"].pk
+    cases = [
+        ({"room": rid, "body": "x" * 4001, "client_id": "long"}, "too_large"),
+        ({"room": rid, "body": "   ", "client_id": "blank"}, "invalid"),
+        ({"room": other["room"].pk, "body": "intrude", "client_id": "priv"}, "not_found"),
+        ({"room": 424242, "body": "void", "client_id": "void"}, "not_found"),
+    ]
+    for fields, code in cases:
+        await client.send({"type": "send", **fields})
+        err = await client.recv_type("error")
+        assert (err["code"], err["ref"]) == (code, fields["client_id"])
+    await db(rooms.room_close)(room_id=rid, actor=setup["users"][0])
+    await client.send({"type": "send", "room": rid, "body": "late", "client_id": "late"})
+    err = await client.recv_type("error")
+    assert (err["code"], err["ref"]) == ("room_closed", "late")
+    assert await db(Message.objects.count)() == 0
+    await client.close()
+
+
+async def test_public_non_member_cannot_send(settings: Any) -> None:
+    setup = await setup_room()
+    outsider = await db(make_user)("outsider")
+    client = await connected(await db(token_for)(outsider))
+    await client.send({"type": "send", "room": setup["room"].pk, "body": "hey", "client_id": "o1"})
+    assert (await client.recv_type("error"))["code"] == "not_member"
+    await client.close()
+
+
+async def test_sending_too_fast_is_rate_limited(settings: Any) -> None:
+    settings.WS_SEND_RATE, settings.WS_SEND_BURST = 0.01, 3
+    setup = await setup_room()
+    client = await connected(setup["tokens"][0])
+    for i in range(5):
+        await client.send({"type": "send", "room": setup["room"].pk, "body": f"b{i}", "client_id": f"r{i}"})
+    kinds = []
+    for _ in range(5):
+        frame = await client.recv()
+        while frame["type"] not in ("ack", "error"):
+            frame = await client.recv()
+        kinds.append(frame.get("code", frame["type"]))
+    assert kinds == ["ack", "ack", "ack", "rate_limited", "rate_limited"]
+    await client.close()
+
+
+async def test_resume_replays_exactly_what_was_missed_in_order() -> None:
+    setup = await setup_room()
+    rid = setup["room"].pk
+    for i in range(3):
+        await db(message_send)(sender=setup["users"][0], room_id=rid, body=f"seen {i}", client_id=f"s{i}")
+    for i in range(7):
+        await db(message_send)(sender=setup["users"][0], room_id=rid, body=f"missed {i}", client_id=f"m{i}")
+    client = await connected(setup["tokens"][1])
+    await client.send({"type": "resume", "rooms": {str(rid): 3}})
+    frames = await client.messages(7)
+    assert [f["seq"] for f in frames] == list(range(4, 11))
+    assert [f["message"]["body"] for f in frames] == [f"missed {i}" for i in range(7)]
+    await db(message_send)(sender=setup["users"][0], room_id=rid, body="live", client_id="live")
+    (live,) = await client.messages(1)
+    assert live["seq"] == 11
+    await client.nothing()
+    await client.close()
+
+
+async def test_resume_beyond_the_bound_sends_a_gap(settings: Any) -> None:
+    settings.WS_RESUME_LIMIT = 5
+    setup = await setup_room()
+    rid = setup["room"].pk
+    for i in range(9):
+        await db(message_send)(sender=setup["users"][0], room_id=rid, body=f"x{i}", client_id=f"x{i}")
+    client = await connected(setup["tokens"][1])
+    await client.send({"type": "resume", "rooms": {str(rid): 1}})
+    gap = await client.recv_type("gap")
+    assert gap == {"type": "gap", "room": rid, "after_seq": 1, "until_seq": 9}
+    await db(message_send)(sender=setup["users"][0], room_id=rid, body="next", client_id="next")
+    assert [f["seq"] for f in await client.messages(1)] == [10]
+    await client.close()
+
+
+async def test_resume_for_a_foreign_room_is_an_error() -> None:
+    setup = await setup_room()
+    other = await setup_room("private-one", private=True)
+    client = await connected(setup["tokens"][1])
+    await client.send({"type": "resume", "rooms": {str(other["room"].pk): 0}})
+    err = await client.recv_type("error")
+    assert (err["code"], err["ref"]) == ("not_member", other["room"].pk)
+    await client.close()
+
+
+async def test_typing_reaches_other_members_only() -> None:
+    setup = await setup_room()
+    other = await setup_room("elsewhere")
+    a, b = await connected(setup["tokens"][0]), await connected(setup["tokens"][1])
+    stranger = await connected(other["tokens"][1])
+    await a.send({"type": "typing", "room": setup["room"].pk})
+    frame = await b.recv_type("typing")
+    assert frame["user"]["id"] == setup["users"][0].pk
+    await stranger.nothing()
+    for client in (a, b, stranger):
+        await client.close()
+
+
+async def test_read_updates_every_socket_of_the_user() -> None:
+    setup = await setup_room()
+    rid = setup["room"].pk
+    for i in range(4):
+        await db(message_send)(sender=setup["users"][0], room_id=rid, body=f"u{i}", client_id=f"u{i}")
+    tab1, tab2 = await connected(setup["tokens"][1]), await connected(setup["tokens"][1])
+    await tab1.send({"type": "read", "room": rid, "seq": 3})
+    for tab in (tab1, tab2):
+        frame = await tab.recv_type("unread")
+        assert frame == {"type": "unread", "room": rid, "count": 1, "last_read_seq": 3}
+    await tab1.close()
+    await tab2.close()
+
+
+async def test_joining_starts_delivery_and_removal_stops_it_at_once() -> None:
+    setup = await setup_room(private=True)
+    rid, owner = setup["room"].pk, setup["users"][0]
+    newcomer = await db(make_user)("newcomer")
+    client = await connected(await db(token_for)(newcomer))
+    await db(rooms.member_add)(room_id=rid, actor=owner, username="newcomer")
+    joined = await client.recv_type("member.joined")
+    assert joined["user"]["id"] == newcomer.pk and joined["room"] == rid
+    await db(message_send)(sender=owner, room_id=rid, body="welcome", client_id="w")
+    assert (await client.messages(1))[0]["message"]["body"] == "welcome"
+    await db(rooms.member_remove)(room_id=rid, actor=owner, user_id=newcomer.pk)
+    left = await client.recv_type("member.left")
+    assert left["user"]["id"] == newcomer.pk
+    await db(message_send)(sender=owner, room_id=rid, body="secret now", client_id="s")
+    await client.nothing(ignore=("presence", "member.left", "ping"))
+    await client.send({"type": "send", "room": rid, "body": "still here?", "client_id": "q"})
+    assert (await client.recv_type("error"))["code"] == "not_found"
+    await client.close()
+
+
+async def test_public_room_lobby_events_reach_everyone_private_ones_do_not() -> None:
+    alice = await db(make_user)("alice")
+    bob = await db(make_user)("bob")
+    b = await connected(await db(token_for)(bob))
+    room = await db(rooms.room_create)(owner=alice, name="open-house")
+    created = await b.recv_type("room.created")
+    assert created["room"]["id"] == room.pk and created["room"]["name"] == "open-house"
+    assert "is_member" not in created["room"]
+    await db(rooms.room_update)(room_id=room.pk, actor=alice, topic="new topic")
+    assert (await b.recv_type("room.updated"))["room"]["topic"] == "new topic"
+    await db(rooms.room_close)(room_id=room.pk, actor=alice)
+    assert (await b.recv_type("room.closed"))["room"]["closed"] is True
+    await db(rooms.room_create)(owner=alice, name="back-room", visibility="private")
+    await b.nothing()
+    await b.close()
+
+
+async def test_logout_closes_that_logins_sockets(settings: Any) -> None:
+    from parley.accounts.models import AuthToken
+    from parley.accounts.selectors import token_lookup
+    from parley.accounts.services import logout
+
+    user = await db(make_user)("leaver")
+    t1, t2 = await db(token_for)(user), await db(token_for)(user)
+    s1, s2 = await connected(t1), await connected(t2)
+    token = await db(token_lookup)(key=t1)
+    assert isinstance(token, AuthToken)
+    await db(logout)(user=user, token=token, session_key=None)
+    assert await s1.expect_close() == 4003
+    await s2.send({"type": "ping"})
+    assert (await s2.recv_type("pong"))["type"] == "pong"
+    await s2.close()
+
+
+async def test_deactivation_closes_every_socket() -> None:
+    from parley.accounts.services import user_deactivate
+
+    user = await db(make_user)("gone")
+    s1 = await connected(await db(token_for)(user))
+    await db(user_deactivate)(user=user)
+    assert await s1.expect_close() == 4003
+
+
+async def test_a_socket_that_does_not_keep_up_is_closed_and_others_are_not(settings: Any) -> None:
+    settings.WS_QUEUE_MAX = 5
+    setup = await setup_room()
+    rid = setup["room"].pk
+    slow, fast = await connected(setup["tokens"][1]), await connected(setup["tokens"][0])
+    hub = (await __import__("parley.realtime.hub", fromlist=["get_hub"]).get_hub())
+    slow_conn = next(c for c in hub.conns if c.user_id == setup["users"][1].pk)
+
+    async def never_drains(text: str) -> None:
+        await asyncio.sleep(3600)
+
+    slow_conn._send = never_drains  # the peer stopped reading: sends never complete
+    for i in range(10):
+        await db(message_send)(sender=setup["users"][0], room_id=rid, body=f"f{i}", client_id=f"f{i}")
+    assert await slow.expect_close() == 4008
+    frames = await fast.messages(10)
+    assert [f["seq"] for f in frames] == list(range(1, 11))
+    await fast.close()
+
+
+async def test_a_peer_sending_only_garbage_is_disconnected() -> None:
+    setup = await setup_room()
+    client = await connected(setup["tokens"][0])
+    for _ in range(60):
+        await client.send("garbage")
+    assert await client.expect_close() == 1008
+
+
+async def test_socket_cap_per_user(settings: Any) -> None:
+    settings.WS_MAX_SOCKETS_PER_USER = 2
+    setup = await setup_room()
+    s1, s2 = await connected(setup["tokens"][0]), await connected(setup["tokens"][0])
+    third = WsClient(setup["tokens"][0])
+    ok, _ = await third.connect(expect_hello=False)
+    assert ok
+    assert await third.expect_close() == 4029
+    await s1.close()
+    await s2.close()
+
+
+async def test_session_cookie_authenticates_the_socket() -> None:
+    from django.test import Client
+
+    @db
+    def login() -> str:
+        make_user("cookie")
+        client = Client()
+        r = client.post(
+            "/api/v1/auth/login", {"username": "cookie", "password": "a-long enough passphrase 42"},
+            content_type="application/json",
+        )  # fmt: skip
+        assert r.status_code == 200
+        return client.cookies["sessionid"].value
+
+    session = await login()
+    client = WsClient(None, headers=[ORIGIN, (b"cookie", f"sessionid={session}".encode())])
+    ok, _ = await client.connect()
+    assert ok and client.hello is not None
+    assert client.hello["user"]["username"] == "cookie"
+    await client.close()

@@ -1,0 +1,46 @@
+"""Run Parley under uvicorn with the flags it is tuned for.
+
+`make run`, `make serve`, the multi-process tests and the benchmarks all start
+the server through here, so they measure and test the same thing.
+Environment: PORT (8000), HOST (127.0.0.1), WORKERS (1), DEBUG, plus the settings' own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    args = argv if argv is not None else sys.argv[1:]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    workers = int(os.environ.get("WORKERS", "1"))
+    if workers > 1 and not os.environ.get("REDIS_URL"):
+        sys.exit("WORKERS > 1 needs REDIS_URL: processes reach each other's sockets through Redis.")
+    debug = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"}
+    uvicorn.run(
+        "config.asgi:application",
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "8000")),
+        workers=workers,
+        reload="--reload" in args,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        # Frames over 64 KiB get an error frame from the consumer; past 1 MiB the
+        # connection is closed (1009) before anything is buffered.
+        ws_max_size=1024 * 1024,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        proxy_headers=False,
+        access_log=debug,
+        log_level=os.environ.get("UVICORN_LOG_LEVEL", "info" if debug else "warning"),
+        timeout_graceful_shutdown=5,
+    )
+
+
+if __name__ == "__main__":
+    main()
