@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from parley.common.testing.live import ServerProcess, base_env, migrate, private_database, services_or_skip
+from parley.common.testing.live import (
+    ServerProcess,
+    base_env,
+    migrate,
+    private_database,
+    services_or_skip,
+)
 
 
 @pytest.fixture(autouse=True)

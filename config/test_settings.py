@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("PARLEY_TESTING", "1")
 os.environ.setdefault("PARLEY_REDIS_PREFIX", f"parleytest{os.getpid()}")
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: the consumer's database threads then get

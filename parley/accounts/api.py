@@ -51,7 +51,9 @@ class RegisterApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        request=serializers.CredentialsIn, responses={201: serializers.AuthOut, **ERRORS}, summary="Register"
+        request=serializers.CredentialsIn,
+        responses={201: serializers.AuthOut, **ERRORS},
+        summary="Register",
     )
     def post(self, request: Request) -> Response:
         data = serializers.CredentialsIn(data=request.data)
@@ -64,7 +66,9 @@ class LoginApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        request=serializers.CredentialsIn, responses={200: serializers.AuthOut, **ERRORS}, summary="Sign in"
+        request=serializers.CredentialsIn,
+        responses={200: serializers.AuthOut, **ERRORS},
+        summary="Sign in",
     )
     def post(self, request: Request) -> Response:
         data = serializers.CredentialsIn(data=request.data)
@@ -87,13 +91,16 @@ class GuestApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        request=serializers.GuestIn, responses={201: serializers.AuthOut, **ERRORS}, summary="Guest sign-in"
+        request=serializers.GuestIn,
+        responses={201: serializers.AuthOut, **ERRORS},
+        summary="Guest sign-in",
     )
     def post(self, request: Request) -> Response:
         data = serializers.GuestIn(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.guest_create(
-            nickname=data.validated_data["nickname"], avatar=data.validated_data.get("avatar") or None
+            nickname=data.validated_data["nickname"],
+            avatar=data.validated_data.get("avatar") or None,
         )
         return _signed_in(request, user, status.HTTP_201_CREATED)
 
@@ -125,7 +132,9 @@ class MeApi(APIView):
 
 class PasswordApi(APIView):
     @extend_schema(
-        request=serializers.PasswordChangeIn, responses={204: None, **ERRORS}, summary="Change password"
+        request=serializers.PasswordChangeIn,
+        responses={204: None, **ERRORS},
+        summary="Change password",
     )
     def post(self, request: Request) -> Response:
         data = serializers.PasswordChangeIn(data=request.data)

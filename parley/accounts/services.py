@@ -25,11 +25,12 @@ def _clean_display(value: str, *, field: str, max_len: int) -> str:
     if not value:
         raise Invalid("Enter a name.", fields={field: ["This field may not be blank."]})
     if len(value) > max_len:
-        raise Invalid(
-            "The name is too long.", fields={field: [f"At most {max_len} characters."]}
-        )
+        raise Invalid("The name is too long.", fields={field: [f"At most {max_len} characters."]})
     if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u200b\u200e\u200f\u202e" for c in value):
-        raise Invalid("The name has invisible characters.", fields={field: ["Invisible characters are not allowed."]})
+        raise Invalid(
+            "The name has invisible characters.",
+            fields={field: ["Invisible characters are not allowed."]},
+        )
     return value
 
 
@@ -60,11 +61,17 @@ def guest_create(*, nickname: str, avatar: str | None = None) -> User:
     nickname = _clean_display(nickname, field="nickname", max_len=24)
     key = avatar or DEFAULT_AVATAR
     if key not in AVATARS:
-        raise Invalid("Pick one of the bundled avatars.", fields={"avatar": [f"One of: {', '.join(AVATARS)}."]})
+        raise Invalid(
+            "Pick one of the bundled avatars.",
+            fields={"avatar": [f"One of: {', '.join(AVATARS)}."]},
+        )
     if nickname.lower().startswith(GUEST_PREFIX) or selectors.name_is_taken(name=nickname):
         raise Invalid("Choose another nickname.", fields={"nickname": [NOT_AVAILABLE]})
     user = User(
-        username=f"{GUEST_PREFIX}{secrets.token_hex(6)}", display_name=nickname, avatar=key, is_guest=True
+        username=f"{GUEST_PREFIX}{secrets.token_hex(6)}",
+        display_name=nickname,
+        avatar=key,
+        is_guest=True,
     )
     user.set_unusable_password()
     user.save()
@@ -93,7 +100,9 @@ def logout(*, user: User, token: AuthToken | None, session_key: str | None) -> N
     publish.user_close(user_id=user.pk, auth_ids=auth_ids, reason="logged out")
 
 
-def password_change(*, user: User, old_password: str, new_password: str, keep_token: AuthToken | None) -> None:
+def password_change(
+    *, user: User, old_password: str, new_password: str, keep_token: AuthToken | None
+) -> None:
     if user.is_guest or not user.check_password(old_password):
         raise Invalid("The current password is wrong.", fields={"old_password": ["Wrong password."]})
     try:

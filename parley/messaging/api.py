@@ -75,11 +75,8 @@ class EventsApi(APIView):
         )
         more = len(rows) > limit
         # The frames are stored as text; splice them rather than decode and re-encode.
-        body = '{"events":[%s],"has_more":%s,"last_seq":%d}' % (
-            ",".join(frame for _seq, frame in rows[:limit]),
-            "true" if more else "false",
-            head,
-        )
+        frames = ",".join(frame for _seq, frame in rows[:limit])
+        body = f'{{"events":[{frames}],"has_more":{"true" if more else "false"},"last_seq":{int(head)}}}'
         return HttpResponse(body, content_type="application/json")
 
 

@@ -75,11 +75,20 @@ def message_send(*, sender: User, room_id: int, body: str, client_id: str | None
                 raise Conflict("The room is closed; it can be read but not written to.", code="room_closed")
             seq = room.last_seq + 1
             Room.objects.filter(pk=room_id).update(last_seq=seq)
-            message = Message.objects.create(room=room, seq=seq, sender=sender, body=body, client_id=client_id)
-            frame = protocol.encode(
-                {"type": "message", "room": room_id, "seq": seq, "message": MessageSerializer(message).data}
+            message = Message.objects.create(
+                room=room, seq=seq, sender=sender, body=body, client_id=client_id
             )
-            RoomEvent.objects.create(room=room, seq=seq, kind=RoomEvent.Kind.MESSAGE, message=message, frame=frame)
+            frame = protocol.encode(
+                {
+                    "type": "message",
+                    "room": room_id,
+                    "seq": seq,
+                    "message": MessageSerializer(message).data,
+                }
+            )
+            RoomEvent.objects.create(
+                room=room, seq=seq, kind=RoomEvent.Kind.MESSAGE, message=message, frame=frame
+            )
             publish.room_event(room_id=room_id, seq=seq, frame=frame)
     except IntegrityError:
         # The same client_id raced in from another socket or room: whichever committed stands.
@@ -97,7 +106,9 @@ def room_mark_read(*, user: User, room_id: int, seq: int) -> int:
     moved = Membership.objects.filter(room_id=room_id, user=user, last_read_seq__lt=seq).update(
         last_read_seq=seq
     )
-    read = Membership.objects.filter(room_id=room_id, user=user).values_list("last_read_seq", flat=True).first()
+    read = (
+        Membership.objects.filter(room_id=room_id, user=user).values_list("last_read_seq", flat=True).first()
+    )
     count = selectors.unread_count(user=user, room_id=room_id, after_seq=read or 0)
     if moved:
         publish.user_frame(

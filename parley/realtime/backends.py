@@ -9,6 +9,7 @@ latency, never messages.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -35,10 +36,8 @@ class MemoryBackend:
         hub = self.hub
         if hub is None or hub.loop.is_closed():
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
             hub.loop.call_soon_threadsafe(hub.receive, data)
-        except RuntimeError:  # the loop closed between the check and the call
-            pass
 
     async def publish_async(self, kind: str, target: int, data: str) -> None:
         if self.hub is not None:
@@ -105,7 +104,10 @@ class RedisBackend:
 
             # No silent retries: a broken subscription must surface so the hub can resync.
             self._async = Redis.from_url(
-                self.url, retry=Retry(NoBackoff(), 0), socket_connect_timeout=1, health_check_interval=0
+                self.url,
+                retry=Retry(NoBackoff(), 0),
+                socket_connect_timeout=1,
+                health_check_interval=0,
             )
         return self._async
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from django.conf import settings
 
@@ -33,7 +34,7 @@ class Connection:
         auth_id: str,
         rooms: set[int],
         send: Callable[[str], Awaitable[None]],
-        close: Callable[[int], Awaitable[None]],
+        close: Callable[[int], Coroutine[Any, Any, None]],
         queue_max: int | None = None,
     ):
         self.hub = hub
@@ -76,7 +77,11 @@ class Connection:
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
-            log.info("socket of user %s fell %d frames behind; closing it", self.user_id, self.queue.qsize())
+            log.info(
+                "socket of user %s fell %d frames behind; closing it",
+                self.user_id,
+                self.queue.qsize(),
+            )
             self.terminate(CLOSE_TOO_SLOW, "too slow")
 
     def push_seq(self, room: int, seq: int, text: str) -> None:

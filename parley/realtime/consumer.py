@@ -68,7 +68,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self.send(
             text_data=protocol.encode(
-                {"type": "hello", "protocol": protocol.PROTOCOL_VERSION, "user": self.user_json, "rooms": snapshot}
+                {
+                    "type": "hello",
+                    "protocol": protocol.PROTOCOL_VERSION,
+                    "user": self.user_json,
+                    "rooms": snapshot,
+                }
             )
         )
         heads = {room["id"]: room["last_seq"] for room in snapshot}
@@ -140,7 +145,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_send(self, conn: Connection, frame: protocol.SendIn) -> None:
         if not send_allowed(conn.user_id):
-            conn.push(protocol.error("rate_limited", "You are sending too fast; wait a moment.", frame.client_id))
+            conn.push(
+                protocol.error("rate_limited", "You are sending too fast; wait a moment.", frame.client_id)
+            )
             return
         try:
             result = await send_message(
@@ -151,7 +158,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         except Exception:
             log.exception("send failed")
-            conn.push(protocol.error("server_error", "The message was not stored; try again.", frame.client_id))
+            conn.push(
+                protocol.error("server_error", "The message was not stored; try again.", frame.client_id)
+            )
             return
         msg = result.message
         conn.push(

@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -66,7 +67,7 @@ class Hub:
         self.rooms: dict[int, RoomState] = {}
         self.users: dict[int, set[Connection]] = {}
         self.conns: set[Connection] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._started = False
 
     # --- lifecycle -------------------------------------------------------------
@@ -79,8 +80,8 @@ class Hub:
         if not self.backend.durable_signals:
             self.spawn(self._sweep_forever())
 
-    def spawn(self, coro: object) -> None:
-        task = self.loop.create_task(coro)  # type: ignore[arg-type]
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task: asyncio.Task[Any] = self.loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -270,7 +271,6 @@ class Hub:
                 await self.sweep()
             except Exception:
                 log.exception("hub sweep crashed")
-
 
     async def _ping_forever(self) -> None:
         """Application-level ping so idle proxies keep every connection open."""

@@ -18,7 +18,9 @@ PROTOCOL_VERSION = 1
 
 RoomId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
 Seq = Annotated[int, Field(strict=True, ge=0, le=2**62)]
-ClientId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+ClientId = Annotated[
+    str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+]
 
 
 class _In(BaseModel):
@@ -56,9 +58,7 @@ class PongIn(_In):
     type: Literal["pong"]
 
 
-ClientFrame = Annotated[
-    ResumeIn | SendIn | ReadIn | TypingIn | PingIn | PongIn, Field(discriminator="type")
-]
+ClientFrame = Annotated[ResumeIn | SendIn | ReadIn | TypingIn | PingIn | PongIn, Field(discriminator="type")]
 CLIENT_TYPES = ("resume", "send", "read", "typing", "ping", "pong")
 _client_adapter: TypeAdapter[Any] = TypeAdapter(ClientFrame)
 

@@ -76,7 +76,9 @@ class RoomDetailApi(APIView):
 
 
 class RoomJoinApi(APIView):
-    @extend_schema(request=None, responses={200: serializers.RoomSerializer, **E}, summary="Join a public room")
+    @extend_schema(
+        request=None, responses={200: serializers.RoomSerializer, **E}, summary="Join a public room"
+    )
     def post(self, request: Request, room_id: int) -> Response:
         services.room_join(room_id=room_id, user=request.user)  # type: ignore[arg-type]
         return _room(request, room_id)

@@ -17,7 +17,11 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
 
     mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
     members = (
-        Membership.objects.filter(room=OuterRef("pk")).order_by().values("room").annotate(n=Count("id")).values("n")
+        Membership.objects.filter(room=OuterRef("pk"))
+        .order_by()
+        .values("room")
+        .annotate(n=Count("id"))
+        .values("n")
     )
     unread = (
         Message.objects.filter(room=OuterRef("pk"), seq__gt=OuterRef("my_read"))
@@ -84,9 +88,7 @@ def room_for_member(*, user: User, room_id: int) -> Room:
 
 def room_visible(*, user: User, room_id: int) -> Room:
     room = Room.objects.select_related("owner").filter(pk=room_id).first()
-    if room is None or (
-        not room.is_public and not Membership.objects.filter(room=room, user=user).exists()
-    ):
+    if room is None or (not room.is_public and not Membership.objects.filter(room=room, user=user).exists()):
         raise NotFound("No such room.")
     return room
 
@@ -98,7 +100,7 @@ def member_room_ids(*, user_id: int) -> list[int]:
 def hello_rooms(*, user_id: int) -> list[dict[str, Any]]:
     """[{id, last_seq, unread_count}] for the hello frame, in one query."""
     user = User(pk=user_id)
-    rows = _with_counts(Room.objects.filter(memberships__user_id=user_id), user).values(
+    rows = _with_counts(Room.objects.filter(memberships__user_id=user_id), user).values(  # type: ignore[misc]
         "id", "last_seq", "unread_count"
     )
     return [dict(row) for row in rows]

@@ -31,7 +31,10 @@ def _clean_name(name: str) -> str:
     if len(name) > NAME_MAX:
         raise Invalid("The name is too long.", fields={"name": [f"At most {NAME_MAX} characters."]})
     if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
-        raise Invalid("The name has control characters.", fields={"name": ["Control characters are not allowed."]})
+        raise Invalid(
+            "The name has control characters.",
+            fields={"name": ["Control characters are not allowed."]},
+        )
     return name
 
 
@@ -40,7 +43,10 @@ def _clean_topic(topic: str) -> str:
     if len(topic) > TOPIC_MAX:
         raise Invalid("The topic is too long.", fields={"topic": [f"At most {TOPIC_MAX} characters."]})
     if any(ord(c) < 32 and c not in "\n\t" for c in topic):
-        raise Invalid("The topic has control characters.", fields={"topic": ["Control characters are not allowed."]})
+        raise Invalid(
+            "The topic has control characters.",
+            fields={"topic": ["Control characters are not allowed."]},
+        )
     return topic
 
 
@@ -84,15 +90,21 @@ def room_create(*, owner: User, name: str, topic: str = "", visibility: str = Ro
     if visibility not in Room.Visibility.values:
         raise Invalid("Choose public or private.", fields={"visibility": ["public or private"]})
     if _name_taken(name):
-        raise Conflict("A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]})
+        raise Conflict(
+            "A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]}
+        )
     try:
         with transaction.atomic():
             room = Room.objects.create(owner=owner, name=name, topic=topic, visibility=visibility)
             Membership.objects.create(room=room, user=owner)
     except IntegrityError as exc:
-        raise Conflict("A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]}) from exc
+        raise Conflict(
+            "A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]}
+        ) from exc
     frame = {"type": "room.created", "room": room_public_data(room)}
-    publish.user_joined_room(user_id=owner.pk, room_id=room.pk, last_seq=0, frame=None if room.is_public else frame)
+    publish.user_joined_room(
+        user_id=owner.pk, room_id=room.pk, last_seq=0, frame=None if room.is_public else frame
+    )
     if room.is_public:
         publish.lobby_frame(frame=frame)
     return room
@@ -106,7 +118,11 @@ def room_update(*, room_id: int, actor: User, name: str | None = None, topic: st
         if name is not None:
             name = _clean_name(name)
             if _name_taken(name, exclude=room.pk):
-                raise Conflict("A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]})
+                raise Conflict(
+                    "A room with this name exists.",
+                    code="name_taken",
+                    fields={"name": ["Already taken."]},
+                )
             room.name = name
             fields.append("name")
         if topic is not None:
@@ -135,7 +151,12 @@ def room_close(*, room_id: int, actor: User) -> Room:
 def _joined(room: Room, user: User) -> None:
     membership = Membership.objects.create(room=room, user=user, last_read_seq=room.last_seq)
     count = selectors.member_count(room_id=room.pk)
-    frame = {"type": "member.joined", "room": room.pk, "user": user_data(user), "member_count": count}
+    frame = {
+        "type": "member.joined",
+        "room": room.pk,
+        "user": user_data(user),
+        "member_count": count,
+    }
     publish.room_frame(room_id=room.pk, frame=frame)
     publish.user_joined_room(user_id=user.pk, room_id=room.pk, last_seq=membership.last_read_seq, frame=frame)
     if room.is_public:
@@ -187,7 +208,11 @@ def member_add(*, room_id: int, actor: User, username: str) -> Membership:
         if user is None or not user.is_active:
             raise NotFound("No such user.", fields={"username": ["No such user."]})
         if Membership.objects.filter(room=room, user=user).exists():
-            raise Conflict("Already a member.", code="already_member", fields={"username": ["Already a member."]})
+            raise Conflict(
+                "Already a member.",
+                code="already_member",
+                fields={"username": ["Already a member."]},
+            )
         room = Room.objects.select_for_update().get(pk=room.pk)
         _joined(room, user)
     return Membership.objects.select_related("user").get(room=room, user=user)

@@ -8,5 +8,9 @@ urlpatterns = [
     path("rooms/<int:room_id>/join", api.RoomJoinApi.as_view(), name="room-join"),
     path("rooms/<int:room_id>/leave", api.RoomLeaveApi.as_view(), name="room-leave"),
     path("rooms/<int:room_id>/members", api.MemberListApi.as_view(), name="room-members"),
-    path("rooms/<int:room_id>/members/<int:user_id>", api.MemberDetailApi.as_view(), name="room-member"),
+    path(
+        "rooms/<int:room_id>/members/<int:user_id>",
+        api.MemberDetailApi.as_view(),
+        name="room-member",
+    ),
 ]

@@ -95,8 +95,12 @@ def test_login_for_unknown_and_known_users_fails_the_same_way() -> None:
 def test_login_locks_out_after_repeated_failures_with_429() -> None:
     make_user("hank")
     for _ in range(5):
-        APIClient().post(LOGIN, {"username": "hank", "password": "bad"}, format="json", REMOTE_ADDR="10.9.9.9")
-    r = APIClient().post(LOGIN, {"username": "hank", "password": PASSWORD}, format="json", REMOTE_ADDR="10.9.9.9")
+        APIClient().post(
+            LOGIN, {"username": "hank", "password": "bad"}, format="json", REMOTE_ADDR="10.9.9.9"
+        )
+    r = APIClient().post(
+        LOGIN, {"username": "hank", "password": PASSWORD}, format="json", REMOTE_ADDR="10.9.9.9"
+    )
     assert r.status_code == 429
     err = error_of(r)
     assert err["code"] == "rate_limited"
@@ -188,7 +192,10 @@ def test_session_requests_need_csrf_on_unsafe_methods() -> None:
     r = client.post("/api/v1/rooms", {"name": "no-csrf"}, format="json")
     assert r.status_code == 403
     r = client.post(
-        "/api/v1/rooms", {"name": "with-csrf"}, format="json", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value
+        "/api/v1/rooms",
+        {"name": "with-csrf"},
+        format="json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
     )
     assert r.status_code == 201
 
@@ -214,18 +221,29 @@ def test_logout_with_session_ends_the_session_and_its_token() -> None:
 def test_password_change_checks_the_old_one_and_revokes_other_tokens() -> None:
     user = make_user("pia")
     me, other = client_for(user), client_for(user)
-    r = me.post("/api/v1/me/password", {"old_password": "wrong", "new_password": "another long phrase 7"}, format="json")
+    r = me.post(
+        "/api/v1/me/password",
+        {"old_password": "wrong", "new_password": "another long phrase 7"},
+        format="json",
+    )
     assert r.status_code == 400
     r = me.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "short"}, format="json")
     assert r.status_code == 400
     assert "new_password" in error_of(r)["fields"]
     r = me.post(
-        "/api/v1/me/password", {"old_password": PASSWORD, "new_password": "another long phrase 7"}, format="json"
+        "/api/v1/me/password",
+        {"old_password": PASSWORD, "new_password": "another long phrase 7"},
+        format="json",
     )
     assert r.status_code == 204
     assert me.get("/api/v1/me").status_code == 200
     assert other.get("/api/v1/me").status_code == 401
-    assert APIClient().post(LOGIN, {"username": "pia", "password": "another long phrase 7"}, format="json").status_code == 200
+    assert (
+        APIClient()
+        .post(LOGIN, {"username": "pia", "password": "another long phrase 7"}, format="json")
+        .status_code
+        == 200
+    )
 
 
 def test_deactivated_users_are_refused() -> None:

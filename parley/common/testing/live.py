@@ -92,7 +92,11 @@ def base_env(database_url: str, redis_url: str = "", **extra: str) -> dict[str, 
 
 def migrate(env: dict[str, str]) -> None:
     subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=180
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=180,
     )
 
 
@@ -103,7 +107,9 @@ class ServerProcess:
         self.port = port or free_port()
         self.env = {**env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = tempfile.NamedTemporaryFile(prefix="parley-uvicorn-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the process
+            prefix="parley-uvicorn-", suffix=".log", delete=False
+        )
 
     @property
     def url(self) -> str:
@@ -115,7 +121,11 @@ class ServerProcess:
 
     def start(self, timeout: float = 30) -> ServerProcess:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "parley.serve"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "parley.serve"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

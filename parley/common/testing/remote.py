@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import websockets
+from websockets.typing import Origin
 
 from parley.common.testing.api import PASSWORD
 from parley.realtime.protocol import server_frame_adapter
@@ -47,7 +48,9 @@ class RemoteUser:
 
     async def socket(self, base_url: str | None = None) -> Socket:
         url = (base_url or self.base_url).replace("http://", "ws://") + f"/ws/?token={self.token}"
-        ws = await websockets.connect(url, origin=(base_url or self.base_url), compression=None, open_timeout=10)  # type: ignore[arg-type]
+        ws = await websockets.connect(
+            url, origin=Origin(base_url or self.base_url), compression=None, open_timeout=10
+        )
         sock = Socket(ws)
         sock.hello = await sock.recv_type("hello")
         return sock
@@ -92,7 +95,7 @@ class Socket:
                 frame = await self.recv(timeout)
                 if frame["type"] not in ("ping", "presence"):
                     out.append(frame)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             return out
 
     async def close(self) -> None:

@@ -19,7 +19,9 @@ class WsClient:
         from config.asgi import application
 
         path = f"/ws/?token={token}" if token else "/ws/"
-        self.comm = WebsocketCommunicator(application, path, headers=headers if headers is not None else [ORIGIN])
+        self.comm = WebsocketCommunicator(
+            application, path, headers=headers if headers is not None else [ORIGIN]
+        )
         self.hello: dict[str, Any] | None = None
         self.seen: list[dict[str, Any]] = []
         self.skipped: list[dict[str, Any]] = []  # frames recv_type passed over, still to be read

@@ -34,7 +34,16 @@ def test_send_returns_the_stored_message(room_setup: dict[str, Any]) -> None:
     r = send(room_setup["m"], room_setup["rid"], "hello <b>world</b>", "abc-1")
     assert r.status_code == 201
     msg = r.json()
-    assert set(msg) == {"id", "room", "seq", "sender", "body", "created_at", "edited_at", "client_id"}
+    assert set(msg) == {
+        "id",
+        "room",
+        "seq",
+        "sender",
+        "body",
+        "created_at",
+        "edited_at",
+        "client_id",
+    }
     assert msg["seq"] == 1
     assert msg["body"] == "hello <b>world</b>"
     assert msg["sender"]["username"] == "member"
@@ -56,7 +65,13 @@ def test_send_is_idempotent_on_client_id(room_setup: dict[str, Any]) -> None:
 def test_sender_fields_in_the_body_are_ignored(room_setup: dict[str, Any]) -> None:
     r = room_setup["m"].post(
         f"/api/v1/rooms/{room_setup['rid']}/messages",
-        {"body": "hi", "client_id": "x1", "sender": room_setup["owner"].pk, "user": "owner", "user_id": 1},
+        {
+            "body": "hi",
+            "client_id": "x1",
+            "sender": room_setup["owner"].pk,
+            "user": "owner",
+            "user_id": 1,
+        },
         format="json",
     )
     assert r.status_code == 201
@@ -65,7 +80,12 @@ def test_sender_fields_in_the_body_are_ignored(room_setup: dict[str, Any]) -> No
 
 @pytest.mark.parametrize(
     ("body", "status", "code"),
-    [("", 400, "invalid"), ("   \n ", 400, "invalid"), ("x" * 4001, 413, "too_large"), ("nul\x00", 400, "invalid")],
+    [
+        ("", 400, "invalid"),
+        ("   \n ", 400, "invalid"),
+        ("x" * 4001, 413, "too_large"),
+        ("nul\x00", 400, "invalid"),
+    ],
 )
 def test_send_rejects_bad_bodies(room_setup: dict[str, Any], body: str, status: int, code: str) -> None:
     r = send(room_setup["m"], room_setup["rid"], body, "bad")

@@ -51,9 +51,16 @@ async def test_handshake_needs_authentication() -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [[], [(b"origin", b"http://evil.example")], [(b"origin", b"null")], [(b"origin", b"http://127.0.0.1.evil.example")]],
+    [
+        [],
+        [(b"origin", b"http://evil.example")],
+        [(b"origin", b"null")],
+        [(b"origin", b"http://127.0.0.1.evil.example")],
+    ],
 )
-async def test_foreign_missing_and_null_origins_are_refused(headers: list[tuple[bytes, bytes]]) -> None:
+async def test_foreign_missing_and_null_origins_are_refused(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
     setup = await setup_room()
     ok, _ = await WsClient(setup["tokens"][0], headers=headers).connect(expect_hello=False)
     assert not ok
@@ -76,7 +83,14 @@ async def test_send_is_acked_and_delivered_to_every_member_once() -> None:
     rid = setup["room"].pk
     await a.send({"type": "send", "room": rid, "body": "hi all", "client_id": "m-1", "sender": 999})
     ack = await a.recv_type("ack")
-    assert ack == {"type": "ack", "client_id": "m-1", "room": rid, "id": ack["id"], "seq": 1, "duplicate": False}
+    assert ack == {
+        "type": "ack",
+        "client_id": "m-1",
+        "room": rid,
+        "id": ack["id"],
+        "seq": 1,
+        "duplicate": False,
+    }
     for client in (a, b, c):
         (frame,) = await client.messages(1)
         assert frame["seq"] == 1 and frame["room"] == rid
@@ -103,11 +117,17 @@ async def test_send_is_acked_and_delivered_to_every_member_once() -> None:
         (json.dumps({"type": "send", "room": "1", "body": "x", "client_id": "c"}), "invalid"),
         (json.dumps({"type": "send", "room": 1, "client_id": "c"}), "invalid"),
         (json.dumps({"type": "send", "room": 1, "body": 5, "client_id": "c"}), "invalid"),
-        (json.dumps({"type": "send", "room": 1, "body": "x", "client_id": "with space"}), "invalid"),
+        (
+            json.dumps({"type": "send", "room": 1, "body": "x", "client_id": "with space"}),
+            "invalid",
+        ),
         (json.dumps({"type": "send", "room": 10**30, "body": "x", "client_id": "c"}), "invalid"),
         (json.dumps({"type": "resume", "rooms": {"abc": 1}}), "invalid"),
         (json.dumps({"type": "read", "room": 1, "seq": -1}), "invalid"),
-        (json.dumps({"type": "send", "room": 1, "body": "x" * 70_000, "client_id": "c"}), "too_large"),
+        (
+            json.dumps({"type": "send", "room": 1, "body": "x" * 70_000, "client_id": "c"}),
+            "too_large",
+        ),
     ],
 )
 async def test_bad_frames_get_an_error_and_the_socket_stays_open(frame: str, code: str) -> None:
@@ -317,7 +337,7 @@ async def test_a_socket_that_does_not_keep_up_is_closed_and_others_are_not(setti
     setup = await setup_room()
     rid = setup["room"].pk
     slow, fast = await connected(setup["tokens"][1]), await connected(setup["tokens"][0])
-    hub = (await __import__("parley.realtime.hub", fromlist=["get_hub"]).get_hub())
+    hub = await __import__("parley.realtime.hub", fromlist=["get_hub"]).get_hub()
     slow_conn = next(c for c in hub.conns if c.user_id == setup["users"][1].pk)
 
     async def never_drains(text: str) -> None:

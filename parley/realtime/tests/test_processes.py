@@ -10,7 +10,9 @@ from parley.common.testing.remote import RemoteUser
 pytestmark = [pytest.mark.processes]
 
 
-async def test_a_message_sent_on_one_process_arrives_on_the_other(live_cluster: list[ServerProcess]) -> None:
+async def test_a_message_sent_on_one_process_arrives_on_the_other(
+    live_cluster: list[ServerProcess],
+) -> None:
     one, two = live_cluster
     alice, bob = RemoteUser.register(one.url), RemoteUser.register(two.url)
     room = alice.create_room()
@@ -29,7 +31,9 @@ async def test_a_message_sent_on_one_process_arrives_on_the_other(live_cluster: 
     await b.close()
 
 
-async def test_a_dropped_socket_gets_exactly_the_missed_50_after_resume(live_cluster: list[ServerProcess]) -> None:
+async def test_a_dropped_socket_gets_exactly_the_missed_50_after_resume(
+    live_cluster: list[ServerProcess],
+) -> None:
     one, two = live_cluster
     sender, reader = RemoteUser.register(one.url), RemoteUser.register(two.url)
     room = sender.create_room()
@@ -43,7 +47,14 @@ async def test_a_dropped_socket_gets_exactly_the_missed_50_after_resume(live_clu
     await r.close()  # the reader's network goes away
 
     for i in range(50):
-        await s.send({"type": "send", "room": room["id"], "body": f"while away {i}", "client_id": f"away-{i}"})
+        await s.send(
+            {
+                "type": "send",
+                "room": room["id"],
+                "body": f"while away {i}",
+                "client_id": f"away-{i}",
+            }
+        )
     acks = [await s.recv_type("ack") for _ in range(50)]
     assert [a["seq"] for a in acks] == list(range(2, 52))
 
@@ -59,7 +70,9 @@ async def test_a_dropped_socket_gets_exactly_the_missed_50_after_resume(live_clu
     await r2.close()
 
 
-async def test_ordering_holds_with_senders_on_both_processes(live_cluster: list[ServerProcess]) -> None:
+async def test_ordering_holds_with_senders_on_both_processes(
+    live_cluster: list[ServerProcess],
+) -> None:
     one, two = live_cluster
     users = [RemoteUser.register(one.url) for _ in range(4)]
     room = users[0].create_room()
@@ -69,7 +82,9 @@ async def test_ordering_holds_with_senders_on_both_processes(live_cluster: list[
     readers = [await users[2].socket(one.url), await users[3].socket(two.url)]
     for i in range(20):
         for n, sock in enumerate(senders):
-            await sock.send({"type": "send", "room": room["id"], "body": f"{n}:{i}", "client_id": f"o{n}-{i}"})
+            await sock.send(
+                {"type": "send", "room": room["id"], "body": f"{n}:{i}", "client_id": f"o{n}-{i}"}
+            )
     for reader in readers:
         frames = await reader.messages(40)
         assert [f["seq"] for f in frames] == list(range(1, 41))

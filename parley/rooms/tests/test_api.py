@@ -43,7 +43,13 @@ def test_room_names_are_unique_case_insensitively() -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [{"name": ""}, {"name": "x" * 65}, {"name": "ok", "visibility": "secret"}, {"name": "ok", "topic": "t" * 251}, {}],
+    [
+        {"name": ""},
+        {"name": "x" * 65},
+        {"name": "ok", "visibility": "secret"},
+        {"name": "ok", "topic": "t" * 251},
+        {},
+    ],
 )
 def test_create_rejects_bad_input(payload: dict[str, str]) -> None:
     r = client_for(make_user()).post("/api/v1/rooms", payload, format="json")
@@ -122,12 +128,18 @@ def test_closing_keeps_the_room_readable_and_refuses_writes() -> None:
     o, m = client_for(owner), client_for(member)
     room = create(o, "closing")
     m.post(f"/api/v1/rooms/{room['id']}/join")
-    o.post(f"/api/v1/rooms/{room['id']}/messages", {"body": "last words", "client_id": "c1"}, format="json")
+    o.post(
+        f"/api/v1/rooms/{room['id']}/messages",
+        {"body": "last words", "client_id": "c1"},
+        format="json",
+    )
     assert m.delete(f"/api/v1/rooms/{room['id']}").status_code == 403
     assert o.delete(f"/api/v1/rooms/{room['id']}").status_code == 204
     assert o.delete(f"/api/v1/rooms/{room['id']}").status_code == 204  # idempotent
     assert m.get(f"/api/v1/rooms/{room['id']}").json()["closed"] is True
-    assert [x["body"] for x in m.get(f"/api/v1/rooms/{room['id']}/messages").json()["messages"]] == ["last words"]
+    assert [x["body"] for x in m.get(f"/api/v1/rooms/{room['id']}/messages").json()["messages"]] == [
+        "last words"
+    ]
     r = m.post(f"/api/v1/rooms/{room['id']}/messages", {"body": "hello?", "client_id": "c2"}, format="json")
     assert r.status_code == 409
     assert error_of(r)["code"] == "room_closed"
@@ -169,7 +181,10 @@ def test_owner_adds_and_removes_members_of_a_private_room() -> None:
     assert c.post(f"/api/v1/rooms/{rid}/members", {"username": "dan"}, format="json").status_code == 403
     assert d.get(f"/api/v1/rooms/{rid}/members").status_code == 404
     members = c.get(f"/api/v1/rooms/{rid}/members").json()["members"]
-    assert {m["user"]["username"]: m["is_owner"] for m in members} == {"owner2": True, "carol": False}
+    assert {m["user"]["username"]: m["is_owner"] for m in members} == {
+        "owner2": True,
+        "carol": False,
+    }
     assert c.get(f"/api/v1/rooms/{rid}").status_code == 200
     assert c.delete(f"/api/v1/rooms/{rid}/members/{owner.pk}").status_code == 403
     assert o.delete(f"/api/v1/rooms/{rid}/members/{carol.pk}").status_code == 204
