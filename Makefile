@@ -10,7 +10,7 @@ FRONT_SRC := $(shell find frontend/src frontend/public frontend/index.html front
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run serve dev test test-python test-services test-frontend lint fmt migrate frontend venv bench bench-quick clean
+.PHONY: openapi run serve dev test test-python test-services test-frontend lint fmt migrate frontend venv bench bench-quick clean
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -54,6 +54,10 @@ lint: venv $(FRONT_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy parley config
 	cd frontend && npm run lint --silent
+
+## Regenerate the committed OpenAPI export (a test checks it is current).
+openapi: venv
+	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 
 fmt: venv
 	$(BIN)/ruff check --fix .
