@@ -10,8 +10,9 @@ django_asgi = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from parley.realtime.auth import websocket_stack  # noqa: E402
+from parley.realtime.outgoing import RawSendMiddleware  # noqa: E402
 from parley.realtime.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {"http": django_asgi, "websocket": websocket_stack(URLRouter(websocket_urlpatterns))}
+application = RawSendMiddleware(
+    ProtocolTypeRouter({"http": django_asgi, "websocket": websocket_stack(URLRouter(websocket_urlpatterns))})
 )

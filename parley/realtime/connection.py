@@ -17,6 +17,7 @@ from django.conf import settings
 
 from parley.realtime import protocol
 from parley.realtime.hub import Hub, fetch_events
+from parley.realtime.outgoing import Outgoing, RawWriter
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class Connection:
         rooms: set[int],
         send: Callable[[str], Awaitable[None]],
         close: Callable[[int], Coroutine[Any, Any, None]],
+        raw: RawWriter | None = None,
         queue_max: int | None = None,
     ):
         self.hub = hub
@@ -43,10 +45,13 @@ class Connection:
         self.rooms = set(rooms)
         self.last: dict[int, int] = {}
         # Rooms whose live events are held back while the database is read.
-        self.syncing: dict[int, list[tuple[int, str]]] = {room: [] for room in rooms}
+        self.syncing: dict[int, list[tuple[int, Outgoing]]] = {room: [] for room in rooms}
         self._send = send
         self._close = close
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(queue_max or settings.WS_QUEUE_MAX)
+        self.raw = raw
+        self.queue: asyncio.Queue[Outgoing | None] = asyncio.Queue(queue_max or settings.WS_QUEUE_MAX)
+        self.started = False  # nothing bypasses the queue before the hello frame is out
+        self.inflight = False  # the writer holds a frame it has not written yet
         self.closed = False
         self.close_code: int | None = None
         self._lock = asyncio.Lock()
@@ -58,46 +63,61 @@ class Connection:
     # --- outgoing ----------------------------------------------------------------
     def start_writer(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._write())
+        self.started = True
 
     async def _write(self) -> None:
-        queue = self.queue
+        queue, raw = self.queue, self.raw
         while True:
-            text = await queue.get()
-            if text is None:
+            item = await queue.get()
+            if item is None:
                 return
+            self.inflight = True
             try:
-                await self._send(text)
+                if raw is not None:
+                    await raw.wait_writable()
+                    if not raw.ready():
+                        self.closed = True
+                        return
+                    raw.write(item.raw)
+                else:
+                    await self._send(item.text)
             except Exception:  # the peer is gone; the consumer's disconnect cleans up
                 self.closed = True
                 return
+            finally:
+                self.inflight = False
 
-    def push(self, text: str) -> None:
+    def push(self, out: Outgoing) -> None:
+        """Send now if the socket can take it in order, else queue; a full queue closes the socket."""
         if self.closed:
             return
+        raw = self.raw
+        if raw is not None and self.started and not self.inflight and self.queue.empty() and raw.ready():
+            raw.write(out.raw)
+            return
         try:
-            self.queue.put_nowait(text)
+            self.queue.put_nowait(out)
         except asyncio.QueueFull:
-            log.info(
-                "socket of user %s fell %d frames behind; closing it",
-                self.user_id,
-                self.queue.qsize(),
-            )
+            log.info("socket of user %s fell %d frames behind; closing it", self.user_id, self.queue.qsize())
             self.terminate(CLOSE_TOO_SLOW, "too slow")
 
-    def push_seq(self, room: int, seq: int, text: str) -> None:
+    def push_text(self, text: str) -> None:
+        self.push(Outgoing(text))
+
+    def push_seq(self, room: int, seq: int, out: Outgoing) -> None:
         """Deliver a logged event exactly once and in order, or repair the hole first."""
         held = self.syncing.get(room)
         if held is not None:
-            held.append((seq, text))
+            held.append((seq, out))
             return
         last = self.last.get(room, 0)
         if seq <= last:
             return
         if seq == last + 1:
             self.last[room] = seq
-            self.push(text)
+            self.push(out)
             return
-        self.syncing[room] = [(seq, text)]
+        self.syncing[room] = [(seq, out)]
         self.hub.spawn(self.catch_up(room, hold=False))
 
     def stop(self) -> None:
@@ -138,25 +158,25 @@ class Connection:
                 events, latest = await fetch_events(room, start, limit + 1)
             except Exception as exc:
                 log.warning("catch-up for user %s room %s failed: %s", self.user_id, room, exc)
-                self.push(protocol.error("unavailable", "Could not replay missed events; retrying."))
+                self.push_text(protocol.error("unavailable", "Could not replay missed events; retrying."))
                 self.syncing.pop(room, None)
                 return
             if len(events) > limit:
-                self.push(
+                self.push_text(
                     protocol.encode({"type": "gap", "room": room, "after_seq": start, "until_seq": latest})
                 )
                 self.last[room] = latest
             else:
                 for _seq, text in events:
-                    self.push(text)
+                    self.push_text(text)
                 self.last[room] = events[-1][0] if events else max(latest, 0)
             self.release(room)
 
     def release(self, room: int) -> None:
         """Stop holding `room` and deliver what was held, in seq order."""
         held = self.syncing.pop(room, None) or []
-        for seq, text in sorted(held):
-            self.push_seq(room, seq, text)
+        for seq, out in sorted(held, key=lambda item: item[0]):
+            self.push_seq(room, seq, out)
 
     async def join_room(self, room: int, last_seq: int, frame: str | None) -> None:
         if self.closed:
@@ -167,11 +187,11 @@ class Connection:
             await self.hub.room_add(self, room)
             self.hub.note_head(room, last_seq)
         if frame:
-            self.push(frame)
+            self.push_text(frame)
 
     async def leave_room(self, room: int, frame: str | None) -> None:
         if frame:
-            self.push(frame)
+            self.push_text(frame)
         if room in self.rooms:
             self.rooms.discard(room)
             self.last.pop(room, None)

@@ -17,6 +17,7 @@ from parley.messaging import services as messaging
 from parley.realtime import presence, protocol, wire
 from parley.realtime.connection import CLOSE_TOO_MANY, Connection
 from parley.realtime.hub import get_hub
+from parley.realtime.outgoing import RawWriter
 from parley.rooms import selectors as rooms
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             rooms=set(await member_room_ids(user_id=user.pk)),
             send=self._send_text,
             close=self._close_with,
+            raw=RawWriter.for_send(self.scope.get("parley.raw_send")),
         )
         await hub.attach(conn)
         self.conn = conn
@@ -130,7 +132,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _refuse(self, conn: Connection, code: str, message: str, ref: str | int | None = None) -> None:
         """Answer a bad frame; a peer that keeps sending them is disconnected."""
-        conn.push(protocol.error(code, message, ref))
+        conn.push_text(protocol.error(code, message, ref))
         now = time.monotonic()
         self.errors = [t for t in self.errors if now - t < ABUSE_WINDOW]
         self.errors.append(now)
@@ -138,14 +140,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             conn.terminate(1008, "too many bad frames")
 
     async def on_ping(self, conn: Connection, frame: protocol.PingIn) -> None:
-        conn.push(protocol.PONG)
+        conn.push_text(protocol.PONG)
 
     async def on_pong(self, conn: Connection, frame: protocol.PongIn) -> None:
         return None
 
     async def on_send(self, conn: Connection, frame: protocol.SendIn) -> None:
         if not send_allowed(conn.user_id):
-            conn.push(
+            conn.push_text(
                 protocol.error("rate_limited", "You are sending too fast; wait a moment.", frame.client_id)
             )
             return
@@ -154,16 +156,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 sender=self.user, room_id=frame.room, body=frame.body, client_id=frame.client_id
             )
         except ServiceError as exc:
-            conn.push(protocol.error(exc.code, exc.message, frame.client_id))
+            conn.push_text(protocol.error(exc.code, exc.message, frame.client_id))
             return
         except Exception:
             log.exception("send failed")
-            conn.push(
+            conn.push_text(
                 protocol.error("server_error", "The message was not stored; try again.", frame.client_id)
             )
             return
         msg = result.message
-        conn.push(
+        conn.push_text(
             protocol.encode(
                 {
                     "type": "ack",
@@ -180,7 +182,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for key, last in frame.rooms.items():
             room = int(key)
             if room not in conn.rooms:
-                conn.push(protocol.error("not_member", "You are not a member of this room.", room))
+                conn.push_text(protocol.error("not_member", "You are not a member of this room.", room))
                 continue
             await conn.catch_up(room, after=last)
 
@@ -188,11 +190,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             await mark_read(user=self.user, room_id=frame.room, seq=frame.seq)
         except ServiceError as exc:
-            conn.push(protocol.error(exc.code, exc.message, frame.room))
+            conn.push_text(protocol.error(exc.code, exc.message, frame.room))
 
     async def on_typing(self, conn: Connection, frame: protocol.TypingIn) -> None:
         if frame.room not in conn.rooms:
-            conn.push(protocol.error("not_member", "You are not a member of this room.", frame.room))
+            conn.push_text(protocol.error("not_member", "You are not a member of this room.", frame.room))
             return
         now = time.monotonic()
         if now - self.typing_at.get(frame.room, 0.0) < 2.0:

@@ -27,6 +27,7 @@ from django.conf import settings
 
 from parley.realtime import wire
 from parley.realtime.backends import MemoryBackend, RedisBackend, get_backend, reset_backend
+from parley.realtime.outgoing import Outgoing
 
 if TYPE_CHECKING:
     from parley.realtime.connection import Connection
@@ -40,7 +41,7 @@ class RoomState:
     def __init__(self) -> None:
         self.conns: set[Connection] = set()
         self.seq: int | None = None  # highest seq delivered in order
-        self.pending: dict[int, str] = {}
+        self.pending: dict[int, Outgoing] = {}
         self.filling = False
 
 
@@ -153,15 +154,17 @@ class Hub:
             return
         kind = env.kind
         if kind == "r":
-            self._room_event(env.target, int(env.arg), env.payload)
+            self._room_event(env.target, int(env.arg), Outgoing(env.payload))
         elif kind == "e":
             state = self.rooms.get(env.target)
             if state is not None:
+                out = Outgoing(env.payload)
                 for conn in tuple(state.conns):
-                    conn.push(env.payload)
+                    conn.push(out)
         elif kind == "l":
+            out = Outgoing(env.payload)
             for conn in tuple(self.conns):
-                conn.push(env.payload)
+                conn.push(out)
         else:
             self._user_event(env)
 
@@ -170,8 +173,9 @@ class Hub:
         if not conns:
             return
         if env.kind == "u":
+            out = Outgoing(env.payload)
             for conn in tuple(conns):
-                conn.push(env.payload)
+                conn.push(out)
         elif env.kind == "j":
             room_s, seq_s = env.arg.split(":")
             for conn in tuple(conns):
@@ -186,25 +190,25 @@ class Hub:
                 if auth_ids is None or conn.auth_id in auth_ids:
                     conn.terminate(4003, spec.get("reason", "signed out"))
 
-    def _room_event(self, room_id: int, seq: int, text: str) -> None:
+    def _room_event(self, room_id: int, seq: int, out: Outgoing) -> None:
         state = self.rooms.get(room_id)
         if state is None:
             return
         if state.seq is None or seq == state.seq + 1:
-            self._deliver(state, room_id, seq, text)
+            self._deliver(state, room_id, seq, out)
             while state.pending and state.seq is not None and state.seq + 1 in state.pending:
                 nxt = state.seq + 1
                 self._deliver(state, room_id, nxt, state.pending.pop(nxt))
         elif seq > state.seq + 1:
-            state.pending[seq] = text
+            state.pending[seq] = out
             if not state.filling:
                 state.filling = True
                 self.spawn(self._fill(room_id))
 
-    def _deliver(self, state: RoomState, room_id: int, seq: int, text: str) -> None:
+    def _deliver(self, state: RoomState, room_id: int, seq: int, out: Outgoing) -> None:
         state.seq = seq
         for conn in tuple(state.conns):
-            conn.push_seq(room_id, seq, text)
+            conn.push_seq(room_id, seq, out)
 
     async def _fill(self, room_id: int) -> None:
         """Wait briefly for a late publish, then read the hole from the database once."""
@@ -228,7 +232,7 @@ class Hub:
         for seq, text in events:
             if state.seq is None or seq > state.seq:
                 state.pending.pop(seq, None)
-                self._room_event(room_id, seq, text)
+                self._room_event(room_id, seq, Outgoing(text))
         if state.pending and state.seq is not None:
             # Whatever is still early has been committed after our read; deliver it in order.
             for seq in sorted(state.pending):
@@ -276,10 +280,11 @@ class Hub:
         """Application-level ping so idle proxies keep every connection open."""
         from parley.realtime.protocol import PING
 
+        ping = Outgoing(PING)
         while True:
             await asyncio.sleep(settings.WS_PING_INTERVAL)
             for conn in tuple(self.conns):
-                conn.push(PING)
+                conn.push(ping)
 
 
 _hub: Hub | None = None

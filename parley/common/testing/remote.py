@@ -11,7 +11,7 @@ import httpx
 import websockets
 from websockets.typing import Origin
 
-from parley.common.testing.api import PASSWORD
+PASSWORD = "a-long enough passphrase 42"  # the same as testing.api, without importing Django models
 from parley.realtime.protocol import server_frame_adapter
 
 
