@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 $(FRONT_STAMP): frontend/package-lock.json
-	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	cd frontend && npm install --no-audit --no-fund --loglevel=error
 	rm -f frontend/node_modules/.installed-*
 	touch $@
 
@@ -67,8 +67,9 @@ fmt: venv
 ## (SQLite + in-memory) and services (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set).
 test: lint frontend test-frontend test-python test-services
 
-test-frontend: $(FRONT_STAMP)
+test-frontend: $(FRONT_STAMP) frontend
 	cd frontend && npm run test --silent
+	cd frontend && npm run size --silent
 
 test-python: venv
 	env -u DATABASE_URL -u REDIS_URL PARLEY_TEST_PASS=embedded $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -31,6 +31,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def unavailable(reason: str) -> None:
+    """Skip for a missing service or browser, or fail when CI requires them all."""
+    if os.environ.get("PARLEY_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"PARLEY_REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
 def services_or_skip(*, postgres: bool = True, redis: bool = True) -> tuple[str, str]:
     """DATABASE_URL/REDIS_URL, or a skip with a reason (a failure under PARLEY_REQUIRE_SERVICES=1)."""
     db, rd = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
@@ -40,10 +47,7 @@ def services_or_skip(*, postgres: bool = True, redis: bool = True) -> tuple[str,
     if redis and not rd:
         missing.append("REDIS_URL")
     if missing:
-        reason = f"needs {' and '.join(missing)}"
-        if os.environ.get("PARLEY_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"PARLEY_REQUIRE_SERVICES=1 but this test {reason}")
-        pytest.skip(reason)
+        unavailable(f"this test needs {' and '.join(missing)}")
     return db, rd
 
 

@@ -1,0 +1,63 @@
+/** Typed endpoints of /api/v1/. */
+import { http } from './client'
+import type {
+  AuthResult,
+  Avatar,
+  Member,
+  Message,
+  MessagePage,
+  Room,
+  SearchResult,
+  User,
+  Visibility,
+} from './types'
+import type { ServerFrame } from '@/realtime/protocol'
+
+export * from './client'
+export type * from './types'
+
+export interface EventsPage {
+  events: ServerFrame[]
+  has_more: boolean
+  last_seq: number
+}
+
+export const api = {
+  register: (username: string, password: string) =>
+    http.post<AuthResult>('auth/register', { username, password }),
+  login: (username: string, password: string) =>
+    http.post<AuthResult>('auth/login', { username, password }),
+  guest: (nickname: string, avatar?: string) =>
+    http.post<AuthResult>('auth/guest', avatar ? { nickname, avatar } : { nickname }),
+  logout: () => http.post<void>('auth/logout'),
+  avatars: () => http.get<{ avatars: Avatar[] }>('auth/avatars'),
+  me: () => http.get<{ user: User }>('me', undefined, { quiet401: true }),
+
+  rooms: (joined?: boolean) =>
+    http.get<Room[]>('rooms', joined === undefined ? undefined : { joined }),
+  room: (id: number) => http.get<Room>(`rooms/${id}`),
+  createRoom: (data: { name: string; topic?: string; visibility: Visibility }) =>
+    http.post<Room>('rooms', data),
+  updateRoom: (id: number, data: { name?: string; topic?: string }) =>
+    http.patch<Room>(`rooms/${id}`, data),
+  closeRoom: (id: number) => http.del<void>(`rooms/${id}`),
+  joinRoom: (id: number) => http.post<Room>(`rooms/${id}/join`),
+  leaveRoom: (id: number) => http.post<Room>(`rooms/${id}/leave`),
+  members: (id: number) => http.get<{ members: Member[] }>(`rooms/${id}/members`),
+  addMember: (id: number, username: string) =>
+    http.post<unknown>(`rooms/${id}/members`, { username }),
+  removeMember: (id: number, userId: number) => http.del<void>(`rooms/${id}/members/${userId}`),
+
+  messages: (id: number, q: { before_seq?: number; after_seq?: number; limit?: number } = {}) =>
+    http.get<MessagePage>(`rooms/${id}/messages`, q),
+  sendMessage: (id: number, body: string, client_id: string) =>
+    http.post<Message>(`rooms/${id}/messages`, { body, client_id }),
+  markRead: (id: number, seq: number) => http.post<void>(`rooms/${id}/read`, { seq }),
+  events: (id: number, after_seq: number, limit = 100) =>
+    http.get<EventsPage>(`rooms/${id}/events`, { after_seq, limit }),
+
+  search: (q: string, room?: number) =>
+    http.get<{ results: SearchResult[] }>('search', { q, room }),
+}
+
+export type Api = typeof api

@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { RealtimeConnection, type ConnectionOptions } from '@/realtime/connection'
+import { alice, factory, FakeWebSocket } from '@/test-utils/fakes'
+
+function make(over: Partial<ConnectionOptions> = {}) {
+  const frames: unknown[] = []
+  const ready = vi.fn()
+  const authLost = vi.fn()
+  const states: string[] = []
+  const conn = new RealtimeConnection({
+    url: 'ws://test/ws/',
+    createSocket: factory,
+    getResumeSeqs: () => ({}),
+    onFrame: (f) => frames.push(f),
+    onReady: ready,
+    onAuthLost: authLost,
+    onStateChange: (s) => states.push(s),
+    baseDelayMs: 1000,
+    maxDelayMs: 30_000,
+    tooManyDelayMs: 20_000,
+    random: () => 0.5,
+    ...over,
+  })
+  return { conn, frames, ready, authLost, states }
+}
+
+describe('RealtimeConnection', () => {
+  beforeEach(() => {
+    FakeWebSocket.reset()
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('goes online on hello and sends resume with the last seq of every room', () => {
+    const { conn, ready, states } = make({ getResumeSeqs: () => ({ '1': 12, '7': 3 }) })
+    conn.start()
+    expect(FakeWebSocket.instances).toHaveLength(1)
+    expect(FakeWebSocket.last.url).toBe('ws://test/ws/')
+    expect(conn.isReady).toBe(false)
+    FakeWebSocket.last.hello(alice)
+    expect(conn.state).toBe('online')
+    expect(conn.isReady).toBe(true)
+    expect(FakeWebSocket.last.sent).toEqual([{ type: 'resume', rooms: { '1': 12, '7': 3 } }])
+    expect(ready).toHaveBeenCalledTimes(1)
+    expect(ready.mock.calls[0]![1]).toBe(1)
+    expect(states).toContain('online')
+  })
+
+  it('sends no resume when it holds no room', () => {
+    const { conn } = make()
+    conn.start()
+    FakeWebSocket.last.hello(alice)
+    expect(FakeWebSocket.last.sentOfType('resume')).toHaveLength(0)
+  })
+
+  it('refuses to send before hello (the caller keeps the frame queued)', () => {
+    const { conn } = make()
+    conn.start()
+    FakeWebSocket.last.open()
+    expect(conn.send({ type: 'ping' })).toBe(false)
+    FakeWebSocket.last.hello(alice)
+    expect(conn.send({ type: 'ping' })).toBe(true)
+  })
+
+  it('reconnects with exponential backoff and jitter, then resumes with the current seqs', () => {
+    let seqs: Record<string, number> = { '1': 5 }
+    const { conn } = make({ getResumeSeqs: () => seqs })
+    conn.start()
+    FakeWebSocket.last.hello(alice)
+    seqs = { '1': 9 }
+
+    // random() = 0.5 → delay = base * 2^attempt * 0.75
+    const expected = [750, 1500, 3000, 6000, 12000, 22500, 22500]
+    for (const [i, delay] of expected.entries()) {
+      FakeWebSocket.last.serverClose(1006)
+      expect(conn.state).toBe('offline')
+      const before = FakeWebSocket.instances.length
+      vi.advanceTimersByTime(delay - 1)
+      expect(FakeWebSocket.instances.length, `attempt ${i}`).toBe(before)
+      vi.advanceTimersByTime(1)
+      expect(FakeWebSocket.instances.length, `attempt ${i}`).toBe(before + 1)
+    }
+    FakeWebSocket.last.hello(alice)
+    expect(conn.state).toBe('online')
+    expect(conn.attempt).toBe(0)
+    expect(conn.generation).toBe(2)
+    expect(FakeWebSocket.last.sent[0]).toEqual({ type: 'resume', rooms: { '1': 9 } })
+  })
+
+  it('jitter spreads the delay between half and all of the exponential step', () => {
+    const low = make({ random: () => 0 }).conn
+    const high = make({ random: () => 0.999999 }).conn
+    low.attempt = 3
+    high.attempt = 3
+    expect(low.backoff()).toBe(4000)
+    expect(high.backoff()).toBe(8000)
+  })
+
+  it('close 4003 sends the user to sign-in and never reconnects', () => {
+    const { conn, authLost } = make()
+    conn.start()
+    FakeWebSocket.last.hello(alice)
+    FakeWebSocket.last.serverClose(4003)
+    expect(conn.state).toBe('signedout')
+    expect(authLost).toHaveBeenCalledTimes(1)
+    vi.advanceTimersByTime(120_000)
+    expect(FakeWebSocket.instances).toHaveLength(1)
+  })
+
+  it('close 4008 (too slow) reconnects at once and resumes', () => {
+    const { conn } = make({ getResumeSeqs: () => ({ '3': 40 }) })
+    conn.start()
+    FakeWebSocket.last.hello(alice)
+    FakeWebSocket.last.serverClose(4008)
+    vi.advanceTimersByTime(500)
+    expect(FakeWebSocket.instances).toHaveLength(2)
+    FakeWebSocket.last.hello(alice)
+    expect(FakeWebSocket.last.sent[0]).toEqual({ type: 'resume', rooms: { '3': 40 } })
+  })
+
+  it('close 4029 (too many sockets) waits at least the long back-off', () => {
+    const { conn } = make()
+    conn.start()
+    FakeWebSocket.last.hello(alice)
+    FakeWebSocket.last.serverClose(4029)
+    vi.advanceTimersByTime(14_999)
+    expect(FakeWebSocket.instances).toHaveLength(1)
+    vi.advanceTimersByTime(1)
+    expect(FakeWebSocket.instances).toHaveLength(2)
+  })
+
+  it('reconnectNow skips the wait; networkLost drops the socket at once', () => {
+    const { conn } = make()
+    conn.start()
+    FakeWebSocket.last.hello(alice)
+    const first = FakeWebSocket.last
+    conn.networkLost()
+    expect(first.closedByClient).toBe(true)
+    expect(conn.state).toBe('offline')
+    expect(conn.isReady).toBe(false)
+    conn.reconnectNow()
+    expect(FakeWebSocket.instances).toHaveLength(2)
+    FakeWebSocket.last.hello(alice)
+    expect(conn.state).toBe('online')
+  })
+
+  it('pings periodically and treats a silent socket as dead', () => {
+    const { conn } = make({ pingIntervalMs: 1000, idleTimeoutMs: 2500 })
+    conn.start()
+    FakeWebSocket.last.hello(alice)
+    vi.advanceTimersByTime(1000)
+    expect(FakeWebSocket.last.sentOfType('ping')).toHaveLength(1)
+    vi.advanceTimersByTime(2000) // 3 s without a frame
+    expect(conn.state).toBe('offline')
+    expect(FakeWebSocket.instances[0]!.closedByClient).toBe(true)
+  })
+
+  it('ignores server pings and hands other frames on', () => {
+    const { conn, frames } = make()
+    conn.start()
+    FakeWebSocket.last.hello(alice)
+    FakeWebSocket.last.receive({ type: 'ping' })
+    FakeWebSocket.last.receive({ type: 'unread', room: 1, count: 0 })
+    FakeWebSocket.last.onmessage?.({ data: 'not json' } as MessageEvent)
+    expect(frames.map((f) => (f as { type: string }).type)).toEqual(['hello', 'unread'])
+  })
+
+  it('stop closes the socket and cancels any reconnect', () => {
+    const { conn } = make()
+    conn.start()
+    FakeWebSocket.last.serverClose(1006)
+    conn.stop()
+    vi.advanceTimersByTime(60_000)
+    expect(FakeWebSocket.instances).toHaveLength(1)
+    expect(conn.state).toBe('idle')
+  })
+})
+
+describe('RealtimeConnection defaults', () => {
+  it('an option passed as undefined keeps its default socket factory', () => {
+    const created: string[] = []
+    class Stub {
+      readyState = 0
+      onopen = null
+      onmessage = null
+      onclose = null
+      onerror = null
+      constructor(url: string) {
+        created.push(url)
+      }
+      send() {}
+      close() {}
+    }
+    vi.stubGlobal('WebSocket', Stub)
+    const conn = new RealtimeConnection({ url: 'ws://x/ws/', createSocket: undefined, getResumeSeqs: () => ({}), onFrame: () => {} })
+    conn.start()
+    expect(created).toEqual(['ws://x/ws/'])
+    conn.stop()
+    vi.unstubAllGlobals()
+  })
+})

@@ -1,0 +1,284 @@
+/**
+ * The socket: connect, hello → resume → ready, keepalive, reconnect with
+ * exponential backoff and jitter, and the close codes of the protocol.
+ * Knows nothing about stores; the app wires it in realtime/index.ts.
+ */
+import {
+  CLOSE_AUTH,
+  CLOSE_TOO_MANY,
+  CLOSE_TOO_SLOW,
+  parseFrame,
+  type ClientFrame,
+  type HelloFrame,
+  type ServerFrame,
+} from './protocol'
+
+export type ConnectionState = 'idle' | 'connecting' | 'online' | 'offline' | 'signedout'
+
+export interface WebSocketLike {
+  readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  onopen: ((ev: Event) => void) | null
+  onmessage: ((ev: MessageEvent) => void) | null
+  onclose: ((ev: CloseEvent) => void) | null
+  onerror: ((ev: Event) => void) | null
+}
+
+export type WebSocketFactory = (url: string) => WebSocketLike
+
+export interface ConnectionOptions {
+  url: string | (() => string)
+  createSocket?: WebSocketFactory
+  /** Last seq per room the client holds; sent as `resume` after every hello. */
+  getResumeSeqs: () => Record<string, number>
+  onFrame: (frame: ServerFrame) => void
+  /** After hello and resume: the socket may carry sends. */
+  onReady?: (hello: HelloFrame, generation: number) => void
+  onStateChange?: (state: ConnectionState) => void
+  /** Close code 4003: the session is gone. */
+  onAuthLost?: () => void
+  baseDelayMs?: number
+  maxDelayMs?: number
+  /** Floor for the delay after close code 4029 (too many sockets). */
+  tooManyDelayMs?: number
+  pingIntervalMs?: number
+  /** No frame for this long → assume the socket is dead and reconnect. */
+  idleTimeoutMs?: number
+  random?: () => number
+}
+
+const OPEN = 1
+
+export class RealtimeConnection {
+  state: ConnectionState = 'idle'
+  /** Increments on every hello; a send belongs to the generation it went out on. */
+  generation = 0
+  /** Failed attempts since the last hello. */
+  attempt = 0
+  /** When the next reconnect attempt is due (ms epoch), for the UI. */
+  nextRetryAt: number | null = null
+
+  private ws: WebSocketLike | null = null
+  private ready = false
+  private stopped = true
+  private retryTimer: ReturnType<typeof setTimeout> | null = null
+  private pingTimer: ReturnType<typeof setInterval> | null = null
+  private lastFrameAt = 0
+  private readonly opts: Required<
+    Omit<ConnectionOptions, 'onReady' | 'onStateChange' | 'onAuthLost' | 'createSocket'>
+  > &
+    Pick<ConnectionOptions, 'onReady' | 'onStateChange' | 'onAuthLost'> & { createSocket: WebSocketFactory }
+
+  constructor(options: ConnectionOptions) {
+    this.opts = {
+      createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+      baseDelayMs: 500,
+      maxDelayMs: 30_000,
+      tooManyDelayMs: 10_000,
+      pingIntervalMs: 25_000,
+      idleTimeoutMs: 70_000,
+      random: Math.random,
+      // An option given as undefined keeps its default.
+      ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ConnectionOptions),
+    }
+  }
+
+  get isReady(): boolean {
+    return this.ready && this.ws !== null && this.ws.readyState === OPEN
+  }
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.attempt = 0
+    this.open()
+  }
+
+  /** Close for good (sign-out, tests). */
+  stop(): void {
+    this.stopped = true
+    this.clearTimers()
+    this.dropSocket()
+    this.setState('idle')
+  }
+
+  /** Reconnect now, skipping the backoff wait (the "retry now" button, `online` event). */
+  reconnectNow(): void {
+    if (this.stopped || this.state === 'signedout') return
+    if (this.ws && (this.state === 'online' || this.state === 'connecting')) return
+    this.clearRetry()
+    this.open()
+  }
+
+  /** The browser said the network is gone: do not wait for a timeout. */
+  networkLost(): void {
+    if (this.stopped || !this.ws) return
+    this.dropSocket()
+    this.ready = false
+    this.setState('offline')
+    this.scheduleReconnect(this.backoff())
+  }
+
+  /** Send a frame; false when the socket is not ready (caller keeps it queued). */
+  send(frame: ClientFrame): boolean {
+    if (!this.isReady || !this.ws) return false
+    try {
+      this.ws.send(JSON.stringify(frame))
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** Delay before the next attempt: exponential, capped, with jitter (50–100 %). */
+  backoff(floor = 0): number {
+    const exp = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** this.attempt)
+    const base = Math.max(exp, floor)
+    return Math.round(base / 2 + this.opts.random() * (base / 2))
+  }
+
+  private open(): void {
+    this.clearRetry()
+    this.dropSocket()
+    this.ready = false
+    // While offline keep saying so until a hello proves otherwise.
+    if (this.state !== 'offline') this.setState('connecting')
+    const url = typeof this.opts.url === 'function' ? this.opts.url() : this.opts.url
+    let ws: WebSocketLike
+    try {
+      ws = this.opts.createSocket(url)
+    } catch {
+      this.afterClose(1006)
+      return
+    }
+    this.ws = ws
+    ws.onopen = () => {
+      this.lastFrameAt = Date.now()
+    }
+    ws.onmessage = (ev) => {
+      if (ws !== this.ws) return
+      this.lastFrameAt = Date.now()
+      const frame = parseFrame(ev.data)
+      if (frame) this.handleFrame(frame)
+    }
+    ws.onclose = (ev) => {
+      if (ws !== this.ws) return
+      this.ws = null
+      this.afterClose(ev.code)
+    }
+    ws.onerror = () => {
+      // onclose follows; nothing to do here
+    }
+  }
+
+  private handleFrame(frame: ServerFrame): void {
+    if (frame.type === 'hello') {
+      this.ready = true
+      this.attempt = 0
+      this.generation += 1
+      this.startPing()
+      this.opts.onFrame(frame)
+      const seqs = this.opts.getResumeSeqs()
+      if (Object.keys(seqs).length > 0) this.send({ type: 'resume', rooms: seqs })
+      this.setState('online')
+      this.opts.onReady?.(frame, this.generation)
+      return
+    }
+    if (frame.type === 'ping' || frame.type === 'pong') return
+    this.opts.onFrame(frame)
+  }
+
+  private afterClose(code: number): void {
+    this.ready = false
+    this.stopPing()
+    if (this.stopped) return
+    if (code === CLOSE_AUTH) {
+      this.setState('signedout')
+      this.stopped = true
+      this.opts.onAuthLost?.()
+      return
+    }
+    this.setState('offline')
+    if (code === CLOSE_TOO_SLOW) {
+      // The server dropped us for falling behind: come straight back and resume.
+      this.scheduleReconnect(Math.round(this.opts.random() * this.opts.baseDelayMs))
+      return
+    }
+    const delay = code === CLOSE_TOO_MANY ? this.backoff(this.opts.tooManyDelayMs) : this.backoff()
+    this.scheduleReconnect(delay)
+  }
+
+  private scheduleReconnect(delay: number): void {
+    this.clearRetry()
+    this.attempt += 1
+    this.nextRetryAt = Date.now() + delay
+    this.emitState()
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.nextRetryAt = null
+      this.open()
+    }, delay)
+  }
+
+  private startPing(): void {
+    this.stopPing()
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastFrameAt > this.opts.idleTimeoutMs) {
+        // Half-open socket: treat as dropped.
+        const ws = this.ws
+        this.dropSocket()
+        if (ws) this.afterClose(1006)
+        return
+      }
+      this.send({ type: 'ping' })
+    }, this.opts.pingIntervalMs)
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer)
+    this.pingTimer = null
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+    this.nextRetryAt = null
+  }
+
+  private clearTimers(): void {
+    this.clearRetry()
+    this.stopPing()
+  }
+
+  private dropSocket(): void {
+    const ws = this.ws
+    this.ws = null
+    this.ready = false
+    this.stopPing()
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null
+      try {
+        ws.close(1000)
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return
+    this.state = state
+    this.emitState()
+  }
+
+  private emitState(): void {
+    this.opts.onStateChange?.(this.state)
+  }
+}
+
+/** ws(s)://<this host>/ws/ */
+export function defaultSocketUrl(): string {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${proto}//${location.host}/ws/`
+}

@@ -1,0 +1,131 @@
+/**
+ * Wires the one socket to the stores: starts it for a signed-in user,
+ * routes every server frame to the store that owns it, stops it on sign-out.
+ */
+import { useAuthStore } from '@/stores/auth'
+import { useConnectionStore } from '@/stores/connection'
+import { useMessagesStore } from '@/stores/messages'
+import { useNoticesStore } from '@/stores/notices'
+import { useRoomsStore } from '@/stores/rooms'
+import { realtime } from './index'
+import { defaultSocketUrl, type WebSocketFactory } from './connection'
+import type { ServerFrame } from './protocol'
+
+function isViewing(roomId: number): boolean {
+  const rooms = useRoomsStore()
+  const visible = typeof document === 'undefined' || document.visibilityState !== 'hidden'
+  return rooms.activeRoomId === roomId && visible
+}
+
+/** Route one server frame to the stores. */
+export function dispatchFrame(frame: ServerFrame): void {
+  const auth = useAuthStore()
+  const rooms = useRoomsStore()
+  const messages = useMessagesStore()
+  const me = auth.user
+  switch (frame.type) {
+    case 'hello':
+      auth.user = frame.user
+      rooms.applyHello(frame.rooms)
+      break
+    case 'message': {
+      const seq = frame.seq ?? frame.message.seq
+      messages.applyMessageFrame(frame)
+      const fromMe = me !== null && frame.message.sender.id === me.id
+      rooms.noteMessage(frame.room, seq, frame.message.sender.id, fromMe, isViewing(frame.room))
+      break
+    }
+    case 'gap':
+      messages.applyGap(frame)
+      break
+    case 'ack':
+      messages.applyAck(frame)
+      rooms.noteMessage(frame.room, frame.seq, me?.id ?? 0, true, true)
+      break
+    case 'typing':
+      if (!me || frame.user.id !== me.id) rooms.applyTyping(frame.room, frame.user)
+      break
+    case 'presence':
+      rooms.applyPresence(frame)
+      break
+    case 'unread':
+      rooms.setUnread(frame.room, frame.count)
+      break
+    case 'room.created':
+    case 'room.updated':
+    case 'room.closed':
+      rooms.applyRoomFrame(frame)
+      break
+    case 'member.joined':
+    case 'member.left':
+      rooms.applyMemberFrame(frame, me)
+      if (frame.type === 'member.left' && me && frame.user.id === me.id) {
+        messages.dropRoom(typeof frame.room === 'number' ? frame.room : frame.room.id)
+      }
+      break
+    case 'error':
+      if (!messages.applyError(frame)) useNoticesStore().push(frame.message || frame.code)
+      break
+    default:
+      break
+  }
+}
+
+let detach: (() => void) | null = null
+
+export interface StartOptions {
+  createSocket?: WebSocketFactory
+  url?: string
+}
+
+/** Open the app's socket (idempotent). */
+export function startRealtime(opts: StartOptions = {}): void {
+  if (realtime.connection) return
+  const conn = useConnectionStore()
+  const messages = useMessagesStore()
+  const rooms = useRoomsStore()
+  const auth = useAuthStore()
+  let readyOnce = false
+  realtime.start({
+    url: opts.url ?? defaultSocketUrl,
+    createSocket: opts.createSocket,
+    getResumeSeqs: () => messages.resumeSeqs(),
+    onFrame: dispatchFrame,
+    onReady: (_hello, gen) => {
+      messages.flushOutbox(gen)
+      // The lobby may have changed while we were away.
+      if (readyOnce && rooms.loaded) void rooms.fetchAll().catch(() => undefined)
+      readyOnce = true
+    },
+    onStateChange: (state) => {
+      conn.set(state, realtime.connection?.nextRetryAt ?? null)
+      if (state !== 'online') messages.connectionLost()
+    },
+    onAuthLost: () => auth.sessionLost(),
+  })
+  if (typeof window !== 'undefined') {
+    const online = () => realtime.reconnectNow()
+    const offline = () => realtime.networkLost()
+    const visible = () => {
+      if (document.visibilityState === 'visible') realtime.reconnectNow()
+    }
+    window.addEventListener('online', online)
+    window.addEventListener('offline', offline)
+    document.addEventListener('visibilitychange', visible)
+    detach = () => {
+      window.removeEventListener('online', online)
+      window.removeEventListener('offline', offline)
+      document.removeEventListener('visibilitychange', visible)
+    }
+  }
+}
+
+/** Close the socket and forget everything of the signed-out user. */
+export function stopRealtime(): void {
+  detach?.()
+  detach = null
+  realtime.stop()
+  useConnectionStore().reset()
+  useMessagesStore().reset()
+  useRoomsStore().reset()
+}

@@ -1,0 +1,61 @@
+import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
+import { setUnauthorizedHandler } from '@/api'
+import { useAuthStore } from '@/stores/auth'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    title?: string
+  }
+}
+
+// History mode at the site root: Django serves index.html for every non-API path.
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes: [
+    { path: '/', name: 'lobby', component: () => import('@/views/LobbyView.vue'), meta: { title: 'Lobby' } },
+    {
+      path: '/rooms/:id(\\d+)',
+      name: 'room',
+      component: () => import('@/views/RoomView.vue'),
+      props: (route) => ({ id: Number(route.params.id) }),
+    },
+    { path: '/search', name: 'search', component: () => import('@/views/SearchView.vue'), meta: { title: 'Search' } },
+    {
+      path: '/login',
+      name: 'login',
+      component: () => import('@/views/LoginView.vue'),
+      meta: { public: true, title: 'Sign in' },
+    },
+    {
+      path: '/:pathMatch(.*)*',
+      name: 'not-found',
+      component: () => import('@/views/NotFoundView.vue'),
+      meta: { public: true, title: 'Not found' },
+    },
+  ],
+})
+
+function loginTarget(to: RouteLocationNormalized) {
+  return to.fullPath && to.fullPath !== '/' ? { name: 'login', query: { next: to.fullPath } } : { name: 'login' }
+}
+
+router.beforeEach(async (to) => {
+  const auth = useAuthStore()
+  await auth.init()
+  if (!to.meta.public && !auth.user) return loginTarget(to)
+  if (to.name === 'login' && auth.user) return { name: 'lobby' }
+  return true
+})
+
+router.afterEach((to) => {
+  if (to.meta.title) document.title = `${to.meta.title} · Parley`
+})
+
+/** A 401 from any request: the session is gone, go to sign-in. */
+setUnauthorizedHandler(() => {
+  const auth = useAuthStore()
+  auth.sessionLost()
+  const current = router.currentRoute.value
+  if (!current.meta.public) void router.replace(loginTarget(current))
+})

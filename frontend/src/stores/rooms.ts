@@ -1,0 +1,311 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { api, ApiError } from '@/api'
+import type { Member, Room, User, Visibility } from '@/api/types'
+import { realtime } from '@/realtime'
+import type { HelloRoom, MemberFrame, PresenceFrame, RoomFrame } from '@/realtime/protocol'
+
+interface TypingEntry {
+  user: User
+  until: number
+}
+
+const TYPING_TTL_MS = 6000
+
+function byName(a: Room, b: Room): number {
+  return a.name.localeCompare(b.name, undefined, { sensitivity: 'base' })
+}
+
+export const useRoomsStore = defineStore('rooms', () => {
+  const byId = ref<Record<number, Room>>({})
+  const loaded = ref(false)
+  const loading = ref(false)
+  const members = ref<Record<number, Member[]>>({})
+  const typing = ref<Record<number, Record<number, TypingEntry>>>({})
+  /** The room on screen (no unread bump for it while the page is visible). */
+  const activeRoomId = ref<number | null>(null)
+  const lastReadSent: Record<number, number> = {}
+
+  const all = computed(() => Object.values(byId.value))
+  const joined = computed(() => all.value.filter((r) => r.is_member).sort(byName))
+  const discover = computed(() =>
+    all.value.filter((r) => !r.is_member && r.visibility === 'public' && !r.closed).sort(byName),
+  )
+  const totalUnread = computed(() => joined.value.reduce((n, r) => n + r.unread_count, 0))
+
+  function get(id: number): Room | undefined {
+    return byId.value[id]
+  }
+
+  /** Insert or replace a room as seen from our point of view. */
+  function put(room: Room): Room {
+    const prev = byId.value[room.id]
+    const next = { ...room, last_seq: Math.max(room.last_seq ?? 0, prev?.last_seq ?? 0) }
+    byId.value[room.id] = next
+    return next
+  }
+
+  /** Merge a broadcast room object; is_member/unread_count are not ours to trust. */
+  function mergeBroadcast(room: Room): void {
+    const prev = byId.value[room.id]
+    if (prev) {
+      byId.value[room.id] = {
+        ...prev,
+        ...room,
+        is_member: prev.is_member,
+        unread_count: prev.unread_count,
+        last_seq: Math.max(prev.last_seq, room.last_seq ?? 0),
+      }
+    } else {
+      byId.value[room.id] = { ...room, is_member: false, unread_count: 0 }
+      void refresh(room.id)
+    }
+  }
+
+  async function fetchAll(): Promise<void> {
+    loading.value = true
+    try {
+      const [mine, others] = await Promise.all([api.rooms(true), api.rooms(false)])
+      const next: Record<number, Room> = {}
+      for (const r of others) next[r.id] = { ...r, is_member: false }
+      for (const r of mine) next[r.id] = { ...r, is_member: true }
+      for (const r of Object.values(next)) {
+        const prev = byId.value[r.id]
+        if (prev) r.last_seq = Math.max(r.last_seq, prev.last_seq)
+      }
+      byId.value = next
+      loaded.value = true
+    } finally {
+      loading.value = false
+    }
+  }
+
+  /** Refetch one room; drop it when we may no longer see it. */
+  async function refresh(id: number): Promise<Room | null> {
+    try {
+      return put(await api.room(id))
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
+        if (err.status === 404) delete byId.value[id]
+        return null
+      }
+      throw err
+    }
+  }
+
+  async function create(data: { name: string; topic?: string; visibility: Visibility }): Promise<Room> {
+    return put(await api.createRoom(data))
+  }
+
+  async function join(id: number): Promise<Room> {
+    return put(await api.joinRoom(id))
+  }
+
+  async function leave(id: number): Promise<void> {
+    const room = await api.leaveRoom(id)
+    put({ ...room, is_member: false, unread_count: 0 })
+    if (room.visibility === 'private') delete byId.value[id]
+  }
+
+  async function update(id: number, data: { name?: string; topic?: string }): Promise<Room> {
+    return put(await api.updateRoom(id, data))
+  }
+
+  async function close(id: number): Promise<void> {
+    await api.closeRoom(id)
+    const r = byId.value[id]
+    if (r) r.closed = true
+  }
+
+  async function fetchMembers(id: number): Promise<Member[]> {
+    const res = await api.members(id)
+    members.value[id] = res.members
+    const r = byId.value[id]
+    if (r) {
+      r.member_count = res.members.length
+      r.online_count = res.members.filter((m) => m.online).length
+    }
+    return res.members
+  }
+
+  async function addMember(id: number, username: string): Promise<void> {
+    await api.addMember(id, username)
+    await fetchMembers(id)
+  }
+
+  async function removeMember(id: number, userId: number): Promise<void> {
+    await api.removeMember(id, userId)
+    const list = members.value[id]
+    if (list) members.value[id] = list.filter((m) => m.user.id !== userId)
+    const r = byId.value[id]
+    if (r) r.member_count = Math.max(0, r.member_count - 1)
+  }
+
+  /** Tell the server we have read up to `seq` (socket when up, REST otherwise). */
+  function markRead(id: number, seq: number): void {
+    const r = byId.value[id]
+    if (r) r.unread_count = 0
+    if (seq <= 0 || (lastReadSent[id] ?? 0) >= seq) return
+    lastReadSent[id] = seq
+    if (!realtime.send({ type: 'read', room: id, seq })) {
+      api.markRead(id, seq).catch(() => {
+        if ((lastReadSent[id] ?? 0) === seq) delete lastReadSent[id]
+      })
+    }
+  }
+
+  // ---- frames ----
+
+  function applyHello(rooms: HelloRoom[]): void {
+    for (const h of rooms) {
+      const r = byId.value[h.id]
+      if (r) {
+        r.last_seq = Math.max(r.last_seq, h.last_seq)
+        r.unread_count = h.unread_count
+        r.is_member = true
+      } else if (loaded.value) {
+        void refresh(h.id)
+      }
+    }
+  }
+
+  /** A message arrived (or was acked): bump last_seq and maybe the unread badge. */
+  function noteMessage(roomId: number, seq: number, senderId: number, fromMe: boolean, viewing: boolean): void {
+    clearTyping(roomId, senderId)
+    const r = byId.value[roomId]
+    if (!r) return
+    if (seq > r.last_seq) {
+      r.last_seq = seq
+      if (!fromMe && !viewing) r.unread_count += 1
+    }
+  }
+
+  function setUnread(roomId: number, count: number): void {
+    const r = byId.value[roomId]
+    if (r) r.unread_count = count
+  }
+
+  function applyPresence(frame: PresenceFrame): void {
+    const r = byId.value[frame.room]
+    const online = frame.online
+    if (typeof online === 'number') {
+      if (r) r.online_count = online
+      return
+    }
+    const ids = new Set(online.map((o) => (typeof o === 'number' ? o : o.id)))
+    if (r) r.online_count = ids.size
+    const list = members.value[frame.room]
+    if (list) for (const m of list) m.online = ids.has(m.user.id)
+  }
+
+  function applyRoomFrame(frame: RoomFrame): void {
+    mergeBroadcast(frame.room)
+    if (frame.type === 'room.closed') {
+      const r = byId.value[frame.room.id]
+      if (r) r.closed = true
+    }
+  }
+
+  function applyMemberFrame(frame: MemberFrame, me: User | null): void {
+    const roomId = typeof frame.room === 'number' ? frame.room : frame.room.id
+    const isMe = me !== null && frame.user.id === me.id
+    if (typeof frame.room !== 'number') mergeBroadcast(frame.room)
+    const r = byId.value[roomId]
+    if (frame.type === 'member.joined') {
+      if (isMe) {
+        if (r) r.is_member = true
+        void refresh(roomId)
+      } else if (r && typeof frame.room === 'number') {
+        r.member_count += 1
+      }
+      const list = members.value[roomId]
+      if (list && !list.some((m) => m.user.id === frame.user.id)) {
+        list.push({ user: frame.user, is_owner: false, online: true })
+      }
+    } else {
+      if (isMe) {
+        if (r) {
+          if (r.visibility === 'private') delete byId.value[roomId]
+          else Object.assign(r, { is_member: false, unread_count: 0 })
+        }
+        delete members.value[roomId]
+        return
+      }
+      if (r && typeof frame.room === 'number') r.member_count = Math.max(0, r.member_count - 1)
+      const list = members.value[roomId]
+      if (list) members.value[roomId] = list.filter((m) => m.user.id !== frame.user.id)
+    }
+  }
+
+  function applyTyping(roomId: number, user: User): void {
+    if (!typing.value[roomId]) typing.value[roomId] = {}
+    const map = typing.value[roomId]!
+    const until = Date.now() + TYPING_TTL_MS
+    map[user.id] = { user, until }
+    setTimeout(() => {
+      const m = typing.value[roomId]
+      if (m && m[user.id] && m[user.id]!.until <= Date.now()) delete m[user.id]
+    }, TYPING_TTL_MS + 50)
+  }
+
+  function clearTyping(roomId: number, userId?: number): void {
+    const m = typing.value[roomId]
+    if (!m) return
+    if (userId === undefined) typing.value[roomId] = {}
+    else delete m[userId]
+  }
+
+  function typingUsers(roomId: number): User[] {
+    const m = typing.value[roomId]
+    if (!m) return []
+    const now = Date.now()
+    return Object.values(m)
+      .filter((t) => t.until > now)
+      .map((t) => t.user)
+  }
+
+  function reset(): void {
+    byId.value = {}
+    loaded.value = false
+    members.value = {}
+    typing.value = {}
+    activeRoomId.value = null
+    for (const k of Object.keys(lastReadSent)) delete lastReadSent[Number(k)]
+  }
+
+  return {
+    byId,
+    loaded,
+    loading,
+    members,
+    typing,
+    activeRoomId,
+    all,
+    joined,
+    discover,
+    totalUnread,
+    get,
+    put,
+    fetchAll,
+    refresh,
+    create,
+    join,
+    leave,
+    update,
+    close,
+    fetchMembers,
+    addMember,
+    removeMember,
+    markRead,
+    applyHello,
+    noteMessage,
+    setUnread,
+    applyPresence,
+    applyRoomFrame,
+    applyMemberFrame,
+    applyTyping,
+    clearTyping,
+    typingUsers,
+    reset,
+  }
+})

@@ -1,0 +1,154 @@
+/** Test doubles: a scriptable WebSocket and a routed fetch mock. */
+import { vi } from 'vitest'
+import type { WebSocketLike } from '@/realtime/connection'
+import type { Message, Room, User } from '@/api/types'
+
+export class FakeWebSocket implements WebSocketLike {
+  static instances: FakeWebSocket[] = []
+  static reset(): void {
+    FakeWebSocket.instances = []
+  }
+  static get last(): FakeWebSocket {
+    const ws = FakeWebSocket.instances[FakeWebSocket.instances.length - 1]
+    if (!ws) throw new Error('no socket created')
+    return ws
+  }
+
+  readyState = 0
+  sent: Array<Record<string, unknown>> = []
+  closedByClient = false
+  onopen: ((ev: Event) => void) | null = null
+  onmessage: ((ev: MessageEvent) => void) | null = null
+  onclose: ((ev: CloseEvent) => void) | null = null
+  onerror: ((ev: Event) => void) | null = null
+
+  constructor(public url: string) {
+    FakeWebSocket.instances.push(this)
+  }
+
+  send(data: string): void {
+    if (this.readyState !== 1) throw new Error('not open')
+    this.sent.push(JSON.parse(data) as Record<string, unknown>)
+  }
+
+  close(): void {
+    this.closedByClient = true
+    this.readyState = 3
+  }
+
+  // ---- driven by the test ----
+  open(): void {
+    this.readyState = 1
+    this.onopen?.(new Event('open'))
+  }
+
+  receive(frame: Record<string, unknown>): void {
+    this.onmessage?.({ data: JSON.stringify(frame) } as MessageEvent)
+  }
+
+  hello(user: User, rooms: Array<{ id: number; last_seq: number; unread_count: number }> = []): void {
+    if (this.readyState !== 1) this.open()
+    this.receive({ type: 'hello', protocol: 1, user, rooms })
+  }
+
+  serverClose(code = 1006): void {
+    this.readyState = 3
+    this.onclose?.({ code } as CloseEvent)
+  }
+
+  sentOfType(type: string): Array<Record<string, unknown>> {
+    return this.sent.filter((f) => f.type === type)
+  }
+}
+
+export const factory = (url: string) => new FakeWebSocket(url)
+
+type Handler = (url: URL, init: RequestInit) => unknown | Promise<unknown>
+
+/** fetch mock: `route('GET rooms/1/events', handler)`; handler returns a JSON body or a Response. */
+export function mockFetch() {
+  const routes: Array<{ method: string; path: string; handler: Handler }> = []
+  const calls: Array<{ method: string; url: URL; body: unknown }> = []
+  const fn = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = new URL(String(input), 'http://localhost')
+    const method = (init.method ?? 'GET').toUpperCase()
+    calls.push({ method, url, body: init.body ? JSON.parse(String(init.body)) : undefined })
+    const path = url.pathname.replace(/^\/api\/v1\//, '')
+    const r = routes.find((x) => x.method === method && x.path === path)
+    if (!r) {
+      if (path === 'auth/csrf') return new Response(null, { status: 204 })
+      return new Response(JSON.stringify({ error: { code: 'not_found', message: 'no route ' + path } }), {
+        status: 404,
+        headers: { 'Content-Type': 'application/json' },
+      })
+    }
+    const out = await r.handler(url, init)
+    if (out instanceof Response) return out
+    if (out === undefined) return new Response(null, { status: 204 })
+    return new Response(JSON.stringify(out), { status: 200, headers: { 'Content-Type': 'application/json' } })
+  })
+  vi.stubGlobal('fetch', fn)
+  return {
+    fn,
+    calls,
+    route(spec: string, handler: Handler) {
+      const [method, path] = spec.split(' ') as [string, string]
+      routes.unshift({ method, path, handler })
+    },
+    callsTo(spec: string) {
+      const [method, path] = spec.split(' ') as [string, string]
+      return calls.filter((c) => c.method === method && c.url.pathname === '/api/v1/' + path)
+    },
+  }
+}
+
+export function jsonResponse(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+}
+
+export const alice: User = { id: 1, username: 'alice', display_name: 'Alice', avatar: '/static/avatars/fox.svg', is_guest: false }
+export const bob: User = { id: 2, username: 'bob', display_name: 'Bob', avatar: '/static/avatars/owl.svg', is_guest: false }
+
+export function makeRoom(over: Partial<Room> = {}): Room {
+  return {
+    id: 1,
+    name: 'general',
+    topic: '',
+    visibility: 'public',
+    owner: alice,
+    member_count: 2,
+    online_count: 1,
+    is_member: true,
+    unread_count: 0,
+    last_seq: 0,
+    closed: false,
+    ...over,
+  }
+}
+
+let nextId = 1000
+export function makeMessage(seq: number, over: Partial<Message> = {}): Message {
+  return {
+    id: over.id ?? nextId++,
+    room: 1,
+    seq,
+    sender: bob,
+    body: `message ${seq}`,
+    created_at: new Date(Date.UTC(2025, 0, 1, 12, 0, seq)).toISOString(),
+    edited_at: null,
+    client_id: `c-${seq}`,
+    ...over,
+  }
+}
+
+export function messageFrame(m: Message): Record<string, unknown> {
+  return { type: 'message', room: m.room, seq: m.seq, message: m }
+}
+
+/** Let pending promise callbacks run. */
+export async function flush(times = 3): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(0)
+    else await new Promise((r) => setTimeout(r, 0))
+  }
+}
