@@ -1,0 +1,1 @@
+"""Parley benchmark suite: load generator, seed-style baseline, bare relay, harness."""

@@ -1,0 +1,221 @@
+"""Parley benchmark harness.
+
+    python -m bench full            # `make bench`: every workload, 3 repeats
+    python -m bench quick           # `make bench-quick`: < 2 minutes
+    python -m bench full --only room,burst --servers parley,relay --repeats 1
+
+Servers run one at a time (this is a 2-core machine), interleaved: for every
+repeat and workload the servers take turns in a rotated order. Results go to
+bench/results/<date>.{json,md,png}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+from bench import report
+from bench import workloads as W
+from bench.servers import FIXTURES, PARLEY_DB, ROOT, Server, ensure_database, parley_env, setup_baseline
+from bench.util import raise_nofile
+
+PROFILES = {
+    "full": dict(
+        repeats=3,
+        room_secs=20,
+        drain=15,
+        ramp_rates=[10, 20, 40, 80],
+        ramp_secs=8,
+        burst_drain=10,
+        many_rooms=1000,
+        many_rate=0.2,
+        idle=5000,
+        slow_secs=20,
+        history=1_000_000,
+        history_n=100,
+        sat_rate=20,
+        sat_secs=3,
+        sat_drain=20,
+        sizes=[100, 1000],
+        users=10000,
+        workloads=["room", "burst", "ramp", "many", "idle", "churn", "slow", "history", "scaling"],
+    ),
+    "quick": dict(
+        repeats=1,
+        room_secs=5,
+        drain=5,
+        ramp_rates=[],
+        ramp_secs=4,
+        burst_drain=5,
+        many_rooms=100,
+        many_rate=1,
+        idle=500,
+        slow_secs=6,
+        history=1_000_000,
+        history_n=10,
+        sat_rate=10,
+        sat_secs=2,
+        sat_drain=8,
+        sizes=[100],
+        users=10000,
+        workloads=["room", "burst", "idle", "history"],
+        servers=["parley", "baseline", "relay"],
+    ),
+}
+ALL_SERVERS = ["parley", "baseline", "baseline-daphne", "relay"]
+# which servers take part in which workload
+PARTS = {
+    "room": ALL_SERVERS,
+    "burst": ALL_SERVERS,
+    "ramp": ["parley", "baseline", "relay"],
+    "many": ["parley", "baseline", "relay"],
+    "idle": ["parley", "baseline", "relay"],
+    "churn": ["parley", "baseline", "relay"],
+    "slow": ["parley", "baseline", "relay"],
+    "history": ["parley"],
+    "scaling": ["parley"],
+}
+
+
+class Progress:
+    def __init__(self, total: int):
+        self.total, self.done, self.t0 = total, 0, time.monotonic()
+
+    def show(self, label: str) -> None:
+        width = 30
+        fill = int(width * self.done / max(1, self.total))
+        el = time.monotonic() - self.t0
+        eta = el / self.done * (self.total - self.done) if self.done else 0
+        sys.stderr.write(
+            f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total} "
+            f"{el:5.0f}s eta {eta:4.0f}s  {label[:50]:<50}"
+        )
+        sys.stderr.flush()
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        self.show(label)
+
+
+def setup_parley(python: str, users: int, history: int) -> bool:
+    try:
+        ensure_database(PARLEY_DB)
+        env = parley_env(0, 1)
+        subprocess.run(
+            [python, "-m", "django", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
+        )
+        out = subprocess.run(
+            [python, "-m", "bench.parley_fixtures", "--users", str(users), "--history", str(history)],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        FIXTURES.parley_rooms = json.loads(out.strip().splitlines()[-1])["rooms"]
+        FIXTURES.parley_tokens = [f"pbench-{i}" for i in range(users)]
+        FIXTURES.history = history
+        return True
+    except Exception as e:
+        sys.stderr.write(f"\nParley setup failed, benchmarking without it: {e}\n")
+        return False
+
+
+def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> dict:
+    srv = Server(kind, python=python, workers=workers)
+    srv.start()
+    try:
+        if wl == "room":
+            return {str(s): W.w_room(srv, prof, s, python) for s in prof["sizes"]}
+        if wl == "ramp":
+            return {str(s): W.w_ramp(srv, prof, s, python) for s in prof["sizes"]}
+        fn = {
+            "burst": W.w_burst,
+            "many": W.w_many_rooms,
+            "idle": W.w_idle,
+            "churn": W.w_churn,
+            "slow": W.w_slow,
+            "history": W.w_history,
+            "scaling": W.w_scaling,
+        }[wl]
+        return fn(srv, prof, python)
+    finally:
+        srv.stop()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench")
+    ap.add_argument("profile", choices=sorted(PROFILES), nargs="?", default="quick")
+    ap.add_argument("--only", help="comma-separated workloads")
+    ap.add_argument("--servers", help="comma-separated servers (default: the profile's)")
+    ap.add_argument("--repeats", type=int)
+    ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    a = ap.parse_args()
+    raise_nofile()
+    prof = dict(PROFILES[a.profile])
+    if a.repeats:
+        prof["repeats"] = a.repeats
+    wls = a.only.split(",") if a.only else prof["workloads"]
+    servers = a.servers.split(",") if a.servers else list(prof.get("servers", ALL_SERVERS))
+    setup_baseline(a.python, prof["users"]) if any(s.startswith("baseline") for s in servers) else None
+    if "parley" in servers and not setup_parley(a.python, prof["users"], prof["history"]):
+        servers.remove("parley")
+    plan = []
+    for r in range(prof["repeats"]):
+        for wl in wls:
+            parts = [s for s in PARTS[wl] if s in servers]
+            if not parts:
+                continue
+            k = r % len(parts)
+            for kind in parts[k:] + parts[:k]:  # rotate: interleaved runs
+                if wl == "scaling":
+                    plan += [(r, wl, kind, 1), (r, wl, kind, 2)]
+                else:
+                    plan.append((r, wl, kind, 1))
+    prog = Progress(len(plan))
+    results: dict = {
+        "profile": a.profile,
+        "params": prof,
+        "started": dt.datetime.now().isoformat(),
+        "machine": {"cpus": os.cpu_count()},
+        "runs": [],
+    }
+    for r, wl, kind, workers in plan:
+        label = f"r{r + 1} {wl} {kind}" + (f" w{workers}" if wl == "scaling" else "")
+        prog.show(label)
+        try:
+            res = run_one(kind, wl, prof, a.python, workers)
+            results["runs"].append(
+                {"repeat": r, "workload": wl, "server": kind, "workers": workers, "result": res}
+            )
+        except Exception as e:
+            results["runs"].append(
+                {
+                    "repeat": r,
+                    "workload": wl,
+                    "server": kind,
+                    "workers": workers,
+                    "error": f"{type(e).__name__}: {e}",
+                }
+            )
+            traceback.print_exc(file=open(os.path.join(a.out, "logs", "errors.log"), "a"))
+        prog.step(label)
+    sys.stderr.write("\n")
+    results["finished"] = dt.datetime.now().isoformat()
+    os.makedirs(a.out, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M") + ("" if a.profile == "full" else f"-{a.profile}")
+    with open(os.path.join(a.out, f"{stamp}.json"), "w") as fh:
+        json.dump(results, fh, indent=1)
+    md = report.write(results, os.path.join(a.out, stamp))
+    print(md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""How each server under test spells `send` (the receive side is the same for
+all: the generator finds the body marker in the raw frame text)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+# body = "p<phase>:<sender>:<n>:<monotonic_ns>:" + padding (only [0-9a-z:], so no JSON
+# no JSON escaping; found with one regex, no json.loads per delivery)
+MARK = re.compile(r'"p(\d+):(\d+):(\d+):(\d+):')
+
+
+def send_frame(proto: str, room, body: str, client_id: str) -> str:
+    if proto == "parley":
+        return json.dumps({"type": "send", "room": room, "body": body, "client_id": client_id})
+    return json.dumps({"message": body})  # baseline (seed consumer) and bare relay

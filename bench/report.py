@@ -1,0 +1,301 @@
+"""Turn the raw results into bench/results/<stamp>.md and .png."""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections import defaultdict
+
+SERVERS = ["parley", "baseline", "baseline-daphne", "relay"]
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def spread(xs):
+    xs = [x for x in xs if x is not None]
+    return (min(xs), max(xs)) if xs else (None, None)
+
+
+def f(x, nd=1):
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:,.{nd}f}"
+    return f"{x:,}"
+
+
+def phase_rows(runs, workload, key=None):
+    """{server: [phase dicts over repeats]} for workloads that return one phase."""
+    out = defaultdict(list)
+    for r in runs:
+        if r["workload"] != workload or "result" not in r:
+            continue
+        res = r["result"][key] if key is not None else r["result"]
+        out[r["server"]].append(res["phases"][0])
+    return out
+
+
+def latency_table(rows: dict, title: str) -> list[str]:
+    lines = [
+        f"### {title}",
+        "",
+        "| server | runs | p50 ms | p99 ms (min–max) | p99.9 ms | delivered | lost | dup | reord | deliv/s | gen | ",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in SERVERS:
+        ph = rows.get(s)
+        if not ph:
+            continue
+        p99s = [p["latency_ms"]["p99"] for p in ph]
+        lo, hi = spread(p99s)
+        inval = [p["invalid"] for p in ph if p["invalid"]]
+        warn = [p.get("warn") for p in ph if p.get("warn")]
+        gen = (
+            "INVALID: " + inval[0] if inval else (warn[0] if warn else "ok")
+        ) + f" (busy {max(p['gen_busy'] for p in ph) * 100:.0f}%)"
+        lines.append(
+            f"| {s} | {len(ph)} | {f(med([p['latency_ms']['p50'] for p in ph]))} | "
+            f"{f(med(p99s))} ({f(lo)}–{f(hi)}) | {f(med([p['latency_ms']['p99.9'] for p in ph]))} | "
+            f"{f(med([p['delivered'] for p in ph]))}/{f(med([p['expected'] for p in ph]))} | "
+            f"{sum(p['lost'] for p in ph)} | {sum(p['dup'] for p in ph)} | "
+            f"{sum(p['reorder'] for p in ph)} | {f(med([p['deliveries_s'] for p in ph]), 0)} | {gen} |"
+        )
+    return lines + [""]
+
+
+def write(results: dict, stem: str) -> str:
+    runs = results["runs"]
+    prof = results["params"]
+    L = [
+        f"# Parley benchmark — {results['started'][:16]} ({results['profile']})",
+        "",
+        f"Machine: {results['machine']['cpus']} cores; generator and servers share it. "
+        f"Repeats: {prof['repeats']}, servers interleaved. Latency = receive − send "
+        "timestamp in the body, at every receiver. Lost/dup/reordered are summed over repeats. "
+        "`gen` says whether the load generator stayed below its limits "
+        "(INVALID = the generator, not the server, was the bottleneck).",
+        "",
+    ]
+    errors = [r for r in runs if "error" in r]
+    summary: dict = {}
+    # ---- one room, fixed load
+    for size in prof["sizes"]:
+        rows = phase_rows(runs, "room", str(size))
+        if rows:
+            L += latency_table(rows, f"One room of {size} members, 10 senders × 5 msg/s")
+            summary[size] = {s: med([p["latency_ms"]["p99"] for p in v]) for s, v in rows.items()}
+            summary[f"p50-{size}"] = {s: med([p["latency_ms"]["p50"] for p in v]) for s, v in rows.items()}
+            summary[f"loss-{size}"] = {
+                s: (sum(p["lost"] for p in v), sum(p["dup"] for p in v), sum(p["reorder"] for p in v))
+                for s, v in rows.items()
+            }
+    rows = phase_rows(runs, "burst")
+    if rows:
+        L += latency_table(rows, "Burst: 10 senders × 20 messages, no pauses, 100-member room")
+        summary["burst"] = {
+            s: (sum(p["lost"] for p in v), sum(p["expected"] for p in v)) for s, v in rows.items()
+        }
+    rows = phase_rows(runs, "many")
+    if rows:
+        L += latency_table(
+            rows, f"{prof['many_rooms']} rooms × 10 members, one sender per room at {prof['many_rate']} msg/s"
+        )
+        summary[10] = {s: med([p["latency_ms"]["p99"] for p in v]) for s, v in rows.items()}
+        summary["p50-10"] = {s: med([p["latency_ms"]["p50"] for p in v]) for s, v in rows.items()}
+    rows = phase_rows(runs, "churn")
+    if rows:
+        L += latency_table(
+            rows, "Churn: 100 stable members (10 × 5 msg/s) while 50 clients reconnect every 0.3–1.5 s"
+        )
+        L += [
+            "Churn connects completed: "
+            + ", ".join(
+                f"{s} {sum(p['churn_connects'] for p in v)} (failed {sum(p['churn_fail'] for p in v)})"
+                for s, v in rows.items()
+            ),
+            "",
+        ]
+    rows = phase_rows(runs, "slow")
+    if rows:
+        L += latency_table(rows, "One client stops reading (100 readers, 10 × 10 msg/s, 2 KB bodies)")
+        for s in SERVERS:
+            rs = [r["result"] for r in runs if r["workload"] == "slow" and r["server"] == s and "result" in r]
+            if rs:
+                L.append(
+                    f"- {s}: server RSS growth during the run {f(med([x['rss_growth_kib'] for x in rs]) / 1024)} MiB "
+                    f"(from {f(med([x['rss_start_kib'] for x in rs]) / 1024)} MiB); slow socket closed by server "
+                    f"in {sum(x['phases'][0]['slow_closed'] for x in rs)}/{len(rs)} runs"
+                )
+        L.append("")
+    # ---- ramp
+    ramp = [r for r in runs if r["workload"] == "ramp" and "result" in r]
+    if ramp:
+        L += [
+            "### Ramp: offered load stepped up until p99 > 250 ms",
+            "",
+            "| server | room | steps (offered msg/s → p99 ms, lost) | max msg/s with p99 ≤ 250 ms and 0 lost (median) |",
+            "|---|---|---|---|",
+        ]
+        for size in prof["sizes"]:
+            for s in SERVERS:
+                rr = [r["result"][str(size)] for r in ramp if r["server"] == s]
+                if not rr:
+                    continue
+                steps = "; ".join(
+                    f"{p['offered_msg_s']:.0f}→{f(p['latency_ms']['p99'], 0)}"
+                    f"{'' if not p['lost'] else ' lost ' + str(p['lost'])}"
+                    f"{' INVALID' if p['invalid'] else ''}"
+                    for p in rr[0]["phases"]
+                )
+                L.append(f"| {s} | {size} | {steps} | {f(med([x['max_ok_msg_s'] for x in rr]), 0)} |")
+        L.append("")
+    # ---- idle
+    idle = [r for r in runs if r["workload"] == "idle" and "result" in r]
+    if idle:
+        L += [
+            f"### Idle connections ({prof['idle']}): server RSS per connection",
+            "",
+            "| server | connected | RSS before MiB | after MiB | KiB / connection (median, min–max) |",
+            "|---|---|---|---|---|",
+        ]
+        summary["idle"] = {}
+        for s in SERVERS:
+            rs = [r["result"] for r in idle if r["server"] == s]
+            if rs:
+                per = [x["rss_per_conn_kib"] for x in rs]
+                lo, hi = spread(per)
+                summary["idle"][s] = med(per)
+                L.append(
+                    f"| {s} | {med([x['connected'] for x in rs])} | "
+                    f"{f(med([x['extra']['rss_before_kib'] for x in rs]) / 1024)} | "
+                    f"{f(med([x['extra']['rss_after_kib'] for x in rs]) / 1024)} | "
+                    f"{f(med(per))} ({f(lo)}–{f(hi)}) |"
+                )
+        L.append("")
+    hist = [r["result"] for r in runs if r["workload"] == "history" and "result" in r]
+    if hist:
+        summary["history"] = med([h["ratio_p50"] for h in hist])
+        L += [
+            "### History: page 1 vs page 10,000 (room of 1,000,000 messages, 100 per page)",
+            "",
+            f"- page 1: p50 {f(med([h['page1']['p50'] for h in hist]), 2)} ms, p99 {f(med([h['page1']['p99'] for h in hist]), 2)} ms",
+            f"- page 10,000: p50 {f(med([h['page10000']['p50'] for h in hist]), 2)} ms, p99 {f(med([h['page10000']['p99'] for h in hist]), 2)} ms",
+            f"- ratio (p50): {f(summary['history'], 2)}",
+            "",
+        ]
+    sc = [r for r in runs if r["workload"] == "scaling" and "result" in r]
+    if sc:
+        by = defaultdict(list)
+        for r in sc:
+            by[r["workers"]].append(r["result"]["phases"][0])
+        d1 = med([p["deliveries_s"] for p in by.get(1, [])])
+        d2 = med([p["deliveries_s"] for p in by.get(2, [])])
+        summary["scaling"] = (d2 / d1) if d1 and d2 else None
+        L += [
+            "### Scaling: Parley WORKERS=1 vs 2 at saturation (1000-member room, "
+            f"10 senders × {prof['sat_rate']} msg/s offered)",
+            "",
+            "| workers | deliveries/s (median) | p99 ms | lost | gen |",
+            "|---|---|---|---|---|",
+        ]
+        for w in sorted(by):
+            ph = by[w]
+            L.append(
+                f"| {w} | {f(med([p['deliveries_s'] for p in ph]), 0)} | "
+                f"{f(med([p['latency_ms']['p99'] for p in ph]))} | {sum(p['lost'] for p in ph)} | "
+                f"{'INVALID: ' + ph[0]['invalid'] if ph[0]['invalid'] else 'ok'} |"
+            )
+        L += ["", f"Ratio 2/1: {f(summary['scaling'], 2)}", ""]
+    # ---- targets
+    L += targets(summary)
+    if errors:
+        L += (
+            ["### Errors", ""]
+            + [f"- r{e['repeat'] + 1} {e['workload']} {e['server']}: {e['error']}" for e in errors]
+            + [""]
+        )
+    png = plot(summary, stem + ".png")
+    if png:
+        L += [f"![latency vs room size]({os.path.basename(png)})", ""]
+    text = "\n".join(L)
+    with open(stem + ".md", "w") as fh:
+        fh.write(text)
+    return text
+
+
+def targets(S: dict) -> list[str]:
+    L = ["### Targets", "", "| target | measured | met |", "|---|---|---|"]
+
+    def row(name, measured, ok):
+        L.append(f"| {name} | {measured} | {'yes' if ok else ('no' if ok is not None else 'n/a')} |")
+
+    big = S.get(1000, {})
+    if "parley" in big and "relay" in big:
+        r = big["parley"] / big["relay"]
+        row(
+            "1000-member room p99 ≤ 1.5 × relay",
+            f"{big['parley']:.0f} / {big['relay']:.0f} ms = {r:.2f}×",
+            r <= 1.5,
+        )
+    if "parley" in big and "baseline" in big:
+        r = big["baseline"] / big["parley"]
+        row("1000-member room p99 ≤ 1/10 baseline (uvicorn)", f"baseline/parley = {r:.1f}×", r >= 10)
+    if "parley" in big and "baseline-daphne" in big:
+        r = big["baseline-daphne"] / big["parley"]
+        row("… and vs baseline under daphne", f"{r:.1f}×", r >= 10)
+    if "parley" in S.get("loss-1000", {}):
+        l, d, o = S["loss-1000"]["parley"]
+        row("1000-member room: 0 lost / dup / reordered", f"{l} / {d} / {o}", l == d == o == 0)
+    if "parley" in S.get("burst", {}):
+        l, e = S["burst"]["parley"]
+        row("burst into 100-member room: 0 lost", f"{l} of {e}", l == 0)
+    if "parley" in S.get("idle", {}):
+        v = S["idle"]["parley"]
+        row("idle connection ≤ 40 KiB RSS", f"{v:.1f} KiB", v <= 40)
+    if S.get("history") is not None:
+        row("history page 10,000 ≤ 2 × page 1", f"{S['history']:.2f}×", S["history"] <= 2)
+    if S.get("scaling") is not None:
+        row("2 processes ≥ 1.6 × deliveries/s of 1", f"{S['scaling']:.2f}×", S["scaling"] >= 1.6)
+    return L + [""]
+
+
+def plot(S: dict, path: str):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    sizes = [s for s in (10, 100, 1000) if s in S]
+    if not sizes:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    colors = {
+        "parley": "tab:blue",
+        "baseline": "tab:red",
+        "baseline-daphne": "tab:orange",
+        "relay": "tab:green",
+    }
+    for s in SERVERS:
+        xs = [z for z in sizes if S[z].get(s) is not None]
+        if not xs:
+            continue
+        ax.plot(xs, [S[z][s] for z in xs], "o-", color=colors[s], label=f"{s} p99")
+        p50 = [S.get(f"p50-{z}", {}).get(s) for z in xs]
+        if all(v is not None for v in p50):
+            ax.plot(xs, p50, "o--", color=colors[s], alpha=0.6, label=f"{s} p50")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("room size (members)")
+    ax.set_ylabel("delivery latency (ms)")
+    ax.set_title("Latency vs room size (10 rooms: many-rooms workload; 100/1000: 50 msg/s)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

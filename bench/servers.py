@@ -1,0 +1,235 @@
+"""Start/stop the servers under test and create their fixtures.
+
+Servers: `relay` (bare websockets), `baseline` (seed design under uvicorn with
+Parley's flags), `baseline-daphne` (same app under daphne, as the seeds run it),
+`parley` (`python -m parley.serve`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from bench.util import children, cpu_seconds, rss_kib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PG = dict(
+    host=os.environ.get("BENCH_PG_HOST", "127.0.0.1"),
+    port=os.environ.get("BENCH_PG_PORT", "5432"),
+    user=os.environ.get("BENCH_PG_USER", "postgres"),
+)
+REDIS_HOST = os.environ.get("BENCH_REDIS_HOST", "127.0.0.1")
+REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6379"))
+BASELINE_DB = "parley_bench_baseline"
+PARLEY_DB = "parley_bench"
+BASELINE_REDIS_DB = 13
+PARLEY_REDIS_DB = 12
+PORTS = {"relay": 8102, "baseline": 8103, "baseline-daphne": 8104, "parley": 8105}
+SECRET = "bench-secret-" + "k" * 48  # benchmark-only Django secret
+
+
+def pg_dsn(db: str) -> str:
+    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{db}"
+
+
+def ensure_database(db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(
+        host=PG["host"], port=PG["port"], user=PG["user"], dbname="postgres", autocommit=True
+    ) as conn:
+        if not conn.execute("select 1 from pg_database where datname=%s", (db,)).fetchone():
+            conn.execute(f'create database "{db}"')
+
+
+def flush_redis(db: int) -> None:
+    import redis
+
+    redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db).flushdb()
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not listen on {port} in {timeout}s")
+
+
+def baseline_env() -> dict:
+    env = dict(os.environ)
+    env.update(
+        BASELINE_DB_NAME=BASELINE_DB,
+        BASELINE_DB_HOST=PG["host"],
+        BASELINE_DB_PORT=PG["port"],
+        BASELINE_DB_USER=PG["user"],
+        BASELINE_REDIS_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/{BASELINE_REDIS_DB}",
+        DJANGO_SETTINGS_MODULE="bench.baseline.seedchat.settings",
+        PYTHONPATH=ROOT,
+    )
+    return env
+
+
+def parley_env(port: int, workers: int, queue_max: int | None = None) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=pg_dsn(PARLEY_DB),
+        REDIS_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/{PARLEY_REDIS_DB}",
+        PORT=str(port),
+        WORKERS=str(workers),
+        SECRET_KEY=SECRET,
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        WS_SEND_RATE="100000",
+        WS_SEND_BURST="100000",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        PYTHONPATH=ROOT,
+    )
+    if queue_max:
+        env["WS_QUEUE_MAX"] = str(queue_max)
+    return env
+
+
+@dataclass
+class Server:
+    kind: str
+    python: str = sys.executable
+    workers: int = 1
+    proc: subprocess.Popen | None = None
+    port: int = 0
+    log: object = None
+    env_extra: dict = field(default_factory=dict)
+
+    @property
+    def proto(self) -> str:
+        return {"relay": "relay", "parley": "parley"}.get(self.kind, "baseline")
+
+    def start(self) -> None:
+        self.port = PORTS[self.kind]
+        uv = [
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--ws-per-message-deflate",
+            "false",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--backlog",
+            "4096",
+            "--ws",
+            "websockets",
+            "--ws-max-size",
+            "1048576",
+            "--ws-ping-interval",
+            "20",
+            "--ws-ping-timeout",
+            "20",
+        ]
+        if self.kind == "relay":
+            cmd, env = [self.python, "-m", "bench.relay.server", "--port", str(self.port)], dict(os.environ)
+            env["PYTHONPATH"] = ROOT
+        elif self.kind == "baseline":
+            flush_redis(BASELINE_REDIS_DB)
+            cmd = [self.python, "-m", "uvicorn", "bench.baseline.seedchat.asgi:application", *uv]
+            if self.workers > 1:
+                cmd += ["--workers", str(self.workers)]
+            env = baseline_env()
+        elif self.kind == "baseline-daphne":
+            flush_redis(BASELINE_REDIS_DB)
+            cmd = [
+                self.python,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "bench.baseline.seedchat.asgi:application",
+            ]
+            env = baseline_env()
+        elif self.kind == "parley":
+            flush_redis(PARLEY_REDIS_DB)
+            cmd = [self.python, "-m", "parley.serve"]
+            env = parley_env(self.port, self.workers)
+        else:
+            raise ValueError(self.kind)
+        env.update(self.env_extra)
+        logdir = os.path.join(ROOT, "bench", "results", "logs")
+        os.makedirs(logdir, exist_ok=True)
+        self.log = open(os.path.join(logdir, f"{self.kind}.log"), "ab")
+        self.proc = subprocess.Popen(
+            cmd, env=env, cwd=ROOT, stdout=self.log, stderr=self.log, start_new_session=True
+        )
+        wait_port(self.port, self.proc)
+        time.sleep(0.5 if self.workers == 1 else 2.0)
+
+    def pids(self) -> list[int]:
+        if not self.proc:
+            return []
+        return [self.proc.pid, *children(self.proc.pid)]
+
+    def rss_kib(self) -> int:
+        return sum(rss_kib(p) for p in self.pids())
+
+    def cpu_s(self) -> float:
+        return sum(cpu_seconds(p) for p in self.pids())
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        if self.log:
+            self.log.close()
+        self.proc = None
+
+    # ---------- addressing
+    def url(self, user_index: int, room) -> str:
+        if self.kind == "relay":
+            return f"ws://127.0.0.1:{self.port}/{room}"
+        if self.kind == "parley":
+            return f"ws://127.0.0.1:{self.port}/ws/?token={FIXTURES.parley_tokens[user_index]}"
+        return f"ws://127.0.0.1:{self.port}/ws/chat/{room}/?token=bench-{user_index}"
+
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+class _Fixtures:
+    parley_tokens: list[str] = []
+    parley_rooms: dict[str, int] = {}
+
+
+FIXTURES = _Fixtures()
+
+
+def setup_baseline(python: str, users: int) -> None:
+    ensure_database(BASELINE_DB)
+    env = baseline_env()
+    subprocess.run([python, "-m", "django", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
+    subprocess.run(
+        [python, "-m", "bench.baseline.fixtures", "--users", str(users)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )

@@ -1,0 +1,229 @@
+"""The workloads: each builds a load spec for one server and runs it."""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import time
+
+from bench.loadgen.run import run_spec
+from bench.servers import FIXTURES, Server
+
+RAMP_P99_LIMIT_MS = 250.0
+
+
+def room_ref(server: Server, name: str):
+    """Parley sends use the room id; the baseline and relay use a name in the URL."""
+    return FIXTURES.parley_rooms[f"bench-{name}"] if server.kind == "parley" else name
+
+
+def client(server: Server, i: int, room: str, **kw) -> dict:
+    return {"i": i, "url": server.url(i, room), "room": room_ref(server, room), **kw}
+
+
+def spec(server: Server, clients: list[dict], phases: list[dict]) -> dict:
+    return {
+        "proto": server.proto,
+        "origin": server.origin(),
+        "nonce": f"{time.time_ns():x}",
+        "clients": clients,
+        "phases": phases,
+        "connect_concurrency": 64,
+    }
+
+
+def one_room(server: Server, members: int, senders: int, room: str) -> list[dict]:
+    return [client(server, i, room, sid=i if i < senders else None) for i in range(members)]
+
+
+def gen_workers(members: int) -> int:
+    return 1
+
+
+# ------------------------------------------------------------------ workloads
+def w_room(server: Server, p: dict, size: int, python: str) -> dict:
+    """Fixed offered load (10 senders x 5 msg/s) into one room of `size`."""
+    room = "r100" if size <= 100 else "r1000"
+    rate, secs = 5, p["room_secs"]
+    ph = {
+        "name": f"{size}@50",
+        "rate": rate,
+        "count": rate * secs,
+        "warm_n": rate,
+        "drain": p["drain"],
+        "senders": 10,
+    }
+    return run_spec(
+        spec(server, one_room(server, size, 10, room), [ph]), python=python, nworkers=gen_workers(size)
+    )
+
+
+def w_ramp(server: Server, p: dict, size: int, python: str) -> dict:
+    """Step the per-sender rate up until p99 passes 250 ms (one connection set per step)."""
+    room = "r100" if size <= 100 else "r1000"
+    steps = []
+    for rate in p["ramp_rates"]:
+        ph = {
+            "name": f"{size}@{rate * 10}",
+            "rate": rate,
+            "count": rate * p["ramp_secs"],
+            "warm_n": rate,
+            "drain": p["drain"],
+            "senders": 10,
+        }
+        r = run_spec(
+            spec(server, one_room(server, size, 10, room), [ph]), python=python, nworkers=gen_workers(size)
+        )
+        steps.append(r["phases"][0])
+        if (r["phases"][0]["latency_ms"]["p99"] or 1e9) > RAMP_P99_LIMIT_MS:
+            break
+    ok = [
+        s["offered_msg_s"]
+        for s in steps
+        if (s["latency_ms"]["p99"] or 1e9) <= RAMP_P99_LIMIT_MS and s["lost"] == 0
+    ]
+    return {"phases": steps, "max_ok_msg_s": max(ok) if ok else 0}
+
+
+def w_burst(server: Server, p: dict, python: str) -> dict:
+    ph = {
+        "name": "burst",
+        "rate": 0,
+        "count": 20,
+        "warm_n": 0,
+        "drain": p["burst_drain"],
+        "senders": 10,
+        "window": 1.0,
+    }
+    return run_spec(spec(server, one_room(server, 100, 10, "r100"), [ph]), python=python)
+
+
+def w_many_rooms(server: Server, p: dict, python: str) -> dict:
+    """N rooms x 10 members, one sender per room."""
+    n = p["many_rooms"]
+    clients = [
+        client(server, i, f"m{i // 10}", sid=(i // 10) if i % 10 == 0 else None) for i in range(n * 10)
+    ]
+    rate = p["many_rate"]  # per room
+    ph = {
+        "name": f"{n}x10",
+        "rate": rate,
+        "count": max(2, int(rate * p["room_secs"])),
+        "warm_n": 1,
+        "drain": p["drain"],
+    }
+    return run_spec(spec(server, clients, [ph]), python=python)
+
+
+def w_idle(server: Server, p: dict, python: str) -> dict:
+    n = p["idle"]
+    before = server.rss_kib()
+    room = "r1000"
+    clients = [client(server, i, room) for i in range(n)]
+
+    def measure():
+        time.sleep(2.0)
+        return {"rss_before_kib": before, "rss_after_kib": server.rss_kib()}
+
+    ph = {"name": "idle", "rate": 1, "count": 1, "warm_n": 0, "drain": 0.5, "senders": 0}
+    r = run_spec(spec(server, clients, [ph]), python=python, on_ready=measure)
+    x = r["extra"]
+    r["rss_per_conn_kib"] = (x["rss_after_kib"] - x["rss_before_kib"]) / max(1, r["connected"])
+    return r
+
+
+def w_churn(server: Server, p: dict, python: str) -> dict:
+    """100 stable members (10 senders x 5 msg/s) while 50 others connect/disconnect."""
+    clients = [client(server, i, "r1000", sid=i if i < 10 else None) for i in range(100)]
+    clients += [client(server, i, "r1000", role="churn") for i in range(100, 150)]
+    ph = {
+        "name": "churn",
+        "rate": 5,
+        "count": 5 * p["room_secs"],
+        "warm_n": 5,
+        "drain": p["drain"],
+        "senders": 10,
+        "churn": True,
+    }
+    return run_spec(spec(server, clients, [ph]), python=python)
+
+
+def w_slow(server: Server, p: dict, python: str) -> dict:
+    """100 members, 10 senders x 10 msg/s with 2 KB bodies, plus one client that never reads."""
+    clients = [client(server, i, "r1000", sid=i if i < 10 else None) for i in range(100)]
+    clients.append(client(server, 100, "r1000", role="slow"))
+    rss = {"start": 0, "max": 0}
+
+    def ready():
+        rss["start"] = rss["max"] = server.rss_kib()
+        return rss
+
+    def tick(_t0):
+        rss["max"] = max(rss["max"], server.rss_kib())
+
+    ph = {
+        "name": "slow",
+        "rate": 10,
+        "count": 10 * p["slow_secs"],
+        "warm_n": 10,
+        "pad": 2000,
+        "drain": p["drain"],
+        "senders": 10,
+        "slow": True,
+    }
+    r = run_spec(spec(server, clients, [ph]), python=python, on_ready=ready, tick=tick)
+    r["rss_growth_kib"] = rss["max"] - rss["start"]
+    r["rss_start_kib"] = rss["start"]
+    return r
+
+
+def w_history(server: Server, p: dict, python: str) -> dict:
+    """GET newest page vs page 10,000 (before_seq) in a room of 1,000,000 messages."""
+    rid = FIXTURES.parley_rooms["bench-hist"]
+    last = FIXTURES.history
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    hdr = {"Authorization": "Token pbench-0", "Host": f"127.0.0.1:{server.port}"}
+    deep = last - 100 * 9999 + 1  # page 10,000 of 100-message pages
+
+    def get(q: str) -> float:
+        t = time.perf_counter()
+        conn.request("GET", f"/api/v1/rooms/{rid}/messages?{q}", headers=hdr)
+        resp = conn.getresponse()
+        body = resp.read()
+        dt = (time.perf_counter() - t) * 1000
+        if resp.status != 200 or b'"messages"' not in body:
+            raise RuntimeError(f"history {q}: {resp.status} {body[:200]!r}")
+        return dt
+
+    qs = {"page1": "limit=100", "page10000": f"before_seq={deep}&limit=100"}
+    for q in qs.values():
+        for _ in range(5):
+            get(q)
+    times: dict[str, list[float]] = {k: [] for k in qs}
+    for _ in range(p["history_n"]):
+        for k, q in qs.items():
+            times[k].append(get(q))
+    conn.close()
+    out = {}
+    for k, v in times.items():
+        v.sort()
+        out[k] = {"p50": statistics.median(v), "p99": v[min(len(v) - 1, int(len(v) * 0.99))]}
+    out["ratio_p50"] = out["page10000"]["p50"] / out["page1"]["p50"]
+    return out
+
+
+def w_scaling(server: Server, p: dict, python: str) -> dict:
+    """Saturation: 1000-member room, offered well above capacity; deliveries/s achieved."""
+    rate = p["sat_rate"]
+    ph = {
+        "name": f"sat-w{server.workers}",
+        "rate": rate,
+        "count": rate * p["sat_secs"],
+        "warm_n": 0,
+        "drain": p["sat_drain"],
+        "senders": 10,
+    }
+    cpu0 = server.cpu_s()
+    r = run_spec(spec(server, one_room(server, 1000, 10, "r1000"), [ph]), python=python)
+    r["server_cpu_s"] = server.cpu_s() - cpu0
+    return r
