@@ -84,10 +84,10 @@ test-services: venv
 	fi
 
 bench: venv
-	$(BIN)/python -m bench run --full
+	$(BIN)/python -m bench full
 
 bench-quick: venv
-	$(BIN)/python -m bench run --quick
+	$(BIN)/python -m bench quick
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist data/static .pytest_cache .mypy_cache .ruff_cache

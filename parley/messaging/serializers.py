@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
 
-from parley.accounts.serializers import UserSerializer
+from parley.accounts.serializers import UserSerializer, user_data
 from parley.messaging.models import BODY_MAX, Message
 
 
@@ -16,6 +17,28 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
         model = Message
         fields = ["id", "room", "seq", "sender", "body", "created_at", "edited_at", "client_id"]
         read_only_fields = fields
+
+
+def _iso(value: datetime | None) -> str | None:
+    """DRF's datetime format: ISO 8601 with 'Z' for UTC."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def message_data(message: Message) -> dict[str, Any]:
+    """MessageSerializer's output, built directly (hot path: once per send). A test keeps them equal."""
+    return {
+        "id": message.pk,
+        "room": message.room_id,
+        "seq": message.seq,
+        "sender": user_data(message.sender),
+        "body": message.body,
+        "created_at": _iso(message.created_at),
+        "edited_at": _iso(message.edited_at),
+        "client_id": message.client_id,
+    }
 
 
 class MessagePageOut(serializers.Serializer[Any]):

@@ -6,12 +6,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from parley.accounts.models import User
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from parley.messaging import selectors
 from parley.messaging.models import BODY_MAX, Message, RoomEvent
-from parley.messaging.serializers import MessageSerializer
+from parley.messaging.serializers import message_data
 from parley.realtime import protocol, publish
 from parley.rooms.models import Membership, Room
 from parley.rooms.selectors import room_for_member
@@ -61,10 +62,17 @@ def message_send(*, sender: User, room_id: int, body: str, client_id: str | None
     client_id = client_id or uuid.uuid4().hex
     try:
         with transaction.atomic():
-            room = Room.objects.select_for_update().filter(pk=room_id).first()
+            # One statement locks the room row and answers whether the sender is a member.
+            room = (
+                Room.objects.select_for_update()
+                .only("id", "visibility", "closed_at", "last_seq")
+                .annotate(is_member=Exists(Membership.objects.filter(room=OuterRef("pk"), user=sender)))
+                .filter(pk=room_id)
+                .first()
+            )
             if room is None:
                 raise NotFound("No such room.")
-            if not Membership.objects.filter(room_id=room_id, user=sender).exists():
+            if not room.is_member:  # type: ignore[attr-defined]
                 if not room.is_public:
                     raise NotFound("No such room.")
                 raise Forbidden("Join the room to write in it.", code="not_member")
@@ -83,7 +91,7 @@ def message_send(*, sender: User, room_id: int, body: str, client_id: str | None
                     "type": "message",
                     "room": room_id,
                     "seq": seq,
-                    "message": MessageSerializer(message).data,
+                    "message": message_data(message),
                 }
             )
             RoomEvent.objects.create(

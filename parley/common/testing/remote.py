@@ -11,8 +11,9 @@ import httpx
 import websockets
 from websockets.typing import Origin
 
-PASSWORD = "a-long enough passphrase 42"  # the same as testing.api, without importing Django models
 from parley.realtime.protocol import server_frame_adapter
+
+PASSWORD = "a-long enough passphrase 42"  # the same as testing.api, without importing Django models
 
 
 class RemoteUser:
