@@ -1,7 +1,9 @@
 """One socket's delivery state: its rooms, the last seq it was given, its queue.
 
-The hub calls `push`/`push_seq` synchronously on the event loop; they only
-append to a bounded queue that a writer task drains into the socket. A client
+The hub calls `push`/`push_seq` synchronously on the event loop. A frame goes
+straight to the transport when the socket can take it in order; otherwise it
+waits in a bounded queue that a writer task drains, a task that exists only
+while there is something to drain (an idle socket costs no task). A client
 that stops reading fills its queue and is closed with 4008 (it resumes on
 reconnect), so it can never hold a room up or grow the server's memory.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -49,7 +52,8 @@ class Connection:
         self._send = send
         self._close = close
         self.raw = raw
-        self.queue: asyncio.Queue[Outgoing | None] = asyncio.Queue(queue_max or settings.WS_QUEUE_MAX)
+        self.queue: deque[Outgoing] = deque()
+        self.queue_max = queue_max or settings.WS_QUEUE_MAX
         self.started = False  # nothing bypasses the queue before the hello frame is out
         self.inflight = False  # the writer holds a frame it has not written yet
         self.closed = False
@@ -62,15 +66,19 @@ class Connection:
 
     # --- outgoing ----------------------------------------------------------------
     def start_writer(self) -> None:
-        self._writer = asyncio.get_running_loop().create_task(self._write())
+        """The hello frame is out: from now on frames may flow."""
         self.started = True
+        if self.queue:
+            self._drain_soon()
 
-    async def _write(self) -> None:
+    def _drain_soon(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
         queue, raw = self.queue, self.raw
-        while True:
-            item = await queue.get()
-            if item is None:
-                return
+        while queue and not self.closed:
+            item = queue.popleft()
             self.inflight = True
             try:
                 if raw is not None:
@@ -92,14 +100,16 @@ class Connection:
         if self.closed:
             return
         raw = self.raw
-        if raw is not None and self.started and not self.inflight and self.queue.empty() and raw.ready():
+        if raw is not None and self.started and not self.inflight and not self.queue and raw.ready():
             raw.write(out.raw)
             return
-        try:
-            self.queue.put_nowait(out)
-        except asyncio.QueueFull:
-            log.info("socket of user %s fell %d frames behind; closing it", self.user_id, self.queue.qsize())
+        if len(self.queue) >= self.queue_max:
+            log.info("socket of user %s fell %d frames behind; closing it", self.user_id, len(self.queue))
             self.terminate(CLOSE_TOO_SLOW, "too slow")
+            return
+        self.queue.append(out)
+        if self.started:
+            self._drain_soon()
 
     def push_text(self, text: str) -> None:
         self.push(Outgoing(text))
@@ -125,9 +135,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(None)
+        self.queue.clear()
 
     def terminate(self, code: int, reason: str) -> None:
         """Stop delivering now and close the socket with `code`."""
