@@ -392,3 +392,39 @@ async def test_session_cookie_authenticates_the_socket() -> None:
     assert ok and client.hello is not None
     assert client.hello["user"]["username"] == "cookie"
     await client.close()
+
+
+async def test_fanout_cost_does_not_grow_with_the_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per message: the same number of JSON encodes and hub publishes for 2 or 12 listeners."""
+    from parley.realtime import backends, protocol
+
+    encodes: list[int] = []
+    publishes: list[str] = []
+    real_dumps = protocol.json.dumps
+    monkeypatch.setattr(protocol.json, "dumps", lambda *a, **k: encodes.append(1) or real_dumps(*a, **k))
+    real_publish = backends.MemoryBackend.publish
+
+    def counting_publish(self: Any, kind: str, target: int, data: str) -> None:
+        publishes.append(kind)
+        real_publish(self, kind, target, data)
+
+    monkeypatch.setattr(backends.MemoryBackend, "publish", counting_publish)
+
+    async def cost(members: int, name: str) -> tuple[int, int]:
+        setup = await setup_room(name, members=members)
+        clients = [await connected(t) for t in setup["tokens"]]
+        await asyncio.sleep(1.2)  # let the connects' presence update go out first
+        encodes.clear()
+        publishes.clear()
+        await clients[0].send({"type": "send", "room": setup["room"].pk, "body": "count me", "client_id": name})
+        await clients[0].recv_type("ack")
+        for client in clients:
+            await client.messages(1)
+        result = (len(encodes), publishes.count("r"))
+        for client in clients:
+            await client.close()
+        return result
+
+    small, large = await cost(2, "small"), await cost(12, "large")
+    assert small == large
+    assert large[1] == 1  # one publish per message
