@@ -48,7 +48,16 @@ def events_after(*, room_id: int, after_seq: int, limit: int) -> tuple[list[tupl
 
 
 def unread_count(*, user: User, room_id: int, after_seq: int) -> int:
-    return Message.objects.filter(room_id=room_id, seq__gt=after_seq).exclude(sender=user).count()
+    """Exact up to UNREAD_EXACT; beyond it every later event counts (clients show "999+")."""
+    from parley.rooms.selectors import UNREAD_EXACT
+
+    window = (
+        Message.objects.filter(room_id=room_id, seq__gt=after_seq, seq__lte=after_seq + UNREAD_EXACT)
+        .exclude(sender=user)
+        .count()
+    )
+    head = Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
+    return window + max(head - after_seq - UNREAD_EXACT, 0)
 
 
 def _segments(body: str, terms: list[str]) -> list[dict[str, Any]]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from parley.accounts.models import User
 from parley.common.errors import Forbidden, NotFound
 from parley.rooms.models import Membership, Room
+
+
+UNREAD_EXACT = 1000
 
 
 def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
@@ -23,8 +26,12 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
         .annotate(n=Count("id"))
         .values("n")
     )
+    # Count at most UNREAD_EXACT rows (an index range scan), so a room with a
+    # million unread messages costs no more than one with a thousand.
     unread = (
-        Message.objects.filter(room=OuterRef("pk"), seq__gt=OuterRef("my_read"))
+        Message.objects.filter(
+            room=OuterRef("pk"), seq__gt=OuterRef("my_read"), seq__lte=OuterRef("my_read") + UNREAD_EXACT
+        )
         .exclude(sender=user)
         .order_by()
         .values("room")
@@ -39,7 +46,8 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
             member_count=Coalesce(Subquery(members, output_field=IntegerField()), Value(0)),
         )
         .annotate(
-            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
+            + Greatest(F("last_seq") - Coalesce(F("my_read"), F("last_seq")) - UNREAD_EXACT, Value(0)),
         )
     )
 
