@@ -6,10 +6,9 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 
 from parley.accounts.models import User
-from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
 from parley.messaging import selectors
 from parley.messaging.models import BODY_MAX, Message, RoomEvent
 from parley.messaging.serializers import message_data
@@ -24,7 +23,7 @@ class SendResult:
     created: bool
 
 
-def _clean_body(body: str) -> str:
+def clean_body(body: str) -> str:
     if not body.strip():
         raise Invalid("The message is empty.", fields={"body": ["Write something first."]})
     if len(body) > BODY_MAX:
@@ -37,11 +36,22 @@ def _clean_body(body: str) -> str:
     return body
 
 
+@dataclass(frozen=True)
+class SendRequest:
+    sender: User
+    body: str
+    client_id: str
+
+
 def _existing(sender: User, client_id: str, room_id: int, body: str) -> SendResult | None:
     """A retry returns what was stored; reusing a client_id for something else is a conflict."""
     found = Message.objects.select_related("sender").filter(sender=sender, client_id=client_id).first()
     if found is None:
         return None
+    return _as_retry(found, room_id, body)
+
+
+def _as_retry(found: Message, room_id: int, body: str) -> SendResult:
     if found.room_id != room_id or found.body != body:
         raise Conflict(
             "This client_id was already used for another message.",
@@ -52,59 +62,121 @@ def _existing(sender: User, client_id: str, room_id: int, body: str) -> SendResu
 
 
 def message_send(*, sender: User, room_id: int, body: str, client_id: str | None = None) -> SendResult:
-    """Store a message and publish it after commit.
+    """Store one message and publish it after commit (a batch of one; see message_send_batch)."""
+    body = clean_body(body)
+    (result,) = message_send_batch(
+        room_id=room_id, requests=[SendRequest(sender, body, client_id or uuid.uuid4().hex)]
+    )
+    if isinstance(result, ServiceError):
+        raise result
+    return result
 
-    The room row lock orders concurrent senders, so `seq = last_seq + 1`
-    commits in seq order and the log has no holes. The statements are the
-    same handful whatever the room size; delivery happens after commit.
+
+def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[SendResult | ServiceError]:
+    """Store several sends to one room in one transaction; one answer per request, in order.
+
+    The room row lock orders concurrent writers, so seqs are assigned in commit
+    order and the log has no holes. Six statements whatever the batch and room
+    size: lock the room, find members among the senders, find earlier sends
+    with these client_ids, bump the seq, insert messages, insert events.
+    Under load the realtime layer hands several waiting sends to one call, so
+    the room lock and the commit are paid once per batch, not per message.
+    Bodies must already have passed `clean_body`.
     """
-    body = _clean_body(body)
-    client_id = client_id or uuid.uuid4().hex
+    answers: list[SendResult | ServiceError | None] = [None] * len(requests)
     try:
         with transaction.atomic():
-            # One statement locks the room row and answers whether the sender is a member.
-            room = (
-                Room.objects.select_for_update()
-                .only("id", "visibility", "closed_at", "last_seq")
-                .annotate(is_member=Exists(Membership.objects.filter(room=OuterRef("pk"), user=sender)))
-                .filter(pk=room_id)
-                .first()
-            )
+            locked = Room.objects.select_for_update().only("id", "visibility", "closed_at", "last_seq")
+            room = locked.filter(pk=room_id).first()
             if room is None:
-                raise NotFound("No such room.")
-            if not room.is_member:  # type: ignore[attr-defined]
-                if not room.is_public:
-                    raise NotFound("No such room.")
-                raise Forbidden("Join the room to write in it.", code="not_member")
-            retry = _existing(sender, client_id, room_id, body)
-            if retry is not None:
-                return retry
-            if room.closed:
-                raise Conflict("The room is closed; it can be read but not written to.", code="room_closed")
-            seq = room.last_seq + 1
-            Room.objects.filter(pk=room_id).update(last_seq=seq)
-            message = Message.objects.create(
-                room=room, seq=seq, sender=sender, body=body, client_id=client_id
+                return [NotFound("No such room.") for _ in requests]
+            senders = {r.sender.pk for r in requests}
+            members = set(
+                Membership.objects.filter(room_id=room_id, user_id__in=senders).values_list(
+                    "user_id", flat=True
+                )
             )
-            frame = protocol.encode(
-                {
-                    "type": "message",
-                    "room": room_id,
-                    "seq": seq,
-                    "message": message_data(message),
-                }
-            )
-            RoomEvent.objects.create(
-                room=room, seq=seq, kind=RoomEvent.Kind.MESSAGE, message=message, frame=frame
-            )
-            publish.room_event(room_id=room_id, seq=seq, frame=frame)
+            earlier = {
+                (m.sender_id, m.client_id): m
+                for m in Message.objects.select_related("sender").filter(
+                    sender_id__in=senders, client_id__in={r.client_id for r in requests}
+                )
+            }
+            fresh: list[tuple[int, Message]] = []
+            seq = room.last_seq
+            for i, req in enumerate(requests):
+                if req.sender.pk not in members:
+                    answers[i] = (
+                        Forbidden("Join the room to write in it.", code="not_member")
+                        if room.is_public
+                        else NotFound("No such room.")
+                    )
+                    continue
+                found = earlier.get((req.sender.pk, req.client_id))
+                if found is not None:
+                    try:
+                        answers[i] = _as_retry(found, room_id, req.body)
+                    except ServiceError as exc:
+                        answers[i] = exc
+                    continue
+                if room.closed:
+                    answers[i] = Conflict(
+                        "The room is closed; it can be read but not written to.", code="room_closed"
+                    )
+                    continue
+                seq += 1
+                message = Message(
+                    room=room, seq=seq, sender=req.sender, body=req.body, client_id=req.client_id
+                )
+                earlier[(req.sender.pk, req.client_id)] = message  # a repeat within the batch is a retry
+                fresh.append((i, message))
+            if fresh:
+                Room.objects.filter(pk=room_id).update(last_seq=seq)
+                Message.objects.bulk_create([m for _i, m in fresh])
+                events = []
+                for i, message in fresh:
+                    frame = protocol.encode(
+                        {
+                            "type": "message",
+                            "room": room_id,
+                            "seq": message.seq,
+                            "message": message_data(message),
+                        }
+                    )
+                    events.append(
+                        RoomEvent(
+                            room=room,
+                            seq=message.seq,
+                            kind=RoomEvent.Kind.MESSAGE,
+                            message=message,
+                            frame=frame,
+                        )
+                    )
+                    publish.room_event(room_id=room_id, seq=message.seq, frame=frame)
+                    answers[i] = SendResult(message, True)
+                RoomEvent.objects.bulk_create(events)
+            for i, answer in enumerate(answers):
+                if answer is None:  # repeated client_id inside this batch
+                    answers[i] = _as_retry(
+                        earlier[(requests[i].sender.pk, requests[i].client_id)], room_id, requests[i].body
+                    )
     except IntegrityError:
-        # The same client_id raced in from another socket or room: whichever committed stands.
-        retry = _existing(sender, client_id, room_id, body)
-        if retry is None:
-            raise
-        return retry
-    return SendResult(message, True)
+        if len(requests) == 1:
+            # The same client_id raced in from another socket or room: whichever committed stands.
+            req = requests[0]
+            retry = _existing(req.sender, req.client_id, room_id, req.body)
+            if retry is None:
+                raise
+            return [retry]
+        # Settle the batch one by one so one racing retry cannot fail its neighbours.
+        out: list[SendResult | ServiceError] = []
+        for req in requests:
+            try:
+                out.extend(message_send_batch(room_id=room_id, requests=[req]))
+            except IntegrityError:
+                out.append(Conflict("This message collided with another; retry.", code="conflict"))
+        return out
+    return [a for a in answers if a is not None]
 
 
 def room_mark_read(*, user: User, room_id: int, seq: int) -> int:

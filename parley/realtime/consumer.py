@@ -30,7 +30,6 @@ def _db(func: Any) -> Any:
 
 member_room_ids = _db(rooms.member_room_ids)
 hello_rooms = _db(rooms.hello_rooms)
-send_message = _db(messaging.message_send)
 mark_read = _db(messaging.room_mark_read)
 
 ABUSE_WINDOW = 60.0
@@ -152,8 +151,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
             return
         try:
-            result = await send_message(
-                sender=self.user, room_id=frame.room, body=frame.body, client_id=frame.client_id
+            body = messaging.clean_body(frame.body)
+            result = await conn.hub.sends.send(
+                frame.room, messaging.SendRequest(self.user, body, frame.client_id)
             )
         except ServiceError as exc:
             conn.push_text(protocol.error(exc.code, exc.message, frame.client_id))

@@ -401,7 +401,11 @@ async def test_fanout_cost_does_not_grow_with_the_room(monkeypatch: pytest.Monke
     encodes: list[int] = []
     publishes: list[str] = []
     real_dumps = protocol.json.dumps
-    monkeypatch.setattr(protocol.json, "dumps", lambda *a, **k: encodes.append(1) or real_dumps(*a, **k))
+    def counting_dumps(*args: Any, **kwargs: Any) -> str:
+        encodes.append(1)
+        return real_dumps(*args, **kwargs)
+
+    monkeypatch.setattr(protocol.json, "dumps", counting_dumps)
     real_publish = backends.MemoryBackend.publish
 
     def counting_publish(self: Any, kind: str, target: int, data: str) -> None:
@@ -416,7 +420,9 @@ async def test_fanout_cost_does_not_grow_with_the_room(monkeypatch: pytest.Monke
         await asyncio.sleep(1.2)  # let the connects' presence update go out first
         encodes.clear()
         publishes.clear()
-        await clients[0].send({"type": "send", "room": setup["room"].pk, "body": "count me", "client_id": name})
+        await clients[0].send(
+            {"type": "send", "room": setup["room"].pk, "body": "count me", "client_id": name}
+        )
         await clients[0].recv_type("ack")
         for client in clients:
             await client.messages(1)
