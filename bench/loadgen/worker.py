@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import resource
@@ -33,6 +34,7 @@ from bench.loadgen.fastws import FastWS, HandshakeError, fast_connect
 from bench.loadgen.protocols import send_frame
 from bench.util import raise_nofile
 
+DEBUG = bool(os.environ.get("BENCH_DEBUG"))
 MARK = re.compile(rb'"p(\d+):(\d+):(\d+):(\d+):')
 mono = time.monotonic_ns
 
@@ -85,6 +87,8 @@ class Worker:
         search = MARK.search
 
         def on_message(data: bytes) -> None:
+            if DEBUG:
+                print(rid, counted, data[:100], file=sys.stderr)
             m = search(data)
             if m is None:
                 if b'"error"' in data:

@@ -121,8 +121,13 @@ class RedisBackend:
         while True:
             try:
                 pubsub = self._client().pubsub(ignore_subscribe_messages=True)
-                await pubsub.subscribe(*self.topics)
+                initial = set(self.topics)
+                await pubsub.subscribe(*initial)
                 self._pubsub = pubsub
+                # Topics added while the first SUBSCRIBE was in flight (a burst of
+                # connects right after start) must not be left out.
+                if late := self.topics - initial:
+                    await pubsub.subscribe(*late)
                 self.connected.set()
                 if not first:
                     log.info("Redis subscription restored; resyncing rooms from the database")
@@ -148,7 +153,13 @@ class RedisBackend:
                 delay = min(delay * 2, 2.0)
 
     async def subscribe(self, topic: str) -> None:
+        """Subscribe, waiting briefly for the connection so a new socket's snapshot follows it."""
         self.topics.add(topic)
+        if not self.connected.is_set():
+            try:
+                await asyncio.wait_for(self.connected.wait(), 2.0)
+            except TimeoutError:
+                return  # Redis is away: the run loop subscribes every topic when it is back
         if self._pubsub is not None:
             try:
                 await self._pubsub.subscribe(topic)
