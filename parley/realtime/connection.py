@@ -56,6 +56,7 @@ class Connection:
         self.queue_max = queue_max or settings.WS_QUEUE_MAX
         self.started = False  # nothing bypasses the queue before the hello frame is out
         self.inflight = False  # the writer holds a frame it has not written yet
+        self.cork: list[bytes] = []
         self.closed = False
         self.close_code: int | None = None
         self._lock = asyncio.Lock()
@@ -101,7 +102,12 @@ class Connection:
             return
         raw = self.raw
         if raw is not None and self.started and not self.inflight and not self.queue and raw.ready():
-            raw.write(out.raw)
+            corked = self.hub.corked
+            if corked is None:
+                raw.write(out.raw)
+            else:
+                self.cork.append(out.raw)
+                corked.add(self)
             return
         if len(self.queue) >= self.queue_max:
             log.info("socket of user %s fell %d frames behind; closing it", self.user_id, len(self.queue))
@@ -109,6 +115,18 @@ class Connection:
             return
         self.queue.append(out)
         if self.started:
+            self._drain_soon()
+
+    def uncork(self) -> None:
+        """Write the frames collected during a batch in one write."""
+        chunks, self.cork = self.cork, []
+        if not chunks or self.closed:
+            return
+        data = b"".join(chunks)
+        if self.raw is not None and not self.queue and not self.inflight and self.raw.ready():
+            self.raw.write(data)
+        else:  # the transport paused meanwhile: the writer task takes the bytes as one item
+            self.queue.append(Outgoing.from_raw(data))
             self._drain_soon()
 
     def push_text(self, text: str) -> None:

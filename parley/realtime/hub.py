@@ -69,6 +69,8 @@ class Hub:
         self.rooms: dict[int, RoomState] = {}
         self.users: dict[int, set[Connection]] = {}
         self.conns: set[Connection] = set()
+        # While a batch is routed, sockets collect their frames here instead of writing each.
+        self.corked: set[Connection] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._started = False
         from parley.realtime.sends import SendBatcher
@@ -149,6 +151,20 @@ class Hub:
         return set(self.users)
 
     # --- delivery --------------------------------------------------------------
+    def receive_many(self, datas: list[str]) -> None:
+        """Route a batch of events, writing each socket's frames in one go at the end."""
+        if len(datas) == 1:
+            self.receive(datas[0])
+            return
+        self.corked = set()
+        try:
+            for data in datas:
+                self.receive(data)
+        finally:
+            corked, self.corked = self.corked, None
+            for conn in corked:
+                conn.uncork()
+
     def receive(self, data: str) -> None:
         """Route one wire event to local sockets. Runs on the event loop, never blocks."""
         try:

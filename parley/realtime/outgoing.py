@@ -30,6 +30,13 @@ class Outgoing:
         self.text = text
         self._raw: bytes | None = None
 
+    @classmethod
+    def from_raw(cls, raw: bytes) -> Outgoing:
+        """Already-encoded frames (several, concatenated); only a raw writer sends these."""
+        out = cls("")
+        out._raw = raw
+        return out
+
     @property
     def raw(self) -> bytes:
         raw = self._raw

@@ -401,18 +401,19 @@ async def test_fanout_cost_does_not_grow_with_the_room(monkeypatch: pytest.Monke
     encodes: list[int] = []
     publishes: list[str] = []
     real_dumps = protocol.json.dumps
+
     def counting_dumps(*args: Any, **kwargs: Any) -> str:
         encodes.append(1)
         return real_dumps(*args, **kwargs)
 
     monkeypatch.setattr(protocol.json, "dumps", counting_dumps)
-    real_publish = backends.MemoryBackend.publish
+    for cls in (backends.MemoryBackend, backends.RedisBackend):
 
-    def counting_publish(self: Any, kind: str, target: int, data: str) -> None:
-        publishes.append(kind)
-        real_publish(self, kind, target, data)
+        def counting_publish(self: Any, kind: str, target: int, data: str, _real: Any = cls.publish) -> None:
+            publishes.append(kind)
+            _real(self, kind, target, data)
 
-    monkeypatch.setattr(backends.MemoryBackend, "publish", counting_publish)
+        monkeypatch.setattr(cls, "publish", counting_publish)
 
     async def cost(members: int, name: str) -> tuple[int, int]:
         setup = await setup_room(name, members=members)
