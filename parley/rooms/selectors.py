@@ -11,7 +11,6 @@ from parley.accounts.models import User
 from parley.common.errors import Forbidden, NotFound
 from parley.rooms.models import Membership, Room
 
-
 UNREAD_EXACT = 1000
 
 
