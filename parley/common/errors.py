@@ -7,15 +7,18 @@ so a client sees one set of codes whichever way it talks to Parley.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 Fields = dict[str, list[str]]
+logger = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
@@ -115,6 +118,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """Render every API error as {"error": {code, message, fields}} with the right status."""
     if isinstance(exc, ServiceError):
         return Response({"error": exc.as_dict()}, status=exc.status)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is unreachable: nothing was stored, and the client may retry
+        # (a send with the same client_id is stored at most once).
+        logger.warning("database unavailable: %s", exc)
+        body = error_body("unavailable", "The service is briefly unavailable; try again.")
+        return Response(body, status=503, headers={"Retry-After": "1"})
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

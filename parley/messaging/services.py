@@ -33,6 +33,14 @@ def clean_body(body: str) -> str:
         )
     if "\x00" in body:
         raise Invalid("The message contains a NUL character.", fields={"body": ["NUL is not allowed."]})
+    if not body.isascii():
+        try:
+            body.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate (JSON allows "\ud800"; UTF-8 does not)
+            raise Invalid(
+                "The message contains an invalid character.",
+                fields={"body": ["Surrogate characters are not allowed."]},
+            ) from exc
     return body
 
 

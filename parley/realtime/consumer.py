@@ -118,7 +118,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             await self._refuse(conn, "invalid", "Binary frames are not part of the protocol; send JSON text.")
             return
-        if len(text_data) > settings.WS_MAX_FRAME:
+        limit = settings.WS_MAX_FRAME
+        # The limit is in bytes; only frames that could exceed it are encoded to check.
+        if len(text_data) > limit or (
+            len(text_data) * 4 > limit and len(text_data.encode("utf-8", "surrogatepass")) > limit
+        ):
             await self._refuse(conn, "too_large", f"Frames are limited to {settings.WS_MAX_FRAME} bytes.")
             return
         try:

@@ -82,7 +82,8 @@ def parse_client_frame(text: str) -> ResumeIn | SendIn | ReadIn | TypingIn | Pin
     if not isinstance(raw, dict):
         raise FrameError("bad_json", "A frame is a JSON object with a 'type'.")
     kind = raw.get("type")
-    ref = raw.get("client_id") if isinstance(raw.get("client_id"), str | int) else None
+    cid = raw.get("client_id")  # echoed as `ref`: a short string or an int, never a bool or a blob
+    ref = cid if (isinstance(cid, str) and len(cid) <= 64) or type(cid) is int else None
     if kind not in CLIENT_TYPES:
         raise FrameError("unknown_type", f"Unknown frame type: {str(kind)[:40]!r}.", ref)
     try:
@@ -241,7 +242,8 @@ def encode(frame: dict[str, Any]) -> str:
 
 
 def error(code: str, message: str, ref: str | int | None = None) -> str:
-    return encode({"type": "error", "code": code, "message": message, "ref": ref})
+    # ASCII-escaped: `message` and `ref` may quote client input, lone surrogates included.
+    return json.dumps({"type": "error", "code": code, "message": message, "ref": ref}, separators=(",", ":"))
 
 
 PONG = encode({"type": "pong"})

@@ -87,8 +87,12 @@ class RoomJoinApi(APIView):
 class RoomLeaveApi(APIView):
     @extend_schema(request=None, responses={200: serializers.RoomSerializer, **E}, summary="Leave a room")
     def post(self, request: Request, room_id: int) -> Response:
-        services.room_leave(room_id=room_id, user=request.user)  # type: ignore[arg-type]
-        return _room(request, room_id)
+        room = services.room_leave(room_id=room_id, user=request.user)  # type: ignore[arg-type]
+        if room.is_public:
+            return _room(request, room_id)
+        # A private room is invisible to non-members, so it cannot be re-read after leaving:
+        # answer with what the leaver saw, as a non-member.
+        return Response({**services.room_public_data(room), "is_member": False, "unread_count": 0})
 
 
 class MemberListApi(APIView):
