@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", web.healthz, name="healthz"),
     re_path(r"^(?!api/|static/|admin/|ws/).*$", web.index, name="index"),
+    re_path(r"^api/", web.api_not_found),
 ]

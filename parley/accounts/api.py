@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.contrib.auth import logout as django_logout
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -19,11 +19,11 @@ from parley.accounts import selectors, serializers, services
 from parley.accounts.avatars import AVATARS, avatar_url
 from parley.accounts.models import AuthToken, User
 from parley.common.errors import Invalid, error_body
+from parley.common.schema import errors
 
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input; `error.fields` says which."),
-    429: OpenApiResponse(description="Too many attempts."),
-}
+# Every view that reads credentials answers 401 to a bad token, even where none is needed.
+AUTH = errors(401, 503)
+ERRORS = {**errors(400, 415), **AUTH}
 
 
 def _signed_in(request: Request, user: User, code: int) -> Response:
@@ -67,7 +67,11 @@ class LoginApi(APIView):
 
     @extend_schema(
         request=serializers.CredentialsIn,
-        responses={200: serializers.AuthOut, **ERRORS},
+        responses={
+            200: serializers.AuthOut,
+            **ERRORS,
+            **errors(429, e429="Too many failed sign-in attempts for this username and address."),
+        },
         summary="Sign in",
     )
     def post(self, request: Request) -> Response:
@@ -106,7 +110,7 @@ class GuestApi(APIView):
 
 
 class LogoutApi(APIView):
-    @extend_schema(request=None, responses={204: None}, summary="Sign out this session or token")
+    @extend_schema(request=None, responses={204: None, **AUTH}, summary="Sign out this session or token")
     def post(self, request: Request) -> Response:
         token = request.auth if isinstance(request.auth, AuthToken) else None
         session_key = request.session.session_key if token is None else None
@@ -119,13 +123,13 @@ class LogoutApi(APIView):
 class AvatarsApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: serializers.AvatarsOut}, summary="The bundled avatars")
+    @extend_schema(responses={200: serializers.AvatarsOut, **AUTH}, summary="The bundled avatars")
     def get(self, request: Request) -> Response:
         return Response({"avatars": [{"key": key, "url": avatar_url(key)} for key in AVATARS]})
 
 
 class MeApi(APIView):
-    @extend_schema(responses={200: serializers.MeOut}, summary="Who am I")
+    @extend_schema(responses={200: serializers.MeOut, **AUTH}, summary="Who am I")
     def get(self, request: Request) -> Response:
         return Response({"user": serializers.user_data(request.user)})  # type: ignore[arg-type]
 

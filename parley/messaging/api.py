@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,17 +12,19 @@ from rest_framework.views import APIView
 from parley.accounts.models import User
 from parley.common.errors import RateLimited
 from parley.common.ratelimit import send_allowed
+from parley.common.schema import errors
 from parley.messaging import selectors, serializers, services
 from parley.rooms.selectors import room_for_member
 
 E = {
-    400: OpenApiResponse(description="Invalid input"),
-    403: OpenApiResponse(description="Not a member of this public room"),
-    404: OpenApiResponse(description="No such room (or private and not a member)"),
-    409: OpenApiResponse(description="Room closed, or client_id reused"),
-    413: OpenApiResponse(description="Body too long"),
-    429: OpenApiResponse(description="Sending too fast"),
+    **errors(400, 401, 415, 503),
+    **errors(403, e403="Not a member of this public room"),
+    **errors(404, e404="No such room (or private and not a member)"),
+    **errors(409, e409="Room closed, or client_id reused"),
+    **errors(413, e413="Body too long"),
+    **errors(429, e429="Sending too fast"),
 }
+AUTH = {401: E[401], 503: E[503]}
 
 
 def _user(request: Request) -> User:
@@ -33,7 +35,7 @@ def _user(request: Request) -> User:
 class MessagesApi(APIView):
     @extend_schema(
         parameters=[serializers.HistoryIn],
-        responses={200: serializers.MessagePageOut, 400: E[400], 403: E[403], 404: E[404]},
+        responses={200: serializers.MessagePageOut, 400: E[400], 403: E[403], 404: E[404], **AUTH},
         summary="History, paged by seq",
     )
     def get(self, request: Request, room_id: int) -> Response:
@@ -62,7 +64,7 @@ class MessagesApi(APIView):
 class EventsApi(APIView):
     @extend_schema(
         parameters=[serializers.EventsIn],
-        responses={200: serializers.EventsOut, 400: E[400], 403: E[403], 404: E[404]},
+        responses={200: serializers.EventsOut, 400: E[400], 403: E[403], 404: E[404], **AUTH},
         summary="The room's event log after a seq (fills a gap)",
     )
     def get(self, request: Request, room_id: int) -> HttpResponse:
@@ -96,7 +98,7 @@ class SearchApi(APIView):
             OpenApiParameter("room", int, required=False),
             OpenApiParameter("limit", int, required=False),
         ],
-        responses={200: serializers.SearchOut, 400: E[400]},
+        responses={200: serializers.SearchOut, 400: E[400], **AUTH},
         summary="Search your rooms",
     )
     def get(self, request: Request) -> Response:

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.accounts.models import User
+from parley.common.schema import errors
 from parley.realtime.presence import online_user_ids
 from parley.rooms import selectors, serializers, services
 
 E = {
-    400: OpenApiResponse(description="Invalid input"),
-    403: OpenApiResponse(description="Not allowed (not the owner, or not a member of a public room)"),
-    404: OpenApiResponse(description="No such room (private rooms are not visible to non-members)"),
-    409: OpenApiResponse(description="Conflict (name taken, room closed, already a member)"),
+    **errors(400, 401, 415, 503),
+    **errors(403, e403="Not allowed (not the owner, or not a member of a public room)"),
+    **errors(404, e404="No such room (private rooms are not visible to non-members)"),
+    **errors(409, e409="Conflict (name taken, room closed, already a member)"),
 }
+AUTH = {401: E[401], 503: E[503]}
 
 
 def _room(request: Request, room_id: int) -> Response:
@@ -30,7 +32,7 @@ def _room(request: Request, room_id: int) -> Response:
 class RoomListApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("joined", bool, required=False)],
-        responses={200: serializers.RoomSerializer(many=True), 400: E[400]},
+        responses={200: serializers.RoomSerializer(many=True), 400: E[400], **AUTH},
         summary="Rooms you can see",
     )
     def get(self, request: Request) -> Response:
@@ -41,7 +43,7 @@ class RoomListApi(APIView):
 
     @extend_schema(
         request=serializers.RoomCreateIn,
-        responses={201: serializers.RoomSerializer, 400: E[400], 409: E[409]},
+        responses={201: serializers.RoomSerializer, 400: E[400], 409: E[409], 415: E[415], **AUTH},
         summary="Create a room",
     )
     def post(self, request: Request) -> Response:
@@ -54,7 +56,7 @@ class RoomListApi(APIView):
 
 
 class RoomDetailApi(APIView):
-    @extend_schema(responses={200: serializers.RoomSerializer, 404: E[404]}, summary="A room")
+    @extend_schema(responses={200: serializers.RoomSerializer, 404: E[404], **AUTH}, summary="A room")
     def get(self, request: Request, room_id: int) -> Response:
         return _room(request, room_id)
 
@@ -69,7 +71,7 @@ class RoomDetailApi(APIView):
         services.room_update(room_id=room_id, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
         return _room(request, room_id)
 
-    @extend_schema(responses={204: None, 403: E[403], 404: E[404]}, summary="Close the room (owner)")
+    @extend_schema(responses={204: None, 403: E[403], 404: E[404], **AUTH}, summary="Close the room (owner)")
     def delete(self, request: Request, room_id: int) -> Response:
         services.room_close(room_id=room_id, actor=request.user)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -96,7 +98,9 @@ class RoomLeaveApi(APIView):
 
 
 class MemberListApi(APIView):
-    @extend_schema(responses={200: serializers.MembersOut, 403: E[403], 404: E[404]}, summary="Members")
+    @extend_schema(
+        responses={200: serializers.MembersOut, 403: E[403], 404: E[404], **AUTH}, summary="Members"
+    )
     def get(self, request: Request, room_id: int) -> Response:
         room = selectors.room_for_member(user=request.user, room_id=room_id)  # type: ignore[arg-type]
         online = online_user_ids()

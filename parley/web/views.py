@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import ensure_csrf_cookie
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_safe
+
+from parley.common.errors import error_body
 
 
 @require_safe
@@ -27,3 +29,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt  # it changes nothing, and a CSRF refusal would answer HTML
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """An /api/ URL no route matches (e.g. `/api/v1/rooms/abc`): 404 in the API's error shape, not HTML."""
+    return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)

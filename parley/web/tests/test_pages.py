@@ -32,6 +32,9 @@ def test_page_urls_serve_the_built_client_or_say_how_to_build_it(settings: Any, 
 def test_api_paths_are_not_swallowed_by_the_page_route() -> None:
     r = Client().get("/api/v1/nope")
     assert r.status_code == 404
+    # In the API's error shape, as every other API answer.
+    assert r["Content-Type"] == "application/json"
+    assert r.json()["error"]["code"] == "not_found"
 
 
 def test_security_headers_and_a_csp_without_inline_scripts() -> None:
