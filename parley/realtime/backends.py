@@ -183,9 +183,16 @@ class RedisBackend:
                 log.debug("unsubscribe %s failed: %s", topic, exc)
 
     async def stop(self) -> None:
+        """Cancel the subscriber and close the connections, never waiting more than a few seconds."""
+        self.hub = None
         if self._task is not None:
             self._task.cancel()
-        self.hub = None
+            await asyncio.wait({self._task}, timeout=2.0)
+        for closable in (self._pubsub, self._async):
+            if closable is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(closable.aclose(), 2.0)
+        self._pubsub = self._async = None
 
 
 _backend: MemoryBackend | RedisBackend | None = None

@@ -87,6 +87,15 @@ class Hub:
         if not self.backend.durable_signals:
             self.spawn(self._sweep_forever())
 
+    async def stop(self) -> None:
+        """Cancel the hub's own tasks and disconnect its backend (bounded in time)."""
+        tasks = set(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=2.0)
+        await self.backend.stop()
+
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task: asyncio.Task[Any] = self.loop.create_task(coro)
         self._tasks.add(task)
