@@ -455,8 +455,8 @@ async def test_a_flood_at_ten_times_the_rate_is_throttled_and_others_barely_noti
     await latency_samples(senders, receiver, room["id"], 30, "warm")
     # Two attempts: a tail-latency comparison on a shared 2-core machine can be
     # unlucky once; a flood that really hurts others misses the bound both times.
-    for _attempt in range(2):
-        per_phase = 120  # 4 senders at ~15/s each stay under their own limit
+    for attempt in range(2):
+        per_phase = 240  # 4 senders at ~12/s each stay under their own limit; 480 samples a side
         pooled: dict[str, list[float]] = {"limit": [], "flood": []}
         per_run: list[list[float]] = []
         cpu: dict[str, float] = {"limit": 0.0, "flood": 0.0}
@@ -472,7 +472,9 @@ async def test_a_flood_at_ten_times_the_rate_is_throttled_and_others_barely_noti
                 assert proc.stdout.readline().strip() == "started"
                 await asyncio.sleep(1.2)  # past the burst allowance: the flood is now refused
                 cpu0 = cpu_seconds(server)
-                run = await latency_samples(senders, receiver, room["id"], per_phase, f"{phase}{k}")
+                run = await latency_samples(
+                    senders, receiver, room["id"], per_phase, f"{phase}{k}-try{attempt}"
+                )
                 cpu[phase] += cpu_seconds(server) - cpu0
                 pooled[phase] += run
                 per_run.append(run)
