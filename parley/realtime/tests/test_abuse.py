@@ -508,7 +508,8 @@ async def test_a_flood_at_ten_times_the_rate_is_throttled_and_others_barely_noti
     flood = counts["flood"]
     # Throttled: the burst plus the rate was accepted, the rest refused with rate_limited.
     assert flood["error:rate_limited"] > flood["sent"] * 0.7, flood
-    assert flood.get("ack", 0) <= 2 * (BURST + RATE * 5), flood
+    # Two flood phases of ~4.5 s of sending: at most a burst plus the refill each (1 s of slack).
+    assert flood.get("ack", 0) <= 2 * (BURST + RATE * 6), flood
     assert counts["limit"].get("error:rate_limited", 0) <= counts["limit"]["sent"] * 0.05, counts
     assert alive(server)
     assert flood99 <= bound, (
