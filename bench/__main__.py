@@ -42,9 +42,11 @@ PROFILES = {
         sat_rate=20,
         sat_secs=3,
         sat_drain=20,
+        flood_secs=8,
+        flood_pairs=3,
         sizes=[100, 1000],
         users=10000,
-        workloads=["room", "burst", "ramp", "many", "idle", "churn", "slow", "history", "scaling"],
+        workloads=["room", "burst", "ramp", "many", "idle", "churn", "slow", "flood", "history", "scaling"],
     ),
     "quick": dict(
         repeats=1,
@@ -62,9 +64,11 @@ PROFILES = {
         sat_rate=10,
         sat_secs=2,
         sat_drain=8,
+        flood_secs=4,
+        flood_pairs=1,
         sizes=[100],
         users=10000,
-        workloads=["room", "burst", "idle", "history"],
+        workloads=["room", "burst", "flood", "history"],
         servers=["parley", "baseline", "relay"],
     ),
 }
@@ -78,6 +82,7 @@ PARTS = {
     "idle": ["parley", "baseline", "relay"],
     "churn": ["parley", "baseline", "relay"],
     "slow": ["parley", "baseline", "relay"],
+    "flood": ["parley"],
     "history": ["parley"],
     "scaling": ["parley"],
 }
@@ -128,7 +133,7 @@ def setup_parley(python: str, users: int, history: int) -> bool:
 
 
 def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> dict:
-    srv = Server(kind, python=python, workers=workers)
+    srv = Server(kind, python=python, workers=workers, env_extra=W.FLOOD_ENV if wl == "flood" else {})
     srv.start()
     try:
         if wl == "room":
@@ -141,6 +146,7 @@ def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> di
             "idle": W.w_idle,
             "churn": W.w_churn,
             "slow": W.w_slow,
+            "flood": W.w_flood,
             "history": W.w_history,
             "scaling": W.w_scaling,
         }[wl]

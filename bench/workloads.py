@@ -177,6 +177,39 @@ def w_slow(server: Server, p: dict, python: str) -> dict:
     return r
 
 
+# The flood workload runs Parley with its shipped send limit instead of the benchmark's
+# unlimited one (the other workloads must not be throttled).
+SEND_RATE, SEND_BURST = 8, 30
+FLOOD_ENV = {"WS_SEND_RATE": str(SEND_RATE), "WS_SEND_BURST": str(SEND_BURST)}
+
+
+def w_flood(server: Server, p: dict, python: str) -> dict:
+    """100 members, 10 senders x 5 msg/s, and one member (user 99) who sends at the limit,
+    then at 10x the limit, alternately. The refused 90 % is the flood; what any user may send
+    (the limit) is the baseline, so the ratio of the others' p99 isolates the flood's cost."""
+    clients = [client(server, i, "r100", sid=i if i < 10 else None) for i in range(99)]
+    clients.append(client(server, 99, "r100", role="flood"))
+    phases = []
+    for k in range(2 * p["flood_pairs"]):
+        factor = 10 if k % 2 else 1
+        phases.append(
+            {
+                "name": f"{'flood' if factor > 1 else 'limit'}{k // 2}",
+                "rate": 5,
+                "count": 5 * p["flood_secs"],
+                "warm_n": 0,
+                "drain": p["drain"],
+                "senders": 10,
+                "flood_rate": factor * SEND_RATE,
+                "gap": 1.0,
+            }
+        )
+    # the flooder's first seconds spend its burst allowance; start with it spent
+    warm = {"name": "spend-burst", "rate": 1, "count": 1, "warm_n": 0, "drain": 0.5, "senders": 0}
+    warm["flood_rate"] = 10 * SEND_RATE
+    return run_spec(spec(server, clients, [warm, *phases]), python=python)
+
+
 def w_history(server: Server, p: dict, python: str) -> dict:
     """GET newest page vs page 10,000 (before_seq) in a room of 1,000,000 messages."""
     rid = FIXTURES.parley_rooms["bench-hist"]

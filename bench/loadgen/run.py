@@ -115,7 +115,16 @@ def merge(spec: dict, results: list[dict], outs: list[str]) -> dict:
             for sid, n in ph["sent"].items():
                 sent[int(sid)] += n
             uniq += sum(ph["unique"].values())
-            for key in ("dup", "reorder", "errors", "closed", "churn_connects", "churn_fail"):
+            for key in (
+                "dup",
+                "reorder",
+                "errors",
+                "closed",
+                "churn_connects",
+                "churn_fail",
+                "flood_sent",
+                "flood_refused",
+            ):
                 agg[key] += ph[key] or 0
             if ph["slow_closed"] is not None:
                 agg["slow_closed"] += ph["slow_closed"]
@@ -155,6 +164,8 @@ def merge(spec: dict, results: list[dict], outs: list[str]) -> dict:
                 "churn_connects": int(agg["churn_connects"]),
                 "churn_fail": int(agg["churn_fail"]),
                 "slow_closed": int(agg["slow_closed"]),
+                "flood_sent": int(agg["flood_sent"]),
+                "flood_refused": int(agg["flood_refused"]),
                 "latency_ms": pct,
                 "samples": int(lat.size),
                 "deliveries_s": uniq / max(span) if max(span) else None,

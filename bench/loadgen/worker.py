@@ -58,6 +58,8 @@ class PhaseStats:
         self.slow_closed = None
         self.send_buffer_max = 0
         self.last_rx = 0
+        self.flood_sent = 0
+        self.flood_refused = 0
 
 
 class Worker:
@@ -81,6 +83,15 @@ class Worker:
         return None
 
     # ---------------------------------------------------------------- receive
+    def make_flood_reader(self):
+        def on_message(data: bytes) -> None:
+            if b'"rate_limited"' in data:
+                ph = self.current_phase()
+                if ph is not None:
+                    self.stats[ph].flood_refused += 1
+
+        return on_message
+
     def make_reader(self, rid: int, counted: bool):
         stats = self.stats
         nph = len(stats)
@@ -129,11 +140,10 @@ class Worker:
         return on_message
 
     async def open(self, c: dict, counted: bool):
+        reader = self.make_flood_reader() if c.get("role") == "flood" else self.make_reader(c["i"], counted)
         for attempt in range(4):
             try:
-                return await fast_connect(
-                    c["url"], self.make_reader(c["i"], counted), origin=self.origin, timeout=60
-                )
+                return await fast_connect(c["url"], reader, origin=self.origin, timeout=60)
             except (TimeoutError, OSError, HandshakeError):
                 await asyncio.sleep(0.2 * (attempt + 1))
         return None
@@ -189,6 +199,26 @@ class Worker:
             if not interval and n % 20 == 19:
                 await asyncio.sleep(0)
         st.sent[sid] = sent
+
+    async def flooder(self, k: int, p: dict, c: dict, ws: FastWS) -> None:
+        """Sends unmarked messages at `flood_rate` for the phase's send window: what is
+        accepted reaches the room like anyone's message, the rest should be refused."""
+        st = self.stats[k]
+        start, send_end, _ = self.bounds[k]
+        interval = int(1e9 / float(p["flood_rate"]))
+        nonce = self.spec["nonce"]
+        n = 0
+        while True:
+            due = start + n * interval
+            if due >= send_end:
+                break
+            d = due - mono()
+            if d > 0:
+                await asyncio.sleep(d / 1e9)
+            if not ws.send_text(send_frame(self.proto, c["room"], "flood", f"f{nonce}-{k}-{n}")):
+                break
+            n += 1
+        st.flood_sent = n
 
     async def churner(self, k: int, p: dict, c: dict) -> None:
         st = self.stats[k]
@@ -247,6 +277,8 @@ class Worker:
                     and c.get("role") in (None, "sender")
                 ):
                     tasks.append(asyncio.create_task(self.sender(k, p, c, ws)))
+                if c.get("role") == "flood" and p.get("flood_rate") and ws is not None:
+                    tasks.append(asyncio.create_task(self.flooder(k, p, c, ws)))
                 if c.get("role") == "churn" and p.get("churn"):
                     tasks.append(asyncio.create_task(self.churner(k, p, c)))
             # drain: until every generator-side delivery has gone quiet for `quiet` s after
@@ -305,6 +337,8 @@ class Worker:
                     "slow_closed": st.slow_closed,
                     "send_buffer_max": st.send_buffer_max,
                     "rx_span_s": (st.last_rx - a) / 1e9 if st.last_rx else 0.0,
+                    "flood_sent": st.flood_sent,
+                    "flood_refused": st.flood_refused,
                 }
             )
         return out

@@ -386,154 +386,75 @@ async def test_the_frame_limit_counts_bytes_not_characters(server: ServerProcess
     assert answer["type"] == "error" and answer["code"] == "too_large", answer
 
 
-FLOOD_SCRIPT = """
-import asyncio, json, sys, time, websockets
-from websockets.typing import Origin
-url, origin, room = sys.argv[1], sys.argv[2], int(sys.argv[3])
-rate, seconds = float(sys.argv[4]), float(sys.argv[5])
-async def main():
-    counts = {}
-    async with websockets.connect(url, origin=Origin(origin), compression=None) as ws:
-        await ws.recv()
-        async def read():
-            async for raw in ws:
-                f = json.loads(raw)
-                key = f["type"] if f["type"] != "error" else "error:" + f["code"]
-                counts[key] = counts.get(key, 0) + 1
-        reader = asyncio.create_task(read())
-        start = time.monotonic(); n = 0
-        print("started", flush=True)
-        while time.monotonic() - start < seconds:
-            await ws.send(json.dumps({"type": "send", "room": room, "body": "flood", "client_id": f"f{n}"}))
-            n += 1
-            await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
-        await asyncio.sleep(1.0)
-        reader.cancel()
-    counts["sent"] = n
-    print(json.dumps(counts), flush=True)
-asyncio.run(main())
-"""
-
-
-async def latency_samples(
-    senders: list[Socket], receiver: Socket, room: int, n: int, tag: str
-) -> list[float]:
-    out = []
-    for i in range(n):
-        t0 = time.perf_counter()
-        await senders[i % len(senders)].send(
-            {"type": "send", "room": room, "body": tag, "client_id": f"{tag}-{i}"}
-        )
-        await receiver.recv_type("message", timeout=10)
-        out.append(time.perf_counter() - t0)
-        await asyncio.sleep(max(0.0, t0 + 0.02 - time.perf_counter()))  # <= 50/s over all senders
-    return out
-
-
-def p99(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=100)[98]
-
-
-async def test_a_flood_at_ten_times_the_rate_is_throttled_and_others_barely_notice(
+async def test_a_flood_at_ten_times_the_rate_is_throttled_and_others_lose_nothing(
     server: ServerProcess,
 ) -> None:
-    """Others' p99 delivery latency with one user flooding at 10x the rate limit, against the
-    same user sending at exactly the limit (what the server must accept anyway).
+    """A member floods a shared room at 10x the send limit while others talk in it.
 
-    Phases alternate (limit, flood, limit, flood) so drift in machine load falls on both
-    sides; samples are pooled per side. The bound is 10 % of the baseline p99, with two
-    floors: 5 ms (loopback jitter) and the A/A noise, i.e. how far the p99s of the two
-    baseline phases differ from each other on this machine in this run.
+    The throttle is checked against a bound that follows from causality, not from timing:
+    the server cannot have accepted more than the burst plus the refill over the time
+    between the first flood frame leaving and the last answer arriving. The others' latency
+    under the flood is a performance goal and lives in the benchmark (`python -m bench full
+    --only flood`, docs/performance.md).
     """
-    if os.environ.get("PARLEY_PERF_TESTS") != "1":
-        # A timing comparison on a shared machine: performance goals live in benchmarks,
-        # not in the gate. Its counts thresholds and p99 ratio wobbled from run to run in CI.
-        pytest.skip("timing comparison: run with PARLEY_PERF_TESTS=1 (docs/security.md)")
     flooder = guest(server.url)
-    users = [guest(server.url) for _ in range(5)]
+    users = [guest(server.url) for _ in range(3)]
     room = users[0].create_room()
-    flood_room = flooder.create_room()
-    for user in users[1:]:
+    for user in [*users[1:], flooder]:
         user.join(room["id"])
-    senders = [await u.socket(server.url) for u in users[1:]]
-    receiver = await users[0].socket(server.url)
+    talker, listener = await users[1].socket(server.url), await users[0].socket(server.url)
+    flood_ws = await raw_socket(server, flooder)
+    answers: dict[str, int] = {}
+    seen_by_listener: list[str] = []
+    n_flood, n_talk = 10 * RATE * 3, 60  # 3 s of flooding; others send 20/s meanwhile
 
-    async def discard(sock: Socket) -> None:
-        # Senders are members too: read what they are sent, or their backlog stalls the test.
-        with contextlib.suppress(Exception):
-            while True:
-                await sock.ws.recv()
+    async def read_flood_answers() -> float:
+        while sum(answers.values()) < n_flood:
+            frame = json.loads(await asyncio.wait_for(flood_ws.recv(), 15))
+            if frame["type"] in ("ack", "error"):
+                key = frame["type"] if frame["type"] == "ack" else "error:" + frame["code"]
+                answers[key] = answers.get(key, 0) + 1
+        return time.monotonic()
 
-    drains = [asyncio.create_task(discard(sock)) for sock in senders]
-    await latency_samples(senders, receiver, room["id"], 30, "warm")
-    # Two attempts: a tail-latency comparison on a shared 2-core machine can be
-    # unlucky once; a flood that really hurts others misses the bound both times.
-    for attempt in range(2):
-        per_phase = 240  # 4 senders at ~12/s each stay under their own limit; 480 samples a side
-        pooled: dict[str, list[float]] = {"limit": [], "flood": []}
-        per_run: list[list[float]] = []
-        cpu: dict[str, float] = {"limit": 0.0, "flood": 0.0}
-        counts: dict[str, dict[str, int]] = {"limit": {}, "flood": {}}
-        for k, (phase, factor) in enumerate([("limit", 1), ("flood", 10), ("limit", 1), ("flood", 10)]):
-            proc = subprocess.Popen(
-                [sys.executable, "-c", FLOOD_SCRIPT, f"{server.ws_url}?token={flooder.token}", server.url,
-                 str(flood_room["id"]), str(factor * RATE), "4.5"],
-                stdout=subprocess.PIPE, text=True,
-            )  # fmt: skip
-            try:
-                assert proc.stdout is not None
-                assert proc.stdout.readline().strip() == "started"
-                await asyncio.sleep(1.2)  # past the burst allowance: the flood is now refused
-                cpu0 = cpu_seconds(server)
-                run = await latency_samples(
-                    senders, receiver, room["id"], per_phase, f"{phase}{k}-try{attempt}"
-                )
-                cpu[phase] += cpu_seconds(server) - cpu0
-                pooled[phase] += run
-                per_run.append(run)
-                out, _ = proc.communicate(timeout=30)
-            finally:
-                proc.kill()
-            for key, value in json.loads(out.strip().splitlines()[-1]).items():
-                counts[phase][key] = counts[phase].get(key, 0) + value
-        base99, flood99 = p99(pooled["limit"]), p99(pooled["flood"])
-        noise = abs(p99(per_run[0]) - p99(per_run[2]))
-        bound = max(base99 * 1.10, base99 + 0.005, base99 + noise)
-        figures(
-            "flood",
-            counts=counts,
-            rate=RATE,
-            flood_rate=10 * RATE,
-            samples_per_side=len(pooled["flood"]),
-            p50_limit_ms=round(1000 * statistics.median(pooled["limit"]), 2),
-            p50_flood_ms=round(1000 * statistics.median(pooled["flood"]), 2),
-            p99_limit_ms=round(1000 * base99, 2),
-            p99_flood_ms=round(1000 * flood99, 2),
-            p99_ratio=round(flood99 / base99, 3),
-            aa_noise_ms=round(1000 * noise, 2),
-            bound_ms=round(1000 * bound, 2),
-            server_cpu_s=({k: round(v, 2) for k, v in cpu.items()}),
-        )
-        if flood99 <= bound:
-            break
-    for task in drains:
-        task.cancel()
-    for sock in [*senders, receiver]:
+    async def flood() -> float:
+        start = time.monotonic()
+        for n in range(n_flood):
+            await flood_ws.send(json.dumps({"type": "send", "room": room["id"], "body": "flood", "client_id": f"f{n}"}))
+            await asyncio.sleep(max(0.0, start + (n + 1) / (10 * RATE) - time.monotonic()))
+        return start
+
+    async def talk() -> None:
+        for n in range(n_talk):
+            await talker.send({"type": "send", "room": room["id"], "body": f"talk {n}", "client_id": f"t{n}"})
+            await asyncio.sleep(0.05)
+
+    async def listen() -> None:
+        while len(seen_by_listener) < n_talk:
+            frame = await listener.recv_type("message", timeout=15)
+            if frame["message"]["body"].startswith("talk"):
+                seen_by_listener.append(frame["message"]["body"])
+
+    reader = asyncio.create_task(read_flood_answers())
+    started, _, _ = await asyncio.gather(flood(), talk(), listen())
+    finished = await reader
+    await flood_ws.close()
+    for sock in (talker, listener):
         await sock.close()
-    flood = counts["flood"]
-    # Throttled: the burst plus the rate was accepted, the rest refused with rate_limited.
-    assert flood["error:rate_limited"] > flood["sent"] * 0.7, flood
-    # Two flood phases of ~4.5 s of sending: at most a burst plus the refill each (1 s of slack).
-    assert flood.get("ack", 0) <= 2 * (BURST + RATE * 6), flood
-    assert counts["limit"].get("error:rate_limited", 0) <= counts["limit"]["sent"] * 0.05, counts
+    accepted, refused = answers.get("ack", 0), answers.get("error:rate_limited", 0)
+    window = finished - started
+    figures("flood", sent=n_flood, accepted=accepted, refused=refused, window_s=round(window, 2),
+            others_sent=n_talk, others_delivered=len(seen_by_listener))  # fmt: skip
+    # every frame answered, and only with ack or rate_limited
+    assert accepted + refused == n_flood, answers
+    # throttled: at most the burst plus the refill over the window, at least the burst
+    assert BURST <= accepted <= BURST + RATE * window + 1, (accepted, window)
+    # the others lost nothing and kept their order
+    assert seen_by_listener == [f"talk {n}" for n in range(n_talk)]
+    # the flooder was refused, not disconnected: a client that retries too fast is not abusive
     assert alive(server)
-    # The issue's criterion (others' p99 +10 % at most, `bound`) is measured and printed in
-    # FIGURES; on a shared 2-core machine a p99 over a few hundred samples is too noisy to gate
-    # CI on it (it passed on one attempt out of two in several runs). What is asserted is that
-    # the flood does not degrade others grossly: p99 at most doubled (10 ms floor for jitter).
-    assert flood99 <= max(2 * base99, base99 + 0.010), (
-        f"others' p99 {flood99 * 1000:.1f} ms vs {base99 * 1000:.1f} ms without the flood"
-    )
+    stored = [m["body"] for m in users[0].history(room["id"], after_seq=0, limit=100)]
+    stored += [m["body"] for m in users[0].history(room["id"], after_seq=100, limit=100)]
+    assert len(stored) == accepted + n_talk and stored.count("flood") == accepted
 
 
 async def test_sockets_per_user_are_capped_with_4029(server: ServerProcess) -> None:
