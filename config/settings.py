@@ -119,7 +119,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    _db.setdefault("CONN_HEALTH_CHECKS", True)
+    # Every database_sync_to_async call is a "request" to Django, so a health check
+    # would add a `SELECT 1` round trip to each send and each connect. Without it a
+    # connection that died is still replaced: the failed query marks it, and the next
+    # call's close_old_connections() tests and closes it (test_faults.py cuts the DB).
+    _db.setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
         # PostgreSQL's JIT compiles any query whose *estimated* cost is high; the

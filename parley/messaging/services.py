@@ -6,10 +6,11 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from parley.accounts.models import User
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
-from parley.messaging import selectors
+from parley.messaging import selectors, store
 from parley.messaging.models import BODY_MAX, Message, RoomEvent
 from parley.messaging.serializers import message_data
 from parley.realtime import protocol, publish
@@ -94,29 +95,26 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
     answers: list[SendResult | ServiceError | None] = [None] * len(requests)
     try:
         with transaction.atomic():
-            locked = Room.objects.select_for_update().only("id", "visibility", "closed_at", "last_seq")
-            room = locked.filter(pk=room_id).first()
-            if room is None:
+            locked = store.lock_room(room_id)
+            if locked is None:
                 return [NotFound("No such room.") for _ in requests]
-            senders = {r.sender.pk for r in requests}
-            members = set(
-                Membership.objects.filter(room_id=room_id, user_id__in=senders).values_list(
-                    "user_id", flat=True
-                )
-            )
+            visibility, closed, seq = locked
+            senders = sorted({r.sender.pk for r in requests})
+            members = store.member_ids(room_id, senders)
+            earlier_ids = store.earlier_message_ids(senders, sorted({r.client_id for r in requests}))
             earlier = {
                 (m.sender_id, m.client_id): m
-                for m in Message.objects.select_related("sender").filter(
-                    sender_id__in=senders, client_id__in={r.client_id for r in requests}
+                for m in (
+                    Message.objects.select_related("sender").filter(pk__in=earlier_ids) if earlier_ids else ()
                 )
-            }
+            }  # a seventh statement, only when a send is a retry
             fresh: list[tuple[int, Message]] = []
-            seq = room.last_seq
+            now = timezone.now()
             for i, req in enumerate(requests):
                 if req.sender.pk not in members:
                     answers[i] = (
                         Forbidden("Join the room to write in it.", code="not_member")
-                        if room.is_public
+                        if visibility == Room.Visibility.PUBLIC
                         else NotFound("No such room.")
                     )
                     continue
@@ -127,20 +125,25 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     except ServiceError as exc:
                         answers[i] = exc
                     continue
-                if room.closed:
+                if closed:
                     answers[i] = Conflict(
                         "The room is closed; it can be read but not written to.", code="room_closed"
                     )
                     continue
                 seq += 1
                 message = Message(
-                    room=room, seq=seq, sender=req.sender, body=req.body, client_id=req.client_id
+                    room_id=room_id,
+                    seq=seq,
+                    sender=req.sender,
+                    body=req.body,
+                    client_id=req.client_id,
+                    created_at=now,
                 )
                 earlier[(req.sender.pk, req.client_id)] = message  # a repeat within the batch is a retry
                 fresh.append((i, message))
             if fresh:
-                Room.objects.filter(pk=room_id).update(last_seq=seq)
-                Message.objects.bulk_create([m for _i, m in fresh])
+                store.set_last_seq(room_id, seq)
+                store.insert_messages([m for _i, m in fresh])
                 events = []
                 for i, message in fresh:
                     frame = protocol.encode(
@@ -153,16 +156,17 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     )
                     events.append(
                         RoomEvent(
-                            room=room,
+                            room_id=room_id,
                             seq=message.seq,
                             kind=RoomEvent.Kind.MESSAGE,
                             message=message,
                             frame=frame,
+                            created_at=now,
                         )
                     )
                     publish.room_event(room_id=room_id, seq=message.seq, frame=frame)
                     answers[i] = SendResult(message, True)
-                RoomEvent.objects.bulk_create(events)
+                store.insert_events(events)
             for i, answer in enumerate(answers):
                 if answer is None:  # repeated client_id inside this batch
                     answers[i] = _as_retry(

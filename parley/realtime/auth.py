@@ -15,12 +15,15 @@ from django.contrib.auth.models import AnonymousUser
 from parley.accounts.selectors import token_lookup
 
 
-@database_sync_to_async
-def _user_for_token(key: str) -> tuple[Any, str]:
+def _token_user(key: str) -> tuple[Any, str]:
     token = token_lookup(key=key)
     if token is None or not token.user.is_active:
         return AnonymousUser(), ""
     return token.user, f"t:{token.pk}"
+
+
+# On the loop's pool, not the one shared sync thread: a burst of connects looks up in parallel.
+_user_for_token = database_sync_to_async(_token_user, thread_sensitive=False)
 
 
 class ParleyAuthMiddleware(BaseMiddleware):

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 import os
 import random
 import re
 import socket
-import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +28,7 @@ from websockets.typing import Origin
 
 from parley.common.testing.faults import guest
 from parley.common.testing.live import ServerProcess, base_env, migrate, private_database
-from parley.common.testing.remote import RemoteUser, Socket
+from parley.common.testing.remote import RemoteUser
 from parley.realtime import protocol
 
 pytestmark = [pytest.mark.processes]
@@ -70,12 +66,6 @@ def rss_kib(srv: ServerProcess) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise AssertionError("no VmRSS")
-
-
-def cpu_seconds(srv: ServerProcess) -> float:
-    assert srv.proc is not None
-    fields = Path(f"/proc/{srv.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def alive(srv: ServerProcess) -> bool:
@@ -419,7 +409,8 @@ async def test_a_flood_at_ten_times_the_rate_is_throttled_and_others_lose_nothin
     async def flood() -> float:
         start = time.monotonic()
         for n in range(n_flood):
-            await flood_ws.send(json.dumps({"type": "send", "room": room["id"], "body": "flood", "client_id": f"f{n}"}))
+            frame = {"type": "send", "room": room["id"], "body": "flood", "client_id": f"f{n}"}
+            await flood_ws.send(json.dumps(frame))
             await asyncio.sleep(max(0.0, start + (n + 1) / (10 * RATE) - time.monotonic()))
         return start
 

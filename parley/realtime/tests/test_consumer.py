@@ -77,6 +77,29 @@ async def test_hello_lists_the_users_rooms() -> None:
     await client.close()
 
 
+async def test_hello_counts_unread_like_the_room_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hello's hand-written SQL and the REST list's ORM query agree, below and beyond the
+    exact bound (others' messages after the marker; one's own never count)."""
+    from parley.rooms import selectors
+
+    monkeypatch.setattr(selectors, "UNREAD_EXACT", 4)
+    setup = await setup_room(members=3)
+    owner, reader, other = setup["users"]
+    room_id = setup["room"].pk
+    send = db(message_send)
+    for i, sender in enumerate([owner, reader, other, owner, reader, other, owner, other]):
+        await send(sender=sender, room_id=room_id, body=f"m{i}", client_id=f"u{i}")
+    await db(selectors.Membership.objects.filter(room_id=room_id, user=reader).update)(last_read_seq=1)
+    client = await connected(setup["tokens"][1])
+    assert client.hello is not None
+    listed = await db(selectors.room_list)(user=reader, joined=True)
+    # after seq 1: seqs 2..8, reader wrote 2 and 5; counted exactly up to seq 5 (3 and 4), the
+    # 3 seqs beyond the bound are added whoever wrote them
+    assert client.hello["rooms"] == [{"id": room_id, "last_seq": 8, "unread_count": 5}]
+    assert [room.unread_count for room in listed] == [5]  # type: ignore[attr-defined]
+    await client.close()
+
+
 async def test_send_is_acked_and_delivered_to_every_member_once() -> None:
     setup = await setup_room(members=3)
     a, b, c = [await connected(t) for t in setup["tokens"]]
