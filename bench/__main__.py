@@ -28,10 +28,10 @@ from bench.util import raise_nofile
 PROFILES = {
     "full": dict(
         repeats=3,
-        room_secs=20,
-        drain=15,
+        room_secs=12,
+        drain=10,
         ramp_rates=[10, 20, 40, 80],
-        ramp_secs=8,
+        ramp_secs=6,
         burst_drain=10,
         many_rooms=1000,
         many_rate=0.2,
@@ -133,7 +133,7 @@ def setup_parley(python: str, users: int, history: int) -> bool:
 
 
 def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> dict:
-    srv = Server(kind, python=python, workers=workers, env_extra=W.FLOOD_ENV if wl == "flood" else {})
+    srv = Server(kind, python=python, workers=workers, env_extra=W.WORKLOAD_ENV.get(wl, {}))
     srv.start()
     try:
         if wl == "room":

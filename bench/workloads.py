@@ -180,7 +180,7 @@ def w_slow(server: Server, p: dict, python: str) -> dict:
 # The flood workload runs Parley with its shipped send limit instead of the benchmark's
 # unlimited one (the other workloads must not be throttled).
 SEND_RATE, SEND_BURST = 8, 30
-FLOOD_ENV = {"WS_SEND_RATE": str(SEND_RATE), "WS_SEND_BURST": str(SEND_BURST)}
+WORKLOAD_ENV = {"flood": {"WS_SEND_RATE": str(SEND_RATE), "WS_SEND_BURST": str(SEND_BURST)}}
 
 
 def w_flood(server: Server, p: dict, python: str) -> dict:
