@@ -3,6 +3,7 @@
     python -m bench full            # `make bench`: every workload, 3 repeats
     python -m bench quick           # `make bench-quick`: < 2 minutes
     python -m bench full --only room,burst --servers parley,relay --repeats 1
+    python -m bench report bench/results/<stamp>.json   # rewrite a run's .md and .png
 
 Servers run one at a time (this is a 2-core machine), interleaved: for every
 repeat and workload the servers take turns in a rotated order. Results go to
@@ -155,7 +156,17 @@ def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> di
         srv.stop()
 
 
+def rewrite_report(path: str) -> None:
+    """`python -m bench report <stamp>.json`: the report again from a run's raw results."""
+    with open(path) as fh:
+        results = json.load(fh)
+    print(report.write(results, path.removesuffix(".json")))
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["report"] and len(sys.argv) == 3:
+        rewrite_report(sys.argv[2])
+        return
     ap = argparse.ArgumentParser(prog="python -m bench")
     ap.add_argument("profile", choices=sorted(PROFILES), nargs="?", default="quick")
     ap.add_argument("--only", help="comma-separated workloads")
