@@ -11,9 +11,15 @@ BODY_MAX = 4000
 class Message(models.Model):
     """A message as it reads now; `seq` is the seq of the event that created it."""
 
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    # No single-column indexes on room and sender: the unique constraints below lead with
+    # them and serve every lookup. A second, narrower index on sender_id also tempted
+    # PostgreSQL (with stale statistics) into scanning all of a sender's messages to find
+    # one client_id (docs/performance.md), and every insert paid to maintain it.
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages", db_index=False)
     seq = models.BigIntegerField()
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages", db_index=False
+    )
     body = models.TextField(max_length=BODY_MAX)
     client_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -42,7 +48,7 @@ class RoomEvent(models.Model):
     class Kind(models.TextChoices):
         MESSAGE = "message"
 
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="events")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="events", db_index=False)
     seq = models.BigIntegerField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
     message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")

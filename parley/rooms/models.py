@@ -36,8 +36,11 @@ class Room(models.Model):
 
 
 class Membership(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    # Covered by the (room, user) constraint and the (user, room) index below.
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     joined_at = models.DateTimeField(auto_now_add=True)
     last_read_seq = models.BigIntegerField(default=0)
 
