@@ -17,20 +17,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
+from parley.common.sql import marks as _marks
+from parley.common.sql import q as _q
+from parley.common.sql import table as _table
 from parley.messaging.models import Message, RoomEvent
 from parley.rooms.models import Membership, Room
-
-
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _table(model: type[Model]) -> str:
-    return _q(model._meta.db_table)
-
-
-def _marks(n: int) -> str:
-    return ", ".join(["%s"] * n)
 
 
 def lock_room(room_id: int) -> tuple[str, bool, int] | None:

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from parley.accounts.models import User
 from parley.common.errors import Forbidden, NotFound
+from parley.common.sql import q, table
 from parley.rooms.models import Membership, Room
 
 UNREAD_EXACT = 1000
@@ -111,8 +112,7 @@ def _hello_sql() -> str:
     Same bounded count as `_with_counts`; the part beyond UNREAD_EXACT is added in Python."""
     from parley.messaging.models import Message
 
-    q = connection.ops.quote_name
-    room, member, message = (q(m._meta.db_table) for m in (Room, Membership, Message))
+    room, member, message = (table(m) for m in (Room, Membership, Message))
     return (
         f"SELECT r.{q('id')}, r.{q('last_seq')}, mm.{q('last_read_seq')}, "
         f"(SELECT COUNT(*) FROM {message} m WHERE m.{q('room_id')} = r.{q('id')} "
