@@ -19,10 +19,8 @@ from parley.accounts import selectors, serializers, services
 from parley.accounts.avatars import AVATARS, avatar_url
 from parley.accounts.models import AuthToken, User
 from parley.common.errors import Invalid, error_body
-from parley.common.schema import errors
+from parley.common.schema import AUTH, errors
 
-# Every view that reads credentials answers 401 to a bad token, even where none is needed.
-AUTH = errors(401, 503)
 ERRORS = {**errors(400, 415), **AUTH}
 
 

@@ -49,3 +49,7 @@ def errors(*codes: int, **described: str) -> dict[int, OpenApiResponse]:
     for code in codes:
         out[code] = error(described.get(f"e{code}", DESCRIPTIONS[code]))
     return out
+
+
+# Every view that reads credentials can answer these two, whatever else it does.
+AUTH = errors(401, 503)

@@ -12,19 +12,19 @@ from rest_framework.views import APIView
 from parley.accounts.models import User
 from parley.common.errors import RateLimited
 from parley.common.ratelimit import send_allowed
-from parley.common.schema import errors
+from parley.common.schema import AUTH, errors
 from parley.messaging import selectors, serializers, services
 from parley.rooms.selectors import room_for_member
 
 E = {
-    **errors(400, 401, 415, 503),
+    **errors(400, 415),
+    **AUTH,
     **errors(403, e403="Not a member of this public room"),
     **errors(404, e404="No such room (or private and not a member)"),
     **errors(409, e409="Room closed, or client_id reused"),
     **errors(413, e413="Body too long"),
     **errors(429, e429="Sending too fast"),
 }
-AUTH = {401: E[401], 503: E[503]}
 
 
 def _user(request: Request) -> User:

@@ -9,17 +9,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.accounts.models import User
-from parley.common.schema import errors
+from parley.common.schema import AUTH, errors
 from parley.realtime.presence import online_user_ids
 from parley.rooms import selectors, serializers, services
 
 E = {
-    **errors(400, 401, 415, 503),
+    **errors(400, 415),
+    **AUTH,
     **errors(403, e403="Not allowed (not the owner, or not a member of a public room)"),
     **errors(404, e404="No such room (private rooms are not visible to non-members)"),
     **errors(409, e409="Conflict (name taken, room closed, already a member)"),
 }
-AUTH = {401: E[401], 503: E[503]}
 
 
 def _room(request: Request, room_id: int) -> Response:
