@@ -202,14 +202,18 @@ class Worker:
 
     async def flooder(self, k: int, p: dict, c: dict, ws: FastWS) -> None:
         """Sends unmarked messages at `flood_rate` for the phase's send window: what is
-        accepted reaches the room like anyone's message, the rest should be refused."""
+        accepted reaches the room like anyone's message, the rest should be refused.
+        The first `flood_burst` frames go at `flood_burst_rate`: a client at the limit may
+        spend its burst allowance too, so both phase kinds get the same accepted stream."""
         st = self.stats[k]
         start, send_end, _ = self.bounds[k]
         interval = int(1e9 / float(p["flood_rate"]))
+        burst = int(p.get("flood_burst", 0))
+        burst_iv = int(1e9 / float(p.get("flood_burst_rate", p["flood_rate"])))
         nonce = self.spec["nonce"]
         n = 0
         while True:
-            due = start + n * interval
+            due = start + n * burst_iv if n < burst else start + burst * burst_iv + (n - burst) * interval
             if due >= send_end:
                 break
             d = due - mono()
