@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -38,6 +39,17 @@ ABUSE_LIMIT = 50
 
 class ChatConsumer(AsyncWebsocketConsumer):
     conn: Connection | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch first runs `close_old_connections` on the one shared sync
+        thread for every ASGI message: a thread hop per incoming frame (a ping, a refused
+        send) and a queue behind whatever else that thread is doing. Every database call
+        here goes through `database_sync_to_async`, which closes stale connections in the
+        thread it runs on, so the hop protects nothing and is skipped."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         """Called when a WebSocket connection is opened: authenticate, register, say hello."""

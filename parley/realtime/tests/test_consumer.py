@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
 from parley.common.testing.api import make_user, token_for
@@ -458,3 +460,30 @@ async def test_fanout_cost_does_not_grow_with_the_room(monkeypatch: pytest.Monke
     small, large = await cost(2, "small"), await cost(12, "large")
     assert small == large
     assert large[1] == 1  # one publish per message
+
+
+async def test_frames_do_not_wait_for_the_shared_sync_thread() -> None:
+    """A ping and a send are answered while the one shared sync thread is busy: incoming
+    frames must not queue behind unrelated thread-sensitive work (Channels' own dispatch
+    hops to that thread for every frame)."""
+    setup = await setup_room(members=2)
+    client = await connected(setup["tokens"][0])
+    started, release = threading.Event(), threading.Event()
+
+    def occupy() -> None:
+        started.set()
+        release.wait(30)
+
+    blocker = asyncio.ensure_future(sync_to_async(occupy, thread_sensitive=True)())
+    try:
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        await client.send({"type": "ping"})
+        assert (await client.recv_type("pong", timeout=10))["type"] == "pong"
+        await client.send({"type": "send", "room": setup["room"].pk, "body": "now", "client_id": "busy-1"})
+        assert (await client.recv_type("ack", timeout=10))["seq"] == 1
+        assert not blocker.done()  # the thread was busy the whole time
+    finally:
+        release.set()
+        await blocker
+    await client.close()
