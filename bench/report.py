@@ -257,9 +257,10 @@ def flood_section(runs: list[dict], summary: dict) -> list[str]:
         "",
         "10 senders × 5 msg/s are measured at the other 99 members while member 99 sends at the "
         "limit (8 msg/s, the baseline: what any user may do) and at 10 × the limit "
-        "(80 msg/s), in alternating phases of the same server process. Since 2026-11-22 06:00 "
-        "both phase kinds start by spending the burst allowance (30 frames at 80 msg/s), so they "
-        "accept the same messages (`accepted`) and differ only by the refused frames.",
+        "(80 msg/s), in alternating phases of the same server process. Both phase kinds start "
+        "by spending the burst allowance (30 frames at 80 msg/s); where `accepted` is the same "
+        "for both, they differ only by the refused frames (runs before that change accepted "
+        "~30 more of the flooder's messages per flood phase).",
         "",
         "| phase | phases | others' p50 ms | others' p99 ms (min–max) | lost "
         "| flooder's frames | accepted | refused |",
