@@ -151,9 +151,12 @@ class Hub:
             await self.backend.unsubscribe(self._topic("r", room_id))
 
     def note_head(self, room_id: int, seq: int) -> None:
-        """A socket learned the room's head from the database; start ordering from there."""
+        """A socket learned the room's head from the database. Ordering starts there only if
+        the hub has routed nothing of the room yet: otherwise events up to that head may be
+        committed but still on their way, and the sockets already here need them (the new
+        socket drops what its hello already counted)."""
         state = self.rooms.get(room_id)
-        if state is not None and (state.seq is None or state.seq < seq) and not state.pending:
+        if state is not None and state.seq is None:
             state.seq = seq
 
     def local_user_ids(self) -> set[int]:

@@ -487,3 +487,45 @@ async def test_frames_do_not_wait_for_the_shared_sync_thread() -> None:
         release.set()
         await blocker
     await client.close()
+
+
+async def test_a_connect_does_not_hide_an_event_still_in_flight(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """A message committed before B connects but routed by the hub after it: B's hello
+    already counts it, and A must still get it live, without waiting for a later message
+    or a sweep (the hub used to take B's head as already delivered to everyone)."""
+    from parley.realtime import backends
+
+    settings.HUB_SWEEP_INTERVAL = 60.0  # no sweep may repair it within the test
+    setup = await setup_room(members=3)
+    rid = setup["room"].pk
+    a = await connected(setup["tokens"][0])
+    held: list[tuple[Any, ...]] = []
+    for cls in (backends.MemoryBackend, backends.RedisBackend):
+
+        def holding(self: Any, kind: str, target: int, data: str, _real: Any = cls.publish) -> None:
+            if kind == "r":
+                held.append((_real, self, kind, target, data))
+            else:
+                _real(self, kind, target, data)
+
+        monkeypatch.setattr(cls, "publish", holding)
+    await a.send({"type": "send", "room": rid, "body": "in flight", "client_id": "fly-1"})
+    ack = await a.recv_type("ack")
+    assert len(held) == 1  # committed and acknowledged, not routed yet
+    b = await connected(setup["tokens"][1])
+    assert b.hello is not None
+    assert {r["id"]: r["last_seq"] for r in b.hello["rooms"]}[rid] == ack["seq"]
+    monkeypatch.undo()
+    for real, *args in held:
+        real(*args)
+    (frame,) = await a.messages(1, timeout=3)
+    assert frame["seq"] == ack["seq"] and frame["message"]["body"] == "in flight"
+    await b.nothing(ignore=("presence", "ping"))  # B's hello already covered it
+    await b.send({"type": "send", "room": rid, "body": "next", "client_id": "fly-2"})
+    for client in (a, b):
+        (nxt,) = await client.messages(1)
+        assert nxt["seq"] == ack["seq"] + 1
+    for client in (a, b):
+        await client.close()
