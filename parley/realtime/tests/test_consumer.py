@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,6 +36,18 @@ def setup_room(name: str = "lobby", private: bool = False, members: int = 2) -> 
             rooms.room_join(room_id=room.pk, user=user)
         users.append(user)
     return {"room": room, "users": users, "tokens": [token_for(u) for u in users]}
+
+
+def wrap_publish(monkeypatch: pytest.MonkeyPatch, hook: Callable[..., None]) -> None:
+    """Route every hub publish, on either backend, through `hook(real, backend, kind, target, data)`."""
+    from parley.realtime import backends
+
+    for cls in (backends.MemoryBackend, backends.RedisBackend):
+
+        def wrapped(self: Any, kind: str, target: int, data: str, _real: Any = cls.publish) -> None:
+            hook(_real, self, kind, target, data)
+
+        monkeypatch.setattr(cls, "publish", wrapped)
 
 
 async def connected(token: str) -> WsClient:
@@ -421,7 +434,7 @@ async def test_session_cookie_authenticates_the_socket() -> None:
 
 async def test_fanout_cost_does_not_grow_with_the_room(monkeypatch: pytest.MonkeyPatch) -> None:
     """Per message: the same number of JSON encodes and hub publishes for 2 or 12 listeners."""
-    from parley.realtime import backends, protocol
+    from parley.realtime import protocol
 
     encodes: list[int] = []
     publishes: list[str] = []
@@ -432,13 +445,12 @@ async def test_fanout_cost_does_not_grow_with_the_room(monkeypatch: pytest.Monke
         return real_dumps(*args, **kwargs)
 
     monkeypatch.setattr(protocol.json, "dumps", counting_dumps)
-    for cls in (backends.MemoryBackend, backends.RedisBackend):
 
-        def counting_publish(self: Any, kind: str, target: int, data: str, _real: Any = cls.publish) -> None:
-            publishes.append(kind)
-            _real(self, kind, target, data)
+    def counting_publish(real: Any, backend: Any, kind: str, target: int, data: str) -> None:
+        publishes.append(kind)
+        real(backend, kind, target, data)
 
-        monkeypatch.setattr(cls, "publish", counting_publish)
+    wrap_publish(monkeypatch, counting_publish)
 
     async def cost(members: int, name: str) -> tuple[int, int]:
         setup = await setup_room(name, members=members)
@@ -495,22 +507,19 @@ async def test_a_connect_does_not_hide_an_event_still_in_flight(
     """A message committed before B connects but routed by the hub after it: B's hello
     already counts it, and A must still get it live, without waiting for a later message
     or a sweep (the hub used to take B's head as already delivered to everyone)."""
-    from parley.realtime import backends
-
     settings.HUB_SWEEP_INTERVAL = 60.0  # no sweep may repair it within the test
     setup = await setup_room(members=3)
     rid = setup["room"].pk
     a = await connected(setup["tokens"][0])
     held: list[tuple[Any, ...]] = []
-    for cls in (backends.MemoryBackend, backends.RedisBackend):
 
-        def holding(self: Any, kind: str, target: int, data: str, _real: Any = cls.publish) -> None:
-            if kind == "r":
-                held.append((_real, self, kind, target, data))
-            else:
-                _real(self, kind, target, data)
+    def holding(real: Any, backend: Any, kind: str, target: int, data: str) -> None:
+        if kind == "r":
+            held.append((real, backend, kind, target, data))
+        else:
+            real(backend, kind, target, data)
 
-        monkeypatch.setattr(cls, "publish", holding)
+    wrap_publish(monkeypatch, holding)
     await a.send({"type": "send", "room": rid, "body": "in flight", "client_id": "fly-1"})
     ack = await a.recv_type("ack")
     assert len(held) == 1  # committed and acknowledged, not routed yet
