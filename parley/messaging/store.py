@@ -17,17 +17,15 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
-from parley.common.sql import marks as _marks
-from parley.common.sql import q as _q
-from parley.common.sql import table as _table
+from parley.common.sql import marks, q, table
 from parley.messaging.models import Message, RoomEvent
 from parley.rooms.models import Membership, Room
 
 
 def lock_room(room_id: int) -> tuple[str, bool, int] | None:
     """(visibility, closed, last_seq) of the room, locked until commit; None if it is gone."""
-    columns = ", ".join(_q(c) for c in ("visibility", "closed_at", "last_seq"))
-    sql = f"SELECT {columns} FROM {_table(Room)} WHERE {_q('id')} = %s"
+    columns = ", ".join(q(c) for c in ("visibility", "closed_at", "last_seq"))
+    sql = f"SELECT {columns} FROM {table(Room)} WHERE {q('id')} = %s"
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"  # SQLite needs none: BEGIN IMMEDIATE already holds the write lock
     with connection.cursor() as cursor:
@@ -38,8 +36,8 @@ def lock_room(room_id: int) -> tuple[str, bool, int] | None:
 
 def member_ids(room_id: int, user_ids: Sequence[int]) -> set[int]:
     sql = (
-        f"SELECT {_q('user_id')} FROM {_table(Membership)} "
-        f"WHERE {_q('room_id')} = %s AND {_q('user_id')} IN ({_marks(len(user_ids))})"
+        f"SELECT {q('user_id')} FROM {table(Membership)} "
+        f"WHERE {q('room_id')} = %s AND {q('user_id')} IN ({marks(len(user_ids))})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [room_id, *user_ids])
@@ -49,9 +47,9 @@ def member_ids(room_id: int, user_ids: Sequence[int]) -> set[int]:
 def earlier_message_ids(sender_ids: Sequence[int], client_ids: Sequence[str]) -> list[int]:
     """Ids of stored messages that could be retries of these sends (a superset: the caller matches pairs)."""
     sql = (
-        f"SELECT {_q('id')} FROM {_table(Message)} "
-        f"WHERE {_q('sender_id')} IN ({_marks(len(sender_ids))}) "
-        f"AND {_q('client_id')} IN ({_marks(len(client_ids))})"
+        f"SELECT {q('id')} FROM {table(Message)} "
+        f"WHERE {q('sender_id')} IN ({marks(len(sender_ids))}) "
+        f"AND {q('client_id')} IN ({marks(len(client_ids))})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*sender_ids, *client_ids])
@@ -60,18 +58,18 @@ def earlier_message_ids(sender_ids: Sequence[int], client_ids: Sequence[str]) ->
 
 def set_last_seq(room_id: int, seq: int) -> None:
     with connection.cursor() as cursor:
-        sql = f"UPDATE {_table(Room)} SET {_q('last_seq')} = %s WHERE {_q('id')} = %s"
+        sql = f"UPDATE {table(Room)} SET {q('last_seq')} = %s WHERE {q('id')} = %s"
         cursor.execute(sql, [seq, room_id])
 
 
 def _insert(model: type[Model], objs: Sequence[Model], names: Iterable[str], returning: bool) -> list[Any]:
     fields = [model._meta.get_field(name) for name in names]
-    columns = ", ".join(_q(str(f.column)) for f in fields)  # type: ignore[union-attr]
-    row = f"({_marks(len(fields))})"
-    sql = f"INSERT INTO {_table(model)} ({columns}) VALUES {', '.join([row] * len(objs))}"
+    columns = ", ".join(q(str(f.column)) for f in fields)  # type: ignore[union-attr]
+    row = f"({marks(len(fields))})"
+    sql = f"INSERT INTO {table(model)} ({columns}) VALUES {', '.join([row] * len(objs))}"
     params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields]  # type: ignore[union-attr]
     if returning:
-        sql += f" RETURNING {_q('id')}"
+        sql += f" RETURNING {q('id')}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()] if returning else []
