@@ -37,13 +37,18 @@ def history_page(
 
 
 def events_after(*, room_id: int, after_seq: int, limit: int) -> tuple[list[tuple[int, str]], int]:
-    """The room's logged events after `after_seq` as (seq, frame text), and the room's head."""
+    """The room's logged events after `after_seq` as (seq, frame text), and the room's head.
+
+    The head is read first: every event up to it was committed before the log is read, so
+    the log holds them all (up to `limit`). Read after the log, a message committed between
+    the two reads would count in the head without being among the rows, and a caller that
+    takes the head as "caught up to" would skip it for good."""
+    head = Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
     rows = list(
         RoomEvent.objects.filter(room_id=room_id, seq__gt=after_seq)
         .order_by("seq")
         .values_list("seq", "frame")[:limit]
     )
-    head = Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
     return rows, head
 
 

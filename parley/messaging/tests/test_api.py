@@ -232,3 +232,30 @@ def test_frame_builders_match_the_rest_serializers(room_setup: dict[str, Any]) -
     assert user_data(message.sender) == dict(UserSerializer(message.sender).data)
     message.edited_at = message.created_at
     assert message_data(message) == dict(MessageSerializer(message).data)
+
+
+def test_events_never_report_a_head_past_the_events_they_returned(room_setup: dict[str, Any]) -> None:
+    """A message committed while the log is being read must not be skipped: a client (or a
+    socket's catch-up) that takes `last_seq` as "caught up to" would never ask for it again."""
+    from parley.messaging.models import RoomEvent
+    from parley.messaging.services import message_send
+
+    rid = room_setup["rid"]
+    for body in ("one", "two"):
+        assert send(room_setup["m"], rid, body).status_code == 201
+    injected: list[int] = []
+
+    def commit_after_the_log_read(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        if not injected and sql.lstrip().upper().startswith("SELECT") and RoomEvent._meta.db_table in sql:
+            injected.append(1)
+            message_send(sender=room_setup["owner"], room_id=rid, body="three")
+        return result
+
+    with connection.execute_wrapper(commit_after_the_log_read):
+        body = room_setup["m"].get(f"/api/v1/rooms/{rid}/events?after_seq=2").json()
+    assert injected  # the message did land between the reads
+    seqs = [event["seq"] for event in body["events"]]
+    assert body["last_seq"] <= max(seqs, default=2), body  # never past what was returned
+    later = room_setup["m"].get(f"/api/v1/rooms/{rid}/events?after_seq={body['last_seq']}").json()
+    assert [event["seq"] for event in later["events"]] == [s for s in [3] if s not in seqs]
