@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from parley.common.testing.live import (
+from parley.testing.live import (
     ServerProcess,
     base_env,
     migrate,
@@ -16,17 +16,14 @@ from parley.common.testing.live import (
 
 
 @pytest.fixture(autouse=True)
-def _fresh_realtime_state(settings: object) -> Iterator[None]:
-    """Each test gets a new hub/backend bound to its own event loop and settings."""
-    from parley.common import ratelimit
-    from parley.realtime import backends, hub
+def _own_runtime(settings: object) -> Iterator[None]:
+    """Each test gets its own realtime runtime, built on first use from the settings the
+    test set (and started on the test's event loop); afterwards it is forgotten."""
+    from parley.realtime import runtime
 
-    backends.reset_backend()
-    hub._hub = None
-    ratelimit._send_bucket = None
+    runtime.uninstall()
     yield
-    backends.reset_backend()
-    hub._hub = None
+    runtime.uninstall()
 
 
 @pytest.fixture(scope="session")

@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "parley.accounts",
     "parley.rooms",
     "parley.messaging",
-    "parley.realtime",
+    "parley.ws",
     "parley.web",
 ]
 

@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 
 from parley.accounts.models import User
 from parley.common.errors import RateLimited
-from parley.common.ratelimit import send_allowed
 from parley.common.schema import AUTH, errors
 from parley.messaging import selectors, serializers, services
+from parley.realtime import runtime
 from parley.rooms.selectors import room_for_member
 
 E = {
@@ -54,7 +54,7 @@ class MessagesApi(APIView):
         data = serializers.SendIn(data=request.data)
         data.is_valid(raise_exception=True)
         user = _user(request)
-        if not send_allowed(user.pk):
+        if not runtime.current().limits.allow_send_sync(user.pk):
             raise RateLimited("You are sending too fast; wait a moment.")
         result = services.message_send(sender=user, room_id=room_id, **data.validated_data)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK

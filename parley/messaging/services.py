@@ -146,14 +146,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 store.insert_messages([m for _i, m in fresh])
                 events = []
                 for i, message in fresh:
-                    frame = protocol.encode(
-                        {
-                            "type": "message",
-                            "room": room_id,
-                            "seq": message.seq,
-                            "message": message_data(message),
-                        }
-                    )
+                    frame = protocol.message(room=room_id, seq=message.seq, message=message_data(message))
                     events.append(
                         RoomEvent(
                             room_id=room_id,
@@ -205,6 +198,6 @@ def room_mark_read(*, user: User, room_id: int, seq: int) -> int:
     if moved:
         publish.user_frame(
             user_id=user.pk,
-            frame={"type": "unread", "room": room_id, "count": count, "last_read_seq": read or 0},
+            frame=protocol.unread(room=room_id, count=count, last_read_seq=read or 0),
         )
     return count

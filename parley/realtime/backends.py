@@ -14,8 +14,6 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-
 from parley.realtime import wire
 
 if TYPE_CHECKING:
@@ -34,10 +32,11 @@ class MemoryBackend:
 
     def publish(self, kind: str, target: int, data: str) -> None:
         hub = self.hub
-        if hub is None or hub.loop.is_closed():
+        loop = hub.loop if hub is not None else None
+        if hub is None or loop is None or loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
-            hub.loop.call_soon_threadsafe(hub.receive, data)
+            loop.call_soon_threadsafe(hub.receive, data)
 
     async def publish_async(self, kind: str, target: int, data: str) -> None:
         if self.hub is not None:
@@ -195,24 +194,9 @@ class RedisBackend:
         self._pubsub = self._async = None
 
 
-_backend: MemoryBackend | RedisBackend | None = None
-_lock = threading.Lock()
+Backend = MemoryBackend | RedisBackend
 
 
-def get_backend() -> MemoryBackend | RedisBackend:
-    global _backend
-    if _backend is None:
-        with _lock:
-            if _backend is None:
-                _backend = (
-                    RedisBackend(settings.REDIS_URL, settings.PARLEY_REDIS_PREFIX)
-                    if settings.REDIS_URL
-                    else MemoryBackend()
-                )
-    return _backend
-
-
-def reset_backend() -> None:
-    """Forget the backend (tests switch event loops and settings)."""
-    global _backend
-    _backend = None
+def make_backend(*, redis_url: str, prefix: str) -> Backend:
+    """Redis when the processes share one, else the in-memory hand-off."""
+    return RedisBackend(redis_url, prefix) if redis_url else MemoryBackend()

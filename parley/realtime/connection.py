@@ -16,10 +16,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from django.conf import settings
-
 from parley.realtime import protocol
-from parley.realtime.hub import Hub, fetch_events
+from parley.realtime.hub import Hub
 from parley.realtime.outgoing import Outgoing, RawWriter
 
 log = logging.getLogger(__name__)
@@ -53,7 +51,7 @@ class Connection:
         self._close = close
         self.raw = raw
         self.queue: deque[Outgoing] = deque()
-        self.queue_max = queue_max or settings.WS_QUEUE_MAX
+        self.queue_max = queue_max or hub.config.queue_max
         self.started = False  # nothing bypasses the queue before the hello frame is out
         self.inflight = False  # the writer holds a frame it has not written yet
         self.cork: list[bytes] = []
@@ -179,18 +177,16 @@ class Connection:
                 self.syncing.pop(room, None)
                 return
             start = self.last.get(room, 0) if after is None else after
-            limit = settings.WS_RESUME_LIMIT
+            limit = self.hub.config.resume_limit
             try:
-                events, latest = await fetch_events(room, start, limit + 1)
+                events, latest = await self.hub.fetch_events(room, start, limit + 1)
             except Exception as exc:
                 log.warning("catch-up for user %s room %s failed: %s", self.user_id, room, exc)
                 self.push_text(protocol.error("unavailable", "Could not replay missed events; retrying."))
                 self.syncing.pop(room, None)
                 return
             if len(events) > limit:
-                self.push_text(
-                    protocol.encode({"type": "gap", "room": room, "after_seq": start, "until_seq": latest})
-                )
+                self.push_text(protocol.gap(room=room, after_seq=start, until_seq=latest))
                 self.last[room] = latest
             else:
                 for _seq, text in events:

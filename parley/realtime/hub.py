@@ -19,20 +19,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
-from channels.db import database_sync_to_async
-from django.conf import settings
-
-from parley.realtime import wire
-from parley.realtime.backends import MemoryBackend, RedisBackend, get_backend, reset_backend
+from parley.realtime import protocol, wire
+from parley.realtime.backends import Backend
+from parley.realtime.clock import Clock
+from parley.realtime.config import RealtimeConfig
 from parley.realtime.outgoing import Outgoing
 
 if TYPE_CHECKING:
     from parley.realtime.connection import Connection
 
 log = logging.getLogger(__name__)
+
+# (room id, after seq, limit) -> ([(seq, frame text)], head); (room ids) -> {room id: head}
+FetchEvents = Callable[[int, int, int], Awaitable[tuple[list[tuple[int, str]], int]]]
+FetchHeads = Callable[[Sequence[int]], Awaitable[dict[int, int]]]
 
 
 class RoomState:
@@ -46,26 +49,22 @@ class RoomState:
         self.seen_head: int | None = None  # the database head at the previous sweep
 
 
-def _events_after(room_id: int, after: int, limit: int) -> tuple[list[tuple[int, str]], int]:
-    from parley.messaging.selectors import events_after
-
-    return events_after(room_id=room_id, after_seq=after, limit=limit)
-
-
-def _room_heads(room_ids: list[int]) -> dict[int, int]:
-    from parley.rooms.selectors import room_heads
-
-    return room_heads(room_ids=room_ids)
-
-
-fetch_events = database_sync_to_async(_events_after)
-fetch_heads = database_sync_to_async(_room_heads)
-
-
 class Hub:
-    def __init__(self, loop: asyncio.AbstractEventLoop, backend: MemoryBackend | RedisBackend):
-        self.loop = loop
+    def __init__(
+        self,
+        *,
+        backend: Backend,
+        config: RealtimeConfig,
+        fetch_events: FetchEvents,
+        fetch_heads: FetchHeads,
+        clock: Clock | None = None,
+    ):
         self.backend = backend
+        self.config = config
+        self.fetch_events = fetch_events
+        self.fetch_heads = fetch_heads
+        self.clock = clock or Clock()
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.rooms: dict[int, RoomState] = {}
         self.users: dict[int, set[Connection]] = {}
         self.conns: set[Connection] = set()
@@ -73,15 +72,13 @@ class Hub:
         self.corked: set[Connection] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._started = False
-        from parley.realtime.sends import SendBatcher
-
-        self.sends = SendBatcher()
 
     # --- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
         if self._started:
             return
         self._started = True
+        self.loop = asyncio.get_running_loop()
         await self.backend.start(self)
         self.spawn(self._ping_forever())
         if not self.backend.durable_signals:
@@ -97,13 +94,13 @@ class Hub:
         await self.backend.stop()
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task: asyncio.Task[Any] = self.loop.create_task(coro)
+        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     # --- registration ----------------------------------------------------------
     def _topic(self, kind: str, target: int) -> str:
-        return wire.topic_for(kind, target, getattr(self.backend, "prefix", "parley"))
+        return wire.topic_for(kind, target, self.config.prefix)
 
     async def attach(self, conn: Connection) -> None:
         self.conns.add(conn)
@@ -244,7 +241,7 @@ class Hub:
 
     async def _fill(self, room_id: int) -> None:
         """Wait briefly for a late publish, then read the hole from the database once."""
-        await asyncio.sleep(settings.HUB_REORDER_WAIT)
+        await self.clock.sleep(self.config.reorder_wait)
         state = self.rooms.get(room_id)
         try:
             if state is None or not state.pending or state.seq is None:
@@ -257,7 +254,7 @@ class Hub:
     async def _catch_up(self, room_id: int, state: RoomState, head: int | None = None) -> None:
         after = state.seq or 0
         try:
-            events, _latest = await fetch_events(room_id, after, settings.WS_RESUME_LIMIT)
+            events, _latest = await self.fetch_events(room_id, after, self.config.resume_limit)
         except Exception as exc:
             log.warning("catch-up of room %s failed: %s", room_id, exc)
             return
@@ -289,7 +286,7 @@ class Hub:
         if not room_ids:
             return
         try:
-            heads = await fetch_heads(room_ids)
+            heads = await self.fetch_heads(room_ids)
         except Exception as exc:
             log.warning("sweep failed: %s", exc)
             return
@@ -311,7 +308,7 @@ class Hub:
 
     async def _sweep_forever(self) -> None:
         while True:
-            await asyncio.sleep(settings.HUB_SWEEP_INTERVAL)
+            await self.clock.sleep(self.config.sweep_interval)
             try:
                 await self.sweep()
             except Exception:
@@ -319,30 +316,8 @@ class Hub:
 
     async def _ping_forever(self) -> None:
         """Application-level ping so idle proxies keep every connection open."""
-        from parley.realtime.protocol import PING
-
-        ping = Outgoing(PING)
+        ping = Outgoing(protocol.PING)
         while True:
-            await asyncio.sleep(settings.WS_PING_INTERVAL)
+            await self.clock.sleep(self.config.ping_interval)
             for conn in tuple(self.conns):
                 conn.push(ping)
-
-
-_hub: Hub | None = None
-
-
-async def get_hub() -> Hub:
-    """The hub of the running event loop (tests run several loops in one process)."""
-    global _hub
-    loop = asyncio.get_running_loop()
-    if _hub is None or _hub.loop is not loop:
-        if _hub is not None:
-            await _hub.backend.stop()
-            reset_backend()
-        _hub = Hub(loop, get_backend())
-        await _hub.start()
-    return _hub
-
-
-def current_hub() -> Hub | None:
-    return _hub

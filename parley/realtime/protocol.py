@@ -1,10 +1,16 @@
-"""Every WebSocket frame of protocol 1, in one place.
+"""Every WebSocket frame of protocol 1, in one place: the models and the builders.
 
 Client frames are parsed strictly (types are not coerced) but undeclared fields
 are ignored, so a client cannot smuggle a `sender`: the server never reads one.
 Server frames are declared with `extra="forbid"`; the test suite checks every
 frame a socket receives against them (an undeclared field is a schema bug).
-`docs/protocol.md` documents each one with an example.
+`docs/protocol.md` documents each one with an example. Server frames are made
+only by the builders at the end of this module (services, the hub and the
+consumer call them), and the client's TypeScript types are generated from
+these models.
+
+This module sits in the realtime layer, below the services, because services
+build the frames they publish; it imports nothing of Parley's.
 """
 
 from __future__ import annotations
@@ -248,3 +254,48 @@ def error(code: str, message: str, ref: str | int | None = None) -> str:
 
 PONG = encode({"type": "pong"})
 PING = encode({"type": "ping"})
+
+# --- builders: the only code that makes server frames ------------------------------------
+# `user`, `message` and `room` are the dicts of UserOut, MessageOut and RoomPublicOut.
+
+
+def hello(*, user: dict[str, Any], rooms: list[dict[str, Any]]) -> str:
+    return encode({"type": "hello", "protocol": PROTOCOL_VERSION, "user": user, "rooms": rooms})
+
+
+def message(*, room: int, seq: int, message: dict[str, Any]) -> str:
+    return encode({"type": "message", "room": room, "seq": seq, "message": message})
+
+
+def ack(*, client_id: str, room: int, id: int, seq: int, duplicate: bool) -> str:
+    return encode(
+        {"type": "ack", "client_id": client_id, "room": room, "id": id, "seq": seq, "duplicate": duplicate}
+    )
+
+
+def gap(*, room: int, after_seq: int, until_seq: int) -> str:
+    return encode({"type": "gap", "room": room, "after_seq": after_seq, "until_seq": until_seq})
+
+
+def typing(*, room: int, user: dict[str, Any]) -> str:
+    return encode({"type": "typing", "room": room, "user": user})
+
+
+def presence(*, room: int, online: int) -> str:
+    return encode({"type": "presence", "room": room, "online": online})
+
+
+def unread(*, room: int, count: int, last_read_seq: int) -> str:
+    return encode({"type": "unread", "room": room, "count": count, "last_read_seq": last_read_seq})
+
+
+def room_changed(
+    kind: Literal["room.created", "room.updated", "room.closed"], *, room: dict[str, Any]
+) -> str:
+    return encode({"type": kind, "room": room})
+
+
+def member_changed(
+    kind: Literal["member.joined", "member.left"], *, room: int, user: dict[str, Any], member_count: int
+) -> str:
+    return encode({"type": kind, "room": room, "user": user, "member_count": member_count})

@@ -10,7 +10,6 @@ from rest_framework.views import APIView
 
 from parley.accounts.models import User
 from parley.common.schema import AUTH, errors
-from parley.realtime.presence import online_user_ids
 from parley.rooms import selectors, serializers, services
 
 E = {
@@ -103,7 +102,7 @@ class MemberListApi(APIView):
     )
     def get(self, request: Request, room_id: int) -> Response:
         room = selectors.room_for_member(user=request.user, room_id=room_id)  # type: ignore[arg-type]
-        online = online_user_ids()
+        online = selectors.online_user_ids()
         members = [
             {
                 "user": m.user,
@@ -127,7 +126,7 @@ class MemberListApi(APIView):
         out = {
             "user": m.user,
             "is_owner": False,
-            "online": m.user_id in online_user_ids(),
+            "online": m.user_id in selectors.online_user_ids(),
             "joined_at": m.joined_at,
         }
         return Response(serializers.MemberOut(out).data, status=status.HTTP_201_CREATED)

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, Greatest
 from parley.accounts.models import User
 from parley.common.errors import Forbidden, NotFound
 from parley.common.sql import q, table
+from parley.realtime import runtime
 from parley.rooms.models import Membership, Room
 
 UNREAD_EXACT = 1000
@@ -53,9 +54,16 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
     )
 
 
-def _attach_online(rooms: list[Room]) -> list[Room]:
-    from parley.realtime.presence import online_counts
+def online_user_ids() -> frozenset[int]:
+    """Users with a live socket in any process (the runtime's presence table)."""
+    return runtime.current().presence.online_user_ids()
 
+
+def online_counts(room_ids: list[int]) -> dict[int, int]:
+    return online_member_counts(room_ids=room_ids, online=online_user_ids())
+
+
+def _attach_online(rooms: list[Room]) -> list[Room]:
     counts = online_counts([room.pk for room in rooms]) if rooms else {}
     for room in rooms:
         room.online_count = counts.get(room.pk, 0)  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ every socket (seed 000's live room list), private rooms' only to members.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,7 +15,7 @@ from parley.accounts.models import User
 from parley.accounts.selectors import user_by_username
 from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound
-from parley.realtime import publish
+from parley.realtime import protocol, publish
 from parley.rooms import selectors
 from parley.rooms.models import Membership, Room
 from parley.rooms.serializers import RoomPublicSerializer
@@ -58,15 +58,13 @@ def _name_taken(name: str, exclude: int | None = None) -> bool:
 
 
 def room_public_data(room: Room) -> dict[str, Any]:
-    from parley.realtime.presence import online_counts
-
     room.member_count = selectors.member_count(room_id=room.pk)  # type: ignore[attr-defined]
-    room.online_count = online_counts([room.pk]).get(room.pk, 0)  # type: ignore[attr-defined]
+    room.online_count = selectors.online_counts([room.pk]).get(room.pk, 0)  # type: ignore[attr-defined]
     return dict(RoomPublicSerializer(room).data)
 
 
-def _announce(room: Room, kind: str) -> None:
-    frame = {"type": kind, "room": room_public_data(room)}
+def _announce(room: Room, kind: Literal["room.created", "room.updated", "room.closed"]) -> None:
+    frame = protocol.room_changed(kind, room=room_public_data(room))
     if room.is_public:
         publish.lobby_frame(frame=frame)
     else:
@@ -101,7 +99,7 @@ def room_create(*, owner: User, name: str, topic: str = "", visibility: str = Ro
         raise Conflict(
             "A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]}
         ) from exc
-    frame = {"type": "room.created", "room": room_public_data(room)}
+    frame = protocol.room_changed("room.created", room=room_public_data(room))
     publish.user_joined_room(
         user_id=owner.pk, room_id=room.pk, last_seq=0, frame=None if room.is_public else frame
     )
@@ -151,12 +149,7 @@ def room_close(*, room_id: int, actor: User) -> Room:
 def _joined(room: Room, user: User) -> None:
     membership = Membership.objects.create(room=room, user=user, last_read_seq=room.last_seq)
     count = selectors.member_count(room_id=room.pk)
-    frame = {
-        "type": "member.joined",
-        "room": room.pk,
-        "user": user_data(user),
-        "member_count": count,
-    }
+    frame = protocol.member_changed("member.joined", room=room.pk, user=user_data(user), member_count=count)
     publish.room_frame(room_id=room.pk, frame=frame)
     publish.user_joined_room(user_id=user.pk, room_id=room.pk, last_seq=membership.last_read_seq, frame=frame)
     if room.is_public:
@@ -166,7 +159,7 @@ def _joined(room: Room, user: User) -> None:
 def _left(room: Room, user: User) -> None:
     Membership.objects.filter(room=room, user=user).delete()
     count = selectors.member_count(room_id=room.pk)
-    frame = {"type": "member.left", "room": room.pk, "user": user_data(user), "member_count": count}
+    frame = protocol.member_changed("member.left", room=room.pk, user=user_data(user), member_count=count)
     # The leaver's sockets hear it and stop receiving the room before the others are told.
     publish.user_left_room(user_id=user.pk, room_id=room.pk, frame=frame)
     publish.room_frame(room_id=room.pk, frame=frame)

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from parley.accounts.models import User
-from parley.common.testing.api import PASSWORD, client_for, error_of, make_guest, make_user
+from parley.testing.api import PASSWORD, client_for, error_of, make_guest, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -21,12 +21,13 @@ from rest_framework.test import APIClient
 from websockets.typing import Origin
 
 from parley.accounts.models import User
-from parley.common.testing.api import PASSWORD, client_for, error_of, make_guest, make_user, token_for
-from parley.common.testing.live import ServerProcess
-from parley.common.testing.remote import RemoteUser
-from parley.common.testing.ws import ORIGIN, WsClient
 from parley.messaging.models import Message
 from parley.rooms import services as rooms
+from parley.testing.api import PASSWORD, client_for, error_of, make_guest, make_user, token_for
+from parley.testing.live import ServerProcess
+from parley.testing.remote import RemoteUser
+from parley.testing.runtime import fresh_runtime
+from parley.testing.ws import ORIGIN, WsClient
 
 LOGIN, REG, GUEST = "/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/guest"
 XSS = [
@@ -191,6 +192,7 @@ claims = st.dictionaries(
 @pytest.mark.django_db
 def test_rest_sends_never_take_a_sender_from_the_body(settings: Any) -> None:
     settings.WS_SEND_RATE, settings.WS_SEND_BURST = 1000.0, 1000
+    fresh_runtime()
     author, victim = make_user("rest-author"), make_user("rest-victim")
     room = rooms.room_create(owner=author, name="imp-rest")
     rooms.room_join(room_id=room.pk, user=victim)
@@ -216,6 +218,7 @@ def test_rest_sends_never_take_a_sender_from_the_body(settings: Any) -> None:
 @pytest.mark.django_db(transaction=True)
 async def test_websocket_sends_never_take_a_sender_from_the_frame(settings: Any) -> None:
     settings.WS_SEND_RATE, settings.WS_SEND_BURST = 1000.0, 1000
+    fresh_runtime()
 
     @database_sync_to_async
     def setup() -> tuple[User, User, int, str]:
@@ -353,6 +356,7 @@ def test_xss_payloads_are_refused_as_usernames() -> None:
 @pytest.mark.django_db
 def test_xss_payloads_are_stored_verbatim_and_returned_as_json_text(settings: Any) -> None:
     settings.WS_SEND_RATE, settings.WS_SEND_BURST = 1000.0, 1000
+    fresh_runtime()
     owner = make_user("xss-owner")
     client = client_for(owner)
     for i, payload in enumerate(XSS):

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from parley.common.testing.api import client_for, error_of, make_user
 from parley.messaging.models import Message
+from parley.testing.api import client_for, error_of, make_user
+from parley.testing.runtime import fresh_runtime
 
 pytestmark = pytest.mark.django_db
 
@@ -217,6 +218,7 @@ def test_events_endpoint_returns_the_frames_after_a_seq(room_setup: dict[str, An
 
 def test_rest_sends_are_rate_limited(room_setup: dict[str, Any], settings: Any) -> None:
     settings.WS_SEND_RATE, settings.WS_SEND_BURST = 0.01, 3
+    fresh_runtime()
     codes = [send(room_setup["m"], room_setup["rid"], f"r{i}", f"r{i}").status_code for i in range(5)]
     assert codes == [201, 201, 201, 429, 429]
 

@@ -17,10 +17,10 @@ from channels.db import database_sync_to_async
 from rest_framework.test import APIClient
 
 from parley.accounts.models import User
-from parley.common.testing.api import make_guest, make_user, token_for
-from parley.common.testing.ws import WsClient
 from parley.messaging.services import message_send
 from parley.rooms import services as rooms
+from parley.testing.api import make_guest, make_user, token_for
+from parley.testing.ws import WsClient
 
 ROLES = ["owner", "member", "outsider", "removed", "guest", "anonymous", "deactivated"]
 

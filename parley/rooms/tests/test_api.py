@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from parley.common.testing.api import client_for, error_of, make_guest, make_user
+from parley.testing.api import client_for, error_of, make_guest, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.common.testing.live import ROOT, ServerProcess, unavailable
+from parley.testing.live import ROOT, ServerProcess, unavailable
 
 try:
     from playwright import sync_api

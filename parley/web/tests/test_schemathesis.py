@@ -25,8 +25,8 @@ import pytest
 import requests
 import schemathesis
 
-from parley.common.testing.live import ServerProcess
-from parley.common.testing.remote import RemoteUser
+from parley.testing.live import ServerProcess
+from parley.testing.remote import RemoteUser
 
 pytestmark = [pytest.mark.processes]
 

@@ -27,8 +27,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from parley.common.testing.live import ServerProcess
-from parley.common.testing.remote import PASSWORD, RemoteUser
+from parley.testing.live import ServerProcess
+from parley.testing.remote import PASSWORD, RemoteUser
 from parley.web.tests.test_browser import browser, new_page, server  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]

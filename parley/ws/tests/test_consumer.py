@@ -12,11 +12,13 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
-from parley.common.testing.api import make_user, token_for
-from parley.common.testing.ws import ORIGIN, WsClient
 from parley.messaging.models import Message
 from parley.messaging.services import message_send
+from parley.realtime import runtime
 from parley.rooms import services as rooms
+from parley.testing.api import make_user, token_for
+from parley.testing.runtime import fresh_runtime
+from parley.testing.ws import ORIGIN, WsClient
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -222,6 +224,7 @@ async def test_public_non_member_cannot_send(settings: Any) -> None:
 
 async def test_sending_too_fast_is_rate_limited(settings: Any) -> None:
     settings.WS_SEND_RATE, settings.WS_SEND_BURST = 0.01, 3
+    fresh_runtime()
     setup = await setup_room()
     client = await connected(setup["tokens"][0])
     for i in range(5):
@@ -257,6 +260,7 @@ async def test_resume_replays_exactly_what_was_missed_in_order() -> None:
 
 async def test_resume_beyond_the_bound_sends_a_gap(settings: Any) -> None:
     settings.WS_RESUME_LIMIT = 5
+    fresh_runtime()
     setup = await setup_room()
     rid = setup["room"].pk
     for i in range(9):
@@ -372,10 +376,11 @@ async def test_deactivation_closes_every_socket() -> None:
 
 async def test_a_socket_that_does_not_keep_up_is_closed_and_others_are_not(settings: Any) -> None:
     settings.WS_QUEUE_MAX = 5
+    fresh_runtime()
     setup = await setup_room()
     rid = setup["room"].pk
     slow, fast = await connected(setup["tokens"][1]), await connected(setup["tokens"][0])
-    hub = await __import__("parley.realtime.hub", fromlist=["get_hub"]).get_hub()
+    hub = runtime.current().hub
     slow_conn = next(c for c in hub.conns if c.user_id == setup["users"][1].pk)
 
     async def never_drains(text: str) -> None:
@@ -400,6 +405,7 @@ async def test_a_peer_sending_only_garbage_is_disconnected() -> None:
 
 async def test_socket_cap_per_user(settings: Any) -> None:
     settings.WS_MAX_SOCKETS_PER_USER = 2
+    fresh_runtime()
     setup = await setup_room()
     s1, s2 = await connected(setup["tokens"][0]), await connected(setup["tokens"][0])
     third = WsClient(setup["tokens"][0])
@@ -508,6 +514,7 @@ async def test_a_connect_does_not_hide_an_event_still_in_flight(
     already counts it, and A must still get it live, without waiting for a later message
     or a sweep (the hub used to take B's head as already delivered to everyone)."""
     settings.HUB_SWEEP_INTERVAL = 60.0  # no sweep may repair it within the test
+    fresh_runtime()
     setup = await setup_room(members=3)
     rid = setup["room"].pk
     a = await connected(setup["tokens"][0])

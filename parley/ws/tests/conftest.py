@@ -1,4 +1,4 @@
-"""Stop the in-process hub while the test's event loop still runs.
+"""Stop the test's runtime while the test's event loop still runs.
 
 Otherwise the loop's teardown cancels the Redis subscriber in the middle of
 whatever it was doing, and redis-py can be left waiting on itself.
@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from parley.realtime import hub as hub_module
+from parley.realtime import runtime
 
 
 @pytest.fixture(autouse=True)
-async def _stop_hub_after_test() -> AsyncIterator[None]:
+async def _stop_runtime_after_test() -> AsyncIterator[None]:
     yield
-    hub = hub_module.current_hub()
-    if hub is not None and hub.loop is asyncio.get_running_loop():
-        await hub.stop()
+    rt = runtime.installed()
+    if rt is not None and rt.loop is asyncio.get_running_loop():
+        await rt.stop()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parley.common.testing.live import ServerProcess
-from parley.common.testing.remote import RemoteUser
+from parley.testing.live import ServerProcess
+from parley.testing.remote import RemoteUser
 
 pytestmark = [pytest.mark.processes]
 

@@ -5,37 +5,43 @@ then go together in the next transaction. At low load a batch is one message
 and nothing changes; under load the room row lock and the commit are paid
 once per batch instead of once per message, and the process publishes each
 room's events in seq order (fewer reorderings for the hub to repair).
+
+The batcher knows nothing of messages: the runtime hands it the function that
+stores a batch (`messaging.services.message_send_batch`, wired in `parley.ws`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-
-from channels.db import database_sync_to_async
-
-from parley.common.errors import ServiceError
-from parley.messaging import services as messaging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 100
 
-send_batch = database_sync_to_async(messaging.message_send_batch, thread_sensitive=False)
+# (room id, requests) -> one answer per request: a result, or the exception that refused it.
+AsyncStoreBatch = Callable[[int, list[Any]], Awaitable[list[Any]]]
 
 
 class SendBatcher:
-    def __init__(self) -> None:
-        self.pending: dict[int, list[tuple[messaging.SendRequest, asyncio.Future[messaging.SendResult]]]] = {}
+    def __init__(self, store: AsyncStoreBatch) -> None:
+        self.store = store
+        self.pending: dict[int, list[tuple[Any, asyncio.Future[Any]]]] = {}
         self.running: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
-    async def send(self, room_id: int, request: messaging.SendRequest) -> messaging.SendResult:
-        """Store `request` (batched with its neighbours); raises the ServiceError that refused it."""
-        future: asyncio.Future[messaging.SendResult] = asyncio.get_running_loop().create_future()
+    async def send(self, room_id: int, request: Any) -> Any:
+        """Store `request` (batched with its neighbours); raises the exception that refused it."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
         self.pending.setdefault(room_id, []).append((request, future))
         if room_id not in self.running:
             self.running.add(room_id)
-            asyncio.get_running_loop().create_task(self._run(room_id))
+            task = loop.create_task(self._run(room_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def _run(self, room_id: int) -> None:
@@ -43,7 +49,7 @@ class SendBatcher:
             while queue := self.pending.get(room_id):
                 batch, self.pending[room_id] = queue[:MAX_BATCH], queue[MAX_BATCH:]
                 try:
-                    results = await send_batch(room_id=room_id, requests=[req for req, _ in batch])
+                    results = await self.store(room_id, [req for req, _ in batch])
                 except Exception as exc:
                     log.warning("send batch for room %s failed: %s", room_id, exc)
                     for _req, future in batch:
@@ -53,7 +59,7 @@ class SendBatcher:
                 for (_req, future), result in zip(batch, results, strict=True):
                     if future.done():  # the socket went away; the message is stored all the same
                         continue
-                    if isinstance(result, ServiceError):
+                    if isinstance(result, BaseException):
                         future.set_exception(result)
                     else:
                         future.set_result(result)

@@ -1,5 +1,5 @@
 from django.urls import path
 
-from parley.realtime.consumer import ChatConsumer
+from parley.ws.consumer import ChatConsumer
 
 websocket_urlpatterns = [path("ws/", ChatConsumer.as_asgi())]

@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.typing import Origin
 
-from parley.common.testing.faults import guest
-from parley.common.testing.live import ServerProcess, base_env, migrate, private_database
-from parley.common.testing.remote import RemoteUser
 from parley.realtime import protocol
+from parley.testing.faults import guest
+from parley.testing.live import ServerProcess, base_env, migrate, private_database
+from parley.testing.remote import RemoteUser
 
 pytestmark = [pytest.mark.processes]
 

@@ -9,16 +9,14 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 
 from parley.accounts.serializers import user_data
 from parley.common.errors import ServiceError
-from parley.common.ratelimit import send_allowed
 from parley.messaging import services as messaging
-from parley.realtime import presence, protocol, wire
+from parley.realtime import protocol
 from parley.realtime.connection import CLOSE_TOO_MANY, Connection
-from parley.realtime.hub import get_hub
 from parley.realtime.outgoing import RawWriter
+from parley.realtime.runtime import Runtime
 from parley.rooms import selectors as rooms
 
 log = logging.getLogger(__name__)
@@ -38,7 +36,11 @@ ABUSE_LIMIT = 50
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    """One socket. Everything per process (hub, limits, presence, the send batcher) comes
+    from the runtime the application put in the scope."""
+
     conn: Connection | None = None
+    counted = False  # this socket holds one of the user's socket slots
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch first runs `close_old_connections` on the one shared sync
@@ -61,11 +63,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_json = user_data(user)
         self.errors: list[float] = []
         self.typing_at: dict[int, float] = {}
-        hub = await get_hub()
-        if len(hub.users.get(user.pk, ())) >= settings.WS_MAX_SOCKETS_PER_USER:
+        self.runtime: Runtime = self.scope["parley.runtime"]
+        hub = self.runtime.hub
+        if not await self.runtime.limits.socket_acquire(user.pk):
             await self.accept()
             await self.close(CLOSE_TOO_MANY)
             return
+        self.counted = True
         conn = Connection(
             hub=hub,
             user_id=user.pk,
@@ -79,16 +83,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.conn = conn
         snapshot = await hello_rooms(user_id=user.pk)
         await self.accept()
-        await self.send(
-            text_data=protocol.encode(
-                {
-                    "type": "hello",
-                    "protocol": protocol.PROTOCOL_VERSION,
-                    "user": self.user_json,
-                    "rooms": snapshot,
-                }
-            )
-        )
+        await self.send(text_data=protocol.hello(user=self.user_json, rooms=snapshot))
         heads = {room["id"]: room["last_seq"] for room in snapshot}
         for room in list(conn.rooms):
             if room not in heads:  # left between the two reads
@@ -100,17 +95,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
             hub.note_head(room, head)
             conn.release(room)
         conn.start_writer()
-        await presence.tracker().connected(user.pk, set(conn.rooms))
+        await self.runtime.presence.connected(user.pk, set(conn.rooms))
 
     async def disconnect(self, code: int) -> None:
         """Called when the socket closes, whoever closed it."""
+        if self.counted:
+            self.counted = False
+            await self.runtime.limits.socket_release(self.user.pk)
         conn = self.conn
         if conn is None:
             return
         self.conn = None
         conn.stop()
         await conn.hub.detach(conn)
-        await presence.tracker().disconnected(conn.user_id, set(conn.rooms))
+        await self.runtime.presence.disconnected(conn.user_id, set(conn.rooms))
 
     async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)
@@ -130,12 +128,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             await self._refuse(conn, "invalid", "Binary frames are not part of the protocol; send JSON text.")
             return
-        limit = settings.WS_MAX_FRAME
+        limit = self.runtime.config.max_frame
         # The limit is in bytes; only frames that could exceed it are encoded to check.
         if len(text_data) > limit or (
             len(text_data) * 4 > limit and len(text_data.encode("utf-8", "surrogatepass")) > limit
         ):
-            await self._refuse(conn, "too_large", f"Frames are limited to {settings.WS_MAX_FRAME} bytes.")
+            await self._refuse(conn, "too_large", f"Frames are limited to {limit} bytes.")
             return
         try:
             frame = protocol.parse_client_frame(text_data)
@@ -161,14 +159,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return None
 
     async def on_send(self, conn: Connection, frame: protocol.SendIn) -> None:
-        if not send_allowed(conn.user_id):
+        if not await self.runtime.limits.allow_send(conn.user_id):
             conn.push_text(
                 protocol.error("rate_limited", "You are sending too fast; wait a moment.", frame.client_id)
             )
             return
         try:
             body = messaging.clean_body(frame.body)
-            result = await conn.hub.sends.send(
+            result = await self.runtime.sends.send(
                 frame.room, messaging.SendRequest(self.user, body, frame.client_id)
             )
         except ServiceError as exc:
@@ -182,15 +180,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         msg = result.message
         conn.push_text(
-            protocol.encode(
-                {
-                    "type": "ack",
-                    "client_id": msg.client_id,
-                    "room": msg.room_id,
-                    "id": msg.pk,
-                    "seq": msg.seq,
-                    "duplicate": not result.created,
-                }
+            protocol.ack(
+                client_id=msg.client_id,
+                room=msg.room_id,
+                id=msg.pk,
+                seq=msg.seq,
+                duplicate=not result.created,
             )
         )
 
@@ -216,5 +211,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if now - self.typing_at.get(frame.room, 0.0) < 2.0:
             return
         self.typing_at[frame.room] = now
-        text = protocol.encode({"type": "typing", "room": frame.room, "user": self.user_json})
-        await conn.hub.backend.publish_async("e", frame.room, wire.pack("e", frame.room, 0, text))
+        await self.runtime.publisher.room_frame(
+            frame.room, protocol.typing(room=frame.room, user=self.user_json)
+        )

@@ -25,9 +25,9 @@ from urllib.parse import urlparse
 import websockets
 from websockets.typing import Origin
 
-from parley.common.testing.live import free_port
-from parley.common.testing.remote import RemoteUser
 from parley.realtime.protocol import server_frame_adapter
+from parley.testing.live import free_port
+from parley.testing.remote import RemoteUser
 
 
 class RedisServer:

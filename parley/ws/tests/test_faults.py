@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from parley.common.testing.faults import (
+from parley.testing.faults import (
     Peer,
     RedisServer,
     TcpProxy,
@@ -26,14 +26,14 @@ from parley.common.testing.faults import (
     guest,
     settle,
 )
-from parley.common.testing.live import (
+from parley.testing.live import (
     ServerProcess,
     base_env,
     migrate,
     private_database,
     services_or_skip,
 )
-from parley.common.testing.remote import RemoteUser
+from parley.testing.remote import RemoteUser
 
 pytestmark = [pytest.mark.processes]
 

@@ -1,0 +1,49 @@
+"""The realtime layer's settings, read from Django's settings once, when a runtime is built.
+
+A frozen value instead of `settings.X` lookups scattered through the hub: a
+runtime (and a test's runtime) sees one consistent set, and the hub's logic can
+be driven in tests without Django's settings machinery at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RealtimeConfig:
+    redis_url: str = ""
+    prefix: str = "parley"
+    send_rate: float = 8.0  # messages per second per user
+    send_burst: int = 30
+    max_sockets: int = 20  # per user, across every process when Redis is shared
+    queue_max: int = 2000  # frames queued for a slow socket before it is closed
+    max_frame: int = 64 * 1024
+    ping_interval: float = 25.0
+    resume_limit: int = 500
+    sweep_interval: float = 5.0
+    reorder_wait: float = 0.25
+    presence_flush: float = 1.0  # room online counts are recomputed at most this often
+    process_ttl: float = 30.0  # how long a process's Redis records outlive its last refresh
+    process_refresh: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Any = None) -> RealtimeConfig:
+        if settings is None:
+            from django.conf import settings as django_settings
+
+            settings = django_settings
+        return cls(
+            redis_url=settings.REDIS_URL,
+            prefix=settings.PARLEY_REDIS_PREFIX,
+            send_rate=float(settings.WS_SEND_RATE),
+            send_burst=int(settings.WS_SEND_BURST),
+            max_sockets=int(settings.WS_MAX_SOCKETS_PER_USER),
+            queue_max=int(settings.WS_QUEUE_MAX),
+            max_frame=int(settings.WS_MAX_FRAME),
+            ping_interval=float(settings.WS_PING_INTERVAL),
+            resume_limit=int(settings.WS_RESUME_LIMIT),
+            sweep_interval=float(settings.HUB_SWEEP_INTERVAL),
+            reorder_wait=float(settings.HUB_REORDER_WAIT),
+        )

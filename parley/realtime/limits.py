@@ -1,0 +1,254 @@
+"""Per-user limits: the send rate (a token bucket) and the number of open sockets.
+
+With one process (no `REDIS_URL`) both live in this process's memory. With
+Redis they live in Redis, so a user who reconnects to another process keeps
+the allowance they had and the socket cap counts every process: each check is
+one round trip (a Lua script, run atomically by Redis). If Redis cannot be
+reached the check falls back to this process's own count (logged once): a
+limit that is briefly per process beats refusing every send.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class TokenBucket:
+    """`rate` tokens a second up to `burst`; one token per allowed action."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate = rate
+        self.burst = burst
+        self._state: dict[object, tuple[float, float]] = {}
+        self._lock = threading.Lock()  # REST sends check from worker threads
+
+    def allow(self, key: object, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, stamp = self._state.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + max(now - stamp, 0.0) * self.rate)
+            if tokens < 1.0:
+                self._state[key] = (tokens, now)
+                return False
+            self._state[key] = (tokens - 1.0, now)
+            if len(self._state) > 100_000:  # forget idle senders; a full bucket is the default anyway
+                idle = self.burst / self.rate if self.rate > 0 else 60.0
+                self._state = {k: v for k, v in self._state.items() if now - v[1] < idle}
+            return True
+
+
+class LocalLimits:
+    """One process: the bucket and the socket counts in memory."""
+
+    shared = False
+
+    def __init__(self, *, rate: float, burst: int, max_sockets: int, clock: Any = None):
+        self.bucket = TokenBucket(rate, burst)
+        self.max_sockets = max_sockets
+        self.sockets: dict[int, int] = {}
+        self._now = clock.monotonic if clock is not None else time.monotonic
+
+    def allow_send_sync(self, user_id: int) -> bool:
+        return self.bucket.allow(user_id, self._now())
+
+    async def allow_send(self, user_id: int) -> bool:
+        return self.allow_send_sync(user_id)
+
+    async def socket_acquire(self, user_id: int) -> bool:
+        count = self.sockets.get(user_id, 0)
+        if count >= self.max_sockets:
+            return False
+        self.sockets[user_id] = count + 1
+        return True
+
+    async def socket_release(self, user_id: int) -> None:
+        count = self.sockets.get(user_id, 0) - 1
+        if count > 0:
+            self.sockets[user_id] = count
+        else:
+            self.sockets.pop(user_id, None)
+
+    async def refresh(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+# KEYS[1] the user's bucket. ARGV: rate, burst, expiry (ms). Redis's own clock, so every
+# process agrees on the elapsed time.
+_BUCKET = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local v = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens, ts = tonumber(v[1]), tonumber(v[2])
+if tokens == nil then tokens = burst; ts = now end
+tokens = math.min(burst, tokens + math.max(now - ts, 0) * rate)
+local ok = 0
+if tokens >= 1 then tokens = tokens - 1; ok = 1 end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return ok
+"""
+
+# KEYS[1] the user's socket counts by process, KEYS[2] live processes (score = expiry).
+# ARGV: this process, the cap, now, expiry of the counts (ms). Counts of processes that
+# stopped refreshing (crashed) are dropped on the way.
+_ACQUIRE = """
+local now = tonumber(ARGV[3])
+local fields = redis.call('HGETALL', KEYS[1])
+local total = 0
+for i = 1, #fields, 2 do
+  local pid, n = fields[i], tonumber(fields[i + 1])
+  if pid ~= ARGV[1] then
+    local expiry = redis.call('ZSCORE', KEYS[2], pid)
+    if (not expiry) or tonumber(expiry) < now then
+      redis.call('HDEL', KEYS[1], pid)
+      n = 0
+    end
+  end
+  total = total + n
+end
+if total >= tonumber(ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+_RELEASE = """
+local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return n
+"""
+
+COUNTS_EXPIRY_MS = 7 * 24 * 3600 * 1000  # garbage left by a crash goes eventually
+
+
+class RedisLimits:
+    """Every process: the bucket and the socket counts in Redis, one round trip per check."""
+
+    shared = True
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        prefix: str,
+        process_id: str,
+        rate: float,
+        burst: int,
+        max_sockets: int,
+        process_ttl: float,
+        clock: Any,
+    ):
+        import redis
+        import redis.asyncio
+
+        self.prefix = prefix
+        self.process_id = process_id
+        self.rate = rate
+        self.burst = burst
+        self.max_sockets = max_sockets
+        self.process_ttl = process_ttl
+        self.clock = clock
+        self.local = LocalLimits(rate=rate, burst=burst, max_sockets=max_sockets, clock=clock)
+        self.expiry_ms = int(max(burst / rate if rate > 0 else 3600.0, 1.0) * 1000) + 1000
+        self._sync = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._async = redis.asyncio.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._bucket_sync = self._sync.register_script(_BUCKET)
+        self._bucket = self._async.register_script(_BUCKET)
+        self._acquire = self._async.register_script(_ACQUIRE)
+        self._release = self._async.register_script(_RELEASE)
+        self._warned = threading.Event()
+
+    def _bucket_key(self, user_id: int) -> str:
+        return f"{self.prefix}:limit:send:{user_id}"
+
+    def _sockets_key(self, user_id: int) -> str:
+        return f"{self.prefix}:limit:sockets:{user_id}"
+
+    @property
+    def _processes_key(self) -> str:
+        return f"{self.prefix}:processes"
+
+    def _fallback(self, what: str, exc: Exception) -> None:
+        if not self._warned.is_set():
+            log.warning("Redis %s check failed (%s); limiting in this process until it is back", what, exc)
+            self._warned.set()
+
+    def allow_send_sync(self, user_id: int) -> bool:
+        try:
+            ok = self._bucket_sync(
+                keys=[self._bucket_key(user_id)], args=[self.rate, self.burst, self.expiry_ms]
+            )
+        except Exception as exc:
+            self._fallback("send rate", exc)
+            return self.local.allow_send_sync(user_id)
+        self._warned.clear()
+        return bool(ok)
+
+    async def allow_send(self, user_id: int) -> bool:
+        try:
+            ok = await self._bucket(
+                keys=[self._bucket_key(user_id)], args=[self.rate, self.burst, self.expiry_ms]
+            )
+        except Exception as exc:
+            self._fallback("send rate", exc)
+            return self.local.allow_send_sync(user_id)
+        self._warned.clear()
+        return bool(ok)
+
+    async def socket_acquire(self, user_id: int) -> bool:
+        """Count a new socket of `user_id` unless the user already has `max_sockets` anywhere."""
+        try:
+            ok = await self._acquire(
+                keys=[self._sockets_key(user_id), self._processes_key],
+                args=[self.process_id, self.max_sockets, self.clock.time(), COUNTS_EXPIRY_MS],
+            )
+        except Exception as exc:
+            self._fallback("socket cap", exc)
+            return await self.local.socket_acquire(user_id)
+        if ok:
+            self.local.sockets[user_id] = self.local.sockets.get(user_id, 0) + 1
+        return bool(ok)
+
+    async def socket_release(self, user_id: int) -> None:
+        await self.local.socket_release(user_id)
+        try:
+            await self._release(keys=[self._sockets_key(user_id)], args=[self.process_id])
+        except Exception as exc:
+            log.debug("socket release not recorded in Redis: %s", exc)
+
+    async def refresh(self) -> None:
+        """Say this process is alive (its socket counts stay counted), and re-record the
+        counts of users whose sockets opened while Redis was away."""
+        try:
+            pipe = self._async.pipeline(transaction=False)
+            pipe.zadd(self._processes_key, {self.process_id: self.clock.time() + self.process_ttl})
+            pipe.zremrangebyscore(self._processes_key, "-inf", self.clock.time())
+            for user_id, count in self.local.sockets.items():
+                pipe.hset(self._sockets_key(user_id), self.process_id, count)
+            await pipe.execute()
+        except Exception as exc:
+            log.debug("process heartbeat failed: %s", exc)
+
+    async def stop(self) -> None:
+        """Forget this process's counts (a clean shutdown does not wait for the expiry)."""
+        try:
+            pipe = self._async.pipeline(transaction=False)
+            for user_id in self.local.sockets:
+                pipe.hdel(self._sockets_key(user_id), self.process_id)
+            pipe.zrem(self._processes_key, self.process_id)
+            await pipe.execute()
+        except Exception as exc:
+            log.debug("process records not removed: %s", exc)
+        try:
+            await self._async.aclose()  # type: ignore[attr-defined]
+        except Exception:
+            log.debug("closing the limits client failed", exc_info=True)
