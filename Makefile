@@ -53,6 +53,7 @@ lint: venv $(FRONT_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy parley config
+	$(BIN)/lint-imports --no-cache
 	cd frontend && npm run lint --silent
 
 ## Regenerate the committed OpenAPI export (a test checks it is current).
