@@ -9,7 +9,7 @@ import {
   CLOSE_TOO_SLOW,
   parseFrame,
   type ClientFrame,
-  type HelloFrame,
+  type HelloOut,
   type ServerFrame,
 } from './protocol'
 
@@ -34,7 +34,7 @@ export interface ConnectionOptions {
   getResumeSeqs: () => Record<string, number>
   onFrame: (frame: ServerFrame) => void
   /** After hello and resume: the socket may carry sends. */
-  onReady?: (hello: HelloFrame, generation: number) => void
+  onReady?: (hello: HelloOut, generation: number) => void
   onStateChange?: (state: ConnectionState) => void
   /** Close code 4003: the session is gone. */
   onAuthLost?: () => void

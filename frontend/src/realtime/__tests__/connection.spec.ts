@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { RealtimeConnection, type ConnectionOptions } from '@/realtime/connection'
 import { alice, factory, FakeWebSocket } from '@/test-utils/fakes'
+import { serverFrame } from '@/test-utils/frames'
 
 function make(over: Partial<ConnectionOptions> = {}) {
   const frames: unknown[] = []
@@ -161,8 +162,8 @@ describe('RealtimeConnection', () => {
     const { conn, frames } = make()
     conn.start()
     FakeWebSocket.last.hello(alice)
-    FakeWebSocket.last.receive({ type: 'ping' })
-    FakeWebSocket.last.receive({ type: 'unread', room: 1, count: 0 })
+    FakeWebSocket.last.receive(serverFrame('ping'))
+    FakeWebSocket.last.receive(serverFrame('unread'))
     FakeWebSocket.last.onmessage?.({ data: 'not json' } as MessageEvent)
     expect(frames.map((f) => (f as { type: string }).type)).toEqual(['hello', 'unread'])
   })
