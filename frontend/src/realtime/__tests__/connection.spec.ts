@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { RealtimeConnection, type ConnectionOptions } from '@/realtime/connection'
+import { PROTOCOL_VERSION, type ServerFrame } from '@/realtime/protocol'
 import { alice, factory, FakeWebSocket } from '@/test-utils/fakes'
 import { serverFrame } from '@/test-utils/frames'
 
@@ -108,6 +109,36 @@ describe('RealtimeConnection', () => {
     expect(authLost).toHaveBeenCalledTimes(1)
     vi.advanceTimersByTime(120_000)
     expect(FakeWebSocket.instances).toHaveLength(1)
+  })
+
+  it('a hello of a newer protocol stops the connection for good; the same version goes online', () => {
+    const { conn, frames, ready, states } = make({ protocolVersion: 3, getResumeSeqs: () => ({ '1': 4 }) })
+    conn.start()
+    FakeWebSocket.last.open()
+    FakeWebSocket.last.receive({ ...serverFrame('hello'), protocol: 4 } as unknown as ServerFrame)
+    expect(conn.state).toBe('outdated')
+    expect(states.at(-1)).toBe('outdated')
+    expect(frames).toEqual([])
+    expect(ready).not.toHaveBeenCalled()
+    expect(FakeWebSocket.last.sent).toEqual([])
+    expect(FakeWebSocket.last.closedByClient).toBe(true)
+    conn.reconnectNow()
+    vi.advanceTimersByTime(120_000)
+    expect(FakeWebSocket.instances).toHaveLength(1)
+
+    const same = make({ protocolVersion: 3 }).conn
+    same.start()
+    FakeWebSocket.last.open()
+    FakeWebSocket.last.receive({ ...serverFrame('hello'), protocol: 3 } as unknown as ServerFrame)
+    expect(same.state).toBe('online')
+  })
+
+  it('speaks the protocol version of the generated types by default', () => {
+    const { conn } = make()
+    conn.start()
+    FakeWebSocket.last.hello(alice)
+    expect(serverFrame('hello').protocol).toBe(PROTOCOL_VERSION)
+    expect(conn.state).toBe('online')
   })
 
   it('close 4008 (too slow) reconnects at once and resumes', () => {
