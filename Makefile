@@ -10,7 +10,7 @@ FRONT_SRC := $(shell find frontend/src frontend/public frontend/index.html front
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: openapi run serve dev test test-python test-services test-frontend lint fmt migrate frontend venv bench bench-quick clean
+.PHONY: openapi protocol run serve dev test test-python test-services test-frontend lint fmt migrate frontend venv bench bench-quick clean
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -56,9 +56,16 @@ lint: venv $(FRONT_STAMP)
 	$(BIN)/lint-imports --no-cache
 	cd frontend && npm run lint --silent
 
-## Regenerate the committed OpenAPI export (a test checks it is current).
+## Regenerate the committed OpenAPI export (a test checks it is current), then the client's types.
 openapi: venv
 	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
+	$(MAKE) --no-print-directory protocol
+
+## Regenerate the frames' JSON Schema and the client's generated types (frames and REST);
+## pytest and `npm run lint` fail while any of them is stale.
+protocol: venv $(FRONT_STAMP)
+	$(BIN)/python -m parley.realtime.schema
+	cd frontend && npm run gen --silent
 
 fmt: venv
 	$(BIN)/ruff check --fix .

@@ -3,6 +3,7 @@ import { http } from './client'
 import type {
   AuthResult,
   Avatar,
+  EventsOut,
   Member,
   Message,
   MessagePage,
@@ -16,11 +17,8 @@ import type { ServerFrame } from '@/realtime/protocol'
 export * from './client'
 export type * from './types'
 
-export interface EventsPage {
-  events: ServerFrame[]
-  has_more: boolean
-  last_seq: number
-}
+/** `GET rooms/{id}/events`: the schema says "objects"; they are the protocol's server frames. */
+export type EventsPage = Omit<EventsOut, 'events'> & { events: ServerFrame[] }
 
 export const api = {
   register: (username: string, password: string) =>

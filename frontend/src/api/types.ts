@@ -1,67 +1,27 @@
-/** Shapes of the public REST contract v1 (see DESIGN.md). */
+/**
+ * Shapes of the REST contract: names over the types generated from
+ * docs/api/openapi.yaml (schema.gen.ts, `make protocol`). Nothing here may
+ * describe a field of its own; change the server and regenerate.
+ */
+import type { components } from './schema.gen'
 
-export interface User {
-  id: number
-  username: string
-  display_name: string
-  avatar: string
-  is_guest: boolean
-}
+type Schemas = components['schemas']
 
-export type Visibility = 'public' | 'private'
+/**
+ * The schema marks every field of a response `readOnly` (the client cannot write
+ * it to the server); the stores still update their local copies of rooms and
+ * messages, so those drop the `readonly` modifier.
+ */
+type Local<T> = { -readonly [K in keyof T]: T[K] }
 
-export interface Room {
-  id: number
-  name: string
-  topic: string
-  visibility: Visibility
-  owner: User
-  member_count: number
-  online_count: number
-  is_member: boolean
-  unread_count: number
-  last_seq: number
-  closed: boolean
-}
-
-export interface Message {
-  id: number
-  room: number
-  seq: number
-  sender: User
-  body: string
-  created_at: string
-  edited_at: string | null
-  client_id: string
-}
-
-export interface Member {
-  user: User
-  is_owner: boolean
-  online: boolean
-}
-
-export interface Avatar {
-  key: string
-  url: string
-}
-
-export interface AuthResult {
-  user: User
-  token?: string
-}
-
-export interface MessagePage {
-  messages: Message[]
-  has_more: boolean
-}
-
-export interface HighlightSegment {
-  text: string
-  match: boolean
-}
-
-export interface SearchResult {
-  message: Message
-  highlight: HighlightSegment[]
-}
+export type User = Schemas['User']
+export type Visibility = Schemas['VisibilityEnum']
+export type Room = Local<Schemas['Room']>
+export type Message = Local<Schemas['Message']>
+export type Member = Schemas['MemberOut']
+export type Avatar = Schemas['AvatarOut']
+export type AuthResult = Schemas['AuthOut']
+export type MessagePage = Schemas['MessagePageOut']
+export type EventsOut = Schemas['EventsOut']
+export type HighlightSegment = Schemas['HighlightSegment']
+export type SearchResult = Schemas['SearchResult']

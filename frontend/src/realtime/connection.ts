@@ -8,12 +8,14 @@ import {
   CLOSE_TOO_MANY,
   CLOSE_TOO_SLOW,
   parseFrame,
+  PROTOCOL_VERSION,
   type ClientFrame,
-  type HelloFrame,
+  type HelloOut,
   type ServerFrame,
 } from './protocol'
 
-export type ConnectionState = 'idle' | 'connecting' | 'online' | 'offline' | 'signedout'
+/** `outdated`: the server speaks a newer protocol than this page; only a reload helps. */
+export type ConnectionState = 'idle' | 'connecting' | 'online' | 'offline' | 'signedout' | 'outdated'
 
 export interface WebSocketLike {
   readyState: number
@@ -34,10 +36,12 @@ export interface ConnectionOptions {
   getResumeSeqs: () => Record<string, number>
   onFrame: (frame: ServerFrame) => void
   /** After hello and resume: the socket may carry sends. */
-  onReady?: (hello: HelloFrame, generation: number) => void
+  onReady?: (hello: HelloOut, generation: number) => void
   onStateChange?: (state: ConnectionState) => void
   /** Close code 4003: the session is gone. */
   onAuthLost?: () => void
+  /** The protocol this client speaks; a hello with a newer one stops the connection for good. */
+  protocolVersion?: number
   baseDelayMs?: number
   maxDelayMs?: number
   /** Floor for the delay after close code 4029 (too many sockets). */
@@ -79,6 +83,7 @@ export class RealtimeConnection {
       pingIntervalMs: 25_000,
       idleTimeoutMs: 70_000,
       random: Math.random,
+      protocolVersion: PROTOCOL_VERSION,
       // An option given as undefined keeps its default.
       ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ConnectionOptions),
     }
@@ -105,7 +110,7 @@ export class RealtimeConnection {
 
   /** Reconnect now, skipping the backoff wait (the "retry now" button, `online` event). */
   reconnectNow(): void {
-    if (this.stopped || this.state === 'signedout') return
+    if (this.stopped || this.state === 'signedout' || this.state === 'outdated') return
     if (this.ws && (this.state === 'online' || this.state === 'connecting')) return
     this.clearRetry()
     this.open()
@@ -174,6 +179,14 @@ export class RealtimeConnection {
 
   private handleFrame(frame: ServerFrame): void {
     if (frame.type === 'hello') {
+      if (frame.protocol > this.opts.protocolVersion) {
+        // The server was updated: reconnecting cannot help, and this page cannot read its frames.
+        this.stopped = true
+        this.clearTimers()
+        this.dropSocket()
+        this.setState('outdated')
+        return
+      }
       this.ready = true
       this.attempt = 0
       this.generation += 1

@@ -29,10 +29,9 @@ export function dispatchFrame(frame: ServerFrame): void {
       rooms.applyHello(frame.rooms)
       break
     case 'message': {
-      const seq = frame.seq ?? frame.message.seq
       messages.applyMessageFrame(frame)
       const fromMe = me !== null && frame.message.sender.id === me.id
-      rooms.noteMessage(frame.room, seq, frame.message.sender.id, fromMe, isViewing(frame.room))
+      rooms.noteMessage(frame.room, frame.seq, frame.message.sender.id, fromMe, isViewing(frame.room))
       break
     }
     case 'gap':
@@ -49,7 +48,7 @@ export function dispatchFrame(frame: ServerFrame): void {
       rooms.applyPresence(frame)
       break
     case 'unread':
-      rooms.setUnread(frame.room, frame.count)
+      rooms.applyUnread(frame)
       break
     case 'room.created':
     case 'room.updated':
@@ -60,11 +59,17 @@ export function dispatchFrame(frame: ServerFrame): void {
     case 'member.left':
       rooms.applyMemberFrame(frame, me)
       if (frame.type === 'member.left' && me && frame.user.id === me.id) {
-        messages.dropRoom(typeof frame.room === 'number' ? frame.room : frame.room.id)
+        messages.dropRoom(frame.room)
       }
       break
     case 'error':
-      if (!messages.applyError(frame)) useNoticesStore().push(frame.message || frame.code)
+      if (typeof frame.ref === 'number') {
+        // A room id: `resume` named a room that is no longer ours. Stop resuming it and re-read it.
+        messages.dropRoom(frame.ref)
+        void rooms.refresh(frame.ref).catch(() => undefined)
+      } else if (!messages.applyError(frame)) {
+        useNoticesStore().push(frame.message || frame.code)
+      }
       break
     default:
       break

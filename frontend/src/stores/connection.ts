@@ -9,6 +9,8 @@ export const useConnectionStore = defineStore('connection', () => {
   const everOnline = ref(false)
 
   const online = computed(() => state.value === 'online')
+  /** The server speaks a newer protocol: the page must be reloaded (stays until it is). */
+  const outdated = computed(() => state.value === 'outdated')
   /** Show the offline banner: we were (or tried to be) connected and are not now. */
   const showBanner = computed(() => state.value === 'offline' || (state.value === 'connecting' && everOnline.value))
 
@@ -24,5 +26,5 @@ export const useConnectionStore = defineStore('connection', () => {
     everOnline.value = false
   }
 
-  return { state, nextRetryAt, everOnline, online, showBanner, set, reset }
+  return { state, nextRetryAt, everOnline, online, outdated, showBanner, set, reset }
 })

@@ -3,7 +3,7 @@ import { reactive } from 'vue'
 import { api } from '@/api'
 import type { Message } from '@/api/types'
 import { realtime } from '@/realtime'
-import type { AckFrame, ErrorFrame, GapFrame, MessageFrame } from '@/realtime/protocol'
+import type { AckOut, ErrorOut, GapOut, MessageFrame } from '@/realtime/protocol'
 import { newClientId } from '@/utils/ids'
 import { useAuthStore } from './auth'
 
@@ -153,27 +153,25 @@ export const useMessagesStore = defineStore('messages', () => {
 
   /** A `message` frame. Returns false when the room's history is not loaded here. */
   function applyMessageFrame(frame: MessageFrame): boolean {
-    const seq = frame.seq ?? frame.message.seq
     const t = timelines[frame.room]
     if (!t) {
       resolveOutgoing(frame.message)
       return false
     }
     if (!t.loaded) {
-      t.buffer.push({ ...frame, seq })
+      t.buffer.push(frame)
       return true
     }
-    ingest(frame.room, frame.message, seq)
+    ingest(frame.room, frame.message, frame.seq)
     return true
   }
 
   /** The server could not replay everything: fetch (after_seq, until_seq] ourselves. */
-  function applyGap(frame: GapFrame): void {
+  function applyGap(frame: GapOut): void {
     const t = timelines[frame.room]
     if (!t || !t.loaded) return
-    const until = frame.until_seq ?? Number.POSITIVE_INFINITY
-    t.holes.push([frame.after_seq, until])
-    if (Number.isFinite(until) && until > t.lastSeq) t.lastSeq = until
+    t.holes.push([frame.after_seq, frame.until_seq])
+    if (frame.until_seq > t.lastSeq) t.lastSeq = frame.until_seq
     void fillHoles(frame.room)
   }
 
@@ -190,22 +188,13 @@ export const useMessagesStore = defineStore('messages', () => {
         let maxSeq = after
         for (const ev of page.events) {
           if (ev.type !== 'message') continue
-          const seq = ev.seq ?? ev.message.seq
-          maxSeq = Math.max(maxSeq, seq)
+          maxSeq = Math.max(maxSeq, ev.seq)
           resolveOutgoing(ev.message)
-          insertSorted(t.messages, { ...ev.message, seq })
-          if (seq > t.lastSeq) t.lastSeq = seq
+          insertSorted(t.messages, { ...ev.message, seq: ev.seq })
+          if (ev.seq > t.lastSeq) t.lastSeq = ev.seq
         }
-        if (page.events.length > 0) {
-          const last = page.events[page.events.length - 1] as { seq?: number }
-          if (typeof last.seq === 'number') maxSeq = Math.max(maxSeq, last.seq)
-        }
-        if (page.has_more && maxSeq < until && maxSeq > after) {
-          hole[0] = maxSeq
-        } else {
-          t.holes.shift()
-          if (!Number.isFinite(until) && page.last_seq > t.lastSeq) t.lastSeq = page.last_seq
-        }
+        if (page.has_more && maxSeq < until && maxSeq > after) hole[0] = maxSeq
+        else t.holes.shift()
       }
     } catch (err) {
       // Keep the holes: retried when the socket is ready again.
@@ -301,7 +290,7 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
-  function applyAck(frame: AckFrame): void {
+  function applyAck(frame: AckOut): void {
     const o = findOutgoing(frame.client_id)
     if (!o) return
     const me = useAuthStore().user
@@ -321,8 +310,8 @@ export const useMessagesStore = defineStore('messages', () => {
   }
 
   /** An `error` frame; true when it belonged to one of our sends. */
-  function applyError(frame: ErrorFrame): boolean {
-    if (!frame.ref) return false
+  function applyError(frame: ErrorOut): boolean {
+    if (typeof frame.ref !== 'string') return false
     const o = findOutgoing(frame.ref)
     if (!o) return false
     clearAckTimer(o.client_id)
@@ -374,7 +363,6 @@ export const useMessagesStore = defineStore('messages', () => {
     discard,
     applyAck,
     applyError,
-    
     dropRoom,
     reset,
   }

@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 import { api, ApiError } from '@/api'
 import type { Member, Room, User, Visibility } from '@/api/types'
 import { realtime } from '@/realtime'
-import type { HelloRoom, MemberFrame, PresenceFrame, RoomFrame } from '@/realtime/protocol'
+import type { HelloRoom, MemberFrame, PresenceOut, RoomFrame, RoomPublicOut, UnreadOut } from '@/realtime/protocol'
 
 interface TypingEntry {
   user: User
@@ -40,22 +40,16 @@ export const useRoomsStore = defineStore('rooms', () => {
   /** Insert or replace a room as seen from our point of view. */
   function put(room: Room): Room {
     const prev = byId.value[room.id]
-    const next = { ...room, last_seq: Math.max(room.last_seq ?? 0, prev?.last_seq ?? 0) }
+    const next = { ...room, last_seq: Math.max(room.last_seq, prev?.last_seq ?? 0) }
     byId.value[room.id] = next
     return next
   }
 
-  /** Merge a broadcast room object; is_member/unread_count are not ours to trust. */
-  function mergeBroadcast(room: Room): void {
+  /** Merge a broadcast room (no per-viewer fields: is_member and unread_count stay ours). */
+  function mergeBroadcast(room: RoomPublicOut): void {
     const prev = byId.value[room.id]
     if (prev) {
-      byId.value[room.id] = {
-        ...prev,
-        ...room,
-        is_member: prev.is_member,
-        unread_count: prev.unread_count,
-        last_seq: Math.max(prev.last_seq, room.last_seq ?? 0),
-      }
+      byId.value[room.id] = { ...prev, ...room, last_seq: Math.max(prev.last_seq, room.last_seq) }
     } else {
       byId.value[room.id] = { ...room, is_member: false, unread_count: 0 }
       void refresh(room.id)
@@ -180,22 +174,16 @@ export const useRoomsStore = defineStore('rooms', () => {
     }
   }
 
-  function setUnread(roomId: number, count: number): void {
-    const r = byId.value[roomId]
-    if (r) r.unread_count = count
+  /** My read marker moved (on this socket or another of mine): no read below it needs sending. */
+  function applyUnread(frame: UnreadOut): void {
+    const r = byId.value[frame.room]
+    if (r) r.unread_count = frame.count
+    lastReadSent[frame.room] = Math.max(lastReadSent[frame.room] ?? 0, frame.last_read_seq)
   }
 
-  function applyPresence(frame: PresenceFrame): void {
+  function applyPresence(frame: PresenceOut): void {
     const r = byId.value[frame.room]
-    const online = frame.online
-    if (typeof online === 'number') {
-      if (r) r.online_count = online
-      return
-    }
-    const ids = new Set(online.map((o) => (typeof o === 'number' ? o : o.id)))
-    if (r) r.online_count = ids.size
-    const list = members.value[frame.room]
-    if (list) for (const m of list) m.online = ids.has(m.user.id)
+    if (r) r.online_count = frame.online
   }
 
   function applyRoomFrame(frame: RoomFrame): void {
@@ -207,20 +195,18 @@ export const useRoomsStore = defineStore('rooms', () => {
   }
 
   function applyMemberFrame(frame: MemberFrame, me: User | null): void {
-    const roomId = typeof frame.room === 'number' ? frame.room : frame.room.id
+    const roomId = frame.room
     const isMe = me !== null && frame.user.id === me.id
-    if (typeof frame.room !== 'number') mergeBroadcast(frame.room)
     const r = byId.value[roomId]
+    if (r) r.member_count = frame.member_count
     if (frame.type === 'member.joined') {
       if (isMe) {
         if (r) r.is_member = true
         void refresh(roomId)
-      } else if (r && typeof frame.room === 'number') {
-        r.member_count += 1
       }
       const list = members.value[roomId]
       if (list && !list.some((m) => m.user.id === frame.user.id)) {
-        list.push({ user: frame.user, is_owner: false, online: true })
+        list.push({ user: frame.user, is_owner: false, online: true, joined_at: new Date().toISOString() })
       }
     } else {
       if (isMe) {
@@ -231,7 +217,6 @@ export const useRoomsStore = defineStore('rooms', () => {
         delete members.value[roomId]
         return
       }
-      if (r && typeof frame.room === 'number') r.member_count = Math.max(0, r.member_count - 1)
       const list = members.value[roomId]
       if (list) members.value[roomId] = list.filter((m) => m.user.id !== frame.user.id)
     }
@@ -299,7 +284,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     markRead,
     applyHello,
     noteMessage,
-    setUnread,
+    applyUnread,
     applyPresence,
     applyRoomFrame,
     applyMemberFrame,

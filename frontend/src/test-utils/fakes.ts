@@ -1,7 +1,9 @@
 /** Test doubles: a scriptable WebSocket and a routed fetch mock. */
 import { vi } from 'vitest'
 import type { WebSocketLike } from '@/realtime/connection'
+import type { HelloRoom, MessageFrame, ServerFrame } from '@/realtime/protocol'
 import type { Message, Room, User } from '@/api/types'
+import { serverFrame } from './frames'
 
 export class FakeWebSocket implements WebSocketLike {
   static instances: FakeWebSocket[] = []
@@ -42,13 +44,13 @@ export class FakeWebSocket implements WebSocketLike {
     this.onopen?.(new Event('open'))
   }
 
-  receive(frame: Record<string, unknown>): void {
+  receive(frame: ServerFrame): void {
     this.onmessage?.({ data: JSON.stringify(frame) } as MessageEvent)
   }
 
-  hello(user: User, rooms: Array<{ id: number; last_seq: number; unread_count: number }> = []): void {
+  hello(user: User, rooms: HelloRoom[] = []): void {
     if (this.readyState !== 1) this.open()
-    this.receive({ type: 'hello', protocol: 1, user, rooms })
+    this.receive(serverFrame('hello', { user, rooms }))
   }
 
   serverClose(code = 1006): void {
@@ -106,43 +108,47 @@ export function jsonResponse(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
 
-export const alice: User = { id: 1, username: 'alice', display_name: 'Alice', avatar: '/static/avatars/fox.svg', is_guest: false }
-export const bob: User = { id: 2, username: 'bob', display_name: 'Bob', avatar: '/static/avatars/owl.svg', is_guest: false }
+/** The signed-in user of the captured conversation (the `hello`'s user). */
+export const alice: User = serverFrame('hello').user
+/** The other member: the one typing and writing to alice. */
+export const bob: User = serverFrame('typing').user
 
+/** A room as `GET rooms` lists it: the captured broadcast room plus the viewer's fields. */
 export function makeRoom(over: Partial<Room> = {}): Room {
   return {
+    ...serverFrame('room.created').room,
     id: 1,
     name: 'general',
     topic: '',
-    visibility: 'public',
     owner: alice,
     member_count: 2,
     online_count: 1,
-    is_member: true,
-    unread_count: 0,
     last_seq: 0,
     closed: false,
+    is_member: true,
+    unread_count: 0,
     ...over,
   }
 }
 
 let nextId = 1000
+/** The captured message from bob in room 1, at `seq`. */
 export function makeMessage(seq: number, over: Partial<Message> = {}): Message {
   return {
+    ...serverFrame('message').message,
     id: over.id ?? nextId++,
     room: 1,
     seq,
     sender: bob,
     body: `message ${seq}`,
     created_at: new Date(Date.UTC(2025, 0, 1, 12, 0, seq)).toISOString(),
-    edited_at: null,
     client_id: `c-${seq}`,
     ...over,
   }
 }
 
-export function messageFrame(m: Message): Record<string, unknown> {
-  return { type: 'message', room: m.room, seq: m.seq, message: m }
+export function messageFrame(m: Message): MessageFrame {
+  return serverFrame('message', { room: m.room, seq: m.seq, message: m })
 }
 
 /** Let pending promise callbacks run. */

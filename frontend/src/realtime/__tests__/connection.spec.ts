@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { RealtimeConnection, type ConnectionOptions } from '@/realtime/connection'
+import { PROTOCOL_VERSION, type ServerFrame } from '@/realtime/protocol'
 import { alice, factory, FakeWebSocket } from '@/test-utils/fakes'
+import { serverFrame } from '@/test-utils/frames'
 
 function make(over: Partial<ConnectionOptions> = {}) {
   const frames: unknown[] = []
@@ -109,6 +111,36 @@ describe('RealtimeConnection', () => {
     expect(FakeWebSocket.instances).toHaveLength(1)
   })
 
+  it('a hello of a newer protocol stops the connection for good; the same version goes online', () => {
+    const { conn, frames, ready, states } = make({ protocolVersion: 3, getResumeSeqs: () => ({ '1': 4 }) })
+    conn.start()
+    FakeWebSocket.last.open()
+    FakeWebSocket.last.receive({ ...serverFrame('hello'), protocol: 4 } as unknown as ServerFrame)
+    expect(conn.state).toBe('outdated')
+    expect(states.at(-1)).toBe('outdated')
+    expect(frames).toEqual([])
+    expect(ready).not.toHaveBeenCalled()
+    expect(FakeWebSocket.last.sent).toEqual([])
+    expect(FakeWebSocket.last.closedByClient).toBe(true)
+    conn.reconnectNow()
+    vi.advanceTimersByTime(120_000)
+    expect(FakeWebSocket.instances).toHaveLength(1)
+
+    const same = make({ protocolVersion: 3 }).conn
+    same.start()
+    FakeWebSocket.last.open()
+    FakeWebSocket.last.receive({ ...serverFrame('hello'), protocol: 3 } as unknown as ServerFrame)
+    expect(same.state).toBe('online')
+  })
+
+  it('speaks the protocol version of the generated types by default', () => {
+    const { conn } = make()
+    conn.start()
+    FakeWebSocket.last.hello(alice)
+    expect(serverFrame('hello').protocol).toBe(PROTOCOL_VERSION)
+    expect(conn.state).toBe('online')
+  })
+
   it('close 4008 (too slow) reconnects at once and resumes', () => {
     const { conn } = make({ getResumeSeqs: () => ({ '3': 40 }) })
     conn.start()
@@ -161,8 +193,8 @@ describe('RealtimeConnection', () => {
     const { conn, frames } = make()
     conn.start()
     FakeWebSocket.last.hello(alice)
-    FakeWebSocket.last.receive({ type: 'ping' })
-    FakeWebSocket.last.receive({ type: 'unread', room: 1, count: 0 })
+    FakeWebSocket.last.receive(serverFrame('ping'))
+    FakeWebSocket.last.receive(serverFrame('unread'))
     FakeWebSocket.last.onmessage?.({ data: 'not json' } as MessageEvent)
     expect(frames.map((f) => (f as { type: string }).type)).toEqual(['hello', 'unread'])
   })

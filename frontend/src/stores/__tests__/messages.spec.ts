@@ -7,6 +7,7 @@ import { useAuthStore } from '@/stores/auth'
 import { ACK_TIMEOUT_MS, useMessagesStore } from '@/stores/messages'
 import { useRoomsStore } from '@/stores/rooms'
 import { alice, bob, factory, FakeWebSocket, flush, makeMessage, makeRoom, messageFrame, mockFetch } from '@/test-utils/fakes'
+import { serverFrame } from '@/test-utils/frames'
 import type { Message } from '@/api/types'
 
 function setup(history: Message[] = [makeMessage(1), makeMessage(2), makeMessage(3)]) {
@@ -42,7 +43,7 @@ describe('messages store + realtime', () => {
     const frame = FakeWebSocket.last.sentOfType('send')[0]!
     expect(frame).toEqual({ type: 'send', room: 1, body: 'hello there', client_id: out.client_id })
 
-    FakeWebSocket.last.receive({ type: 'ack', client_id: out.client_id, room: 1, id: 99, seq: 4 })
+    FakeWebSocket.last.receive(serverFrame('ack', { client_id: out.client_id, room: 1, id: 99, seq: 4 }))
     expect(messages.outgoingFor(1)).toHaveLength(0)
     expect(seqs(messages)).toEqual([1, 2, 3, 4])
 
@@ -70,7 +71,7 @@ describe('messages store + realtime', () => {
     const out = messages.send(1, 'fast')
     FakeWebSocket.last.receive(messageFrame(makeMessage(4, { id: 50, sender: alice, body: 'fast', client_id: out.client_id })))
     expect(messages.outgoingFor(1)).toHaveLength(0)
-    FakeWebSocket.last.receive({ type: 'ack', client_id: out.client_id, room: 1, id: 50, seq: 4 })
+    FakeWebSocket.last.receive(serverFrame('ack', { client_id: out.client_id, room: 1, id: 50, seq: 4 }))
     expect(seqs(messages)).toEqual([1, 2, 3, 4])
   })
 
@@ -79,7 +80,7 @@ describe('messages store + realtime', () => {
     await messages.loadLatest(1)
     FakeWebSocket.last.hello(alice)
     const out = messages.send(1, 'too fast')
-    FakeWebSocket.last.receive({ type: 'error', code: 'rate_limited', message: 'Slow down', ref: out.client_id })
+    FakeWebSocket.last.receive(serverFrame('error:client_id_ref', { code: 'rate_limited', message: 'Slow down', ref: out.client_id }))
     expect(messages.outgoingFor(1)[0]!.status).toBe('failed')
     expect(messages.outgoingFor(1)[0]!.error).toBe('Slow down')
 
@@ -96,7 +97,7 @@ describe('messages store + realtime', () => {
     await messages.loadLatest(1)
     FakeWebSocket.last.hello(alice)
     const out = messages.send(1, 'into the void')
-    FakeWebSocket.last.receive({ type: 'pong' }) // keep the socket alive
+    FakeWebSocket.last.receive(serverFrame('pong')) // keep the socket alive
     vi.advanceTimersByTime(ACK_TIMEOUT_MS + 1)
     const o = messages.outgoingFor(1).find((x) => x.client_id === out.client_id)!
     expect(o.status).toBe('failed')
@@ -128,13 +129,17 @@ describe('messages store + realtime', () => {
     expect(second.sentOfType('send')).toHaveLength(2)
 
     // Acked: gone. Unacked ones are resent once on the next connection with the same client_id.
-    second.receive({ type: 'ack', client_id: a.client_id, room: 1, id: 70, seq: 4 })
+    second.receive(serverFrame('ack', { client_id: a.client_id, room: 1, id: 70, seq: 4 }))
     second.serverClose(1006)
     realtime.reconnectNow()
     expect(FakeWebSocket.instances).toHaveLength(3)
     FakeWebSocket.last.hello(alice)
     const third = FakeWebSocket.last.sentOfType('send')
     expect(third.map((f) => f.client_id)).toEqual([b.client_id])
+    // The server had stored it before the drop: the resend is acked as a duplicate, shown once.
+    FakeWebSocket.last.receive(serverFrame('ack:duplicate', { client_id: b.client_id, room: 1, id: 71, seq: 5 }))
+    expect(messages.outgoingFor(1)).toHaveLength(0)
+    expect(seqs(messages)).toEqual([1, 2, 3, 4, 5])
   })
 
   it('resumes with the last seq of every loaded room', async () => {
@@ -174,7 +179,7 @@ describe('messages store + realtime', () => {
     http.route('GET rooms/1/events', (url) => pages[url.searchParams.get('after_seq')!])
     await messages.loadLatest(1)
     FakeWebSocket.last.hello(alice)
-    FakeWebSocket.last.receive({ type: 'gap', room: 1, after_seq: 3, until_seq: 7 })
+    FakeWebSocket.last.receive(serverFrame('gap', { room: 1, after_seq: 3, until_seq: 7 }))
     await vi.waitFor(() => expect(seqs(messages)).toEqual([1, 2, 3, 4, 5, 6, 7]))
     expect(http.callsTo('GET rooms/1/events').map((c) => c.url.searchParams.get('after_seq'))).toEqual(['3', '5'])
     // Live frames continue after until_seq without another fetch.
@@ -259,7 +264,7 @@ describe('messages store + realtime', () => {
     expect(rooms.get(1)!.unread_count).toBe(3)
     FakeWebSocket.last.receive(messageFrame(makeMessage(5, { sender: alice })))
     expect(rooms.get(1)!.unread_count).toBe(3)
-    FakeWebSocket.last.receive({ type: 'unread', room: 1, count: 0 })
+    FakeWebSocket.last.receive(serverFrame('unread', { room: 1, count: 0, last_read_seq: 5 }))
     expect(rooms.get(1)!.unread_count).toBe(0)
     expect(rooms.get(1)!.last_seq).toBe(5)
   })

@@ -3,7 +3,16 @@ import { createPinia, setActivePinia } from 'pinia'
 import { startRealtime, stopRealtime } from '@/realtime/session'
 import { useAuthStore } from '@/stores/auth'
 import { useRoomsStore } from '@/stores/rooms'
+import { useMessagesStore } from '@/stores/messages'
+import { useNoticesStore } from '@/stores/notices'
 import { alice, bob, factory, FakeWebSocket, makeRoom, mockFetch } from '@/test-utils/fakes'
+import { serverFrame } from '@/test-utils/frames'
+import type { RoomPublicOut } from '@/realtime/protocol'
+
+/** A room as the lobby broadcasts carry it (no viewer fields). */
+function broadcast(over: Partial<RoomPublicOut>): RoomPublicOut {
+  return { ...serverFrame('room.created').room, ...over }
+}
 
 describe('rooms store: live lobby', () => {
   let http: ReturnType<typeof mockFetch>
@@ -28,21 +37,23 @@ describe('rooms store: live lobby', () => {
     expect(rooms.discover.map((r) => r.name)).toEqual(['random'])
   })
 
-  it('adds, updates and closes rooms live from broadcasts without trusting their is_member', async () => {
+  it('adds, updates and closes rooms live from broadcasts, keeping my membership and unread count', async () => {
     const rooms = useRoomsStore()
     await rooms.fetchAll()
     http.route('GET rooms/3', () => makeRoom({ id: 3, name: 'books', owner: bob, is_member: false }))
     FakeWebSocket.last.hello(alice)
-    FakeWebSocket.last.receive({ type: 'room.created', room: makeRoom({ id: 3, name: 'books', owner: bob, is_member: true }) })
+    FakeWebSocket.last.receive(serverFrame('room.created', { room: broadcast({ id: 3, name: 'books', owner: bob }) }))
     expect(rooms.discover.map((r) => r.name)).toEqual(['books', 'random'])
+    expect(rooms.get(3)!.is_member).toBe(false)
     await vi.waitFor(() => expect(http.callsTo('GET rooms/3')).toHaveLength(1))
 
-    FakeWebSocket.last.receive({ type: 'room.updated', room: makeRoom({ id: 1, name: 'general', topic: 'hi', is_member: false, unread_count: 9 }) })
+    rooms.get(1)!.unread_count = 2
+    FakeWebSocket.last.receive(serverFrame('room.updated', { room: broadcast({ id: 1, name: 'general', topic: 'hi', owner: alice }) }))
     expect(rooms.get(1)!.topic).toBe('hi')
     expect(rooms.get(1)!.is_member).toBe(true)
-    expect(rooms.get(1)!.unread_count).toBe(0)
+    expect(rooms.get(1)!.unread_count).toBe(2)
 
-    FakeWebSocket.last.receive({ type: 'room.closed', room: makeRoom({ id: 2, name: 'random', owner: bob, is_member: false }) })
+    FakeWebSocket.last.receive(serverFrame('room.closed', { room: broadcast({ id: 2, name: 'random', owner: bob, closed: true }) }))
     expect(rooms.get(2)!.closed).toBe(true)
     expect(rooms.discover.map((r) => r.name)).toEqual(['books'])
   })
@@ -53,24 +64,35 @@ describe('rooms store: live lobby', () => {
     const priv = makeRoom({ id: 5, name: 'secret', visibility: 'private', owner: bob, is_member: true })
     http.route('GET rooms/5', () => priv)
     FakeWebSocket.last.hello(alice)
-    FakeWebSocket.last.receive({ type: 'member.joined', room: priv, user: alice })
+    FakeWebSocket.last.receive(serverFrame('member.joined', { room: 5, user: alice, member_count: 2 }))
     await vi.waitFor(() => expect(rooms.joined.map((r) => r.name)).toEqual(['general', 'secret']))
-    FakeWebSocket.last.receive({ type: 'member.left', room: priv, user: alice })
+    FakeWebSocket.last.receive(serverFrame('member.left', { room: 5, user: alice, member_count: 1 }))
     expect(rooms.get(5)).toBeUndefined()
   })
 
-  it('tracks presence, typing and other members joining', async () => {
+  it('tracks presence, typing and other members joining and leaving', async () => {
     const rooms = useRoomsStore()
     await rooms.fetchAll()
+    http.route('GET rooms/1/members', () => ({
+      members: [{ user: alice, is_owner: true, online: true, joined_at: '2026-01-01T00:00:00Z' }],
+    }))
+    await rooms.fetchMembers(1)
     FakeWebSocket.last.hello(alice)
-    FakeWebSocket.last.receive({ type: 'presence', room: 1, online: 4 })
+    FakeWebSocket.last.receive(serverFrame('presence', { room: 1, online: 4 }))
     expect(rooms.get(1)!.online_count).toBe(4)
-    FakeWebSocket.last.receive({ type: 'typing', room: 1, user: bob })
+    FakeWebSocket.last.receive(serverFrame('typing', { room: 1, user: bob }))
     expect(rooms.typingUsers(1).map((u) => u.id)).toEqual([bob.id])
-    FakeWebSocket.last.receive({ type: 'typing', room: 1, user: alice })
+    FakeWebSocket.last.receive(serverFrame('typing', { room: 1, user: alice }))
     expect(rooms.typingUsers(1).map((u) => u.id)).toEqual([bob.id])
-    FakeWebSocket.last.receive({ type: 'member.joined', room: 1, user: bob })
-    expect(rooms.get(1)!.member_count).toBe(3)
+
+    // The server counts the members: its count wins over ours (here 1, from the list).
+    const joined = serverFrame('member.joined', { room: 1, member_count: 7 })
+    FakeWebSocket.last.receive(joined)
+    expect(rooms.get(1)!.member_count).toBe(7)
+    expect(rooms.members[1]!.map((m) => m.user.id)).toEqual([alice.id, joined.user.id])
+    FakeWebSocket.last.receive(serverFrame('member.left', { room: 1, user: joined.user, member_count: 6 }))
+    expect(rooms.get(1)!.member_count).toBe(6)
+    expect(rooms.members[1]!.map((m) => m.user.id)).toEqual([alice.id])
   })
 
   it('marks read over the socket when it is up, over REST otherwise, once per seq', async () => {
@@ -86,6 +108,35 @@ describe('rooms store: live lobby', () => {
     rooms.markRead(1, 4)
     rooms.markRead(1, 6)
     expect(FakeWebSocket.last.sentOfType('read')).toEqual([{ type: 'read', room: 1, seq: 6 }])
+  })
+
+  it('does not send a read below the marker another of my tabs already moved', async () => {
+    const rooms = useRoomsStore()
+    await rooms.fetchAll()
+    FakeWebSocket.last.hello(alice)
+    rooms.get(1)!.unread_count = 5
+    FakeWebSocket.last.receive(serverFrame('unread', { room: 1, count: 1, last_read_seq: 6 }))
+    expect(rooms.get(1)!.unread_count).toBe(1)
+    rooms.markRead(1, 5)
+    rooms.markRead(1, 6)
+    expect(FakeWebSocket.last.sentOfType('read')).toEqual([])
+    rooms.markRead(1, 7)
+    expect(FakeWebSocket.last.sentOfType('read')).toEqual([{ type: 'read', room: 1, seq: 7 }])
+  })
+
+  it('an error naming a room (resume of a room no longer mine) stops resuming it and re-reads it', async () => {
+    const rooms = useRoomsStore()
+    const messages = useMessagesStore()
+    await rooms.fetchAll()
+    http.route('GET rooms/1/messages', () => ({ messages: [], has_more: false }))
+    http.route('GET rooms/1', () => new Response(JSON.stringify({ error: { code: 'not_found', message: 'gone' } }), { status: 404 }))
+    await messages.loadLatest(1)
+    FakeWebSocket.last.hello(alice)
+    expect(FakeWebSocket.last.sentOfType('resume')).toEqual([{ type: 'resume', rooms: { '1': 0 } }])
+    FakeWebSocket.last.receive(serverFrame('error:room_ref', { ref: 1 }))
+    expect(messages.resumeSeqs()).toEqual({})
+    await vi.waitFor(() => expect(rooms.get(1)).toBeUndefined())
+    expect(useNoticesStore().items).toEqual([])
   })
 
   it('a socket closed with 4003 signs the user out', () => {

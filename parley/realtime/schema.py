@@ -1,0 +1,66 @@
+"""The JSON Schema of every WebSocket frame, written from the pydantic models in `protocol.py`.
+
+`python -m parley.realtime.schema` writes `docs/api/protocol.schema.json` (or the path
+given); the web client's frame types are generated from that file (`make protocol`), and
+a test fails when the committed file differs from what this module writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from parley.realtime.protocol import PROTOCOL_VERSION, ClientFrame, ServerFrame
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "api" / "protocol.schema.json"
+_REF = "#/$defs/{model}"
+
+
+def _frames(name: str, frame_type: Any, description: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One union's schema, its models moved to the shared `$defs`."""
+    schema = TypeAdapter(frame_type).json_schema(ref_template=_REF)
+    defs = schema.pop("$defs")
+    schema["title"] = name
+    schema["description"] = description
+    return schema, defs
+
+
+def protocol_schema() -> dict[str, Any]:
+    """Server and client frames as one JSON Schema document; its root is either union."""
+    server, server_defs = _frames("ServerFrame", ServerFrame, "A frame the server sends.")
+    client, client_defs = _frames("ClientFrame", ClientFrame, "A frame the client sends.")
+    defs: dict[str, Any] = {}
+    for name, definition in [*server_defs.items(), *client_defs.items()]:
+        for field in definition.get("properties", {}).values():
+            field.pop("title", None)  # "Client Id" names nothing; a generator would make a type of it
+        if name in defs and defs[name] != definition:
+            raise ValueError(f"two different frame models are both named {name!r}")
+        defs[name] = definition
+    defs["ServerFrame"] = server
+    defs["ClientFrame"] = client
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ParleyFrame",
+        "description": f"Every WebSocket frame of Parley protocol {PROTOCOL_VERSION}.",
+        "x-protocol-version": PROTOCOL_VERSION,
+        "anyOf": [{"$ref": _REF.format(model="ServerFrame")}, {"$ref": _REF.format(model="ClientFrame")}],
+        "$defs": dict(sorted(defs.items())),
+    }
+
+
+def render() -> str:
+    return json.dumps(protocol_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else SCHEMA_PATH
+    out.write_text(render(), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
