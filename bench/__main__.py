@@ -73,19 +73,19 @@ PROFILES = {
         servers=["parley", "baseline", "relay"],
     ),
 }
-ALL_SERVERS = ["parley", "baseline", "baseline-daphne", "relay"]
+ALL_SERVERS = ["parley", "baseline", "baseline-daphne", "relay"]  # add "parley-ref" with --servers
 # which servers take part in which workload
 PARTS = {
-    "room": ALL_SERVERS,
-    "burst": ALL_SERVERS,
-    "ramp": ["parley", "baseline", "relay"],
-    "many": ["parley", "baseline", "relay"],
-    "idle": ["parley", "baseline", "relay"],
-    "churn": ["parley", "baseline", "relay"],
-    "slow": ["parley", "baseline", "relay"],
-    "flood": ["parley"],
-    "history": ["parley"],
-    "scaling": ["parley"],
+    "room": [*ALL_SERVERS, "parley-ref"],
+    "burst": [*ALL_SERVERS, "parley-ref"],
+    "ramp": ["parley", "baseline", "relay", "parley-ref"],
+    "many": ["parley", "baseline", "relay", "parley-ref"],
+    "idle": ["parley", "baseline", "relay", "parley-ref"],
+    "churn": ["parley", "baseline", "relay", "parley-ref"],
+    "slow": ["parley", "baseline", "relay", "parley-ref"],
+    "flood": ["parley", "parley-ref"],
+    "history": ["parley", "parley-ref"],
+    "scaling": ["parley", "parley-ref"],
 }
 
 
@@ -182,8 +182,10 @@ def main() -> None:
     wls = a.only.split(",") if a.only else prof["workloads"]
     servers = a.servers.split(",") if a.servers else list(prof.get("servers", ALL_SERVERS))
     setup_baseline(a.python, prof["users"]) if any(s.startswith("baseline") for s in servers) else None
-    if "parley" in servers and not setup_parley(a.python, prof["users"], prof["history"]):
-        servers.remove("parley")
+    if any(s.startswith("parley") for s in servers) and not setup_parley(
+        a.python, prof["users"], prof["history"]
+    ):
+        servers = [s for s in servers if not s.startswith("parley")]
     plan = []
     for r in range(prof["repeats"]):
         for wl in wls:

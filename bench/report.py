@@ -6,7 +6,7 @@ import os
 import statistics
 from collections import defaultdict
 
-SERVERS = ["parley", "baseline", "baseline-daphne", "relay"]
+SERVERS = ["parley", "parley-ref", "baseline", "baseline-daphne", "relay"]
 
 
 def med(xs):
@@ -360,6 +360,7 @@ def plot(S: dict, path: str):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     colors = {
         "parley": "tab:blue",
+        "parley-ref": "tab:cyan",
         "baseline": "tab:red",
         "baseline-daphne": "tab:orange",
         "relay": "tab:green",

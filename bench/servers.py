@@ -2,7 +2,10 @@
 
 Servers: `relay` (bare websockets), `baseline` (seed design under uvicorn with
 Parley's flags), `baseline-daphne` (same app under daphne, as the seeds run it),
-`parley` (`python -m parley.serve`).
+`parley` (`python -m parley.serve`), and `parley-ref`: the same server from
+another checkout (`BENCH_PARLEY_REF`, e.g. a `git worktree` of an older commit)
+on the same database and fixtures, so a change is measured before/after in one
+interleaved run.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ BASELINE_DB = "parley_bench_baseline"
 PARLEY_DB = "parley_bench"
 BASELINE_REDIS_DB = 13
 PARLEY_REDIS_DB = 12
-PORTS = {"relay": 8102, "baseline": 8103, "baseline-daphne": 8104, "parley": 8105}
+PORTS = {"relay": 8102, "baseline": 8103, "baseline-daphne": 8104, "parley": 8105, "parley-ref": 8106}
+PARLEY_REF = os.environ.get("BENCH_PARLEY_REF", "")
 SECRET = "bench-secret-" + "k" * 48  # benchmark-only Django secret
 
 
@@ -112,7 +116,7 @@ class Server:
 
     @property
     def proto(self) -> str:
-        return {"relay": "relay", "parley": "parley"}.get(self.kind, "baseline")
+        return {"relay": "relay", "parley": "parley", "parley-ref": "parley"}.get(self.kind, "baseline")
 
     def start(self) -> None:
         self.port = PORTS[self.kind]
@@ -163,18 +167,25 @@ class Server:
                 "bench.baseline.seedchat.asgi:application",
             ]
             env = baseline_env()
-        elif self.kind == "parley":
+        elif self.proto == "parley":
             flush_redis(PARLEY_REDIS_DB)
             cmd = [self.python, "-m", "parley.serve"]
             env = parley_env(self.port, self.workers)
+            if self.kind == "parley-ref":
+                if not PARLEY_REF:
+                    raise RuntimeError(
+                        "parley-ref needs BENCH_PARLEY_REF=<a checkout of the reference commit>"
+                    )
+                env["PYTHONPATH"] = PARLEY_REF
         else:
             raise ValueError(self.kind)
         env.update(self.env_extra)
         logdir = os.path.join(ROOT, "bench", "results", "logs")
         os.makedirs(logdir, exist_ok=True)
         self.log = open(os.path.join(logdir, f"{self.kind}.log"), "ab")
+        cwd = PARLEY_REF if self.kind == "parley-ref" else ROOT
         self.proc = subprocess.Popen(
-            cmd, env=env, cwd=ROOT, stdout=self.log, stderr=self.log, start_new_session=True
+            cmd, env=env, cwd=cwd, stdout=self.log, stderr=self.log, start_new_session=True
         )
         wait_port(self.port, self.proc)
         time.sleep(0.5 if self.workers == 1 else 2.0)
@@ -206,7 +217,7 @@ class Server:
     def url(self, user_index: int, room) -> str:
         if self.kind == "relay":
             return f"ws://127.0.0.1:{self.port}/{room}"
-        if self.kind == "parley":
+        if self.proto == "parley":
             return f"ws://127.0.0.1:{self.port}/ws/?token={FIXTURES.parley_tokens[user_index]}"
         return f"ws://127.0.0.1:{self.port}/ws/chat/{room}/?token=bench-{user_index}"
 

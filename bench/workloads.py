@@ -14,7 +14,7 @@ RAMP_P99_LIMIT_MS = 250.0
 
 def room_ref(server: Server, name: str):
     """Parley sends use the room id; the baseline and relay use a name in the URL."""
-    return FIXTURES.parley_rooms[f"bench-{name}"] if server.kind == "parley" else name
+    return FIXTURES.parley_rooms[f"bench-{name}"] if server.proto == "parley" else name
 
 
 def client(server: Server, i: int, room: str, **kw) -> dict:
