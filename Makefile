@@ -106,6 +106,13 @@ fmt: deps-dev
 ## (SQLite + in-memory) and services (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set).
 test: lint frontend test-frontend test-python test-services
 
+## The inner loop, no lint: the Python tests that start no process, browser or
+## fault run, on the embedded defaults, then the web client's Vitest.
+FAST_MARKERS := not processes and not browser and not fault and not services
+test-fast: deps-dev $(FRONT_STAMP)
+	env -u DATABASE_URL -u REDIS_URL PARLEY_TEST_PASS=embedded $(BIN)/python -m pytest -q -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+	cd frontend && npm run test --silent
+
 test-frontend: $(FRONT_STAMP) frontend
 	cd frontend && npm run test --silent
 	cd frontend && npm run size --silent
