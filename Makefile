@@ -4,21 +4,60 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+# Python packages come from the committed locks in requirements/ (`make lock`
+# regenerates them): run.txt is what serving needs, dev.txt adds the test and
+# lint tools, bench.txt adds the benchmark's. Each install leaves a stamp named
+# after the lock's (and pyproject's) contents, so a re-run is instant and an
+# edited lock reinstalls.
+stamp_for = $(VENV)/.installed-$(1)-$(shell cat requirements/$(1).txt pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+RUN_STAMP   := $(call stamp_for,run)
+DEV_STAMP   := $(call stamp_for,dev)
+BENCH_STAMP := $(call stamp_for,bench)
 FRONT_STAMP := frontend/node_modules/.installed-$(shell cat frontend/package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 FRONT_SRC := $(shell find frontend/src frontend/public frontend/index.html frontend/vite.config.ts frontend/package.json -type f 2>/dev/null)
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: openapi protocol run serve dev test test-python test-services test-frontend lint fmt migrate frontend venv bench bench-quick clean
+.PHONY: openapi protocol run serve dev test test-fast test-python test-services test-frontend lint fmt migrate \
+	frontend venv deps-run deps-dev deps-bench lock bench bench-quick clean
 
-venv: $(STAMP)
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
-	rm -f $(VENV)/.installed-*
+## The development environment: the dev lock (running + tests + lint).
+venv: deps-dev
+deps-run: $(RUN_STAMP)
+deps-dev: $(DEV_STAMP)
+deps-bench: $(BENCH_STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# $(1): the lock's name. Install exactly the lock (hash-checked), then Parley
+# itself without touching the pinned set.
+define install_lock
+	$(PIP) install --quiet -r requirements/$(1).txt
+	$(PIP) install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-$(1)-*
 	touch $@
+endef
+
+$(RUN_STAMP): requirements/run.txt pyproject.toml | $(BIN)/python
+	$(call install_lock,run)
+
+$(DEV_STAMP): requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(call install_lock,dev)
+
+$(BENCH_STAMP): requirements/bench.txt pyproject.toml | $(BIN)/python
+	$(call install_lock,bench)
+
+## Re-resolve the locks from pyproject.toml (after changing a requirement there).
+## Each layer is constrained by the one below it, so a package pinned in two
+## locks has the same version in both. UPGRADE=1 moves pins to the newest allowed.
+LOCK_FLAGS := --quiet --universal --python-version 3.11 --generate-hashes $(if $(UPGRADE),--upgrade)
+lock: deps-dev
+	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml -o requirements/run.txt
+	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml --extra dev -c requirements/run.txt -o requirements/dev.txt
+	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml --extra bench -c requirements/dev.txt -o requirements/bench.txt
 
 $(FRONT_STAMP): frontend/package-lock.json
 	cd frontend && npm install --no-audit --no-fund --loglevel=error
@@ -30,26 +69,26 @@ frontend/dist/index.html: $(FRONT_STAMP) $(FRONT_SRC)
 
 frontend: frontend/dist/index.html
 
-migrate: venv
+migrate: deps-run
 	$(BIN)/python manage.py migrate --noinput -v0
 
 ## Development server on the embedded defaults (SQLite, in-memory hub): http://127.0.0.1:8000
-run: venv frontend
+run: deps-run frontend
 	DEBUG=true $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=true $(BIN)/python -m parley.serve
 
 ## Production mode: DEBUG off, WORKERS/PORT/DATABASE_URL/REDIS_URL honoured, migrates first.
-serve: venv frontend
+serve: deps-run frontend
 	DEBUG=false $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=false $(BIN)/python -m parley.serve
 
 ## Vite with hot reload on :5173, proxying /api and /ws to a reloading Django on :8000.
-dev: venv $(FRONT_STAMP)
+dev: deps-run $(FRONT_STAMP)
 	DEBUG=true $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=true $(BIN)/python -m parley.serve --reload & \
 	  trap 'kill %1' EXIT INT TERM; cd frontend && npm run dev
 
-lint: venv $(FRONT_STAMP)
+lint: deps-dev $(FRONT_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy parley config
@@ -57,7 +96,7 @@ lint: venv $(FRONT_STAMP)
 	cd frontend && npm run lint --silent
 
 ## Regenerate the committed OpenAPI export (a test checks it is current), then the client's types.
-openapi: venv
+openapi: deps-run
 	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 	$(MAKE) --no-print-directory protocol
 
@@ -67,7 +106,7 @@ protocol: venv $(FRONT_STAMP)
 	$(BIN)/python -m parley.realtime.schema
 	cd frontend && npm run gen --silent
 
-fmt: venv
+fmt: deps-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
@@ -75,14 +114,21 @@ fmt: venv
 ## (SQLite + in-memory) and services (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set).
 test: lint frontend test-frontend test-python test-services
 
+## The inner loop, no lint: the Python tests that start no process, browser or
+## fault run, on the embedded defaults, then the web client's Vitest.
+FAST_MARKERS := not processes and not browser and not fault and not services
+test-fast: deps-dev $(FRONT_STAMP)
+	env -u DATABASE_URL -u REDIS_URL PARLEY_TEST_PASS=embedded $(BIN)/python -m pytest -q -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+	cd frontend && npm run test --silent
+
 test-frontend: $(FRONT_STAMP) frontend
 	cd frontend && npm run test --silent
 	cd frontend && npm run size --silent
 
-test-python: venv
+test-python: deps-dev
 	env -u DATABASE_URL -u REDIS_URL PARLEY_TEST_PASS=embedded $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-services: venv
+test-services: deps-dev
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
 	  PARLEY_TEST_PASS=services $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS); \
 	elif [ "$$PARLEY_REQUIRE_SERVICES" = "1" ]; then \
@@ -91,10 +137,10 @@ test-services: venv
 	  echo "SKIPPED services pass: set DATABASE_URL (PostgreSQL) and REDIS_URL to run the suite on them"; \
 	fi
 
-bench: venv
+bench: deps-bench
 	$(BIN)/python -m bench full
 
-bench-quick: venv
+bench-quick: deps-bench
 	$(BIN)/python -m bench quick
 
 clean:

@@ -9,6 +9,21 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
+
+# How uvicorn speaks HTTP and WebSocket. The raw frame writer
+# (parley.realtime.outgoing) needs the sans-I/O WebSocket protocol and
+# uncompressed frames; its test starts a server with these same options.
+PROTOCOL_OPTIONS: dict[str, Any] = {
+    "http": "httptools",
+    "ws": "websockets-sansio",
+    "ws_per_message_deflate": False,
+    # Frames over 64 KiB get an error frame from the consumer; past 1 MiB the
+    # connection is closed (1009) before anything is buffered.
+    "ws_max_size": 1024 * 1024,
+    "ws_ping_interval": 20.0,
+    "ws_ping_timeout": 20.0,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,14 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         workers=workers,
         reload="--reload" in args,
         loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
-        # Frames over 64 KiB get an error frame from the consumer; past 1 MiB the
-        # connection is closed (1009) before anything is buffered.
-        ws_max_size=1024 * 1024,
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
+        **PROTOCOL_OPTIONS,
         proxy_headers=False,
         access_log=debug,
         log_level=os.environ.get("UVICORN_LOG_LEVEL", "info" if debug else "warning"),

@@ -75,6 +75,7 @@ def test_api_docs_are_served_without_a_cdn() -> None:
     assert "/static/drf_spectacular_sidecar/" in html
 
 
+@pytest.mark.processes  # runs `manage.py check --deploy` in a subprocess
 def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PARLEY_TEST"))},
@@ -96,6 +97,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+@pytest.mark.processes  # runs `manage.py check` in subprocesses
 def test_production_settings_refuse_a_wildcard_host_and_a_missing_secret(tmp_path: Path) -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PARLEY_TEST"))}
     base.update(DEBUG="false", PARLEY_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="config.settings")
