@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -24,6 +25,19 @@ def _own_runtime(settings: object) -> Iterator[None]:
     runtime.uninstall()
     yield
     runtime.uninstall()
+
+
+@pytest.fixture(autouse=True)
+async def _stop_runtime_after_test() -> AsyncIterator[None]:
+    """Stop the runtime a test started while the test's event loop still runs: the loop's
+    own teardown would cancel the Redis subscriber mid-read, and redis-py can be left
+    waiting on itself."""
+    from parley.realtime import runtime
+
+    yield
+    rt = runtime.installed()
+    if rt is not None and rt.loop is asyncio.get_running_loop():
+        await rt.stop()
 
 
 @pytest.fixture(scope="session")
