@@ -158,6 +158,8 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   function applyHello(rooms: HelloRoom[]): void {
     for (const h of rooms) {
+      // Unread on the server after what we sent: that read was lost with the old socket.
+      if (h.unread_count > 0 && (lastReadSent[h.id] ?? 0) >= h.last_seq) delete lastReadSent[h.id]
       const r = byId.value[h.id]
       if (r) {
         r.last_seq = Math.max(r.last_seq, h.last_seq)
