@@ -48,6 +48,12 @@ export const useRoomsStore = defineStore('rooms', () => {
   /** Merge a broadcast room object; is_member/unread_count are not ours to trust. */
   function mergeBroadcast(room: Room): void {
     const prev = byId.value[room.id]
+    if (room.visibility === 'private' && !prev?.is_member) {
+      // Made private (or never ours to see): gone from our lobby unless we are a member.
+      if (prev) delete byId.value[room.id]
+      else void refresh(room.id)
+      return
+    }
     if (prev) {
       byId.value[room.id] = {
         ...prev,
@@ -107,8 +113,16 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (room.visibility === 'private') delete byId.value[id]
   }
 
-  async function update(id: number, data: { name?: string; topic?: string }): Promise<Room> {
+  async function update(id: number, data: { name?: string; topic?: string; visibility?: Visibility }): Promise<Room> {
     return put(await api.updateRoom(id, data))
+  }
+
+  /** Hand the room over to another member; we stay a member. */
+  async function transfer(id: number, userId: number): Promise<Room> {
+    const room = put(await api.transferRoom(id, userId))
+    const list = members.value[id]
+    if (list) for (const m of list) m.is_owner = m.user.id === userId
+    return room
   }
 
   async function close(id: number): Promise<void> {
@@ -294,6 +308,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     join,
     leave,
     update,
+    transfer,
     close,
     fetchMembers,
     addMember,

@@ -15,18 +15,14 @@ import pytest
 
 from parley.common.testing.live import ServerProcess
 from parley.common.testing.remote import RemoteUser
-from parley.web.tests.test_browser import (  # noqa: F401 - fixtures
-    browser,
-    join_room,
-    new_page,
-    register,
-    send,
-    sent,
-    server,
-    unique,
-)
+from parley.web.tests import test_browser
+from parley.web.tests.test_browser import join_room, new_page, register, send, sent, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
+
+# The browser suite's fixtures: one Chromium per module, the embedded live server.
+browser = test_browser.browser
+server = test_browser.server
 
 
 def post_message(user: RemoteUser, room_id: int, body: str) -> None:
