@@ -62,18 +62,36 @@ class RoomDetailApi(APIView):
     @extend_schema(
         request=serializers.RoomUpdateIn,
         responses={200: serializers.RoomSerializer, **E},
-        summary="Edit name or topic (owner)",
+        summary="Edit name, topic or visibility (owner)",
     )
     def patch(self, request: Request, room_id: int) -> Response:
         data = serializers.RoomUpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
-        services.room_update(room_id=room_id, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        fields = dict(data.validated_data)
+        visibility = fields.pop("visibility", None)
+        if fields or visibility is None:
+            services.room_update(room_id=room_id, actor=request.user, **fields)  # type: ignore[arg-type]
+        if visibility is not None:
+            services.room_set_visibility(room_id=room_id, actor=request.user, visibility=visibility)  # type: ignore[arg-type]
         return _room(request, room_id)
 
     @extend_schema(responses={204: None, 403: E[403], 404: E[404], **AUTH}, summary="Close the room (owner)")
     def delete(self, request: Request, room_id: int) -> Response:
         services.room_close(room_id=room_id, actor=request.user)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomTransferApi(APIView):
+    @extend_schema(
+        request=serializers.RoomTransferIn,
+        responses={200: serializers.RoomSerializer, **E},
+        summary="Hand the room over to another member (owner)",
+    )
+    def post(self, request: Request, room_id: int) -> Response:
+        data = serializers.RoomTransferIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.room_transfer(room_id=room_id, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        return _room(request, room_id)
 
 
 class RoomJoinApi(APIView):

@@ -45,6 +45,11 @@ class RoomCreateIn(serializers.Serializer[Any]):
 class RoomUpdateIn(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, required=False)
     topic = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Room.Visibility.choices, required=False)
+
+
+class RoomTransferIn(serializers.Serializer[Any]):
+    user_id = serializers.IntegerField(help_text="The member who becomes the owner")
 
 
 class RoomListIn(serializers.Serializer[Any]):

@@ -1,4 +1,5 @@
-"""Room writes: create, edit, close, join, leave, add and remove members.
+"""Room writes: create, edit, close, join, leave, add and remove members,
+switch visibility, hand over ownership.
 
 Each publishes what changed after commit: public rooms' lobby events go to
 every socket (seed 000's live room list), private rooms' only to members.
@@ -188,7 +189,10 @@ def room_leave(*, room_id: int, user: User) -> Room:
     with transaction.atomic():
         room = selectors.room_for_member(user=user, room_id=room_id)
         if room.owner_id == user.pk:
-            raise Conflict("The owner cannot leave; close the room instead.", code="owner_cannot_leave")
+            raise Conflict(
+                "The owner cannot leave. Hand the room over to another member first, or close it.",
+                code="owner_cannot_leave",
+            )
         _left(room, user)
     return room
 
@@ -221,3 +225,48 @@ def member_remove(*, room_id: int, actor: User, user_id: int) -> None:
         if target is None:
             raise NotFound("Not a member of this room.")
         _left(room, target.user)
+
+
+def room_set_visibility(*, room_id: int, actor: User, visibility: str) -> Room:
+    """Switch a room between public and private; lobbies follow live.
+
+    Made public, the room is announced to every socket, so it appears in the lobby of
+    everyone who can now see it. Made private, it is announced once more to every
+    socket with its new visibility, so that the lobbies of non-members drop it; from
+    then on only members hear of it.
+    """
+    if visibility not in Room.Visibility.values:
+        raise Invalid("Choose public or private.", fields={"visibility": ["public or private"]})
+    with transaction.atomic():
+        room = _owned(room_id, actor)
+        _open(room)
+        if room.visibility == visibility:
+            return room
+        room = Room.objects.select_for_update().select_related("owner").get(pk=room.pk)
+        room.visibility = visibility
+        room.save(update_fields=["visibility"])
+        publish.lobby_frame(frame={"type": "room.updated", "room": room_public_data(room)})
+    return room
+
+
+def room_transfer(*, room_id: int, actor: User, user_id: int) -> Room:
+    """Hand the room over to another member; the former owner stays a member (and may leave)."""
+    with transaction.atomic():
+        room = _owned(room_id, actor)
+        _open(room)
+        if user_id == actor.pk:
+            return room
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        if room.owner_id != actor.pk:  # handed over meanwhile
+            raise Forbidden("Only the room's owner can do that.", code="not_owner")
+        target = Membership.objects.select_related("user").filter(room=room, user_id=user_id).first()
+        if target is None or not target.user.is_active:
+            raise Invalid(
+                "Only a member of the room can become its owner.",
+                code="not_member",
+                fields={"user_id": ["Not a member of this room."]},
+            )
+        room.owner = target.user
+        room.save(update_fields=["owner"])
+        _announce(room, "room.updated")
+    return room

@@ -5,6 +5,7 @@ from parley.rooms import api
 urlpatterns = [
     path("rooms", api.RoomListApi.as_view(), name="rooms"),
     path("rooms/<int:room_id>", api.RoomDetailApi.as_view(), name="room-detail"),
+    path("rooms/<int:room_id>/transfer", api.RoomTransferApi.as_view(), name="room-transfer"),
     path("rooms/<int:room_id>/join", api.RoomJoinApi.as_view(), name="room-join"),
     path("rooms/<int:room_id>/leave", api.RoomLeaveApi.as_view(), name="room-leave"),
     path("rooms/<int:room_id>/members", api.MemberListApi.as_view(), name="room-members"),

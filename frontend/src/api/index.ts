@@ -36,8 +36,9 @@ export const api = {
   room: (id: number) => http.get<Room>(`rooms/${id}`),
   createRoom: (data: { name: string; topic?: string; visibility: Visibility }) =>
     http.post<Room>('rooms', data),
-  updateRoom: (id: number, data: { name?: string; topic?: string }) =>
+  updateRoom: (id: number, data: { name?: string; topic?: string; visibility?: Visibility }) =>
     http.patch<Room>(`rooms/${id}`, data),
+  transferRoom: (id: number, userId: number) => http.post<Room>(`rooms/${id}/transfer`, { user_id: userId }),
   closeRoom: (id: number) => http.del<void>(`rooms/${id}`),
   joinRoom: (id: number) => http.post<Room>(`rooms/${id}/join`),
   leaveRoom: (id: number) => http.post<Room>(`rooms/${id}/leave`),

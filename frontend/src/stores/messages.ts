@@ -91,6 +91,8 @@ export const useMessagesStore = defineStore('messages', () => {
     const p = (async () => {
       try {
         const page = await api.messages(roomId, { limit: PAGE_SIZE })
+        // Dropped meanwhile (left, or reset by a join): whoever dropped it loads afresh.
+        if (timelines[roomId] !== t) return
         for (const m of page.messages) insertSorted(t.messages, m)
         t.hasMore = page.has_more
         t.lastSeq = Math.max(t.lastSeq, ...page.messages.map((m) => m.seq))
@@ -99,7 +101,8 @@ export const useMessagesStore = defineStore('messages', () => {
         const buffered = t.buffer.splice(0).sort((a, b) => a.seq - b.seq)
         for (const f of buffered) ingest(roomId, f.message, f.seq)
       } finally {
-        loadingLatest.delete(roomId)
+        // Once dropped, the entry is gone already or belongs to a newer load.
+        if (timelines[roomId] === t) loadingLatest.delete(roomId)
       }
     })()
     loadingLatest.set(roomId, p)
@@ -336,6 +339,8 @@ export const useMessagesStore = defineStore('messages', () => {
 
   function dropRoom(roomId: number): void {
     delete timelines[roomId]
+    // A page still loading belongs to the dropped timeline; the next load starts afresh.
+    loadingLatest.delete(roomId)
   }
 
   function reset(): void {

@@ -48,6 +48,12 @@ export const useRoomsStore = defineStore('rooms', () => {
   /** Merge a broadcast room (no per-viewer fields: is_member and unread_count stay ours). */
   function mergeBroadcast(room: RoomPublicOut): void {
     const prev = byId.value[room.id]
+    if (room.visibility === 'private' && !prev?.is_member) {
+      // Made private (or never ours to see): gone from our lobby unless we are a member.
+      if (prev) delete byId.value[room.id]
+      else void refresh(room.id)
+      return
+    }
     if (prev) {
       byId.value[room.id] = { ...prev, ...room, last_seq: Math.max(prev.last_seq, room.last_seq) }
     } else {
@@ -101,8 +107,16 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (room.visibility === 'private') delete byId.value[id]
   }
 
-  async function update(id: number, data: { name?: string; topic?: string }): Promise<Room> {
+  async function update(id: number, data: { name?: string; topic?: string; visibility?: Visibility }): Promise<Room> {
     return put(await api.updateRoom(id, data))
+  }
+
+  /** Hand the room over to another member; we stay a member. */
+  async function transfer(id: number, userId: number): Promise<Room> {
+    const room = put(await api.transferRoom(id, userId))
+    const list = members.value[id]
+    if (list) for (const m of list) m.is_owner = m.user.id === userId
+    return room
   }
 
   async function close(id: number): Promise<void> {
@@ -152,6 +166,8 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   function applyHello(rooms: HelloRoom[]): void {
     for (const h of rooms) {
+      // Unread on the server after what we sent: that read was lost with the old socket.
+      if (h.unread_count > 0 && (lastReadSent[h.id] ?? 0) >= h.last_seq) delete lastReadSent[h.id]
       const r = byId.value[h.id]
       if (r) {
         r.last_seq = Math.max(r.last_seq, h.last_seq)
@@ -277,6 +293,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     join,
     leave,
     update,
+    transfer,
     close,
     fetchMembers,
     addMember,

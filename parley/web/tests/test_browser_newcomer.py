@@ -1,0 +1,210 @@
+"""The web client for people arriving, coming back and handing over, in Chromium.
+
+Someone who follows a room link and joins sees the history and their own
+messages; a reader whose socket dropped is not left with an unread badge for
+what the open room showed; an owner is offered what an owner can do (hand the
+room over, switch it between public and private) instead of a Leave that fails.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from parley.common.testing.live import ServerProcess
+from parley.common.testing.remote import RemoteUser
+from parley.web.tests import test_browser
+from parley.web.tests.test_browser import join_room, new_page, register, send, sent, unique
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes]
+
+# The browser suite's fixtures: one Chromium per module, the embedded live server.
+browser = test_browser.browser
+server = test_browser.server
+
+
+def post_message(user: RemoteUser, room_id: int, body: str) -> None:
+    r = user.http.post(f"rooms/{room_id}/messages", json={"body": body, "client_id": uuid.uuid4().hex})
+    r.raise_for_status()
+
+
+def room_item(page, room_id: int):  # type: ignore[no-untyped-def]
+    return page.locator(f'[data-testid="room-item"][data-room-id="{room_id}"]')
+
+
+def open_room(page, room_id: int) -> None:
+    page.goto(f"/rooms/{room_id}")
+    page.get_by_test_id("room-title").wait_for()
+
+
+def slow_route(route) -> None:  # type: ignore[no-untyped-def]
+    """Fetch the answer now, deliver it a second later."""
+    response = route.fetch()
+    time.sleep(1)
+    route.fulfill(response=response)
+
+
+def joined_rooms(page) -> dict[int, dict]:  # type: ignore[type-arg]
+    """The rooms as the page's session sees them over REST."""
+    r = page.context.request.get("/api/v1/rooms?joined=true")
+    assert r.ok, r.text()
+    return {room["id"]: room for room in r.json()}
+
+
+def test_a_member_of_nothing_joins_from_a_room_link(browser, server: ServerProcess) -> None:
+    owner = RemoteUser.register(server.url)
+    room = owner.create_room(unique("linked"))
+    post_message(owner, room["id"], "said before you came")
+    ctx, page = new_page(browser, server)
+    try:
+        register(page, unique("newcomer"))
+        open_room(page, room["id"])
+        page.get_by_test_id("join-room").click()
+        page.get_by_test_id("composer").wait_for()
+        sent(page, "said before you came").wait_for()
+        send(page, "my first words here")
+        sent(page, "my first words here").wait_for()
+        assert page.errors == []
+    finally:
+        ctx.close()
+
+
+def test_a_guest_joins_from_a_room_link(browser, server: ServerProcess) -> None:
+    owner = RemoteUser.register(server.url)
+    room = owner.create_room(unique("linked"))
+    post_message(owner, room["id"], "welcome, guests")
+    ctx, page = new_page(browser, server)
+    try:
+        page.goto(f"/rooms/{room['id']}")
+        page.get_by_test_id("tab-guest").click()
+        page.get_by_test_id("guest-nickname").fill("Passer-by")
+        page.get_by_test_id("guest-submit").click()
+        page.get_by_test_id("room-title").wait_for()
+        page.get_by_test_id("join-room").click()
+        page.get_by_test_id("composer").wait_for()
+        sent(page, "welcome, guests").wait_for()
+        send(page, "a guest says hi")
+        sent(page, "a guest says hi").wait_for()
+        assert page.errors == []
+    finally:
+        ctx.close()
+
+
+def test_what_the_open_room_showed_after_a_reconnect_is_read(browser, server: ServerProcess) -> None:
+    owner = RemoteUser.register(server.url)
+    room = owner.create_room(unique("away"))
+    for n in range(30):  # more than a screenful: the list scrolls
+        post_message(owner, room["id"], f"earlier {n}")
+    post_message(owner, room["id"], "before the drop")
+    ctx, page = new_page(browser, server)
+    try:
+        register(page, unique("reader"))
+        join_room(page, room["name"])
+        sent(page, "before the drop").wait_for()
+
+        page.context.set_offline(True)
+        page.get_by_test_id("offline-banner").wait_for()
+        post_message(owner, room["id"], "while you were away 1")
+        post_message(owner, room["id"], "while you were away 2")
+        # The room list answers slower than the socket (a busy server, a long way away):
+        # it is computed before the read marker moves and arrives after.
+        page.route("**/api/v1/rooms?joined=true", slow_route)
+        page.context.set_offline(False)
+        page.get_by_test_id("offline-banner").wait_for(state="hidden")
+        sent(page, "while you were away 1").wait_for()
+        sent(page, "while you were away 2").wait_for()
+        page.wait_for_timeout(1500)  # the slow room list has answered
+        page.unroute("**/api/v1/rooms?joined=true")
+        assert room_item(page, room["id"]).get_by_test_id("unread-badge").count() == 0
+
+        # The server's read marker follows what was on screen.
+        deadline = time.monotonic() + 5
+        while joined_rooms(page)[room["id"]]["unread_count"] != 0 and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        assert joined_rooms(page)[room["id"]]["unread_count"] == 0
+
+        # Back to the lobby inside the app (its state, not a fresh load), then after a reload.
+        page.get_by_role("link", name="← All rooms").click()
+        page.get_by_test_id("lobby").wait_for()
+        room_item(page, room["id"]).wait_for()
+        page.wait_for_timeout(500)
+        assert room_item(page, room["id"]).get_by_test_id("unread-badge").count() == 0
+        page.reload()
+        room_item(page, room["id"]).wait_for()
+        assert room_item(page, room["id"]).get_by_test_id("unread-badge").count() == 0
+    finally:
+        ctx.close()
+
+
+def test_an_owner_hands_the_room_over_and_then_may_leave(browser, server: ServerProcess) -> None:
+    ctx_a, alice = new_page(browser, server)
+    ctx_b, bob = new_page(browser, server)
+    try:
+        register(alice, unique("owner"))
+        bob_name = unique("heir")
+        register(bob, bob_name)
+        alice.get_by_test_id("create-room").click()
+        alice.get_by_test_id("room-name").fill(unique("handover"))
+        alice.get_by_test_id("create-room-submit").click()
+        alice.get_by_test_id("composer").wait_for()
+        room_id = int(alice.url.rstrip("/").rsplit("/", 1)[1])
+        open_room(bob, room_id)
+        bob.get_by_test_id("join-room").click()
+        bob.get_by_test_id("composer").wait_for()
+
+        # The owner is not offered a Leave that the server refuses.
+        alice.get_by_test_id("room-settings").wait_for()
+        assert alice.get_by_test_id("leave-room").count() == 0
+        assert bob.get_by_test_id("room-settings").count() == 0
+
+        alice.get_by_test_id("room-settings").click()
+        alice.get_by_test_id("transfer-owner-select").select_option(label=bob_name)
+        alice.get_by_test_id("confirm-transfer").check()
+        alice.get_by_test_id("transfer-owner").click()
+
+        # Bob owns it now (live, without a reload); Alice may leave.
+        bob.get_by_test_id("room-settings").wait_for()
+        alice.get_by_test_id("leave-room").wait_for()
+        assert alice.get_by_test_id("room-settings").count() == 0
+        alice.on("dialog", lambda d: d.accept())
+        alice.get_by_test_id("leave-room").click()
+        alice.get_by_test_id("lobby").wait_for()
+        assert room_id not in joined_rooms(alice)
+        assert bob.get_by_test_id("leave-room").count() == 0
+        assert alice.errors == [] and bob.errors == []
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_switching_visibility_updates_other_lobbies_live(browser, server: ServerProcess) -> None:
+    ctx_a, alice = new_page(browser, server)
+    ctx_c, carol = new_page(browser, server)
+    try:
+        register(alice, unique("owner"))
+        register(carol, unique("onlooker"))
+        name = unique("shifting")
+        alice.get_by_test_id("create-room").click()
+        alice.get_by_test_id("room-name").fill(name)
+        alice.get_by_test_id("create-room-submit").click()
+        alice.get_by_test_id("composer").wait_for()
+        room_id = int(alice.url.rstrip("/").rsplit("/", 1)[1])
+        carol.goto("/")
+        room_item(carol, room_id).wait_for()
+
+        alice.get_by_test_id("room-settings").click()
+        alice.get_by_test_id("settings-private").check()
+        alice.get_by_test_id("settings-save").click()
+        alice.get_by_test_id("room-title").get_by_text("🔒").wait_for()
+        room_item(carol, room_id).wait_for(state="detached")
+
+        alice.get_by_test_id("room-settings").click()
+        alice.get_by_test_id("settings-public").check()
+        alice.get_by_test_id("settings-save").click()
+        room_item(carol, room_id).wait_for()
+        assert alice.errors == [] and carol.errors == []
+    finally:
+        ctx_a.close()
+        ctx_c.close()
