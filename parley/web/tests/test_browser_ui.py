@@ -356,8 +356,9 @@ def test_avatars_are_readable_initials_on_colour_for_a_zh_cn_guest_in_dark_mode(
         token_b = sign_in_guest(other, "zoë", "fox")
         room = make_room(other, token_b)
         post(other, token_b, room["id"], "你好")
-        page.goto(f"/rooms/{room['id']}")
-        page.get_by_test_id("join-room").click()
+        page.get_by_test_id("public-rooms").locator(f'[data-room-name="{room["name"]}"]').get_by_test_id(
+            "join-room"
+        ).click()
         page.get_by_test_id("composer").fill("大家好")
         page.get_by_test_id("send-button").click()
         mine = sent(page, "大家好").get_by_test_id("avatar")
