@@ -14,14 +14,12 @@ import uuid
 import pytest
 
 from parley.common.testing.live import ServerProcess
-from parley.web.tests.test_browser import (  # noqa: F401 - browser and server are fixtures
-    SHOTS,
-    browser,
-    new_page,
-    sent,
-    server,
-    unique,
-)
+from parley.web.tests import test_browser as base
+from parley.web.tests.test_browser import SHOTS, new_page, sent, unique
+
+# The same module-scoped fixtures as the main browser suite: a live server and Chromium.
+browser = base.browser
+server = base.server
 
 try:
     from playwright.sync_api import expect
@@ -65,7 +63,9 @@ def sign_in_guest(page, nickname: str, avatar: str) -> str:
 
 
 def make_room(page, token: str, name: str | None = None, topic: str = "") -> dict:
-    return api(page, token, "POST", "rooms", {"name": name or unique("room"), "topic": topic, "visibility": "public"})
+    return api(
+        page, token, "POST", "rooms", {"name": name or unique("room"), "topic": topic, "visibility": "public"}
+    )
 
 
 def post(page, token: str, room_id: int, body: str) -> None:
@@ -150,7 +150,9 @@ def test_consecutive_messages_are_evenly_spaced(browser, server: ServerProcess, 
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_phone_room_header_keeps_name_and_online_count_visible(browser, server: ServerProcess, scheme: str) -> None:
+def test_phone_room_header_keeps_name_and_online_count_visible(
+    browser, server: ServerProcess, scheme: str
+) -> None:
     ctx, page = new_page(browser, server, color_scheme=scheme, **PHONE)
     try:
         token = sign_up(page)
@@ -291,7 +293,9 @@ def test_new_room_dialog_traps_focus_and_its_radios_are_one_tab_stop(browser, se
         for _ in range(14):
             page.keyboard.press("Tab")
             assert page.evaluate(inside), f"focus left the dialog after {stops}"
-            stops.append(page.evaluate("document.activeElement.dataset.testid || document.activeElement.textContent"))
+            stops.append(
+                page.evaluate("document.activeElement.dataset.testid || document.activeElement.textContent")
+            )
         for _ in range(14):
             page.keyboard.press("Shift+Tab")
             assert page.evaluate(inside), "Shift+Tab let focus leave the dialog"
@@ -365,7 +369,9 @@ def test_avatars_are_readable_initials_on_colour_for_a_zh_cn_guest_in_dark_mode(
         theirs = sent(page, "你好").get_by_test_id("avatar")
         expect(mine).to_have_text("小")
         expect(theirs).to_have_text("Z")
-        looks = [a.evaluate(CONTRAST) for a in (mine, theirs, page.locator("header [data-testid=avatar]").first)]
+        looks = [
+            a.evaluate(CONTRAST) for a in (mine, theirs, page.locator("header [data-testid=avatar]").first)
+        ]
         assert looks[0]["background"] != looks[1]["background"], looks
         for look in looks:
             assert look["contrast"] >= 4.5, look
@@ -381,7 +387,8 @@ CONTRAST = """el => {
     const s = getComputedStyle(el)
     const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number)
     const lum = c => {
-        const [r, g, b] = rgb(c).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4 })
+        const lin = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4
+        const [r, g, b] = rgb(c).map(lin)
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
     }
     const [a, b] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x)
