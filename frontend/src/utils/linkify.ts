@@ -1,10 +1,14 @@
 /**
  * Split a plain-text body into text and http(s) link segments. The result is
- * rendered as text nodes and <a> elements: never as HTML.
+ * rendered as text nodes and <a> elements: never as HTML. A bare "www." host
+ * (www.example.org/path) is linked as https.
  */
 export type Segment = { kind: 'text'; text: string } | { kind: 'link'; text: string; href: string }
 
-const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi
+// A "www." host counts only at the start of a word that is not part of an
+// address, a path or a longer host (user@www.x, /www.x, a.www.x stay text).
+const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+|(?<![\w.@/:-])www\.[^\s<>"'`]+/gi
+const BARE_WWW_RE = /^www\.[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(?=$|[/?#:])/i
 const TRAILING = '.,;:!?\'")]}>'
 
 /** Drop sentence punctuation after a URL, but keep a ")" that closes a "(" inside it. */
@@ -45,7 +49,11 @@ export function linkify(body: string): Segment[] {
   for (const m of body.matchAll(URL_RE)) {
     const start = m.index ?? 0
     const url = trimUrl(m[0])
-    const href = /^https?:\/\/[^/?#\s]+/i.test(url) ? safeHref(url) : null
+    const href = /^https?:\/\/[^/?#\s]+/i.test(url)
+      ? safeHref(url)
+      : BARE_WWW_RE.test(url)
+        ? safeHref('https://' + url)
+        : null
     if (!href) continue
     push(body.slice(last, start))
     out.push({ kind: 'link', text: url, href })
