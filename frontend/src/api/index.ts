@@ -8,9 +8,11 @@ import type {
   Message,
   MessagePage,
   Room,
+  RoomCreate,
+  RoomTransfer,
+  RoomUpdate,
   SearchResult,
   User,
-  Visibility,
 } from './types'
 import type { ServerFrame } from '@/realtime/protocol'
 
@@ -34,11 +36,10 @@ export const api = {
   rooms: (joined?: boolean) =>
     http.get<Room[]>('rooms', joined === undefined ? undefined : { joined }),
   room: (id: number) => http.get<Room>(`rooms/${id}`),
-  createRoom: (data: { name: string; topic?: string; visibility: Visibility }) =>
-    http.post<Room>('rooms', data),
-  updateRoom: (id: number, data: { name?: string; topic?: string; visibility?: Visibility }) =>
-    http.patch<Room>(`rooms/${id}`, data),
-  transferRoom: (id: number, userId: number) => http.post<Room>(`rooms/${id}/transfer`, { user_id: userId }),
+  createRoom: (data: RoomCreate) => http.post<Room>('rooms', data),
+  updateRoom: (id: number, data: RoomUpdate) => http.patch<Room>(`rooms/${id}`, data),
+  transferRoom: (id: number, userId: number) =>
+    http.post<Room>(`rooms/${id}/transfer`, { user_id: userId } satisfies RoomTransfer),
   closeRoom: (id: number) => http.del<void>(`rooms/${id}`),
   joinRoom: (id: number) => http.post<Room>(`rooms/${id}/join`),
   leaveRoom: (id: number) => http.post<Room>(`rooms/${id}/leave`),

@@ -94,7 +94,7 @@ export const useRoomsStore = defineStore('rooms', () => {
   }
 
   async function create(data: { name: string; topic?: string; visibility: Visibility }): Promise<Room> {
-    return put(await api.createRoom(data))
+    return put(await api.createRoom({ topic: '', ...data }))
   }
 
   async function join(id: number): Promise<Room> {
