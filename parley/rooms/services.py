@@ -245,7 +245,7 @@ def room_set_visibility(*, room_id: int, actor: User, visibility: str) -> Room:
         room = Room.objects.select_for_update().select_related("owner").get(pk=room.pk)
         room.visibility = visibility
         room.save(update_fields=["visibility"])
-        publish.lobby_frame(frame={"type": "room.updated", "room": room_public_data(room)})
+        publish.lobby_frame(frame=protocol.room_changed("room.updated", room=room_public_data(room)))
     return room
 
 
