@@ -13,8 +13,8 @@ import pytest
 from channels.db import database_sync_to_async
 
 from parley.accounts.models import User
-from parley.common.testing.api import client_for, error_of, make_user, token_for
-from parley.common.testing.ws import WsClient
+from parley.testing.api import client_for, error_of, make_user, token_for
+from parley.testing.ws import WsClient
 
 pytestmark = pytest.mark.django_db
 _n = itertools.count(1)

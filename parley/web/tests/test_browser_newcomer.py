@@ -13,8 +13,8 @@ import uuid
 
 import pytest
 
-from parley.common.testing.live import ServerProcess
-from parley.common.testing.remote import RemoteUser
+from parley.testing.live import ServerProcess
+from parley.testing.remote import RemoteUser
 from parley.web.tests import test_browser
 from parley.web.tests.test_browser import join_room, new_page, register, send, sent, unique
 

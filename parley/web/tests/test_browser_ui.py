@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from parley.common.testing.live import ServerProcess
+from parley.testing.live import ServerProcess
 from parley.web.tests import test_browser as base
 from parley.web.tests.test_browser import SHOTS, new_page, sent, unique
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.common.testing.live import ROOT, ServerProcess
+from parley.testing.live import ROOT, ServerProcess
 
 pytestmark = [pytest.mark.processes]
 
