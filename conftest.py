@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -27,7 +28,16 @@ def _own_runtime(settings: object) -> Iterator[None]:
     runtime.uninstall()
 
 
-@pytest.fixture(autouse=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Async tests (the only ones that start a runtime) stop it on their own loop.
+    Not an autouse fixture: an async fixture around Playwright's sync tests would run
+    inside Playwright's own running loop."""
+    for item in items:
+        if inspect.iscoroutinefunction(getattr(item, "function", None)):
+            item.fixturenames.append("_stop_runtime_after_test")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
 async def _stop_runtime_after_test() -> AsyncIterator[None]:
     """Stop the runtime a test started while the test's event loop still runs: the loop's
     own teardown would cancel the Redis subscriber mid-read, and redis-py can be left
