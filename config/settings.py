@@ -148,6 +148,8 @@ WS_MAX_SOCKETS_PER_USER: int = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
 WS_RESUME_LIMIT: int = env.int("WS_RESUME_LIMIT", default=500)
 HUB_SWEEP_INTERVAL: float = env.float("HUB_SWEEP_INTERVAL", default=5.0)
 HUB_REORDER_WAIT: float = env.float("HUB_REORDER_WAIT", default=0.25)
+# Seconds /healthz waits for the database and Redis to answer (both checks run at once).
+HEALTH_TIMEOUT: float = env.float("HEALTH_TIMEOUT", default=1.0)
 
 # --- Auth ---------------------------------------------------------------------
 PASSWORD_HASHERS = [
