@@ -124,6 +124,21 @@ else:
     # connection that died is still replaced: the failed query marks it, and the next
     # call's close_old_connections() tests and closes it (test_faults.py cuts the DB).
     _db.setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
+    if _db["ENGINE"] == "django.db.backends.mysql":
+        # PyMySQL (pure Python) stands in for mysqlclient, which needs a compiler and
+        # client headers to install (docs/decisions.md). utf8mb4: emoji and other 4-byte
+        # characters; strict mode: a too-long value is an error, never silently cut.
+        import pymysql
+
+        pymysql.install_as_MySQLdb()
+        _db.setdefault("OPTIONS", {}).setdefault("charset", "utf8mb4")
+        _db["OPTIONS"].setdefault("init_command", "SET sql_mode='STRICT_TRANS_TABLES'")
+        _db["OPTIONS"].setdefault("connect_timeout", 5)
+        _db.setdefault("TEST", {}).setdefault("CHARSET", "utf8mb4")
+        _db["TEST"].setdefault("COLLATION", "utf8mb4_unicode_ci")
+        # Lower("name") cannot be indexed on MariaDB; parley/common/migrations/0001 adds a
+        # plain unique index that the case-insensitive collation makes equivalent.
+        SILENCED_SYSTEM_CHECKS = ["models.W044"]
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
         # PostgreSQL's JIT compiles any query whose *estimated* cost is high; the
