@@ -165,6 +165,9 @@ HUB_SWEEP_INTERVAL: float = env.float("HUB_SWEEP_INTERVAL", default=5.0)
 HUB_REORDER_WAIT: float = env.float("HUB_REORDER_WAIT", default=0.25)
 # Seconds /healthz waits for the database and Redis to answer (both checks run at once).
 HEALTH_TIMEOUT: float = env.float("HEALTH_TIMEOUT", default=1.0)
+# Who may read /metrics: these addresses (CIDRs), or a request with `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_ALLOWED: list[str] = env.list("METRICS_ALLOWED", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
 
 # --- Auth ---------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 # How uvicorn speaks HTTP and WebSocket. The raw frame writer
@@ -26,6 +28,21 @@ PROTOCOL_OPTIONS: dict[str, Any] = {
 }
 
 
+def _shared_metrics_dir() -> None:
+    """Several workers share one port, so a scrape reaches any one of them: they keep their
+    metrics in files under PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess
+    mode) and /metrics adds them up. Set before a worker imports prometheus_client;
+    emptied at start, as prometheus-client requires, so counters begin at zero."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        folder = tempfile.mkdtemp(prefix="parley-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
@@ -38,6 +55,8 @@ def main(argv: list[str] | None = None) -> None:
     workers = int(os.environ.get("WORKERS", "1"))
     if workers > 1 and not os.environ.get("REDIS_URL"):
         sys.exit("WORKERS > 1 needs REDIS_URL: processes reach each other's sockets through Redis.")
+    if workers > 1:
+        _shared_metrics_dir()
     debug = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"}
     uvicorn.run(
         "config.asgi:application",

@@ -15,7 +15,14 @@ import pytest
 from django.test import Client
 
 from parley.testing.faults import RedisServer, TcpProxy
-from parley.testing.live import ServerProcess, base_env, free_port, migrate, private_database, services_or_skip
+from parley.testing.live import (
+    ServerProcess,
+    base_env,
+    free_port,
+    migrate,
+    private_database,
+    services_or_skip,
+)
 
 pytestmark = pytest.mark.django_db
 
