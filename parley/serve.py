@@ -46,6 +46,8 @@ def _shared_metrics_dir() -> None:
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
+    from parley.common.logs import uvicorn_log_config
+
     # The event loop hands work to database threads and back many times per
     # message; Python's default 5 ms GIL switch interval turns each hand-off
     # into a wait of up to 5 ms under load. 1 ms keeps that latency small.
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     if workers > 1:
         _shared_metrics_dir()
     debug = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"}
+    log_level = os.environ.get("UVICORN_LOG_LEVEL", "info" if debug else "warning")
     uvicorn.run(
         "config.asgi:application",
         host=os.environ.get("HOST", "127.0.0.1"),
@@ -68,7 +71,8 @@ def main(argv: list[str] | None = None) -> None:
         **PROTOCOL_OPTIONS,
         proxy_headers=False,
         access_log=debug,
-        log_level=os.environ.get("UVICORN_LOG_LEVEL", "info" if debug else "warning"),
+        log_level=log_level,
+        log_config=uvicorn_log_config(os.environ.get("LOG_FORMAT", "plain"), log_level),
         timeout_graceful_shutdown=5,
     )
 
