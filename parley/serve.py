@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     workers = int(os.environ.get("WORKERS", "1"))
     if workers > 1 and not os.environ.get("REDIS_URL"):
         sys.exit("WORKERS > 1 needs REDIS_URL: processes reach each other's sockets through Redis.")
-    if workers > 1:
+    if workers > 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _shared_metrics_dir()
     debug = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"}
     log_level = os.environ.get("UVICORN_LOG_LEVEL", "info" if debug else "warning")

@@ -35,6 +35,15 @@ def test_healthy_without_redis_says_it_is_off(settings: Any) -> None:
     assert r["Cache-Control"] == "no-store"
 
 
+def test_probes_over_plain_http_are_not_redirected_to_tls(settings: Any) -> None:
+    """Behind the TLS proxy, health checks and scrapers call the app directly over HTTP."""
+    settings.REDIS_URL = ""
+    settings.SECURE_SSL_REDIRECT = True
+    assert Client().get("/healthz").status_code == 200
+    assert Client().get("/metrics").status_code == 200
+    assert Client().get("/api/v1/me").status_code == 301  # everything else still redirects
+
+
 def test_a_configured_redis_that_refuses_connections_is_down(settings: Any) -> None:
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     r = Client().get("/healthz")
