@@ -32,6 +32,8 @@ def _check_database() -> None:
     except Exception:
         connection.close()  # the next probe connects afresh
         raise
+    # This thread is no request: apply CONN_MAX_AGE here (kept for reuse, or closed at 0).
+    connection.close_if_unusable_or_obsolete()
 
 
 def _check_redis() -> None:
