@@ -19,7 +19,7 @@ FRONT_SRC := $(shell find frontend/src frontend/public frontend/index.html front
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: openapi protocol run serve dev test test-fast test-python test-services test-frontend lint fmt migrate \
+.PHONY: openapi protocol run serve dev test test-fast test-python test-services test-mariadb test-frontend lint fmt migrate \
 	frontend venv deps-run deps-dev deps-bench lock bench bench-quick clean
 
 ## The development environment: the dev lock (running + tests + lint).
@@ -93,6 +93,7 @@ lint: deps-dev $(FRONT_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy parley config
 	$(BIN)/lint-imports --no-cache
+	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run -v1
 	cd frontend && npm run lint --silent
 
 ## Regenerate the committed OpenAPI export (a test checks it is current), then the client's types.
@@ -111,8 +112,9 @@ fmt: deps-dev
 	$(BIN)/ruff format .
 
 ## Every suite: lint, the web client's unit tests, then Python twice — embedded
-## (SQLite + in-memory) and services (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set).
-test: lint frontend test-frontend test-python test-services
+## (SQLite + in-memory) and services (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set) —
+## and a third time on MariaDB when MARIADB_URL is set (the tests that start no process).
+test: lint frontend test-frontend test-python test-services test-mariadb
 
 ## The inner loop, no lint: the Python tests that start no process, browser or
 ## fault run, on the embedded defaults, then the web client's Vitest.
@@ -135,6 +137,17 @@ test-services: deps-dev
 	  echo "FAILED: PARLEY_REQUIRE_SERVICES=1 but DATABASE_URL and REDIS_URL are not both set"; exit 1; \
 	else \
 	  echo "SKIPPED services pass: set DATABASE_URL (PostgreSQL) and REDIS_URL to run the suite on them"; \
+	fi
+
+# MariaDB/MySQL: the suite without the multi-process, fault and browser tests (those
+# exercise the servers and Redis, which the PostgreSQL pass already covers).
+test-mariadb: deps-dev
+	@if [ -n "$$MARIADB_URL" ]; then \
+	  DATABASE_URL="$$MARIADB_URL" PARLEY_TEST_PASS=services $(BIN)/python -m pytest -m "not browser and not processes" $(PYTEST_ARGS); \
+	elif [ "$$PARLEY_REQUIRE_SERVICES" = "1" ]; then \
+	  echo "FAILED: PARLEY_REQUIRE_SERVICES=1 but MARIADB_URL is not set"; exit 1; \
+	else \
+	  echo "SKIPPED MariaDB pass: set MARIADB_URL (mysql://user@host:3306/db) to run the suite on it"; \
 	fi
 
 bench: deps-bench

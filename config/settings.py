@@ -13,6 +13,8 @@ from pathlib import Path
 
 import environ
 
+from parley.common.logs import formatter_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("PARLEY_DATA_DIR", default=str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -102,6 +104,8 @@ TEMPLATES = [
     }
 ]
 
+SILENCED_SYSTEM_CHECKS: list[str] = []
+
 # --- Database -----------------------------------------------------------------
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'parley.sqlite3'}"),
@@ -124,6 +128,21 @@ else:
     # connection that died is still replaced: the failed query marks it, and the next
     # call's close_old_connections() tests and closes it (test_faults.py cuts the DB).
     _db.setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
+    if _db["ENGINE"] == "django.db.backends.mysql":
+        # PyMySQL (pure Python) stands in for mysqlclient, which needs a compiler and
+        # client headers to install (docs/decisions.md). utf8mb4: emoji and other 4-byte
+        # characters; strict mode: a too-long value is an error, never silently cut.
+        import pymysql
+
+        pymysql.install_as_MySQLdb()
+        _db.setdefault("OPTIONS", {}).setdefault("charset", "utf8mb4")
+        _db["OPTIONS"].setdefault("init_command", "SET sql_mode='STRICT_TRANS_TABLES'")
+        _db["OPTIONS"].setdefault("connect_timeout", 5)
+        _db.setdefault("TEST", {}).setdefault("CHARSET", "utf8mb4")
+        _db["TEST"].setdefault("COLLATION", "utf8mb4_unicode_ci")
+        # Lower("name") cannot be indexed on MariaDB; parley/common/migrations/0001 adds a
+        # plain unique index that the case-insensitive collation makes equivalent.
+        SILENCED_SYSTEM_CHECKS.append("models.W044")
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
         # PostgreSQL's JIT compiles any query whose *estimated* cost is high; the
@@ -148,6 +167,11 @@ WS_MAX_SOCKETS_PER_USER: int = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
 WS_RESUME_LIMIT: int = env.int("WS_RESUME_LIMIT", default=500)
 HUB_SWEEP_INTERVAL: float = env.float("HUB_SWEEP_INTERVAL", default=5.0)
 HUB_REORDER_WAIT: float = env.float("HUB_REORDER_WAIT", default=0.25)
+# Seconds /healthz waits for the database and Redis to answer (both checks run at once).
+HEALTH_TIMEOUT: float = env.float("HEALTH_TIMEOUT", default=1.0)
+# Who may read /metrics: these addresses (CIDRs), or a request with `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_ALLOWED: list[str] = env.list("METRICS_ALLOWED", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
 
 # --- Auth ---------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -189,8 +213,14 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    # Probes and scrapers speak plain HTTP inside the private network, behind the TLS proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a request to browser vendors that is slow to undo: an operator's
+        # deliberate step (docs/deploy.md), not something `check --deploy` should push.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # --- REST ---------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -238,11 +268,13 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, exception).
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"parley": formatter_config(LOG_FORMAT)},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "parley"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

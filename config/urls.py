@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from parley.web import metrics
 from parley.web import views as web
 
 api_v1 = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", web.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     re_path(r"^(?!api/|static/|admin/|ws/).*$", web.index, name="index"),
     re_path(r"^api/", web.api_not_found),
 ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 # How uvicorn speaks HTTP and WebSocket. The raw frame writer
@@ -26,8 +28,25 @@ PROTOCOL_OPTIONS: dict[str, Any] = {
 }
 
 
+def _shared_metrics_dir() -> None:
+    """Several workers share one port, so a scrape reaches any one of them: they keep their
+    metrics in files under PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess
+    mode) and /metrics adds them up. Set before a worker imports prometheus_client;
+    emptied at start, as prometheus-client requires, so counters begin at zero."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        folder = tempfile.mkdtemp(prefix="parley-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
+
+    from parley.common.logs import uvicorn_log_config
 
     # The event loop hands work to database threads and back many times per
     # message; Python's default 5 ms GIL switch interval turns each hand-off
@@ -38,7 +57,10 @@ def main(argv: list[str] | None = None) -> None:
     workers = int(os.environ.get("WORKERS", "1"))
     if workers > 1 and not os.environ.get("REDIS_URL"):
         sys.exit("WORKERS > 1 needs REDIS_URL: processes reach each other's sockets through Redis.")
+    if workers > 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        _shared_metrics_dir()
     debug = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"}
+    log_level = os.environ.get("UVICORN_LOG_LEVEL", "info" if debug else "warning")
     uvicorn.run(
         "config.asgi:application",
         host=os.environ.get("HOST", "127.0.0.1"),
@@ -49,7 +71,8 @@ def main(argv: list[str] | None = None) -> None:
         **PROTOCOL_OPTIONS,
         proxy_headers=False,
         access_log=debug,
-        log_level=os.environ.get("UVICORN_LOG_LEVEL", "info" if debug else "warning"),
+        log_level=log_level,
+        log_config=uvicorn_log_config(os.environ.get("LOG_FORMAT", "plain"), log_level),
         timeout_graceful_shutdown=5,
     )
 

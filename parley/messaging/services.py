@@ -13,7 +13,7 @@ from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, Service
 from parley.messaging import selectors, store
 from parley.messaging.models import BODY_MAX, Message, RoomEvent
 from parley.messaging.serializers import message_data
-from parley.realtime import protocol, publish
+from parley.realtime import metrics, protocol, publish
 from parley.rooms.models import Membership, Room
 from parley.rooms.selectors import room_for_member
 
@@ -25,6 +25,15 @@ class SendResult:
 
 
 def clean_body(body: str) -> str:
+    """The body as stored, or the refusal (counted in the send error metrics)."""
+    try:
+        return _checked_body(body)
+    except ServiceError as exc:
+        metrics.send_refused(exc.code)
+        raise
+
+
+def _checked_body(body: str) -> str:
     if not body.strip():
         raise Invalid("The message is empty.", fields={"body": ["Write something first."]})
     if len(body) > BODY_MAX:
@@ -76,6 +85,7 @@ def message_send(*, sender: User, room_id: int, body: str, client_id: str | None
     (result,) = message_send_batch(
         room_id=room_id, requests=[SendRequest(sender, body, client_id or uuid.uuid4().hex)]
     )
+    metrics.sends_answered([result])
     if isinstance(result, ServiceError):
         raise result
     return result

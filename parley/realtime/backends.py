@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from parley.realtime import wire
+from parley.realtime import metrics, wire
 
 if TYPE_CHECKING:
     from parley.realtime.hub import Hub
@@ -132,6 +132,7 @@ class RedisBackend:
                     await pubsub.subscribe(*late)
                 self.connected.set()
                 if not first:
+                    metrics.REDIS_RECONNECTS.inc()
                     log.info("Redis subscription restored; resyncing rooms from the database")
                     assert self.hub is not None
                     self.hub.resync()

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
-from parley.realtime import protocol, wire
+from parley.realtime import metrics, protocol, wire
 from parley.realtime.backends import Backend
 from parley.realtime.clock import Clock
 from parley.realtime.config import RealtimeConfig
@@ -58,12 +58,14 @@ class Hub:
         fetch_events: FetchEvents,
         fetch_heads: FetchHeads,
         clock: Clock | None = None,
+        timer: metrics.DeliveryTimer | None = None,
     ):
         self.backend = backend
         self.config = config
         self.fetch_events = fetch_events
         self.fetch_heads = fetch_heads
         self.clock = clock or Clock()
+        self.timer = timer
         self.loop: asyncio.AbstractEventLoop | None = None
         self.rooms: dict[int, RoomState] = {}
         self.users: dict[int, set[Connection]] = {}
@@ -103,6 +105,8 @@ class Hub:
         return wire.topic_for(kind, target, self.config.prefix)
 
     async def attach(self, conn: Connection) -> None:
+        if conn not in self.conns:
+            metrics.OPEN_SOCKETS.inc()
         self.conns.add(conn)
         subs = []
         users = self.users.setdefault(conn.user_id, set())
@@ -122,6 +126,7 @@ class Hub:
         if conn not in self.conns:
             return
         self.conns.discard(conn)
+        metrics.OPEN_SOCKETS.dec()
         users = self.users.get(conn.user_id)
         if users is not None:
             users.discard(conn)
@@ -238,6 +243,8 @@ class Hub:
         state.seq = seq
         for conn in tuple(state.conns):
             conn.push_seq(room_id, seq, out)
+        if self.timer is not None:
+            self.timer.delivered(room_id, seq)
 
     async def _fill(self, room_id: int) -> None:
         """Wait briefly for a late publish, then read the hole from the database once."""
@@ -246,6 +253,7 @@ class Hub:
         try:
             if state is None or not state.pending or state.seq is None:
                 return
+            metrics.HUB_CATCHUPS.labels("reorder").inc()
             await self._catch_up(room_id, state)
         finally:
             if state is not None:
@@ -285,6 +293,7 @@ class Hub:
         room_ids = list(self.rooms)
         if not room_ids:
             return
+        metrics.HUB_SWEEPS.inc()
         try:
             heads = await self.fetch_heads(room_ids)
         except Exception as exc:
@@ -299,6 +308,7 @@ class Hub:
             overdue = head if force else state.seen_head
             state.seen_head = head
             if overdue is not None and state.seq < overdue:
+                metrics.HUB_CATCHUPS.labels("sweep").inc()
                 await self._catch_up(room_id, state)
             delivered = state.seq
             for conn in tuple(state.conns):

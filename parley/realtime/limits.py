@@ -15,6 +15,8 @@ import threading
 import time
 from typing import Any
 
+from parley.realtime import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -42,6 +44,13 @@ class TokenBucket:
             return True
 
 
+def _counted(allowed: bool) -> bool:
+    """Every refusal of a send, on either interface, is counted once here."""
+    if not allowed:
+        metrics.send_refused("rate_limited")
+    return allowed
+
+
 class LocalLimits:
     """One process: the bucket and the socket counts in memory."""
 
@@ -54,7 +63,7 @@ class LocalLimits:
         self._now = clock.monotonic if clock is not None else time.monotonic
 
     def allow_send_sync(self, user_id: int) -> bool:
-        return self.bucket.allow(user_id, self._now())
+        return _counted(self.bucket.allow(user_id, self._now()))
 
     async def allow_send(self, user_id: int) -> bool:
         return self.allow_send_sync(user_id)
@@ -191,7 +200,7 @@ class RedisLimits:
             self._fallback("send rate", exc)
             return self.local.allow_send_sync(user_id)
         self._warned.clear()
-        return bool(ok)
+        return _counted(bool(ok))
 
     async def allow_send(self, user_id: int) -> bool:
         try:
@@ -202,7 +211,7 @@ class RedisLimits:
             self._fallback("send rate", exc)
             return self.local.allow_send_sync(user_id)
         self._warned.clear()
-        return bool(ok)
+        return _counted(bool(ok))
 
     async def socket_acquire(self, user_id: int) -> bool:
         """Count a new socket of `user_id` unless the user already has `max_sockets` anywhere."""

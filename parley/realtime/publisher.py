@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from parley.realtime import wire
 from parley.realtime.backends import Backend
+from parley.realtime.metrics import DeliveryTimer
 
 
 class Publisher:
-    __slots__ = ("backend",)
+    __slots__ = ("backend", "timer")
 
-    def __init__(self, backend: Backend):
+    def __init__(self, backend: Backend, timer: DeliveryTimer | None = None):
         self.backend = backend
+        self.timer = timer
 
     def publish(self, kind: str, target: int, arg: str | int, payload: str) -> None:
         """From any thread; never raises (a lost signal is repaired from the database)."""
+        if kind == "r" and self.timer is not None:
+            self.timer.published(target, int(arg))  # delivery latency starts at the commit
         self.backend.publish(kind, target, wire.pack(kind, target, arg, payload))
 
     async def publish_now(self, kind: str, target: int, arg: str | int, payload: str) -> None:

@@ -28,6 +28,7 @@ from parley.realtime.clock import Clock
 from parley.realtime.config import RealtimeConfig
 from parley.realtime.hub import Hub
 from parley.realtime.limits import LocalLimits, RedisLimits
+from parley.realtime.metrics import DeliveryTimer
 from parley.realtime.ports import EventStore, StoreBatch
 from parley.realtime.presence import Presence
 from parley.realtime.publisher import Publisher
@@ -54,7 +55,8 @@ class Runtime:
         self.clock = clock or Clock()
         self.process_id = process_id or uuid.uuid4().hex[:12]
         self.backend = make_backend(redis_url=config.redis_url, prefix=config.prefix)
-        self.publisher = Publisher(self.backend)
+        self.timer = DeliveryTimer()
+        self.publisher = Publisher(self.backend, self.timer)
         # Catch-up reads stay on the shared sync thread: measured faster than the pool
         # when many sockets resume at once (docs/performance.md).
         self.hub = Hub(
@@ -63,6 +65,7 @@ class Runtime:
             fetch_events=database_sync_to_async(store.events_after),
             fetch_heads=database_sync_to_async(store.room_heads),
             clock=self.clock,
+            timer=self.timer,
         )
         self.presence = Presence(
             config=config,

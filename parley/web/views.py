@@ -1,4 +1,4 @@
-"""Serves the built web client (frontend/dist) for every page URL."""
+"""Serves the built web client (frontend/dist) for every page URL, and the health probe."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
 from parley.common.errors import error_body
+from parley.web import health
 
 
 @require_safe
@@ -27,8 +28,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+    """200 when the database and a configured Redis answer, else 503; bounded in time (web.health)."""
+    healthy, body = health.status()
+    response = JsonResponse(body, status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @csrf_exempt  # it changes nothing, and a CSRF refusal would answer HTML

@@ -12,6 +12,7 @@ from typing import Any
 
 from parley.messaging import selectors as messages
 from parley.messaging import services as messaging
+from parley.realtime import metrics
 from parley.realtime.clock import Clock
 from parley.realtime.config import RealtimeConfig
 from parley.realtime.runtime import Runtime
@@ -32,7 +33,15 @@ class DatabaseEventStore:
 
 
 def store_send_batch(room_id: int, requests: list[Any]) -> list[Any]:
-    return messaging.message_send_batch(room_id=room_id, requests=requests)  # type: ignore[return-value]
+    """The WebSocket sends' batched store, counted for /metrics (REST sends count in message_send)."""
+    try:
+        answers = messaging.message_send_batch(room_id=room_id, requests=requests)
+    except Exception:
+        for _request in requests:
+            metrics.send_refused("server_error")
+        raise
+    metrics.sends_answered(answers)
+    return answers  # type: ignore[return-value]
 
 
 def build_runtime(*, config: RealtimeConfig | None = None, clock: Clock | None = None) -> Runtime:

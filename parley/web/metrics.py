@@ -1,0 +1,83 @@
+"""`GET /metrics`: the process's Prometheus metrics (`parley.realtime.metrics`), not public.
+
+Allowed from a `METRICS_ALLOWED` address (default loopback) or with
+`Authorization: Bearer <METRICS_TOKEN>`. The address is the one
+`parley.common.clientip` believes; a request that came through a proxy not in
+`TRUSTED_PROXIES` (it carries X-Forwarded-For) is not judged by its peer's
+address, so an nginx on the same host does not make every client "loopback".
+With several workers (`PROMETHEUS_MULTIPROC_DIR` set by `parley.serve`) the
+answer adds up every worker's values.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+from parley.common.clientip import resolve_client_ip
+from parley.common.errors import error_body
+
+
+def _token_ok(request: HttpRequest) -> bool:
+    token: str = settings.METRICS_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+def _address_ok(request: HttpRequest) -> bool:
+    peer = request.META.get("REMOTE_ADDR", "") or ""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    addr = resolve_client_ip(peer, forwarded)
+    if forwarded and addr == peer:
+        return False  # proxied by someone we do not trust: the client's address is unknown
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    for net in settings.METRICS_ALLOWED:
+        try:
+            if ip in ipaddress.ip_network(net, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _dead_workers_forgotten(folder: str) -> None:
+    """Drop the open-socket gauges of workers that exited (uvicorn restarts them)."""
+    from prometheus_client import multiprocess
+
+    for path in Path(folder).glob("gauge_livesum_*.db"):
+        pid = int(path.stem.rsplit("_", 1)[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, folder)
+        except PermissionError:
+            pass
+
+
+@require_safe
+def metrics(request: HttpRequest) -> HttpResponse:
+    if not (_token_ok(request) or _address_ok(request)):
+        return JsonResponse(error_body("forbidden", "Metrics are not public."), status=403)
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        from prometheus_client import multiprocess
+
+        _dead_workers_forgotten(folder)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, folder)
+        output = generate_latest(registry)
+    else:
+        output = generate_latest(REGISTRY)
+    response = HttpResponse(output, content_type=CONTENT_TYPE_LATEST)
+    response["Cache-Control"] = "no-store"
+    return response
