@@ -34,6 +34,13 @@ def _user(request: Request) -> User:
     return request.user
 
 
+def _allowed(user: User) -> User:
+    """Every write that takes a seq shares the send allowance (a reaction flood is a message flood)."""
+    if not runtime.current().limits.allow_send_sync(user.pk):
+        raise RateLimited("You are sending too fast; wait a moment.")
+    return user
+
+
 class MessagesApi(APIView):
     @extend_schema(
         parameters=[serializers.HistoryIn],
@@ -80,6 +87,7 @@ M = {
     **errors(403, e403="Not allowed (not the author, past the edit window), or not a member"),
     **errors(404, e404="No such message (or in a private room you are not in)"),
     **errors(409, e409="Room closed, or the message was deleted"),
+    **errors(429, e429="Writing too fast (the send allowance)"),
 }
 
 
@@ -93,7 +101,7 @@ class MessageApi(APIView):
         data = serializers.EditIn(data=request.data)
         data.is_valid(raise_exception=True)
         message = services.message_edit(
-            actor=_user(request), message_id=message_id, body=data.validated_data["body"]
+            actor=_allowed(_user(request)), message_id=message_id, body=data.validated_data["body"]
         )
         return Response(serializers.MessageSerializer(message).data)
 
@@ -103,7 +111,7 @@ class MessageApi(APIView):
         summary="Delete a message (author, room owner or staff)",
     )
     def delete(self, request: Request, message_id: int) -> Response:
-        services.message_delete(actor=_user(request), message_id=message_id)
+        services.message_delete(actor=_allowed(_user(request)), message_id=message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -111,7 +119,9 @@ class ReactionApi(APIView):
     def _toggle(
         self, request: Request, message_id: int, emoji: str, op: Literal["add", "remove"]
     ) -> Response:
-        reactions = services.reaction_toggle(actor=_user(request), message_id=message_id, emoji=emoji, op=op)
+        reactions = services.reaction_toggle(
+            actor=_allowed(_user(request)), message_id=message_id, emoji=emoji, op=op
+        )
         return Response(serializers.ReactionsOut({"reactions": reactions}).data)
 
     @extend_schema(

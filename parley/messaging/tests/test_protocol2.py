@@ -393,3 +393,15 @@ def test_the_page_around_a_seq(w: dict[str, Any]) -> None:
     assert "has_more_before" not in history(w["a"], w["rid"], limit=5)
     r = w["a"].get(f"/api/v1/rooms/{w['rid']}/messages", {"around_seq": 5, "before_seq": 9})
     assert r.status_code == 400
+
+
+def test_edits_deletes_and_reactions_share_the_send_allowance(w: dict[str, Any], settings: Any) -> None:
+    from parley.testing.runtime import fresh_runtime
+
+    settings.WS_SEND_RATE, settings.WS_SEND_BURST = 0.01, 3
+    msg = send(w["o"], w["rid"], "rate me")
+    fresh_runtime()
+    codes = [react(w["a"], msg["id"], e).status_code for e in ("👍", "🎉", "👀", "🔥")]
+    assert codes == [200, 200, 200, 429]
+    assert w["a"].delete(f"/api/v1/messages/{msg['id']}").status_code == 429
+    assert Reaction.objects.count() == 3
