@@ -165,6 +165,8 @@ WS_QUEUE_MAX: int = env.int("WS_QUEUE_MAX", default=2000)
 WS_PING_INTERVAL: float = env.float("WS_PING_INTERVAL", default=25.0)
 WS_MAX_SOCKETS_PER_USER: int = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
 WS_RESUME_LIMIT: int = env.int("WS_RESUME_LIMIT", default=500)
+# Seconds after sending during which the author may edit a message; 0 = no limit.
+MESSAGE_EDIT_WINDOW: int = env.int("MESSAGE_EDIT_WINDOW", default=0)
 HUB_SWEEP_INTERVAL: float = env.float("HUB_SWEEP_INTERVAL", default=5.0)
 HUB_REORDER_WAIT: float = env.float("HUB_REORDER_WAIT", default=0.25)
 # Seconds /healthz waits for the database and Redis to answer (both checks run at once).

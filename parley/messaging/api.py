@@ -1,6 +1,8 @@
-"""Message endpoints: history, the event log, send, read marker, search."""
+"""Message endpoints: history, the event log, send, edit, delete, reactions, read marker, search."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -32,6 +34,13 @@ def _user(request: Request) -> User:
     return request.user
 
 
+def _allowed(user: User) -> User:
+    """Every write that takes a seq shares the send allowance (a reaction flood is a message flood)."""
+    if not runtime.current().limits.allow_send_sync(user.pk):
+        raise RateLimited("You are sending too fast; wait a moment.")
+    return user
+
+
 class MessagesApi(APIView):
     @extend_schema(
         parameters=[serializers.HistoryIn],
@@ -41,8 +50,17 @@ class MessagesApi(APIView):
     def get(self, request: Request, room_id: int) -> Response:
         params = serializers.HistoryIn(data=request.query_params)
         params.is_valid(raise_exception=True)
-        room = room_for_member(user=_user(request), room_id=room_id)
-        page, has_more = selectors.history_page(room=room, **params.validated_data)
+        user = _user(request)
+        room = room_for_member(user=user, room_id=room_id)
+        args = dict(params.validated_data)
+        around = args.pop("around_seq", None)
+        if around is not None:
+            page, before, after = selectors.history_around(
+                room=room, viewer=user, around_seq=around, limit=args["limit"]
+            )
+            out = {"messages": page, "has_more": before, "has_more_before": before, "has_more_after": after}
+            return Response(serializers.MessagePageOut(out).data)
+        page, has_more = selectors.history_page(room=room, viewer=user, **args)
         return Response(serializers.MessagePageOut({"messages": page, "has_more": has_more}).data)
 
     @extend_schema(
@@ -57,8 +75,70 @@ class MessagesApi(APIView):
         if not runtime.current().limits.allow_send_sync(user.pk):
             raise RateLimited("You are sending too fast; wait a moment.")
         result = services.message_send(sender=user, room_id=room_id, **data.validated_data)
+        if not result.created:  # a retry: reactions may have come since; a new message has none
+            selectors.with_reactions([result.message], user)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(serializers.MessageSerializer(result.message).data, status=code)
+
+
+M = {
+    **errors(400, 415),
+    **AUTH,
+    **errors(403, e403="Not allowed (not the author, past the edit window), or not a member"),
+    **errors(404, e404="No such message (or in a private room you are not in)"),
+    **errors(409, e409="Room closed, or the message was deleted"),
+    **errors(429, e429="Writing too fast (the send allowance)"),
+}
+
+
+class MessageApi(APIView):
+    @extend_schema(
+        request=serializers.EditIn,
+        responses={200: serializers.MessageSerializer, **M, **errors(413, e413="Body too long")},
+        summary="Edit your message",
+    )
+    def patch(self, request: Request, message_id: int) -> Response:
+        data = serializers.EditIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_edit(
+            actor=_allowed(_user(request)), message_id=message_id, body=data.validated_data["body"]
+        )
+        return Response(serializers.MessageSerializer(message).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None, **{k: v for k, v in M.items() if k not in (400, 415)}},
+        summary="Delete a message (author, room owner or staff)",
+    )
+    def delete(self, request: Request, message_id: int) -> Response:
+        services.message_delete(actor=_allowed(_user(request)), message_id=message_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReactionApi(APIView):
+    def _toggle(
+        self, request: Request, message_id: int, emoji: str, op: Literal["add", "remove"]
+    ) -> Response:
+        reactions = services.reaction_toggle(
+            actor=_allowed(_user(request)), message_id=message_id, emoji=emoji, op=op
+        )
+        return Response(serializers.ReactionsOut({"reactions": reactions}).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.ReactionsOut, **{k: v for k, v in M.items() if k != 415}},
+        summary="React with an emoji (idempotent)",
+    )
+    def post(self, request: Request, message_id: int, emoji: str) -> Response:
+        return self._toggle(request, message_id, emoji, "add")
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.ReactionsOut, **{k: v for k, v in M.items() if k != 415}},
+        summary="Take back a reaction (idempotent)",
+    )
+    def delete(self, request: Request, message_id: int, emoji: str) -> Response:
+        return self._toggle(request, message_id, emoji, "remove")
 
 
 class EventsApi(APIView):

@@ -6,6 +6,7 @@ from django.db import models
 from parley.rooms.models import Room
 
 BODY_MAX = 4000
+EXCERPT_MAX = 120
 
 
 class Message(models.Model):
@@ -24,8 +25,31 @@ class Message(models.Model):
     client_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # A deleted message stays as a tombstone at its seq: empty body, no reactions, no mentions.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Protocol 2. The replied-to message and the start of its body when the reply was sent
+    # (blanked if that message is deleted). Indexed only where set: deleting a message finds
+    # the replies quoting it; most messages are not replies and pay nothing on insert.
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies", db_index=False
+    )
+    reply_excerpt = models.CharField(max_length=EXCERPT_MAX, blank=True, default="")
+    # Users mentioned by @username (members only), parsed once at send and again on edit;
+    # `mentions_room` is the owner's @room. The Mention table holds the same for counting.
+    mentions = models.JSONField(default=list, blank=True)
+    mentions_room = models.BooleanField(default=False)
+
+    # Set by the selectors for the viewer (not a column): [{emoji, count, me}].
+    reaction_list: list[dict[str, object]] = []
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["reply_to"],
+                name="messaging_message_reply_to",
+                condition=models.Q(reply_to__isnull=False),
+            )
+        ]
         constraints = [
             # (room, seq) is also the index every history page walks.
             models.UniqueConstraint(fields=["room", "seq"], name="messaging_message_room_seq"),
@@ -35,6 +59,10 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id}#{self.seq}"
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 class RoomEvent(models.Model):
@@ -47,6 +75,9 @@ class RoomEvent(models.Model):
 
     class Kind(models.TextChoices):
         MESSAGE = "message"
+        UPDATED = "message.updated"
+        DELETED = "message.deleted"
+        REACTION = "reaction"
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="events", db_index=False)
     seq = models.BigIntegerField()
@@ -60,3 +91,65 @@ class RoomEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id}@{self.seq} {self.kind}"
+
+
+class MessageEdit(models.Model):
+    """An earlier version of a message, for staff (the admin site): members never see it."""
+
+    class Action(models.TextChoices):
+        EDIT = "edit"
+        DELETE = "delete"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="edits")
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.EDIT)
+    body_before = models.TextField()
+    edited_at = models.DateTimeField()
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.action} of {self.message_id} at {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+class Reaction(models.Model):
+    """One user's emoji on one message (at most one of each emoji per user)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Leads with message: it also serves loading a page's reactions.
+            models.UniqueConstraint(fields=["message", "user", "emoji"], name="messaging_reaction_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} on {self.message_id}"
+
+
+class Mention(models.Model):
+    """A message that mentions a user (`user` null: the owner's @room, which mentions everyone).
+
+    Denormalised (room, seq, sender) so a room's mention count for a user is an index
+    range over (room, user, seq) bounded like the unread count, with no join.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+", db_index=False)
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    seq = models.BigIntegerField()
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["room", "user", "seq"], name="messaging_mention_count"),
+            models.Index(fields=["message"], name="messaging_mention_message"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id or '@room'} in {self.room_id}@{self.seq}"

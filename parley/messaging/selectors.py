@@ -5,35 +5,85 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 
 from parley.accounts.models import User
-from parley.messaging.models import Message, RoomEvent
+from parley.messaging.models import Mention, Message, Reaction, RoomEvent
 from parley.rooms.models import Membership, Room
 
 
+def reactions_for(*, viewer: User, message_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """{message id: [{emoji, count, me}]} in the order each emoji first appeared: one query."""
+    if not message_ids:
+        return {}
+    rows = (
+        Reaction.objects.filter(message_id__in=message_ids)
+        .values("message_id", "emoji")
+        .annotate(count=Count("id"), mine=Count("id", filter=Q(user=viewer)), first=Min("id"))
+        .order_by("message_id", "first")
+    )
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row["message_id"], []).append(
+            {"emoji": row["emoji"], "count": row["count"], "me": row["mine"] > 0}
+        )
+    return out
+
+
+def with_reactions(messages: list[Message], viewer: User) -> list[Message]:
+    found = reactions_for(viewer=viewer, message_ids=[m.pk for m in messages])
+    for m in messages:
+        m.reaction_list = found.get(m.pk, [])
+    return messages
+
+
+def _messages(room: Room) -> Any:
+    return Message.objects.filter(room=room).select_related("sender", "reply_to__sender")
+
+
+def history_around(
+    *, room: Room, viewer: User, around_seq: int, limit: int = 50
+) -> tuple[list[Message], bool, bool]:
+    """The page centred on `around_seq` (a search hit): up to half of `limit` at or before it,
+    the rest after; fewer on one side leave more room on the other. Returns the page (oldest
+    first, reactions attached), whether older messages exist, whether newer ones do."""
+    before = list(_messages(room).filter(seq__lte=around_seq).order_by("-seq")[: limit + 1])
+    after = list(_messages(room).filter(seq__gt=around_seq).order_by("seq")[: limit + 1])
+    older = max(limit - limit // 2, limit - len(after))
+    newer = limit - min(len(before), older)
+    page = [*reversed(before[:older]), *after[:newer]]
+    return with_reactions(page, viewer), len(before) > older, len(after) > newer
+
+
 def history_page(
-    *, room: Room, before_seq: int | None = None, after_seq: int | None = None, limit: int = 50
+    *,
+    room: Room,
+    viewer: User | None = None,
+    before_seq: int | None = None,
+    after_seq: int | None = None,
+    limit: int = 50,
 ) -> tuple[list[Message], bool]:
     """One page, oldest first, walking the (room, seq) index: no OFFSET, nothing filtered in Python.
 
     No cursor: the newest page. `before_seq`: older than it. `after_seq`: newer
     than it (and, with both, the messages between). `has_more` says whether the
-    walk can go on in the same direction.
+    walk can go on in the same direction. With a `viewer`, each message's
+    reactions are loaded for that viewer (one more query for the page).
     """
-    qs = Message.objects.filter(room=room).select_related("sender")
+    qs = _messages(room)
     if after_seq is not None:
         qs = qs.filter(seq__gt=after_seq)
         if before_seq is not None:
             qs = qs.filter(seq__lt=before_seq)
         rows = list(qs.order_by("seq")[: limit + 1])
-        return rows[:limit], len(rows) > limit
-    if before_seq is not None:
-        qs = qs.filter(seq__lt=before_seq)
-    rows = list(qs.order_by("-seq")[: limit + 1])
-    page = rows[:limit]
-    page.reverse()
-    return page, len(rows) > limit
+        page, more = rows[:limit], len(rows) > limit
+    else:
+        if before_seq is not None:
+            qs = qs.filter(seq__lt=before_seq)
+        rows = list(qs.order_by("-seq")[: limit + 1])
+        page, more = rows[:limit], len(rows) > limit
+        page.reverse()
+    return (with_reactions(page, viewer) if viewer is not None else page), more
 
 
 def events_after(*, room_id: int, after_seq: int, limit: int) -> tuple[list[tuple[int, str]], int]:
@@ -65,6 +115,18 @@ def unread_count(*, user: User, room_id: int, after_seq: int) -> int:
     return window + max(head - after_seq - UNREAD_EXACT, 0)
 
 
+def mention_count(*, user: User, room_id: int, after_seq: int) -> int:
+    """Unread messages that mention the user (by name, or the owner's @room): two index
+    ranges over (room, user, seq), bounded like the unread count (exact up to UNREAD_EXACT
+    seqs after the read marker; mentions further on are not counted)."""
+    from parley.rooms.selectors import UNREAD_EXACT
+
+    window = Mention.objects.filter(room_id=room_id, seq__gt=after_seq, seq__lte=after_seq + UNREAD_EXACT)
+    named = window.filter(user=user).count()
+    room_wide = window.filter(user__isnull=True).exclude(sender=user).count()
+    return named + room_wide
+
+
 def _segments(body: str, terms: list[str]) -> list[dict[str, Any]]:
     """Split `body` into plain-text segments marking the matches; clients never render HTML."""
     pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
@@ -89,8 +151,10 @@ def search(*, user: User, q: str, room_id: int | None = None, limit: int = 50) -
     cond = Q()
     for term in terms:
         cond &= Q(body__icontains=term)
-    qs = Message.objects.filter(cond, room_id__in=rooms).select_related("sender")
+    qs = Message.objects.filter(cond, room_id__in=rooms, deleted_at__isnull=True).select_related(
+        "sender", "reply_to__sender"
+    )
     if room_id is not None:
         qs = qs.filter(room_id=room_id)
-    rows = list(qs.order_by("-created_at", "-id")[:limit])
+    rows = with_reactions(list(qs.order_by("-created_at", "-id")[:limit]), user)
     return [{"message": m, "highlight": _segments(m.body, terms)} for m in rows]

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
+import emoji as emoji_data
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from parley.accounts.models import User
+from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
 from parley.messaging import selectors, store
-from parley.messaging.models import BODY_MAX, Message, RoomEvent
+from parley.messaging.models import (
+    BODY_MAX,
+    EXCERPT_MAX,
+    Mention,
+    Message,
+    MessageEdit,
+    Reaction,
+    RoomEvent,
+)
 from parley.messaging.serializers import message_data
 from parley.realtime import metrics, protocol, publish
 from parley.rooms.models import Membership, Room
@@ -54,11 +70,102 @@ def _checked_body(body: str) -> str:
     return body
 
 
+def check_attachments(attachments: list[int] | None) -> None:
+    """Uploads are not served yet: the contract's `attachments` may only be absent or empty."""
+    if attachments:
+        raise Invalid(
+            "Attachments are not supported yet.",
+            fields={"attachments": ["Uploads are not available on this server yet; send an empty list."]},
+        )
+
+
 @dataclass(frozen=True)
 class SendRequest:
     sender: User
     body: str
     client_id: str
+    reply_to: int | None = None
+
+
+# `@name` not preceded by a word character, '.', '@' (mail addresses) or '-'.
+MENTION_RE = re.compile(r"(?<![\w.@-])@([A-Za-z0-9][A-Za-z0-9._-]{0,29})")
+MENTIONS_MAX = 50  # names looked up per message
+
+
+@dataclass(frozen=True)
+class Mentions:
+    names: frozenset[str]  # lower-case candidates, `room` excluded
+    room: bool  # the text says @room (it counts only when the owner wrote it)
+    found: list[int] = field(default_factory=list)
+
+
+def mention_names(body: str) -> tuple[frozenset[str], bool]:
+    """Lower-case usernames a body may mention, and whether it says @room.
+
+    "@bob." and "@bob," name bob: trailing dots, dashes and underscores are also tried
+    without (usernames may contain them)."""
+    if "@" not in body:
+        return frozenset(), False
+    names: set[str] = set()
+    room = False
+    for match in MENTION_RE.finditer(body):
+        name = match.group(1).lower()
+        if name == "room":
+            room = True
+            continue
+        names.add(name)
+        trimmed = name.rstrip("._-")
+        if trimmed and trimmed != name:
+            names.add(trimmed)
+        if len(names) >= MENTIONS_MAX:
+            break
+    return frozenset(names), room
+
+
+def _resolve_mentions(room_id: int, bodies: Iterable[str]) -> dict[str, int]:
+    """{name: user id} for every member named in `bodies`: one statement, none without an '@'."""
+    wanted: set[str] = set()
+    for body in bodies:
+        wanted |= mention_names(body)[0]
+    return store.members_named(room_id, sorted(wanted)) if wanted else {}
+
+
+def _mentions_of(
+    body: str, *, sender_id: int, owner_id: int, members: dict[str, int]
+) -> tuple[list[int], bool]:
+    names, room = mention_names(body)
+    ids = sorted({members[n] for n in names if n in members})
+    return ids, room and sender_id == owner_id
+
+
+def _mention_rows(message: Message) -> list[Mention]:
+    """What the mention counts read: one row per mentioned member (never the sender), and one
+    with no user for @room."""
+    rows = [
+        Mention(
+            message=message,
+            room_id=message.room_id,
+            user_id=uid,
+            seq=message.seq,
+            sender_id=message.sender_id,
+        )
+        for uid in message.mentions
+        if uid != message.sender_id
+    ]
+    if message.mentions_room:
+        rows.append(
+            Mention(
+                message=message,
+                room_id=message.room_id,
+                user_id=None,
+                seq=message.seq,
+                sender_id=message.sender_id,
+            )
+        )
+    return rows
+
+
+NO_REPLY_TARGET = "No such message in this room."
 
 
 def _existing(sender: User, client_id: str, room_id: int, body: str) -> SendResult | None:
@@ -79,11 +186,20 @@ def _as_retry(found: Message, room_id: int, body: str) -> SendResult:
     return SendResult(found, False)
 
 
-def message_send(*, sender: User, room_id: int, body: str, client_id: str | None = None) -> SendResult:
+def message_send(
+    *,
+    sender: User,
+    room_id: int,
+    body: str,
+    client_id: str | None = None,
+    reply_to: int | None = None,
+    attachments: list[int] | None = None,
+) -> SendResult:
     """Store one message and publish it after commit (a batch of one; see message_send_batch)."""
     body = clean_body(body)
+    check_attachments(attachments)
     (result,) = message_send_batch(
-        room_id=room_id, requests=[SendRequest(sender, body, client_id or uuid.uuid4().hex)]
+        room_id=room_id, requests=[SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to)]
     )
     metrics.sends_answered([result])
     if isinstance(result, ServiceError):
@@ -101,6 +217,11 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
     Under load the realtime layer hands several waiting sends to one call, so
     the room lock and the commit are paid once per batch, not per message.
     Bodies must already have passed `clean_body`.
+
+    Protocol 2 adds at most three statements per batch, whatever its size: the
+    replied-to messages (only when a send has `reply_to`), the members named by
+    @mentions (only when a body has an '@'), and the mention rows (only when
+    someone was mentioned). Nothing runs per recipient.
     """
     answers: list[SendResult | ServiceError | None] = [None] * len(requests)
     try:
@@ -108,7 +229,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
             locked = store.lock_room(room_id)
             if locked is None:
                 return [NotFound("No such room.") for _ in requests]
-            visibility, closed, seq = locked
+            visibility, closed, seq, owner_id = locked
             senders = sorted({r.sender.pk for r in requests})
             members = store.member_ids(room_id, senders)
             earlier_ids = store.earlier_message_ids(senders, sorted({r.client_id for r in requests}))
@@ -118,6 +239,18 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     Message.objects.select_related("sender").filter(pk__in=earlier_ids) if earlier_ids else ()
                 )
             }  # a seventh statement, only when a send is a retry
+            reply_ids = sorted({r.reply_to for r in requests if r.reply_to is not None})
+            targets = (
+                {
+                    m.pk: m
+                    for m in Message.objects.select_related("sender").filter(
+                        pk__in=reply_ids, room_id=room_id
+                    )
+                }
+                if reply_ids
+                else {}
+            )
+            named = _resolve_mentions(room_id, (r.body for r in requests if r.sender.pk in members))
             fresh: list[tuple[int, Message]] = []
             now = timezone.now()
             for i, req in enumerate(requests):
@@ -140,6 +273,13 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                         "The room is closed; it can be read but not written to.", code="room_closed"
                     )
                     continue
+                target = targets.get(req.reply_to) if req.reply_to is not None else None
+                if req.reply_to is not None and target is None:
+                    answers[i] = Invalid(NO_REPLY_TARGET, fields={"reply_to": [NO_REPLY_TARGET]})
+                    continue
+                mentioned, room_wide = _mentions_of(
+                    req.body, sender_id=req.sender.pk, owner_id=owner_id, members=named
+                )
                 seq += 1
                 message = Message(
                     room_id=room_id,
@@ -148,6 +288,10 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     body=req.body,
                     client_id=req.client_id,
                     created_at=now,
+                    reply_to=target,
+                    reply_excerpt="" if target is None or target.deleted else target.body[:EXCERPT_MAX],
+                    mentions=mentioned,
+                    mentions_room=room_wide,
                 )
                 earlier[(req.sender.pk, req.client_id)] = message  # a repeat within the batch is a retry
                 fresh.append((i, message))
@@ -170,6 +314,9 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     publish.room_event(room_id=room_id, seq=message.seq, frame=frame)
                     answers[i] = SendResult(message, True)
                 store.insert_events(events)
+                mention_rows = [row for _i, m in fresh for row in _mention_rows(m)]
+                if mention_rows:
+                    store.insert_mentions(mention_rows)
             for i, answer in enumerate(answers):
                 if answer is None:  # repeated client_id inside this batch
                     answers[i] = _as_retry(
@@ -206,8 +353,222 @@ def room_mark_read(*, user: User, room_id: int, seq: int) -> int:
     )
     count = selectors.unread_count(user=user, room_id=room_id, after_seq=read or 0)
     if moved:
+        mentions = selectors.mention_count(user=user, room_id=room_id, after_seq=read or 0)
         publish.user_frame(
             user_id=user.pk,
-            frame=protocol.unread(room=room_id, count=count, last_read_seq=read or 0),
+            frame=protocol.unread(room=room_id, count=count, last_read_seq=read or 0, mention_count=mentions),
         )
     return count
+
+
+# --- protocol 2: edit, delete, react ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A message under its room's lock, and the actor's standing in that room."""
+
+    message: Message
+    room: store.LockedRoom
+    member: bool
+
+
+def _target(*, actor: User, message_id: int, staff_may: bool = False) -> _Target:
+    """Lock the message's room and load the message. Outsiders learn what they would about the
+    room: a private room's messages do not exist for them (404), a public room's are 403
+    until they join. Staff pass when `staff_may`."""
+    room_id = Message.objects.filter(pk=message_id).values_list("room_id", flat=True).first()
+    locked = store.lock_room(room_id) if room_id is not None else None
+    if room_id is None or locked is None:
+        raise NotFound("No such message.")
+    message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
+    member = bool(store.member_ids(room_id, [actor.pk]))
+    if not member and not (staff_may and actor.is_staff):
+        if locked.visibility == Room.Visibility.PUBLIC:
+            raise Forbidden("Join the room first.", code="not_member")
+        raise NotFound("No such message.")
+    if locked.closed:
+        raise Conflict("The room is closed; it can be read but not written to.", code="room_closed")
+    return _Target(message, locked, member)
+
+
+def _append(*, room_id: int, seq: int, kind: str, message_id: int, frame: str, now: datetime) -> None:
+    """Take `seq` in the room's log for an event about a message and publish it after commit."""
+    store.set_last_seq(room_id, seq)
+    store.insert_events(
+        [RoomEvent(room_id=room_id, seq=seq, kind=kind, message_id=message_id, frame=frame, created_at=now)]
+    )
+    publish.room_event(room_id=room_id, seq=seq, frame=frame)
+
+
+def message_edit(*, actor: User, message_id: int, body: str) -> Message:
+    """Change a message's text (its author only, within MESSAGE_EDIT_WINDOW seconds when set).
+
+    The previous text is kept in MessageEdit for staff; mentions are parsed again. An edit
+    that changes nothing stores and publishes nothing."""
+    body = clean_body(body)
+    with transaction.atomic():
+        t = _target(actor=actor, message_id=message_id)
+        message = t.message
+        if message.sender_id != actor.pk:
+            raise Forbidden("Only the author can edit a message.", code="not_author")
+        if message.deleted:
+            raise Conflict("The message was deleted.", code="message_deleted")
+        window = settings.MESSAGE_EDIT_WINDOW
+        now = timezone.now()
+        if window and now - message.created_at > timedelta(seconds=window):
+            raise Forbidden(
+                f"Messages can be edited for {window} seconds after they are sent.", code="edit_window_closed"
+            )
+        if body == message.body:
+            message.reaction_list = []
+            return message
+        MessageEdit.objects.create(
+            message=message,
+            action=MessageEdit.Action.EDIT,
+            body_before=message.body,
+            edited_at=now,
+            editor=actor,
+        )
+        named = _resolve_mentions(message.room_id, [body])
+        message.mentions, message.mentions_room = _mentions_of(
+            body, sender_id=message.sender_id, owner_id=t.room.owner_id, members=named
+        )
+        message.body = body
+        message.edited_at = now
+        message.save(update_fields=["body", "edited_at", "mentions", "mentions_room"])
+        Mention.objects.filter(message=message).delete()
+        rows = _mention_rows(message)
+        if rows:
+            store.insert_mentions(rows)
+        message.reaction_list = []  # frames carry none: clients keep applying `reaction` events
+        seq = t.room.last_seq + 1
+        frame = protocol.message_updated(room=message.room_id, seq=seq, message=message_data(message))
+        _append(
+            room_id=message.room_id,
+            seq=seq,
+            kind=RoomEvent.Kind.UPDATED,
+            message_id=message.pk,
+            frame=frame,
+            now=now,
+        )
+    message.reaction_list = selectors.reactions_for(viewer=actor, message_ids=[message.pk]).get(
+        message.pk, []
+    )
+    return message
+
+
+def _rewrite_frames(message_ids: list[int], change: Callable[[dict[str, Any]], None]) -> None:
+    """Rewrite the stored `message` and `message.updated` frames of these messages in place."""
+    events = list(
+        RoomEvent.objects.filter(
+            message_id__in=message_ids, kind__in=[RoomEvent.Kind.MESSAGE, RoomEvent.Kind.UPDATED]
+        ).only("id", "frame")
+    )
+    for event in events:
+        frame = json.loads(event.frame)
+        change(frame["message"])
+        event.frame = protocol.encode(frame)
+    if events:
+        RoomEvent.objects.bulk_update(events, ["frame"])
+
+
+def message_delete(*, actor: User, message_id: int) -> bool:
+    """Delete a message (its author, the room's owner, or staff); False if it already was.
+
+    The message stays as a tombstone at its seq: empty body, no reactions, no mentions. Its
+    text must stay nowhere a member can read, and the log replays frame text, so in the same
+    transaction its logged `message`/`message.updated` frames are rewritten to the tombstone
+    and the replies quoting it lose their excerpt (in their rows and frames too). Staff keep
+    the text in MessageEdit."""
+    with transaction.atomic():
+        t = _target(actor=actor, message_id=message_id, staff_may=True)
+        message = t.message
+        if not (message.sender_id == actor.pk or t.room.owner_id == actor.pk or actor.is_staff):
+            raise Forbidden("Only the author, the room's owner or staff can delete a message.")
+        if message.deleted:
+            return False
+        now = timezone.now()
+        MessageEdit.objects.create(
+            message=message,
+            action=MessageEdit.Action.DELETE,
+            body_before=message.body,
+            edited_at=now,
+            editor=actor,
+        )
+        message.body, message.deleted_at, message.mentions, message.mentions_room = "", now, [], False
+        message.save(update_fields=["body", "deleted_at", "mentions", "mentions_room"])
+        Reaction.objects.filter(message=message).delete()
+        Mention.objects.filter(message=message).delete()
+        message.reaction_list = []
+        tombstone = message_data(message)
+        _rewrite_frames(
+            [message.pk], lambda m: m.update({**tombstone, "seq": m["seq"], "edited_at": m["edited_at"]})
+        )
+        replies = list(Message.objects.filter(reply_to=message).values_list("pk", flat=True))
+        if replies:
+            Message.objects.filter(pk__in=replies).update(reply_excerpt="")
+
+            def blank(m: dict[str, Any]) -> None:
+                if m.get("reply_to"):
+                    m["reply_to"] = {**m["reply_to"], "excerpt": "", "deleted": True}
+
+            _rewrite_frames(replies, blank)
+        seq = t.room.last_seq + 1
+        frame = protocol.message_deleted(room=message.room_id, seq=seq, id=message.pk)
+        _append(
+            room_id=message.room_id,
+            seq=seq,
+            kind=RoomEvent.Kind.DELETED,
+            message_id=message.pk,
+            frame=frame,
+            now=now,
+        )
+    return True
+
+
+def clean_emoji(value: str) -> str:
+    """One emoji of the Unicode set (skin tones and ZWJ sequences included), nothing else."""
+    if len(value) > 32 or not emoji_data.is_emoji(value):
+        raise Invalid("That is not an emoji.", fields={"emoji": ["Use a single Unicode emoji."]})
+    return value
+
+
+def reaction_toggle(
+    *, actor: User, message_id: int, emoji: str, op: Literal["add", "remove"]
+) -> list[dict[str, object]]:
+    """Add or remove the actor's emoji on a message; the message's reactions as the actor sees them.
+
+    Idempotent: adding a reaction the actor already has, or removing one they do not,
+    changes nothing, takes no seq and publishes nothing. Otherwise one statement changes
+    the reaction and one event is logged."""
+    emoji = clean_emoji(emoji)
+    with transaction.atomic():
+        t = _target(actor=actor, message_id=message_id)
+        message = t.message
+        if message.deleted:
+            raise Conflict("The message was deleted.", code="message_deleted")
+        now = timezone.now()
+        if op == "add":
+            changed = store.reaction_add(message.pk, actor.pk, emoji, now)
+        else:
+            changed = store.reaction_remove(message.pk, actor.pk, emoji)
+        if changed:
+            seq = t.room.last_seq + 1
+            frame = protocol.reaction(
+                room=message.room_id,
+                seq=seq,
+                message_id=message.pk,
+                emoji=emoji,
+                user=user_data(actor),
+                op=op,
+            )
+            _append(
+                room_id=message.room_id,
+                seq=seq,
+                kind=RoomEvent.Kind.REACTION,
+                message_id=message.pk,
+                frame=frame,
+                now=now,
+            )
+    return selectors.reactions_for(viewer=actor, message_ids=[message.pk]).get(message.pk, [])

@@ -12,26 +12,35 @@ Everything else keeps using the ORM.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Model
+from django.db.models.constants import OnConflict
 
+from parley.accounts.models import User
 from parley.common.sql import marks, q, table
-from parley.messaging.models import Message, RoomEvent
+from parley.messaging.models import Mention, Message, Reaction, RoomEvent
 from parley.rooms.models import Membership, Room
 
 
-def lock_room(room_id: int) -> tuple[str, bool, int] | None:
-    """(visibility, closed, last_seq) of the room, locked until commit; None if it is gone."""
-    columns = ", ".join(q(c) for c in ("visibility", "closed_at", "last_seq"))
+class LockedRoom(NamedTuple):
+    visibility: str
+    closed: bool
+    last_seq: int
+    owner_id: int
+
+
+def lock_room(room_id: int) -> LockedRoom | None:
+    """The room's state, locked until commit; None if it is gone."""
+    columns = ", ".join(q(c) for c in ("visibility", "closed_at", "last_seq", "owner_id"))
     sql = f"SELECT {columns} FROM {table(Room)} WHERE {q('id')} = %s"
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"  # SQLite needs none: BEGIN IMMEDIATE already holds the write lock
     with connection.cursor() as cursor:
         cursor.execute(sql, [room_id])
         row = cursor.fetchone()
-    return None if row is None else (row[0], row[1] is not None, int(row[2]))
+    return None if row is None else LockedRoom(row[0], row[1] is not None, int(row[2]), int(row[3]))
 
 
 def member_ids(room_id: int, user_ids: Sequence[int]) -> set[int]:
@@ -77,7 +86,10 @@ def _insert(model: type[Model], objs: Sequence[Model], names: Iterable[str], ret
 
 def insert_messages(messages: Sequence[Message]) -> None:
     """Insert and set each message's pk (in one statement where the database can return ids)."""
-    names = ["room", "seq", "sender", "body", "client_id", "created_at", "edited_at"]
+    names = [
+        "room", "seq", "sender", "body", "client_id", "created_at", "edited_at",
+        "deleted_at", "reply_to", "reply_excerpt", "mentions", "mentions_room",
+    ]  # fmt: skip
     if not connection.features.can_return_rows_from_bulk_insert:  # MySQL: the ORM knows the way
         Message.objects.bulk_create(messages)
         return
@@ -89,3 +101,52 @@ def insert_messages(messages: Sequence[Message]) -> None:
 
 def insert_events(events: Sequence[RoomEvent]) -> None:
     _insert(RoomEvent, events, ["room", "seq", "kind", "message", "frame", "created_at"], returning=False)
+
+
+def members_named(room_id: int, names: Sequence[str]) -> dict[str, int]:
+    """{lower-case username: id} of the room's members among `names` (given lower-case).
+
+    One statement for a whole batch's @mentions; it walks the unique index on
+    LOWER(username), then the (room, user) membership constraint."""
+    u, m = table(User), table(Membership)
+    sql = (
+        f"SELECT u.{q('id')}, LOWER(u.{q('username')}) FROM {u} u "
+        f"JOIN {m} mm ON mm.{q('user_id')} = u.{q('id')} AND mm.{q('room_id')} = %s "
+        f"WHERE LOWER(u.{q('username')}) IN ({marks(len(names))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [room_id, *names])
+        return {str(row[1]): int(row[0]) for row in cursor.fetchall()}
+
+
+def insert_mentions(mentions: Sequence[Mention]) -> None:
+    _insert(Mention, mentions, ["message", "room", "user", "seq", "sender"], returning=False)
+
+
+def reaction_add(message_id: int, user_id: int, emoji: str, now: Any) -> bool:
+    """Add the reaction unless the user already has it or the message is deleted: one
+    statement, True if a row was inserted. The caller holds the room lock, which every
+    delete takes too, so `deleted_at` cannot change under it."""
+    ops = connection.ops
+    r, msg = table(Reaction), table(Message)
+    created = Reaction._meta.get_field("created_at").get_db_prep_save(now, connection)  # type: ignore[union-attr]
+    fields = [Reaction._meta.get_field(n) for n in ("message", "user", "emoji")]
+    columns = ", ".join(q(c) for c in ("message_id", "user_id", "emoji", "created_at"))
+    suffix = ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)  # type: ignore[arg-type]
+    sql = (
+        f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {r} ({columns}) "
+        f"SELECT %s, %s, %s, %s FROM {msg} WHERE {q('id')} = %s AND {q('deleted_at')} IS NULL {suffix}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [message_id, user_id, emoji, created, message_id])
+        return bool(cursor.rowcount == 1)
+
+
+def reaction_remove(message_id: int, user_id: int, emoji: str) -> bool:
+    sql = (
+        f"DELETE FROM {table(Reaction)} "
+        f"WHERE {q('message_id')} = %s AND {q('user_id')} = %s AND {q('emoji')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [message_id, user_id, emoji])
+        return bool(cursor.rowcount == 1)

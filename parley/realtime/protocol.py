@@ -1,4 +1,4 @@
-"""Every WebSocket frame of protocol 1, in one place: the models and the builders.
+"""Every WebSocket frame of protocol 2, in one place: the models and the builders.
 
 Client frames are parsed strictly (types are not coerced) but undeclared fields
 are ignored, so a client cannot smuggle a `sender`: the server never reads one.
@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 RoomId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
 Seq = Annotated[int, Field(strict=True, ge=0, le=2**62)]
@@ -43,6 +43,10 @@ class SendIn(_In):
     room: RoomId
     body: str
     client_id: ClientId
+    # Protocol 2: the id of a message of the same room this one answers.
+    reply_to: RoomId | None = None
+    # Protocol 2: upload ids. Uploads are not served yet: the send service refuses a non-empty list.
+    attachments: Annotated[list[RoomId], Field(max_length=10)] = []
 
 
 class ReadIn(_In):
@@ -116,6 +120,22 @@ class UserOut(_Out):
     is_guest: bool
 
 
+class ReactionOut(_Out):
+    emoji: str
+    count: int
+    me: bool
+
+
+class ReplyOut(_Out):
+    """The message a reply answers: `excerpt` is its start when the reply was sent
+    (empty once it is deleted)."""
+
+    id: int
+    sender: UserOut
+    excerpt: str
+    deleted: bool
+
+
 class MessageOut(_Out):
     id: int
     room: int
@@ -125,6 +145,11 @@ class MessageOut(_Out):
     created_at: str
     edited_at: str | None
     client_id: str
+    deleted: bool
+    reply_to: ReplyOut | None
+    mentions: list[int]
+    mentions_room: bool
+    reactions: list[ReactionOut]
 
 
 class RoomPublicOut(_Out):
@@ -146,11 +171,12 @@ class HelloRoom(_Out):
     id: int
     last_seq: int
     unread_count: int
+    mention_count: int
 
 
 class HelloOut(_Out):
     type: Literal["hello"]
-    protocol: Literal[1]
+    protocol: Literal[2]
     user: UserOut
     rooms: list[HelloRoom]
 
@@ -160,6 +186,30 @@ class MessageFrame(_Out):
     room: int
     seq: int
     message: MessageOut
+
+
+class MessageUpdatedOut(_Out):
+    type: Literal["message.updated"]
+    room: int
+    seq: int
+    message: MessageOut
+
+
+class MessageDeletedOut(_Out):
+    type: Literal["message.deleted"]
+    room: int
+    seq: int
+    id: int
+
+
+class ReactionFrame(_Out):
+    type: Literal["reaction"]
+    room: int
+    seq: int
+    message_id: int
+    emoji: str
+    user: UserOut
+    op: Literal["add", "remove"]
 
 
 class AckOut(_Out):
@@ -195,6 +245,7 @@ class UnreadOut(_Out):
     room: int
     count: int
     last_read_seq: int
+    mention_count: int
 
 
 class RoomFrame(_Out):
@@ -227,6 +278,9 @@ class ErrorOut(_Out):
 ServerFrame = Annotated[
     HelloOut
     | MessageFrame
+    | MessageUpdatedOut
+    | MessageDeletedOut
+    | ReactionFrame
     | AckOut
     | GapOut
     | TypingOut
@@ -267,6 +321,30 @@ def message(*, room: int, seq: int, message: dict[str, Any]) -> str:
     return encode({"type": "message", "room": room, "seq": seq, "message": message})
 
 
+def message_updated(*, room: int, seq: int, message: dict[str, Any]) -> str:
+    return encode({"type": "message.updated", "room": room, "seq": seq, "message": message})
+
+
+def message_deleted(*, room: int, seq: int, id: int) -> str:
+    return encode({"type": "message.deleted", "room": room, "seq": seq, "id": id})
+
+
+def reaction(
+    *, room: int, seq: int, message_id: int, emoji: str, user: dict[str, Any], op: Literal["add", "remove"]
+) -> str:
+    return encode(
+        {
+            "type": "reaction",
+            "room": room,
+            "seq": seq,
+            "message_id": message_id,
+            "emoji": emoji,
+            "user": user,
+            "op": op,
+        }
+    )
+
+
 def ack(*, client_id: str, room: int, id: int, seq: int, duplicate: bool) -> str:
     return encode(
         {"type": "ack", "client_id": client_id, "room": room, "id": id, "seq": seq, "duplicate": duplicate}
@@ -285,8 +363,16 @@ def presence(*, room: int, online: int) -> str:
     return encode({"type": "presence", "room": room, "online": online})
 
 
-def unread(*, room: int, count: int, last_read_seq: int) -> str:
-    return encode({"type": "unread", "room": room, "count": count, "last_read_seq": last_read_seq})
+def unread(*, room: int, count: int, last_read_seq: int, mention_count: int) -> str:
+    return encode(
+        {
+            "type": "unread",
+            "room": room,
+            "count": count,
+            "last_read_seq": last_read_seq,
+            "mention_count": mention_count,
+        }
+    )
 
 
 def room_changed(

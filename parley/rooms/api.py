@@ -111,7 +111,9 @@ class RoomLeaveApi(APIView):
             return _room(request, room_id)
         # A private room is invisible to non-members, so it cannot be re-read after leaving:
         # answer with what the leaver saw, as a non-member.
-        return Response({**services.room_public_data(room), "is_member": False, "unread_count": 0})
+        return Response(
+            {**services.room_public_data(room), "is_member": False, "unread_count": 0, "mention_count": 0}
+        )
 
 
 class MemberListApi(APIView):

@@ -18,7 +18,7 @@ UNREAD_EXACT = 1000
 
 
 def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
-    from parley.messaging.models import Message
+    from parley.messaging.models import Mention, Message
 
     mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
     members = (
@@ -40,6 +40,19 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
         .annotate(n=Count("id"))
         .values("n")
     )
+    # Mentions of me (and the owner's @room, unless I wrote it) in the same bounded window:
+    # index ranges over (room, user, seq).
+    window = Mention.objects.filter(
+        room=OuterRef("pk"), seq__gt=OuterRef("my_read"), seq__lte=OuterRef("my_read") + UNREAD_EXACT
+    ).order_by()
+    named = window.filter(user=user).values("room").annotate(n=Count("id")).values("n")
+    room_wide = (
+        window.filter(user__isnull=True)
+        .exclude(sender=user)
+        .values("room")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return (
         qs.select_related("owner")
         .annotate(
@@ -50,6 +63,8 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
         .annotate(
             unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
             + Greatest(F("last_seq") - Coalesce(F("my_read"), F("last_seq")) - UNREAD_EXACT, Value(0)),
+            mention_count=Coalesce(Subquery(named, output_field=IntegerField()), Value(0))
+            + Coalesce(Subquery(room_wide, output_field=IntegerField()), Value(0)),
         )
     )
 
@@ -118,32 +133,40 @@ def _hello_sql() -> str:
     """The hello frame's room list, written out: it runs on every connect, and built by the
     ORM from `_with_counts` it cost more to compile than to run (docs/performance.md).
     Same bounded count as `_with_counts`; the part beyond UNREAD_EXACT is added in Python."""
-    from parley.messaging.models import Message
+    from parley.messaging.models import Mention, Message
 
-    room, member, message = (table(m) for m in (Room, Membership, Message))
+    room, member, message, mention = (table(m) for m in (Room, Membership, Message, Mention))
+    in_window = (
+        f"n.{q('room_id')} = r.{q('id')} AND n.{q('seq')} > mm.{q('last_read_seq')} "
+        f"AND n.{q('seq')} <= mm.{q('last_read_seq')} + {UNREAD_EXACT}"
+    )
     return (
         f"SELECT r.{q('id')}, r.{q('last_seq')}, mm.{q('last_read_seq')}, "
         f"(SELECT COUNT(*) FROM {message} m WHERE m.{q('room_id')} = r.{q('id')} "
         f"AND m.{q('seq')} > mm.{q('last_read_seq')} "
         f"AND m.{q('seq')} <= mm.{q('last_read_seq')} + {UNREAD_EXACT} "
-        f"AND m.{q('sender_id')} <> %s) "
+        f"AND m.{q('sender_id')} <> %s), "
+        f"(SELECT COUNT(*) FROM {mention} n WHERE {in_window} AND n.{q('user_id')} = %s), "
+        f"(SELECT COUNT(*) FROM {mention} n WHERE {in_window} AND n.{q('user_id')} IS NULL "
+        f"AND n.{q('sender_id')} <> %s) "
         f"FROM {member} mm JOIN {room} r ON r.{q('id')} = mm.{q('room_id')} "
         f"WHERE mm.{q('user_id')} = %s"
     )
 
 
 def hello_rooms(*, user_id: int) -> list[dict[str, Any]]:
-    """[{id, last_seq, unread_count}] for the hello frame, in one query."""
+    """[{id, last_seq, unread_count, mention_count}] for the hello frame, in one query."""
     with connection.cursor() as cursor:
-        cursor.execute(_hello_sql(), [user_id, user_id])
+        cursor.execute(_hello_sql(), [user_id, user_id, user_id, user_id])
         rows = cursor.fetchall()
     return [
         {
             "id": int(room_id),
             "last_seq": int(last_seq),
             "unread_count": int(counted) + max(int(last_seq) - int(read) - UNREAD_EXACT, 0),
+            "mention_count": int(named) + int(room_wide),
         }
-        for room_id, last_seq, read, counted in rows
+        for room_id, last_seq, read, counted, named, room_wide in rows
     ]
 
 

@@ -26,13 +26,16 @@ class RoomPublicSerializer(serializers.ModelSerializer[Room]):
 
 
 class RoomSerializer(RoomPublicSerializer):
-    """A room from one viewer's side: adds membership and unread count."""
+    """A room from one viewer's side: adds membership, unread and mention counts."""
 
     is_member = serializers.BooleanField(read_only=True)
     unread_count = serializers.IntegerField(read_only=True)
+    mention_count = serializers.IntegerField(
+        read_only=True, help_text="Unread messages that mention you (or @room), counted like unread_count."
+    )
 
     class Meta(RoomPublicSerializer.Meta):
-        fields = [*RoomPublicSerializer.Meta.fields, "is_member", "unread_count"]
+        fields = [*RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count"]
         read_only_fields = fields
 
 

@@ -166,8 +166,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         try:
             body = messaging.clean_body(frame.body)
+            messaging.check_attachments(frame.attachments)
             result = await self.runtime.sends.send(
-                frame.room, messaging.SendRequest(self.user, body, frame.client_id)
+                frame.room, messaging.SendRequest(self.user, body, frame.client_id, frame.reply_to)
             )
         except ServiceError as exc:
             conn.push_text(protocol.error(exc.code, exc.message, frame.client_id))

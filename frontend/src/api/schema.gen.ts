@@ -138,6 +138,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messages/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a message (author, room owner or staff) */
+        delete: operations["v1_messages_destroy"];
+        options?: never;
+        head?: never;
+        /** Edit your message */
+        patch: operations["v1_messages_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/messages/{message_id}/reactions/{emoji}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** React with an emoji (idempotent) */
+        post: operations["v1_messages_reactions_create"];
+        /** Take back a reaction (idempotent) */
+        delete: operations["v1_messages_reactions_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rooms": {
         parameters: {
             query?: never;
@@ -399,31 +435,60 @@ export interface components {
             readonly client_id: string;
             /** Format: date-time */
             readonly created_at: string;
+            readonly deleted: boolean;
             /** Format: date-time */
             readonly edited_at: string | null;
             readonly id: number;
+            readonly mentions: number[];
+            readonly mentions_room: boolean;
+            readonly reactions: components["schemas"]["ReactionOut"][];
+            readonly reply_to: components["schemas"]["ReplyOut"] | null;
             readonly room: number;
             readonly sender: components["schemas"]["User"];
             readonly seq: number;
         };
         MessagePageOut: {
+            /** @description Older messages exist (newer ones with after_seq). With around_seq: older ones. */
             has_more: boolean;
+            /** @description Only with around_seq. */
+            has_more_after?: boolean;
+            /** @description Only with around_seq. */
+            has_more_before?: boolean;
             messages: components["schemas"]["Message"][];
         };
         PasswordChangeInRequest: {
             new_password: string;
             old_password: string;
         };
+        PatchedEditInRequest: {
+            body?: string;
+        };
         PatchedRoomUpdateInRequest: {
             name?: string;
             topic?: string;
             visibility?: components["schemas"]["VisibilityEnum"];
         };
+        ReactionOut: {
+            count: number;
+            emoji: string;
+            /** @description The viewer reacted with this emoji. */
+            me: boolean;
+        };
+        ReactionsOut: {
+            reactions: components["schemas"]["ReactionOut"][];
+        };
         ReadInRequest: {
             /** Format: int64 */
             seq: number;
         };
-        /** @description A room from one viewer's side: adds membership and unread count. */
+        ReplyOut: {
+            deleted: boolean;
+            /** @description The start of its body when the reply was sent. */
+            excerpt: string;
+            id: number;
+            sender: components["schemas"]["User"];
+        };
+        /** @description A room from one viewer's side: adds membership, unread and mention counts. */
         Room: {
             readonly closed: boolean;
             /** Format: date-time */
@@ -432,6 +497,8 @@ export interface components {
             readonly is_member: boolean;
             readonly last_seq: number;
             readonly member_count: number;
+            /** @description Unread messages that mention you (or @room), counted like unread_count. */
+            readonly mention_count: number;
             readonly name: string;
             readonly online_count: number;
             readonly owner: components["schemas"]["User"];
@@ -458,8 +525,15 @@ export interface components {
             message: components["schemas"]["Message"];
         };
         SendInRequest: {
+            /** @description Upload ids. Uploads are not available yet: only an empty list is accepted. */
+            attachments?: number[];
             body: string;
             client_id?: string;
+            /**
+             * Format: int64
+             * @description A message of this room.
+             */
+            reply_to?: number | null;
         };
         /** @description The public face of a user, in REST bodies and WebSocket frames alike. */
         User: {
@@ -839,6 +913,356 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_messages_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed (not the author, past the edit window), or not a member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such message (or in a private room you are not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Room closed, or the message was deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Writing too fast (the send allowance) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_messages_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedEditInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed (not the author, past the edit window), or not a member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such message (or in a private room you are not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Room closed, or the message was deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body too long */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Writing too fast (the send allowance) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_messages_reactions_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                emoji: string;
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReactionsOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed (not the author, past the edit window), or not a member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such message (or in a private room you are not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Room closed, or the message was deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Writing too fast (the send allowance) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_messages_reactions_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                emoji: string;
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReactionsOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed (not the author, past the edit window), or not a member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such message (or in a private room you are not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Room closed, or the message was deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Writing too fast (the send allowance) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1635,6 +2059,8 @@ export interface operations {
         parameters: {
             query?: {
                 after_seq?: number;
+                /** @description The page centred on this seq (alone: not with before_seq or after_seq). */
+                around_seq?: number;
                 before_seq?: number;
                 limit?: number;
             };

@@ -2,7 +2,7 @@
 // Do not edit: change the server, then run `make protocol`.
 
 /**
- * Every WebSocket frame of Parley protocol 1.
+ * Every WebSocket frame of Parley protocol 2.
  */
 export type ParleyFrame = ServerFrame | ClientFrame
 /**
@@ -11,6 +11,9 @@ export type ParleyFrame = ServerFrame | ClientFrame
 export type ServerFrame =
   | HelloOut
   | MessageFrame
+  | MessageUpdatedOut
+  | MessageDeletedOut
+  | ReactionFrame
   | AckOut
   | GapOut
   | TypingOut
@@ -28,7 +31,7 @@ export type ClientFrame = ResumeIn | SendIn | ReadIn | TypingIn | PingIn | PongI
 
 export interface HelloOut {
   type: 'hello'
-  protocol: 1
+  protocol: 2
   user: UserOut
   rooms: HelloRoom[]
 }
@@ -43,6 +46,7 @@ export interface HelloRoom {
   id: number
   last_seq: number
   unread_count: number
+  mention_count: number
 }
 export interface MessageFrame {
   type: 'message'
@@ -59,6 +63,47 @@ export interface MessageOut {
   created_at: string
   edited_at: string | null
   client_id: string
+  deleted: boolean
+  reply_to: ReplyOut | null
+  mentions: number[]
+  mentions_room: boolean
+  reactions: ReactionOut[]
+}
+/**
+ * The message a reply answers: `excerpt` is its start when the reply was sent
+ * (empty once it is deleted).
+ */
+export interface ReplyOut {
+  id: number
+  sender: UserOut
+  excerpt: string
+  deleted: boolean
+}
+export interface ReactionOut {
+  emoji: string
+  count: number
+  me: boolean
+}
+export interface MessageUpdatedOut {
+  type: 'message.updated'
+  room: number
+  seq: number
+  message: MessageOut
+}
+export interface MessageDeletedOut {
+  type: 'message.deleted'
+  room: number
+  seq: number
+  id: number
+}
+export interface ReactionFrame {
+  type: 'reaction'
+  room: number
+  seq: number
+  message_id: number
+  emoji: string
+  user: UserOut
+  op: 'add' | 'remove'
 }
 export interface AckOut {
   type: 'ack'
@@ -89,6 +134,7 @@ export interface UnreadOut {
   room: number
   count: number
   last_read_seq: number
+  mention_count: number
 }
 export interface RoomFrame {
   type: 'room.created' | 'room.updated' | 'room.closed'
@@ -142,6 +188,22 @@ export interface SendIn {
   room: number
   body: string
   client_id: string
+  reply_to?: number | null
+  /**
+   * @maxItems 10
+   */
+  attachments?:
+    | []
+    | [number]
+    | [number, number]
+    | [number, number, number]
+    | [number, number, number, number]
+    | [number, number, number, number, number]
+    | [number, number, number, number, number, number]
+    | [number, number, number, number, number, number, number]
+    | [number, number, number, number, number, number, number, number]
+    | [number, number, number, number, number, number, number, number, number]
+    | [number, number, number, number, number, number, number, number, number, number]
 }
 export interface ReadIn {
   type: 'read'
@@ -160,4 +222,4 @@ export interface PongIn {
 }
 
 /** The protocol version these types describe: the client speaks it (`hello.protocol`). */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2

@@ -306,6 +306,11 @@ export const useMessagesStore = defineStore('messages', () => {
       created_at: o.created_at,
       edited_at: null,
       client_id: o.client_id,
+      deleted: false,
+      reply_to: null,
+      mentions: [],
+      mentions_room: false,
+      reactions: [],
     }
     const t = timelines[frame.room]
     if (t?.loaded) ingest(frame.room, msg, frame.seq, false)

@@ -127,6 +127,7 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     closed: false,
     is_member: true,
     unread_count: 0,
+    mention_count: 0,
     ...over,
   }
 }

@@ -65,7 +65,12 @@ def test_every_unsafe_endpoint_needs_csrf_with_a_session() -> None:
     for method, path in operations:
         client = Client(enforce_csrf_checks=True)
         client.force_login(owner)
-        url = path.replace("{room_id}", str(room.pk)).replace("{user_id}", str(other.pk))
+        url = (
+            path.replace("{room_id}", str(room.pk))
+            .replace("{user_id}", str(other.pk))
+            .replace("{message_id}", "1")
+            .replace("{emoji}", "%F0%9F%91%8D")
+        )
         r = client.generic(method, url, json.dumps({"body": "x", "client_id": "c"}), "application/json")
         assert r.status_code == 403, (method, path, r.status_code)
         assert "CSRF" in error_of(r)["message"], (method, path)

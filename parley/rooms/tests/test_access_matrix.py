@@ -2,6 +2,7 @@
 
 The tables below are the specification. A cell `a/b` reads "a for a public room,
 b for a private one"; `-` means the caller cannot get that far (no socket).
+`{message}` is the owner's message (the secret one).
 Each REST cell runs on a fresh database. Besides the status, every refused
 answer is checked to say nothing of the room's content (a message body, a
 private room's name).
@@ -40,6 +41,10 @@ POST rooms/{id}/messages  | 201     | 201     | 403/404  | 403/404 | 403/404 | 4
 GET rooms/{id}/events     | 200     | 200     | 403/404  | 403/404 | 403/404 | 401       | 401
 POST rooms/{id}/read      | 204     | 204     | 403/404  | 403/404 | 403/404 | 401       | 401
 GET search (finds it)     | 200 yes | 200 yes | 200 no   | 200 no  | 200 no  | 401       | 401
+PATCH messages/{message}  | 200     | 403     | 403/404  | 403/404 | 403/404 | 401       | 401
+DELETE messages/{message} | 204     | 403     | 403/404  | 403/404 | 403/404 | 401       | 401
+POST messages/{message}/reactions/{emoji}   | 200 | 200 | 403/404 | 403/404 | 403/404 | 401 | 401
+DELETE messages/{message}/reactions/{emoji} | 200 | 200 | 403/404 | 403/404 | 403/404 | 401 | 401
 """
 
 # WebSocket: the outcome of each client frame, and whether the socket hears the room.
@@ -99,7 +104,7 @@ def world(visibility: str) -> dict[str, Any]:
         else:
             rooms.member_add(room_id=room.pk, actor=owner, username=user.username)
     message_send(sender=removed, room_id=room.pk, body="I was here", client_id="was-here")
-    message_send(sender=owner, room_id=room.pk, body=SECRET, client_id="secret")
+    secret = message_send(sender=owner, room_id=room.pk, body=SECRET, client_id="secret").message
     rooms.member_remove(room_id=room.pk, actor=owner, user_id=removed.pk)
     users: dict[str, User | None] = {
         "owner": owner,
@@ -114,18 +119,27 @@ def world(visibility: str) -> dict[str, Any]:
     # Deactivated the way an admin does it (the admin site does not call our service):
     # the user's token still exists and must still be refused.
     User.objects.filter(pk=deactivated.pk).update(is_active=False)
-    return {"room": room, "users": users, "tokens": tokens, "newbie": newbie, "target": target}
+    return {
+        "room": room,
+        "users": users,
+        "tokens": tokens,
+        "newbie": newbie,
+        "target": target,
+        "message": secret,
+    }
 
 
 def rest_call(client: APIClient, action: str, w: dict[str, Any]) -> Any:
     rid = w["room"].pk
     method, path = action.split(" (")[0].split(" ", 1)
     path = path.replace("{id}", str(rid)).replace("{member}", str(w["target"].pk))
+    path = path.replace("{message}", str(w["message"].pk)).replace("{emoji}", "%F0%9F%91%8D")
     body: dict[str, Any] | None = {
         "PATCH rooms/{id}": {"topic": "changed"},
         "POST rooms/{id}/members": {"username": w["newbie"].username},
         "POST rooms/{id}/messages": {"body": "hello", "client_id": "matrix-1"},
         "POST rooms/{id}/read": {"seq": 1},
+        "PATCH messages/{message}": {"body": "changed"},
     }.get(action)
     params = {"q": SECRET} if path == "search" else {"after_seq": 0} if path.endswith("events") else None
     url = f"/api/v1/{path}"

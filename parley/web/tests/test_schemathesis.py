@@ -39,7 +39,11 @@ CHECKS = [
     "response_schema_conformance",
 ]
 # Run last: they close or leave rooms of the pool, which would turn later requests into 409s.
-LAST = ("DELETE /api/v1/rooms/{room_id}", "POST /api/v1/rooms/{room_id}/leave")
+LAST = (
+    "DELETE /api/v1/messages/{message_id}",
+    "DELETE /api/v1/rooms/{room_id}",
+    "POST /api/v1/rooms/{room_id}/leave",
+)
 MISSING_ROOM = 2_000_000_000
 
 
@@ -53,10 +57,20 @@ class Pool:
         self.member = RemoteUser.register(server.url)
         own = self.owner.create_room(f"st-own-{uuid.uuid4().hex[:8]}", topic="schemathesis")
         self.member.join(own["id"])
+        mine = []
         for i in range(5):
-            self.owner.http.post(f"rooms/{own['id']}/messages", json={"body": f"m{i}"}).raise_for_status()
+            r = self.owner.http.post(
+                f"rooms/{own['id']}/messages", json={"body": f"m{i} @{other.user['username']}"}
+            )
+            r.raise_for_status()
+            mine.append(r.json()["id"])
         public = other.create_room(f"st-pub-{uuid.uuid4().hex[:8]}")
         private = other.create_room(f"st-priv-{uuid.uuid4().hex[:8]}", visibility="private")
+        theirs = [
+            other.http.post(f"rooms/{room['id']}/messages", json={"body": "not yours"}).json()["id"]
+            for room in (public, private)
+        ]
+        self.messages = [*mine, *theirs, MISSING_ROOM]
         self.rooms = [own["id"], own["id"], public["id"], private["id"], MISSING_ROOM]
         self.users = [self.owner.user["id"], self.member.user["id"], other.user["id"], MISSING_ROOM]
         other.http.close()
@@ -96,7 +110,7 @@ def test_every_answer_is_documented_and_no_5xx(live_server_embedded: ServerProce
         label = case.operation.label
         examples[label] += 1
         if case.path_parameters:
-            for key, ids in (("room_id", pool.rooms), ("user_id", pool.users)):
+            for key, ids in (("room_id", pool.rooms), ("user_id", pool.users), ("message_id", pool.messages)):
                 if key in case.path_parameters:
                     case.path_parameters[key] = pick(case.path_parameters[key], ids)
         token = pool.fresh_token() if label == "POST /api/v1/auth/logout" else pool.owner.token

@@ -21,6 +21,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from parley.accounts import services as accounts
+from parley.messaging import services as messaging
 from parley.messaging.services import message_send
 from parley.realtime.protocol import PROTOCOL_VERSION, server_frame_adapter
 from parley.rooms import services as rooms
@@ -31,6 +32,9 @@ SERVER_TYPES = frozenset(server_frame_adapter.json_schema()["discriminator"]["ma
 # Names beyond the frame types: the variants a client must tell apart.
 VARIANTS = {
     "ack:duplicate": lambda f: f["duplicate"] is True,
+    "message:reply": lambda f: f["message"]["reply_to"] is not None and f["message"]["mentions"] != [],
+    "message:deleted": lambda f: f["message"]["deleted"] is True and f["message"]["body"] == "",
+    "message.updated": lambda f: f["message"]["edited_at"] is not None,
     "error:room_ref": lambda f: type(f["ref"]) is int,
     "error:client_id_ref": lambda f: isinstance(f["ref"], str),
 }
@@ -112,9 +116,35 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
     await alice.send({"type": "send", "room": room, "body": "hello Bob", "client_id": "c-4f1a"})
     got["ack:duplicate"] = await alice.next("ack")
 
+    # Protocol 2: a reply that mentions, a reaction, an edit, a deletion (and its replayed tombstone).
+    first = got["message"]["message"]["id"]
+    await bob.send(
+        {
+            "type": "send",
+            "room": room,
+            "body": "@alice did you see it?",
+            "client_id": "b-5",
+            "reply_to": first,
+        }
+    )
+    got["message:reply"] = await alice.next("message", lambda f: f["message"]["client_id"] == "b-5")
+    await db(messaging.reaction_toggle)(actor=alice_user, message_id=first, emoji="👍", op="add")
+    got["reaction"] = await alice.next("reaction")
+    await db(messaging.message_edit)(
+        actor=bob_user, message_id=first, body="hi Alice, see https://example.com"
+    )
+    got["message.updated"] = await alice.next("message.updated")
+    oops = await db(message_send)(sender=bob_user, room_id=room, body="wrong room, sorry", client_id="b-6")
+    await alice.next("message", lambda f: f["message"]["client_id"] == "b-6")
+    await db(messaging.message_delete)(actor=bob_user, message_id=oops.message.pk)
+    got["message.deleted"] = await alice.next("message.deleted")
+    await alice.send({"type": "resume", "rooms": {str(room): oops.message.seq - 1}})
+    got["message:deleted"] = await alice.next("message", lambda f: f["seq"] == oops.message.seq)
+    await alice.next("message.deleted")
+
     await bob.send({"type": "typing", "room": room})
     got["typing"] = await alice.next("typing")
-    await alice.send({"type": "read", "room": room, "seq": 3})
+    await alice.send({"type": "read", "room": room, "seq": 4})
     got["unread"] = await alice.next("unread")
 
     for i in range(3):

@@ -88,15 +88,18 @@ async def test_hello_lists_the_users_rooms() -> None:
     await db(message_send)(sender=setup["users"][0], room_id=setup["room"].pk, body="before", client_id="b1")
     client = await connected(setup["tokens"][1])
     assert client.hello is not None
-    assert client.hello["protocol"] == 1
+    assert client.hello["protocol"] == 2
     assert client.hello["user"]["id"] == setup["users"][1].pk
-    assert client.hello["rooms"] == [{"id": setup["room"].pk, "last_seq": 1, "unread_count": 1}]
+    assert client.hello["rooms"] == [
+        {"id": setup["room"].pk, "last_seq": 1, "unread_count": 1, "mention_count": 0}
+    ]
     await client.close()
 
 
 async def test_hello_counts_unread_like_the_room_list(monkeypatch: pytest.MonkeyPatch) -> None:
     """The hello's hand-written SQL and the REST list's ORM query agree, below and beyond the
-    exact bound (others' messages after the marker; one's own never count)."""
+    exact bound (others' messages after the marker; one's own never count), and so do their
+    mention counts (named or the owner's @room, within the same bound)."""
     from parley.rooms import selectors
 
     monkeypatch.setattr(selectors, "UNREAD_EXACT", 4)
@@ -105,15 +108,18 @@ async def test_hello_counts_unread_like_the_room_list(monkeypatch: pytest.Monkey
     room_id = setup["room"].pk
     send = db(message_send)
     for i, sender in enumerate([owner, reader, other, owner, reader, other, owner, other]):
-        await send(sender=sender, room_id=room_id, body=f"m{i}", client_id=f"u{i}")
+        body = f"m{i} @{reader.username} @room"
+        await send(sender=sender, room_id=room_id, body=body, client_id=f"u{i}")
     await db(selectors.Membership.objects.filter(room_id=room_id, user=reader).update)(last_read_seq=1)
     client = await connected(setup["tokens"][1])
     assert client.hello is not None
     listed = await db(selectors.room_list)(user=reader, joined=True)
     # after seq 1: seqs 2..8, reader wrote 2 and 5; counted exactly up to seq 5 (3 and 4), the
-    # 3 seqs beyond the bound are added whoever wrote them
-    assert client.hello["rooms"] == [{"id": room_id, "last_seq": 8, "unread_count": 5}]
+    # 3 seqs beyond the bound are added whoever wrote them. Mentions of the reader within the
+    # bound: by name in 3 and 4 (never their own 2 and 5), @room only from the owner's 4.
+    assert client.hello["rooms"] == [{"id": room_id, "last_seq": 8, "unread_count": 5, "mention_count": 3}]
     assert [room.unread_count for room in listed] == [5]  # type: ignore[attr-defined]
+    assert [room.mention_count for room in listed] == [3]  # type: ignore[attr-defined]
     await client.close()
 
 
@@ -306,7 +312,7 @@ async def test_read_updates_every_socket_of_the_user() -> None:
     await tab1.send({"type": "read", "room": rid, "seq": 3})
     for tab in (tab1, tab2):
         frame = await tab.recv_type("unread")
-        assert frame == {"type": "unread", "room": rid, "count": 1, "last_read_seq": 3}
+        assert frame == {"type": "unread", "room": rid, "count": 1, "last_read_seq": 3, "mention_count": 0}
     await tab1.close()
     await tab2.close()
 
