@@ -292,7 +292,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+[.-][0-9a-zA-Z_-]{8,12}\..+$"
 
 # --- Mail ---------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+_EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = env.email_url_config(_EMAIL_URL)
+if _EMAIL_URL.startswith("filemail:///"):
+    # filemail:///abs/dir writes one file per mail there (the browser and worker tests read
+    # them); django-environ drops the leading slash, which would make the path relative.
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + str(EMAIL_CONFIG["EMAIL_FILE_PATH"]).lstrip("/")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parley <parley@localhost>")
 # Links in mail point here (the address people open Parley at).

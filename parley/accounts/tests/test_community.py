@@ -131,9 +131,16 @@ def test_registration_is_throttled_per_address(settings: Any) -> None:
         r = client.post("/api/v1/auth/register", {"username": f"thr{i}", "password": PASSWORD}, format="json")
         assert r.status_code == 201
         client.cookies.clear()
-    _assert_429(client.post("/api/v1/auth/register", {"username": "thr9", "password": PASSWORD}, format="json"))
+    _assert_429(
+        client.post("/api/v1/auth/register", {"username": "thr9", "password": PASSWORD}, format="json")
+    )
     other = _client()  # another address is counted apart
-    assert other.post("/api/v1/auth/register", {"username": "thr8", "password": PASSWORD}, format="json").status_code == 201
+    assert (
+        other.post(
+            "/api/v1/auth/register", {"username": "thr8", "password": PASSWORD}, format="json"
+        ).status_code
+        == 201
+    )
 
 
 @pytest.mark.django_db
