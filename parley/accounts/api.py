@@ -167,7 +167,7 @@ class VerifyEmailApi(APIView):
 
     @extend_schema(
         request=serializers.TokenIn,
-        responses={200: serializers.MailSettingsOut, **errors(400, 415)},
+        responses={200: serializers.MailSettingsOut, **ERRORS},
         summary="Confirm an email address with the token from the mailed link",
     )
     def post(self, request: Request) -> Response:
@@ -183,7 +183,7 @@ class PasswordResetApi(ScopedThrottleMixin, APIView):
 
     @extend_schema(
         request=serializers.PasswordResetIn,
-        responses={202: None, **errors(400, 415), **E429},
+        responses={202: None, **ERRORS, **E429},
         summary="Mail a password reset link (the answer is the same whether the account exists or not)",
     )
     def post(self, request: Request) -> Response:
@@ -199,7 +199,7 @@ class PasswordResetConfirmApi(APIView):
 
     @extend_schema(
         request=serializers.PasswordResetConfirmIn,
-        responses={204: None, **errors(400, 415)},
+        responses={204: None, **ERRORS},
         summary="Set a new password with the token from the mailed link; ends every session and socket",
     )
     def post(self, request: Request) -> Response:

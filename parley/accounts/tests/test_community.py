@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -156,6 +157,7 @@ def test_guest_creation_is_throttled(settings: Any) -> None:
 def test_room_creation_is_throttled_per_user_across_addresses(settings: Any) -> None:
     _limit(settings, "room_create", "2/hour")
     user = make_user()
+    cache.delete(f"throttle:room_create:u:{user.pk}")  # ids recur across tests; counts live in the cache
     key = services.token_issue(user=user)
     for i in range(3):
         client = _client()  # a new address each time: the per-user count still applies
@@ -171,8 +173,10 @@ def test_room_creation_is_throttled_per_user_across_addresses(settings: Any) -> 
 @pytest.mark.django_db
 def test_search_is_throttled(settings: Any) -> None:
     _limit(settings, "search", "2/minute")
-    client = client_for(make_user())
-    client.defaults["REMOTE_ADDR"] = "10.9.9.9"
+    user = make_user()
+    cache.delete(f"throttle:search:u:{user.pk}")
+    client = client_for(user)
+    client.defaults["REMOTE_ADDR"] = _client().defaults["REMOTE_ADDR"]
     assert [client.get("/api/v1/search", {"q": "x"}).status_code for _ in range(2)] == [200, 200]
     _assert_429(client.get("/api/v1/search", {"q": "x"}))
 
