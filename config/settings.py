@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "parley.accounts",
     "parley.rooms",
     "parley.messaging",
+    "parley.notify",
     "parley.ws",
     "parley.web",
 ]
@@ -175,6 +176,68 @@ HEALTH_TIMEOUT: float = env.float("HEALTH_TIMEOUT", default=1.0)
 METRICS_ALLOWED: list[str] = env.list("METRICS_ALLOWED", default=["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
 
+# The cache holds what every process must agree on: REST throttles and WebSocket
+# tickets. Redis when REDIS_URL is set (shared by all processes), else this process's memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{PARLEY_REDIS_PREFIX}:cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "parley"}}
+
+# Background jobs (config/celery.py). With REDIS_URL: a Celery worker and beat
+# (`make serve` starts both). Without: tasks run at once in the caller and the
+# periodic ones on a thread of the web process (docs/decisions.md, "Jobs").
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{PARLEY_REDIS_PREFIX}:celery:"}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+
+def _duration(text: str) -> float:
+    """'90', '90s', '15m', '24h', '7d' -> seconds (0 for empty)."""
+    text = text.strip().lower()
+    if not text:
+        return 0.0
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if text[-1] in units:
+        return float(text[:-1]) * units[text[-1]]
+    return float(text)
+
+
+# Retention (seed 000 cleared data hourly): off unless PURGE_OLDER_THAN is set.
+PURGE_OLDER_THAN: float = _duration(env.str("PURGE_OLDER_THAN", default=""))
+PURGE_INTERVAL: float = env.float("PURGE_INTERVAL", default=3600.0)
+# Guests idle this long are removed with their memberships (0 = never).
+GUEST_IDLE_DAYS: float = env.float("GUEST_IDLE_DAYS", default=30.0)
+GUEST_CLEANUP_INTERVAL: float = env.float("GUEST_CLEANUP_INTERVAL", default=3600.0)
+# A digest of what an offline user missed, mailed once after this many seconds.
+MAIL_DIGEST_DELAY: float = env.float("MAIL_DIGEST_DELAY", default=900.0)
+MAIL_DIGEST_INTERVAL: float = env.float("MAIL_DIGEST_INTERVAL", default=60.0)
+
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "mail-digests": {"task": "parley.notify.tasks.digests_send_due", "schedule": MAIL_DIGEST_INTERVAL},
+}
+if GUEST_IDLE_DAYS > 0:
+    CELERY_BEAT_SCHEDULE["guests-remove-idle"] = {
+        "task": "parley.accounts.tasks.guests_remove_idle",
+        "schedule": GUEST_CLEANUP_INTERVAL,
+    }
+if PURGE_OLDER_THAN > 0:
+    CELERY_BEAT_SCHEDULE["messages-purge"] = {
+        "task": "parley.messaging.tasks.messages_purge",
+        "schedule": PURGE_INTERVAL,
+    }
+
 # --- Auth ---------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -261,9 +324,31 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+[.-][0-9a-zA-Z_-]{8,12}\..+$"
 
 # --- Mail ---------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+_EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = env.email_url_config(_EMAIL_URL)
+if _EMAIL_URL.startswith("filemail:///"):
+    # filemail:///abs/dir writes one file per mail there (the browser and worker tests read
+    # them); django-environ drops the leading slash, which would make the path relative.
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + str(EMAIL_CONFIG["EMAIL_FILE_PATH"]).lstrip("/")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parley <parley@localhost>")
+# Links in mail point here (the address people open Parley at).
+SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+EMAIL_VERIFY_MAX_AGE: int = env.int("EMAIL_VERIFY_MAX_AGE", default=3 * 86400)
+PASSWORD_RESET_MAX_AGE: int = env.int("PASSWORD_RESET_MAX_AGE", default=3600)
+PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_MAX_AGE  # Django's reset tokens
+
+# --- Throttles (REST, per address and per user, shared through the cache) ------------
+THROTTLE_RATES: dict[str, str] = {
+    "register": env.str("THROTTLE_REGISTER", default="10/hour"),
+    "guest": env.str("THROTTLE_GUEST", default="30/hour"),
+    "room_create": env.str("THROTTLE_ROOM_CREATE", default="20/hour"),
+    "upload": env.str("THROTTLE_UPLOAD", default="60/hour"),
+    "search": env.str("THROTTLE_SEARCH", default="60/minute"),
+    "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
+    "ws_ticket": env.str("THROTTLE_WS_TICKET", default="120/minute"),
+}
+WS_TICKET_TTL: int = env.int("WS_TICKET_TTL", default=30)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

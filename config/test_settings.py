@@ -4,6 +4,14 @@ import os
 
 os.environ.setdefault("PARLEY_TESTING", "1")
 os.environ.setdefault("PARLEY_REDIS_PREFIX", f"parleytest{os.getpid()}")
+# Suites register and search far more than a person would; the throttle tests set
+# their own small rates. Live servers started by tests inherit these too.
+os.environ.update(
+    {
+        f"THROTTLE_{scope}": os.environ.get(f"THROTTLE_{scope}", "100000/minute")
+        for scope in ("REGISTER", "GUEST", "ROOM_CREATE", "UPLOAD", "SEARCH", "PASSWORD_RESET", "WS_TICKET")
+    }
+)
 
 from config.settings import *  # noqa: F403
 
@@ -15,3 +23,7 @@ else:
     # The consumer's database threads must not hold connections open past a test,
     # or the test database cannot be dropped at the end of the run.
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Jobs run in the test's own process even in the services pass; the worker test
+# starts a real Celery worker for the Redis path.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,14 +1,16 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from parley.notify import views as notify
 from parley.web import metrics
 from parley.web import views as web
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("parley.accounts.urls")),
     path("", include("parley.rooms.urls")),
     path("", include("parley.messaging.urls")),
+    path("mail/unsubscribe", notify.unsubscribe, name="mail-unsubscribe"),
 ]
 
 urlpatterns = [

@@ -3,11 +3,17 @@
 `make run`, `make serve`, the multi-process tests and the benchmarks all start
 the server through here, so they measure and test the same thing.
 Environment: PORT (8000), HOST (127.0.0.1), WORKERS (1), DEBUG, plus the settings' own.
+
+Background jobs start with it (PARLEY_JOBS=0 turns that off): with REDIS_URL, a
+Celery worker and a Celery beat as child processes that stop with the server;
+without, the periodic jobs on a thread of this process (config/celery.py).
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -43,10 +49,42 @@ def _shared_metrics_dir() -> None:
         stale.unlink()
 
 
+def job_commands(env: dict[str, str]) -> list[list[str]]:
+    """The Celery processes to run beside the web server (none without REDIS_URL)."""
+    if not env.get("REDIS_URL") or env.get("PARLEY_JOBS", "1").lower() in {"0", "false", "off", "no"}:
+        return []
+    celery = [sys.executable, "-m", "celery", "-A", "config"]
+    level = env.get("CELERY_LOG_LEVEL", "warning")
+    worker = [*celery, "worker", f"--loglevel={level}", f"--concurrency={env.get('CELERY_CONCURRENCY', '2')}"]
+    return [worker, [*celery, "beat", f"--loglevel={level}"]]
+
+
+def start_jobs(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    children = [subprocess.Popen(cmd, env=env) for cmd in job_commands(env)]
+    if not children and not env.get("REDIS_URL") and env.get("PARLEY_JOBS", "1") not in {"0", "false", "off"}:
+        import django
+
+        django.setup()
+        from config.celery import start_inprocess_beat
+
+        start_inprocess_beat()
+    return children
+
+
+def stop_jobs(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(5)
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
-
-    from parley.common.logs import uvicorn_log_config
 
     # The event loop hands work to database threads and back many times per
     # message; Python's default 5 ms GIL switch interval turns each hand-off
@@ -60,13 +98,25 @@ def main(argv: list[str] | None = None) -> None:
     if workers > 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _shared_metrics_dir()
     debug = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"}
+    reload = "--reload" in args
+    # Under --reload the served code runs in a child process; jobs stay with `make run`'s own.
+    children = start_jobs(dict(os.environ)) if not reload else []
+    try:
+        _serve(uvicorn, workers=workers, reload=reload, debug=debug)
+    finally:
+        stop_jobs(children)
+
+
+def _serve(uvicorn: Any, *, workers: int, reload: bool, debug: bool) -> None:
+    from parley.common.logs import uvicorn_log_config
+
     log_level = os.environ.get("UVICORN_LOG_LEVEL", "info" if debug else "warning")
     uvicorn.run(
         "config.asgi:application",
         host=os.environ.get("HOST", "127.0.0.1"),
         port=int(os.environ.get("PORT", "8000")),
         workers=workers,
-        reload="--reload" in args,
+        reload=reload,
         loop="uvloop",
         **PROTOCOL_OPTIONS,
         proxy_headers=False,

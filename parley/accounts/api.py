@@ -15,11 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from parley.accounts import selectors, serializers, services
+from parley.accounts import selectors, serializers, services, tasks
 from parley.accounts.avatars import AVATARS, avatar_url
 from parley.accounts.models import AuthToken, User
 from parley.common.errors import Invalid, error_body
 from parley.common.schema import AUTH, errors
+from parley.common.throttles import ScopedThrottleMixin
+
+E429 = errors(429, e429="Too many requests from this address or account; see Retry-After.")
 
 ERRORS = {**errors(400, 415), **AUTH}
 
@@ -45,18 +48,26 @@ class CsrfApi(APIView):
         return ensure_csrf_cookie(super().as_view(**initkwargs))
 
 
-class RegisterApi(APIView):
+def _send_verification(user: User) -> None:
+    # Views run outside a transaction: the service has committed, a worker sees the row.
+    tasks.email_verification_send.delay(user.pk)
+
+
+class RegisterApi(ScopedThrottleMixin, APIView):
     permission_classes = [AllowAny]
+    throttle_scope = "register"
 
     @extend_schema(
-        request=serializers.CredentialsIn,
-        responses={201: serializers.AuthOut, **ERRORS},
-        summary="Register",
+        request=serializers.RegisterIn,
+        responses={201: serializers.AuthOut, **ERRORS, **E429},
+        summary="Register (an email address is optional and is verified by a mailed link)",
     )
     def post(self, request: Request) -> Response:
-        data = serializers.CredentialsIn(data=request.data)
+        data = serializers.RegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_register(**data.validated_data)
+        if user.email:
+            _send_verification(user)
         return _signed_in(request, user, status.HTTP_201_CREATED)
 
 
@@ -89,12 +100,13 @@ class LoginApi(APIView):
         return _signed_in(request, user, status.HTTP_200_OK)
 
 
-class GuestApi(APIView):
+class GuestApi(ScopedThrottleMixin, APIView):
     permission_classes = [AllowAny]
+    throttle_scope = "guest"
 
     @extend_schema(
         request=serializers.GuestIn,
-        responses={201: serializers.AuthOut, **ERRORS},
+        responses={201: serializers.AuthOut, **ERRORS, **E429},
         summary="Guest sign-in",
     )
     def post(self, request: Request) -> Response:
@@ -148,3 +160,95 @@ class PasswordApi(APIView):
         if token is None:
             update_session_auth_hash(request._request, user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VerifyEmailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=serializers.TokenIn,
+        responses={200: serializers.MailSettingsOut, **ERRORS},
+        summary="Confirm an email address with the token from the mailed link",
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.TokenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.email_verify(token=data.validated_data["token"])
+        return Response(serializers.mail_settings_data(user))
+
+
+class PasswordResetApi(ScopedThrottleMixin, APIView):
+    permission_classes = [AllowAny]
+    throttle_scope = "password_reset"
+
+    @extend_schema(
+        request=serializers.PasswordResetIn,
+        responses={202: None, **ERRORS, **E429},
+        summary="Mail a password reset link (the answer is the same whether the account exists or not)",
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.PasswordResetIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        login = data.validated_data["login"]
+        tasks.password_reset_send.delay(login)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=serializers.PasswordResetConfirmIn,
+        responses={204: None, **ERRORS},
+        summary="Set a new password with the token from the mailed link; ends every session and socket",
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.PasswordResetConfirmIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MailSettingsApi(APIView):
+    @extend_schema(
+        responses={200: serializers.MailSettingsOut, **AUTH}, summary="My address and mail settings"
+    )
+    def get(self, request: Request) -> Response:
+        return Response(serializers.mail_settings_data(request.user))  # type: ignore[arg-type]
+
+    @extend_schema(
+        request=serializers.MailSettingsIn,
+        responses={200: serializers.MailSettingsOut, **ERRORS},
+        summary="Change my address (a new one is verified by a mailed link) or turn digests on or off",
+    )
+    def patch(self, request: Request) -> Response:
+        data = serializers.MailSettingsIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request.user
+        assert isinstance(user, User)
+        if "email" in data.validated_data and services.email_set(
+            user=user, email=data.validated_data["email"]
+        ):
+            _send_verification(user)
+        if "digest_enabled" in data.validated_data:
+            services.mail_settings_update(user=user, digest_enabled=data.validated_data["digest_enabled"])
+        return Response(serializers.mail_settings_data(user))
+
+
+class WsTicketApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "ws_ticket"
+
+    @extend_schema(
+        request=None,
+        responses={201: serializers.WsTicketOut, **AUTH, **E429},
+        summary="A one-time ticket for opening a WebSocket (`/ws/?ticket=`), valid for a few seconds",
+    )
+    def post(self, request: Request) -> Response:
+        user = request.user
+        assert isinstance(user, User)
+        token = request.auth if isinstance(request.auth, AuthToken) else None
+        auth_id = f"t:{token.pk}" if token is not None else f"s:{request.session.session_key}"
+        ticket = services.ws_ticket_issue(user=user, auth_id=auth_id)
+        return Response(
+            {"ticket": ticket, "expires_in": services.ws_ticket_ttl()}, status=status.HTTP_201_CREATED
+        )

@@ -11,6 +11,11 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=64, blank=True)
     avatar = models.CharField(max_length=32, blank=True)
     is_guest = models.BooleanField(default=False)
+    # Mail: `email` (AbstractUser's) is optional; it is used only once verified.
+    email_verified = models.BooleanField(default=False)
+    digest_enabled = models.BooleanField(default=True)
+    # Messages created up to here are covered by a digest already (or were not missed).
+    digest_through = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

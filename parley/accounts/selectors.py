@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q
 
 from parley.accounts.models import AuthToken, User
 
@@ -24,4 +28,28 @@ def name_is_taken(*, name: str) -> bool:
     return (
         User.objects.filter(username__iexact=name).exists()
         or User.objects.filter(display_name__iexact=name, is_active=True).exists()
+    )
+
+
+def user_for_reset(*, login: str) -> User | None:
+    """The active, registered account a reset request names: by username, or by verified address."""
+    if not login or len(login) > 254:
+        return None
+    users = User.objects.filter(is_active=True, is_guest=False).exclude(email="")
+    if "@" in login:
+        found = list(users.filter(email__iexact=login, email_verified=True)[:2])
+        return found[0] if len(found) == 1 else None
+    return users.filter(username__iexact=login).first()
+
+
+def guests_idle_since(*, cutoff: datetime) -> Iterator[User]:
+    """Active guests who have neither signed in nor sent a message since `cutoff`."""
+    from parley.messaging.models import Message
+
+    recent = Message.objects.filter(sender=OuterRef("pk"), created_at__gte=cutoff)
+    return (
+        User.objects.filter(is_guest=True, is_active=True)
+        .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
+        .exclude(Exists(recent))
+        .iterator()
     )

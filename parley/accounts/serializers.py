@@ -44,6 +44,43 @@ class CredentialsIn(serializers.Serializer[Any]):
     password = serializers.CharField(max_length=256, trim_whitespace=False)
 
 
+class RegisterIn(CredentialsIn):
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, trim_whitespace=True)
+
+
+class TokenIn(serializers.Serializer[Any]):
+    token = serializers.CharField(max_length=512)
+
+
+class PasswordResetIn(serializers.Serializer[Any]):
+    login = serializers.CharField(max_length=254, help_text="A username or a verified email address.")
+
+
+class PasswordResetConfirmIn(serializers.Serializer[Any]):
+    token = serializers.CharField(max_length=512)
+    new_password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class MailSettingsIn(serializers.Serializer[Any]):
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, trim_whitespace=True)
+    digest_enabled = serializers.BooleanField(required=False)
+
+
+class MailSettingsOut(serializers.Serializer[Any]):
+    email = serializers.CharField()
+    email_verified = serializers.BooleanField()
+    digest_enabled = serializers.BooleanField()
+
+
+def mail_settings_data(user: User) -> dict[str, Any]:
+    return {"email": user.email, "email_verified": user.email_verified, "digest_enabled": user.digest_enabled}
+
+
+class WsTicketOut(serializers.Serializer[Any]):
+    ticket = serializers.CharField()
+    expires_in = serializers.IntegerField()
+
+
 class GuestIn(serializers.Serializer[Any]):
     nickname = serializers.CharField(max_length=200, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, allow_blank=True)

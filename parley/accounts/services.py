@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from parley.accounts import selectors
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
 from parley.accounts.models import AuthToken, User
+from parley.common import mail
 from parley.common.errors import Invalid
 from parley.realtime import publish
+from parley.rooms import services as rooms
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 GUEST_PREFIX = "guest-"
@@ -34,7 +45,20 @@ def _clean_display(value: str, *, field: str, max_len: int) -> str:
     return value
 
 
-def user_register(*, username: str, password: str) -> User:
+def _clean_email(email: str) -> str:
+    email = email.strip()
+    if not email:
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise Invalid(
+            "Enter a valid email address.", fields={"email": ["Enter a valid email address."]}
+        ) from exc
+    return email
+
+
+def user_register(*, username: str, password: str, email: str = "") -> User:
     if not USERNAME_RE.fullmatch(username) or username.lower().startswith(GUEST_PREFIX):
         raise Invalid(
             "Choose another username.",
@@ -42,14 +66,15 @@ def user_register(*, username: str, password: str) -> User:
         )
     if selectors.name_is_taken(name=username):
         raise Invalid("Choose another username.", fields={"username": [NOT_AVAILABLE]})
-    candidate = User(username=username)
+    email = _clean_email(email)
+    candidate = User(username=username, email=email)
     try:
         password_validation.validate_password(password, candidate)
     except ValidationError as exc:
         raise Invalid("Choose a stronger password.", fields={"password": list(exc.messages)}) from exc
     try:
         with transaction.atomic():
-            user = User(username=username, avatar=avatar_for(username))
+            user = User(username=username, avatar=avatar_for(username), email=email)
             user.set_password(password)
             user.save()
     except IntegrityError as exc:  # a concurrent registration won the name
@@ -86,7 +111,13 @@ def token_issue(*, user: User, session_key: str = "") -> str:
 
 
 def logout(*, user: User, token: AuthToken | None, session_key: str | None) -> None:
-    """End one login: its token, the session's token and every socket opened with either."""
+    """End one login: its token, the session's token and every socket opened with either.
+
+    A guest cannot sign in again (no password), so signing out removes the guest and
+    frees the nickname."""
+    if user.is_guest:
+        guest_remove(user=user)
+        return
     tokens = AuthToken.objects.filter(user=user)
     ids: set[int] = set()
     if token is not None:
@@ -123,3 +154,170 @@ def user_deactivate(*, user: User) -> None:
     user.save(update_fields=["is_active"])
     AuthToken.objects.filter(user=user).delete()
     publish.user_close(user_id=user.pk, auth_ids=None, reason="account deactivated")
+
+
+def guest_remove(*, user: User) -> None:
+    """Remove a guest: leave every room (closing those it owns), end its logins and sockets.
+
+    The row stays (its messages keep their sender) but is inactive, which frees the
+    nickname: `name_is_taken` counts only active display names."""
+    if not user.is_guest:
+        raise Invalid("Only guests are removed this way.")
+    with transaction.atomic():
+        rooms.user_memberships_end(user=user)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        AuthToken.objects.filter(user=user).delete()
+        publish.user_close(user_id=user.pk, auth_ids=None, reason="guest removed")
+
+
+def guests_remove_idle(*, idle_days: float, online: frozenset[int] = frozenset()) -> int:
+    """Remove the guests not seen for `idle_days` (no sign-in, no message) and not online now."""
+    cutoff = timezone.now() - timedelta(days=idle_days)
+    removed = 0
+    for user in selectors.guests_idle_since(cutoff=cutoff):
+        if user.pk in online:
+            continue
+        guest_remove(user=user)
+        removed += 1
+    return removed
+
+
+# --- mail: verification, password reset, digest preference ---------------------------------
+VERIFY_SALT = "parley.accounts.verify-email"
+
+
+def email_verification_send(*, user_id: int) -> bool:
+    """Mail a signed, expiring link that confirms the user's current address."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email or user.email_verified:
+        return False
+    token = signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT, compress=True)
+    mail.send(
+        to=user.email,
+        template="verify_email",
+        context={
+            "name": user.shown_name,
+            "email": user.email,
+            "link": mail.site_link(f"/verify-email?token={token}"),
+            "valid_days": max(1, settings.EMAIL_VERIFY_MAX_AGE // 86400),
+        },
+    )
+    return True
+
+
+def email_verify(*, token: str) -> User:
+    """Mark the address in `token` verified, if it is still the user's address."""
+    bad = Invalid("This link is invalid or has expired.", code="invalid_token")
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFY_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise bad from exc
+    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    if user is None or not user.email or user.email.lower() != str(data.get("e", "")).lower():
+        raise bad
+    if not user.email_verified:
+        user.email_verified = True
+        # Digests count what is missed from now on, not the history before.
+        user.digest_through = user.digest_through or timezone.now()
+        user.save(update_fields=["email_verified", "digest_through"])
+    return user
+
+
+def email_set(*, user: User, email: str) -> bool:
+    """Change the address (unverified until its link is opened); True when it changed."""
+    if user.is_guest:
+        raise Invalid("Guests have no mail address.", fields={"email": ["Register to add an address."]})
+    email = _clean_email(email)
+    if email == user.email:
+        return False
+    user.email = email
+    user.email_verified = False
+    user.save(update_fields=["email", "email_verified"])
+    return bool(email)
+
+
+def mail_settings_update(*, user: User, digest_enabled: bool) -> User:
+    user.digest_enabled = digest_enabled
+    user.save(update_fields=["digest_enabled"])
+    return user
+
+
+def password_reset_send(*, login: str) -> bool:
+    """Mail a reset link to the account named by username or verified address.
+
+    Says nothing to the caller about whether one exists (the API answers the same either way)."""
+    user = selectors.user_for_reset(login=login.strip())
+    if user is None:
+        return False
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = f"{uid}.{default_token_generator.make_token(user)}"
+    mail.send(
+        to=user.email,
+        template="password_reset",
+        context={
+            "name": user.shown_name,
+            "username": user.username,
+            "link": mail.site_link(f"/reset-password?token={token}"),
+            "valid_minutes": max(1, settings.PASSWORD_RESET_MAX_AGE // 60),
+        },
+    )
+    return True
+
+
+def password_reset_confirm(*, token: str, new_password: str) -> User:
+    """Set a new password from a reset link; ends every login and socket of the account.
+
+    Django's token covers the password hash and the last login, so a link works once."""
+    bad = Invalid("This link is invalid or has expired.", code="invalid_token")
+    uid, _, key = token.partition(".")
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uid)))
+    except (ValueError, TypeError) as exc:
+        raise bad from exc
+    user = User.objects.filter(pk=user_id, is_active=True, is_guest=False).first()
+    if user is None or not default_token_generator.check_token(user, key):
+        raise bad
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise Invalid("Choose a stronger password.", fields={"new_password": list(exc.messages)}) from exc
+    user.set_password(new_password)
+    # Opening the link proves the address too.
+    user.email_verified = True
+    user.save(update_fields=["password", "email_verified"])
+    AuthToken.objects.filter(user=user).delete()
+    publish.user_close(user_id=user.pk, auth_ids=None, reason="password reset")
+    return user
+
+
+# --- WebSocket tickets: a short-lived, single-use stand-in for a token in the URL ------------
+TICKET_PREFIX = "wsticket:"
+
+
+def ws_ticket_ttl() -> int:
+    return int(settings.WS_TICKET_TTL)
+
+
+def ws_ticket_issue(*, user: User, auth_id: str) -> str:
+    """Store a random ticket for `user` in the shared cache (any process can redeem it once).
+
+    It carries the login (`auth_id`) that asked for it, so signing that login out still
+    closes the socket opened with the ticket."""
+    ticket = secrets.token_urlsafe(24)
+    cache.set(f"{TICKET_PREFIX}{ticket}", {"u": user.pk, "a": auth_id}, timeout=ws_ticket_ttl())
+    return ticket
+
+
+def ws_ticket_redeem(*, ticket: str) -> tuple[User, str] | None:
+    """The user and login of a valid ticket, consumed; None when unknown, used or expired.
+
+    Of two processes redeeming the same ticket at once only one deletes the key."""
+    if not ticket or len(ticket) > 64:
+        return None
+    key = f"{TICKET_PREFIX}{ticket}"
+    data = cache.get(key)
+    if not data or not cache.delete(key):
+        return None
+    user = User.objects.filter(pk=data["u"], is_active=True).first()
+    return (user, str(data["a"])) if user is not None else None

@@ -9,6 +9,15 @@ urlpatterns = [
     path("auth/guest", api.GuestApi.as_view(), name="auth-guest"),
     path("auth/logout", api.LogoutApi.as_view(), name="auth-logout"),
     path("auth/avatars", api.AvatarsApi.as_view(), name="auth-avatars"),
+    path("auth/verify-email", api.VerifyEmailApi.as_view(), name="auth-verify-email"),
+    path("auth/password-reset", api.PasswordResetApi.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password-reset/confirm",
+        api.PasswordResetConfirmApi.as_view(),
+        name="auth-password-reset-confirm",
+    ),
+    path("auth/ws-ticket", api.WsTicketApi.as_view(), name="auth-ws-ticket"),
     path("me", api.MeApi.as_view(), name="me"),
+    path("me/mail", api.MailSettingsApi.as_view(), name="me-mail"),
     path("me/password", api.PasswordApi.as_view(), name="me-password"),
 ]

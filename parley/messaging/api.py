@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from parley.accounts.models import User
 from parley.common.errors import RateLimited
 from parley.common.schema import AUTH, errors
+from parley.common.throttles import ScopedThrottleMixin
 from parley.messaging import selectors, serializers, services
 from parley.realtime import runtime
 from parley.rooms.selectors import room_for_member
@@ -171,14 +172,22 @@ class ReadApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SearchApi(APIView):
+class SearchApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "search"
+    throttled_methods = ("GET",)
+
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, required=True),
             OpenApiParameter("room", int, required=False),
             OpenApiParameter("limit", int, required=False),
         ],
-        responses={200: serializers.SearchOut, 400: E[400], **AUTH},
+        responses={
+            200: serializers.SearchOut,
+            400: E[400],
+            **errors(429, e429="Too many searches; see Retry-After."),
+            **AUTH,
+        },
         summary="Search your rooms",
     )
     def get(self, request: Request) -> Response:

@@ -185,10 +185,15 @@ class Connection:
                 self.push_text(protocol.error("unavailable", "Could not replay missed events; retrying."))
                 self.syncing.pop(room, None)
                 return
+            first = events[0][0] if events else latest + 1
             if len(events) > limit:
                 self.push_text(protocol.gap(room=room, after_seq=start, until_seq=latest))
                 self.last[room] = latest
             else:
+                if first > start + 1 and latest > start:
+                    # The log is contiguous, so a later start means a purge removed the
+                    # events the client asked for: say so rather than skip them silently.
+                    self.push_text(protocol.gap(room=room, after_seq=start, until_seq=min(first - 1, latest)))
                 for _seq, text in events:
                     self.push_text(text)
                 self.last[room] = events[-1][0] if events else max(latest, 0)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from parley.accounts.models import User
 from parley.common.schema import AUTH, errors
+from parley.common.throttles import ScopedThrottleMixin
 from parley.rooms import selectors, serializers, services
 
 E = {
@@ -28,7 +29,9 @@ def _room(request: Request, room_id: int) -> Response:
     return Response(serializers.RoomSerializer(room).data)
 
 
-class RoomListApi(APIView):
+class RoomListApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "room_create"  # POST only
+
     @extend_schema(
         parameters=[OpenApiParameter("joined", bool, required=False)],
         responses={200: serializers.RoomSerializer(many=True), 400: E[400], **AUTH},
@@ -42,7 +45,14 @@ class RoomListApi(APIView):
 
     @extend_schema(
         request=serializers.RoomCreateIn,
-        responses={201: serializers.RoomSerializer, 400: E[400], 409: E[409], 415: E[415], **AUTH},
+        responses={
+            201: serializers.RoomSerializer,
+            400: E[400],
+            409: E[409],
+            415: E[415],
+            **errors(429, e429="Too many rooms created from this address or account; see Retry-After."),
+            **AUTH,
+        },
         summary="Create a room",
     )
     def post(self, request: Request) -> Response:

@@ -270,3 +270,16 @@ def room_transfer(*, room_id: int, actor: User, user_id: int) -> Room:
         room.save(update_fields=["owner"])
         _announce(room, "room.updated")
     return room
+
+
+def user_memberships_end(*, user: User) -> None:
+    """Take `user` out of every room (a guest being removed): the rooms it owns close,
+    the members of each room hear `member.left`."""
+    with transaction.atomic():
+        rooms = list(Room.objects.select_for_update().filter(memberships__user=user).order_by("pk"))
+        for room in rooms:
+            if room.owner_id == user.pk and room.closed_at is None:
+                room.closed_at = timezone.now()
+                room.save(update_fields=["closed_at"])
+                _announce(room, "room.closed")
+            _left(room, user)

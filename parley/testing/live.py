@@ -90,6 +90,8 @@ def base_env(database_url: str, redis_url: str = "", **extra: str) -> dict[str, 
         PARLEY_REDIS_PREFIX=f"parleylive{uuid.uuid4().hex[:8]}",
         HUB_SWEEP_INTERVAL="1",
         PARLEY_DATA_DIR=tempfile.mkdtemp(prefix="parley-data-"),
+        # Live servers run no Celery worker or beat unless a test asks (PARLEY_JOBS=1).
+        PARLEY_JOBS="0",
     )
     if redis_url:
         env["REDIS_URL"] = redis_url

@@ -1,4 +1,4 @@
-"""Who is on the other end of a WebSocket: `?token=` alone when given, else the session."""
+"""Who is on the other end of a WebSocket: `?ticket=` or `?token=` alone when given, else the session."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
 
 from parley.accounts.selectors import token_lookup
+from parley.accounts.services import ws_ticket_redeem
 
 
 def _token_user(key: str) -> tuple[Any, str]:
@@ -22,8 +23,14 @@ def _token_user(key: str) -> tuple[Any, str]:
     return token.user, f"t:{token.pk}"
 
 
+def _ticket_user(ticket: str) -> tuple[Any, str]:
+    found = ws_ticket_redeem(ticket=ticket)
+    return found if found is not None else (AnonymousUser(), "")
+
+
 # On the loop's pool, not the one shared sync thread: a burst of connects looks up in parallel.
 _user_for_token = database_sync_to_async(_token_user, thread_sensitive=False)
+_user_for_ticket = database_sync_to_async(_ticket_user, thread_sensitive=False)
 
 
 class ParleyAuthMiddleware(BaseMiddleware):
@@ -32,7 +39,9 @@ class ParleyAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         scope = dict(scope)
         params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        if "token" in params:
+        if "ticket" in params:  # one-time, from POST auth/ws-ticket: no lasting secret in the URL
+            scope["user"], scope["auth_id"] = await _user_for_ticket(params["ticket"][0])
+        elif "token" in params:
             scope["user"], scope["auth_id"] = await _user_for_token(params["token"][0])
         else:
             user = await get_user(scope)

@@ -1,0 +1,58 @@
+"""REST rate limits per address and per user, counted in the shared cache.
+
+Every scope has one rate (`THROTTLE_RATES` in settings, from THROTTLE_* variables)
+applied twice: to the client address (honouring only TRUSTED_PROXIES) and, when
+signed in, to the user. With REDIS_URL the cache is Redis, so all processes count
+together. A refusal is a 429 in the error shape with `Retry-After`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from parley.common.clientip import client_ip
+
+
+class _Scoped(SimpleRateThrottle):
+    scope_kind = ""
+
+    def __init__(self, scope: str):
+        self.scope = scope
+        super().__init__()
+
+    def get_rate(self) -> str | None:
+        return settings.THROTTLE_RATES.get(self.scope or "")
+
+
+class AddressThrottle(_Scoped):
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return f"throttle:{self.scope}:a:{client_ip(request._request)}"
+
+
+class UserThrottle(_Scoped):
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return f"throttle:{self.scope}:u:{user.pk}"
+
+
+def throttles(scope: str) -> list[SimpleRateThrottle]:
+    """The throttles of one scope, for an APIView's `get_throttles`."""
+    return [AddressThrottle(scope), UserThrottle(scope)]
+
+
+class ScopedThrottleMixin:
+    """Throttle the methods named in `throttled_methods` under `throttle_scope`."""
+
+    throttle_scope = ""
+    throttled_methods: tuple[str, ...] = ("POST",)
+
+    def get_throttles(self) -> list[Any]:
+        if getattr(self, "request").method in self.throttled_methods:  # noqa: B009 - set by APIView
+            return throttles(self.throttle_scope)
+        return []
