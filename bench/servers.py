@@ -33,7 +33,7 @@ PARLEY_DB = "parley_bench"
 BASELINE_REDIS_DB = 13
 PARLEY_REDIS_DB = 12
 PORTS = {"relay": 8102, "baseline": 8103, "baseline-daphne": 8104, "parley": 8105, "parley-ref": 8106}
-PARLEY_REF = os.environ.get("BENCH_PARLEY_REF", "")
+PARLEY_REF = os.path.abspath(os.environ["BENCH_PARLEY_REF"]) if os.environ.get("BENCH_PARLEY_REF") else ""
 SECRET = "bench-secret-" + "k" * 48  # benchmark-only Django secret
 
 
