@@ -242,16 +242,12 @@ def median_p99(phases: list[dict]) -> float | None:
 
 
 def flood_section(runs: list[dict], summary: dict) -> list[str]:
-    fl = [r["result"] for r in runs if r["workload"] == "flood" and "result" in r]
-    if not fl:
+    by_server: dict[str, list[dict]] = {}
+    for r in runs:
+        if r["workload"] == "flood" and "result" in r:
+            by_server.setdefault(r["server"], []).append(r["result"])
+    if not by_server:
         return []
-    # by name: the first phase (a warm-up, or the spent burst of older runs) is not counted
-    limit = [p for r in fl for p in r["phases"] if p["name"].startswith("limit")]
-    flood = [p for r in fl for p in r["phases"] if p["name"].startswith("flood")]
-    b99, f99 = median_p99(limit), median_p99(flood)
-    summary["flood"] = (f99 / b99) if b99 and f99 else None
-    refused = sum(p["flood_refused"] for p in flood)
-    sent = sum(p["flood_sent"] for p in flood)
     lines = [
         "### Flood: one member of a 100-member room sends at 10 × the send limit",
         "",
@@ -262,25 +258,29 @@ def flood_section(runs: list[dict], summary: dict) -> list[str]:
         "for both, they differ only by the refused frames (runs before that change accepted "
         "~30 more of the flooder's messages per flood phase).",
         "",
-        "| phase | phases | others' p50 ms | others' p99 ms (min–max) | lost "
-        "| flooder's frames | accepted | refused |",
-        "|---|---|---|---|---|---|---|---|",
+        "| server | phase | phases | others' p50 ms | others' p99 ms (min–max) | lost "
+        "| flooder's frames | accepted | refused | p99 flood / limit |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, ph in (("at the limit", limit), ("10 × the limit", flood)):
-        lo, hi = spread([p["latency_ms"]["p99"] for p in ph])
-        sent_n, refused_n = sum(p["flood_sent"] for p in ph), sum(p["flood_refused"] for p in ph)
-        lines.append(
-            f"| {name} | {len(ph)} | {f(med([p['latency_ms']['p50'] for p in ph]))} | "
-            f"{f(median_p99(ph))} ({f(lo)}–{f(hi)}) | {sum(p['lost'] for p in ph)} | "
-            f"{sent_n} | {sent_n - refused_n} | {refused_n} |"
-        )
-    lines += [
-        "",
-        f"Refused under the flood: {refused} of {sent} frames "
-        f"({100 * refused / max(1, sent):.0f} %); others' p99 ratio flood / limit: "
-        f"{f(summary['flood'], 3)}",
-        "",
-    ]
+    for server in [s for s in SERVERS if s in by_server]:
+        fl = by_server[server]
+        # by name: the first phase (a warm-up, or the spent burst of older runs) is not counted
+        limit = [p for r in fl for p in r["phases"] if p["name"].startswith("limit")]
+        flood = [p for r in fl for p in r["phases"] if p["name"].startswith("flood")]
+        b99, f99 = median_p99(limit), median_p99(flood)
+        ratio = (f99 / b99) if b99 and f99 else None
+        if server == "parley":
+            summary["flood"] = ratio
+        for name, ph in (("at the limit", limit), ("10 × the limit", flood)):
+            lo, hi = spread([p["latency_ms"]["p99"] for p in ph])
+            sent_n, refused_n = sum(p["flood_sent"] for p in ph), sum(p["flood_refused"] for p in ph)
+            lines.append(
+                f"| {server} | {name} | {len(ph)} | {f(med([p['latency_ms']['p50'] for p in ph]))} | "
+                f"{f(median_p99(ph))} ({f(lo)}–{f(hi)}) | {sum(p['lost'] for p in ph)} | "
+                f"{sent_n} | {sent_n - refused_n} | {refused_n} | "
+                f"{f(ratio, 3) if ph is flood else ''} |"
+            )
+    lines.append("")
     return lines
 
 
