@@ -7,7 +7,8 @@ once per batch instead of once per message, and the process publishes each
 room's events in seq order (fewer reorderings for the hub to repair).
 
 The batcher knows nothing of messages: the runtime hands it the function that
-stores a batch (`messaging.services.message_send_batch`, wired in `parley.ws`).
+stores a batch (`messaging.services.message_send_batch`, wired in `parley.ws`,
+behind the send rate limit: one limit check per batch, in the same worker thread).
 """
 
 from __future__ import annotations
@@ -21,22 +22,24 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 100
 
-# (room id, requests) -> one answer per request: a result, or the exception that refused it.
-AsyncStoreBatch = Callable[[int, list[Any]], Awaitable[list[Any]]]
+# (room id, requests, their senders' user ids) -> one answer per request: a result, or the
+# exception that refused it.
+AsyncStoreBatch = Callable[[int, list[Any], list[int]], Awaitable[list[Any]]]
 
 
 class SendBatcher:
     def __init__(self, store: AsyncStoreBatch) -> None:
         self.store = store
-        self.pending: dict[int, list[tuple[Any, asyncio.Future[Any]]]] = {}
+        self.pending: dict[int, list[tuple[Any, int, asyncio.Future[Any]]]] = {}
         self.running: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def send(self, room_id: int, request: Any) -> Any:
-        """Store `request` (batched with its neighbours); raises the exception that refused it."""
+    async def send(self, room_id: int, request: Any, *, user_id: int) -> Any:
+        """Store `request` by `user_id` (batched with its neighbours); raises the exception that
+        refused it."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self.pending.setdefault(room_id, []).append((request, future))
+        self.pending.setdefault(room_id, []).append((request, user_id, future))
         if room_id not in self.running:
             self.running.add(room_id)
             task = loop.create_task(self._run(room_id))
@@ -49,14 +52,14 @@ class SendBatcher:
             while queue := self.pending.get(room_id):
                 batch, self.pending[room_id] = queue[:MAX_BATCH], queue[MAX_BATCH:]
                 try:
-                    results = await self.store(room_id, [req for req, _ in batch])
+                    results = await self.store(room_id, [r for r, _, _ in batch], [u for _, u, _ in batch])
                 except Exception as exc:
                     log.warning("send batch for room %s failed: %s", room_id, exc)
-                    for _req, future in batch:
+                    for _req, _user, future in batch:
                         if not future.done():
                             future.set_exception(exc)
                     continue
-                for (_req, future), result in zip(batch, results, strict=True):
+                for (_req, _user, future), result in zip(batch, results, strict=True):
                     if future.done():  # the socket went away; the message is stored all the same
                         continue
                     if isinstance(result, BaseException):

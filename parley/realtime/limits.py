@@ -44,6 +44,13 @@ class TokenBucket:
             return True
 
 
+class SendRefused(Exception):
+    """A send over its user's rate limit (answered `rate_limited`, nothing stored)."""
+
+    code = "rate_limited"
+    message = "You are sending too fast; wait a moment."
+
+
 def _counted(allowed: bool) -> bool:
     """Every refusal of a send, on either interface, is counted once here."""
     if not allowed:
@@ -65,8 +72,9 @@ class LocalLimits:
     def allow_send_sync(self, user_id: int) -> bool:
         return _counted(self.bucket.allow(user_id, self._now()))
 
-    async def allow_send(self, user_id: int) -> bool:
-        return self.allow_send_sync(user_id)
+    def allow_sends_sync(self, user_ids: list[int]) -> list[bool]:
+        """One answer per send, in order (a batch of WebSocket sends)."""
+        return [self.allow_send_sync(user_id) for user_id in user_ids]
 
     async def socket_acquire(self, user_id: int) -> bool:
         count = self.sockets.get(user_id, 0)
@@ -104,6 +112,28 @@ if tokens >= 1 then tokens = tokens - 1; ok = 1 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return ok
+"""
+
+# The same for several users at once (a batch of sends): KEYS the users' buckets,
+# ARGV rate, burst, expiry, then how many sends each user has in the batch.
+# Returns how many of each user's sends are allowed.
+_BUCKETS = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local v = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens, ts = tonumber(v[1]), tonumber(v[2])
+  if tokens == nil then tokens = burst; ts = now end
+  tokens = math.min(burst, tokens + math.max(now - ts, 0) * rate)
+  local ok = math.min(math.floor(tokens), tonumber(ARGV[3 + i]))
+  tokens = tokens - ok
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', tostring(now))
+  redis.call('PEXPIRE', key, ARGV[3])
+  out[i] = ok
+end
+return out
 """
 
 # KEYS[1] the user's socket counts by process, KEYS[2] live processes (score = expiry).
@@ -171,7 +201,7 @@ class RedisLimits:
         self._sync = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._async = redis.asyncio.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._bucket_sync = self._sync.register_script(_BUCKET)
-        self._bucket = self._async.register_script(_BUCKET)
+        self._buckets_sync = self._sync.register_script(_BUCKETS)
         self._acquire = self._async.register_script(_ACQUIRE)
         self._release = self._async.register_script(_RELEASE)
         self._warned = threading.Event()
@@ -202,16 +232,28 @@ class RedisLimits:
         self._warned.clear()
         return _counted(bool(ok))
 
-    async def allow_send(self, user_id: int) -> bool:
+    def allow_sends_sync(self, user_ids: list[int]) -> list[bool]:
+        """One answer per send, in order: a batch of sends costs one round trip."""
+        counts: dict[int, int] = {}
+        for user_id in user_ids:
+            counts[user_id] = counts.get(user_id, 0) + 1
+        users = list(counts)
         try:
-            ok = await self._bucket(
-                keys=[self._bucket_key(user_id)], args=[self.rate, self.burst, self.expiry_ms]
+            granted = self._buckets_sync(
+                keys=[self._bucket_key(u) for u in users],
+                args=[self.rate, self.burst, self.expiry_ms, *(counts[u] for u in users)],
             )
         except Exception as exc:
             self._fallback("send rate", exc)
-            return self.local.allow_send_sync(user_id)
+            return self.local.allow_sends_sync(user_ids)
         self._warned.clear()
-        return _counted(bool(ok))
+        left = {user: int(n) for user, n in zip(users, granted, strict=True)}
+        answers = []
+        for user_id in user_ids:
+            ok = left[user_id] > 0
+            left[user_id] -= 1
+            answers.append(_counted(ok))
+        return answers
 
     async def socket_acquire(self, user_id: int) -> bool:
         """Count a new socket of `user_id` unless the user already has `max_sockets` anywhere."""

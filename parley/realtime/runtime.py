@@ -27,7 +27,7 @@ from parley.realtime.batching import SendBatcher
 from parley.realtime.clock import Clock
 from parley.realtime.config import RealtimeConfig
 from parley.realtime.hub import Hub
-from parley.realtime.limits import LocalLimits, RedisLimits
+from parley.realtime.limits import LocalLimits, RedisLimits, SendRefused
 from parley.realtime.metrics import DeliveryTimer
 from parley.realtime.ports import EventStore, StoreBatch
 from parley.realtime.presence import Presence
@@ -94,10 +94,21 @@ class Runtime:
                 clock=self.clock,
             )
         )
-        self.sends = SendBatcher(lambda room_id, requests: _in_pool(store_batch, room_id, requests))
+        self._store_batch = store_batch
+        self.sends = SendBatcher(
+            lambda room_id, requests, user_ids: _in_pool(self._limited_store, room_id, requests, user_ids)
+        )
         self.loop: asyncio.AbstractEventLoop | None = None
         self._ready: asyncio.Future[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+
+    def _limited_store(self, room_id: int, requests: list[Any], user_ids: list[int]) -> list[Any]:
+        """Check the batch against the senders' rate limits (one Redis round trip for the
+        whole batch, off the event loop), then store what passed in one transaction."""
+        allowed = self.limits.allow_sends_sync(user_ids)
+        passed = [request for request, ok in zip(requests, allowed, strict=True) if ok]
+        stored = iter(self._store_batch(room_id, passed) if passed else [])
+        return [next(stored) if ok else SendRefused() for ok in allowed]
 
     async def start(self) -> None:
         """Start on the running loop (once; concurrent callers wait for the same start)."""

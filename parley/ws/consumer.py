@@ -15,6 +15,7 @@ from parley.common.errors import ServiceError
 from parley.messaging import services as messaging
 from parley.realtime import protocol
 from parley.realtime.connection import CLOSE_TOO_MANY, Connection
+from parley.realtime.limits import SendRefused
 from parley.realtime.outgoing import RawWriter
 from parley.realtime.runtime import Runtime
 from parley.rooms import selectors as rooms
@@ -159,18 +160,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return None
 
     async def on_send(self, conn: Connection, frame: protocol.SendIn) -> None:
-        if not await self.runtime.limits.allow_send(conn.user_id):
-            conn.push_text(
-                protocol.error("rate_limited", "You are sending too fast; wait a moment.", frame.client_id)
-            )
-            return
         try:
             body = messaging.clean_body(frame.body)
             messaging.check_attachments(frame.attachments)
             result = await self.runtime.sends.send(
-                frame.room, messaging.SendRequest(self.user, body, frame.client_id, frame.reply_to)
+                frame.room,
+                messaging.SendRequest(self.user, body, frame.client_id, frame.reply_to),
+                user_id=conn.user_id,
             )
-        except ServiceError as exc:
+        except (ServiceError, SendRefused) as exc:
             conn.push_text(protocol.error(exc.code, exc.message, frame.client_id))
             return
         except Exception:

@@ -30,9 +30,9 @@ def test_a_clock_going_backwards_never_mints_tokens() -> None:
 async def test_local_limits_follow_the_runtime_clock() -> None:
     clock = FakeClock()
     limits = LocalLimits(rate=1.0, burst=2, max_sockets=5, clock=clock)
-    assert [await limits.allow_send(1) for _ in range(3)] == [True, True, False]
+    assert limits.allow_sends_sync([1, 1, 1]) == [True, True, False]
     await clock.advance(1.0)
-    assert await limits.allow_send(1)
+    assert limits.allow_send_sync(1)
 
 
 async def test_the_socket_cap_counts_open_sockets_and_frees_on_release() -> None:

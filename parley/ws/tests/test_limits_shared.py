@@ -87,7 +87,7 @@ def _limits(redis_url: str, prefix: str, process: str, clock: FakeClock) -> Redi
         url=redis_url,
         prefix=prefix,
         process_id=process,
-        rate=1.0,
+        rate=0.01,  # no refill within the test
         burst=2,
         max_sockets=2,
         process_ttl=30.0,
@@ -120,8 +120,8 @@ async def test_the_send_bucket_is_one_per_user_across_processes() -> None:
     _db, redis_url = services_or_skip(postgres=False)
     clock, prefix = FakeClock(), f"parleytest{uuid.uuid4().hex[:8]}"
     one, two = _limits(redis_url, prefix, "p1", clock), _limits(redis_url, prefix, "p2", clock)
-    assert await one.allow_send(7) and two.allow_send_sync(7)
-    assert not await two.allow_send(7) and not one.allow_send_sync(7)
-    assert await one.allow_send(8)  # another user
+    assert one.allow_send_sync(7) and two.allow_sends_sync([8, 7, 8]) == [True, True, True]
+    assert two.allow_sends_sync([7, 8, 9]) == [False, False, True]  # 7 and 8 spent their 2 across processes
+    assert not one.allow_send_sync(7) and one.allow_sends_sync([8]) == [False]
     await one.stop()
     await two.stop()
