@@ -34,6 +34,9 @@ BASELINE_REDIS_DB = 13
 PARLEY_REDIS_DB = 12
 PORTS = {"relay": 8102, "baseline": 8103, "baseline-daphne": 8104, "parley": 8105, "parley-ref": 8106}
 PARLEY_REF = os.path.abspath(os.environ["BENCH_PARLEY_REF"]) if os.environ.get("BENCH_PARLEY_REF") else ""
+# The reference's own database when its schema is older (a copy of parley_bench migrated
+# back by the newer code: same users, tokens and rooms, the schema the old code expects).
+PARLEY_REF_DB = os.environ.get("BENCH_PARLEY_REF_DB", "")
 SECRET = "bench-secret-" + "k" * 48  # benchmark-only Django secret
 
 
@@ -177,6 +180,8 @@ class Server:
                         "parley-ref needs BENCH_PARLEY_REF=<a checkout of the reference commit>"
                     )
                 env["PYTHONPATH"] = PARLEY_REF
+                if PARLEY_REF_DB:
+                    env["DATABASE_URL"] = pg_dsn(PARLEY_REF_DB)
         else:
             raise ValueError(self.kind)
         env.update(self.env_extra)
