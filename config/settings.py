@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "parley.rooms",
     "parley.messaging",
     "parley.notify",
+    "parley.stats",
     "parley.ws",
     "parley.web",
 ]
@@ -224,9 +225,17 @@ GUEST_CLEANUP_INTERVAL: float = env.float("GUEST_CLEANUP_INTERVAL", default=3600
 MAIL_DIGEST_DELAY: float = env.float("MAIL_DIGEST_DELAY", default=900.0)
 MAIL_DIGEST_INTERVAL: float = env.float("MAIL_DIGEST_INTERVAL", default=60.0)
 
+# The statistics page's tables are brought up to date this often (docs/decisions.md, "Statistics").
+STATS_INTERVAL: float = _duration(env.str("STATS_INTERVAL", default="5m"))
+
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "mail-digests": {"task": "parley.notify.tasks.digests_send_due", "schedule": MAIL_DIGEST_INTERVAL},
 }
+if STATS_INTERVAL > 0:
+    CELERY_BEAT_SCHEDULE["stats-aggregate"] = {
+        "task": "parley.stats.tasks.stats_aggregate",
+        "schedule": STATS_INTERVAL,
+    }
 if GUEST_IDLE_DAYS > 0:
     CELERY_BEAT_SCHEDULE["guests-remove-idle"] = {
         "task": "parley.accounts.tasks.guests_remove_idle",

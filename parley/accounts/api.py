@@ -31,7 +31,7 @@ def _signed_in(request: Request, user: User, code: int) -> Response:
     """Start a session and issue a token tied to it, so logout ends both."""
     login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
     token = services.token_issue(user=user, session_key=request.session.session_key or "")
-    return Response({"user": serializers.user_data(user), "token": token}, status=code)
+    return Response({"user": serializers.self_data(user), "token": token}, status=code)
 
 
 class CsrfApi(APIView):
@@ -141,7 +141,7 @@ class AvatarsApi(APIView):
 class MeApi(APIView):
     @extend_schema(responses={200: serializers.MeOut, **AUTH}, summary="Who am I")
     def get(self, request: Request) -> Response:
-        return Response({"user": serializers.user_data(request.user)})  # type: ignore[arg-type]
+        return Response({"user": serializers.self_data(request.user)})  # type: ignore[arg-type]
 
 
 class PasswordApi(APIView):

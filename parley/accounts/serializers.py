@@ -39,6 +39,20 @@ def user_data(user: User) -> dict[str, Any]:
     }
 
 
+class SelfUserSerializer(UserSerializer):
+    """The signed-in user's own view of themself: the public face plus what the client needs to
+    know about its own account (not in frames, which everyone in a room receives)."""
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "is_staff"]
+        read_only_fields = fields
+
+
+def self_data(user: User) -> dict[str, Any]:
+    """SelfUserSerializer's output, built like `user_data`."""
+    return {**user_data(user), "is_staff": user.is_staff}
+
+
 class CredentialsIn(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150, trim_whitespace=True)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
@@ -92,12 +106,12 @@ class PasswordChangeIn(serializers.Serializer[Any]):
 
 
 class AuthOut(serializers.Serializer[Any]):
-    user = UserSerializer()
+    user = SelfUserSerializer()
     token = serializers.CharField()
 
 
 class MeOut(serializers.Serializer[Any]):
-    user = UserSerializer()
+    user = SelfUserSerializer()
 
 
 class AvatarOut(serializers.Serializer[Any]):

@@ -10,11 +10,13 @@ Imports only prometheus_client, so every layer may count.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 OPEN_SOCKETS = Gauge(
     "parley_open_sockets",
@@ -47,6 +49,33 @@ HUB_CATCHUPS = Counter(
 )
 # Job queue depth: Parley has no job queue yet (Celery is not wired), so no such
 # metric is exported rather than a made-up zero.
+
+
+def forget_dead_workers(folder: str) -> None:
+    """Drop the open-socket gauges of workers that exited (uvicorn restarts them)."""
+    from prometheus_client import multiprocess
+
+    for path in Path(folder).glob("gauge_livesum_*.db"):
+        pid = int(path.stem.rsplit("_", 1)[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, folder)
+        except PermissionError:
+            pass
+
+
+def open_sockets() -> int:
+    """WebSocket connections open now: this process's, or every live worker's in multiprocess mode."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    registry = REGISTRY
+    if folder:
+        from prometheus_client import multiprocess
+
+        forget_dead_workers(folder)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, folder)
+    return int(registry.get_sample_value("parley_open_sockets") or 0)
 
 
 def send_refused(code: str) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 
 from parley.common.clientip import resolve_client_ip
 from parley.common.errors import error_body
+from parley.realtime.metrics import forget_dead_workers
 
 
 def _token_ok(request: HttpRequest) -> bool:
@@ -50,20 +50,6 @@ def _address_ok(request: HttpRequest) -> bool:
     return False
 
 
-def _dead_workers_forgotten(folder: str) -> None:
-    """Drop the open-socket gauges of workers that exited (uvicorn restarts them)."""
-    from prometheus_client import multiprocess
-
-    for path in Path(folder).glob("gauge_livesum_*.db"):
-        pid = int(path.stem.rsplit("_", 1)[1])
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            multiprocess.mark_process_dead(pid, folder)
-        except PermissionError:
-            pass
-
-
 @require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
     if not (_token_ok(request) or _address_ok(request)):
@@ -72,7 +58,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if folder:
         from prometheus_client import multiprocess
 
-        _dead_workers_forgotten(folder)
+        forget_dead_workers(folder)
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, folder)
         output = generate_latest(registry)

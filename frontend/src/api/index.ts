@@ -12,7 +12,8 @@ import type {
   RoomTransfer,
   RoomUpdate,
   SearchResult,
-  User,
+  SelfUser,
+  Stats,
 } from './types'
 import type { ServerFrame } from '@/realtime/protocol'
 
@@ -31,7 +32,7 @@ export const api = {
     http.post<AuthResult>('auth/guest', avatar ? { nickname, avatar } : { nickname }),
   logout: () => http.post<void>('auth/logout'),
   avatars: () => http.get<{ avatars: Avatar[] }>('auth/avatars'),
-  me: () => http.get<{ user: User }>('me', undefined, { quiet401: true }),
+  me: () => http.get<{ user: SelfUser }>('me', undefined, { quiet401: true }),
 
   rooms: (joined?: boolean) =>
     http.get<Room[]>('rooms', joined === undefined ? undefined : { joined }),
@@ -58,6 +59,8 @@ export const api = {
 
   search: (q: string, room?: number) =>
     http.get<{ results: SearchResult[] }>('search', { q, room }),
+
+  stats: () => http.get<Stats>('stats'),
 }
 
 export type Api = typeof api

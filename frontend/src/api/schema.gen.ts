@@ -473,13 +473,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Activity statistics (staff only)
+         * @description Messages and active users per day over the last 30 days, the busiest rooms, messages per hour of the day (all UTC), and the connections open now. Read from tables a periodic job fills (`stats_aggregate`), so the newest minutes may not be counted yet (`aggregated_at`).
+         */
+        get: operations["v1_stats_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AuthOut: {
             token: string;
-            user: components["schemas"]["User"];
+            user: components["schemas"]["SelfUser"];
         };
         AvatarOut: {
             key: string;
@@ -540,7 +560,7 @@ export interface components {
             members: components["schemas"]["MemberOut"][];
         };
         MeOut: {
-            user: components["schemas"]["User"];
+            user: components["schemas"]["SelfUser"];
         };
         Message: {
             readonly body: string;
@@ -653,6 +673,23 @@ export interface components {
             highlight: components["schemas"]["HighlightSegment"][];
             message: components["schemas"]["Message"];
         };
+        /**
+         * @description The signed-in user's own view of themself: the public face plus what the client needs to
+         *     know about its own account (not in frames, which everyone in a room receives).
+         */
+        SelfUser: {
+            readonly avatar: string;
+            readonly display_name: string;
+            readonly id: number;
+            readonly is_guest: boolean;
+            /**
+             * Staff status
+             * @description Designates whether the user can log into this admin site.
+             */
+            readonly is_staff: boolean;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly username: string;
+        };
         SendInRequest: {
             /** @description Upload ids. Uploads are not available yet: only an empty list is accepted. */
             attachments?: number[];
@@ -663,6 +700,58 @@ export interface components {
              * @description A message of this room.
              */
             reply_to?: number | null;
+        };
+        StatsDayOut: {
+            /** @description People who sent at least one message that day. */
+            active_users: number;
+            /**
+             * Format: date
+             * @description A UTC day.
+             */
+            day: string;
+            messages: number;
+        };
+        StatsHourOut: {
+            /** @description Hour of the day, UTC. */
+            hour: number;
+            messages: number;
+        };
+        StatsOut: {
+            /** @description People who sent at least one message in the period. */
+            active_users: number;
+            /**
+             * Format: date-time
+             * @description When the aggregation job last ran; newer messages are not counted yet.
+             */
+            aggregated_at: string | null;
+            /** @description Every day of the period, oldest first (30 entries). */
+            days: components["schemas"]["StatsDayOut"][];
+            /** @description Messages per hour of the day over the period (24 entries). */
+            hours: components["schemas"]["StatsHourOut"][];
+            /** @description WebSocket connections open now, every worker's. */
+            live_connections: number;
+            /** @description Messages over the period. */
+            messages: number;
+            /** @description The busiest rooms of the period, at most 10. */
+            rooms: components["schemas"]["StatsRoomOut"][];
+            /**
+             * Format: date
+             * @description First day of the period (UTC).
+             */
+            since: string;
+            /**
+             * Format: date
+             * @description Last day of the period (UTC, today).
+             */
+            until: string;
+        };
+        StatsRoomOut: {
+            /** @description People who sent in this room over the period. */
+            active_users: number;
+            closed: boolean;
+            id: number;
+            messages: number;
+            name: string;
         };
         TokenInRequest: {
             token: string;
@@ -2964,6 +3053,52 @@ export interface operations {
             };
             /** @description Too many searches; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_stats_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not staff */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -15,6 +15,8 @@ type Schemas = components['schemas']
 type Local<T> = { -readonly [K in keyof T]: T[K] }
 
 export type User = Schemas['User']
+/** The signed-in user's own record (`me`, sign-in answers): a User plus `is_staff`. */
+export type SelfUser = Schemas['SelfUser']
 export type Visibility = Schemas['VisibilityEnum']
 export type Room = Local<Schemas['Room']>
 export type Message = Local<Schemas['Message']>
@@ -28,3 +30,4 @@ export type SearchResult = Schemas['SearchResult']
 export type RoomCreate = Schemas['RoomCreateInRequest']
 export type RoomUpdate = Schemas['PatchedRoomUpdateInRequest']
 export type RoomTransfer = Schemas['RoomTransferInRequest']
+export type Stats = Schemas['StatsOut']

@@ -21,6 +21,8 @@ export const router = createRouter({
       props: (route) => ({ id: Number(route.params.id) }),
     },
     { path: '/search', name: 'search', component: () => import('@/views/SearchView.vue'), meta: { title: 'Search' } },
+    // Staff only: the view says so to anyone else (the API answers 403 either way).
+    { path: '/stats', name: 'stats', component: () => import('@/views/StatsView.vue'), meta: { title: 'Statistics' } },
     {
       path: '/login',
       name: 'login',

@@ -1,22 +1,29 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api, ApiError, ensureCsrf } from '@/api'
-import type { User } from '@/api/types'
+import type { SelfUser, User } from '@/api/types'
 
 export const useAuthStore = defineStore('auth', () => {
   const user = ref<User | null>(null)
+  /** Whether this account is staff (from `me` and the sign-in answers; frames do not carry it). */
+  const isStaff = ref(false)
   /** The start-up check (GET me) has finished. */
   const ready = ref(false)
   let initPromise: Promise<void> | null = null
 
   const isSignedIn = computed(() => user.value !== null)
 
+  function signedIn(self: SelfUser): void {
+    user.value = self
+    isStaff.value = self.is_staff
+  }
+
   function init(): Promise<void> {
     if (!initPromise) {
       initPromise = (async () => {
         await ensureCsrf()
         try {
-          user.value = (await api.me()).user
+          signedIn((await api.me()).user)
         } catch (err) {
           if (!(err instanceof ApiError) || err.status !== 401) console.warn('me failed', err)
           user.value = null
@@ -29,15 +36,15 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   async function login(username: string, password: string): Promise<void> {
-    user.value = (await api.login(username, password)).user
+    signedIn((await api.login(username, password)).user)
   }
 
   async function register(username: string, password: string): Promise<void> {
-    user.value = (await api.register(username, password)).user
+    signedIn((await api.register(username, password)).user)
   }
 
   async function guest(nickname: string, avatar?: string): Promise<void> {
-    user.value = (await api.guest(nickname, avatar)).user
+    signedIn((await api.guest(nickname, avatar)).user)
   }
 
   async function logout(): Promise<void> {
@@ -53,7 +60,8 @@ export const useAuthStore = defineStore('auth', () => {
   /** The server says we are not signed in (401, socket close 4003). */
   function sessionLost(): void {
     user.value = null
+    isStaff.value = false
   }
 
-  return { user, ready, isSignedIn, init, login, register, guest, logout, sessionLost }
+  return { user, isStaff, ready, isSignedIn, init, login, register, guest, logout, sessionLost }
 })
