@@ -327,7 +327,7 @@ export interface paths {
         get: operations["v1_rooms_retrieve"];
         put?: never;
         post?: never;
-        /** Close the room (owner) */
+        /** Close the room (owner or staff) */
         delete: operations["v1_rooms_destroy"];
         options?: never;
         head?: never;
