@@ -355,6 +355,7 @@ THROTTLE_RATES: dict[str, str] = {
     "upload": env.str("THROTTLE_UPLOAD", default="60/hour"),
     "search": env.str("THROTTLE_SEARCH", default="60/minute"),
     "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
+    "email_verify": env.str("THROTTLE_EMAIL_VERIFY", default="5/hour"),
     "ws_ticket": env.str("THROTTLE_WS_TICKET", default="120/minute"),
 }
 WS_TICKET_TTL: int = env.int("WS_TICKET_TTL", default=30)

@@ -9,7 +9,16 @@ os.environ.setdefault("PARLEY_REDIS_PREFIX", f"parleytest{os.getpid()}")
 os.environ.update(
     {
         f"THROTTLE_{scope}": os.environ.get(f"THROTTLE_{scope}", "100000/minute")
-        for scope in ("REGISTER", "GUEST", "ROOM_CREATE", "UPLOAD", "SEARCH", "PASSWORD_RESET", "WS_TICKET")
+        for scope in (
+            "REGISTER",
+            "GUEST",
+            "ROOM_CREATE",
+            "UPLOAD",
+            "SEARCH",
+            "PASSWORD_RESET",
+            "EMAIL_VERIFY",
+            "WS_TICKET",
+        )
     }
 )
 

@@ -235,6 +235,22 @@ class MailSettingsApi(APIView):
         return Response(serializers.mail_settings_data(user))
 
 
+class MailVerificationApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "email_verify"
+
+    @extend_schema(
+        request=None,
+        responses={202: None, **ERRORS, **E429},
+        summary="Mail the verification link for my address again",
+    )
+    def post(self, request: Request) -> Response:
+        user = request.user
+        assert isinstance(user, User)
+        services.email_verification_check_pending(user=user)
+        _send_verification(user)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
 class WsTicketApi(ScopedThrottleMixin, APIView):
     throttle_scope = "ws_ticket"
 

@@ -206,6 +206,14 @@ def email_verification_send(*, user_id: int) -> bool:
     return True
 
 
+def email_verification_check_pending(*, user: User) -> None:
+    """Raise unless the user has an address still waiting for its link (before mailing it again)."""
+    if not user.email:
+        raise Invalid("Add an email address first.", fields={"email": ["No address to confirm."]})
+    if user.email_verified:
+        raise Invalid("This address is already confirmed.", code="already_verified")
+
+
 def email_verify(*, token: str) -> User:
     """Mark the address in `token` verified, if it is still the user's address."""
     bad = Invalid("This link is invalid or has expired.", code="invalid_token")

@@ -85,7 +85,9 @@ class RoomDetailApi(APIView):
             services.room_set_visibility(room_id=room_id, actor=request.user, visibility=visibility)  # type: ignore[arg-type]
         return _room(request, room_id)
 
-    @extend_schema(responses={204: None, 403: E[403], 404: E[404], **AUTH}, summary="Close the room (owner)")
+    @extend_schema(
+        responses={204: None, 403: E[403], 404: E[404], **AUTH}, summary="Close the room (owner or staff)"
+    )
     def delete(self, request: Request, room_id: int) -> Response:
         services.room_close(room_id=room_id, actor=request.user)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -4,6 +4,8 @@ import type {
   AuthResult,
   Avatar,
   EventsOut,
+  MailSettings,
+  MailSettingsUpdate,
   Member,
   Message,
   MessagePage,
@@ -14,6 +16,7 @@ import type {
   SearchResult,
   SelfUser,
   Stats,
+  WsTicket,
 } from './types'
 import type { ServerFrame } from '@/realtime/protocol'
 
@@ -24,8 +27,8 @@ export type * from './types'
 export type EventsPage = Omit<EventsOut, 'events'> & { events: ServerFrame[] }
 
 export const api = {
-  register: (username: string, password: string) =>
-    http.post<AuthResult>('auth/register', { username, password }),
+  register: (username: string, password: string, email = '') =>
+    http.post<AuthResult>('auth/register', email ? { username, password, email } : { username, password }),
   login: (username: string, password: string) =>
     http.post<AuthResult>('auth/login', { username, password }),
   guest: (nickname: string, avatar?: string) =>
@@ -33,6 +36,16 @@ export const api = {
   logout: () => http.post<void>('auth/logout'),
   avatars: () => http.get<{ avatars: Avatar[] }>('auth/avatars'),
   me: () => http.get<{ user: SelfUser }>('me', undefined, { quiet401: true }),
+  /** One-time ticket for `/ws/?ticket=`; the socket handles a 401 itself (signed out). */
+  wsTicket: () => http.post<WsTicket>('auth/ws-ticket', undefined, { quiet401: true }),
+  /** Always 202: the answer does not say whether an account matched. */
+  passwordReset: (login: string) => http.post<void>('auth/password-reset', { login }),
+  passwordResetConfirm: (token: string, new_password: string) =>
+    http.post<void>('auth/password-reset/confirm', { token, new_password }),
+  verifyEmail: (token: string) => http.post<MailSettings>('auth/verify-email', { token }),
+  mailSettings: () => http.get<MailSettings>('me/mail'),
+  updateMailSettings: (data: MailSettingsUpdate) => http.patch<MailSettings>('me/mail', data),
+  resendVerification: () => http.post<void>('me/mail/verification'),
 
   rooms: (joined?: boolean) =>
     http.get<Room[]>('rooms', joined === undefined ? undefined : { joined }),

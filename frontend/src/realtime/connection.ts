@@ -29,8 +29,23 @@ export interface WebSocketLike {
 
 export type WebSocketFactory = (url: string) => WebSocketLike
 
+/**
+ * Thrown by an async `url` when the server says nobody is signed in (no ticket for a 401):
+ * the connection stops as on close code 4003. Any other error waits out the backoff.
+ */
+export class SignedOutError extends Error {
+  constructor(message = 'signed out') {
+    super(message)
+    this.name = 'SignedOutError'
+  }
+}
+
 export interface ConnectionOptions {
-  url: string | (() => string)
+  /**
+   * Where to connect, asked again before every attempt. An async one (a one-time
+   * ticket from the server) may throw SignedOutError.
+   */
+  url: string | (() => string | Promise<string>)
   createSocket?: WebSocketFactory
   /** Last seq per room the client holds; sent as `resume` after every hello. */
   getResumeSeqs: () => Record<string, number>
@@ -64,6 +79,10 @@ export class RealtimeConnection {
   nextRetryAt: number | null = null
 
   private ws: WebSocketLike | null = null
+  /** Bumped by every open() and stop(): an attempt whose URL arrives late is dropped. */
+  private attemptId = 0
+  /** Waiting for an async URL (a ticket request in flight). */
+  private resolving = false
   private ready = false
   private stopped = true
   private retryTimer: ReturnType<typeof setTimeout> | null = null
@@ -103,6 +122,8 @@ export class RealtimeConnection {
   /** Close for good (sign-out, tests). */
   stop(): void {
     this.stopped = true
+    this.attemptId += 1
+    this.resolving = false
     this.clearTimers()
     this.dropSocket()
     this.setState('idle')
@@ -111,6 +132,7 @@ export class RealtimeConnection {
   /** Reconnect now, skipping the backoff wait (the "retry now" button, `online` event). */
   reconnectNow(): void {
     if (this.stopped || this.state === 'signedout' || this.state === 'outdated') return
+    if (this.resolving) return
     if (this.ws && (this.state === 'online' || this.state === 'connecting')) return
     this.clearRetry()
     this.open()
@@ -149,7 +171,40 @@ export class RealtimeConnection {
     this.ready = false
     // While offline keep saying so until a hello proves otherwise.
     if (this.state !== 'offline') this.setState('connecting')
-    const url = typeof this.opts.url === 'function' ? this.opts.url() : this.opts.url
+    const id = ++this.attemptId
+    this.resolving = false
+    let url: string | Promise<string>
+    try {
+      url = typeof this.opts.url === 'function' ? this.opts.url() : this.opts.url
+    } catch (err) {
+      this.urlFailed(err)
+      return
+    }
+    if (typeof url === 'string') {
+      this.connect(url)
+      return
+    }
+    this.resolving = true
+    url.then(
+      (resolved) => {
+        if (id !== this.attemptId || this.stopped) return
+        this.resolving = false
+        this.connect(resolved)
+      },
+      (err: unknown) => {
+        if (id !== this.attemptId || this.stopped) return
+        this.resolving = false
+        this.urlFailed(err)
+      },
+    )
+  }
+
+  /** No URL (no ticket): signed out stops for good, anything else is a failed attempt. */
+  private urlFailed(err: unknown): void {
+    this.afterClose(err instanceof SignedOutError ? CLOSE_AUTH : 1006)
+  }
+
+  private connect(url: string): void {
     let ws: WebSocketLike
     try {
       ws = this.opts.createSocket(url)

@@ -7,8 +7,9 @@ import { useConnectionStore } from '@/stores/connection'
 import { useMessagesStore } from '@/stores/messages'
 import { useNoticesStore } from '@/stores/notices'
 import { useRoomsStore } from '@/stores/rooms'
+import { api, ApiError } from '@/api'
 import { realtime } from './index'
-import { defaultSocketUrl, type WebSocketFactory } from './connection'
+import { defaultSocketUrl, SignedOutError, type WebSocketFactory } from './connection'
 import type { ServerFrame } from './protocol'
 
 function isViewing(roomId: number): boolean {
@@ -76,11 +77,27 @@ export function dispatchFrame(frame: ServerFrame): void {
   }
 }
 
+/**
+ * `/ws/?ticket=…` with a fresh one-time ticket (`POST auth/ws-ticket`), asked for before
+ * every (re)connect: no lasting secret in a URL. A 401 means signed out; a network error,
+ * 429 or 5xx rejects as it is and the connection waits out its backoff.
+ */
+export async function ticketSocketUrl(base: string = defaultSocketUrl()): Promise<string> {
+  try {
+    const { ticket } = await api.wsTicket()
+    return `${base}?ticket=${encodeURIComponent(ticket)}`
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) throw new SignedOutError(err.message)
+    throw err
+  }
+}
+
 let detach: (() => void) | null = null
 
 export interface StartOptions {
   createSocket?: WebSocketFactory
-  url?: string
+  /** A fixed URL (tests); by default every attempt asks for a ticket. */
+  url?: string | (() => string | Promise<string>)
 }
 
 /** Open the app's socket (idempotent). */
@@ -92,7 +109,7 @@ export function startRealtime(opts: StartOptions = {}): void {
   const auth = useAuthStore()
   let readyOnce = false
   realtime.start({
-    url: opts.url ?? defaultSocketUrl,
+    url: opts.url ?? (() => ticketSocketUrl()),
     createSocket: opts.createSocket,
     getResumeSeqs: () => messages.resumeSeqs(),
     onFrame: dispatchFrame,

@@ -29,6 +29,31 @@ export const router = createRouter({
       component: () => import('@/views/LoginView.vue'),
       meta: { public: true, title: 'Sign in' },
     },
+    // The mailed links (SITE_URL + path, parley/accounts/services.py) land on these three.
+    {
+      path: '/forgot-password',
+      name: 'forgot-password',
+      component: () => import('@/views/ForgotPasswordView.vue'),
+      meta: { public: true, title: 'Reset your password' },
+    },
+    {
+      path: '/reset-password',
+      name: 'reset-password',
+      component: () => import('@/views/ResetPasswordView.vue'),
+      meta: { public: true, title: 'Choose a new password' },
+    },
+    {
+      path: '/verify-email',
+      name: 'verify-email',
+      component: () => import('@/views/VerifyEmailView.vue'),
+      meta: { public: true, title: 'Confirm your email address' },
+    },
+    {
+      path: '/account',
+      name: 'account',
+      component: () => import('@/views/AccountView.vue'),
+      meta: { title: 'Your account' },
+    },
     {
       path: '/:pathMatch(.*)*',
       name: 'not-found',

@@ -39,8 +39,9 @@ export const useAuthStore = defineStore('auth', () => {
     signedIn((await api.login(username, password)).user)
   }
 
-  async function register(username: string, password: string): Promise<void> {
-    signedIn((await api.register(username, password)).user)
+  /** An address (optional) is mailed a link that confirms it. */
+  async function register(username: string, password: string, email = ''): Promise<void> {
+    signedIn((await api.register(username, password, email)).user)
   }
 
   async function guest(nickname: string, avatar?: string): Promise<void> {

@@ -128,3 +128,23 @@ def test_guests_have_no_address() -> None:
 
     r = client_for(make_guest()).patch("/api/v1/me/mail", {"email": "g@example.org"}, format="json")
     assert r.status_code == 400
+
+
+def test_the_verification_link_can_be_mailed_again_while_the_address_waits() -> None:
+    user = make_user("resend")
+    client = client_for(user)
+    assert client.patch("/api/v1/me/mail", {"email": "resend@example.org"}, format="json").status_code == 200
+    assert client.post("/api/v1/me/mail/verification").status_code == 202
+    assert len(mail.outbox) == 2 and mail.outbox[1].to == ["resend@example.org"]
+    token = _token_in(mail.outbox[1], "/verify-email")
+    assert APIClient().post(VERIFY, {"token": token}, format="json").status_code == 200
+    r = client.post("/api/v1/me/mail/verification")
+    assert r.status_code == 400 and error_of(r)["code"] == "already_verified"
+    assert len(mail.outbox) == 2
+
+
+def test_no_verification_mail_without_an_address() -> None:
+    r = client_for(make_user("noaddr")).post("/api/v1/me/mail/verification")
+    assert r.status_code == 400
+    assert "email" in error_of(r)["fields"]
+    assert mail.outbox == []

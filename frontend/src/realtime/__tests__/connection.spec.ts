@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { RealtimeConnection, type ConnectionOptions } from '@/realtime/connection'
+import { RealtimeConnection, SignedOutError, type ConnectionOptions } from '@/realtime/connection'
 import { PROTOCOL_VERSION, type ServerFrame } from '@/realtime/protocol'
-import { alice, factory, FakeWebSocket } from '@/test-utils/fakes'
+import { alice, factory, FakeWebSocket, flush } from '@/test-utils/fakes'
 import { serverFrame } from '@/test-utils/frames'
 
 function make(over: Partial<ConnectionOptions> = {}) {
@@ -207,6 +207,105 @@ describe('RealtimeConnection', () => {
     vi.advanceTimersByTime(60_000)
     expect(FakeWebSocket.instances).toHaveLength(1)
     expect(conn.state).toBe('idle')
+  })
+})
+
+describe('RealtimeConnection with a URL asked for before each attempt (WebSocket tickets)', () => {
+  beforeEach(() => {
+    FakeWebSocket.reset()
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  /** A `url` that answers each call with the next of `answers` (a ticket or an error). */
+  function tickets(...answers: Array<string | Error>) {
+    const url = vi.fn(async () => {
+      const next = answers.shift()
+      if (next === undefined) throw new Error('no more answers')
+      if (next instanceof Error) throw next
+      return `ws://test/ws/?ticket=${next}`
+    })
+    return url
+  }
+
+  it('opens the socket only once the ticket arrives, and asks for a fresh one on every reconnect', async () => {
+    const url = tickets('t1', 't2')
+    const { conn } = make({ url })
+    conn.start()
+    expect(url).toHaveBeenCalledTimes(1)
+    expect(conn.state).toBe('connecting')
+    expect(FakeWebSocket.instances).toHaveLength(0)
+    await flush()
+    expect(FakeWebSocket.last.url).toBe('ws://test/ws/?ticket=t1')
+    FakeWebSocket.last.hello(alice)
+    expect(conn.state).toBe('online')
+
+    FakeWebSocket.last.serverClose(1006)
+    await vi.advanceTimersByTimeAsync(750)
+    await flush()
+    expect(url).toHaveBeenCalledTimes(2)
+    expect(FakeWebSocket.instances).toHaveLength(2)
+    expect(FakeWebSocket.last.url).toBe('ws://test/ws/?ticket=t2')
+  })
+
+  it('no ticket because signed out (401): stops like close 4003, never retries', async () => {
+    const url = tickets(new SignedOutError())
+    const { conn, authLost, states } = make({ url })
+    conn.start()
+    await flush()
+    expect(conn.state).toBe('signedout')
+    expect(states.at(-1)).toBe('signedout')
+    expect(authLost).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(url).toHaveBeenCalledTimes(1)
+    expect(FakeWebSocket.instances).toHaveLength(0)
+  })
+
+  it('no ticket because the network failed: waits out the backoff, then asks again', async () => {
+    const url = tickets(new Error('network'), new Error('network'), 't3')
+    const { conn, authLost } = make({ url })
+    conn.start()
+    await flush()
+    expect(conn.state).toBe('offline')
+    expect(conn.attempt).toBe(1)
+    await vi.advanceTimersByTimeAsync(749)
+    expect(url).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(url).toHaveBeenCalledTimes(2)
+    await flush()
+    expect(conn.attempt).toBe(2)
+    await vi.advanceTimersByTimeAsync(1500)
+    await flush()
+    expect(url).toHaveBeenCalledTimes(3)
+    expect(FakeWebSocket.last.url).toBe('ws://test/ws/?ticket=t3')
+    FakeWebSocket.last.hello(alice)
+    expect(conn.state).toBe('online')
+    expect(conn.attempt).toBe(0)
+    expect(authLost).not.toHaveBeenCalled()
+  })
+
+  it('a ticket that arrives after stop opens nothing', async () => {
+    let resolve!: (u: string) => void
+    const { conn } = make({ url: () => new Promise<string>((r) => (resolve = r)) })
+    conn.start()
+    conn.stop()
+    resolve('ws://test/ws/?ticket=late')
+    await flush()
+    expect(FakeWebSocket.instances).toHaveLength(0)
+    expect(conn.state).toBe('idle')
+  })
+
+  it('reconnectNow while a ticket is in flight does not ask twice', async () => {
+    const url = tickets('only')
+    const { conn } = make({ url })
+    conn.start()
+    conn.reconnectNow()
+    conn.reconnectNow()
+    await flush()
+    expect(url).toHaveBeenCalledTimes(1)
+    expect(FakeWebSocket.instances).toHaveLength(1)
   })
 })
 

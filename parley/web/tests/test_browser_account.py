@@ -1,0 +1,235 @@
+"""Account screens in Chromium against a server that writes its mail to files.
+
+Someone registers with an address and confirms it from the mailed link; forgets
+the password, asks for a link, sets a new password from it and signs in with
+that one only; a broken confirmation link leads to sending a new one from the
+account page; and the socket is opened with a one-time ticket, never a token.
+Every screen is captured at desktop and phone size.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from parley.testing.live import (
+    ROOT,
+    ServerProcess,
+    base_env,
+    free_port,
+    migrate,
+    private_database,
+    unavailable,
+)
+from parley.web.tests import test_browser
+from parley.web.tests.test_browser import SHOTS, new_page, unique
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes]
+
+browser = test_browser.browser
+
+PASSWORD = "a long enough passphrase 42"
+NEW_PASSWORD = "another long passphrase 7"
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def mail_site() -> Iterator[tuple[ServerProcess, Path]]:
+    """A server of its own whose mail lands as files in a folder, with links to itself."""
+    if not (ROOT / "frontend" / "dist" / "index.html").exists():
+        unavailable("frontend/dist is not built (make frontend)")
+    outbox = Path(tempfile.mkdtemp(prefix="parley-mail-"))
+    port = free_port()
+    try:
+        with private_database("sqlite") as db:
+            env = base_env(db, EMAIL_URL=f"filemail://{outbox}", SITE_URL=f"http://127.0.0.1:{port}")
+            migrate(env)
+            server = ServerProcess(env, port=port).start()
+            try:
+                yield server, outbox
+            finally:
+                server.stop()
+    finally:
+        shutil.rmtree(outbox, ignore_errors=True)
+
+
+def mails_to(outbox: Path, address: str) -> list[str]:
+    """The plain-text bodies of the mails sent to `address`, oldest first."""
+    bodies = []
+    for path in sorted(outbox.glob("*.log")):
+        # The file backend writes each message followed by a line of 79 dashes.
+        for raw in path.read_bytes().split(b"-" * 79):
+            if not raw.strip():
+                continue
+            msg = email.message_from_bytes(raw.lstrip(), policy=email.policy.default)
+            if msg["To"] != address:
+                continue
+            part = msg.get_body(preferencelist=("plain",))
+            assert part is not None
+            bodies.append(part.get_content())
+    return bodies
+
+
+def link_in_mail(outbox: Path, address: str, path: str, *, count: int = 1, timeout: float = 15) -> str:
+    """The `path?token=…` link of the `count`-th mail to `address` (waiting for it to arrive)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        bodies = mails_to(outbox, address)
+        if len(bodies) >= count:
+            found = re.search(rf"(\S+{re.escape(path)}\?token=\S+)", bodies[count - 1])
+            assert found, bodies[count - 1]
+            return found.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no mail #{count} to {address} in {outbox}")
+
+
+def shot(page, name: str, size: str) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"account-{name}-{size}.png"), full_page=True)
+    # Nothing wider than the screen, on every account screen.
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_test_id("tab-login").click()
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_register_verify_forget_and_reset_the_password(browser, mail_site, size: str) -> None:
+    server, outbox = mail_site
+    ctx, page = new_page(browser, server, viewport=SIZES[size])
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    username = unique("mia")
+    address = f"{username}@example.org"
+    try:
+        # Register with an address: the lobby opens, the socket with a one-time ticket.
+        page.goto("/login")
+        page.get_by_test_id("tab-register").click()
+        page.get_by_test_id("login-username").fill(username)
+        page.get_by_test_id("login-password").fill(PASSWORD)
+        page.get_by_test_id("login-email").fill(address)
+        shot(page, "register", size)
+        page.get_by_test_id("login-submit").click()
+        page.get_by_test_id("lobby").wait_for()
+        page.get_by_text(f"We sent a link to {address}").wait_for()
+        for _ in range(100):
+            if sockets:
+                break
+            page.wait_for_timeout(100)
+        assert sockets and all("?ticket=" in url and "token=" not in url for url in sockets), sockets
+
+        # The mailed link is this site's /verify-email, and opening it confirms the address.
+        link = link_in_mail(outbox, address, "/verify-email")
+        assert link.startswith(f"{server.url}/verify-email?token="), link
+        page.goto(link)
+        page.get_by_test_id("verify-ok").wait_for()
+        assert "Verified" in page.get_by_test_id("verify-ok").inner_text()
+        assert address in page.get_by_test_id("verify-ok").inner_text()
+        shot(page, "verified", size)
+
+        # The account page says so and turns the digest off for good.
+        page.get_by_test_id("verify-account").click()
+        state = page.get_by_test_id("account-email-state")
+        state.wait_for()
+        assert state.get_attribute("data-verified") == "true"
+        assert address in state.inner_text() and "Verified" in state.inner_text()
+        digest = page.get_by_test_id("account-digest")
+        assert digest.is_checked()
+        with page.expect_response(lambda r: r.url.endswith("/me/mail") and r.request.method == "PATCH"):
+            digest.click()
+        shot(page, "page", size)
+        page.reload()
+        page.get_by_test_id("account-email-state").wait_for()
+        assert not page.get_by_test_id("account-digest").is_checked()
+
+        # Signed out, the password is forgotten: ask for a link by username.
+        page.get_by_test_id("logout").click()
+        page.get_by_test_id("account-form").wait_for()
+        page.get_by_test_id("tab-login").click()
+        page.get_by_test_id("forgot-password-link").click()
+        page.get_by_test_id("forgot-login").fill(username)
+        shot(page, "forgot", size)
+        page.get_by_test_id("forgot-submit").click()
+        sent = page.get_by_test_id("reset-sent")
+        sent.wait_for()
+        assert "If an account matches" in sent.inner_text()
+        shot(page, "forgot-sent", size)
+
+        # The mailed link opens the reset form; two different passwords are refused there.
+        reset = link_in_mail(outbox, address, "/reset-password", count=2)
+        assert reset.startswith(f"{server.url}/reset-password?token="), reset
+        page.goto(reset)
+        page.get_by_test_id("reset-password").fill(NEW_PASSWORD)
+        page.get_by_test_id("reset-repeat").fill(NEW_PASSWORD + "x")
+        page.get_by_test_id("reset-submit").click()
+        page.get_by_test_id("error-repeat").wait_for()
+        assert "not the same" in page.get_by_test_id("error-repeat").inner_text()
+        shot(page, "reset-mismatch", size)
+        page.get_by_test_id("reset-repeat").fill(NEW_PASSWORD)
+        page.get_by_test_id("reset-submit").click()
+
+        # Every login ended: sent to sign in, where only the new password works.
+        page.get_by_test_id("login-notice").wait_for()
+        shot(page, "reset-done", size)
+        sign_in(page, username, PASSWORD)
+        page.get_by_test_id("form-error").wait_for()
+        assert "Wrong username or password" in page.get_by_test_id("form-error").inner_text()
+        sign_in(page, username, NEW_PASSWORD)
+        page.get_by_test_id("lobby").wait_for()
+
+        # The link worked once.
+        page.goto(reset)
+        page.get_by_test_id("reset-password").fill("yet another passphrase 9")
+        page.get_by_test_id("reset-repeat").fill("yet another passphrase 9")
+        page.get_by_test_id("reset-submit").click()
+        page.get_by_test_id("reset-bad-link").wait_for()
+        page.get_by_test_id("reset-ask-again").wait_for()
+        shot(page, "reset-used", size)
+        assert page.errors == []
+    finally:
+        ctx.close()
+
+
+def test_a_broken_confirmation_link_leads_to_sending_a_new_one(browser, mail_site) -> None:
+    server, outbox = mail_site
+    ctx, page = new_page(browser, server, viewport=SIZES["phone"])
+    username = unique("leo")
+    address = f"{username}@example.org"
+    try:
+        page.goto("/login")
+        page.get_by_test_id("tab-register").click()
+        page.get_by_test_id("login-username").fill(username)
+        page.get_by_test_id("login-password").fill(PASSWORD)
+        page.get_by_test_id("login-email").fill(address)
+        page.get_by_test_id("login-submit").click()
+        page.get_by_test_id("lobby").wait_for()
+        link_in_mail(outbox, address, "/verify-email")
+
+        page.goto("/verify-email?token=not-a-real-token")
+        page.get_by_test_id("verify-bad-link").wait_for()
+        shot(page, "verify-invalid", "phone")
+        page.get_by_test_id("verify-resend-link").click()
+        state = page.get_by_test_id("account-email-state")
+        state.wait_for()
+        assert state.get_attribute("data-verified") == "false"
+        page.get_by_test_id("account-resend").click()
+        page.get_by_test_id("account-status").wait_for()
+        shot(page, "unverified", "phone")
+
+        page.goto(link_in_mail(outbox, address, "/verify-email", count=2))
+        page.get_by_test_id("verify-ok").wait_for()
+        assert page.errors == []
+    finally:
+        ctx.close()
