@@ -150,7 +150,9 @@ def test_a_reaction_on_the_phone_reaches_the_desktop(chat) -> None:
     theirs = by_id(bob.page, message_id)
     expect(theirs).to_have_count(1)
 
-    # No hover on a phone: the "⋯" button (or a long press) opens the actions.
+    # No hover on a phone: a tap on the message shows its "⋯" button, which opens the actions.
+    expect(theirs.get_by_test_id("message-more")).to_be_hidden()
+    theirs.get_by_test_id("message-body").tap()
     theirs.get_by_test_id("message-more").tap()
     sheet = bob.page.get_by_role("dialog")
     expect(sheet.get_by_test_id("sheet-reply")).to_be_visible()
@@ -305,6 +307,7 @@ def test_screenshots_of_edits_reactions_replies_and_mentions(
             page.get_by_test_id("edit-input").press("Enter")
             mine.hover()
         else:
+            mine.get_by_test_id("message-body").tap()
             mine.get_by_test_id("message-more").tap()
             page.get_by_test_id("sheet-reply").tap()
         shot(page, f"room-{scheme}-{device}")
