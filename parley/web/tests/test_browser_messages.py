@@ -1,6 +1,6 @@
 """Edits, deletions, reactions, replies and mentions in the web client (issue 12).
 
-Alice on a desktop (1280×800) and Bob on a phone (390×844), each in a browser
+Alice on a desktop (1280 x 800) and Bob on a phone (390 x 844), each in a browser
 context of their own, in one room that Alice owns. Each test checks what the
 other person sees live; screenshots land in `artifacts/screenshots/msg-*.png`.
 """
@@ -293,7 +293,9 @@ def test_screenshots_of_edits_reactions_replies_and_mentions(
         token = sign_up(page)
         api(page, token, "POST", f"rooms/{room['id']}/join")
         me = api(page, token, "GET", "me")["user"]["username"]
-        first = post(alice.page, alice.token, room["id"], f"@{me} can you check the figures? https://example.com/q3")
+        first = post(
+            alice.page, alice.token, room["id"], f"@{me} can you check the figures? https://example.com/q3"
+        )
         api(alice.page, alice.token, "POST", f"messages/{first['id']}/reactions/🎉")
         post(alice.page, alice.token, room["id"], "A reply to that", reply_to=first["id"])
         open_room(page, room["id"])
