@@ -307,7 +307,9 @@ def test_screenshots_of_edits_reactions_replies_and_mentions(
             mine.get_by_test_id("action-edit").click()
             page.get_by_test_id("edit-input").fill("On it, back in ten minutes")
             page.get_by_test_id("edit-input").press("Enter")
+            expect(mine.get_by_test_id("message-edited")).to_be_visible()
             mine.hover()
+            expect(mine.get_by_test_id("message-toolbar")).to_be_visible()
         else:
             mine.get_by_test_id("message-body").tap()
             mine.get_by_test_id("message-more").tap()
