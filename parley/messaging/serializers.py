@@ -18,6 +18,7 @@ class ReactionOut(serializers.Serializer[Any]):
 
 class ReplyOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
+    seq = serializers.IntegerField(help_text="Its seq: `around_seq` loads the history around it.")
     sender = UserSerializer()
     excerpt = serializers.CharField(help_text="The start of its body when the reply was sent.")
     deleted = serializers.BooleanField()
@@ -60,6 +61,7 @@ def reply_data(message: Message) -> dict[str, Any] | None:
     assert target is not None
     return {
         "id": target.pk,
+        "seq": target.seq,
         "sender": user_data(target.sender),
         "excerpt": "" if target.deleted_at else message.reply_excerpt,
         "deleted": target.deleted_at is not None,

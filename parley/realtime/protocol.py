@@ -128,9 +128,10 @@ class ReactionOut(_Out):
 
 class ReplyOut(_Out):
     """The message a reply answers: `excerpt` is its start when the reply was sent
-    (empty once it is deleted)."""
+    (empty once it is deleted); `seq` places it in the room (to load history around it)."""
 
     id: int
+    seq: int
     sender: UserOut
     excerpt: str
     deleted: bool

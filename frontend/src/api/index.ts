@@ -9,6 +9,7 @@ import type {
   Member,
   Message,
   MessagePage,
+  Reaction,
   Room,
   RoomCreate,
   RoomTransfer,
@@ -62,10 +63,18 @@ export const api = {
     http.post<unknown>(`rooms/${id}/members`, { username }),
   removeMember: (id: number, userId: number) => http.del<void>(`rooms/${id}/members/${userId}`),
 
-  messages: (id: number, q: { before_seq?: number; after_seq?: number; limit?: number } = {}) =>
-    http.get<MessagePage>(`rooms/${id}/messages`, q),
-  sendMessage: (id: number, body: string, client_id: string) =>
-    http.post<Message>(`rooms/${id}/messages`, { body, client_id }),
+  messages: (
+    id: number,
+    q: { before_seq?: number; after_seq?: number; around_seq?: number; limit?: number } = {},
+  ) => http.get<MessagePage>(`rooms/${id}/messages`, q),
+  sendMessage: (id: number, body: string, client_id: string, reply_to?: number | null) =>
+    http.post<Message>(`rooms/${id}/messages`, reply_to ? { body, client_id, reply_to } : { body, client_id }),
+  editMessage: (id: number, body: string) => http.patch<Message>(`messages/${id}`, { body }),
+  deleteMessage: (id: number) => http.del<void>(`messages/${id}`),
+  react: (id: number, emoji: string) =>
+    http.post<{ reactions: Reaction[] }>(`messages/${id}/reactions/${encodeURIComponent(emoji)}`),
+  unreact: (id: number, emoji: string) =>
+    http.del<{ reactions: Reaction[] }>(`messages/${id}/reactions/${encodeURIComponent(emoji)}`),
   markRead: (id: number, seq: number) => http.post<void>(`rooms/${id}/read`, { seq }),
   events: (id: number, after_seq: number, limit = 100) =>
     http.get<EventsPage>(`rooms/${id}/events`, { after_seq, limit }),

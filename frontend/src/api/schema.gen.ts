@@ -656,6 +656,8 @@ export interface components {
             excerpt: string;
             id: number;
             sender: components["schemas"]["User"];
+            /** @description Its seq: `around_seq` loads the history around it. */
+            seq: number;
         };
         /** @description A room from one viewer's side: adds membership, unread and mention counts. */
         Room: {

@@ -71,10 +71,11 @@ export interface MessageOut {
 }
 /**
  * The message a reply answers: `excerpt` is its start when the reply was sent
- * (empty once it is deleted).
+ * (empty once it is deleted); `seq` places it in the room (to load history around it).
  */
 export interface ReplyOut {
   id: number
+  seq: number
   sender: UserOut
   excerpt: string
   deleted: boolean

@@ -30,11 +30,19 @@ export function dispatchFrame(frame: ServerFrame): void {
       rooms.applyHello(frame.rooms)
       break
     case 'message': {
-      messages.applyMessageFrame(frame)
-      const fromMe = me !== null && frame.message.sender.id === me.id
-      rooms.noteMessage(frame.room, frame.seq, frame.message.sender.id, fromMe, isViewing(frame.room))
+      messages.applyLogFrame(frame)
+      const m = frame.message
+      const fromMe = me !== null && m.sender.id === me.id
+      const mentionsMe = me !== null && (m.mentions.includes(me.id) || m.mentions_room)
+      rooms.noteMessage(frame.room, frame.seq, m.sender.id, fromMe, isViewing(frame.room), mentionsMe)
       break
     }
+    case 'message.updated':
+    case 'message.deleted':
+    case 'reaction':
+      messages.applyLogFrame(frame)
+      rooms.noteEvent(frame.room, frame.seq)
+      break
     case 'gap':
       messages.applyGap(frame)
       break

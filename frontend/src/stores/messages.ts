@@ -1,11 +1,21 @@
 import { defineStore } from 'pinia'
-import { reactive } from 'vue'
+import { reactive, ref } from 'vue'
 import { api } from '@/api'
-import type { Message } from '@/api/types'
+import type { Message, Reaction, ReplyTo } from '@/api/types'
 import { realtime } from '@/realtime'
-import type { AckOut, ErrorOut, GapOut, MessageFrame } from '@/realtime/protocol'
+import type {
+  AckOut,
+  ErrorOut,
+  GapOut,
+  MessageDeletedOut,
+  MessageFrame,
+  MessageUpdatedOut,
+  ReactionFrame,
+  ServerFrame,
+} from '@/realtime/protocol'
 import { newClientId } from '@/utils/ids'
 import { useAuthStore } from './auth'
+import { useRoomsStore } from './rooms'
 
 export const PAGE_SIZE = 50
 export const EVENTS_PAGE = 100
@@ -24,6 +34,21 @@ export interface OutgoingMessage {
   error: string | null
   /** Socket generation it was last sent on (-1: not sent yet). */
   sentGen: number
+  /** The message it answers, as quoted while it is pending. */
+  reply_to: ReplyTo | null
+}
+
+/** Frames that take a seq in the room's log and change what the timeline shows. */
+export type LogFrame = MessageFrame | MessageUpdatedOut | MessageDeletedOut | ReactionFrame
+
+export function isLogFrame(f: ServerFrame): f is LogFrame {
+  return f.type === 'message' || f.type === 'message.updated' || f.type === 'message.deleted' || f.type === 'reaction'
+}
+
+/** Older messages we have not loaded lie between the seqs `after` and `before` (a jump left them out). */
+export interface Break {
+  after: number
+  before: number
 }
 
 export interface Timeline {
@@ -38,18 +63,46 @@ export interface Timeline {
   holes: Array<[number, number]>
   filling: boolean
   /** Frames that arrived while the first page was loading. */
-  buffer: MessageFrame[]
+  buffer: LogFrame[]
+  /** Stretches of history left out by a jump to an older message (oldest first). */
+  breaks: Break[]
+  loadingBreak: boolean
 }
 
 function newTimeline(): Timeline {
-  return { messages: [], hasMore: false, loaded: false, loadingOlder: false, lastSeq: 0, holes: [], filling: false, buffer: [] }
+  return {
+    messages: [],
+    hasMore: false,
+    loaded: false,
+    loadingOlder: false,
+    lastSeq: 0,
+    holes: [],
+    filling: false,
+    buffer: [],
+    breaks: [],
+    loadingBreak: false,
+  }
 }
 
-/** Insert in seq order; a message already known (same id) is replaced. */
-function insertSorted(list: Message[], msg: Message): boolean {
+/** What a deleted message keeps of its fields (a fresh object each time: arrays are never shared). */
+function tombstone(): Pick<Message, 'deleted' | 'body' | 'reactions' | 'mentions' | 'mentions_room'> {
+  return { deleted: true, body: '', reactions: [], mentions: [], mentions_room: false }
+}
+
+/**
+ * Insert in seq order; a message already known (same id) is replaced. A frame's
+ * message carries no reactions (`[]` for every viewer): `fromFrame` keeps the
+ * reactions already held; a REST page is the viewer's own truth and replaces them.
+ */
+function insertSorted(list: Message[], msg: Message, fromFrame = false): boolean {
   const at = list.findIndex((m) => m.id === msg.id)
   if (at !== -1) {
-    list[at] = msg
+    const prev = list[at]!
+    const reactions = msg.deleted ? [] : fromFrame ? prev.reactions : msg.reactions
+    // A frame replayed from before an edit must not bring back the old text.
+    const stale = fromFrame && !!prev.edited_at && (!msg.edited_at || msg.edited_at < prev.edited_at)
+    list[at] = stale ? { ...prev, deleted: prev.deleted || msg.deleted } : { ...msg, reactions }
+    if (prev.deleted || msg.deleted) Object.assign(list[at]!, tombstone())
     return false
   }
   let lo = 0
@@ -68,6 +121,12 @@ export const useMessagesStore = defineStore('messages', () => {
   const outgoing = reactive<Record<number, OutgoingMessage[]>>({})
   const ackTimers = new Map<string, ReturnType<typeof setTimeout>>()
   const loadingLatest = new Map<number, Promise<void>>()
+  /** Per room: the message the composer answers. */
+  const replyTo = reactive<Record<number, Message | null>>({})
+  /** Per room: the id of the message being edited in place. */
+  const editing = reactive<Record<number, number | null>>({})
+  /** A message to flash after a jump to it (its id), and a counter to replay the flash. */
+  const flash = ref<{ id: number; n: number } | null>(null)
 
   function timeline(roomId: number): Timeline | undefined {
     return timelines[roomId]
@@ -88,6 +147,8 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!existing) timelines[roomId] = newTimeline()
     // Through the reactive proxy, not the raw object, so the view updates.
     const t = timelines[roomId]!
+    // Every event up to the room's head as known now is in the page we are about to read.
+    const headBefore = useRoomsStore().get(roomId)?.last_seq ?? 0
     const p = (async () => {
       try {
         const page = await api.messages(roomId, { limit: PAGE_SIZE })
@@ -95,11 +156,11 @@ export const useMessagesStore = defineStore('messages', () => {
         if (timelines[roomId] !== t) return
         for (const m of page.messages) insertSorted(t.messages, m)
         t.hasMore = page.has_more
-        t.lastSeq = Math.max(t.lastSeq, ...page.messages.map((m) => m.seq))
+        t.lastSeq = Math.max(t.lastSeq, headBefore, ...page.messages.map((m) => m.seq))
         t.loaded = true
         for (const m of page.messages) resolveOutgoing(m)
         const buffered = t.buffer.splice(0).sort((a, b) => a.seq - b.seq)
-        for (const f of buffered) ingest(roomId, f.message, f.seq)
+        for (const f of buffered) ingestFrame(roomId, f)
       } finally {
         // Once dropped, the entry is gone already or belongs to a newer load.
         if (timelines[roomId] === t) loadingLatest.delete(roomId)
@@ -145,8 +206,13 @@ export const useMessagesStore = defineStore('messages', () => {
     const t = timelines[roomId]
     if (!t) return
     resolveOutgoing(msg)
-    insertSorted(t.messages, { ...msg, seq })
+    insertSorted(t.messages, { ...msg, seq }, true)
     if (!track) return
+    trackSeq(roomId, t, seq)
+  }
+
+  /** The log reached `seq`: a jump over the next one is a hole to fetch. */
+  function trackSeq(roomId: number, t: Timeline, seq: number): void {
     if (seq > t.lastSeq + 1 && t.loaded) {
       t.holes.push([t.lastSeq, seq - 1])
       void fillHoles(roomId)
@@ -154,19 +220,100 @@ export const useMessagesStore = defineStore('messages', () => {
     if (seq > t.lastSeq) t.lastSeq = seq
   }
 
-  /** A `message` frame. Returns false when the room's history is not loaded here. */
-  function applyMessageFrame(frame: MessageFrame): boolean {
+  /**
+   * One frame of the room's log, live. A message is placed by id (idempotent);
+   * an edit, deletion or reaction at or below the seq we hold was applied
+   * already (it was in the page we loaded, or came before) and is skipped, so a
+   * count never moves twice.
+   */
+  function ingestFrame(roomId: number, f: LogFrame): void {
+    const t = timelines[roomId]
+    if (!t) return
+    if (f.type === 'message') {
+      ingest(roomId, f.message, f.seq)
+      return
+    }
+    if (f.seq <= t.lastSeq) return
+    applyChange(t, f)
+    trackSeq(roomId, t, f.seq)
+  }
+
+  /** Apply an edit, a deletion or a reaction to the messages we hold. */
+  function applyChange(t: Timeline, f: MessageUpdatedOut | MessageDeletedOut | ReactionFrame): void {
+    if (f.type === 'message.updated') {
+      const m = t.messages.find((x) => x.id === f.message.id)
+      if (!m) return
+      if (f.message.deleted) {
+        markDeleted(t, m.id)
+        return
+      }
+      Object.assign(m, {
+        body: f.message.body,
+        edited_at: f.message.edited_at,
+        mentions: f.message.mentions,
+        mentions_room: f.message.mentions_room,
+      })
+    } else if (f.type === 'message.deleted') {
+      markDeleted(t, f.id)
+    } else {
+      const m = t.messages.find((x) => x.id === f.message_id)
+      if (!m || m.deleted) return
+      const me = useAuthStore().user
+      applyReaction(m, f.emoji, f.op, me !== null && f.user.id === me.id)
+    }
+  }
+
+  function markDeleted(t: Timeline, id: number): void {
+    const m = t.messages.find((x) => x.id === id)
+    if (m) Object.assign(m, tombstone())
+    for (const r of t.messages) {
+      if (r.reply_to && r.reply_to.id === id) r.reply_to = { ...r.reply_to, excerpt: '', deleted: true }
+    }
+    const room = m?.room
+    if (room !== undefined) {
+      if (replyTo[room]?.id === id) replyTo[room] = null
+      if (editing[room] === id) editing[room] = null
+    }
+  }
+
+  /** One person's reaction came or went. Mine are applied once whatever the path (REST answer, frame). */
+  function applyReaction(m: Message, emoji: string, op: 'add' | 'remove', mine: boolean): void {
+    const list: Reaction[] = m.reactions.map((r) => ({ ...r }))
+    const at = list.findIndex((r) => r.emoji === emoji)
+    const r = at === -1 ? undefined : list[at]
+    if (op === 'add') {
+      if (mine && r?.me) return
+      if (r) {
+        r.count += 1
+        if (mine) r.me = true
+      } else list.push({ emoji, count: 1, me: mine })
+    } else {
+      if (!r || (mine && !r.me)) return
+      r.count -= 1
+      if (mine) r.me = false
+      if (r.count <= 0) list.splice(at, 1)
+    }
+    m.reactions = list
+  }
+
+  /** A frame of the room's log. Returns false when the room's history is not loaded here. */
+  function applyLogFrame(frame: LogFrame): boolean {
     const t = timelines[frame.room]
     if (!t) {
-      resolveOutgoing(frame.message)
+      if (frame.type === 'message') resolveOutgoing(frame.message)
       return false
     }
     if (!t.loaded) {
       t.buffer.push(frame)
       return true
     }
-    ingest(frame.room, frame.message, frame.seq)
+    ingestFrame(frame.room, frame)
     return true
+  }
+
+  /** A `message` frame (kept for callers of protocol 1's name). */
+  function applyMessageFrame(frame: MessageFrame): boolean {
+    return applyLogFrame(frame)
   }
 
   /** The server could not replay everything: fetch (after_seq, until_seq] ourselves. */
@@ -190,10 +337,14 @@ export const useMessagesStore = defineStore('messages', () => {
         const page = await api.events(roomId, after, EVENTS_PAGE)
         let maxSeq = after
         for (const ev of page.events) {
-          if (ev.type !== 'message') continue
+          if (!isLogFrame(ev)) continue
           maxSeq = Math.max(maxSeq, ev.seq)
-          resolveOutgoing(ev.message)
-          insertSorted(t.messages, { ...ev.message, seq: ev.seq })
+          // Past the hole: those came live and were applied already.
+          if (ev.seq > until) continue
+          if (ev.type === 'message') {
+            resolveOutgoing(ev.message)
+            insertSorted(t.messages, { ...ev.message, seq: ev.seq }, true)
+          } else applyChange(t, ev)
           if (ev.seq > t.lastSeq) t.lastSeq = ev.seq
         }
         if (page.has_more && maxSeq < until && maxSeq > after) hole[0] = maxSeq
@@ -218,7 +369,7 @@ export const useMessagesStore = defineStore('messages', () => {
 
   // ---- sending ----
 
-  function send(roomId: number, body: string): OutgoingMessage {
+  function send(roomId: number, body: string, answer: Message | null = null): OutgoingMessage {
     const o: OutgoingMessage = {
       client_id: newClientId(),
       room: roomId,
@@ -227,6 +378,9 @@ export const useMessagesStore = defineStore('messages', () => {
       status: 'pending',
       error: null,
       sentGen: -1,
+      reply_to: answer
+        ? { id: answer.id, seq: answer.seq, sender: answer.sender, excerpt: answer.body.slice(0, 120), deleted: false }
+        : null,
     }
     if (!outgoing[roomId]) outgoing[roomId] = []
     const list = outgoing[roomId]!
@@ -238,7 +392,8 @@ export const useMessagesStore = defineStore('messages', () => {
 
   function trySend(o: OutgoingMessage): void {
     if (o.status !== 'pending') return
-    const sent = realtime.send({ type: 'send', room: o.room, body: o.body, client_id: o.client_id })
+    const frame = { type: 'send', room: o.room, body: o.body, client_id: o.client_id } as const
+    const sent = realtime.send(o.reply_to ? { ...frame, reply_to: o.reply_to.id } : frame)
     if (!sent) return // queued: flushed when the socket is ready
     o.sentGen = realtime.generation
     clearAckTimer(o.client_id)
@@ -307,7 +462,7 @@ export const useMessagesStore = defineStore('messages', () => {
       edited_at: null,
       client_id: o.client_id,
       deleted: false,
-      reply_to: null,
+      reply_to: o.reply_to,
       mentions: [],
       mentions_room: false,
       reactions: [],
@@ -342,6 +497,120 @@ export const useMessagesStore = defineStore('messages', () => {
     ackTimers.delete(clientId)
   }
 
+
+  // ---- edits, deletions, reactions (REST; the frames that follow are applied once) ----
+
+  function find(roomId: number, id: number): Message | undefined {
+    return timelines[roomId]?.messages.find((m) => m.id === id)
+  }
+
+  /** My newest message that can still be edited (↑ in an empty composer). */
+  function lastOwn(roomId: number): Message | undefined {
+    const me = useAuthStore().user
+    const list = timelines[roomId]?.messages ?? []
+    for (let i = list.length - 1; i >= 0; i--) {
+      const m = list[i]!
+      if (me && m.sender.id === me.id && !m.deleted) return m
+    }
+    return undefined
+  }
+
+  /** Save an edit; throws the server's refusal (an ApiError) for the caller to show. */
+  async function edit(roomId: number, id: number, body: string): Promise<void> {
+    const saved = await api.editMessage(id, body)
+    const m = find(roomId, id)
+    if (m && !m.deleted) {
+      Object.assign(m, {
+        body: saved.body,
+        edited_at: saved.edited_at,
+        mentions: saved.mentions,
+        mentions_room: saved.mentions_room,
+        reactions: saved.reactions,
+      })
+    }
+    if (editing[roomId] === id) editing[roomId] = null
+  }
+
+  async function remove(roomId: number, id: number): Promise<void> {
+    await api.deleteMessage(id)
+    const t = timelines[roomId]
+    if (t) markDeleted(t, id)
+  }
+
+  /** Add my reaction, or take it back if I had it; shown at once, set right by the answer. */
+  async function toggleReaction(roomId: number, id: number, emoji: string): Promise<void> {
+    const m = find(roomId, id)
+    if (!m || m.deleted) return
+    const had = m.reactions.some((r) => r.emoji === emoji && r.me)
+    const before = m.reactions
+    applyReaction(m, emoji, had ? 'remove' : 'add', true)
+    try {
+      const res = had ? await api.unreact(id, emoji) : await api.react(id, emoji)
+      const now = find(roomId, id)
+      if (now && !now.deleted) now.reactions = res.reactions
+    } catch (err) {
+      const now = find(roomId, id)
+      if (now) now.reactions = before
+      throw err
+    }
+  }
+
+  // ---- jumping to an older message ----
+
+  /**
+   * Make sure the message at `seq` is loaded: older than everything held (or in
+   * a stretch left out by an earlier jump), load the page around it and remember
+   * what still lies between it and what we had, to be loaded on demand.
+   */
+  async function loadAround(roomId: number, seq: number): Promise<boolean> {
+    const t = timelines[roomId]
+    if (!t || !t.loaded) return false
+    if (t.messages.some((m) => m.seq === seq)) return true
+    const first = t.messages[0]
+    const inBreak = t.breaks.find((b) => seq > b.after && seq < b.before)
+    if (!inBreak && first && seq > first.seq) return false // not a message (an event's seq), or deleted for good
+    const page = await api.messages(roomId, { around_seq: seq, limit: PAGE_SIZE })
+    if (timelines[roomId] !== t || page.messages.length === 0) return false
+    const lo = page.messages[0]!.seq
+    const hi = page.messages[page.messages.length - 1]!.seq
+    for (const m of page.messages) insertSorted(t.messages, m)
+    if (inBreak) {
+      t.breaks = t.breaks.filter((b) => b !== inBreak)
+      if (page.has_more_before && lo > inBreak.after) t.breaks.push({ after: inBreak.after, before: lo })
+      if (page.has_more_after && hi < inBreak.before) t.breaks.push({ after: hi, before: inBreak.before })
+    } else if (first) {
+      if (page.has_more_after && hi < first.seq) t.breaks.push({ after: hi, before: first.seq })
+      t.hasMore = page.has_more_before ?? page.has_more
+    }
+    t.breaks.sort((a, b) => a.after - b.after)
+    return t.messages.some((m) => m.seq === seq)
+  }
+
+  /** Load the next page of a stretch left out by a jump (reading down towards the present). */
+  async function loadBreak(roomId: number, after: number): Promise<void> {
+    const t = timelines[roomId]
+    const b = t?.breaks.find((x) => x.after === after)
+    if (!t || !b || t.loadingBreak) return
+    t.loadingBreak = true
+    try {
+      const page = await api.messages(roomId, { after_seq: b.after, limit: PAGE_SIZE })
+      for (const m of page.messages) if (m.seq < b.before) insertSorted(t.messages, m)
+      const hi = page.messages.reduce((n, m) => Math.max(n, m.seq), b.after)
+      if (!page.has_more || hi >= b.before || page.messages.length === 0) t.breaks = t.breaks.filter((x) => x !== b)
+      else b.after = hi
+    } finally {
+      t.loadingBreak = false
+    }
+  }
+
+  /** Jump to a message: load it if needed and flash it. False when it cannot be shown. */
+  async function reveal(roomId: number, id: number, seq: number): Promise<boolean> {
+    if (!find(roomId, id) && !(await loadAround(roomId, seq))) return false
+    if (!find(roomId, id)) return false
+    flash.value = { id, n: (flash.value?.n ?? 0) + 1 }
+    return true
+  }
+
   function dropRoom(roomId: number): void {
     delete timelines[roomId]
     // A page still loading belongs to the dropped timeline; the next load starts afresh.
@@ -352,16 +621,31 @@ export const useMessagesStore = defineStore('messages', () => {
     connectionLost()
     for (const k of Object.keys(timelines)) delete timelines[Number(k)]
     for (const k of Object.keys(outgoing)) delete outgoing[Number(k)]
+    for (const k of Object.keys(replyTo)) delete replyTo[Number(k)]
+    for (const k of Object.keys(editing)) delete editing[Number(k)]
+    flash.value = null
     loadingLatest.clear()
   }
 
   return {
     timelines,
     outgoing,
+    replyTo,
+    editing,
+    flash,
     timeline,
     outgoingFor,
     loadLatest,
     loadOlder,
+    loadAround,
+    loadBreak,
+    reveal,
+    find,
+    lastOwn,
+    edit,
+    remove,
+    toggleReaction,
+    applyLogFrame,
     applyMessageFrame,
     applyGap,
     fillHoles,

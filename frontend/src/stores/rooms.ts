@@ -32,6 +32,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     all.value.filter((r) => !r.is_member && r.visibility === 'public' && !r.closed).sort(byName),
   )
   const totalUnread = computed(() => joined.value.reduce((n, r) => n + r.unread_count, 0))
+  const totalMentions = computed(() => joined.value.reduce((n, r) => n + (r.mention_count ?? 0), 0))
 
   function get(id: number): Room | undefined {
     return byId.value[id]
@@ -103,7 +104,7 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   async function leave(id: number): Promise<void> {
     const room = await api.leaveRoom(id)
-    put({ ...room, is_member: false, unread_count: 0 })
+    put({ ...room, is_member: false, unread_count: 0, mention_count: 0 })
     if (room.visibility === 'private') delete byId.value[id]
   }
 
@@ -152,7 +153,10 @@ export const useRoomsStore = defineStore('rooms', () => {
   /** Tell the server we have read up to `seq` (socket when up, REST otherwise). */
   function markRead(id: number, seq: number): void {
     const r = byId.value[id]
-    if (r) r.unread_count = 0
+    if (r) {
+      r.unread_count = 0
+      r.mention_count = 0
+    }
     if (seq <= 0 || (lastReadSent[id] ?? 0) >= seq) return
     lastReadSent[id] = seq
     if (!realtime.send({ type: 'read', room: id, seq })) {
@@ -172,6 +176,7 @@ export const useRoomsStore = defineStore('rooms', () => {
       if (r) {
         r.last_seq = Math.max(r.last_seq, h.last_seq)
         r.unread_count = h.unread_count
+        r.mention_count = h.mention_count
         r.is_member = true
       } else if (loaded.value) {
         void refresh(h.id)
@@ -179,21 +184,40 @@ export const useRoomsStore = defineStore('rooms', () => {
     }
   }
 
-  /** A message arrived (or was acked): bump last_seq and maybe the unread badge. */
-  function noteMessage(roomId: number, seq: number, senderId: number, fromMe: boolean, viewing: boolean): void {
+  /** A message arrived (or was acked): bump last_seq and maybe the unread (and mention) badge. */
+  function noteMessage(
+    roomId: number,
+    seq: number,
+    senderId: number,
+    fromMe: boolean,
+    viewing: boolean,
+    mentionsMe = false,
+  ): void {
     clearTyping(roomId, senderId)
     const r = byId.value[roomId]
     if (!r) return
     if (seq > r.last_seq) {
       r.last_seq = seq
-      if (!fromMe && !viewing) r.unread_count += 1
+      if (!fromMe && !viewing) {
+        r.unread_count += 1
+        if (mentionsMe) r.mention_count += 1
+      }
     }
+  }
+
+  /** An edit, deletion or reaction took `seq` in the room's log (no badge). */
+  function noteEvent(roomId: number, seq: number): void {
+    const r = byId.value[roomId]
+    if (r && seq > r.last_seq) r.last_seq = seq
   }
 
   /** My read marker moved (on this socket or another of mine): no read below it needs sending. */
   function applyUnread(frame: UnreadOut): void {
     const r = byId.value[frame.room]
-    if (r) r.unread_count = frame.count
+    if (r) {
+      r.unread_count = frame.count
+      r.mention_count = frame.mention_count
+    }
     lastReadSent[frame.room] = Math.max(lastReadSent[frame.room] ?? 0, frame.last_read_seq)
   }
 
@@ -228,7 +252,7 @@ export const useRoomsStore = defineStore('rooms', () => {
       if (isMe) {
         if (r) {
           if (r.visibility === 'private') delete byId.value[roomId]
-          else Object.assign(r, { is_member: false, unread_count: 0 })
+          else Object.assign(r, { is_member: false, unread_count: 0, mention_count: 0 })
         }
         delete members.value[roomId]
         return
@@ -285,6 +309,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     joined,
     discover,
     totalUnread,
+    totalMentions,
     get,
     put,
     fetchAll,
@@ -301,6 +326,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     markRead,
     applyHello,
     noteMessage,
+    noteEvent,
     applyUnread,
     applyPresence,
     applyRoomFrame,

@@ -155,7 +155,13 @@ def test_a_deleted_message_is_a_tombstone_and_its_text_is_gone_everywhere(w: dic
     tomb, answer = page
     assert tomb["deleted"] is True and tomb["body"] == "" and tomb["reactions"] == []
     assert tomb["mentions"] == [] and tomb["seq"] == msg["seq"]
-    assert answer["reply_to"] == {"id": msg["id"], "sender": msg["sender"], "excerpt": "", "deleted": True}
+    assert answer["reply_to"] == {
+        "id": msg["id"],
+        "seq": msg["seq"],
+        "sender": msg["sender"],
+        "excerpt": "",
+        "deleted": True,
+    }
     assert w["b"].get("/api/v1/search", {"q": "launch"}).json()["results"] == []
     log = events(w["b"], w["rid"])
     assert [e["type"] for e in log] == [
@@ -276,6 +282,7 @@ def test_replies_quote_the_start_of_the_message(w: dict[str, Any]) -> None:
     reply = send(w["b"], w["rid"], "answer", reply_to=long["id"])
     assert reply["reply_to"] == {
         "id": long["id"],
+        "seq": long["seq"],
         "sender": long["sender"],
         "excerpt": "x" * 120,
         "deleted": False,

@@ -96,6 +96,7 @@ async def test_a_socket_that_was_away_gets_everything_replayed_in_order_without_
     assert replay[1]["message"]["deleted"] is True and replay[1]["message"]["body"] == ""
     assert replay[3]["message"]["reply_to"] == {
         "id": mid,
+        "seq": replay[0]["message"]["seq"],
         "sender": replay[0]["message"]["sender"],
         "excerpt": "",
         "deleted": True,

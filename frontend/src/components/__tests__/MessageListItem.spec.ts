@@ -33,4 +33,59 @@ describe('MessageListItem', () => {
     await failed.get('[data-testid="message-retry"]').trigger('click')
     expect(failed.emitted('retry')).toHaveLength(1)
   })
+
+  it('shows a tombstone for a deleted message, without its reactions or actions', () => {
+    const w = mount(MessageListItem, {
+      props: { ...base, body: '', status: 'sent', deleted: true, actions: true, reactions: [{ emoji: '👍', count: 1, me: false }] },
+    })
+    expect(w.get('[data-testid="message-deleted"]').text()).toBe('message deleted')
+    expect(w.find('[data-testid="reaction"]').exists()).toBe(false)
+    expect(w.find('[data-testid="message-toolbar"]').exists()).toBe(false)
+  })
+
+  it('marks an edited message and lists reaction chips; mine is pressed, a click toggles', async () => {
+    const w = mount(MessageListItem, {
+      props: {
+        ...base,
+        body: 'hello',
+        status: 'sent',
+        edited: true,
+        actions: true,
+        reactions: [
+          { emoji: '👍', count: 3, me: true },
+          { emoji: '🎉', count: 1, me: false },
+        ],
+      },
+    })
+    expect(w.get('[data-testid="message-edited"]').text()).toBe('(edited)')
+    expect(w.get('[data-testid="message-body"]').text()).toBe('hello')
+    const chips = w.findAll('[data-testid="reaction"]')
+    expect(chips.map((c) => c.text().replace(/\s+/g, ''))).toEqual(['👍3', '🎉1'])
+    expect(chips[0]!.attributes('aria-pressed')).toBe('true')
+    expect(chips[0]!.attributes('title')).toBe('👍 from you and 2 others. Click to take yours back')
+    await chips[1]!.trigger('click')
+    expect(w.emitted('react')).toEqual([['🎉']])
+  })
+
+  it('quotes the message it answers; a click asks to jump there', async () => {
+    const replyTo = { id: 7, seq: 7, sender: bob, excerpt: 'the original', deleted: false }
+    const w = mount(MessageListItem, { props: { ...base, body: 'answer', status: 'sent', replyTo } })
+    const quote = w.get('[data-testid="reply-quote"]')
+    expect(quote.text()).toContain('the original')
+    await quote.trigger('click')
+    expect(w.emitted('jump')).toEqual([[replyTo]])
+  })
+
+  it('edits in place: Enter saves the new text, Esc cancels, an IME composing is left alone', async () => {
+    const w = mount(MessageListItem, { props: { ...base, own: true, body: 'helo', status: 'sent', editing: true, messageId: 4 } })
+    const input = w.get('[data-testid="edit-input"]')
+    expect((input.element as HTMLTextAreaElement).value).toBe('helo')
+    await input.setValue('hello')
+    await input.trigger('keydown', { key: 'Enter', isComposing: true })
+    expect(w.emitted('save')).toBeUndefined()
+    await input.trigger('keydown', { key: 'Enter' })
+    expect(w.emitted('save')).toEqual([['hello']])
+    await input.trigger('keydown', { key: 'Escape' })
+    expect(w.emitted('cancel')).toHaveLength(1)
+  })
 })
