@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from parley.realtime import metrics
@@ -75,6 +76,14 @@ class LocalLimits:
     def allow_sends_sync(self, user_ids: list[int]) -> list[bool]:
         """One answer per send, in order (a batch of WebSocket sends)."""
         return [self.allow_send_sync(user_id) for user_id in user_ids]
+
+    def admit_send(self, user_id: int) -> bool:
+        """A WebSocket frame's check as it arrives: in one process, the check itself."""
+        return self.allow_send_sync(user_id)
+
+    def confirm_sends_sync(self, user_ids: list[int]) -> list[bool]:
+        """The batch's check: already made frame by frame by `admit_send`."""
+        return [True] * len(user_ids)
 
     async def socket_acquire(self, user_id: int) -> bool:
         count = self.sockets.get(user_id, 0)
@@ -232,8 +241,24 @@ class RedisLimits:
         self._warned.clear()
         return _counted(bool(ok))
 
+    def admit_send(self, user_id: int) -> bool:
+        """A WebSocket frame's first check as it arrives, in this process's memory: what this
+        process alone has seen the user send. The shared bucket can only hold fewer tokens
+        (it counts the other processes' sends too), so a frame refused here is refused for
+        good, at once and without Redis (a flood never reaches the send batcher); a frame
+        admitted here is checked in Redis with its batch (`confirm_sends_sync`)."""
+        return _counted(self.local.bucket.allow(user_id, self.local._now()))
+
+    def confirm_sends_sync(self, user_ids: list[int]) -> list[bool]:
+        """The shared check of frames `admit_send` let in; without Redis they stand admitted
+        (this process's own bucket already limited them)."""
+        return self._shared_check(user_ids, fallback=lambda: [True] * len(user_ids))
+
     def allow_sends_sync(self, user_ids: list[int]) -> list[bool]:
         """One answer per send, in order: a batch of sends costs one round trip."""
+        return self._shared_check(user_ids, fallback=lambda: self.local.allow_sends_sync(user_ids))
+
+    def _shared_check(self, user_ids: list[int], *, fallback: Callable[[], list[bool]]) -> list[bool]:
         counts: dict[int, int] = {}
         for user_id in user_ids:
             counts[user_id] = counts.get(user_id, 0) + 1
@@ -245,7 +270,7 @@ class RedisLimits:
             )
         except Exception as exc:
             self._fallback("send rate", exc)
-            return self.local.allow_sends_sync(user_ids)
+            return fallback()
         self._warned.clear()
         left = {user: int(n) for user, n in zip(users, granted, strict=True)}
         answers = []

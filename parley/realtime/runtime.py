@@ -105,7 +105,7 @@ class Runtime:
     def _limited_store(self, room_id: int, requests: list[Any], user_ids: list[int]) -> list[Any]:
         """Check the batch against the senders' rate limits (one Redis round trip for the
         whole batch, off the event loop), then store what passed in one transaction."""
-        allowed = self.limits.allow_sends_sync(user_ids)
+        allowed = self.limits.confirm_sends_sync(user_ids)
         passed = [request for request, ok in zip(requests, allowed, strict=True) if ok]
         stored = iter(self._store_batch(room_id, passed) if passed else [])
         return [next(stored) if ok else SendRefused() for ok in allowed]

@@ -160,6 +160,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return None
 
     async def on_send(self, conn: Connection, frame: protocol.SendIn) -> None:
+        if not self.runtime.limits.admit_send(conn.user_id):
+            conn.push_text(protocol.error(SendRefused.code, SendRefused.message, frame.client_id))
+            return
         try:
             body = messaging.clean_body(frame.body)
             messaging.check_attachments(frame.attachments)

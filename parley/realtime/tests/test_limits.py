@@ -42,3 +42,9 @@ async def test_the_socket_cap_counts_open_sockets_and_frees_on_release() -> None
     await limits.socket_release(1)
     assert await limits.socket_acquire(1)
     assert not await limits.socket_acquire(1)
+
+
+def test_in_one_process_frames_are_checked_as_they_arrive_and_batches_pass() -> None:
+    limits = LocalLimits(rate=0.01, burst=2, max_sockets=5)
+    assert [limits.admit_send(1) for _ in range(3)] == [True, True, False]
+    assert limits.confirm_sends_sync([1, 1]) == [True, True]  # not counted twice

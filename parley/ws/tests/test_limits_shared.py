@@ -125,3 +125,17 @@ async def test_the_send_bucket_is_one_per_user_across_processes() -> None:
     assert not one.allow_send_sync(7) and one.allow_sends_sync([8]) == [False]
     await one.stop()
     await two.stop()
+
+
+async def test_a_flood_is_refused_in_process_and_what_passes_is_checked_in_redis() -> None:
+    _db, redis_url = services_or_skip(postgres=False)
+    clock, prefix = FakeClock(), f"parleytest{uuid.uuid4().hex[:8]}"
+    one, two = _limits(redis_url, prefix, "p1", clock), _limits(redis_url, prefix, "p2", clock)
+    # Process one admits the burst (2) and refuses the rest at once, without Redis.
+    assert [one.admit_send(5) for _ in range(4)] == [True, True, False, False]
+    assert one.confirm_sends_sync([5, 5]) == [True, True]
+    # Process two has seen nothing of user 5, but the shared bucket is empty.
+    assert two.admit_send(5)
+    assert two.confirm_sends_sync([5]) == [False]
+    await one.stop()
+    await two.stop()
