@@ -47,8 +47,7 @@ HUB_CATCHUPS = Counter(
     "seq order; sweep: a signal lost, found by a sweep or after a Redis reconnect).",
     ["reason"],
 )
-# Job queue depth: Parley has no job queue yet (Celery is not wired), so no such
-# metric is exported rather than a made-up zero.
+# The job queue depth is read from the broker at scrape time (parley.web.metrics).
 
 
 def forget_dead_workers(folder: str) -> None:

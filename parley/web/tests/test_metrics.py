@@ -207,3 +207,30 @@ def test_workers_share_one_view_of_the_metrics() -> None:
         if server is not None:
             server.stop()
         redis.stop()
+
+
+def test_the_job_queue_depth_counts_jobs_waiting_in_the_redis_broker(settings: Any) -> None:
+    import redis
+    from django.conf import settings as django_settings
+
+    from parley.testing.live import services_or_skip
+
+    _db, redis_url = services_or_skip(postgres=False)
+    settings.REDIS_URL = redis_url
+    prefix = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"]
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{prefix}metrics-test:"}
+    key = f"{prefix}metrics-test:celery"
+    client = redis.Redis.from_url(redis_url)
+    client.delete(key, key + "\x06\x163")
+    try:
+        assert value(scrape(), "parley_job_queue_depth", queue="celery") == 0
+        client.rpush(key, "job-1", "job-2")
+        client.rpush(key + "\x06\x163", "job-3")  # a higher priority step is a list of its own
+        assert value(scrape(), "parley_job_queue_depth", queue="celery") == 3
+    finally:
+        client.delete(key, key + "\x06\x163")
+
+
+def test_without_redis_there_is_no_job_queue_to_measure(settings: Any) -> None:
+    settings.REDIS_URL = ""
+    assert not [name for name, _ in scrape() if name == "parley_job_queue_depth"]
