@@ -42,7 +42,7 @@ def substituted(value: str, given: dict[str, str]) -> str:
 
 def test_compose_services_health_checks_and_start_order() -> None:
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "nginx"}  # no worker/beat: no job queue yet
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "nginx"}
     for name, service in services.items():
         check = service.get("healthcheck", {})
         assert check.get("test"), f"{name} has no health check"
@@ -60,6 +60,15 @@ def test_compose_services_health_checks_and_start_order() -> None:
     assert web["expose"] == ["8000"]
     assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in nginx["volumes"]
     assert "parley.serve" in " ".join(web["command"]) and "migrate" in " ".join(web["command"])
+    # The jobs run in their own containers, once the web has migrated; the web runs none.
+    assert web["environment"]["PARLEY_JOBS"] == "0"
+    for name, kind in (("worker", "worker"), ("beat", "beat")):
+        job = services[name]
+        assert job["command"][:5] == ["python", "-m", "celery", "-A", "config"] and job["command"][5] == kind
+        assert job["depends_on"] == {"web": {"condition": "service_healthy"}}
+        assert "ports" not in job
+        for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+            assert job["environment"][key] == web["environment"][key], (name, key)
 
 
 def test_compose_sets_only_documented_variables() -> None:
@@ -124,11 +133,22 @@ def test_dockerfile_builds_the_client_then_runs_as_a_user() -> None:
     assert {".env", ".venv", "frontend/node_modules", "data"} <= set(ignored)
 
 
-def test_systemd_unit_and_procfile_start_parley_serve() -> None:
+def unit_file(name: str) -> configparser.ConfigParser:
     unit = configparser.ConfigParser(strict=False, interpolation=None)
     unit.optionxform = str  # type: ignore[assignment,method-assign]
-    unit.read(ROOT / "deploy" / "systemd" / "parley-web.service")
+    unit.read(ROOT / "deploy" / "systemd" / f"parley-{name}.service")
+    return unit
+
+
+def test_systemd_units_and_procfile_start_the_web_worker_and_beat() -> None:
+    for kind in ("worker", "beat"):
+        job = unit_file(kind)
+        assert f"python -m celery -A config {kind} " in job["Service"]["ExecStart"]
+        assert job["Service"]["User"] not in {"root", "0"} and job["Service"]["Restart"] == "on-failure"
+        assert "parley-web.service" in job["Unit"]["After"]
+    unit = unit_file("web")
     service = unit["Service"]
+    assert "PARLEY_JOBS=0" in service["Environment"]  # the worker and beat units run the jobs
     assert service["ExecStart"].endswith("python -m parley.serve")
     assert "migrate" in service["ExecStartPre"]
     assert service["User"] not in {"root", "0"}
@@ -137,8 +157,9 @@ def test_systemd_unit_and_procfile_start_parley_serve() -> None:
     procfile = dict(
         line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()
     )
-    assert procfile["web"].strip().endswith("python -m parley.serve")
+    assert procfile["web"].strip().endswith("PARLEY_JOBS=0 python -m parley.serve")
     assert "migrate" in procfile["release"]
+    assert "celery -A config worker" in procfile["worker"] and "celery -A config beat" in procfile["beat"]
 
 
 @pytest.mark.processes
