@@ -53,9 +53,29 @@ def w_room(server: Server, p: dict, size: int, python: str) -> dict:
         "drain": p["drain"],
         "senders": 10,
     }
-    return run_spec(
-        spec(server, one_room(server, size, 10, room), [ph]), python=python, nworkers=gen_workers(size)
+    return with_server_cpu(
+        server,
+        lambda ready: run_spec(
+            spec(server, one_room(server, size, 10, room), [ph]),
+            python=python,
+            nworkers=gen_workers(size),
+            on_ready=ready,
+        ),
     )
+
+
+def with_server_cpu(server: Server, run) -> dict:
+    """Runs `run(on_ready)` and adds the server's CPU from the moment every socket is
+    connected to the end of the drain, per delivered frame. CPU time, unlike latency,
+    barely moves when something else shares the cores, so it compares two servers (or
+    two commits) even on a busy machine."""
+    start: list[float] = []
+    r = run(lambda: start.append(server.cpu_s()))
+    cpu = server.cpu_s() - start[0]
+    delivered = sum(ph["delivered"] for ph in r["phases"])
+    r["server_cpu_s"] = cpu
+    r["server_cpu_us_per_delivery"] = cpu * 1e6 / delivered if delivered else None
+    return r
 
 
 def w_ramp(server: Server, p: dict, size: int, python: str) -> dict:
