@@ -214,6 +214,9 @@ class RedisLimits:
         self._acquire = self._async.register_script(_ACQUIRE)
         self._release = self._async.register_script(_RELEASE)
         self._warned = threading.Event()
+        # Users whose socket count changed while Redis was unreachable: the next heartbeat
+        # writes their counts (all counts, if Redis lost this process's record).
+        self._unrecorded: set[int] = set()
 
     def _bucket_key(self, user_id: int) -> str:
         return f"{self.prefix}:limit:send:{user_id}"
@@ -289,6 +292,7 @@ class RedisLimits:
             )
         except Exception as exc:
             self._fallback("socket cap", exc)
+            self._unrecorded.add(user_id)
             return await self.local.socket_acquire(user_id)
         if ok:
             self.local.sockets[user_id] = self.local.sockets.get(user_id, 0) + 1
@@ -299,19 +303,36 @@ class RedisLimits:
         try:
             await self._release(keys=[self._sockets_key(user_id)], args=[self.process_id])
         except Exception as exc:
+            self._unrecorded.add(user_id)
             log.debug("socket release not recorded in Redis: %s", exc)
 
     async def refresh(self) -> None:
-        """Say this process is alive (its socket counts stay counted), and re-record the
-        counts of users whose sockets opened while Redis was away."""
+        """Say this process is alive (its socket counts stay counted), and write the counts
+        Redis does not have: those of users whose sockets opened while it was unreachable,
+        or every count when the process's own record was gone (Redis restarted empty).
+
+        Only then: re-writing every user's count on each heartbeat was one pipeline of a
+        command per connected user, packed and parsed on the event loop, a stall of tens of
+        milliseconds every 10 s with a thousand users online (it showed as the 1000-member
+        room's p99; docs/performance.md)."""
         try:
             pipe = self._async.pipeline(transaction=False)
             pipe.zadd(self._processes_key, {self.process_id: self.clock.time() + self.process_ttl})
             pipe.zremrangebyscore(self._processes_key, "-inf", self.clock.time())
-            for user_id, count in self.local.sockets.items():
-                pipe.hset(self._sockets_key(user_id), self.process_id, count)
-            await pipe.execute()
+            added, _removed = await pipe.execute()
+            users = list(self.local.sockets) if added else list(self._unrecorded)
+            self._unrecorded.clear()
+            if users:
+                pipe = self._async.pipeline(transaction=False)
+                for user_id in users:
+                    count = self.local.sockets.get(user_id, 0)
+                    if count:
+                        pipe.hset(self._sockets_key(user_id), self.process_id, count)
+                    else:
+                        pipe.hdel(self._sockets_key(user_id), self.process_id)
+                await pipe.execute()
         except Exception as exc:
+            self._unrecorded.update(self.local.sockets)
             log.debug("process heartbeat failed: %s", exc)
 
     async def stop(self) -> None:

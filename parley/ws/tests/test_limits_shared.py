@@ -116,6 +116,34 @@ async def test_a_crashed_process_stops_holding_its_users_sockets_once_its_heartb
     await crashed.stop()
 
 
+async def test_the_heartbeat_writes_socket_counts_only_when_redis_lost_them() -> None:
+    _db, redis_url = services_or_skip(postgres=False)
+    import redis
+
+    clock, prefix = FakeClock(), f"parleytest{uuid.uuid4().hex[:8]}"
+    one, two = _limits(redis_url, prefix, "p1", clock), _limits(redis_url, prefix, "p2", clock)
+    raw = redis.Redis.from_url(redis_url)
+    await one.refresh()
+    await two.refresh()
+    assert await one.socket_acquire(1) and await one.socket_acquire(1)
+    # Steady state: the heartbeat leaves the counts alone (one command per connected user
+    # on every heartbeat was a stall of the event loop with many users online).
+    raw.hset(f"{prefix}:limit:sockets:1", "p1", 1)
+    await one.refresh()
+    assert raw.hget(f"{prefix}:limit:sockets:1", "p1") == b"1"
+    # Redis restarted empty: the process's record is gone, so the next heartbeat writes
+    # every count again and the cap holds on the other process.
+    raw.delete(f"{prefix}:limit:sockets:1", f"{prefix}:processes")
+    await one.refresh()
+    assert raw.hget(f"{prefix}:limit:sockets:1", "p1") == b"2"
+    await two.refresh()
+    assert not await two.socket_acquire(1)
+    raw.delete(f"{prefix}:limit:sockets:1", f"{prefix}:processes")
+    raw.close()
+    await one.stop()
+    await two.stop()
+
+
 async def test_the_send_bucket_is_one_per_user_across_processes() -> None:
     _db, redis_url = services_or_skip(postgres=False)
     clock, prefix = FakeClock(), f"parleytest{uuid.uuid4().hex[:8]}"
