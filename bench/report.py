@@ -34,7 +34,7 @@ def phase_rows(runs, workload, key=None):
         if r["workload"] != workload or "result" not in r:
             continue
         res = r["result"][key] if key is not None else r["result"]
-        out[r["server"]].append(res["phases"][0])
+        out[r["server"]].append({**res["phases"][0], "server_cpu_us": res.get("server_cpu_us_per_delivery")})
     return out
 
 
@@ -42,8 +42,9 @@ def latency_table(rows: dict, title: str) -> list[str]:
     lines = [
         f"### {title}",
         "",
-        "| server | runs | p50 ms | p99 ms (min–max) | p99.9 ms | delivered | lost | dup | reord | deliv/s | gen | ",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| server | runs | p50 ms | p99 ms (min–max) | p99.9 ms | delivered | lost | dup | reord | deliv/s "
+        "| server CPU µs/delivery | gen | ",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in SERVERS:
         ph = rows.get(s)
@@ -56,12 +57,14 @@ def latency_table(rows: dict, title: str) -> list[str]:
         gen = (
             "INVALID: " + inval[0] if inval else (warn[0] if warn else "ok")
         ) + f" (busy {max(p['gen_busy'] for p in ph) * 100:.0f}%)"
+        cpus = [p["server_cpu_us"] for p in ph if p.get("server_cpu_us") is not None]
+        cpu = f(med(cpus), 1) if cpus else "–"
         lines.append(
             f"| {s} | {len(ph)} | {f(med([p['latency_ms']['p50'] for p in ph]))} | "
             f"{f(med(p99s))} ({f(lo)}–{f(hi)}) | {f(med([p['latency_ms']['p99.9'] for p in ph]))} | "
             f"{f(med([p['delivered'] for p in ph]))}/{f(med([p['expected'] for p in ph]))} | "
             f"{sum(p['lost'] for p in ph)} | {sum(p['dup'] for p in ph)} | "
-            f"{sum(p['reorder'] for p in ph)} | {f(med([p['deliveries_s'] for p in ph]), 0)} | {gen} |"
+            f"{sum(p['reorder'] for p in ph)} | {f(med([p['deliveries_s'] for p in ph]), 0)} | {cpu} | {gen} |"
         )
     return lines + [""]
 
