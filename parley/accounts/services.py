@@ -134,7 +134,9 @@ def password_change(
     if keep_token is not None:
         stale = stale.exclude(pk=keep_token.pk)
     stale.delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="password changed")
+    # Every socket closes with 4001 and reconnects: the login that made the change (its token,
+    # or its session, whose hash the view renews) gets back in; the others are refused and sign in.
+    publish.user_close(user_id=user.pk, auth_ids=None, reason="password changed", code=4001)
 
 
 def user_deactivate(*, user: User) -> None:
