@@ -23,26 +23,14 @@ from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
 from parley.accounts.models import AuthToken, User
 from parley.common import mail
 from parley.common.errors import Invalid
+from parley.common.names import clean_name
 from parley.realtime import publish
 from parley.rooms import services as rooms
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 GUEST_PREFIX = "guest-"
 NOT_AVAILABLE = "This name is not available."
-
-
-def _clean_display(value: str, *, field: str, max_len: int) -> str:
-    value = " ".join(value.split())
-    if not value:
-        raise Invalid("Enter a name.", fields={field: ["This field may not be blank."]})
-    if len(value) > max_len:
-        raise Invalid("The name is too long.", fields={field: [f"At most {max_len} characters."]})
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u200b\u200e\u200f\u202e" for c in value):
-        raise Invalid(
-            "The name has invisible characters.",
-            fields={field: ["Invisible characters are not allowed."]},
-        )
-    return value
+NICKNAME_MAX = 24
 
 
 def _clean_email(email: str) -> str:
@@ -83,7 +71,7 @@ def user_register(*, username: str, password: str, email: str = "") -> User:
 
 
 def guest_create(*, nickname: str, avatar: str | None = None) -> User:
-    nickname = _clean_display(nickname, field="nickname", max_len=24)
+    nickname = clean_name(nickname, field="nickname", max_length=NICKNAME_MAX, label="nickname")
     key = avatar or DEFAULT_AVATAR
     if key not in AVATARS:
         raise Invalid(
@@ -146,7 +134,9 @@ def password_change(
     if keep_token is not None:
         stale = stale.exclude(pk=keep_token.pk)
     stale.delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="password changed")
+    # Every socket closes with 4001 and reconnects: the login that made the change (its token,
+    # or its session, whose hash the view renews) gets back in; the others are refused and sign in.
+    publish.user_close(user_id=user.pk, auth_ids=None, reason="password changed", code=4001)
 
 
 def user_deactivate(*, user: User) -> None:

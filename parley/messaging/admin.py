@@ -10,8 +10,8 @@ from django.http import HttpRequest
 
 from parley.accounts.models import User
 from parley.common.errors import ServiceError
-from parley.messaging import services
-from parley.messaging.models import Message, MessageEdit
+from parley.messaging import reports, services
+from parley.messaging.models import Message, MessageEdit, Report
 
 
 @admin.register(Message)
@@ -79,3 +79,83 @@ class MessageEditAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: MessageEdit | None = None) -> bool:
         return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The report queue in the admin. Resolving runs `report_resolve`, as the /moderation page
+    does: the message is deleted through its service, the author is banned or deactivated
+    through theirs, and every open report of the message is closed with the one action."""
+
+    list_display = [
+        "id",
+        "status",
+        "category",
+        "excerpt",
+        "room",
+        "author",
+        "reporter",
+        "created_at",
+        "action",
+    ]
+    list_filter = ["status", "category", "action"]
+    list_select_related = ["message__room", "message__sender", "reporter"]
+    search_fields = ["text", "message__body", "reporter__username", "message__sender__username"]
+    readonly_fields = [
+        "message", "reporter", "category", "text", "created_at",
+        "status", "action", "resolved_by", "resolved_at",
+    ]  # fmt: skip
+    ordering = ["-id"]
+    actions = ["dismiss", "delete_message", "ban_author", "deactivate_author"]
+
+    @admin.display(description="message")
+    def excerpt(self, obj: Report) -> str:
+        return "(deleted)" if obj.message.deleted_at else obj.message.body[:80]
+
+    @admin.display(description="room")
+    def room(self, obj: Report) -> str:
+        return obj.message.room.name
+
+    @admin.display(description="author")
+    def author(self, obj: Report) -> str:
+        return obj.message.sender.username
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return False  # the record of what was reported and done stays
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return isinstance(user, User) and user.is_active and user.is_staff
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[Report], action: str) -> None:
+        assert isinstance(request.user, User)
+        done = 0
+        for report in queryset.filter(status=Report.Status.OPEN).order_by("id"):
+            try:
+                reports.report_resolve(actor=request.user, report_id=report.pk, action=action)
+                done += 1
+            except ServiceError as exc:  # resolved meanwhile with another report of its message, refused
+                self.message_user(request, f"Report {report.pk}: {exc}", messages.WARNING)
+        self.message_user(request, f"Resolved {done} report{'s' if done != 1 else ''}.", messages.SUCCESS)
+
+    @admin.action(description="Dismiss", permissions=["moderate"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._resolve(request, queryset, Report.Action.DISMISS)
+
+    @admin.action(description="Delete the message (members see it go)", permissions=["moderate"])
+    def delete_message(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._resolve(request, queryset, Report.Action.DELETE_MESSAGE)
+
+    @admin.action(description="Ban the author from the room", permissions=["moderate"])
+    def ban_author(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._resolve(request, queryset, Report.Action.BAN_AUTHOR)
+
+    @admin.action(description="Deactivate the author (sign out everywhere)", permissions=["moderate"])
+    def deactivate_author(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._resolve(request, queryset, Report.Action.DEACTIVATE_AUTHOR)

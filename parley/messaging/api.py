@@ -15,7 +15,7 @@ from parley.accounts.models import User
 from parley.common.errors import RateLimited
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
-from parley.messaging import selectors, serializers, services
+from parley.messaging import reports, selectors, serializers, services
 from parley.realtime import runtime
 from parley.rooms.selectors import room_for_member
 
@@ -200,3 +200,67 @@ class SearchApi(ScopedThrottleMixin, APIView):
             limit=params.validated_data["limit"],
         )
         return Response(serializers.SearchOut({"results": results}).data)
+
+
+# --- reports: members report, staff resolve -------------------------------------------------
+
+R = {
+    **errors(400, 415),
+    **AUTH,
+    **errors(403, e403="Staff only (`staff_only`), or a public room you are not in"),
+    **errors(404, e404="No such message or report"),
+}
+
+
+class ReportCreateApi(APIView):
+    @extend_schema(
+        request=serializers.ReportIn,
+        responses={
+            201: serializers.ReportOut,
+            **R,
+            **errors(409, e409="Already reported by you (`already_reported`), or the message was deleted"),
+        },
+        summary="Report a message to staff (once per message)",
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        data = serializers.ReportIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = reports.report_create(reporter=_user(request), message_id=message_id, **data.validated_data)
+        return Response(serializers.ReportOut(report).data, status=status.HTTP_201_CREATED)
+
+
+class ReportListApi(APIView):
+    @extend_schema(
+        parameters=[serializers.ReportQueueIn],
+        responses={200: serializers.ReportQueueOut, **{k: v for k, v in R.items() if k not in (404, 415)}},
+        summary="The report queue, newest first (staff)",
+    )
+    def get(self, request: Request) -> Response:
+        reports.staff_only(_user(request))
+        params = serializers.ReportQueueIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rows, cursor = selectors.report_queue(
+            status=params.validated_data["status"],
+            before_id=params.validated_data["cursor"],
+            limit=params.validated_data["limit"],
+        )
+        out = {"results": rows, "next_cursor": None if cursor is None else str(cursor)}
+        return Response(serializers.ReportQueueOut(out).data)
+
+
+class ReportResolveApi(APIView):
+    @extend_schema(
+        request=serializers.ReportResolveIn,
+        responses={
+            200: serializers.ReportStaffOut,
+            **R,
+            **errors(409, e409="Already resolved (`already_resolved`)"),
+        },
+        summary="Resolve a report and every open report of its message with one action (staff)",
+    )
+    def post(self, request: Request, report_id: int) -> Response:
+        data = serializers.ReportResolveIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = reports.report_resolve(actor=_user(request), report_id=report_id, **data.validated_data)
+        report = selectors.report_queue_item(report_id=report.pk)
+        return Response(serializers.ReportStaffOut(report).data)

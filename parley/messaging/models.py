@@ -153,3 +153,51 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id or '@room'} in {self.room_id}@{self.seq}"
+
+
+class Report(models.Model):
+    """A member's report of a message to staff; one per reporter and message.
+
+    Reports stay after they are resolved (who did what, and when), and are kept when
+    the message is deleted: the staff's record of why."""
+
+    class Category(models.TextChoices):
+        SPAM = "spam"
+        ABUSE = "abuse"
+        HARASSMENT = "harassment"
+        ILLEGAL = "illegal"
+        OTHER = "other"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        RESOLVED = "resolved"
+
+    class Action(models.TextChoices):
+        DISMISS = "dismiss"
+        DELETE_MESSAGE = "delete_message"
+        MUTE_AUTHOR = "mute_author"
+        BAN_AUTHOR = "ban_author"
+        DEACTIVATE_AUTHOR = "deactivate_author"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports", db_index=False)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=16, choices=Category.choices)
+    text = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    action = models.CharField(max_length=20, choices=Action.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Also the index from a message to its reports.
+            models.UniqueConstraint(fields=["message", "reporter"], name="messaging_report_once"),
+        ]
+        # The staff queue: open reports, newest first, paged by id.
+        indexes = [models.Index(fields=["status", "-id"], name="messaging_report_queue")]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} of {self.message_id}"

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Min, Q
 
 from parley.accounts.models import User
-from parley.messaging.models import Mention, Message, Reaction, RoomEvent
+from parley.messaging.models import Mention, Message, Reaction, Report, RoomEvent
 from parley.rooms.models import Membership, Room
 
 
@@ -158,3 +158,23 @@ def search(*, user: User, q: str, room_id: int | None = None, limit: int = 50) -
         qs = qs.filter(room_id=room_id)
     rows = with_reactions(list(qs.order_by("-created_at", "-id")[:limit]), user)
     return [{"message": m, "highlight": _segments(m.body, terms)} for m in rows]
+
+
+def report_queue(*, status: str, before_id: int | None, limit: int) -> tuple[list[Report], int | None]:
+    """Reports with `status`, newest first, `limit` per page after the cursor (a report id);
+    the next cursor, or None on the last page. One query (message, room, people joined in)."""
+    qs = Report.objects.filter(status=status).select_related(
+        "message__sender", "message__room", "reporter", "resolved_by"
+    )
+    if before_id is not None:
+        qs = qs.filter(pk__lt=before_id)
+    rows = list(qs.order_by("-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].pk if more and rows else None)
+
+
+def report_queue_item(*, report_id: int) -> Report:
+    return Report.objects.select_related("message__sender", "message__room", "reporter", "resolved_by").get(
+        pk=report_id
+    )

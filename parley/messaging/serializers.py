@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parley.accounts.serializers import UserSerializer, user_data
-from parley.messaging.models import BODY_MAX, Message
+from parley.messaging.models import BODY_MAX, Message, Report
 
 
 class ReactionOut(serializers.Serializer[Any]):
@@ -171,3 +171,77 @@ class SearchResult(serializers.Serializer[Any]):
 
 class SearchOut(serializers.Serializer[Any]):
     results = SearchResult(many=True)
+
+
+class ReportIn(serializers.Serializer[Any]):
+    category = serializers.ChoiceField(choices=Report.Category.choices)
+    text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReportOut(serializers.Serializer[Any]):
+    """A report as its reporter sees it: their own, nothing of anyone else's."""
+
+    id = serializers.IntegerField()
+    message_id = serializers.IntegerField()
+    category = serializers.CharField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ReportedMessageOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    room = serializers.IntegerField(source="room_id")
+    seq = serializers.IntegerField(help_text="`around_seq` loads the history around it.")
+    sender = UserSerializer()
+    excerpt = serializers.SerializerMethodField()
+    deleted = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+    def get_excerpt(self, message: Message) -> str:
+        return message.body[:280]
+
+
+class ReportRoomOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ReportStaffOut(serializers.Serializer[Any]):
+    """A report in the staff queue."""
+
+    id = serializers.IntegerField()
+    category = serializers.CharField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    status = serializers.CharField()
+    action = serializers.CharField(help_text="What staff did; empty while open.")
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolved_by = UserSerializer(allow_null=True)
+    reporter = UserSerializer()
+    message = ReportedMessageOut()
+    room = ReportRoomOut(source="message.room")
+
+
+class ReportQueueIn(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=Report.Status.choices, default=Report.Status.OPEN)
+    cursor = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**62, allow_null=True, default=None
+    )
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+
+class ReportQueueOut(serializers.Serializer[Any]):
+    results = ReportStaffOut(many=True)
+    next_cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page.")
+
+
+class ReportResolveIn(serializers.Serializer[Any]):
+    action = serializers.ChoiceField(choices=Report.Action.choices)
+    duration = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=366 * 86400,
+        help_text="For mute_author: seconds; leave out to mute until lifted.",
+    )

@@ -31,6 +31,7 @@ from parley.messaging.models import (
 from parley.messaging.serializers import message_data
 from parley.realtime import metrics, protocol, publish
 from parley.rooms.models import Membership, Room
+from parley.rooms.moderation import mute_refusal
 from parley.rooms.selectors import room_for_member
 
 
@@ -218,6 +219,9 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
     the room lock and the commit are paid once per batch, not per message.
     Bodies must already have passed `clean_body`.
 
+    The membership statement also says which senders are muted (their sends are refused
+    with `muted`; only a refusal reads when the mute ends).
+
     Protocol 2 adds at most three statements per batch, whatever its size: the
     replied-to messages (only when a send has `reply_to`), the members named by
     @mentions (only when a body has an '@'), and the mention rows (only when
@@ -231,7 +235,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 return [NotFound("No such room.") for _ in requests]
             visibility, closed, seq, owner_id = locked
             senders = sorted({r.sender.pk for r in requests})
-            members = store.member_ids(room_id, senders)
+            members = store.member_standing(room_id, senders)  # {id: muted now}
             earlier_ids = store.earlier_message_ids(senders, sorted({r.client_id for r in requests}))
             earlier = {
                 (m.sender_id, m.client_id): m
@@ -272,6 +276,9 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     answers[i] = Conflict(
                         "The room is closed; it can be read but not written to.", code="room_closed"
                     )
+                    continue
+                if members[req.sender.pk]:
+                    answers[i] = mute_refusal(room_id=room_id, user_id=req.sender.pk)
                     continue
                 target = targets.get(req.reply_to) if req.reply_to is not None else None
                 if req.reply_to is not None and target is None:
@@ -371,6 +378,11 @@ class _Target:
     message: Message
     room: store.LockedRoom
     member: bool
+    muted: bool
+
+    def check_not_muted(self, actor: User) -> None:
+        if self.muted:
+            raise mute_refusal(room_id=self.message.room_id, user_id=actor.pk)
 
 
 def _target(*, actor: User, message_id: int, staff_may: bool = False) -> _Target:
@@ -382,14 +394,15 @@ def _target(*, actor: User, message_id: int, staff_may: bool = False) -> _Target
     if room_id is None or locked is None:
         raise NotFound("No such message.")
     message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
-    member = bool(store.member_ids(room_id, [actor.pk]))
+    standing = store.member_standing(room_id, [actor.pk])
+    member = actor.pk in standing
     if not member and not (staff_may and actor.is_staff):
         if locked.visibility == Room.Visibility.PUBLIC:
             raise Forbidden("Join the room first.", code="not_member")
         raise NotFound("No such message.")
     if locked.closed:
         raise Conflict("The room is closed; it can be read but not written to.", code="room_closed")
-    return _Target(message, locked, member)
+    return _Target(message, locked, member, standing.get(actor.pk, False))
 
 
 def _append(*, room_id: int, seq: int, kind: str, message_id: int, frame: str, now: datetime) -> None:
@@ -412,6 +425,7 @@ def message_edit(*, actor: User, message_id: int, body: str) -> Message:
         message = t.message
         if message.sender_id != actor.pk:
             raise Forbidden("Only the author can edit a message.", code="not_author")
+        t.check_not_muted(actor)
         if message.deleted:
             raise Conflict("The message was deleted.", code="message_deleted")
         window = settings.MESSAGE_EDIT_WINDOW
@@ -545,6 +559,7 @@ def reaction_toggle(
     emoji = clean_emoji(emoji)
     with transaction.atomic():
         t = _target(actor=actor, message_id=message_id)
+        t.check_not_muted(actor)
         message = t.message
         if message.deleted:
             raise Conflict("The message was deleted.", code="message_deleted")

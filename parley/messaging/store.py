@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.db.models import Model
 from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 from parley.accounts.models import User
 from parley.common.sql import marks, q, table
@@ -43,14 +44,20 @@ def lock_room(room_id: int) -> LockedRoom | None:
     return None if row is None else LockedRoom(row[0], row[1] is not None, int(row[2]), int(row[3]))
 
 
-def member_ids(room_id: int, user_ids: Sequence[int]) -> set[int]:
+def member_standing(room_id: int, user_ids: Sequence[int], now: Any = None) -> dict[int, bool]:
+    """{user id: muted now} of the room's members among `user_ids`: the membership check and
+    the mute check of a send in one statement (a mute costs a send nothing more)."""
+    muted, until = q("muted"), q("muted_until")
     sql = (
-        f"SELECT {q('user_id')} FROM {table(Membership)} "
+        f"SELECT {q('user_id')}, CASE WHEN {muted} = %s AND ({until} IS NULL OR {until} > %s) "
+        f"THEN 1 ELSE 0 END FROM {table(Membership)} "
         f"WHERE {q('room_id')} = %s AND {q('user_id')} IN ({marks(len(user_ids))})"
     )
+    field = Membership._meta.get_field("muted_until")
+    at = field.get_db_prep_value(now or timezone.now(), connection)  # type: ignore[union-attr]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [room_id, *user_ids])
-        return {int(row[0]) for row in cursor.fetchall()}
+        cursor.execute(sql, [True, at, room_id, *user_ids])
+        return {int(row[0]): bool(row[1]) for row in cursor.fetchall()}
 
 
 def earlier_message_ids(sender_ids: Sequence[int], client_ids: Sequence[str]) -> list[int]:

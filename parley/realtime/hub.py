@@ -222,7 +222,7 @@ class Hub:
             auth_ids = spec.get("auth_ids")
             for conn in tuple(conns):
                 if auth_ids is None or conn.auth_id in auth_ids:
-                    conn.terminate(4003, spec.get("reason", "signed out"))
+                    conn.terminate(int(spec.get("code", 4003)), spec.get("reason", "signed out"))
 
     def _room_event(self, room_id: int, seq: int, out: Outgoing) -> None:
         state = self.rooms.get(room_id)

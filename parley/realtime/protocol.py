@@ -261,6 +261,17 @@ class MemberFrame(_Out):
     member_count: int
 
 
+class MemberUpdatedOut(_Out):
+    """A member's standing in the room changed: muted (until `muted_until`, or until lifted
+    when it is null) or unmuted. Sent to the room's members; no seq (like member.joined)."""
+
+    type: Literal["member.updated"]
+    room: int
+    user: UserOut
+    muted: bool
+    muted_until: str | None
+
+
 class PongOut(_Out):
     type: Literal["pong"]
 
@@ -289,6 +300,7 @@ ServerFrame = Annotated[
     | UnreadOut
     | RoomFrame
     | MemberFrame
+    | MemberUpdatedOut
     | PongOut
     | PingOut
     | ErrorOut,
@@ -386,3 +398,9 @@ def member_changed(
     kind: Literal["member.joined", "member.left"], *, room: int, user: dict[str, Any], member_count: int
 ) -> str:
     return encode({"type": kind, "room": room, "user": user, "member_count": member_count})
+
+
+def member_updated(*, room: int, user: dict[str, Any], muted: bool, muted_until: str | None) -> str:
+    return encode(
+        {"type": "member.updated", "room": room, "user": user, "muted": muted, "muted_until": muted_until}
+    )

@@ -49,7 +49,11 @@ def user_left_room(*, user_id: int, room_id: int, frame: str | None) -> None:
     _send("x", user_id, room_id, frame or "")
 
 
-def user_close(*, user_id: int, auth_ids: Iterable[str] | None, reason: str) -> None:
-    """Close the user's sockets: those opened with `auth_ids`, or all when None."""
-    payload = json.dumps({"auth_ids": list(auth_ids) if auth_ids is not None else None, "reason": reason})
+def user_close(*, user_id: int, auth_ids: Iterable[str] | None, reason: str, code: int = 4003) -> None:
+    """Close the user's sockets: those opened with `auth_ids`, or all when None. `code` 4003 says
+    "signed out"; 4001 says "your logins changed: reconnect", and only a login that still holds
+    gets back in (a password change keeps the login that made it)."""
+    payload = json.dumps(
+        {"auth_ids": list(auth_ids) if auth_ids is not None else None, "reason": reason, "code": code}
+    )
     _send("c", user_id, 0, payload)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -11,7 +15,8 @@ from rest_framework.views import APIView
 from parley.accounts.models import User
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
-from parley.rooms import selectors, serializers, services
+from parley.rooms import moderation, selectors, serializers, services
+from parley.rooms.models import Membership, Room
 
 E = {
     **errors(400, 415),
@@ -20,6 +25,18 @@ E = {
     **errors(404, e404="No such room (private rooms are not visible to non-members)"),
     **errors(409, e409="Conflict (name taken, room closed, already a member)"),
 }
+
+
+def _member(m: Membership, *, room: Room, online: frozenset[int], now: datetime) -> dict[str, Any]:
+    muted = moderation.is_muted(m, now)
+    return {
+        "user": m.user,
+        "is_owner": m.user_id == room.owner_id,
+        "online": m.user_id in online,
+        "joined_at": m.joined_at,
+        "muted": muted,
+        "muted_until": m.muted_until if muted else None,
+    }
 
 
 def _room(request: Request, room_id: int) -> Response:
@@ -124,7 +141,14 @@ class RoomLeaveApi(APIView):
         # A private room is invisible to non-members, so it cannot be re-read after leaving:
         # answer with what the leaver saw, as a non-member.
         return Response(
-            {**services.room_public_data(room), "is_member": False, "unread_count": 0, "mention_count": 0}
+            {
+                **services.room_public_data(room),
+                "is_member": False,
+                "unread_count": 0,
+                "mention_count": 0,
+                "muted": False,
+                "muted_until": None,
+            }
         )
 
 
@@ -135,15 +159,8 @@ class MemberListApi(APIView):
     def get(self, request: Request, room_id: int) -> Response:
         room = selectors.room_for_member(user=request.user, room_id=room_id)  # type: ignore[arg-type]
         online = selectors.online_user_ids()
-        members = [
-            {
-                "user": m.user,
-                "is_owner": m.user_id == room.owner_id,
-                "online": m.user_id in online,
-                "joined_at": m.joined_at,
-            }
-            for m in selectors.member_list(room=room)
-        ]
+        now = timezone.now()
+        members = [_member(m, room=room, online=online, now=now) for m in selectors.member_list(room=room)]
         return Response(serializers.MembersOut({"members": members}).data)
 
     @extend_schema(
@@ -168,4 +185,83 @@ class MemberDetailApi(APIView):
     @extend_schema(responses={204: None, **E}, summary="Remove a member (owner), or yourself")
     def delete(self, request: Request, room_id: int, user_id: int) -> Response:
         services.member_remove(room_id=room_id, actor=request.user, user_id=user_id)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- moderation: mute and ban (the owner, or staff) ------------------------------------------
+
+MOD = {
+    **errors(400, 415, e400="Invalid input, or acting on yourself (`cannot_moderate_self`)"),
+    **AUTH,
+    **errors(
+        403,
+        e403="Not the owner or staff (`not_owner`), or the person is staff (`target_is_staff`), "
+        "or a public room you are not in",
+    ),
+    **errors(404, e404="No such room or user, or the user is not a member (`not_member`)"),
+}
+
+
+class MuteListApi(APIView):
+    @extend_schema(responses={200: serializers.MutesOut, **MOD}, summary="Muted members (owner or staff)")
+    def get(self, request: Request, room_id: int) -> Response:
+        room = moderation.room_moderated(actor=request.user, room_id=room_id)  # type: ignore[arg-type]
+        now = timezone.now()
+        mutes = [
+            _member(m, room=room, online=frozenset(), now=now) for m in selectors.muted_members(room=room)
+        ]
+        return Response(serializers.MutesOut({"mutes": mutes}).data)
+
+
+class MuteApi(APIView):
+    @extend_schema(
+        request=serializers.MuteIn,
+        responses={200: serializers.MemberOut, **MOD},
+        summary="Mute a member: they read but cannot write, react or edit (owner or staff)",
+    )
+    def post(self, request: Request, room_id: int, user_id: int) -> Response:
+        data = serializers.MuteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        m = moderation.member_mute(
+            room_id=room_id,
+            actor=request.user,  # type: ignore[arg-type]
+            user_id=user_id,
+            duration=data.validated_data["duration"],
+        )
+        out = _member(m, room=m.room, online=selectors.online_user_ids(), now=timezone.now())
+        return Response(serializers.MemberOut(out).data)
+
+    @extend_schema(responses={204: None, **MOD}, summary="Lift a mute (owner or staff)")
+    def delete(self, request: Request, room_id: int, user_id: int) -> Response:
+        moderation.member_unmute(room_id=room_id, actor=request.user, user_id=user_id)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BanListApi(APIView):
+    @extend_schema(responses={200: serializers.BansOut, **MOD}, summary="Banned people (owner or staff)")
+    def get(self, request: Request, room_id: int) -> Response:
+        room = moderation.room_moderated(actor=request.user, room_id=room_id)  # type: ignore[arg-type]
+        return Response(serializers.BansOut({"bans": selectors.ban_list(room=room)}).data)
+
+
+class BanApi(APIView):
+    @extend_schema(
+        request=serializers.BanIn,
+        responses={200: serializers.BanOut, **MOD},
+        summary="Ban someone: removed at once, cannot join or be added until unbanned (owner or staff)",
+    )
+    def post(self, request: Request, room_id: int, user_id: int) -> Response:
+        data = serializers.BanIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        ban = moderation.member_ban(
+            room_id=room_id,
+            actor=request.user,  # type: ignore[arg-type]
+            user_id=user_id,
+            reason=data.validated_data["reason"],
+        )
+        return Response(serializers.BanOut(ban).data)
+
+    @extend_schema(responses={204: None, **MOD}, summary="Lift a ban (owner or staff)")
+    def delete(self, request: Request, room_id: int, user_id: int) -> Response:
+        moderation.member_unban(room_id=room_id, actor=request.user, user_id=user_id)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -43,6 +43,10 @@ class Membership(models.Model):
     )
     joined_at = models.DateTimeField(auto_now_add=True)
     last_read_seq = models.BigIntegerField(default=0)
+    # Muted by the owner or staff: reads, cannot write (messages, edits, reactions).
+    # `muted` with no `muted_until` lasts until lifted; a past `muted_until` has ended.
+    muted = models.BooleanField(default=False)
+    muted_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="rooms_membership_unique")]
@@ -50,3 +54,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.room_id}"
+
+
+class Ban(models.Model):
+    """A person the room's owner or staff put out of the room: they cannot join or be added
+    again until the ban is lifted (the row deleted)."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bans", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_bans")
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="rooms_ban_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} banned from {self.room_id}"

@@ -7,12 +7,13 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from parley.accounts.models import User
 from parley.common.errors import Forbidden, NotFound
 from parley.common.sql import q, table
 from parley.realtime import runtime
-from parley.rooms.models import Membership, Room
+from parley.rooms.models import Ban, Membership, Room
 
 UNREAD_EXACT = 1000
 
@@ -58,6 +59,8 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
         .annotate(
             is_member=Exists(mine),
             my_read=Subquery(mine.values("last_read_seq")[:1]),
+            my_muted=Subquery(mine.values("muted")[:1]),
+            my_muted_until=Subquery(mine.values("muted_until")[:1]),
             member_count=Coalesce(Subquery(members, output_field=IntegerField()), Value(0)),
         )
         .annotate(
@@ -192,3 +195,20 @@ def member_list(*, room: Room) -> list[Membership]:
 
 def member_count(*, room_id: int) -> int:
     return Membership.objects.filter(room_id=room_id).count()
+
+
+def muted_members(*, room: Room) -> list[Membership]:
+    """The room's members muted now (a mute whose time has passed is over)."""
+    now = timezone.now()
+    return list(
+        Membership.objects.filter(room=room, muted=True)
+        .filter(Q(muted_until__isnull=True) | Q(muted_until__gt=now))
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def ban_list(*, room: Room) -> list[Ban]:
+    return list(
+        Ban.objects.filter(room=room).select_related("user", "banned_by").order_by("-created_at", "-id")
+    )

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parley.accounts.serializers import UserSerializer
@@ -34,9 +37,31 @@ class RoomSerializer(RoomPublicSerializer):
         read_only=True, help_text="Unread messages that mention you (or @room), counted like unread_count."
     )
 
+    muted = serializers.SerializerMethodField(help_text="You are muted in this room now.")
+    muted_until = serializers.SerializerMethodField(
+        help_text="When your mute ends; null when you are not muted or it lasts until lifted."
+    )
+
     class Meta(RoomPublicSerializer.Meta):
-        fields = [*RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count"]
+        fields = [
+            *RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count",
+            "muted", "muted_until",
+        ]  # fmt: skip
         read_only_fields = fields
+
+    def _mute_end(self, obj: Room) -> tuple[bool, datetime | None]:
+        muted, until = getattr(obj, "my_muted", False), getattr(obj, "my_muted_until", None)
+        if not muted or (until is not None and until <= timezone.now()):
+            return False, None
+        return True, until
+
+    def get_muted(self, obj: Room) -> bool:
+        return self._mute_end(obj)[0]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_muted_until(self, obj: Room) -> str | None:
+        until = self._mute_end(obj)[1]
+        return serializers.DateTimeField().to_representation(until) if until else None
 
 
 class RoomCreateIn(serializers.Serializer[Any]):
@@ -64,6 +89,40 @@ class MemberOut(serializers.Serializer[Any]):
     is_owner = serializers.BooleanField()
     online = serializers.BooleanField()
     joined_at = serializers.DateTimeField()
+    muted = serializers.BooleanField(default=False)
+    muted_until = serializers.DateTimeField(
+        allow_null=True, default=None, help_text="When the mute ends; null when not muted or until lifted."
+    )
+
+
+class MuteIn(serializers.Serializer[Any]):
+    duration = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=366 * 86400,
+        help_text="Seconds; leave out (or null) to mute until lifted.",
+    )
+
+
+class MutesOut(serializers.Serializer[Any]):
+    mutes = MemberOut(many=True)
+
+
+class BanIn(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class BanOut(serializers.Serializer[Any]):
+    user = UserSerializer()
+    banned_by = UserSerializer(allow_null=True)
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class BansOut(serializers.Serializer[Any]):
+    bans = BanOut(many=True)
 
 
 class MembersOut(serializers.Serializer[Any]):

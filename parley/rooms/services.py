@@ -16,9 +16,10 @@ from parley.accounts.models import User
 from parley.accounts.selectors import user_by_username
 from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound
+from parley.common.names import clean_name
 from parley.realtime import protocol, publish
 from parley.rooms import selectors
-from parley.rooms.models import Membership, Room
+from parley.rooms.models import Ban, Membership, Room
 from parley.rooms.serializers import RoomPublicSerializer
 
 NAME_MAX = 64
@@ -26,29 +27,19 @@ TOPIC_MAX = 250
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise Invalid("Name the room.", fields={"name": ["This field may not be blank."]})
-    if len(name) > NAME_MAX:
-        raise Invalid("The name is too long.", fields={"name": [f"At most {NAME_MAX} characters."]})
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
-        raise Invalid(
-            "The name has control characters.",
-            fields={"name": ["Control characters are not allowed."]},
-        )
-    return name
+    return clean_name(name, field="name", max_length=NAME_MAX)
 
 
 def _clean_topic(topic: str) -> str:
-    topic = topic.strip()
-    if len(topic) > TOPIC_MAX:
-        raise Invalid("The topic is too long.", fields={"topic": [f"At most {TOPIC_MAX} characters."]})
-    if any(ord(c) < 32 and c not in "\n\t" for c in topic):
-        raise Invalid(
-            "The topic has control characters.",
-            fields={"topic": ["Control characters are not allowed."]},
-        )
-    return topic
+    return clean_name(
+        topic,
+        field="topic",
+        max_length=TOPIC_MAX,
+        label="topic",
+        form="NFC",
+        multiline=True,
+        allow_blank=True,
+    )
 
 
 def _name_taken(name: str, exclude: int | None = None) -> bool:
@@ -82,6 +73,11 @@ def _owned(room_id: int, actor: User) -> Room:
 def _open(room: Room) -> None:
     if room.closed:
         raise Conflict("The room is closed.", code="room_closed")
+
+
+def _not_banned(room: Room, user: User) -> None:
+    if Ban.objects.filter(room=room, user=user).exists():
+        raise Forbidden("You are banned from this room.", code="banned")
 
 
 def room_create(*, owner: User, name: str, topic: str = "", visibility: str = Room.Visibility.PUBLIC) -> Room:
@@ -163,7 +159,8 @@ def _joined(room: Room, user: User) -> None:
         _announce(room, "room.updated")
 
 
-def _left(room: Room, user: User) -> None:
+def membership_end(room: Room, user: User) -> None:
+    """Take `user` out of `room` (leave, remove, ban): the members hear `member.left`."""
     Membership.objects.filter(room=room, user=user).delete()
     count = selectors.member_count(room_id=room.pk)
     frame = protocol.member_changed("member.left", room=room.pk, user=user_data(user), member_count=count)
@@ -182,6 +179,7 @@ def room_join(*, room_id: int, user: User) -> Room:
         if not room.is_public:  # visible but private means already a member; kept for clarity
             raise NotFound("No such room.")
         _open(room)
+        _not_banned(room, user)
         room = Room.objects.select_for_update().get(pk=room.pk)
         try:
             with transaction.atomic():
@@ -199,7 +197,7 @@ def room_leave(*, room_id: int, user: User) -> Room:
                 "The owner cannot leave. Hand the room over to another member first, or close it.",
                 code="owner_cannot_leave",
             )
-        _left(room, user)
+        membership_end(room, user)
     return room
 
 
@@ -210,6 +208,12 @@ def member_add(*, room_id: int, actor: User, username: str) -> Membership:
         user = user_by_username(username=username.strip())
         if user is None or not user.is_active:
             raise NotFound("No such user.", fields={"username": ["No such user."]})
+        if Ban.objects.filter(room=room, user=user).exists():
+            raise Conflict(
+                "This person is banned from the room; lift the ban first.",
+                code="banned",
+                fields={"username": ["Banned from this room."]},
+            )
         if Membership.objects.filter(room=room, user=user).exists():
             raise Conflict(
                 "Already a member.",
@@ -230,7 +234,7 @@ def member_remove(*, room_id: int, actor: User, user_id: int) -> None:
         target = Membership.objects.select_related("user").filter(room=room, user_id=user_id).first()
         if target is None:
             raise NotFound("Not a member of this room.")
-        _left(room, target.user)
+        membership_end(room, target.user)
 
 
 def room_set_visibility(*, room_id: int, actor: User, visibility: str) -> Room:
@@ -288,4 +292,4 @@ def user_memberships_end(*, user: User) -> None:
                 room.closed_at = timezone.now()
                 room.save(update_fields=["closed_at"])
                 _announce(room, "room.closed")
-            _left(room, user)
+            membership_end(room, user)

@@ -3,19 +3,26 @@ import { http } from './client'
 import type {
   AuthResult,
   Avatar,
+  Ban,
   EventsOut,
   MailSettings,
   MailSettingsUpdate,
   Member,
   Message,
   MessagePage,
+  PasswordChange,
   Reaction,
+  ReportCreate,
+  ReportQueue,
+  ReportReceipt,
+  ReportResolve,
   Room,
   RoomCreate,
   RoomTransfer,
   RoomUpdate,
   SearchResult,
   SelfUser,
+  StaffReport,
   Stats,
   WsTicket,
 } from './types'
@@ -47,6 +54,8 @@ export const api = {
   mailSettings: () => http.get<MailSettings>('me/mail'),
   updateMailSettings: (data: MailSettingsUpdate) => http.patch<MailSettings>('me/mail', data),
   resendVerification: () => http.post<void>('me/mail/verification'),
+  /** Ends the account's other sessions and tokens; this one stays signed in. */
+  changePassword: (data: PasswordChange) => http.post<void>('me/password', data),
 
   rooms: (joined?: boolean) =>
     http.get<Room[]>('rooms', joined === undefined ? undefined : { joined }),
@@ -62,6 +71,13 @@ export const api = {
   addMember: (id: number, username: string) =>
     http.post<unknown>(`rooms/${id}/members`, { username }),
   removeMember: (id: number, userId: number) => http.del<void>(`rooms/${id}/members/${userId}`),
+  /** Mute for `duration` seconds, or until lifted when null (owner or staff). */
+  mute: (id: number, userId: number, duration: number | null) =>
+    http.post<Member>(`rooms/${id}/mutes/${userId}`, { duration }),
+  unmute: (id: number, userId: number) => http.del<void>(`rooms/${id}/mutes/${userId}`),
+  bans: (id: number) => http.get<{ bans: Ban[] }>(`rooms/${id}/bans`),
+  ban: (id: number, userId: number) => http.post<Ban>(`rooms/${id}/bans/${userId}`, {}),
+  unban: (id: number, userId: number) => http.del<void>(`rooms/${id}/bans/${userId}`),
 
   messages: (
     id: number,
@@ -83,6 +99,11 @@ export const api = {
     http.get<{ results: SearchResult[] }>('search', { q, room }),
 
   stats: () => http.get<Stats>('stats'),
+
+  report: (messageId: number, data: ReportCreate) => http.post<ReportReceipt>(`messages/${messageId}/reports`, data),
+  reports: (q: { status?: 'open' | 'resolved'; cursor?: string | null; limit?: number } = {}) =>
+    http.get<ReportQueue>('reports', q),
+  resolveReport: (id: number, data: ReportResolve) => http.post<StaffReport>(`reports/${id}/resolve`, data),
 }
 
 export type Api = typeof api

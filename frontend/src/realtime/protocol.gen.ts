@@ -21,6 +21,7 @@ export type ServerFrame =
   | UnreadOut
   | RoomFrame
   | MemberFrame
+  | MemberUpdatedOut
   | PongOut
   | PingOut
   | ErrorOut
@@ -161,6 +162,17 @@ export interface MemberFrame {
   room: number
   user: UserOut
   member_count: number
+}
+/**
+ * A member's standing in the room changed: muted (until `muted_until`, or until lifted
+ * when it is null) or unmuted. Sent to the room's members; no seq (like member.joined).
+ */
+export interface MemberUpdatedOut {
+  type: 'member.updated'
+  room: number
+  user: UserOut
+  muted: boolean
+  muted_until: string | null
 }
 export interface PongOut {
   type: 'pong'

@@ -11,7 +11,8 @@ export * from './protocol.gen'
 export type ServerFrameOf<T extends ServerFrame['type']> = OfType<ServerFrame, T>
 type OfType<F, T> = F extends { type: infer U } ? (T extends U ? F & { type: T } : never) : never
 
-/** Close codes the server uses. */
+/** Close codes the server uses. 4001 (the password changed) needs nothing of its own: like a
+ * dropped connection it reconnects with a fresh ticket, which only a login that still holds gets. */
 export const CLOSE_AUTH = 4003
 export const CLOSE_TOO_SLOW = 4008
 export const CLOSE_TOO_MANY = 4029

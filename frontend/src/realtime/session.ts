@@ -71,6 +71,9 @@ export function dispatchFrame(frame: ServerFrame): void {
         messages.dropRoom(frame.room)
       }
       break
+    case 'member.updated':
+      rooms.applyMemberUpdated(frame, me)
+      break
     case 'error':
       if (typeof frame.ref === 'number') {
         // A room id: `resume` named a room that is no longer ours. Stop resuming it and re-read it.

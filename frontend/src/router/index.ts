@@ -24,6 +24,12 @@ export const router = createRouter({
     // Staff only: the view says so to anyone else (the API answers 403 either way).
     { path: '/stats', name: 'stats', component: () => import('@/views/StatsView.vue'), meta: { title: 'Statistics' } },
     {
+      path: '/moderation',
+      name: 'moderation',
+      component: () => import('@/views/ModerationView.vue'),
+      meta: { title: 'Reports' },
+    },
+    {
       path: '/login',
       name: 'login',
       component: () => import('@/views/LoginView.vue'),

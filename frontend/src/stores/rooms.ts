@@ -3,7 +3,15 @@ import { computed, ref } from 'vue'
 import { api, ApiError } from '@/api'
 import type { Member, Room, User, Visibility } from '@/api/types'
 import { realtime } from '@/realtime'
-import type { HelloRoom, MemberFrame, PresenceOut, RoomFrame, RoomPublicOut, UnreadOut } from '@/realtime/protocol'
+import type {
+  HelloRoom,
+  MemberFrame,
+  MemberUpdatedOut,
+  PresenceOut,
+  RoomFrame,
+  RoomPublicOut,
+  UnreadOut,
+} from '@/realtime/protocol'
 
 interface TypingEntry {
   user: User
@@ -58,7 +66,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (prev) {
       byId.value[room.id] = { ...prev, ...room, last_seq: Math.max(prev.last_seq, room.last_seq) }
     } else {
-      byId.value[room.id] = { ...room, is_member: false, unread_count: 0, mention_count: 0 }
+      byId.value[room.id] = { ...room, is_member: false, unread_count: 0, mention_count: 0, muted: false, muted_until: null }
       void refresh(room.id)
     }
   }
@@ -246,7 +254,7 @@ export const useRoomsStore = defineStore('rooms', () => {
       }
       const list = members.value[roomId]
       if (list && !list.some((m) => m.user.id === frame.user.id)) {
-        list.push({ user: frame.user, is_owner: false, online: true, joined_at: new Date().toISOString() })
+        list.push({ user: frame.user, is_owner: false, online: true, joined_at: new Date().toISOString(), muted: false })
       }
     } else {
       if (isMe) {
@@ -260,6 +268,18 @@ export const useRoomsStore = defineStore('rooms', () => {
       const list = members.value[roomId]
       if (list) members.value[roomId] = list.filter((m) => m.user.id !== frame.user.id)
     }
+  }
+
+  /** A member was muted or unmuted: their row in the member list, and our composer if it is us. */
+  function applyMemberUpdated(frame: MemberUpdatedOut, me: User | null): void {
+    setMute(frame.room, frame.user.id, frame.muted, frame.muted_until, me)
+  }
+
+  function setMute(roomId: number, userId: number, muted: boolean, until: string | null, me: User | null): void {
+    const entry = members.value[roomId]?.find((m) => m.user.id === userId)
+    if (entry) Object.assign(entry, { muted, muted_until: until })
+    const r = byId.value[roomId]
+    if (r && me !== null && userId === me.id) Object.assign(r, { muted, muted_until: until })
   }
 
   function applyTyping(roomId: number, user: User): void {
@@ -331,6 +351,8 @@ export const useRoomsStore = defineStore('rooms', () => {
     applyPresence,
     applyRoomFrame,
     applyMemberFrame,
+    applyMemberUpdated,
+    setMute,
     applyTyping,
     clearTyping,
     typingUsers,

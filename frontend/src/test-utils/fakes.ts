@@ -128,6 +128,8 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     is_member: true,
     unread_count: 0,
     mention_count: 0,
+    muted: false,
+    muted_until: null,
     ...over,
   }
 }

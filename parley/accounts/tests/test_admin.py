@@ -50,3 +50,24 @@ def test_staff_cannot_deactivate_themselves_and_users_are_not_deleted_from_the_l
     boss.refresh_from_db()
     assert boss.is_active
     assert 'value="delete_selected"' not in client.get(url).content.decode()
+
+
+def test_a_display_name_set_in_the_admin_gets_the_name_check() -> None:
+    client, _boss = staff_client()
+    user = make_user("renamed")
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    form = {
+        "username": user.username,
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "avatar": user.avatar,
+        "digest_enabled": "on",
+    }
+    r = client.post(url, {**form, "display_name": "Zoe\u202eevil"})
+    assert r.status_code == 200 and "Invisible characters are not allowed." in r.content.decode()
+    user.refresh_from_db()
+    assert user.display_name == ""
+    r = client.post(url, {**form, "display_name": "  \uff3aoë  "})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    user.refresh_from_db()
+    assert user.display_name == "Zoë"

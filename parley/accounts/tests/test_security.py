@@ -279,7 +279,9 @@ async def test_a_password_change_closes_every_socket_of_the_user() -> None:
     )
     assert r.status_code == 204
     for s in sockets:
-        assert await s.expect_close() == 4003
+        assert await s.expect_close() == 4001  # reconnect: only a login that still holds gets in
+    again = WsClient(tokens[0])
+    assert (await again.connect(expect_hello=False))[0] is False
     await other.send({"type": "ping"})
     assert (await other.recv_type("pong"))["type"] == "pong"
     await other.close()

@@ -45,7 +45,18 @@ PATCH messages/{message}  | 200     | 403     | 403/404  | 403/404 | 403/404 | 4
 DELETE messages/{message} | 204     | 403     | 403/404  | 403/404 | 403/404 | 401       | 401
 POST messages/{message}/reactions/{emoji}   | 200 | 200 | 403/404 | 403/404 | 403/404 | 401 | 401
 DELETE messages/{message}/reactions/{emoji} | 200 | 200 | 403/404 | 403/404 | 403/404 | 401 | 401
+GET rooms/{id}/mutes      | 200     | 403     | 403/404  | 403/404 | 403/404 | 401       | 401
+POST rooms/{id}/mutes/{member}   | 200 | 403 | 403/404  | 403/404 | 403/404 | 401       | 401
+DELETE rooms/{id}/mutes/{member} | 204 | 403 | 403/404  | 403/404 | 403/404 | 401       | 401
+GET rooms/{id}/bans       | 200     | 403     | 403/404  | 403/404 | 403/404 | 401       | 401
+POST rooms/{id}/bans/{member}    | 200 | 403 | 403/404  | 403/404 | 403/404 | 401       | 401
+DELETE rooms/{id}/bans/{member}  | 204 | 403 | 403/404  | 403/404 | 403/404 | 401       | 401
+POST messages/{message}/reports  | 400 | 201 | 403/404  | 403/404 | 403/404 | 401       | 401
+GET reports               | 403     | 403     | 403      | 403     | 403     | 401       | 401
+POST reports/{report}/resolve    | 403 | 403 | 403      | 403     | 403     | 401       | 401
 """
+# The owner may not report their own message (400); staff alone read and resolve reports
+# (parley/messaging/tests/test_reports.py), and moderate any room (test_moderation.py).
 
 # WebSocket: the outcome of each client frame, and whether the socket hears the room.
 WS_MATRIX = """
@@ -134,12 +145,17 @@ def rest_call(client: APIClient, action: str, w: dict[str, Any]) -> Any:
     method, path = action.split(" (")[0].split(" ", 1)
     path = path.replace("{id}", str(rid)).replace("{member}", str(w["target"].pk))
     path = path.replace("{message}", str(w["message"].pk)).replace("{emoji}", "%F0%9F%91%8D")
+    path = path.replace("{report}", "1")
     body: dict[str, Any] | None = {
         "PATCH rooms/{id}": {"topic": "changed"},
         "POST rooms/{id}/members": {"username": w["newbie"].username},
         "POST rooms/{id}/messages": {"body": "hello", "client_id": "matrix-1"},
         "POST rooms/{id}/read": {"seq": 1},
         "PATCH messages/{message}": {"body": "changed"},
+        "POST rooms/{id}/mutes/{member}": {"duration": 60},
+        "POST rooms/{id}/bans/{member}": {"reason": "matrix"},
+        "POST messages/{message}/reports": {"category": "spam"},
+        "POST reports/{report}/resolve": {"action": "dismiss"},
     }.get(action)
     params = {"q": SECRET} if path == "search" else {"after_seq": 0} if path.endswith("events") else None
     url = f"/api/v1/{path}"

@@ -24,6 +24,7 @@ from parley.accounts import services as accounts
 from parley.messaging import services as messaging
 from parley.messaging.services import message_send
 from parley.realtime.protocol import PROTOCOL_VERSION, server_frame_adapter
+from parley.rooms import moderation
 from parley.rooms import services as rooms
 
 FIXTURES = Path(__file__).resolve().parents[3] / "frontend/src/realtime/__fixtures__/server-frames.json"
@@ -37,6 +38,7 @@ VARIANTS = {
     "message.updated": lambda f: f["message"]["edited_at"] is not None,
     "error:room_ref": lambda f: type(f["ref"]) is int,
     "error:client_id_ref": lambda f: isinstance(f["ref"], str),
+    "member.updated": lambda f: f["muted"] is True and f["muted_until"] is not None,
 }
 
 db = database_sync_to_async
@@ -166,6 +168,8 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
 
     await db(rooms.room_join)(room_id=room, user=carol_user)
     got["member.joined"] = await alice.next("member.joined")
+    await db(moderation.member_mute)(room_id=room, actor=alice_user, user_id=carol_user.pk, duration=600)
+    got["member.updated"] = await alice.next("member.updated")
     await db(rooms.room_leave)(room_id=room, user=carol_user)
     got["member.left"] = await alice.next("member.left")
 

@@ -70,6 +70,29 @@ describe('rooms store: live lobby', () => {
     expect(rooms.get(5)).toBeUndefined()
   })
 
+  it('follows mutes live: the member row, and my own room when I am the one muted', async () => {
+    const rooms = useRoomsStore()
+    await rooms.fetchAll()
+    http.route('GET rooms/1/members', () => ({
+      members: [
+        { user: alice, is_owner: false, online: true, joined_at: '2026-01-01T00:00:00Z', muted: false },
+        { user: bob, is_owner: true, online: true, joined_at: '2026-01-01T00:00:00Z', muted: false },
+      ],
+    }))
+    await rooms.fetchMembers(1)
+    FakeWebSocket.last.hello(alice)
+    const until = serverFrame('member.updated').muted_until
+    FakeWebSocket.last.receive(serverFrame('member.updated', { room: 1, user: alice }))
+    expect(rooms.get(1)!.muted).toBe(true)
+    expect(rooms.get(1)!.muted_until).toBe(until)
+    expect(rooms.members[1]!.find((m) => m.user.id === alice.id)!.muted).toBe(true)
+    FakeWebSocket.last.receive(serverFrame('member.updated', { room: 1, user: bob, muted: false, muted_until: null }))
+    expect(rooms.get(1)!.muted).toBe(true)
+    FakeWebSocket.last.receive(serverFrame('member.updated', { room: 1, user: alice, muted: false, muted_until: null }))
+    expect(rooms.get(1)!.muted).toBe(false)
+    expect(rooms.members[1]!.every((m) => !m.muted)).toBe(true)
+  })
+
   it('tracks presence, typing and other members joining and leaving', async () => {
     const rooms = useRoomsStore()
     await rooms.fetchAll()
