@@ -6,6 +6,9 @@ the migration, the `reindex_search` command and the search selector share one co
 - PostgreSQL: a GIN index over `array_to_tsvector(string_to_array(search_text, ' '))`.
   The column already holds analysed terms, so neither the text-search parser nor a
   dictionary touches them; the query is a `tsquery` of quoted lexemes ANDed together.
+  The planner picks between the GIN index (rare terms) and walking the primary key
+  backwards until a page is full (common terms), from the statistics ANALYZE keeps on
+  the indexed expression.
 - SQLite: an external-content FTS5 table over the column, kept by triggers (so the
   services write the column and nothing else). `unicode61 remove_diacritics 0` splits
   nothing the analyzer kept together except combining marks, the same way on both sides;
@@ -21,9 +24,12 @@ from typing import Any
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 PG_VECTOR = "array_to_tsvector(string_to_array({column}, ' '))"
+# fastupdate off: with it on, inserts queue their entries in a pending list that some
+# unlucky insert (the send holding the room lock) merges all at once, and every search
+# scans the list until then. Off, each insert pays its own few entries, steadily.
 PG_INDEX = (
     "CREATE INDEX messaging_message_search ON messaging_message "
-    f"USING gin ({PG_VECTOR.format(column='search_text')})"
+    f"USING gin ({PG_VECTOR.format(column='search_text')}) WITH (fastupdate = off)"
 )
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS messaging_message_fts USING fts5("
