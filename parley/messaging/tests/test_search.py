@@ -3,15 +3,21 @@ normalisation, filters, paging, access, edits and deletes, at a constant query c
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
+from io import StringIO
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from parley.messaging.models import Message
+from parley.messaging.search_index import sqlite_missing
 from parley.testing.api import client_for, error_of, make_user
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +213,47 @@ def test_the_send_stores_the_analysed_terms(chat: dict[str, Any], settings: Any)
     off = post(chat["o"], chat["rid"], "hello again")
     assert Message.objects.get(pk=off["id"]).search_text is None
     assert find(chat["m"], "hello") == ["Ｈｅｌｌｏ カイギ"]
+
+
+def test_the_index_is_in_place_after_the_migrations() -> None:
+    """A migration that SQLite performs by rebuilding the message table drops the FTS
+    triggers: this fails then, and `reindex_search` is the repair."""
+    if connection.vendor == "sqlite":
+        assert sqlite_missing(connection) == []
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'messaging_message_search'")
+            (indexdef,) = cur.fetchone()
+        assert "gin" in indexdef and "array_to_tsvector" in indexdef and "fastupdate=off" in indexdef
+
+
+def test_reindex_search_restores_terms_and_sqlite_triggers(chat: dict[str, Any]) -> None:
+    post(chat["o"], chat["rid"], "Reindexed 検索 text")
+    deleted = post(chat["o"], chat["rid"], "reindexed but deleted")
+    chat["o"].delete(f"/api/v1/messages/{deleted['id']}")
+    Message.objects.update(search_text=None)  # as if stored before the index existed
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("DROP TRIGGER messaging_message_fts_ins")
+    assert find(chat["m"], "reindexed") == []
+    out = StringIO()
+    call_command("reindex_search", batch=1, stdout=out)
+    assert "1/1 messages analysed" in out.getvalue()
+    assert find(chat["m"], "reindexed") == ["Reindexed 検索 text"]
+    assert find(chat["m"], "検索") == ["Reindexed 検索 text"]
+    if connection.vendor == "sqlite":
+        assert sqlite_missing(connection) == []
+        later = post(chat["o"], chat["rid"], "reindexed again")  # the insert trigger is back
+        assert find(chat["m"], "again") == [later["body"]]
+
+
+def test_the_migration_backfills_existing_messages(chat: dict[str, Any]) -> None:
+    kept = post(chat["o"], chat["rid"], "Ｏｌｄ message from before")
+    gone = post(chat["o"], chat["rid"], "old and deleted")
+    chat["o"].delete(f"/api/v1/messages/{gone['id']}")
+    Message.objects.update(search_text=None)
+    migration = importlib.import_module("parley.messaging.migrations.0005_search_index")
+    migration.backfill(django_apps, SimpleNamespace(connection=connection))
+    assert Message.objects.get(pk=kept["id"]).search_text == "old message from before"
+    assert Message.objects.get(pk=gone["id"]).search_text is None
+    assert find(chat["m"], "old") == [kept["body"]]
