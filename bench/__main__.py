@@ -47,7 +47,10 @@ PROFILES = {
         flood_pairs=3,
         sizes=[100, 1000],
         users=10000,
-        workloads=["room", "burst", "ramp", "many", "idle", "churn", "slow", "flood", "history", "scaling"],
+        search_messages=1_000_000,
+        search_n=100,
+        workloads=["room", "burst", "ramp", "many", "idle", "churn", "slow", "flood", "history", "scaling"]
+        + ["search"],
     ),
     "quick": dict(
         repeats=1,
@@ -69,6 +72,8 @@ PROFILES = {
         flood_pairs=1,
         sizes=[100],
         users=10000,
+        search_messages=1_000_000,
+        search_n=30,
         workloads=["room", "burst", "flood", "history"],
         servers=["parley", "baseline", "relay"],
     ),
@@ -86,6 +91,7 @@ PARTS = {
     "flood": ["parley", "parley-ref"],
     "history": ["parley", "parley-ref"],
     "scaling": ["parley", "parley-ref"],
+    "search": ["parley"],
 }
 
 
@@ -134,6 +140,8 @@ def setup_parley(python: str, users: int, history: int) -> bool:
 
 
 def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> dict:
+    if wl == "search":  # in process on each database: no server to start
+        return W.w_search(prof, python)
     srv = Server(kind, python=python, workers=workers, env_extra=W.WORKLOAD_ENV.get(wl, {}))
     srv.start()
     try:

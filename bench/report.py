@@ -198,6 +198,7 @@ def write(results: dict, stem: str) -> str:
             f"- ratio (p50): {f(summary['history'], 2)}",
             "",
         ]
+    L += search_section(runs, summary)
     sc = [r for r in runs if r["workload"] == "scaling" and "result" in r]
     if sc:
         by = defaultdict(list)
@@ -331,6 +332,9 @@ def targets(S: dict) -> list[str]:
         row("idle connection ≤ 40 KiB RSS", f"{v:.1f} KiB", v <= 40)
     if S.get("history") is not None:
         row("history page 10,000 ≤ 2 × page 1", f"{S['history']:.2f}×", S["history"] <= 2)
+    for db, (worst, ratio) in S.get("search", {}).items():
+        row(f"search p99 < 100 ms, rare and common terms ({db})", f"{worst:.1f} ms", worst < 100)
+        row(f"send p99 with the index ≤ 1.2 × without ({db})", f"{ratio:.2f}×", ratio <= 1.2)
     if S.get("flood") is not None:
         row("others' p99 under a 10× flood < 1.10 × at the limit", f"{S['flood']:.3f}×", S["flood"] < 1.10)
     if S.get("scaling") is not None:
@@ -387,3 +391,51 @@ def plot(S: dict, path: str):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+SEARCH_TERMS = {
+    "rare_en": "rare, English (1 in 100,000)",
+    "rare_zh": "rare, Chinese bigram (1 in 100,000)",
+    "common_en": "common, English (1 in 20)",
+    "common_ja": "common, Japanese bigram (1 in 20)",
+}
+
+
+def search_section(runs: list, summary: dict) -> list[str]:
+    """Issue 13: search p99 through the index beside the old LIKE scan, and the send's cost."""
+    res = [r["result"] for r in runs if r["workload"] == "search" and "result" in r]
+    if not res:
+        return []
+    L = []
+    summary["search"] = {}
+    for db in ("postgresql", "sqlite"):
+        rs = [x[db] for x in res if db in x]
+        if not rs:
+            continue
+        n = rs[0]["messages"]
+        L += [
+            f"### Search ({db}, a room of {n:,} messages in four languages)",
+            "",
+            "| term | hits on page 1 | index p50 ms | index p99 ms | LIKE scan p50 ms | LIKE scan p99 ms |",
+            "|---|---|---|---|---|---|",
+        ]
+        for key, label in SEARCH_TERMS.items():
+            L.append(
+                f"| {label} | {rs[0]['hits'][key]} | {f(med([x['search'][key]['p50'] for x in rs]), 1)} | "
+                f"{f(med([x['search'][key]['p99'] for x in rs]), 1)} | {f(med([x['like'][key]['p50'] for x in rs]), 1)} | "
+                f"{f(med([x['like'][key]['p99'] for x in rs]), 1)} |"
+            )
+        send = [x["send"] for x in rs]
+        ratio = med([s["ratio_p99"] for s in send])
+        L += [
+            "",
+            f"- send with the index kept current: p50 {f(med([s['indexed']['p50'] for s in send]), 2)} ms, "
+            f"p99 {f(med([s['indexed']['p99'] for s in send]), 2)} ms",
+            f"- send without (SEARCH_INDEX=false): p50 {f(med([s['unindexed']['p50'] for s in send]), 2)} ms, "
+            f"p99 {f(med([s['unindexed']['p99'] for s in send]), 2)} ms",
+            f"- ratio (p99): {f(ratio, 2)}",
+            "",
+        ]
+        worst = max(med([x["search"][k]["p99"] for x in rs]) for k in SEARCH_TERMS)
+        summary["search"][db] = (worst, ratio)
+    return L

@@ -295,3 +295,40 @@ def w_scaling(server: Server, p: dict, python: str) -> dict:
     r = run_spec(spec(server, one_room(server, 1000, 10, "r1000"), [ph]), python=python)
     r["server_cpu_s"] = server.cpu_s() - cpu0
     return r
+
+
+SEARCH_SQLITE = "data/bench-search.sqlite3"
+
+
+def w_search(p: dict, python: str) -> dict:
+    """Search in a room of `search_messages` messages in four languages (bench/search.py),
+    on PostgreSQL (the benchmark database) and on SQLite (a file of its own): the index's
+    p99 for rare and common terms beside the old LIKE scan's, and the send's p99 with the
+    index kept current and without. The fixture is built on first use and kept."""
+    import json
+    import os
+    import subprocess
+
+    from bench.servers import ROOT, parley_env
+
+    out = {}
+    sqlite_url = f"sqlite:///{os.path.join(ROOT, SEARCH_SQLITE)}"
+    for name, url in (("postgresql", None), ("sqlite", sqlite_url)):
+        env = parley_env(0, 1)
+        env.pop("REDIS_URL", None)  # in process: the send publishes to the in-memory hub
+        if url:
+            env["DATABASE_URL"] = url
+            subprocess.run(
+                [python, "-m", "django", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
+            )
+        args = ["--messages", str(p["search_messages"]), "--searches", str(p["search_n"])]
+        run = subprocess.run(
+            [python, "-m", "bench.search", *args],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        out[name] = json.loads(run.stdout.strip().splitlines()[-1])
+    return out

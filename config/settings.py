@@ -169,6 +169,9 @@ WS_MAX_SOCKETS_PER_USER: int = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
 WS_RESUME_LIMIT: int = env.int("WS_RESUME_LIMIT", default=500)
 # Seconds after sending during which the author may edit a message; 0 = no limit.
 MESSAGE_EDIT_WINDOW: int = env.int("MESSAGE_EDIT_WINDOW", default=0)
+# Keep the search index current on send and edit. Off only for the benchmark's comparison
+# of the send's cost with and without it (messages sent while off are not searchable).
+SEARCH_INDEX: bool = env.bool("SEARCH_INDEX", default=True)
 HUB_SWEEP_INTERVAL: float = env.float("HUB_SWEEP_INTERVAL", default=5.0)
 HUB_REORDER_WAIT: float = env.float("HUB_REORDER_WAIT", default=0.25)
 # Seconds /healthz waits for the database and Redis to answer (both checks run at once).

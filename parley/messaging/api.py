@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from parley.accounts.models import User
 from parley.common.errors import RateLimited
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
-from parley.messaging import reports, selectors, serializers, services
+from parley.messaging import reports, search, selectors, serializers, services
 from parley.realtime import runtime
 from parley.rooms.selectors import room_for_member
 
@@ -177,29 +177,31 @@ class SearchApi(ScopedThrottleMixin, APIView):
     throttled_methods = ("GET",)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, required=True),
-            OpenApiParameter("room", int, required=False),
-            OpenApiParameter("limit", int, required=False),
-        ],
+        parameters=[serializers.SearchIn],
         responses={
             200: serializers.SearchOut,
             400: E[400],
             **errors(429, e429="Too many searches; see Retry-After."),
             **AUTH,
         },
-        summary="Search your rooms",
+        summary="Search your rooms (newest first, paged by next_cursor)",
     )
     def get(self, request: Request) -> Response:
         params = serializers.SearchIn(data=request.query_params)
         params.is_valid(raise_exception=True)
-        results = selectors.search(
+        args = params.validated_data
+        page = search.search(
             user=_user(request),
-            q=params.validated_data["q"],
-            room_id=params.validated_data.get("room"),
-            limit=params.validated_data["limit"],
+            q_text=args["q"],
+            room_id=args.get("room"),
+            sender_id=args.get("sender"),
+            before=args.get("before"),
+            after=args.get("after"),
+            below_id=args.get("cursor"),
+            limit=args["limit"],
         )
-        return Response(serializers.SearchOut({"results": results}).data)
+        out = {"results": page.results, "next_cursor": serializers.search_cursor(page.next_after)}
+        return Response(serializers.SearchOut(out).data)
 
 
 # --- reports: members report, staff resolve -------------------------------------------------

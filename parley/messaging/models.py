@@ -38,6 +38,11 @@ class Message(models.Model):
     # `mentions_room` is the owner's @room. The Mention table holds the same for counting.
     mentions = models.JSONField(default=list, blank=True)
     mentions_room = models.BooleanField(default=False)
+    # The body's search terms (parley/messaging/search_text.py), space-separated; null when
+    # deleted or when nothing in it is indexable. Written by the services, never by hand.
+    # The index over it is per database (migration 0005): a GIN index over
+    # array_to_tsvector on PostgreSQL, an FTS5 table kept by triggers on SQLite.
+    search_text = models.TextField(null=True, blank=True)
 
     # Set by the selectors for the viewer (not a column): [{emoji, count, me}].
     reaction_list: list[dict[str, object]] = []

@@ -1,15 +1,14 @@
-"""Message reads: keyset pages over (room, seq), the event log, search, unread."""
+"""Message reads: keyset pages over (room, seq), the event log, unread (search: search.py)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db.models import Count, Min, Q
 
 from parley.accounts.models import User
 from parley.messaging.models import Mention, Message, Reaction, Report, RoomEvent
-from parley.rooms.models import Membership, Room
+from parley.rooms.models import Room
 
 
 def reactions_for(*, viewer: User, message_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -125,39 +124,6 @@ def mention_count(*, user: User, room_id: int, after_seq: int) -> int:
     named = window.filter(user=user).count()
     room_wide = window.filter(user__isnull=True).exclude(sender=user).count()
     return named + room_wide
-
-
-def _segments(body: str, terms: list[str]) -> list[dict[str, Any]]:
-    """Split `body` into plain-text segments marking the matches; clients never render HTML."""
-    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
-    out: list[dict[str, Any]] = []
-    pos = 0
-    for m in pattern.finditer(body):
-        if m.start() > pos:
-            out.append({"text": body[pos : m.start()], "match": False})
-        out.append({"text": m.group(0), "match": True})
-        pos = m.end()
-    if pos < len(body):
-        out.append({"text": body[pos:], "match": False})
-    return out
-
-
-def search(*, user: User, q: str, room_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """Messages containing every word of `q`, newest first, only from the user's rooms."""
-    terms = [t for t in q.split() if t][:10]
-    if not terms:
-        return []
-    rooms = Membership.objects.filter(user=user).values("room_id")
-    cond = Q()
-    for term in terms:
-        cond &= Q(body__icontains=term)
-    qs = Message.objects.filter(cond, room_id__in=rooms, deleted_at__isnull=True).select_related(
-        "sender", "reply_to__sender"
-    )
-    if room_id is not None:
-        qs = qs.filter(room_id=room_id)
-    rows = with_reactions(list(qs.order_by("-created_at", "-id")[:limit]), user)
-    return [{"message": m, "highlight": _segments(m.body, terms)} for m in rows]
 
 
 def report_queue(*, status: str, before_id: int | None, limit: int) -> tuple[list[Report], int | None]:

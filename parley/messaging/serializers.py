@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.core import signing
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -154,9 +155,42 @@ class ReadIn(serializers.Serializer[Any]):
 
 
 class SearchIn(serializers.Serializer[Any]):
-    q = serializers.CharField(min_length=1, max_length=200)
-    room = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+    q = serializers.CharField(
+        min_length=1, max_length=200, help_text="Words or characters; every term must match (AND)."
+    )
+    room = serializers.IntegerField(required=False, min_value=1, max_value=2**62, help_text="Only this room.")
+    sender = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**62, help_text="Only messages by this user id."
+    )
+    before = serializers.DateTimeField(
+        required=False, help_text="Sent before this moment (ISO 8601; a date alone means its midnight UTC)."
+    )
+    after = serializers.DateTimeField(required=False, help_text="Sent at or after this moment (ISO 8601).")
+    cursor = serializers.CharField(
+        required=False, max_length=200, help_text="`next_cursor` of the previous page, as given."
+    )
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
+
+    def validate_cursor(self, value: str) -> int:
+        try:
+            return int(signing.Signer(salt=CURSOR_SALT).unsign(value))
+        except (signing.BadSignature, ValueError):
+            raise serializers.ValidationError(
+                "Not a cursor this server gave; start again without it."
+            ) from None
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "before" in attrs and "after" in attrs and attrs["after"] >= attrs["before"]:
+            raise serializers.ValidationError({"after": ["`after` must be earlier than `before`."]})
+        return attrs
+
+
+CURSOR_SALT = "parley.search.cursor"
+
+
+def search_cursor(message_id: int | None) -> str | None:
+    """The opaque `next_cursor`: the last result's id, signed so a forged one is refused."""
+    return None if message_id is None else signing.Signer(salt=CURSOR_SALT).sign(str(message_id))
 
 
 class HighlightSegment(serializers.Serializer[Any]):
@@ -164,13 +198,25 @@ class HighlightSegment(serializers.Serializer[Any]):
     match = serializers.BooleanField()
 
 
+class SearchRoom(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class SearchResult(serializers.Serializer[Any]):
     message = MessageSerializer()
-    highlight = HighlightSegment(many=True)
+    room = SearchRoom()
+    highlight = HighlightSegment(
+        many=True,
+        help_text="The whole body cut into plain-text segments; `match` marks the words that matched.",
+    )
 
 
 class SearchOut(serializers.Serializer[Any]):
-    results = SearchResult(many=True)
+    results = SearchResult(many=True, help_text="Newest first.")
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 class ReportIn(serializers.Serializer[Any]):

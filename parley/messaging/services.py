@@ -28,6 +28,7 @@ from parley.messaging.models import (
     Reaction,
     RoomEvent,
 )
+from parley.messaging.search_text import document_terms
 from parley.messaging.serializers import message_data
 from parley.realtime import metrics, protocol, publish
 from parley.rooms.models import Membership, Room
@@ -166,6 +167,14 @@ def _mention_rows(message: Message) -> list[Mention]:
     return rows
 
 
+def _search_text(body: str) -> str | None:
+    """The body's search terms, analysed once here (never per recipient). SEARCH_INDEX off
+    (the benchmark's comparison only) stores none, so the index is not maintained."""
+    if not settings.SEARCH_INDEX:
+        return None
+    return document_terms(body) or None
+
+
 NO_REPLY_TARGET = "No such message in this room."
 
 
@@ -299,6 +308,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     reply_excerpt="" if target is None or target.deleted else target.body[:EXCERPT_MAX],
                     mentions=mentioned,
                     mentions_room=room_wide,
+                    search_text=_search_text(req.body),
                 )
                 earlier[(req.sender.pk, req.client_id)] = message  # a repeat within the batch is a retry
                 fresh.append((i, message))
@@ -450,7 +460,8 @@ def message_edit(*, actor: User, message_id: int, body: str) -> Message:
         )
         message.body = body
         message.edited_at = now
-        message.save(update_fields=["body", "edited_at", "mentions", "mentions_room"])
+        message.search_text = _search_text(body)  # found by its new text only
+        message.save(update_fields=["body", "edited_at", "mentions", "mentions_room", "search_text"])
         Mention.objects.filter(message=message).delete()
         rows = _mention_rows(message)
         if rows:
@@ -511,7 +522,8 @@ def message_delete(*, actor: User, message_id: int) -> bool:
             editor=actor,
         )
         message.body, message.deleted_at, message.mentions, message.mentions_room = "", now, [], False
-        message.save(update_fields=["body", "deleted_at", "mentions", "mentions_room"])
+        message.search_text = None  # out of the search index
+        message.save(update_fields=["body", "deleted_at", "mentions", "mentions_room", "search_text"])
         Reaction.objects.filter(message=message).delete()
         Mention.objects.filter(message=message).delete()
         message.reaction_list = []

@@ -20,7 +20,7 @@ import type {
   RoomCreate,
   RoomTransfer,
   RoomUpdate,
-  SearchResult,
+  SearchOut,
   SelfUser,
   StaffReport,
   Stats,
@@ -95,8 +95,9 @@ export const api = {
   events: (id: number, after_seq: number, limit = 100) =>
     http.get<EventsPage>(`rooms/${id}/events`, { after_seq, limit }),
 
-  search: (q: string, room?: number) =>
-    http.get<{ results: SearchResult[] }>('search', { q, room }),
+  /** `params` from `searchParams` (utils/searchLink); `cursor` is the previous page's `next_cursor`. */
+  search: (params: Record<string, string | number>, cursor?: string | null) =>
+    http.get<SearchOut>('search', cursor ? { ...params, cursor } : params),
 
   stats: () => http.get<Stats>('stats'),
 

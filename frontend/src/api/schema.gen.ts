@@ -602,7 +602,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Search your rooms
+         * Search your rooms (newest first, paged by next_cursor)
          * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
          */
         get: operations["v1_search_retrieve"];
@@ -919,11 +919,20 @@ export interface components {
             user_id: number;
         };
         SearchOut: {
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
+            /** @description Newest first. */
             results: components["schemas"]["SearchResult"][];
         };
         SearchResult: {
+            /** @description The whole body cut into plain-text segments; `match` marks the words that matched. */
             highlight: components["schemas"]["HighlightSegment"][];
             message: components["schemas"]["Message"];
+            room: components["schemas"]["SearchRoom"];
+        };
+        SearchRoom: {
+            id: number;
+            name: string;
         };
         /**
          * @description The signed-in user's own view of themself: the public face plus what the client needs to
@@ -4029,9 +4038,19 @@ export interface operations {
     v1_search_retrieve: {
         parameters: {
             query: {
+                /** @description Sent at or after this moment (ISO 8601). */
+                after?: string;
+                /** @description Sent before this moment (ISO 8601; a date alone means its midnight UTC). */
+                before?: string;
+                /** @description `next_cursor` of the previous page, as given. */
+                cursor?: string;
                 limit?: number;
+                /** @description Words or characters; every term must match (AND). */
                 q: string;
+                /** @description Only this room. */
                 room?: number;
+                /** @description Only messages by this user id. */
+                sender?: number;
             };
             header?: never;
             path?: never;

@@ -183,7 +183,7 @@ def test_staff_open_a_report_in_context_and_delete_the_message(
         page.goto("/moderation")
         item = page.get_by_test_id("report-item").first
         item.get_by_test_id("report-context").click()
-        page.wait_for_url(f"**/rooms/{reported['room']['id']}?message=*")
+        page.wait_for_url(f"**/rooms/{reported['room']['id']}*")
         shown = page.locator('[data-testid="message"]', has=page.get_by_text(SPAM, exact=True))
         expect(shown).to_be_visible()
         page.go_back()

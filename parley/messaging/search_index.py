@@ -1,0 +1,99 @@
+"""The search index on each database: its DDL and the condition that asks it for terms.
+
+Below the services (it imports only Django's connection and the analyzer's output), so
+the migration, the `reindex_search` command and the search selector share one copy.
+
+- PostgreSQL: a GIN index over `array_to_tsvector(string_to_array(search_text, ' '))`.
+  The column already holds analysed terms, so neither the text-search parser nor a
+  dictionary touches them; the query is a `tsquery` of quoted lexemes ANDed together.
+  The planner picks between the GIN index (rare terms) and walking the primary key
+  backwards until a page is full (common terms), from the statistics ANALYZE keeps on
+  the indexed expression.
+- SQLite: an external-content FTS5 table over the column, kept by triggers (so the
+  services write the column and nothing else). `unicode61 remove_diacritics 0` splits
+  nothing the analyzer kept together except combining marks, the same way on both sides;
+  each term is a quoted FTS5 string, so a split term is a phrase and still matches.
+- MariaDB/MySQL: no index; the column is scanned with `LIKE BINARY '% term %'`
+  (docs/decisions.md: its FULLTEXT ngram parser cannot take pre-analysed terms).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+PG_VECTOR = "array_to_tsvector(string_to_array({column}, ' '))"
+# fastupdate off: with it on, inserts queue their entries in a pending list that some
+# unlucky insert (the send holding the room lock) merges all at once, and every search
+# scans the list until then. Off, each insert pays its own few entries, steadily.
+PG_INDEX = (
+    "CREATE INDEX messaging_message_search ON messaging_message "
+    f"USING gin ({PG_VECTOR.format(column='search_text')}) WITH (fastupdate = off)"
+)
+SQLITE_FTS = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS messaging_message_fts USING fts5("
+    "search_text, content='messaging_message', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER IF NOT EXISTS messaging_message_fts_ins AFTER INSERT ON messaging_message "
+    "WHEN new.search_text IS NOT NULL BEGIN "
+    "INSERT INTO messaging_message_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS messaging_message_fts_del AFTER DELETE ON messaging_message "
+    "WHEN old.search_text IS NOT NULL BEGIN "
+    "INSERT INTO messaging_message_fts(messaging_message_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS messaging_message_fts_upd AFTER UPDATE OF search_text "
+    "ON messaging_message BEGIN "
+    "INSERT INTO messaging_message_fts(messaging_message_fts, rowid, search_text) "
+    "SELECT 'delete', old.id, old.search_text WHERE old.search_text IS NOT NULL; "
+    "INSERT INTO messaging_message_fts(rowid, search_text) "
+    "SELECT new.id, new.search_text WHERE new.search_text IS NOT NULL; END",
+]
+SQLITE_TRIGGERS = ("messaging_message_fts_ins", "messaging_message_fts_del", "messaging_message_fts_upd")
+SQLITE_DROP = [
+    *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS),
+    "DROP TABLE IF EXISTS messaging_message_fts",
+]
+
+
+def sqlite_missing(connection: BaseDatabaseWrapper) -> list[str]:
+    """The FTS table and triggers SQLite lacks. A later migration that rebuilds the message
+    table (SQLite alters by copying) drops its triggers; `reindex_search` puts them back."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        have = {row[0] for row in cursor.fetchall()}
+    return [name for name in ("messaging_message_fts", *SQLITE_TRIGGERS) if name not in have]
+
+
+def sqlite_rebuild(connection: BaseDatabaseWrapper) -> None:
+    """Create what is missing and refill the FTS table from the column."""
+    with connection.cursor() as cursor:
+        for sql in SQLITE_FTS:
+            cursor.execute(sql)
+        cursor.execute("INSERT INTO messaging_message_fts(messaging_message_fts) VALUES ('rebuild')")
+
+
+def _tsquery(terms: list[str]) -> str:
+    """`'a' & 'b'`: each term a quoted lexeme (quote and backslash escaped), not parsed."""
+    quoted = ("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms)
+    return " & ".join(quoted)
+
+
+def _fts5(terms: list[str]) -> str:
+    """`"a" "b"`: each term an FTS5 string (inner quotes doubled), ANDed by juxtaposition."""
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def match_condition(connection: BaseDatabaseWrapper, column: str, terms: list[str]) -> tuple[str, list[Any]]:
+    """SQL true for the rows of the message table (`column` its qualified search column, the
+    id column beside it) holding every one of `terms`; empty for a database without an
+    index (the caller scans)."""
+    if connection.vendor == "postgresql":
+        return f"{PG_VECTOR.format(column=column)} @@ %s::tsquery", [_tsquery(terms)]
+    if connection.vendor == "sqlite":
+        rowid = column.rsplit(".", 1)[0] + '."id"' if "." in column else '"id"'
+        return (
+            f"{rowid} IN (SELECT rowid FROM messaging_message_fts WHERE messaging_message_fts MATCH %s)",
+            [_fts5(terms)],
+        )
+    return "", []
