@@ -45,6 +45,11 @@ def _clean_display(value: str, *, field: str, max_len: int) -> str:
     return value
 
 
+def clean_display(value: str, *, field: str, max_len: int) -> str:
+    """The checks nicknames and display names pass, for other names people read (file names)."""
+    return _clean_display(value, field=field, max_len=max_len)
+
+
 def _clean_email(email: str) -> str:
     email = email.strip()
     if not email:

@@ -7,6 +7,7 @@ from parley.rooms.models import Room
 
 BODY_MAX = 4000
 EXCERPT_MAX = 120
+ATTACHMENTS_MAX = 10  # uploads on one message
 
 
 class Message(models.Model):
@@ -38,6 +39,10 @@ class Message(models.Model):
     # `mentions_room` is the owner's @room. The Mention table holds the same for counting.
     mentions = models.JSONField(default=list, blank=True)
     mentions_room = models.BooleanField(default=False)
+    # Protocol 2: the attached uploads as clients show them ([{id, url, name, size, content_type,
+    # width, height, thumbnail_url}]), copied from the Upload rows at send and when a thumbnail
+    # is made, so history and frames read no upload rows. Emptied when the message is deleted.
+    attachments = models.JSONField(default=list, blank=True)
 
     # Set by the selectors for the viewer (not a column): [{emoji, count, me}].
     reaction_list: list[dict[str, object]] = []

@@ -88,7 +88,7 @@ def insert_messages(messages: Sequence[Message]) -> None:
     """Insert and set each message's pk (in one statement where the database can return ids)."""
     names = [
         "room", "seq", "sender", "body", "client_id", "created_at", "edited_at",
-        "deleted_at", "reply_to", "reply_excerpt", "mentions", "mentions_room",
+        "deleted_at", "reply_to", "reply_excerpt", "mentions", "mentions_room", "attachments",
     ]  # fmt: skip
     if not connection.features.can_return_rows_from_bulk_insert:  # MySQL: the ORM knows the way
         Message.objects.bulk_create(messages)
