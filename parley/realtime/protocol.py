@@ -166,8 +166,8 @@ class MessageOut(_Out):
     mentions: list[int]
     mentions_room: bool
     reactions: list[ReactionOut]
-    # Absent from frames logged before uploads existed: read a missing list as empty.
-    attachments: list[AttachmentOut] = Field(default_factory=list)
+    # Frames logged before uploads existed lack it: clients read a missing list as empty.
+    attachments: list[AttachmentOut]
 
 
 class RoomPublicOut(_Out):

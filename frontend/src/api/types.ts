@@ -36,3 +36,5 @@ export type Stats = Schemas['StatsOut']
 export type MailSettings = Schemas['MailSettingsOut']
 export type MailSettingsUpdate = Schemas['PatchedMailSettingsInRequest']
 export type WsTicket = Schemas['WsTicketOut']
+/** An uploaded file: the upload answer and each of `message.attachments`. */
+export type Attachment = Schemas['AttachmentOut']

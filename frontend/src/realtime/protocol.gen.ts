@@ -68,7 +68,7 @@ export interface MessageOut {
   mentions: number[]
   mentions_room: boolean
   reactions: ReactionOut[]
-  attachments?: AttachmentOut[]
+  attachments: AttachmentOut[]
 }
 /**
  * The message a reply answers: `excerpt` is its start when the reply was sent
