@@ -353,13 +353,17 @@ UPLOAD_MAX_PIXELS: int = env.int("UPLOAD_MAX_PIXELS", default=50_000_000)
 # Behind nginx in production: "/protected-uploads/" lets nginx send the file (an internal
 # location aliased to the upload folder, deploy/nginx.conf) once Parley has said yes.
 UPLOAD_ACCEL_REDIRECT: str = env.str("UPLOAD_ACCEL_REDIRECT", default="")
-# Without Redis, thumbnails are made on a worker thread of the web process (not in the request).
-UPLOAD_THUMBNAILS_IN_THREAD: bool = env.bool("UPLOAD_THUMBNAILS_IN_THREAD", default=not REDIS_URL)
-UPLOAD_DIR = Path(env.str("UPLOAD_DIR", default=str(DATA_DIR / "uploads")))
+# Without Redis, thumbnails are made on a worker thread of the web process (not in the
+# request); with Redis, by the Celery worker. The tests turn the thread off.
+UPLOAD_THUMBNAILS_IN_THREAD: bool = env.bool("UPLOAD_THUMBNAILS_IN_THREAD", default=True)
+UPLOAD_DIR = Path(env.str("UPLOAD_DIR", default="") or DATA_DIR / "uploads")
 UPLOAD_S3_BUCKET: str = env.str("UPLOAD_S3_BUCKET", default="")
 # Small files stay in memory while parsed, larger ones are spooled to a temporary file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-FILE_UPLOAD_PERMISSIONS = 0o600
+# Readable by a reverse proxy that sends them (X-Accel-Redirect runs as another user); keep
+# the data folder itself closed to other accounts of the host (docs/deploy.md, "Uploads").
+FILE_UPLOAD_PERMISSIONS = 0o644
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o755
 _uploads_storage: dict[str, object] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(UPLOAD_DIR), "base_url": None},
