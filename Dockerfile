@@ -27,7 +27,7 @@ COPY config/ config/
 COPY parley/ parley/
 COPY --from=client /src/frontend/dist/ frontend/dist/
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin parley \
-    && install -d -o parley -g parley /var/lib/parley
+    && install -d -o parley -g parley /var/lib/parley /var/lib/parley/uploads
 USER parley
 EXPOSE 8000
 # 200 only when the database and Redis answer (GET /healthz); Host is the first allowed host.

@@ -187,6 +187,7 @@ def write(results: dict, stem: str) -> str:
                 )
         L.append("")
     L += flood_section(runs, summary)
+    L += upload_section(runs, summary)
     hist = [r["result"] for r in runs if r["workload"] == "history" and "result" in r]
     if hist:
         summary["history"] = med([h["ratio_p50"] for h in hist])
@@ -288,6 +289,48 @@ def flood_section(runs: list[dict], summary: dict) -> list[str]:
     return lines
 
 
+def upload_section(runs: list[dict], summary: dict) -> list[str]:
+    by_server: dict[str, list[dict]] = {}
+    for r in runs:
+        if r["workload"] == "upload" and "result" in r:
+            by_server.setdefault(r["server"], []).append(r["result"])
+    if not by_server:
+        return []
+    lines = [
+        "### Upload: one member of a 100-member room uploads 10 MiB files back to back",
+        "",
+        "10 senders × 5 msg/s are measured at the 100 members, in alternating phases of the "
+        "same server process: alone, and while member 99 uploads a 10 MiB file over REST "
+        "again and again (`POST rooms/{id}/uploads`).",
+        "",
+        "| server | phase | phases | others' p50 ms | others' p99 ms (min–max) | lost "
+        "| uploads (failed) | upload p50 ms | p99 upload / plain |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for server in [s for s in SERVERS if s in by_server]:
+        res = by_server[server]
+        plain = [p for r in res for p in r["phases"] if p["name"].startswith("plain")]
+        busy = [p for r in res for p in r["phases"] if p["name"].startswith("upload")]
+        p99, u99 = median_p99(plain), median_p99(busy)
+        ratio = (u99 / p99) if p99 and u99 else None
+        if server == "parley":
+            summary["upload"] = ratio
+        for name, ph in (("plain", plain), ("uploading", busy)):
+            if not ph:
+                continue
+            lo, hi = spread([p["latency_ms"]["p99"] for p in ph])
+            ups = f"{sum(p.get('uploads_ok', 0) for p in ph)} ({sum(p.get('uploads_failed', 0) for p in ph)})"
+            lines.append(
+                f"| {server} | {name} | {len(ph)} | {f(med([p['latency_ms']['p50'] for p in ph]))} | "
+                f"{f(median_p99(ph))} ({f(lo)}–{f(hi)}) | {sum(p['lost'] for p in ph)} | "
+                f"{ups if ph is busy else ''} | "
+                f"{f(med([p['upload_ms_p50'] for p in ph if p.get('upload_ms_p50')])) if ph is busy else ''} | "
+                f"{f(ratio, 3) if ph is busy else ''} |"
+            )
+    lines.append("")
+    return lines
+
+
 def targets(S: dict) -> list[str]:
     L = ["### Targets", "", "| target | measured | met |", "|---|---|---|"]
 
@@ -337,6 +380,8 @@ def targets(S: dict) -> list[str]:
         row(f"send p99 with the index ≤ 1.2 × without ({db})", f"{ratio:.2f}×", ratio <= 1.2)
     if S.get("flood") is not None:
         row("others' p99 under a 10× flood < 1.10 × at the limit", f"{S['flood']:.3f}×", S["flood"] < 1.10)
+    if S.get("upload") is not None:
+        row("others' p99 while 10 MiB uploads run < 1.10 × plain", f"{S['upload']:.3f}×", S["upload"] < 1.10)
     if S.get("scaling") is not None:
         row("2 processes ≥ 1.6 × deliveries/s of 1", f"{S['scaling']:.2f}×", S["scaling"] >= 1.6)
     L.append("")

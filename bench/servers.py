@@ -29,9 +29,10 @@ PG = dict(
 REDIS_HOST = os.environ.get("BENCH_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6379"))
 BASELINE_DB = "parley_bench_baseline"
+# Overridable so that two checkouts on one machine can benchmark without sharing a database.
 PARLEY_DB = os.environ.get("BENCH_PARLEY_DB", "parley_bench")
 BASELINE_REDIS_DB = 13
-PARLEY_REDIS_DB = 12
+PARLEY_REDIS_DB = int(os.environ.get("BENCH_PARLEY_REDIS_DB", "12"))
 PORTS = {"relay": 8102, "baseline": 8103, "baseline-daphne": 8104, "parley": 8105, "parley-ref": 8106}
 PARLEY_REF = os.path.abspath(os.environ["BENCH_PARLEY_REF"]) if os.environ.get("BENCH_PARLEY_REF") else ""
 # The reference's own database when its schema is older (a copy of parley_bench migrated

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import os
+import shutil
 import statistics
+import tempfile
+import threading
 import time
 
 from bench.loadgen.run import run_spec
@@ -200,7 +204,14 @@ def w_slow(server: Server, p: dict, python: str) -> dict:
 # The flood workload runs Parley with its shipped send limit instead of the benchmark's
 # unlimited one (the other workloads must not be throttled).
 SEND_RATE, SEND_BURST = 8, 30
-WORKLOAD_ENV = {"flood": {"WS_SEND_RATE": str(SEND_RATE), "WS_SEND_BURST": str(SEND_BURST)}}
+# The upload workload's files go to a folder of their own (removed after each phase) and
+# are not throttled: the point is one client uploading back to back.
+UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "parley-bench-uploads")
+UPLOAD_BYTES = 10 * 1024 * 1024
+WORKLOAD_ENV = {
+    "flood": {"WS_SEND_RATE": str(SEND_RATE), "WS_SEND_BURST": str(SEND_BURST)},
+    "upload": {"THROTTLE_UPLOAD": "1000000/hour", "UPLOAD_DIR": UPLOAD_DIR},
+}
 
 
 def w_flood(server: Server, p: dict, python: str) -> dict:
@@ -332,3 +343,86 @@ def w_search(p: dict, python: str) -> dict:
         )
         out[name] = json.loads(run.stdout.strip().splitlines()[-1])
     return out
+class Uploader(threading.Thread):
+    """One member (user 99 of the 100-member room) uploading a 10 MiB file over REST, back to
+    back, until stopped; it counts answers and times each upload."""
+
+    def __init__(self, server: Server, room_id: int):
+        super().__init__(daemon=True)
+        self.port, self.room_id = server.port, room_id
+        self.stop = threading.Event()
+        self.ok = self.failed = 0
+        self.ms: list[float] = []
+        boundary = f"parleybench{time.time_ns():x}"
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        self.body = head + os.urandom(UPLOAD_BYTES) + f"\r\n--{boundary}--\r\n".encode()
+        self.headers = {
+            "Authorization": "Token pbench-99",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Host": f"127.0.0.1:{self.port}",
+        }
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        while not self.stop.is_set():
+            t = time.perf_counter()
+            try:
+                conn.request("POST", f"/api/v1/rooms/{self.room_id}/uploads", self.body, self.headers)
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status == 201:
+                    self.ok += 1
+                    self.ms.append((time.perf_counter() - t) * 1000)
+                else:
+                    self.failed += 1
+            except OSError:
+                self.failed += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn.close()
+
+    def summary(self) -> dict:
+        v = sorted(self.ms)
+        return {
+            "uploads_ok": self.ok,
+            "uploads_failed": self.failed,
+            "upload_ms_p50": statistics.median(v) if v else None,
+            "upload_mib_s": (self.ok * UPLOAD_BYTES / 2**20) / (sum(v) / 1000) if v else None,
+        }
+
+
+def w_upload(server: Server, p: dict, python: str) -> dict:
+    """The 100-member room (10 senders x 5 msg/s, as in `room`), in alternating phases of the
+    same server process: alone ("plain"), and while member 99 uploads a 10 MiB file over REST
+    back to back ("upload"). The others' p99 of the two phase kinds are compared; an upload
+    must add no per-recipient work to anyone's send. The uploaded files are removed after
+    each phase (they are never attached)."""
+    rid = FIXTURES.parley_rooms["bench-r100"]
+    phases = []
+    for k in range(2 * p["upload_pairs"]):
+        uploading = k % 2 == 1
+        ph = {
+            "name": f"{'upload' if uploading else 'plain'}{k // 2}",
+            "rate": 5,
+            "count": 5 * p["upload_secs"],
+            "warm_n": 5,
+            "drain": p["drain"],
+            "senders": 10,
+        }
+        uploader = Uploader(server, rid) if uploading else None
+        r = run_spec(
+            spec(server, one_room(server, 100, 10, "r100"), [ph]),
+            python=python,
+            on_ready=(lambda u=uploader: u.start()) if uploader else None,
+        )
+        phase = r["phases"][0]
+        if uploader:
+            uploader.stop.set()
+            uploader.join(timeout=120)
+            phase.update(uploader.summary())
+        shutil.rmtree(UPLOAD_DIR, ignore_errors=True)
+        phases.append(phase)
+    return {"phases": phases, "upload_bytes": UPLOAD_BYTES}

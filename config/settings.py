@@ -9,6 +9,7 @@ lists every variable.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "parley.messaging",
     "parley.notify",
     "parley.stats",
+    "parley.uploads",
     "parley.ws",
     "parley.web",
 ]
@@ -244,6 +246,13 @@ if GUEST_IDLE_DAYS > 0:
         "task": "parley.accounts.tasks.guests_remove_idle",
         "schedule": GUEST_CLEANUP_INTERVAL,
     }
+# Uploads no message took are removed this long after they were made (docs/decisions.md, "Uploads").
+UPLOAD_UNATTACHED_TTL = timedelta(seconds=_duration(env.str("UPLOAD_UNATTACHED_TTL", default="1d")))
+UPLOAD_CLEANUP_INTERVAL: float = _duration(env.str("UPLOAD_CLEANUP_INTERVAL", default="1h"))
+CELERY_BEAT_SCHEDULE["uploads-remove-unattached"] = {
+    "task": "parley.uploads.tasks.uploads_remove_unattached",
+    "schedule": UPLOAD_CLEANUP_INTERVAL,
+}
 if PURGE_OLDER_THAN > 0:
     CELERY_BEAT_SCHEDULE["messages-purge"] = {
         "task": "parley.messaging.tasks.messages_purge",
@@ -334,6 +343,54 @@ STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.exists() else []
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+[.-][0-9a-zA-Z_-]{8,12}\..+$"
+
+# --- Uploads (docs/deploy.md, "Uploads") -----------------------------------------
+# Files people attach: at most UPLOAD_MAX_BYTES each (checked while the body is parsed),
+# stored through the `uploads` storage: private files under data/uploads (never under a
+# URL the web server serves by itself), or an S3-compatible bucket when UPLOAD_S3_BUCKET
+# is set (django-storages; install the `s3` extra for boto3). Only members of the room
+# can fetch them, through the API.
+UPLOAD_MAX_BYTES: int = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+# Images with more pixels than this keep no size and get no thumbnail (Pillow's bomb guard).
+UPLOAD_MAX_PIXELS: int = env.int("UPLOAD_MAX_PIXELS", default=50_000_000)
+# Behind nginx in production: "/protected-uploads/" lets nginx send the file (an internal
+# location aliased to the upload folder, deploy/nginx.conf) once Parley has said yes.
+UPLOAD_ACCEL_REDIRECT: str = env.str("UPLOAD_ACCEL_REDIRECT", default="")
+# Without Redis, thumbnails are made on a worker thread of the web process (not in the
+# request); with Redis, by the Celery worker. The tests turn the thread off.
+UPLOAD_THUMBNAILS_IN_THREAD: bool = env.bool("UPLOAD_THUMBNAILS_IN_THREAD", default=True)
+UPLOAD_DIR = Path(env.str("UPLOAD_DIR", default="") or DATA_DIR / "uploads")
+UPLOAD_S3_BUCKET: str = env.str("UPLOAD_S3_BUCKET", default="")
+# Small files stay in memory while parsed, larger ones are spooled to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Readable by a reverse proxy that sends them (X-Accel-Redirect runs as another user); keep
+# the data folder itself closed to other accounts of the host (docs/deploy.md, "Uploads").
+FILE_UPLOAD_PERMISSIONS = 0o644
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o755
+_uploads_storage: dict[str, object] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(UPLOAD_DIR), "base_url": None},
+}
+if UPLOAD_S3_BUCKET:
+    _uploads_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": UPLOAD_S3_BUCKET,
+            "endpoint_url": env.str("UPLOAD_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("UPLOAD_S3_REGION", default="") or None,
+            "access_key": env.str("UPLOAD_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("UPLOAD_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("UPLOAD_S3_PREFIX", default="uploads"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+STORAGES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "uploads": _uploads_storage,
+}
 
 # --- Mail ---------------------------------------------------------------------
 _EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")

@@ -33,6 +33,11 @@ NOT_AVAILABLE = "This name is not available."
 NICKNAME_MAX = 24
 
 
+def clean_display(value: str, *, field: str, max_len: int) -> str:
+    """The checks nicknames and display names pass, for other names people read (file names)."""
+    return _clean_display(value, field=field, max_len=max_len)
+
+
 def _clean_email(email: str) -> str:
     email = email.strip()
     if not email:

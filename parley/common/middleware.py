@@ -7,13 +7,14 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 # Scripts only from our own origin (Vite emits external modules, no inline code);
-# styles may be inline because Vue binds style attributes.
+# styles may be inline because Vue binds style attributes; blob: images are the
+# composer's previews of files about to be uploaded (object URLs of the user's own files).
 CSP = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
+        "img-src 'self' data: blob:",
         "font-src 'self' data:",
         "connect-src 'self'",
         "object-src 'none'",

@@ -7,6 +7,7 @@ from parley.rooms.models import Room
 
 BODY_MAX = 4000
 EXCERPT_MAX = 120
+ATTACHMENTS_MAX = 10  # uploads on one message
 
 
 class Message(models.Model):
@@ -43,6 +44,10 @@ class Message(models.Model):
     # The index over it is per database (migration 0005): a GIN index over
     # array_to_tsvector on PostgreSQL, an FTS5 table kept by triggers on SQLite.
     search_text = models.TextField(null=True, blank=True)
+    # Protocol 2: the attached uploads as clients show them ([{id, url, name, size, content_type,
+    # width, height, thumbnail_url}]), copied from the Upload rows at send and when a thumbnail
+    # is made, so history and frames read no upload rows. Emptied when the message is deleted.
+    attachments = models.JSONField(default=list, blank=True)
 
     # Set by the selectors for the viewer (not a column): [{emoji, count, me}].
     reaction_list: list[dict[str, object]] = []

@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parley.accounts.serializers import UserSerializer, user_data
-from parley.messaging.models import BODY_MAX, Message, Report
+from parley.messaging.models import ATTACHMENTS_MAX, BODY_MAX, Message, Report
+from parley.uploads.serializers import AttachmentOut
 
 
 class ReactionOut(serializers.Serializer[Any]):
@@ -32,12 +33,13 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
     reply_to = serializers.SerializerMethodField()
     mentions = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     reactions = ReactionOut(many=True, read_only=True, source="reaction_list")
+    attachments = AttachmentOut(many=True, read_only=True)
 
     class Meta:
         model = Message
         fields = [
             "id", "room", "seq", "sender", "body", "created_at", "edited_at", "client_id",
-            "deleted", "reply_to", "mentions", "mentions_room", "reactions",
+            "deleted", "reply_to", "mentions", "mentions_room", "reactions", "attachments",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -88,6 +90,7 @@ def message_data(message: Message) -> dict[str, Any]:
         "mentions": list(message.mentions),
         "mentions_room": message.mentions_room,
         "reactions": list(message.reaction_list),
+        "attachments": list(message.attachments),
     }
 
 
@@ -145,8 +148,9 @@ class SendIn(serializers.Serializer[Any]):
     attachments = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**62),
         required=False,
-        max_length=0,
-        help_text="Upload ids. Uploads are not available yet: only an empty list is accepted.",
+        max_length=ATTACHMENTS_MAX,
+        help_text="Upload ids (POST rooms/{id}/uploads): your own, in this room, not yet attached. "
+        "With attachments the body may be empty.",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -20,6 +20,7 @@ from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
 from parley.messaging import selectors, store
 from parley.messaging.models import (
+    ATTACHMENTS_MAX,
     BODY_MAX,
     EXCERPT_MAX,
     Mention,
@@ -34,6 +35,9 @@ from parley.realtime import metrics, protocol, publish
 from parley.rooms.models import Membership, Room
 from parley.rooms.moderation import mute_refusal
 from parley.rooms.selectors import room_for_member
+from parley.uploads import storage as upload_storage
+from parley.uploads.models import Upload
+from parley.uploads.serializers import attachment_data
 
 
 @dataclass(frozen=True)
@@ -42,17 +46,18 @@ class SendResult:
     created: bool
 
 
-def clean_body(body: str) -> str:
-    """The body as stored, or the refusal (counted in the send error metrics)."""
+def clean_body(body: str, *, attachments: Sequence[int] = ()) -> str:
+    """The body as stored, or the refusal (counted in the send error metrics). A message
+    with attachments may have an empty body."""
     try:
-        return _checked_body(body)
+        return _checked_body(body, empty_ok=bool(attachments))
     except ServiceError as exc:
         metrics.send_refused(exc.code)
         raise
 
 
-def _checked_body(body: str) -> str:
-    if not body.strip():
+def _checked_body(body: str, *, empty_ok: bool = False) -> str:
+    if not body.strip() and not empty_ok:
         raise Invalid("The message is empty.", fields={"body": ["Write something first."]})
     if len(body) > BODY_MAX:
         raise TooLarge(
@@ -72,13 +77,17 @@ def _checked_body(body: str) -> str:
     return body
 
 
-def check_attachments(attachments: list[int] | None) -> None:
-    """Uploads are not served yet: the contract's `attachments` may only be absent or empty."""
-    if attachments:
+def clean_attachments(attachments: Sequence[int] | None) -> tuple[int, ...]:
+    """Upload ids in the order given, each once; at most ATTACHMENTS_MAX. Whether they may be
+    attached (the sender's own, this room, not yet attached) is checked in the send batch."""
+    ids = tuple(dict.fromkeys(attachments or ()))
+    if len(ids) > ATTACHMENTS_MAX:
+        metrics.send_refused("invalid")
         raise Invalid(
-            "Attachments are not supported yet.",
-            fields={"attachments": ["Uploads are not available on this server yet; send an empty list."]},
+            f"A message can carry at most {ATTACHMENTS_MAX} files.",
+            fields={"attachments": [f"At most {ATTACHMENTS_MAX} uploads ({len(ids)} given)."]},
         )
+    return ids
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,7 @@ class SendRequest:
     body: str
     client_id: str
     reply_to: int | None = None
+    attachments: tuple[int, ...] = ()
 
 
 # `@name` not preceded by a word character, '.', '@' (mail addresses) or '-'.
@@ -176,6 +186,25 @@ def _search_text(body: str) -> str | None:
 
 
 NO_REPLY_TARGET = "No such message in this room."
+NO_UPLOAD = "No such upload of yours in this room, or it is attached to another message already."
+
+
+def _attachable(req: SendRequest, room_id: int, uploads: dict[int, Upload]) -> list[Upload] | ServiceError:
+    """The request's uploads, if each is the sender's own, in this room and not yet attached
+    (by an earlier message, or an earlier send of the same batch); else the refusal."""
+    found: list[Upload] = []
+    for upload_id in req.attachments:
+        upload = uploads.get(upload_id)
+        if (
+            upload is None
+            or upload.uploader_id != req.sender.pk
+            or upload.room_id != room_id
+            or upload.message_id is not None
+            or upload.message is not None
+        ):
+            return Invalid(NO_UPLOAD, fields={"attachments": [NO_UPLOAD]})
+        found.append(upload)
+    return found
 
 
 def _existing(sender: User, client_id: str, room_id: int, body: str) -> SendResult | None:
@@ -206,10 +235,11 @@ def message_send(
     attachments: list[int] | None = None,
 ) -> SendResult:
     """Store one message and publish it after commit (a batch of one; see message_send_batch)."""
-    body = clean_body(body)
-    check_attachments(attachments)
+    ids = clean_attachments(attachments)
+    body = clean_body(body, attachments=ids)
     (result,) = message_send_batch(
-        room_id=room_id, requests=[SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to)]
+        room_id=room_id,
+        requests=[SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to, ids)],
     )
     metrics.sends_answered([result])
     if isinstance(result, ServiceError):
@@ -235,6 +265,10 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
     replied-to messages (only when a send has `reply_to`), the members named by
     @mentions (only when a body has an '@'), and the mention rows (only when
     someone was mentioned). Nothing runs per recipient.
+
+    Attachments add two, only when a send has any: read the uploads, and mark them
+    attached (one UPDATE for the batch). The room lock also orders this against the
+    thumbnail job, which reads whether an upload is attached under the same lock.
     """
     answers: list[SendResult | ServiceError | None] = [None] * len(requests)
     try:
@@ -264,6 +298,9 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 else {}
             )
             named = _resolve_mentions(room_id, (r.body for r in requests if r.sender.pk in members))
+            upload_ids = sorted({a for r in requests for a in r.attachments})
+            uploads = {u.pk: u for u in Upload.objects.filter(pk__in=upload_ids)} if upload_ids else {}
+            claimed: list[Upload] = []
             fresh: list[tuple[int, Message]] = []
             now = timezone.now()
             for i, req in enumerate(requests):
@@ -293,6 +330,10 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 if req.reply_to is not None and target is None:
                     answers[i] = Invalid(NO_REPLY_TARGET, fields={"reply_to": [NO_REPLY_TARGET]})
                     continue
+                attached = _attachable(req, room_id, uploads)
+                if isinstance(attached, ServiceError):
+                    answers[i] = attached
+                    continue
                 mentioned, room_wide = _mentions_of(
                     req.body, sender_id=req.sender.pk, owner_id=owner_id, members=named
                 )
@@ -309,12 +350,18 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     mentions=mentioned,
                     mentions_room=room_wide,
                     search_text=_search_text(req.body),
+                    attachments=[attachment_data(u) for u in attached],
                 )
+                for upload in attached:
+                    upload.message = message
+                claimed.extend(attached)
                 earlier[(req.sender.pk, req.client_id)] = message  # a repeat within the batch is a retry
                 fresh.append((i, message))
             if fresh:
                 store.set_last_seq(room_id, seq)
                 store.insert_messages([m for _i, m in fresh])
+                if claimed:
+                    Upload.objects.bulk_update(claimed, ["message"])
                 events = []
                 for i, message in fresh:
                     frame = protocol.message(room=room_id, seq=message.seq, message=message_data(message))
@@ -505,7 +552,8 @@ def message_delete(*, actor: User, message_id: int) -> bool:
     text must stay nowhere a member can read, and the log replays frame text, so in the same
     transaction its logged `message`/`message.updated` frames are rewritten to the tombstone
     and the replies quoting it lose their excerpt (in their rows and frames too). Staff keep
-    the text in MessageEdit."""
+    the text in MessageEdit. Its uploads go too: the rows now, the stored files once the
+    transaction commits."""
     with transaction.atomic():
         t = _target(actor=actor, message_id=message_id, staff_may=True)
         message = t.message
@@ -523,7 +571,11 @@ def message_delete(*, actor: User, message_id: int) -> bool:
         )
         message.body, message.deleted_at, message.mentions, message.mentions_room = "", now, [], False
         message.search_text = None  # out of the search index
-        message.save(update_fields=["body", "deleted_at", "mentions", "mentions_room", "search_text"])
+        message.attachments = []
+        message.save(
+            update_fields=["body", "deleted_at", "mentions", "mentions_room", "search_text", "attachments"]
+        )
+        _delete_uploads(message.pk)
         Reaction.objects.filter(message=message).delete()
         Mention.objects.filter(message=message).delete()
         message.reaction_list = []
@@ -549,6 +601,43 @@ def message_delete(*, actor: User, message_id: int) -> bool:
             message_id=message.pk,
             frame=frame,
             now=now,
+        )
+    return True
+
+
+def _delete_uploads(message_id: int) -> None:
+    files = list(Upload.objects.filter(message_id=message_id).values_list("storage_name", "thumbnail_name"))
+    if files:
+        Upload.objects.filter(message_id=message_id).delete()
+        upload_storage.delete_files_on_commit(name for pair in files for name in pair)
+
+
+def message_attachments_refresh(*, message_id: int) -> bool:
+    """Copy the message's uploads into its `attachments` again (a thumbnail was made) and
+    publish `message.updated` so clients show it; False when nothing changed or the message
+    was deleted. Takes the room lock, like every write that takes a seq."""
+    with transaction.atomic():
+        room_id = Message.objects.filter(pk=message_id).values_list("room_id", flat=True).first()
+        locked = store.lock_room(room_id) if room_id is not None else None
+        if room_id is None or locked is None:
+            return False
+        message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
+        fresh = {u.pk: attachment_data(u) for u in Upload.objects.filter(message_id=message_id)}
+        attachments = [fresh[a["id"]] for a in message.attachments if a["id"] in fresh]
+        if message.deleted or attachments == message.attachments:
+            return False
+        message.attachments = attachments
+        message.save(update_fields=["attachments"])
+        message.reaction_list = []  # frames carry none: clients keep applying `reaction` events
+        seq = locked.last_seq + 1
+        frame = protocol.message_updated(room=room_id, seq=seq, message=message_data(message))
+        _append(
+            room_id=room_id,
+            seq=seq,
+            kind=RoomEvent.Kind.UPDATED,
+            message_id=message.pk,
+            frame=frame,
+            now=timezone.now(),
         )
     return True
 

@@ -45,7 +45,7 @@ class SendIn(_In):
     client_id: ClientId
     # Protocol 2: the id of a message of the same room this one answers.
     reply_to: RoomId | None = None
-    # Protocol 2: upload ids. Uploads are not served yet: the send service refuses a non-empty list.
+    # Protocol 2: upload ids (POST rooms/{id}/uploads); with any, the body may be empty.
     attachments: Annotated[list[RoomId], Field(max_length=10)] = []
 
 
@@ -137,6 +137,21 @@ class ReplyOut(_Out):
     deleted: bool
 
 
+class AttachmentOut(_Out):
+    """An uploaded file on a message. `url` serves only to the room's members; `width` and
+    `height` are set for images shown inline; `thumbnail_url` is null until the thumbnail
+    is made (a `message.updated` then carries it) and for other files."""
+
+    id: int
+    url: str
+    name: str
+    size: int
+    content_type: str
+    width: int | None
+    height: int | None
+    thumbnail_url: str | None
+
+
 class MessageOut(_Out):
     id: int
     room: int
@@ -151,6 +166,8 @@ class MessageOut(_Out):
     mentions: list[int]
     mentions_room: bool
     reactions: list[ReactionOut]
+    # Frames logged before uploads existed lack it: clients read a missing list as empty.
+    attachments: list[AttachmentOut]
 
 
 class RoomPublicOut(_Out):

@@ -164,11 +164,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             conn.push_text(protocol.error(SendRefused.code, SendRefused.message, frame.client_id))
             return
         try:
-            body = messaging.clean_body(frame.body)
-            messaging.check_attachments(frame.attachments)
+            attachments = messaging.clean_attachments(frame.attachments)
+            body = messaging.clean_body(frame.body, attachments=attachments)
             result = await self.runtime.sends.send(
                 frame.room,
-                messaging.SendRequest(self.user, body, frame.client_id, frame.reply_to),
+                messaging.SendRequest(self.user, body, frame.client_id, frame.reply_to, attachments),
                 user_id=conn.user_id,
             )
         except (ServiceError, SendRefused) as exc:

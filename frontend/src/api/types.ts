@@ -46,3 +46,5 @@ export type StaffReport = Schemas['ReportStaffOut']
 export type ReportQueue = Schemas['ReportQueueOut']
 export type ReportResolve = Schemas['ReportResolveInRequest']
 export type PasswordChange = Schemas['PasswordChangeInRequest']
+/** An uploaded file: the upload answer and each of `message.attachments`. */
+export type Attachment = Schemas['AttachmentOut']

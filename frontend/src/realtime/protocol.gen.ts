@@ -69,6 +69,7 @@ export interface MessageOut {
   mentions: number[]
   mentions_room: boolean
   reactions: ReactionOut[]
+  attachments: AttachmentOut[]
 }
 /**
  * The message a reply answers: `excerpt` is its start when the reply was sent
@@ -85,6 +86,21 @@ export interface ReactionOut {
   emoji: string
   count: number
   me: boolean
+}
+/**
+ * An uploaded file on a message. `url` serves only to the room's members; `width` and
+ * `height` are set for images shown inline; `thumbnail_url` is null until the thumbnail
+ * is made (a `message.updated` then carries it) and for other files.
+ */
+export interface AttachmentOut {
+  id: number
+  url: string
+  name: string
+  size: number
+  content_type: string
+  width: number | null
+  height: number | null
+  thumbnail_url: string | null
 }
 export interface MessageUpdatedOut {
   type: 'message.updated'

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
 import { api } from '@/api'
-import type { Message, Reaction, ReplyTo } from '@/api/types'
+import type { Attachment, Message, Reaction, ReplyTo } from '@/api/types'
 import { realtime } from '@/realtime'
 import type {
   AckOut,
@@ -11,6 +11,7 @@ import type {
   MessageFrame,
   MessageUpdatedOut,
   ReactionFrame,
+  SendIn,
   ServerFrame,
 } from '@/realtime/protocol'
 import { newClientId } from '@/utils/ids'
@@ -36,6 +37,8 @@ export interface OutgoingMessage {
   sentGen: number
   /** The message it answers, as quoted while it is pending. */
   reply_to: ReplyTo | null
+  /** Uploaded files it carries. */
+  attachments: Attachment[]
 }
 
 /** Frames that take a seq in the room's log and change what the timeline shows. */
@@ -252,6 +255,7 @@ export const useMessagesStore = defineStore('messages', () => {
         edited_at: f.message.edited_at,
         mentions: f.message.mentions,
         mentions_room: f.message.mentions_room,
+        attachments: f.message.attachments ?? m.attachments,
       })
     } else if (f.type === 'message.deleted') {
       markDeleted(t, f.id)
@@ -369,7 +373,12 @@ export const useMessagesStore = defineStore('messages', () => {
 
   // ---- sending ----
 
-  function send(roomId: number, body: string, answer: Message | null = null): OutgoingMessage {
+  function send(
+    roomId: number,
+    body: string,
+    answer: Message | null = null,
+    attachments: Attachment[] = [],
+  ): OutgoingMessage {
     const o: OutgoingMessage = {
       client_id: newClientId(),
       room: roomId,
@@ -381,6 +390,7 @@ export const useMessagesStore = defineStore('messages', () => {
       reply_to: answer
         ? { id: answer.id, seq: answer.seq, sender: answer.sender, excerpt: answer.body.slice(0, 120), deleted: false }
         : null,
+      attachments,
     }
     if (!outgoing[roomId]) outgoing[roomId] = []
     const list = outgoing[roomId]!
@@ -392,8 +402,15 @@ export const useMessagesStore = defineStore('messages', () => {
 
   function trySend(o: OutgoingMessage): void {
     if (o.status !== 'pending') return
-    const frame = { type: 'send', room: o.room, body: o.body, client_id: o.client_id } as const
-    const sent = realtime.send(o.reply_to ? { ...frame, reply_to: o.reply_to.id } : frame)
+    const frame = {
+      type: 'send',
+      room: o.room,
+      body: o.body,
+      client_id: o.client_id,
+      ...(o.reply_to ? { reply_to: o.reply_to.id } : {}),
+      ...(o.attachments.length ? { attachments: o.attachments.map((a) => a.id) as SendIn['attachments'] } : {}),
+    } as const
+    const sent = realtime.send(frame)
     if (!sent) return // queued: flushed when the socket is ready
     o.sentGen = realtime.generation
     clearAckTimer(o.client_id)
@@ -466,6 +483,7 @@ export const useMessagesStore = defineStore('messages', () => {
       mentions: [],
       mentions_room: false,
       reactions: [],
+      attachments: o.attachments,
     }
     const t = timelines[frame.room]
     if (t?.loaded) ingest(frame.room, msg, frame.seq, false)

@@ -305,7 +305,7 @@ def test_replies_to_another_room_or_nothing_are_refused(w: dict[str, Any]) -> No
     assert Message.objects.filter(room_id=w["rid"]).count() == 0
 
 
-def test_attachments_may_only_be_empty_for_now(w: dict[str, Any]) -> None:
+def test_attachments_must_name_existing_uploads(w: dict[str, Any]) -> None:
     url = f"/api/v1/rooms/{w['rid']}/messages"
     assert w["a"].post(url, {"body": "no files", "attachments": []}, format="json").status_code == 201
     r = w["a"].post(url, {"body": "a file", "attachments": [1]}, format="json")

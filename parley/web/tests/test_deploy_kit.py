@@ -187,3 +187,23 @@ def test_check_deploy_passes_without_warnings_under_the_kits_settings() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout, done.stdout
+
+
+def test_nginx_sends_uploads_only_when_parley_says_so() -> None:
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    block = re.search(r"location /protected-uploads/ \{(.*?)\n    \}", conf, re.S)
+    assert block is not None
+    assert "internal;" in block.group(1)  # never reachable by a request from outside
+    assert "alias /var/lib/parley/uploads/;" in block.group(1)
+    upload = re.search(r"location ~ \^/api/v1/rooms/\[0-9\]\+/uploads\$ \{(.*?)\n    \}", conf, re.S)
+    assert upload is not None
+    limit = re.search(r"client_max_body_size (\d+)m;", upload.group(1))
+    assert limit is not None and int(limit.group(1)) * 2**20 > 25 * 2**20  # the app's default limit
+    services = compose()["services"]
+    env = services["web"]["environment"]
+    assert env["UPLOAD_ACCEL_REDIRECT"] == "/protected-uploads/"
+    assert env["UPLOAD_DIR"] == "/var/lib/parley/uploads"
+    # The web stores, the worker makes thumbnails, nginx reads: one volume, read-only for nginx.
+    assert "uploads:/var/lib/parley/uploads" in services["web"]["volumes"]
+    assert any(v.startswith("uploads:/var/lib/parley/uploads") for v in services["worker"]["volumes"])
+    assert "uploads:/var/lib/parley/uploads:ro" in services["nginx"]["volumes"]

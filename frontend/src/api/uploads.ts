@@ -1,0 +1,63 @@
+/**
+ * `POST rooms/{id}/uploads` with upload progress. fetch() cannot report the
+ * progress of a request body, so this one call uses XMLHttpRequest; CSRF and the
+ * error shape are handled as in client.ts.
+ */
+import { API_BASE, ApiError, ensureCsrf, readCookie, type FieldErrors } from './client'
+import type { Attachment } from './types'
+
+export interface UploadHandle {
+  promise: Promise<Attachment>
+  abort: () => void
+}
+
+function errorOf(xhr: XMLHttpRequest): ApiError {
+  let code = 'http_' + xhr.status
+  let message = xhr.statusText || 'The upload failed.'
+  let fields: FieldErrors = {}
+  try {
+    const data = JSON.parse(xhr.responseText) as { error?: { code?: string; message?: string; fields?: FieldErrors } }
+    if (data.error) {
+      code = data.error.code ?? code
+      message = data.error.message ?? message
+      fields = data.error.fields ?? {}
+    }
+  } catch {
+    // not JSON (a proxy's page): keep the status text
+  }
+  if (xhr.status === 429) {
+    const wait = Number(xhr.getResponseHeader('Retry-After'))
+    if (wait > 0) message = `Too many uploads; try again in ${wait < 120 ? `${wait} s` : `${Math.ceil(wait / 60)} min`}.`
+  }
+  if (xhr.status === 413 && code.startsWith('http_')) message = 'The file is too large.'
+  return new ApiError(xhr.status, code, message, fields)
+}
+
+/** Upload one file to a room; `onProgress` gets 0..1 as the body is sent. */
+export function uploadFile(roomId: number, file: File, onProgress: (done: number) => void): UploadHandle {
+  const xhr = new XMLHttpRequest()
+  const promise = ensureCsrf().then(
+    () =>
+      new Promise<Attachment>((resolve, reject) => {
+        xhr.open('POST', `${API_BASE}rooms/${roomId}/uploads`)
+        xhr.setRequestHeader('Accept', 'application/json')
+        const token = readCookie('csrftoken')
+        if (token) xhr.setRequestHeader('X-CSRFToken', token)
+        xhr.upload.onprogress = (e) => {
+          if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total)
+        }
+        xhr.onload = () => {
+          if (xhr.status === 201) {
+            onProgress(1)
+            resolve(JSON.parse(xhr.responseText) as Attachment)
+          } else reject(errorOf(xhr))
+        }
+        xhr.onerror = () => reject(new ApiError(0, 'network', 'Network error: the server could not be reached.'))
+        xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.'))
+        const form = new FormData()
+        form.append('file', file, file.name || 'pasted-image.png')
+        xhr.send(form)
+      }),
+  )
+  return { promise, abort: () => xhr.abort() }
+}

@@ -1,0 +1,139 @@
+"""Upload endpoints: put a file in a room, fetch it (members only)."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.http import content_disposition_header
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from parley.accounts.models import User
+from parley.common.errors import Invalid, NotFound
+from parley.common.schema import AUTH, errors
+from parley.common.throttles import ScopedThrottleMixin
+from parley.uploads import selectors, services, tasks
+from parley.uploads.models import Upload
+from parley.uploads.serializers import AttachmentOut, UploadIn, attachment_data
+from parley.uploads.storage import upload_storage
+
+MULTIPART_SLACK = 64 * 1024  # the multipart envelope around the file
+# A file fetched by itself (not as an <img>) runs nothing and loads nothing.
+FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """Refuses a body over UPLOAD_MAX_BYTES while it is parsed, before it is written anywhere
+    (by its Content-Length when sent, else as the bytes arrive); it passes the data on to
+    Django's own handlers, which keep small files in memory and spool the rest to disk."""
+
+    def handle_raw_input(
+        self, input_data: Any, META: Any, content_length: int, boundary: Any, encoding: Any = None
+    ) -> None:
+        if content_length > settings.UPLOAD_MAX_BYTES + MULTIPART_SLACK:
+            raise services.too_large()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        if start + len(raw_data) > settings.UPLOAD_MAX_BYTES:
+            raise services.too_large()
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+class UploadsApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "upload"
+    parser_classes = [MultiPartParser]
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        # Before anything reads the body (the session's CSRF check reads the form).
+        request.upload_handlers = [LimitedUploadHandler(request), *request.upload_handlers]
+        return super().initialize_request(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": UploadIn},
+        responses={
+            201: AttachmentOut,
+            **errors(400, e400="No file, or its name has invisible characters or is too long"),
+            **AUTH,
+            **errors(403, e403="Not a member of this public room"),
+            **errors(404, e404="No such room (or private and not a member)"),
+            **errors(409, e409="The room is closed"),
+            **errors(413, e413="The file is larger than UPLOAD_MAX_BYTES"),
+            **errors(415, e415="The body is not multipart/form-data"),
+            **errors(429, e429="Too many uploads; see Retry-After."),
+        },
+        summary="Upload a file to a room (attach it to a message with `attachments`)",
+    )
+    def post(self, request: Request, room_id: int) -> Response:
+        data = UploadIn(data=request.data)
+        if not data.is_valid():
+            raise Invalid("Choose a file to upload.", fields={"file": ["Send the file in the `file` field."]})
+        file = data.validated_data["file"]
+        assert isinstance(request.user, User)
+        upload = services.upload_create(uploader=request.user, room_id=room_id, file=file, name=file.name)
+        if upload.is_image:
+            tasks.thumbnail_later(upload.pk)
+        return Response(attachment_data(upload), status=status.HTTP_201_CREATED)
+
+
+class UploadFileApi(APIView):
+    thumbnail = False
+
+    @extend_schema(
+        responses={
+            (200, "*/*"): OpenApiResponse(description="The file (or its thumbnail, image/webp)."),
+            **AUTH,
+            **errors(404, e404="No such file, or not a member of its room (they look the same)"),
+        },
+        summary="Fetch an uploaded file (members of its room only)",
+    )
+    def get(self, request: Request, upload_id: int, name: str) -> HttpResponseBase:
+        assert isinstance(request.user, User)
+        upload = selectors.upload_for_viewer(viewer=request.user, upload_id=upload_id)
+        return file_response(upload, thumbnail=self.thumbnail)
+
+
+def file_response(upload: Upload, *, thumbnail: bool) -> HttpResponseBase:
+    """The stored file with headers that keep a browser from running it.
+
+    Images are inline; everything else (HTML and SVG included) is an attachment with
+    `nosniff` and a sandboxing CSP. With UPLOAD_ACCEL_REDIRECT (production behind nginx)
+    the body is left to nginx: the answer names the file in `X-Accel-Redirect`."""
+    if thumbnail:
+        if not upload.thumbnail_name:
+            raise NotFound(selectors.NOT_FOUND)
+        stored, content_type, inline = upload.thumbnail_name, "image/webp", True
+        filename = f"{PurePosixPath(upload.name).stem or 'file'}.webp"
+    else:
+        stored, content_type, inline = upload.storage_name, upload.content_type, upload.is_image
+        filename = upload.name
+    if content_type == "text/plain":
+        content_type = "text/plain; charset=utf-8"
+    accel = settings.UPLOAD_ACCEL_REDIRECT
+    response: HttpResponseBase
+    if accel:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + quote(stored)
+    else:
+        try:
+            handle = upload_storage().open(stored, "rb")
+        except (FileNotFoundError, OSError) as exc:
+            raise NotFound(selectors.NOT_FOUND) from exc
+        response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_CSP
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,131 @@
+"""Upload writes: store a file, make its thumbnail, remove what no message took.
+
+Attaching an upload to a message is part of the send (`messaging.services`), and
+deleting a message deletes its uploads there too."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.utils import timezone
+
+from parley.accounts.models import User
+from parley.accounts.services import clean_display
+from parley.common.errors import Conflict, TooLarge
+from parley.messaging import services as messaging
+from parley.messaging import store
+from parley.rooms.selectors import room_for_member
+from parley.uploads import files
+from parley.uploads.models import NAME_MAX, Upload
+from parley.uploads.storage import delete_files, delete_files_on_commit, upload_storage
+
+log = logging.getLogger(__name__)
+
+
+def too_large() -> TooLarge:
+    limit = settings.UPLOAD_MAX_BYTES
+    return TooLarge(
+        f"The file is too large: files are limited to {_human(limit)}.",
+        code="file_too_large",
+        fields={"file": [f"At most {limit} bytes."]},
+    )
+
+
+def _human(size: int) -> str:
+    for unit in ("bytes", "KiB", "MiB"):
+        if size < 1024 or unit == "MiB":
+            return f"{size:g} {unit}" if unit == "bytes" else f"{size:.3g} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return f"{size} bytes"
+
+
+def clean_file_name(name: str) -> str:
+    """The last part of the name a browser sent (no folders), with the checks nicknames get:
+    no control or invisible characters (a right-to-left override can make "gpj.exe" read as
+    "exe.jpg"), at most NAME_MAX characters. An empty name becomes "file"."""
+    base = re.split(r"[\\/]", name or "")[-1].strip()
+    if base in ("", ".", ".."):
+        base = "file"
+    return clean_display(base, field="file", max_len=NAME_MAX)
+
+
+def upload_create(*, uploader: User, room_id: int, file: File[bytes], name: str) -> Upload:
+    """Store a file for the uploader in a room they belong to (not a closed one).
+
+    The type is sniffed from the content; an image Pillow can read gets its width and
+    height (its thumbnail comes later, from a job the caller schedules). The file is
+    written before the row; if the row cannot be written the file is removed."""
+    room = room_for_member(user=uploader, room_id=room_id)
+    if room.closed_at is not None:
+        raise Conflict("The room is closed; it can be read but not written to.", code="room_closed")
+    clean_name = clean_file_name(name)
+    size = file.size or 0
+    if size > settings.UPLOAD_MAX_BYTES:
+        raise too_large()
+    sniffed = files.inspect(file)
+    stored = upload_storage().save(f"{room.pk}/{uuid.uuid4().hex}", file)
+    try:
+        with transaction.atomic():
+            return Upload.objects.create(
+                room=room,
+                uploader=uploader,
+                name=clean_name,
+                storage_name=stored,
+                size=size,
+                content_type=sniffed.content_type,
+                width=sniffed.width,
+                height=sniffed.height,
+            )
+    except BaseException:
+        delete_files([stored])
+        raise
+
+
+def upload_thumbnail_make(*, upload_id: int) -> bool:
+    """Make the thumbnail of an image upload (the job behind the upload); True if one was made.
+
+    Pillow's work happens before any lock. Then, under the room lock that a send also
+    takes to attach uploads, the thumbnail is recorded and, if a message already carries
+    the upload, that message is published again (`message.updated`) with `thumbnail_url`.
+    An image Pillow cannot decode keeps no thumbnail: it stays a file card."""
+    upload = Upload.objects.filter(pk=upload_id).first()
+    if upload is None or upload.thumbnail_name or not upload.is_image:
+        return False
+    storage = upload_storage()
+    try:
+        with storage.open(upload.storage_name, "rb") as source:
+            data = files.thumbnail(source)
+    except Exception as exc:  # a corrupt or hostile image must not crash the worker
+        log.warning("no thumbnail for upload %s: %s", upload_id, exc)
+        return False
+    name = storage.save(f"{upload.storage_name}.thumb.webp", ContentFile(data))
+    with transaction.atomic():
+        store.lock_room(upload.room_id)
+        if not Upload.objects.filter(pk=upload_id, thumbnail_name="").update(thumbnail_name=name):
+            delete_files_on_commit([name])  # deleted meanwhile, or a second job won
+            return False
+        message_id = Upload.objects.filter(pk=upload_id).values_list("message_id", flat=True).first()
+        if message_id is not None:
+            messaging.message_attachments_refresh(message_id=message_id)
+    return True
+
+
+def uploads_remove_unattached(*, older_than: datetime | None = None) -> int:
+    """Remove uploads no message took (or whose message retention purged) once they are older
+    than UPLOAD_UNATTACHED_TTL: rows now, files after commit. Returns how many."""
+    cutoff = older_than or timezone.now() - settings.UPLOAD_UNATTACHED_TTL
+    with transaction.atomic():
+        # Locked, so a send cannot attach one of them while they go.
+        stale = Upload.objects.select_for_update().filter(message__isnull=True, created_at__lt=cutoff)
+        found = list(stale.values_list("pk", "storage_name", "thumbnail_name"))
+        if not found:
+            return 0
+        Upload.objects.filter(pk__in=[pk for pk, _s, _t in found]).delete()
+        delete_files_on_commit(name for _pk, s, t in found for name in (s, t))
+    return len(found)

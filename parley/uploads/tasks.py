@@ -1,0 +1,54 @@
+"""Upload jobs: thin wrappers around parley.uploads.services, and where a thumbnail job runs."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from celery import shared_task
+from django.conf import settings
+from django.db import connections, transaction
+
+from parley.uploads import services
+
+
+@shared_task(name="parley.uploads.tasks.upload_thumbnail", ignore_result=True)
+def upload_thumbnail(upload_id: int) -> bool:
+    return services.upload_thumbnail_make(upload_id=upload_id)
+
+
+@shared_task(name="parley.uploads.tasks.uploads_remove_unattached", ignore_result=True)
+def uploads_remove_unattached() -> int:
+    return services.uploads_remove_unattached()
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _thread_pool() -> ThreadPoolExecutor:
+    """One worker thread per process, made on first use: thumbnails one at a time."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-thumbnails")
+        return _pool
+
+
+def _in_thread(upload_id: int) -> None:
+    try:
+        upload_thumbnail.apply(args=[upload_id])
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
+def thumbnail_later(upload_id: int) -> None:
+    """Make the upload's thumbnail off the request path, once the upload row is committed.
+
+    With Redis a Celery worker does it. Without (the embedded mode, where tasks are
+    eager) a worker thread of this process does, so the upload answers before Pillow
+    runs (UPLOAD_THUMBNAILS_IN_THREAD; the tests turn it off and run the job eagerly)."""
+    if settings.UPLOAD_THUMBNAILS_IN_THREAD and not settings.REDIS_URL:
+        transaction.on_commit(lambda: _thread_pool().submit(_in_thread, upload_id))
+    else:
+        transaction.on_commit(lambda: upload_thumbnail.delay(upload_id))

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from parley.uploads import api
+
+urlpatterns = [
+    path("rooms/<int:room_id>/uploads", api.UploadsApi.as_view(), name="room-uploads"),
+    path(
+        "uploads/<int:upload_id>/thumbnail/<str:name>",
+        api.UploadFileApi.as_view(thumbnail=True),
+        name="upload-thumbnail",
+    ),
+    path("uploads/<int:upload_id>/<str:name>", api.UploadFileApi.as_view(), name="upload-file"),
+]
