@@ -171,3 +171,7 @@ class SearchResult(serializers.Serializer[Any]):
 
 class SearchOut(serializers.Serializer[Any]):
     results = SearchResult(many=True)
+
+
+class ReadAllOut(serializers.Serializer[Any]):
+    rooms = serializers.ListField(child=serializers.IntegerField(), help_text="The rooms whose read marker moved")

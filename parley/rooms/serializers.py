@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from parley.accounts.serializers import UserSerializer
-from parley.rooms.models import Room
+from parley.rooms.models import Notify, Room
 
 
 class RoomPublicSerializer(serializers.ModelSerializer[Room]):
@@ -15,12 +15,19 @@ class RoomPublicSerializer(serializers.ModelSerializer[Room]):
     member_count = serializers.IntegerField(read_only=True)
     online_count = serializers.IntegerField(read_only=True)
     closed = serializers.BooleanField(read_only=True)
+    dm_members = UserSerializer(
+        many=True,
+        read_only=True,
+        source="dm_users",
+        help_text="A direct message's members (its fixed set of people); empty for rooms. "
+        "Clients name a DM by the other members' display names.",
+    )
 
     class Meta:
         model = Room
         fields = [
-            "id", "name", "topic", "visibility", "owner", "member_count", "online_count",
-            "last_seq", "closed", "created_at",
+            "id", "name", "topic", "visibility", "kind", "owner", "member_count", "online_count",
+            "last_seq", "closed", "created_at", "dm_members",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -33,9 +40,20 @@ class RoomSerializer(RoomPublicSerializer):
     mention_count = serializers.IntegerField(
         read_only=True, help_text="Unread messages that mention you (or @room), counted like unread_count."
     )
+    notify = serializers.ChoiceField(
+        choices=Notify.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="When you are notified of a new message here (null when not a member).",
+    )
+    hidden = serializers.BooleanField(
+        read_only=True, help_text="A direct message you left: hidden until its next message."
+    )
 
     class Meta(RoomPublicSerializer.Meta):
-        fields = [*RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count"]
+        fields = [
+            *RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count", "notify", "hidden",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
@@ -72,3 +90,18 @@ class MembersOut(serializers.Serializer[Any]):
 
 class MemberAddIn(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
+
+
+class DmOpenIn(serializers.Serializer[Any]):
+    user_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=False,
+        max_length=50,
+        help_text="The other people (your own id may be included; it is implied).",
+    )
+
+
+class MembershipUpdateIn(serializers.Serializer[Any]):
+    notify = serializers.ChoiceField(choices=Notify.choices, required=False)
+    hidden = serializers.BooleanField(required=False, help_text="Direct messages only.")
+
