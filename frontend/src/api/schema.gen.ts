@@ -184,6 +184,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open the direct message with these people (201 when new, 200 when it existed)
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        post: operations["v1_dms_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -378,7 +398,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave a room */
+        /** Leave a room (a direct message is hidden instead, until its next message) */
         post: operations["v1_rooms_leave_create"];
         delete?: never;
         options?: never;
@@ -419,6 +439,23 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rooms/{room_id}/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Your own settings for a room: notifications, and (direct messages) hidden */
+        patch: operations["v1_rooms_membership_partial_update"];
         trace?: never;
     };
     "/api/v1/rooms/{room_id}/messages": {
@@ -473,6 +510,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rooms/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all as read (every room and direct message you are in) */
+        post: operations["v1_rooms_read_all_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search": {
         parameters: {
             query?: never;
@@ -513,6 +567,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People to write to: active registered accounts by username or display name
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        get: operations["v1_users_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -531,6 +605,10 @@ export interface components {
         CredentialsInRequest: {
             password: string;
             username: string;
+        };
+        DmOpenInRequest: {
+            /** @description The other people (your own id may be included; it is implied). */
+            user_ids: number[];
         };
         ErrorDetailOut: {
             /** @description Stable machine-readable code, e.g. `not_found`, `rate_limited`. */
@@ -561,6 +639,12 @@ export interface components {
             match: boolean;
             text: string;
         };
+        /**
+         * @description * `room` - Room
+         *     * `direct` - Direct
+         * @enum {string}
+         */
+        KindEnum: "room" | "direct";
         MailSettingsOut: {
             digest_enabled: boolean;
             email: string;
@@ -608,6 +692,15 @@ export interface components {
             has_more_before?: boolean;
             messages: components["schemas"]["Message"][];
         };
+        /**
+         * @description * `all` - All
+         *     * `mentions` - Mentions
+         *     * `nothing` - Nothing
+         * @enum {string}
+         */
+        NotifyEnum: "all" | "mentions" | "nothing";
+        /** @enum {unknown} */
+        NullEnum: null;
         PasswordChangeInRequest: {
             new_password: string;
             old_password: string;
@@ -627,6 +720,11 @@ export interface components {
             digest_enabled?: boolean;
             email?: string;
         };
+        PatchedMembershipUpdateInRequest: {
+            /** @description Direct messages only. */
+            hidden?: boolean;
+            notify?: components["schemas"]["NotifyEnum"];
+        };
         PatchedRoomUpdateInRequest: {
             name?: string;
             topic?: string;
@@ -640,6 +738,10 @@ export interface components {
         };
         ReactionsOut: {
             reactions: components["schemas"]["ReactionOut"][];
+        };
+        ReadAllOut: {
+            /** @description The rooms whose read marker moved */
+            rooms: number[];
         };
         ReadInRequest: {
             /** Format: int64 */
@@ -664,13 +766,26 @@ export interface components {
             readonly closed: boolean;
             /** Format: date-time */
             readonly created_at: string;
+            /** @description A direct message's members (its fixed set of people); empty for rooms. Clients name a DM by the other members' display names. */
+            readonly dm_members: components["schemas"]["User"][];
+            /** @description A direct message you left: hidden until its next message. */
+            readonly hidden: boolean;
             readonly id: number;
             readonly is_member: boolean;
+            readonly kind: components["schemas"]["KindEnum"];
             readonly last_seq: number;
             readonly member_count: number;
             /** @description Unread messages that mention you (or @room), counted like unread_count. */
             readonly mention_count: number;
             readonly name: string;
+            /**
+             * @description When you are notified of a new message here (null when not a member).
+             *
+             *     * `all` - All
+             *     * `mentions` - Mentions
+             *     * `nothing` - Nothing
+             */
+            readonly notify: (components["schemas"]["NotifyEnum"] | components["schemas"]["NullEnum"]) | null;
             readonly online_count: number;
             readonly owner: components["schemas"]["User"];
             readonly topic: string;
@@ -786,6 +901,10 @@ export interface components {
             readonly is_guest: boolean;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly username: string;
+        };
+        UserSearchOut: {
+            has_more: boolean;
+            results: components["schemas"]["User"][];
         };
         /**
          * @description * `public` - Public
@@ -1312,6 +1431,91 @@ export interface operations {
                 };
             };
             /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_dms_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DmOpenInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Room"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Room"];
+                };
+            };
+            /** @description No other person, more than 8 people, or not an active registered account */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Guests cannot start direct messages */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many rooms created from this address or account; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2718,6 +2922,85 @@ export interface operations {
             };
         };
     };
+    v1_rooms_membership_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedMembershipUpdateInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Room"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed (not the owner, or not a member of a public room) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such room (private rooms are not visible to non-members) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     v1_rooms_messages_retrieve: {
         parameters: {
             query?: {
@@ -3097,6 +3380,43 @@ export interface operations {
             };
         };
     };
+    v1_rooms_read_all_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadAllOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     v1_search_retrieve: {
         parameters: {
             query: {
@@ -3184,6 +3504,74 @@ export interface operations {
             };
             /** @description Not staff */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_users_retrieve: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSearchOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
