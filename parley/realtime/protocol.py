@@ -176,6 +176,7 @@ class HelloRoom(_Out):
     id: int
     kind: Literal["room", "direct"]
     last_seq: int
+    last_read_seq: int
     unread_count: int
     mention_count: int
 

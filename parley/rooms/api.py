@@ -128,7 +128,11 @@ class RoomLeaveApi(APIView):
         # A private room is invisible to non-members, so it cannot be re-read after leaving:
         # answer with what the leaver saw, as a non-member.
         return Response(
-            {**services.room_public_data(room), "is_member": False, "unread_count": 0, "mention_count": 0}
+            {
+                **services.room_public_data(room),
+                **{"is_member": False, "unread_count": 0, "mention_count": 0},
+                **{"notify": None, "hidden": False, "last_read_seq": None},
+            }
         )
 
 

@@ -171,7 +171,7 @@ def _hello_sql() -> str:
 
 
 def hello_rooms(*, user_id: int) -> list[dict[str, Any]]:
-    """[{id, kind, last_seq, unread_count, mention_count}] for the hello frame, in one query."""
+    """[{id, kind, last_seq, last_read_seq, unread_count, mention_count}] for the hello frame, in one query."""
     with connection.cursor() as cursor:
         cursor.execute(_hello_sql(), [user_id, user_id, user_id, user_id])
         rows = cursor.fetchall()
@@ -180,6 +180,7 @@ def hello_rooms(*, user_id: int) -> list[dict[str, Any]]:
             "id": int(room_id),
             "kind": kind,
             "last_seq": int(last_seq),
+            "last_read_seq": int(read),
             "unread_count": int(counted) + max(int(last_seq) - int(read) - UNREAD_EXACT, 0),
             "mention_count": int(named) + int(room_wide),
         }

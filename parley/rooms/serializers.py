@@ -49,10 +49,18 @@ class RoomSerializer(RoomPublicSerializer):
     hidden = serializers.BooleanField(
         read_only=True, help_text="A direct message you left: hidden until its next message."
     )
+    last_read_seq = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        source="my_read",
+        help_text="Your read marker (null when not a member): the first unread message is the "
+        "first after it; clients draw their 'New messages' line there.",
+    )
 
     class Meta(RoomPublicSerializer.Meta):
         fields = [
             *RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count", "notify", "hidden",
+            "last_read_seq",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -773,6 +773,8 @@ export interface components {
             readonly id: number;
             readonly is_member: boolean;
             readonly kind: components["schemas"]["KindEnum"];
+            /** @description Your read marker (null when not a member): the first unread message is the first after it; clients draw their 'New messages' line there. */
+            readonly last_read_seq: number | null;
             readonly last_seq: number;
             readonly member_count: number;
             /** @description Unread messages that mention you (or @room), counted like unread_count. */

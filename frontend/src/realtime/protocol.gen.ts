@@ -46,6 +46,7 @@ export interface HelloRoom {
   id: number
   kind: 'room' | 'direct'
   last_seq: number
+  last_read_seq: number
   unread_count: number
   mention_count: number
 }

@@ -256,6 +256,7 @@ def test_mark_all_as_read_clears_every_room_at_a_constant_cost() -> None:
     for client in (a, b):
         rooms = client.get("/api/v1/rooms?joined=true").json()
         assert all(x["unread_count"] == 0 and x["mention_count"] == 0 for x in rooms)
+        assert all(x["last_read_seq"] == x["last_seq"] for x in rooms)
     assert a.post("/api/v1/rooms/read-all").json()["rooms"] == []  # nothing left to move
     send(client_for(writer), few[0], "later")
     assert a.get(f"/api/v1/rooms/{few[0]}").json()["unread_count"] == 1  # new ones are unread again
