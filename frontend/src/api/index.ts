@@ -7,8 +7,10 @@ import type {
   MailSettings,
   MailSettingsUpdate,
   Member,
+  MembershipUpdate,
   Message,
   MessagePage,
+  ReadAll,
   Reaction,
   Room,
   RoomCreate,
@@ -17,6 +19,7 @@ import type {
   SearchResult,
   SelfUser,
   Stats,
+  UserSearch,
   WsTicket,
 } from './types'
 import type { ServerFrame } from '@/realtime/protocol'
@@ -62,6 +65,11 @@ export const api = {
   addMember: (id: number, username: string) =>
     http.post<unknown>(`rooms/${id}/members`, { username }),
   removeMember: (id: number, userId: number) => http.del<void>(`rooms/${id}/members/${userId}`),
+  /** The direct message of these people (the caller implied): 201 made, 200 found. */
+  openDm: (userIds: number[]) => http.post<Room>('dms', { user_ids: userIds }),
+  updateMembership: (id: number, data: MembershipUpdate) => http.patch<Room>(`rooms/${id}/membership`, data),
+  readAll: () => http.post<ReadAll>('rooms/read-all'),
+  users: (q: string, limit = 10) => http.get<UserSearch>('users', { q, limit }),
 
   messages: (
     id: number,

@@ -128,6 +128,9 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     is_member: true,
     unread_count: 0,
     mention_count: 0,
+    notify: 'mentions',
+    hidden: false,
+    last_read_seq: 0,
     ...over,
   }
 }
