@@ -66,5 +66,7 @@ def user_search(*, viewer: User, q: str, limit: int, offset: int = 0) -> tuple[l
     page, more = rows[:limit], len(rows) > limit
     if q:
         low = q.lower()
-        page.sort(key=lambda u: not (u.username.lower().startswith(low) or u.shown_name.lower().startswith(low)))
+        page.sort(
+            key=lambda u: not (u.username.lower().startswith(low) or u.shown_name.lower().startswith(low))
+        )
     return page, more

@@ -174,4 +174,6 @@ class SearchOut(serializers.Serializer[Any]):
 
 
 class ReadAllOut(serializers.Serializer[Any]):
-    rooms = serializers.ListField(child=serializers.IntegerField(), help_text="The rooms whose read marker moved")
+    rooms = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The rooms whose read marker moved"
+    )

@@ -365,7 +365,7 @@ def room_mark_read(*, user: User, room_id: int, seq: int) -> int:
 
 
 def rooms_mark_all_read(*, user: User) -> list[int]:
-    """"Mark all as read": every marker of `user` to its room's head, in two statements
+    """ "Mark all as read": every marker of `user` to its room's head, in two statements
     whatever the number of rooms; each moved room's `unread` frame goes to the user's
     sockets as a single-room read's does. Returns the rooms whose marker moved.
 
@@ -380,7 +380,12 @@ def rooms_mark_all_read(*, user: User) -> list[int]:
         return []
     Membership.objects.filter(user=user, room_id__in=list(heads)).update(
         last_read_seq=Case(
-            *(When(room_id=room_id, last_read_seq__lt=head, then=Value(head, output_field=BigIntegerField())) for room_id, head in heads.items()),
+            *(
+                When(
+                    room_id=room_id, last_read_seq__lt=head, then=Value(head, output_field=BigIntegerField())
+                )
+                for room_id, head in heads.items()
+            ),
             default=F("last_read_seq"),
         )
     )

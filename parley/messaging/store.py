@@ -47,8 +47,7 @@ def lock_room(room_id: int) -> LockedRoom | None:
 def unhide_direct(room_id: int) -> None:
     """A new message in a DM brings it back to the members who hid it ("left" it)."""
     sql = (
-        f"UPDATE {table(Membership)} SET {q('hidden')} = %s "
-        f"WHERE {q('room_id')} = %s AND {q('hidden')} = %s"
+        f"UPDATE {table(Membership)} SET {q('hidden')} = %s WHERE {q('room_id')} = %s AND {q('hidden')} = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [False, room_id, True])

@@ -187,7 +187,9 @@ class DmOpenApi(ScopedThrottleMixin, APIView):
         responses={
             200: serializers.RoomSerializer,
             201: serializers.RoomSerializer,
-            **errors(400, 415, e400="No other person, more than 8 people, or not an active registered account"),
+            **errors(
+                400, 415, e400="No other person, more than 8 people, or not an active registered account"
+            ),
             **errors(403, e403="Guests cannot start direct messages"),
             **errors(429, e429="Too many rooms created from this address or account; see Retry-After."),
             **AUTH,
@@ -207,7 +209,14 @@ class DmOpenApi(ScopedThrottleMixin, APIView):
 class MembershipApi(APIView):
     @extend_schema(
         request=serializers.MembershipUpdateIn,
-        responses={200: serializers.RoomSerializer, 400: E[400], 403: E[403], 404: E[404], 415: E[415], **AUTH},
+        responses={
+            200: serializers.RoomSerializer,
+            400: E[400],
+            403: E[403],
+            404: E[404],
+            415: E[415],
+            **AUTH,
+        },
         summary="Your own settings for a room: notifications, and (direct messages) hidden",
     )
     def patch(self, request: Request, room_id: int) -> Response:

@@ -171,7 +171,8 @@ def _hello_sql() -> str:
 
 
 def hello_rooms(*, user_id: int) -> list[dict[str, Any]]:
-    """[{id, kind, last_seq, last_read_seq, unread_count, mention_count}] for the hello frame, in one query."""
+    """[{id, kind, last_seq, last_read_seq, unread_count, mention_count}] for the hello frame,
+    in one query."""
     with connection.cursor() as cursor:
         cursor.execute(_hello_sql(), [user_id, user_id, user_id, user_id])
         rows = cursor.fetchall()

@@ -59,8 +59,8 @@ class RoomSerializer(RoomPublicSerializer):
 
     class Meta(RoomPublicSerializer.Meta):
         fields = [
-            *RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count", "notify", "hidden",
-            "last_read_seq",
+            *RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count",
+            "notify", "hidden", "last_read_seq",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -112,4 +112,3 @@ class DmOpenIn(serializers.Serializer[Any]):
 class MembershipUpdateIn(serializers.Serializer[Any]):
     notify = serializers.ChoiceField(choices=Notify.choices, required=False)
     hidden = serializers.BooleanField(required=False, help_text="Direct messages only.")
-

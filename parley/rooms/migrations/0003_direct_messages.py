@@ -6,39 +6,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0002_drop_redundant_indexes'),
+        ("rooms", "0002_drop_redundant_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='room',
-            name='rooms_room_name_ci_unique',
+            model_name="room",
+            name="rooms_room_name_ci_unique",
         ),
         migrations.AddField(
-            model_name='membership',
-            name='hidden',
+            model_name="membership",
+            name="hidden",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='notify',
-            field=models.CharField(choices=[('all', 'All'), ('mentions', 'Mentions'), ('nothing', 'Nothing')], default='mentions', max_length=8),
+            model_name="membership",
+            name="notify",
+            field=models.CharField(
+                choices=[("all", "All"), ("mentions", "Mentions"), ("nothing", "Nothing")],
+                default="mentions",
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='room',
-            name='dm_key',
+            model_name="room",
+            name="dm_key",
             field=models.CharField(blank=True, max_length=160, null=True, unique=True),
         ),
         migrations.AddField(
-            model_name='room',
-            name='kind',
-            field=models.CharField(choices=[('room', 'Room'), ('direct', 'Direct')], default='room', max_length=8),
+            model_name="room",
+            name="kind",
+            field=models.CharField(
+                choices=[("room", "Room"), ("direct", "Direct")], default="room", max_length=8
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), condition=models.Q(('kind', 'room')), name='rooms_room_name_ci_unique'),
+            model_name="room",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                condition=models.Q(("kind", "room")),
+                name="rooms_room_name_ci_unique",
+            ),
         ),
     ]

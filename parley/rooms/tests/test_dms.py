@@ -216,7 +216,9 @@ def test_notify_setting_refuses_bad_input_and_strangers() -> None:
     assert r.status_code == 400 and "notify" in error_of(r)["fields"]
     r = a.patch(url, {"hidden": True}, format="json")
     assert r.status_code == 400 and error_of(r)["code"] == "not_direct"
-    assert client_for(eve).patch(url, {"notify": "all"}, format="json").status_code == 403  # public, not joined
+    assert (
+        client_for(eve).patch(url, {"notify": "all"}, format="json").status_code == 403
+    )  # public, not joined
     private = a.post("/api/v1/rooms", {"name": "hush", "visibility": "private"}, format="json").json()
     r = client_for(eve).patch(f"/api/v1/rooms/{private['id']}/membership", {"notify": "all"}, format="json")
     assert r.status_code == 404

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -63,8 +64,10 @@ class Person:
         self.id = int(api(page, token, "GET", "me")["user"]["id"])
 
 
-def person(browser, server: ServerProcess, prefix: str, *, spy: bool = False, **ctx_args) -> Person:
-    ctx, page = new_page(browser, server, **ctx_args)
+def person(
+    browser, server: ServerProcess, prefix: str, size: dict[str, Any], *, spy: bool = False, **extra: Any
+) -> Person:
+    ctx, page = new_page(browser, server, **size, **extra)
     if spy:
         ctx.grant_permissions(["notifications"])
         ctx.add_init_script(SPY)
@@ -73,7 +76,13 @@ def person(browser, server: ServerProcess, prefix: str, *, spy: bool = False, **
 
 
 def post(who: Person, room_id: int, body: str) -> dict:
-    return api(who.page, who.token, "POST", f"rooms/{room_id}/messages", {"body": body, "client_id": uuid.uuid4().hex})
+    return api(
+        who.page,
+        who.token,
+        "POST",
+        f"rooms/{room_id}/messages",
+        {"body": body, "client_id": uuid.uuid4().hex},
+    )
 
 
 def hide(page, hidden: bool = True) -> None:
@@ -93,8 +102,8 @@ def shot(page, name: str) -> None:
 
 @pytest.fixture
 def pair(browser, server: ServerProcess) -> Iterator[tuple[Person, Person, dict]]:
-    ann = person(browser, server, "ann", spy=True, **DESKTOP)
-    bob = person(browser, server, "bob", **PHONE)
+    ann = person(browser, server, "ann", DESKTOP, spy=True)
+    bob = person(browser, server, "bob", PHONE)
     room = make_room(ann.page, ann.token, topic="Issue 13")
     api(bob.page, bob.token, "POST", f"rooms/{room['id']}/join")
     yield ann, bob, room
@@ -142,7 +151,7 @@ def test_a_dm_started_from_the_members_panel_reaches_the_other_person_on_a_phone
 
 def test_the_new_message_dialog_finds_people_and_starts_a_group(pair, browser, server: ServerProcess) -> None:
     ann, bob, _room = pair
-    cat = person(browser, server, "cat", **DESKTOP)
+    cat = person(browser, server, "cat", DESKTOP)
     try:
         ann.page.goto("/")
         ann.page.get_by_test_id("new-dm").click()
@@ -155,16 +164,20 @@ def test_the_new_message_dialog_finds_people_and_starts_a_group(pair, browser, s
         expect(ann.page.get_by_test_id("room-title")).to_contain_text(cat.username)
         cat.page.goto("/")
         expect(cat.page.get_by_test_id("dm-item")).to_have_count(1)
-        expect(cat.page.get_by_test_id("dm-name")).to_have_text(re.compile(f"{ann.username}.*{bob.username}|{bob.username}.*{ann.username}"))
+        expect(cat.page.get_by_test_id("dm-name")).to_have_text(
+            re.compile(f"{ann.username}.*{bob.username}|{bob.username}.*{ann.username}")
+        )
         assert cat.page.errors == []
     finally:
         cat.ctx.close()
 
 
-def test_notifications_are_asked_for_on_a_click_and_shown_while_hidden(pair, browser, server: ServerProcess) -> None:
+def test_notifications_are_asked_for_on_a_click_and_shown_while_hidden(
+    pair, browser, server: ServerProcess
+) -> None:
     ann, bob, room = pair
     # Without the permission: nothing is asked on load; the button asks.
-    eve = person(browser, server, "eve", **DESKTOP)
+    eve = person(browser, server, "eve", DESKTOP)
     try:
         eve.ctx.add_init_script(SPY)
         eve.page.goto("/")
@@ -189,7 +202,10 @@ def test_notifications_are_asked_for_on_a_click_and_shown_while_hidden(pair, bro
     ann.page.wait_for_timeout(500)  # nothing else is on its way
     got = notes(ann.page)
     assert got == [
-        {"title": f"{bob.username} in #{room['name']}", "body": f"@{ann.username} can you look at <b>this</b>?"},
+        {
+            "title": f"{bob.username} in #{room['name']}",
+            "body": f"@{ann.username} can you look at <b>this</b>?",
+        },
         {"title": bob.username, "body": "lunch? at noon"},
     ]
     # Unread total in the title and on the favicon.
@@ -265,9 +281,9 @@ def test_the_new_messages_line_marks_where_reading_stopped(pair) -> None:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_screenshots(browser, server: ServerProcess, scheme: str, width: int) -> None:
     size = PHONE if width == 390 else DESKTOP
-    ann = person(browser, server, "ann", color_scheme=scheme, **size)
-    bob = person(browser, server, "bob", **DESKTOP)
-    cat = person(browser, server, "cat", **DESKTOP)
+    ann = person(browser, server, "ann", size, color_scheme=scheme)
+    bob = person(browser, server, "bob", DESKTOP)
+    cat = person(browser, server, "cat", DESKTOP)
     try:
         room = make_room(ann.page, ann.token, topic="Issue 13")
         for who in (bob, cat):

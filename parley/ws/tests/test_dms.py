@@ -25,7 +25,13 @@ def people() -> dict[str, Any]:
     room = rooms.room_create(owner=ann, name="ws-general")
     rooms.room_join(room_id=room.pk, user=bob)
     rooms.room_join(room_id=room.pk, user=eve)
-    return {"ann": ann, "bob": bob, "eve": eve, "room": room.pk, "tokens": [token_for(u) for u in (ann, bob, eve)]}
+    return {
+        "ann": ann,
+        "bob": bob,
+        "eve": eve,
+        "room": room.pk,
+        "tokens": [token_for(u) for u in (ann, bob, eve)],
+    }
 
 
 async def connected(token: str) -> WsClient:
@@ -45,7 +51,9 @@ async def test_a_new_dm_reaches_its_people_live_and_its_messages_reach_no_one_el
             frame = await ws.recv_type("room.created")
             assert frame["room"]["id"] == dm.pk and frame["room"]["kind"] == "direct"
             assert {u["id"] for u in frame["room"]["dm_members"]} == {p["ann"].pk, p["bob"].pk}
-        await db(messaging.message_send)(sender=p["bob"], room_id=dm.pk, body="@ws-ann only you", client_id="d1")
+        await db(messaging.message_send)(
+            sender=p["bob"], room_id=dm.pk, body="@ws-ann only you", client_id="d1"
+        )
         got = await ann_ws.recv_type("message")
         assert got["room"] == dm.pk and got["message"]["mentions"] == [p["ann"].pk]
         await eve_ws.nothing()  # neither the DM's creation nor its message
