@@ -102,7 +102,7 @@ class MemberAddIn(serializers.Serializer[Any]):
 
 class DmOpenIn(serializers.Serializer[Any]):
     user_ids = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         allow_empty=False,
         max_length=50,
         help_text="The other people (your own id may be included; it is implied).",

@@ -337,3 +337,11 @@ def test_concurrent_opens_of_the_same_dm_make_one_room() -> None:
     assert len({room_id for _status, room_id in answers}) == 1
     assert sorted(status for status, _id in answers).count(201) == 1
     assert {status for status, _id in answers} <= {200, 201}
+
+
+def test_ids_out_of_range_are_refused_not_crashed_on() -> None:
+    c = client_for(make_user("ranger"))
+    for bad in (0, -5, 2**63, 10**30):
+        r = c.post("/api/v1/dms", {"user_ids": [bad]}, format="json")
+        assert r.status_code == 400, (bad, r.content)
+        assert any(f.startswith("user_ids") for f in error_of(r)["fields"])
