@@ -417,6 +417,8 @@ THROTTLE_RATES: dict[str, str] = {
     "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
     "email_verify": env.str("THROTTLE_EMAIL_VERIFY", default="5/hour"),
     "ws_ticket": env.str("THROTTLE_WS_TICKET", default="120/minute"),
+    "dm_open": env.str("THROTTLE_DM_OPEN", default="120/hour"),
+    "user_search": env.str("THROTTLE_USER_SEARCH", default="120/minute"),
 }
 WS_TICKET_TTL: int = env.int("WS_TICKET_TTL", default=30)
 

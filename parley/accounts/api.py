@@ -268,3 +268,20 @@ class WsTicketApi(ScopedThrottleMixin, APIView):
         return Response(
             {"ticket": ticket, "expires_in": services.ws_ticket_ttl()}, status=status.HTTP_201_CREATED
         )
+
+
+class UserSearchApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "user_search"
+    throttled_methods = ("GET",)
+
+    @extend_schema(
+        parameters=[serializers.UserSearchIn],
+        responses={200: serializers.UserSearchOut, **ERRORS, **E429},
+        summary="People to write to: active registered accounts by username or display name",
+    )
+    def get(self, request: Request) -> Response:
+        params = serializers.UserSearchIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        assert isinstance(request.user, User)
+        page, more = selectors.user_search(viewer=request.user, **params.validated_data)
+        return Response(serializers.UserSearchOut({"results": page, "has_more": more}).data)

@@ -53,3 +53,20 @@ def guests_idle_since(*, cutoff: datetime) -> Iterator[User]:
         .exclude(Exists(recent))
         .iterator()
     )
+
+
+def user_search(*, viewer: User, q: str, limit: int, offset: int = 0) -> tuple[list[User], bool]:
+    """Active registered people whose username or display name contains `q` (the "New
+    message" picker), the viewer left out; (page, has_more). Prefix matches come first."""
+    qs = User.objects.filter(is_active=True, is_guest=False).exclude(pk=viewer.pk)
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+    rows = list(qs.order_by("username", "id")[offset : offset + limit + 1])
+    page, more = rows[:limit], len(rows) > limit
+    if q:
+        low = q.lower()
+        page.sort(
+            key=lambda u: not (u.username.lower().startswith(low) or u.shown_name.lower().startswith(low))
+        )
+    return page, more

@@ -121,3 +121,14 @@ class AvatarOut(serializers.Serializer[Any]):
 
 class AvatarsOut(serializers.Serializer[Any]):
     avatars = AvatarOut(many=True)
+
+
+class UserSearchIn(serializers.Serializer[Any]):
+    q = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
+    offset = serializers.IntegerField(min_value=0, max_value=10000, default=0)
+
+
+class UserSearchOut(serializers.Serializer[Any]):
+    results = UserSerializer(many=True)
+    has_more = serializers.BooleanField()

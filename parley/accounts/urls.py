@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("auth/ws-ticket", api.WsTicketApi.as_view(), name="auth-ws-ticket"),
     path("me", api.MeApi.as_view(), name="me"),
+    path("users", api.UserSearchApi.as_view(), name="users"),
     path("me/mail", api.MailSettingsApi.as_view(), name="me-mail"),
     path("me/mail/verification", api.MailVerificationApi.as_view(), name="me-mail-verification"),
     path("me/password", api.PasswordApi.as_view(), name="me-password"),

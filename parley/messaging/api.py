@@ -172,6 +172,17 @@ class ReadApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ReadAllApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: serializers.ReadAllOut, **AUTH},
+        summary="Mark all as read (every room and direct message you are in)",
+    )
+    def post(self, request: Request) -> Response:
+        moved = services.rooms_mark_all_read(user=_user(request))
+        return Response(serializers.ReadAllOut({"rooms": moved}).data)
+
+
 class SearchApi(ScopedThrottleMixin, APIView):
     throttle_scope = "search"
     throttled_methods = ("GET",)

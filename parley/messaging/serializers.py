@@ -295,3 +295,9 @@ class ReportResolveIn(serializers.Serializer[Any]):
         max_value=366 * 86400,
         help_text="For mute_author: seconds; leave out to mute until lifted.",
     )
+
+
+class ReadAllOut(serializers.Serializer[Any]):
+    rooms = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The rooms whose read marker moved"
+    )

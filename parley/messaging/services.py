@@ -13,6 +13,7 @@ from typing import Any, Literal
 import emoji as emoji_data
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
 from parley.accounts.models import User
@@ -276,7 +277,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
             locked = store.lock_room(room_id)
             if locked is None:
                 return [NotFound("No such room.") for _ in requests]
-            visibility, closed, seq, owner_id = locked
+            visibility, closed, seq, owner_id, kind = locked
             senders = sorted({r.sender.pk for r in requests})
             members = store.member_standing(room_id, senders)  # {id: muted now}
             earlier_ids = store.earlier_message_ids(senders, sorted({r.client_id for r in requests}))
@@ -359,6 +360,8 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 fresh.append((i, message))
             if fresh:
                 store.set_last_seq(room_id, seq)
+                if kind == Room.Kind.DIRECT:  # one more statement, in DMs only
+                    store.unhide_direct(room_id)
                 store.insert_messages([m for _i, m in fresh])
                 if claimed:
                     Upload.objects.bulk_update(claimed, ["message"])
@@ -423,6 +426,38 @@ def room_mark_read(*, user: User, room_id: int, seq: int) -> int:
             frame=protocol.unread(room=room_id, count=count, last_read_seq=read or 0, mention_count=mentions),
         )
     return count
+
+
+def rooms_mark_all_read(*, user: User) -> list[int]:
+    """ "Mark all as read": every marker of `user` to its room's head, in two statements
+    whatever the number of rooms; each moved room's `unread` frame goes to the user's
+    sockets as a single-room read's does. Returns the rooms whose marker moved.
+
+    The heads are the ones read in the first statement: a message that lands between
+    the two statements stays unread (it was not there to be seen)."""
+    heads = dict(
+        Membership.objects.filter(user=user, last_read_seq__lt=F("room__last_seq")).values_list(
+            "room_id", "room__last_seq"
+        )
+    )
+    if not heads:
+        return []
+    Membership.objects.filter(user=user, room_id__in=list(heads)).update(
+        last_read_seq=Case(
+            *(
+                When(
+                    room_id=room_id, last_read_seq__lt=head, then=Value(head, output_field=BigIntegerField())
+                )
+                for room_id, head in heads.items()
+            ),
+            default=F("last_read_seq"),
+        )
+    )
+    for room_id, head in sorted(heads.items()):
+        publish.user_frame(
+            user_id=user.pk, frame=protocol.unread(room=room_id, count=0, last_read_seq=head, mention_count=0)
+        )
+    return sorted(heads)
 
 
 # --- protocol 2: edit, delete, react ------------------------------------------------------

@@ -30,18 +30,28 @@ class LockedRoom(NamedTuple):
     closed: bool
     last_seq: int
     owner_id: int
+    kind: str
 
 
 def lock_room(room_id: int) -> LockedRoom | None:
     """The room's state, locked until commit; None if it is gone."""
-    columns = ", ".join(q(c) for c in ("visibility", "closed_at", "last_seq", "owner_id"))
+    columns = ", ".join(q(c) for c in ("visibility", "closed_at", "last_seq", "owner_id", "kind"))
     sql = f"SELECT {columns} FROM {table(Room)} WHERE {q('id')} = %s"
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"  # SQLite needs none: BEGIN IMMEDIATE already holds the write lock
     with connection.cursor() as cursor:
         cursor.execute(sql, [room_id])
         row = cursor.fetchone()
-    return None if row is None else LockedRoom(row[0], row[1] is not None, int(row[2]), int(row[3]))
+    return None if row is None else LockedRoom(row[0], row[1] is not None, int(row[2]), int(row[3]), row[4])
+
+
+def unhide_direct(room_id: int) -> None:
+    """A new message in a DM brings it back to the members who hid it ("left" it)."""
+    sql = (
+        f"UPDATE {table(Membership)} SET {q('hidden')} = %s WHERE {q('room_id')} = %s AND {q('hidden')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [False, room_id, True])
 
 
 def member_standing(room_id: int, user_ids: Sequence[int], now: Any = None) -> dict[int, bool]:

@@ -177,17 +177,23 @@ class RoomPublicOut(_Out):
     name: str
     topic: str
     visibility: Literal["public", "private"]
+    # Protocol 2: "direct" for a direct message (a private room of fixed people).
+    kind: Literal["room", "direct"]
     owner: UserOut
     member_count: int
     online_count: int
     last_seq: int
     closed: bool
     created_at: str
+    # A direct message's members (empty for rooms): clients name a DM by the others.
+    dm_members: list[UserOut]
 
 
 class HelloRoom(_Out):
     id: int
+    kind: Literal["room", "direct"]
     last_seq: int
+    last_read_seq: int
     unread_count: int
     mention_count: int
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from parley.accounts.models import User
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
-from parley.rooms import moderation, selectors, serializers, services
+from parley.rooms import dms, moderation, selectors, serializers, services
 from parley.rooms.models import Membership, Room
 
 E = {
@@ -133,21 +133,23 @@ class RoomJoinApi(APIView):
 
 
 class RoomLeaveApi(APIView):
-    @extend_schema(request=None, responses={200: serializers.RoomSerializer, **E}, summary="Leave a room")
+    @extend_schema(
+        request=None,
+        responses={200: serializers.RoomSerializer, **E},
+        summary="Leave a room (a direct message is hidden instead, until its next message)",
+    )
     def post(self, request: Request, room_id: int) -> Response:
         room = services.room_leave(room_id=room_id, user=request.user)  # type: ignore[arg-type]
-        if room.is_public:
+        if room.is_public or room.is_direct:
             return _room(request, room_id)
         # A private room is invisible to non-members, so it cannot be re-read after leaving:
         # answer with what the leaver saw, as a non-member.
         return Response(
             {
                 **services.room_public_data(room),
-                "is_member": False,
-                "unread_count": 0,
-                "mention_count": 0,
-                "muted": False,
-                "muted_until": None,
+                **{"is_member": False, "unread_count": 0, "mention_count": 0},
+                **{"muted": False, "muted_until": None},
+                **{"notify": None, "hidden": False, "last_read_seq": None},
             }
         )
 
@@ -265,3 +267,50 @@ class BanApi(APIView):
     def delete(self, request: Request, room_id: int, user_id: int) -> Response:
         moderation.member_unban(room_id=room_id, actor=request.user, user_id=user_id)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DmOpenApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "dm_open"
+
+    @extend_schema(
+        request=serializers.DmOpenIn,
+        responses={
+            200: serializers.RoomSerializer,
+            201: serializers.RoomSerializer,
+            **errors(
+                400, 415, e400="No other person, more than 8 people, or not an active registered account"
+            ),
+            **errors(403, e403="Guests cannot start direct messages"),
+            **errors(429, e429="Too many rooms created from this address or account; see Retry-After."),
+            **AUTH,
+        },
+        summary="Open the direct message with these people (201 when new, 200 when it existed)",
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.DmOpenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        room, created = dms.dm_open(actor=request.user, user_ids=data.validated_data["user_ids"])  # type: ignore[arg-type]
+        response = _room(request, room.pk)
+        if created:
+            response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class MembershipApi(APIView):
+    @extend_schema(
+        request=serializers.MembershipUpdateIn,
+        responses={
+            200: serializers.RoomSerializer,
+            400: E[400],
+            403: E[403],
+            404: E[404],
+            415: E[415],
+            **AUTH,
+        },
+        summary="Your own settings for a room: notifications, and (direct messages) hidden",
+    )
+    def patch(self, request: Request, room_id: int) -> Response:
+        data = serializers.MembershipUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.membership_update(room_id=room_id, user=request.user, **data.validated_data)  # type: ignore[arg-type]
+        return _room(request, room_id)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 
@@ -12,6 +13,10 @@ class Room(models.Model):
         PUBLIC = "public"
         PRIVATE = "private"
 
+    class Kind(models.TextChoices):
+        ROOM = "room"
+        DIRECT = "direct"
+
     name = models.CharField(max_length=64)
     topic = models.CharField(max_length=250, blank=True)
     visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC)
@@ -19,9 +24,19 @@ class Room(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     last_seq = models.BigIntegerField(default=0)
+    # A direct message is a private room of fixed members; `dm_key` is their sorted ids
+    # ("3,8,15"), unique, so two concurrent `POST dms` for one set of people make one room.
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ROOM)
+    dm_key = models.CharField(max_length=160, null=True, blank=True, unique=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(Lower("name"), name="rooms_room_name_ci_unique")]
+        constraints = [
+            # Only rooms have names people choose; a DM's name is derived from its members
+            # and may repeat. (MariaDB: common/migrations/0002_mariadb_room_name_unique_rooms_only.)
+            models.UniqueConstraint(
+                Lower("name"), condition=Q(kind="room"), name="rooms_room_name_ci_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -33,6 +48,16 @@ class Room(models.Model):
     @property
     def closed(self) -> bool:
         return self.closed_at is not None
+
+    @property
+    def is_direct(self) -> bool:
+        return self.kind == self.Kind.DIRECT
+
+
+class Notify(models.TextChoices):
+    ALL = "all"
+    MENTIONS = "mentions"
+    NOTHING = "nothing"
 
 
 class Membership(models.Model):
@@ -47,6 +72,12 @@ class Membership(models.Model):
     # `muted` with no `muted_until` lasts until lifted; a past `muted_until` has ended.
     muted = models.BooleanField(default=False)
     muted_until = models.DateTimeField(null=True, blank=True)
+    # When to tell this member of a new message (browser notification, sound); DMs start at
+    # "all", rooms at "mentions" (set when the membership is made).
+    notify = models.CharField(max_length=8, choices=Notify.choices, default=Notify.MENTIONS)
+    # A DM the member "left": its members are fixed, so leaving hides it from their list
+    # until the next message in it (or the next `POST dms` for the same people).
+    hidden = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="rooms_membership_unique")]

@@ -61,6 +61,8 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
             my_read=Subquery(mine.values("last_read_seq")[:1]),
             my_muted=Subquery(mine.values("muted")[:1]),
             my_muted_until=Subquery(mine.values("muted_until")[:1]),
+            notify=Subquery(mine.values("notify")[:1]),
+            hidden=Coalesce(Subquery(mine.values("hidden")[:1]), Value(False)),
             member_count=Coalesce(Subquery(members, output_field=IntegerField()), Value(0)),
         )
         .annotate(
@@ -81,11 +83,25 @@ def online_counts(room_ids: list[int]) -> dict[int, int]:
     return online_member_counts(room_ids=room_ids, online=online_user_ids())
 
 
+def attach_dm_members(rooms: list[Room]) -> list[Room]:
+    """Give each room its `dm_users`: a DM's members (its name for a viewer is the others'
+    names), an empty list for rooms. One query for all the DMs in the list, none without."""
+    direct = [room.pk for room in rooms if room.is_direct]
+    by_room: dict[int, list[User]] = {pk: [] for pk in direct}
+    if direct:
+        rows = Membership.objects.filter(room_id__in=direct).select_related("user").order_by("room_id", "id")
+        for m in rows:
+            by_room[m.room_id].append(m.user)
+    for room in rooms:
+        room.dm_users = by_room.get(room.pk, [])  # type: ignore[attr-defined]
+    return rooms
+
+
 def _attach_online(rooms: list[Room]) -> list[Room]:
     counts = online_counts([room.pk for room in rooms]) if rooms else {}
     for room in rooms:
         room.online_count = counts.get(room.pk, 0)  # type: ignore[attr-defined]
-    return rooms
+    return attach_dm_members(rooms)
 
 
 def room_list(*, user: User, joined: bool | None = None) -> list[Room]:
@@ -144,7 +160,7 @@ def _hello_sql() -> str:
         f"AND n.{q('seq')} <= mm.{q('last_read_seq')} + {UNREAD_EXACT}"
     )
     return (
-        f"SELECT r.{q('id')}, r.{q('last_seq')}, mm.{q('last_read_seq')}, "
+        f"SELECT r.{q('id')}, r.{q('kind')}, r.{q('last_seq')}, mm.{q('last_read_seq')}, "
         f"(SELECT COUNT(*) FROM {message} m WHERE m.{q('room_id')} = r.{q('id')} "
         f"AND m.{q('seq')} > mm.{q('last_read_seq')} "
         f"AND m.{q('seq')} <= mm.{q('last_read_seq')} + {UNREAD_EXACT} "
@@ -158,18 +174,21 @@ def _hello_sql() -> str:
 
 
 def hello_rooms(*, user_id: int) -> list[dict[str, Any]]:
-    """[{id, last_seq, unread_count, mention_count}] for the hello frame, in one query."""
+    """[{id, kind, last_seq, last_read_seq, unread_count, mention_count}] for the hello frame,
+    in one query."""
     with connection.cursor() as cursor:
         cursor.execute(_hello_sql(), [user_id, user_id, user_id, user_id])
         rows = cursor.fetchall()
     return [
         {
             "id": int(room_id),
+            "kind": kind,
             "last_seq": int(last_seq),
+            "last_read_seq": int(read),
             "unread_count": int(counted) + max(int(last_seq) - int(read) - UNREAD_EXACT, 0),
             "mention_count": int(named) + int(room_wide),
         }
-        for room_id, last_seq, read, counted, named, room_wide in rows
+        for room_id, kind, last_seq, read, counted, named, room_wide in rows
     ]
 
 

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parley.accounts.serializers import UserSerializer
-from parley.rooms.models import Room
+from parley.rooms.models import Notify, Room
 
 
 class RoomPublicSerializer(serializers.ModelSerializer[Room]):
@@ -18,12 +18,19 @@ class RoomPublicSerializer(serializers.ModelSerializer[Room]):
     member_count = serializers.IntegerField(read_only=True)
     online_count = serializers.IntegerField(read_only=True)
     closed = serializers.BooleanField(read_only=True)
+    dm_members = UserSerializer(
+        many=True,
+        read_only=True,
+        source="dm_users",
+        help_text="A direct message's members (its fixed set of people); empty for rooms. "
+        "Clients name a DM by the other members' display names.",
+    )
 
     class Meta:
         model = Room
         fields = [
-            "id", "name", "topic", "visibility", "owner", "member_count", "online_count",
-            "last_seq", "closed", "created_at",
+            "id", "name", "topic", "visibility", "kind", "owner", "member_count", "online_count",
+            "last_seq", "closed", "created_at", "dm_members",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -36,6 +43,22 @@ class RoomSerializer(RoomPublicSerializer):
     mention_count = serializers.IntegerField(
         read_only=True, help_text="Unread messages that mention you (or @room), counted like unread_count."
     )
+    notify = serializers.ChoiceField(
+        choices=Notify.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="When you are notified of a new message here (null when not a member).",
+    )
+    hidden = serializers.BooleanField(
+        read_only=True, help_text="A direct message you left: hidden until its next message."
+    )
+    last_read_seq = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        source="my_read",
+        help_text="Your read marker (null when not a member): the first unread message is the "
+        "first after it; clients draw their 'New messages' line there.",
+    )
 
     muted = serializers.SerializerMethodField(help_text="You are muted in this room now.")
     muted_until = serializers.SerializerMethodField(
@@ -45,7 +68,7 @@ class RoomSerializer(RoomPublicSerializer):
     class Meta(RoomPublicSerializer.Meta):
         fields = [
             *RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count",
-            "muted", "muted_until",
+            "muted", "muted_until", "notify", "hidden", "last_read_seq",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -131,3 +154,17 @@ class MembersOut(serializers.Serializer[Any]):
 
 class MemberAddIn(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
+
+
+class DmOpenIn(serializers.Serializer[Any]):
+    user_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        allow_empty=False,
+        max_length=50,
+        help_text="The other people (your own id may be included; it is implied).",
+    )
+
+
+class MembershipUpdateIn(serializers.Serializer[Any]):
+    notify = serializers.ChoiceField(choices=Notify.choices, required=False)
+    hidden = serializers.BooleanField(required=False, help_text="Direct messages only.")

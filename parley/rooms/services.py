@@ -19,7 +19,7 @@ from parley.common.errors import Conflict, Forbidden, Invalid, NotFound
 from parley.common.names import clean_name
 from parley.realtime import protocol, publish
 from parley.rooms import selectors
-from parley.rooms.models import Ban, Membership, Room
+from parley.rooms.models import Ban, Membership, Notify, Room
 from parley.rooms.serializers import RoomPublicSerializer
 
 NAME_MAX = 64
@@ -43,7 +43,7 @@ def _clean_topic(topic: str) -> str:
 
 
 def _name_taken(name: str, exclude: int | None = None) -> bool:
-    qs = Room.objects.filter(name__iexact=name)
+    qs = Room.objects.filter(name__iexact=name, kind=Room.Kind.ROOM)
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
     return qs.exists()
@@ -52,6 +52,7 @@ def _name_taken(name: str, exclude: int | None = None) -> bool:
 def room_public_data(room: Room) -> dict[str, Any]:
     room.member_count = selectors.member_count(room_id=room.pk)  # type: ignore[attr-defined]
     room.online_count = selectors.online_counts([room.pk]).get(room.pk, 0)  # type: ignore[attr-defined]
+    selectors.attach_dm_members([room])
     return dict(RoomPublicSerializer(room).data)
 
 
@@ -63,8 +64,19 @@ def _announce(room: Room, kind: Literal["room.created", "room.updated", "room.cl
         publish.room_frame(room_id=room.pk, frame=frame)
 
 
+def fixed_if_direct(room: Room) -> None:
+    """A DM is its set of people: no one joins, is added or removed, nothing is renamed
+    or closed; a different set of people is a different conversation (`POST dms`)."""
+    if room.is_direct:
+        raise Invalid(
+            "A direct message's people are fixed; start a new conversation to include someone else.",
+            code="direct_fixed",
+        )
+
+
 def _owned(room_id: int, actor: User) -> Room:
     room = selectors.room_for_member(user=actor, room_id=room_id)
+    fixed_if_direct(room)
     if room.owner_id != actor.pk:
         raise Forbidden("Only the room's owner can do that.", code="not_owner")
     return room
@@ -140,6 +152,7 @@ def room_close(*, room_id: int, actor: User) -> Room:
             room = Room.objects.select_related("owner").filter(pk=room_id).first()
             if room is None:
                 raise NotFound("No such room.")
+            fixed_if_direct(room)
         else:
             room = _owned(room_id, actor)
         if room.closed_at is None:
@@ -190,8 +203,12 @@ def room_join(*, room_id: int, user: User) -> Room:
 
 
 def room_leave(*, room_id: int, user: User) -> Room:
+    """Leave a room; "leaving" a DM hides it for `user` (its people are fixed)."""
     with transaction.atomic():
         room = selectors.room_for_member(user=user, room_id=room_id)
+        if room.is_direct:
+            membership_update(room_id=room.pk, user=user, hidden=True)
+            return room
         if room.owner_id == user.pk:
             raise Conflict(
                 "The owner cannot leave. Hand the room over to another member first, or close it.",
@@ -227,7 +244,7 @@ def member_add(*, room_id: int, actor: User, username: str) -> Membership:
 
 def member_remove(*, room_id: int, actor: User, user_id: int) -> None:
     with transaction.atomic():
-        if user_id == actor.pk:
+        if user_id == actor.pk and not Room.objects.filter(pk=room_id, kind=Room.Kind.DIRECT).exists():
             room_leave(room_id=room_id, user=actor)
             return
         room = _owned(room_id, actor)
@@ -293,3 +310,32 @@ def user_memberships_end(*, user: User) -> None:
                 room.save(update_fields=["closed_at"])
                 _announce(room, "room.closed")
             membership_end(room, user)
+
+
+def membership_update(
+    *, room_id: int, user: User, notify: str | None = None, hidden: bool | None = None
+) -> Membership:
+    """The member's own settings for a room: when to be notified, and (DMs) hidden or not.
+
+    Only the member's own sockets care, and the client that asked has the answer, so
+    nothing is published."""
+    room = selectors.room_for_member(user=user, room_id=room_id)
+    membership = Membership.objects.get(room=room, user=user)
+    fields = []
+    if notify is not None:
+        if notify not in Notify.values:
+            raise Invalid("Choose all, mentions or nothing.", fields={"notify": ["all, mentions or nothing"]})
+        membership.notify = notify
+        fields.append("notify")
+    if hidden is not None:
+        if not room.is_direct and hidden:
+            raise Invalid(
+                "Only direct messages can be hidden; leave the room instead.",
+                code="not_direct",
+                fields={"hidden": ["Direct messages only."]},
+            )
+        membership.hidden = hidden
+        fields.append("hidden")
+    if fields:
+        membership.save(update_fields=fields)
+    return membership

@@ -8,6 +8,8 @@ urlpatterns = [
     path("rooms/<int:room_id>/transfer", api.RoomTransferApi.as_view(), name="room-transfer"),
     path("rooms/<int:room_id>/join", api.RoomJoinApi.as_view(), name="room-join"),
     path("rooms/<int:room_id>/leave", api.RoomLeaveApi.as_view(), name="room-leave"),
+    path("rooms/<int:room_id>/membership", api.MembershipApi.as_view(), name="room-membership"),
+    path("dms", api.DmOpenApi.as_view(), name="dms"),
     path("rooms/<int:room_id>/members", api.MemberListApi.as_view(), name="room-members"),
     path(
         "rooms/<int:room_id>/members/<int:user_id>",

@@ -8,9 +8,11 @@ import type {
   MailSettings,
   MailSettingsUpdate,
   Member,
+  MembershipUpdate,
   Message,
   MessagePage,
   PasswordChange,
+  ReadAll,
   Reaction,
   ReportCreate,
   ReportQueue,
@@ -24,6 +26,7 @@ import type {
   SelfUser,
   StaffReport,
   Stats,
+  UserSearch,
   WsTicket,
 } from './types'
 import type { ServerFrame } from '@/realtime/protocol'
@@ -78,6 +81,11 @@ export const api = {
   bans: (id: number) => http.get<{ bans: Ban[] }>(`rooms/${id}/bans`),
   ban: (id: number, userId: number) => http.post<Ban>(`rooms/${id}/bans/${userId}`, {}),
   unban: (id: number, userId: number) => http.del<void>(`rooms/${id}/bans/${userId}`),
+  /** The direct message of these people (the caller implied): 201 made, 200 found. */
+  openDm: (userIds: number[]) => http.post<Room>('dms', { user_ids: userIds }),
+  updateMembership: (id: number, data: MembershipUpdate) => http.patch<Room>(`rooms/${id}/membership`, data),
+  readAll: () => http.post<ReadAll>('rooms/read-all'),
+  users: (q: string, limit = 10) => http.get<UserSearch>('users', { q, limit }),
 
   messages: (
     id: number,

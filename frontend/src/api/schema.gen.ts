@@ -184,6 +184,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open the direct message with these people (201 when new, 200 when it existed)
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        post: operations["v1_dms_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -464,7 +484,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave a room */
+        /** Leave a room (a direct message is hidden instead, until its next message) */
         post: operations["v1_rooms_leave_create"];
         delete?: never;
         options?: never;
@@ -505,6 +525,23 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rooms/{room_id}/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Your own settings for a room: notifications, and (direct messages) hidden */
+        patch: operations["v1_rooms_membership_partial_update"];
         trace?: never;
     };
     "/api/v1/rooms/{room_id}/messages": {
@@ -739,6 +776,10 @@ export interface components {
             password: string;
             username: string;
         };
+        DmOpenInRequest: {
+            /** @description The other people (your own id may be included; it is implied). */
+            user_ids: number[];
+        };
         ErrorDetailOut: {
             /** @description Stable machine-readable code, e.g. `not_found`, `rate_limited`. */
             code: string;
@@ -768,6 +809,12 @@ export interface components {
             match: boolean;
             text: string;
         };
+        /**
+         * @description * `room` - Room
+         *     * `direct` - Direct
+         * @enum {string}
+         */
+        KindEnum: "room" | "direct";
         MailSettingsOut: {
             digest_enabled: boolean;
             email: string;
@@ -849,6 +896,11 @@ export interface components {
             digest_enabled?: boolean;
             email?: string;
         };
+        PatchedMembershipUpdateInRequest: {
+            /** @description Direct messages only. */
+            hidden?: boolean;
+            notify?: components["schemas"]["NotifyEnum"];
+        };
         PatchedRoomUpdateInRequest: {
             name?: string;
             topic?: string;
@@ -862,6 +914,10 @@ export interface components {
         };
         ReactionsOut: {
             reactions: components["schemas"]["ReactionOut"][];
+        };
+        ReadAllOut: {
+            /** @description The rooms whose read marker moved */
+            rooms: number[];
         };
         ReadInRequest: {
             /** Format: int64 */
@@ -942,8 +998,15 @@ export interface components {
             readonly closed: boolean;
             /** Format: date-time */
             readonly created_at: string;
+            /** @description A direct message's members (its fixed set of people); empty for rooms. Clients name a DM by the other members' display names. */
+            readonly dm_members: components["schemas"]["User"][];
+            /** @description A direct message you left: hidden until its next message. */
+            readonly hidden: boolean;
             readonly id: number;
             readonly is_member: boolean;
+            readonly kind: components["schemas"]["KindEnum"];
+            /** @description Your read marker (null when not a member): the first unread message is the first after it; clients draw their 'New messages' line there. */
+            readonly last_read_seq: number | null;
             readonly last_seq: number;
             readonly member_count: number;
             /** @description Unread messages that mention you (or @room), counted like unread_count. */
@@ -956,6 +1019,14 @@ export interface components {
              */
             readonly muted_until: string | null;
             readonly name: string;
+            /**
+             * @description When you are notified of a new message here (null when not a member).
+             *
+             *     * `all` - All
+             *     * `mentions` - Mentions
+             *     * `nothing` - Nothing
+             */
+            readonly notify: (components["schemas"]["NotifyEnum"] | components["schemas"]["NullEnum"]) | null;
             readonly online_count: number;
             readonly owner: components["schemas"]["User"];
             readonly topic: string;
@@ -1084,6 +1155,10 @@ export interface components {
             readonly is_guest: boolean;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly username: string;
+        };
+        UserSearchOut: {
+            has_more: boolean;
+            results: components["schemas"]["User"][];
         };
         /**
          * @description * `public` - Public
@@ -1610,6 +1685,91 @@ export interface operations {
                 };
             };
             /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_dms_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DmOpenInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Room"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Room"];
+                };
+            };
+            /** @description No other person, more than 8 people, or not an active registered account */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Guests cannot start direct messages */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many rooms created from this address or account; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3458,6 +3618,85 @@ export interface operations {
             };
             /** @description Conflict (name taken, room closed, already a member) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_rooms_membership_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedMembershipUpdateInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Room"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed (not the owner, or not a member of a public room) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such room (private rooms are not visible to non-members) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -48,3 +48,8 @@ export type ReportResolve = Schemas['ReportResolveInRequest']
 export type PasswordChange = Schemas['PasswordChangeInRequest']
 /** An uploaded file: the upload answer and each of `message.attachments`. */
 export type Attachment = Schemas['AttachmentOut']
+export type RoomKind = Schemas['KindEnum']
+export type NotifySetting = Schemas['NotifyEnum']
+export type MembershipUpdate = Schemas['PatchedMembershipUpdateInRequest']
+export type UserSearch = Schemas['UserSearchOut']
+export type ReadAll = Schemas['ReadAllOut']

@@ -45,7 +45,9 @@ export interface UserOut {
 }
 export interface HelloRoom {
   id: number
+  kind: 'room' | 'direct'
   last_seq: number
+  last_read_seq: number
   unread_count: number
   mention_count: number
 }
@@ -166,12 +168,14 @@ export interface RoomPublicOut {
   name: string
   topic: string
   visibility: 'public' | 'private'
+  kind: 'room' | 'direct'
   owner: UserOut
   member_count: number
   online_count: number
   last_seq: number
   closed: boolean
   created_at: string
+  dm_members: UserOut[]
 }
 export interface MemberFrame {
   type: 'member.joined' | 'member.left'

@@ -8,6 +8,7 @@ import { useMessagesStore } from '@/stores/messages'
 import { useNoticesStore } from '@/stores/notices'
 import { useRoomsStore } from '@/stores/rooms'
 import { api, ApiError } from '@/api'
+import { notifications } from '@/composables/useNotifications'
 import { realtime } from './index'
 import { defaultSocketUrl, SignedOutError, type WebSocketFactory } from './connection'
 import type { ServerFrame } from './protocol'
@@ -35,6 +36,7 @@ export function dispatchFrame(frame: ServerFrame): void {
       const fromMe = me !== null && m.sender.id === me.id
       const mentionsMe = me !== null && (m.mentions.includes(me.id) || m.mentions_room)
       rooms.noteMessage(frame.room, frame.seq, m.sender.id, fromMe, isViewing(frame.room), mentionsMe)
+      notifications.onMessage(frame)
       break
     }
     case 'message.updated':

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api, ApiError } from '@/api'
-import type { Member, Room, User, Visibility } from '@/api/types'
+import type { Member, NotifySetting, Room, User, Visibility } from '@/api/types'
 import { realtime } from '@/realtime'
 import type {
   HelloRoom,
@@ -36,6 +36,14 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   const all = computed(() => Object.values(byId.value))
   const joined = computed(() => all.value.filter((r) => r.is_member).sort(byName))
+  /** Joined rooms of kind "room"; direct messages have their own section. */
+  const joinedRooms = computed(() => joined.value.filter((r) => r.kind !== 'direct'))
+  /** Direct messages, newest activity first; one hidden ("left") comes back with unread news. */
+  const directs = computed(() =>
+    joined.value
+      .filter((r) => r.kind === 'direct' && (!r.hidden || r.unread_count > 0))
+      .sort((a, b) => b.last_seq - a.last_seq || b.id - a.id),
+  )
   const discover = computed(() =>
     all.value.filter((r) => !r.is_member && r.visibility === 'public' && !r.closed).sort(byName),
   )
@@ -66,7 +74,11 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (prev) {
       byId.value[room.id] = { ...prev, ...room, last_seq: Math.max(prev.last_seq, room.last_seq) }
     } else {
-      byId.value[room.id] = { ...room, is_member: false, unread_count: 0, mention_count: 0, muted: false, muted_until: null }
+      byId.value[room.id] = {
+        ...room,
+        ...{ is_member: false, unread_count: 0, mention_count: 0, muted: false, muted_until: null },
+        ...{ notify: null, hidden: false, last_read_seq: null },
+      }
       void refresh(room.id)
     }
   }
@@ -112,6 +124,10 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   async function leave(id: number): Promise<void> {
     const room = await api.leaveRoom(id)
+    if (room.kind === 'direct') {
+      put(room) // a DM is hidden, not left: its people are fixed
+      return
+    }
     put({ ...room, is_member: false, unread_count: 0, mention_count: 0 })
     if (room.visibility === 'private') delete byId.value[id]
   }
@@ -158,6 +174,25 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (r) r.member_count = Math.max(0, r.member_count - 1)
   }
 
+  /** Open (or make) the direct message with these people. */
+  async function openDm(userIds: number[]): Promise<Room> {
+    return put({ ...(await api.openDm(userIds)), is_member: true })
+  }
+
+  async function setNotify(id: number, notify: NotifySetting): Promise<Room> {
+    return put(await api.updateMembership(id, { notify }))
+  }
+
+  /** "Mark all as read": the server moves every marker and tells our other sockets. */
+  async function markAllRead(): Promise<void> {
+    await api.readAll()
+    for (const r of joined.value) {
+      r.unread_count = 0
+      r.mention_count = 0
+      r.last_read_seq = r.last_seq
+    }
+  }
+
   /** Tell the server we have read up to `seq` (socket when up, REST otherwise). */
   function markRead(id: number, seq: number): void {
     const r = byId.value[id]
@@ -185,6 +220,7 @@ export const useRoomsStore = defineStore('rooms', () => {
         r.last_seq = Math.max(r.last_seq, h.last_seq)
         r.unread_count = h.unread_count
         r.mention_count = h.mention_count
+        r.last_read_seq = h.last_read_seq
         r.is_member = true
       } else if (loaded.value) {
         void refresh(h.id)
@@ -206,6 +242,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (!r) return
     if (seq > r.last_seq) {
       r.last_seq = seq
+      r.hidden = false // a hidden DM comes back with its next message (so the server says)
       if (!fromMe && !viewing) {
         r.unread_count += 1
         if (mentionsMe) r.mention_count += 1
@@ -225,6 +262,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (r) {
       r.unread_count = frame.count
       r.mention_count = frame.mention_count
+      r.last_read_seq = Math.max(r.last_read_seq ?? 0, frame.last_read_seq)
     }
     lastReadSent[frame.room] = Math.max(lastReadSent[frame.room] ?? 0, frame.last_read_seq)
   }
@@ -327,6 +365,8 @@ export const useRoomsStore = defineStore('rooms', () => {
     activeRoomId,
     all,
     joined,
+    joinedRooms,
+    directs,
     discover,
     totalUnread,
     totalMentions,
@@ -343,6 +383,9 @@ export const useRoomsStore = defineStore('rooms', () => {
     fetchMembers,
     addMember,
     removeMember,
+    openDm,
+    setNotify,
+    markAllRead,
     markRead,
     applyHello,
     noteMessage,

@@ -130,6 +130,9 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     mention_count: 0,
     muted: false,
     muted_until: null,
+    notify: 'mentions',
+    hidden: false,
+    last_read_seq: 0,
     ...over,
   }
 }

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 ROOM_KEYS = {
     "id", "name", "topic", "visibility", "owner", "member_count", "online_count",
     "is_member", "unread_count", "mention_count", "last_seq", "closed", "created_at",
-    "muted", "muted_until",
+    "muted", "muted_until", "kind", "dm_members", "notify", "hidden", "last_read_seq",
 }  # fmt: skip
 
 

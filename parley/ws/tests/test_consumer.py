@@ -91,7 +91,14 @@ async def test_hello_lists_the_users_rooms() -> None:
     assert client.hello["protocol"] == 2
     assert client.hello["user"]["id"] == setup["users"][1].pk
     assert client.hello["rooms"] == [
-        {"id": setup["room"].pk, "last_seq": 1, "unread_count": 1, "mention_count": 0}
+        {
+            "id": setup["room"].pk,
+            "kind": "room",
+            "last_seq": 1,
+            "last_read_seq": 0,
+            "unread_count": 1,
+            "mention_count": 0,
+        }
     ]
     await client.close()
 
@@ -117,7 +124,11 @@ async def test_hello_counts_unread_like_the_room_list(monkeypatch: pytest.Monkey
     # after seq 1: seqs 2..8, reader wrote 2 and 5; counted exactly up to seq 5 (3 and 4), the
     # 3 seqs beyond the bound are added whoever wrote them. Mentions of the reader within the
     # bound: by name in 3 and 4 (never their own 2 and 5), @room only from the owner's 4.
-    assert client.hello["rooms"] == [{"id": room_id, "last_seq": 8, "unread_count": 5, "mention_count": 3}]
+    (hello_room,) = client.hello["rooms"]
+    assert hello_room == {
+        "id": room_id, "kind": "room", "last_seq": 8, "last_read_seq": 1,
+        "unread_count": 5, "mention_count": 3,
+    }  # fmt: skip
     assert [room.unread_count for room in listed] == [5]  # type: ignore[attr-defined]
     assert [room.mention_count for room in listed] == [3]  # type: ignore[attr-defined]
     await client.close()

@@ -37,7 +37,7 @@ describe('messages store + realtime', () => {
   it('shows a message as pending until its ack, then as sent; the echo frame is deduped', async () => {
     const { messages } = setup()
     await messages.loadLatest(1)
-    FakeWebSocket.last.hello(alice, [{ id: 1, last_seq: 3, unread_count: 0, mention_count: 0 }])
+    FakeWebSocket.last.hello(alice, [{ id: 1, kind: 'room', last_seq: 3, last_read_seq: 0, unread_count: 0, mention_count: 0 }])
     const out = messages.send(1, 'hello there')
     expect(out.status).toBe('pending')
     const frame = FakeWebSocket.last.sentOfType('send')[0]!
@@ -258,7 +258,7 @@ describe('messages store + realtime', () => {
 
   it('counts unread for rooms not on screen, not for my own messages', async () => {
     const { rooms } = setup()
-    FakeWebSocket.last.hello(alice, [{ id: 1, last_seq: 3, unread_count: 2, mention_count: 0 }])
+    FakeWebSocket.last.hello(alice, [{ id: 1, kind: 'room', last_seq: 3, last_read_seq: 1, unread_count: 2, mention_count: 0 }])
     expect(rooms.get(1)!.unread_count).toBe(2)
     FakeWebSocket.last.receive(messageFrame(makeMessage(4, { sender: bob })))
     expect(rooms.get(1)!.unread_count).toBe(3)

@@ -236,7 +236,7 @@ describe('protocol 2 frames in the stores', () => {
 
   it('mention_count: from hello and unread frames, bumped by a message that names me elsewhere, cleared on read', async () => {
     const { rooms } = setup([], 4)
-    FakeWebSocket.last.hello(alice, [{ id: 1, last_seq: 4, unread_count: 2, mention_count: 1 }])
+    FakeWebSocket.last.hello(alice, [{ id: 1, kind: 'room', last_seq: 4, last_read_seq: 2, unread_count: 2, mention_count: 1 }])
     expect(rooms.get(1)!.mention_count).toBe(1)
     FakeWebSocket.last.receive(serverFrame('message:reply'))
     expect(rooms.get(1)!.mention_count).toBe(2)
