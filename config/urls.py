@@ -11,6 +11,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("parley.rooms.urls")),
     path("", include("parley.messaging.urls")),
     path("", include("parley.stats.urls")),
+    path("", include("parley.bots.urls")),
     path("mail/unsubscribe", notify.unsubscribe, name="mail-unsubscribe"),
 ]
 

@@ -118,6 +118,7 @@ class UserOut(_Out):
     display_name: str
     avatar: str
     is_guest: bool
+    is_bot: bool
 
 
 class ReactionOut(_Out):
@@ -261,6 +262,17 @@ class MemberFrame(_Out):
     member_count: int
 
 
+class NoticeOut(_Out):
+    """An answer for one person only (a slash command's result, an unknown command): sent to
+    the sender's sockets, never stored or replayed. `ref` is the `send`'s client_id."""
+
+    type: Literal["notice"]
+    room: int
+    text: str
+    level: Literal["info", "error"]
+    ref: str | int | None
+
+
 class PongOut(_Out):
     type: Literal["pong"]
 
@@ -289,6 +301,7 @@ ServerFrame = Annotated[
     | UnreadOut
     | RoomFrame
     | MemberFrame
+    | NoticeOut
     | PongOut
     | PingOut
     | ErrorOut,
@@ -386,3 +399,7 @@ def member_changed(
     kind: Literal["member.joined", "member.left"], *, room: int, user: dict[str, Any], member_count: int
 ) -> str:
     return encode({"type": kind, "room": room, "user": user, "member_count": member_count})
+
+
+def notice(*, room: int, text: str, level: Literal["info", "error"], ref: str | int | None) -> str:
+    return encode({"type": "notice", "room": room, "text": text, "level": level, "ref": ref})

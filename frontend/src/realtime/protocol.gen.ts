@@ -21,6 +21,7 @@ export type ServerFrame =
   | UnreadOut
   | RoomFrame
   | MemberFrame
+  | NoticeOut
   | PongOut
   | PingOut
   | ErrorOut
@@ -41,6 +42,7 @@ export interface UserOut {
   display_name: string
   avatar: string
   is_guest: boolean
+  is_bot: boolean
 }
 export interface HelloRoom {
   id: number
@@ -161,6 +163,17 @@ export interface MemberFrame {
   room: number
   user: UserOut
   member_count: number
+}
+/**
+ * An answer for one person only (a slash command's result, an unknown command): sent to
+ * the sender's sockets, never stored or replayed. `ref` is the `send`'s client_id.
+ */
+export interface NoticeOut {
+  type: 'notice'
+  room: number
+  text: string
+  level: 'info' | 'error'
+  ref: string | number | null
 }
 export interface PongOut {
   type: 'pong'
