@@ -1,8 +1,9 @@
 """Where bot work runs: never on the request or delivery path, always under a time limit.
 
-With REDIS_URL a job is a Celery task (a worker process runs it). Without, this process's
+With REDIS_URL a job is a Celery task (a worker process runs it). Without (jobs run in
+process: CELERY_TASK_ALWAYS_EAGER), this process's
 bounded pool runs it: BOT_WORKERS threads take jobs from a queue of at most BOT_QUEUE (a
-full queue refuses the job at once; the sender is told). Either way a handler runs on a
+full queue refuses the job at once and logs it). Either way a handler runs on a
 thread of its own that the worker waits for at most BOT_TIMEOUT seconds, so a handler that
 hangs holds its own thread, not a worker. A bot may have at most BOT_RUNNING_PER_BOT
 handlers alive (hung ones count), so a bot that always hangs holds a few threads and then
@@ -126,8 +127,10 @@ def pool() -> Pool:
 
 
 def submit(task: str, execute: Executor, job: Job, *, countdown: float = 0) -> bool:
-    """Hand a job to a Celery worker (task name `task`) or, without Redis, to the pool."""
-    if settings.REDIS_URL:
+    """Hand a job to a Celery worker (task name `task`) or, when jobs run in process
+    (no REDIS_URL: CELERY_TASK_ALWAYS_EAGER), to the pool: a bot's work never runs in
+    the caller, eager or not."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
         try:
             current_app.send_task(task, kwargs={"job": job}, countdown=countdown or None)
         except Exception:
