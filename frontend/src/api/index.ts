@@ -3,12 +3,17 @@ import { http } from './client'
 import type {
   AuthResult,
   Avatar,
+  CommandInfo,
   EventsOut,
+  IncomingWebhook,
+  IncomingWebhookSecret,
   MailSettings,
   MailSettingsUpdate,
   Member,
   Message,
   MessagePage,
+  OutgoingWebhook,
+  OutgoingWebhookSecret,
   Reaction,
   Room,
   RoomCreate,
@@ -83,6 +88,16 @@ export const api = {
     http.get<{ results: SearchResult[] }>('search', { q, room }),
 
   stats: () => http.get<Stats>('stats'),
+
+  commands: (id: number) => http.get<CommandInfo[]>(`rooms/${id}/commands`),
+  webhooks: (id: number) => http.get<IncomingWebhook[]>(`rooms/${id}/webhooks`),
+  createWebhook: (id: number, name: string) => http.post<IncomingWebhookSecret>(`rooms/${id}/webhooks`, { name }),
+  rotateWebhook: (hookId: number) => http.post<IncomingWebhookSecret>(`webhooks/${hookId}/rotate`),
+  revokeWebhook: (hookId: number) => http.del<void>(`webhooks/${hookId}`),
+  outgoingWebhooks: (id: number) => http.get<OutgoingWebhook[]>(`rooms/${id}/outgoing-webhooks`),
+  createOutgoingWebhook: (id: number, data: { name: string; url: string; triggers: string[] }) =>
+    http.post<OutgoingWebhookSecret>(`rooms/${id}/outgoing-webhooks`, data),
+  deleteOutgoingWebhook: (hookId: number) => http.del<void>(`outgoing-webhooks/${hookId}`),
 }
 
 export type Api = typeof api
