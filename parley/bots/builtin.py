@@ -46,7 +46,7 @@ class StatsBot(Bot):
     """The room's week: messages today, most active members, busiest hours (seed 001's data
     module, answered in the room). The hours are a text chart, one bar per hour (UTC)."""
 
-    commands = {"stats": "This room's activity: today, top members, busiest hours"}
+    commands = {"stats": "Room activity: today, top members, busy hours"}
 
     def handle(self, call: Call) -> str:
         act = selectors.room_activity(room_id=call.room_id)
