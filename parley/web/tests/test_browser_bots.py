@@ -111,3 +111,32 @@ def test_me_is_shown_as_an_action(chat) -> None:
     expect(body).to_have_count(1)
     expect(body).to_have_text(re.compile(r"^alice\w+ waves at everyone$"))
     expect(body).to_have_class(re.compile(r"\baction\b"))
+
+
+def test_the_owner_makes_an_incoming_webhook_and_its_post_reaches_the_room(chat) -> None:
+    alice, bob, _room = chat
+    alice.get_by_test_id("room-settings").click()
+    section = alice.get_by_test_id("webhooks")
+    section.scroll_into_view_if_needed()
+    section.get_by_test_id("incoming-name").fill("CI")
+    section.get_by_test_id("incoming-create").click()
+    secret = section.get_by_test_id("webhook-secret").locator("input")
+    expect(secret).to_have_value(re.compile(r"^http://127\.0\.0\.1:\d+/api/v1/hooks/\d+/\S+$"))
+    expect(section.get_by_test_id("incoming-webhook")).to_have_count(1)
+    shot(alice, "webhooks-desktop")
+    alice.set_viewport_size({"width": 390, "height": 844})
+    alice.emulate_media(color_scheme="dark")
+    section.scroll_into_view_if_needed()
+    shot(alice, "webhooks-phone-dark")
+    alice.set_viewport_size(DESKTOP["viewport"])
+    alice.emulate_media(color_scheme="light")
+    url = secret.input_value()
+    # No credentials: the secret URL is the credential (a fresh context has no cookie).
+    posted = bob.context.browser.new_context().request.post(url, data={"body": "build #12 passed"})
+    assert posted.status == 201, posted.text()
+    answer = bob.locator('[data-testid="message"]', has=bob.get_by_test_id("bot-badge")).filter(
+        has_text="build #12 passed"
+    )
+    expect(answer).to_have_count(1)
+    expect(answer.get_by_test_id("message-author").first).to_have_text("CI")
+    alice.keyboard.press("Escape")
