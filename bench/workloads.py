@@ -343,6 +343,8 @@ def w_search(p: dict, python: str) -> dict:
         )
         out[name] = json.loads(run.stdout.strip().splitlines()[-1])
     return out
+
+
 class Uploader(threading.Thread):
     """One member (user 99 of the 100-member room) uploading a 10 MiB file over REST, back to
     back, until stopped; it counts answers and times each upload."""

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "parley.notify",
     "parley.stats",
     "parley.uploads",
+    "parley.bots",
     "parley.ws",
     "parley.web",
 ]
@@ -259,6 +260,29 @@ if PURGE_OLDER_THAN > 0:
         "schedule": PURGE_INTERVAL,
     }
 
+# --- Bots (docs/bots.md) --------------------------------------------------------
+# Handlers by dotted path; BOTS_EXTRA adds "key=dotted.path.Class" entries (comma-separated).
+BOTS: dict[str, dict[str, str]] = {
+    "dice": {"HANDLER": "parley.bots.builtin.DiceBot", "NAME": "Dice"},
+    "stats": {"HANDLER": "parley.bots.builtin.StatsBot", "NAME": "Room stats"},
+}
+for _entry in env.list("BOTS_EXTRA", default=[]):
+    _key, _, _path = _entry.partition("=")
+    BOTS[_key.strip()] = {"HANDLER": _path.strip(), "NAME": _key.strip().capitalize()}
+# Seconds a handler may run; one that overruns is answered "took too long" and abandoned.
+BOT_TIMEOUT: float = env.float("BOT_TIMEOUT", default=5.0)
+# Embedded mode (no REDIS_URL): worker threads and the queue in front of them.
+BOT_WORKERS: int = env.int("BOT_WORKERS", default=4)
+BOT_QUEUE: int = env.int("BOT_QUEUE", default=200)
+# Handlers of one bot alive at once in a process (overrunning ones included).
+BOT_RUNNING_PER_BOT: int = env.int("BOT_RUNNING_PER_BOT", default=3)
+# Outgoing webhooks: request timeout, retries and the first back-off (doubled each retry).
+BOT_WEBHOOK_TIMEOUT: float = env.float("BOT_WEBHOOK_TIMEOUT", default=5.0)
+BOT_WEBHOOK_RETRIES: int = env.int("BOT_WEBHOOK_RETRIES", default=4)
+BOT_WEBHOOK_BACKOFF: float = env.float("BOT_WEBHOOK_BACKOFF", default=2.0)
+# Let outgoing webhooks call loopback and private addresses (off: SSRF protection).
+BOT_WEBHOOK_ALLOW_PRIVATE: bool = env.bool("BOT_WEBHOOK_ALLOW_PRIVATE", default=False)
+
 # --- Auth ---------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -419,6 +443,7 @@ THROTTLE_RATES: dict[str, str] = {
     "ws_ticket": env.str("THROTTLE_WS_TICKET", default="120/minute"),
     "dm_open": env.str("THROTTLE_DM_OPEN", default="120/hour"),
     "user_search": env.str("THROTTLE_USER_SEARCH", default="120/minute"),
+    "webhook": env.str("THROTTLE_WEBHOOK", default="30/minute"),
 }
 WS_TICKET_TTL: int = env.int("WS_TICKET_TTL", default=30)
 

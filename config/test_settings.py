@@ -18,6 +18,7 @@ os.environ.update(
             "PASSWORD_RESET",
             "EMAIL_VERIFY",
             "WS_TICKET",
+            "WEBHOOK",
         )
     }
 )

@@ -12,6 +12,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("parley.messaging.urls")),
     path("", include("parley.stats.urls")),
     path("", include("parley.uploads.urls")),
+    path("", include("parley.bots.urls")),
     path("mail/unsubscribe", notify.unsubscribe, name="mail-unsubscribe"),
 ]
 

@@ -11,6 +11,9 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=64, blank=True)
     avatar = models.CharField(max_length=32, blank=True)
     is_guest = models.BooleanField(default=False)
+    # A bot: a program, not a person (a built-in handler, a webhook's poster, or an outside
+    # program holding a token). Shown with a badge; never signs in with a password.
+    is_bot = models.BooleanField(default=False)
     # Mail: `email` (AbstractUser's) is optional; it is used only once verified.
     email_verified = models.BooleanField(default=False)
     digest_enabled = models.BooleanField(default=True)

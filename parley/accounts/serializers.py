@@ -16,7 +16,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "avatar", "is_guest"]
+        fields = ["id", "username", "display_name", "avatar", "is_guest", "is_bot"]
         read_only_fields = fields
 
     def get_display_name(self, obj: User) -> str:
@@ -36,6 +36,7 @@ def user_data(user: User) -> dict[str, Any]:
         "display_name": user.shown_name,
         "avatar": avatar_url(user.avatar),
         "is_guest": user.is_guest,
+        "is_bot": user.is_bot,
     }
 
 

@@ -33,11 +33,6 @@ NOT_AVAILABLE = "This name is not available."
 NICKNAME_MAX = 24
 
 
-def clean_display(value: str, *, field: str, max_len: int) -> str:
-    """The checks nicknames and display names pass, for other names people read (file names)."""
-    return _clean_display(value, field=field, max_len=max_len)
-
-
 def _clean_email(email: str) -> str:
     email = email.strip()
     if not email:
@@ -93,6 +88,16 @@ def guest_create(*, nickname: str, avatar: str | None = None) -> User:
     )
     user.set_unusable_password()
     user.save()
+    return user
+
+
+def display_name_set(*, user: User, display_name: str) -> User:
+    """Change the name others see (`/nick`); the username stays."""
+    name = clean_name(display_name, field="display_name", max_length=64, label="display name")
+    if name.lower() != user.shown_name.lower() and selectors.name_is_taken(name=name):
+        raise Invalid("Choose another name.", fields={"display_name": [NOT_AVAILABLE]})
+    user.display_name = name
+    user.save(update_fields=["display_name"])
     return user
 
 

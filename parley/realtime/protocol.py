@@ -118,6 +118,7 @@ class UserOut(_Out):
     display_name: str
     avatar: str
     is_guest: bool
+    is_bot: bool
 
 
 class ReactionOut(_Out):
@@ -295,6 +296,17 @@ class MemberUpdatedOut(_Out):
     muted_until: str | None
 
 
+class NoticeOut(_Out):
+    """An answer for one person only (a slash command's result, an unknown command): sent to
+    the sender's sockets, never stored or replayed. `ref` is the `send`'s client_id."""
+
+    type: Literal["notice"]
+    room: int
+    text: str
+    level: Literal["info", "error"]
+    ref: str | int | None
+
+
 class PongOut(_Out):
     type: Literal["pong"]
 
@@ -324,6 +336,7 @@ ServerFrame = Annotated[
     | RoomFrame
     | MemberFrame
     | MemberUpdatedOut
+    | NoticeOut
     | PongOut
     | PingOut
     | ErrorOut,
@@ -427,3 +440,7 @@ def member_updated(*, room: int, user: dict[str, Any], muted: bool, muted_until:
     return encode(
         {"type": "member.updated", "room": room, "user": user, "muted": muted, "muted_until": muted_until}
     )
+
+
+def notice(*, room: int, text: str, level: Literal["info", "error"], ref: str | int | None) -> str:
+    return encode({"type": "notice", "room": room, "text": text, "level": level, "ref": ref})

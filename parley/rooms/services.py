@@ -242,6 +242,17 @@ def member_add(*, room_id: int, actor: User, username: str) -> Membership:
     return Membership.objects.select_related("user").get(room=room, user=user)
 
 
+def bot_join(*, room_id: int, bot: User) -> None:
+    """Make a bot a member of a room it was asked to answer in (the asker's own access was
+    checked by the caller); nothing when it is one already."""
+    if not bot.is_bot:
+        raise Forbidden("Only bots join rooms this way.")
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room_id)
+        if not Membership.objects.filter(room=room, user=bot).exists():
+            _joined(room, bot)
+
+
 def member_remove(*, room_id: int, actor: User, user_id: int) -> None:
     with transaction.atomic():
         if user_id == actor.pk and not Room.objects.filter(pk=room_id, kind=Room.Kind.DIRECT).exists():

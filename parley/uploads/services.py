@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from parley.accounts.models import User
-from parley.accounts.services import clean_display
 from parley.common.errors import Conflict, TooLarge
+from parley.common.names import clean_name
 from parley.messaging import services as messaging
 from parley.messaging import store
 from parley.rooms.selectors import room_for_member
@@ -52,7 +52,7 @@ def clean_file_name(name: str) -> str:
     base = re.split(r"[\\/]", name or "")[-1].strip()
     if base in ("", ".", ".."):
         base = "file"
-    return clean_display(base, field="file", max_len=NAME_MAX)
+    return clean_name(base, field="file", max_length=NAME_MAX, label="file name", form="NFC")
 
 
 def upload_create(*, uploader: User, room_id: int, file: File[bytes], name: str) -> Upload:

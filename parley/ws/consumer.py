@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from parley.accounts.serializers import user_data
+from parley.bots import services as bots
 from parley.common.errors import ServiceError
 from parley.messaging import services as messaging
 from parley.realtime import protocol
@@ -31,6 +32,7 @@ def _db(func: Any) -> Any:
 member_room_ids = _db(rooms.member_room_ids)
 hello_rooms = _db(rooms.hello_rooms)
 mark_read = _db(messaging.room_mark_read)
+command_run = _db(bots.command_run)
 
 ABUSE_WINDOW = 60.0
 ABUSE_LIMIT = 50
@@ -163,6 +165,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not self.runtime.limits.admit_send(conn.user_id):
             conn.push_text(protocol.error(SendRefused.code, SendRefused.message, frame.client_id))
             return
+        if frame.body[:1] in ("/", "!"):
+            await self._command(conn, frame)
+            return
         try:
             attachments = messaging.clean_attachments(frame.attachments)
             body = messaging.clean_body(frame.body, attachments=attachments)
@@ -190,6 +195,43 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 duplicate=not result.created,
             )
         )
+
+    async def _command(self, conn: Connection, frame: protocol.SendIn) -> None:
+        """A slash command (or a webhook trigger): off the send batcher, answered by an ack
+        when a message was stored and by a `notice` to this socket when not."""
+        try:
+            messaging.check_attachments(frame.attachments)
+            outcome = await command_run(
+                user=self.user,
+                room_id=frame.room,
+                body=frame.body,
+                client_id=frame.client_id,
+                reply_to=frame.reply_to,
+            )
+        except ServiceError as exc:
+            conn.push_text(protocol.error(exc.code, exc.message, frame.client_id))
+            return
+        except Exception:
+            log.exception("command failed")
+            conn.push_text(protocol.error("server_error", "The command failed; try again.", frame.client_id))
+            return
+        if outcome.result is not None:
+            msg = outcome.result.message
+            conn.push_text(
+                protocol.ack(
+                    client_id=msg.client_id,
+                    room=msg.room_id,
+                    id=msg.pk,
+                    seq=msg.seq,
+                    duplicate=not outcome.result.created,
+                )
+            )
+        if outcome.notice:
+            conn.push_text(
+                protocol.notice(
+                    room=frame.room, text=outcome.notice, level=outcome.level, ref=frame.client_id
+                )
+            )
 
     async def on_resume(self, conn: Connection, frame: protocol.ResumeIn) -> None:
         for key, last in frame.rooms.items():

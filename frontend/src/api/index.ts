@@ -4,7 +4,10 @@ import type {
   AuthResult,
   Avatar,
   Ban,
+  CommandInfo,
   EventsOut,
+  IncomingWebhook,
+  IncomingWebhookSecret,
   MailSettings,
   MailSettingsUpdate,
   Member,
@@ -13,6 +16,8 @@ import type {
   MessagePage,
   PasswordChange,
   ReadAll,
+  OutgoingWebhook,
+  OutgoingWebhookSecret,
   Reaction,
   ReportCreate,
   ReportQueue,
@@ -113,6 +118,15 @@ export const api = {
   reports: (q: { status?: 'open' | 'resolved'; cursor?: string | null; limit?: number } = {}) =>
     http.get<ReportQueue>('reports', q),
   resolveReport: (id: number, data: ReportResolve) => http.post<StaffReport>(`reports/${id}/resolve`, data),
+  commands: (id: number) => http.get<CommandInfo[]>(`rooms/${id}/commands`),
+  webhooks: (id: number) => http.get<IncomingWebhook[]>(`rooms/${id}/webhooks`),
+  createWebhook: (id: number, name: string) => http.post<IncomingWebhookSecret>(`rooms/${id}/webhooks`, { name }),
+  rotateWebhook: (hookId: number) => http.post<IncomingWebhookSecret>(`webhooks/${hookId}/rotate`),
+  revokeWebhook: (hookId: number) => http.del<void>(`webhooks/${hookId}`),
+  outgoingWebhooks: (id: number) => http.get<OutgoingWebhook[]>(`rooms/${id}/outgoing-webhooks`),
+  createOutgoingWebhook: (id: number, data: { name: string; url: string; triggers: string[] }) =>
+    http.post<OutgoingWebhookSecret>(`rooms/${id}/outgoing-webhooks`, data),
+  deleteOutgoingWebhook: (hookId: number) => http.del<void>(`outgoing-webhooks/${hookId}`),
 }
 
 export type Api = typeof api

@@ -554,7 +554,7 @@ export interface paths {
         /** History, paged by seq */
         get: operations["v1_rooms_messages_retrieve"];
         put?: never;
-        /** Send a message (idempotent on client_id) */
+        /** Send a message (idempotent on client_id), or run a slash command (202: nothing stored) */
         post: operations["v1_rooms_messages_create"];
         delete?: never;
         options?: never;
@@ -1068,6 +1068,7 @@ export interface components {
             readonly avatar: string;
             readonly display_name: string;
             readonly id: number;
+            readonly is_bot: boolean;
             readonly is_guest: boolean;
             /**
              * Staff status
@@ -1152,6 +1153,7 @@ export interface components {
             readonly avatar: string;
             readonly display_name: string;
             readonly id: number;
+            readonly is_bot: boolean;
             readonly is_guest: boolean;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly username: string;
@@ -3825,6 +3827,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Message"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResultOut"];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */

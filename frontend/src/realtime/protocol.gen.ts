@@ -42,6 +42,7 @@ export interface UserOut {
   display_name: string
   avatar: string
   is_guest: boolean
+  is_bot: boolean
 }
 export interface HelloRoom {
   id: number

@@ -6,6 +6,7 @@ import { useAuthStore } from '@/stores/auth'
 import { useConnectionStore } from '@/stores/connection'
 import { useMessagesStore } from '@/stores/messages'
 import { useNoticesStore } from '@/stores/notices'
+import { useEphemeralStore } from '@/stores/ephemeral'
 import { useRoomsStore } from '@/stores/rooms'
 import { api, ApiError } from '@/api'
 import { notifications } from '@/composables/useNotifications'
@@ -75,6 +76,11 @@ export function dispatchFrame(frame: ServerFrame): void {
       break
     case 'member.updated':
       rooms.applyMemberUpdated(frame, me)
+      break
+    case 'notice':
+      // A command's answer for me only: it settles the send that asked (nothing was stored).
+      if (typeof frame.ref === 'string') messages.settleCommand(frame.ref)
+      useEphemeralStore().add(frame)
       break
     case 'error':
       if (typeof frame.ref === 'number') {

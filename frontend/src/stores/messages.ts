@@ -453,6 +453,12 @@ export const useMessagesStore = defineStore('messages', () => {
     trySend(o)
   }
 
+  /** A slash command answered with a `notice`: its send stored nothing, so stop holding it. */
+  function settleCommand(clientId: string): void {
+    const o = findOutgoing(clientId)
+    if (o && o.status === 'pending') discard(clientId)
+  }
+
   function discard(clientId: string): void {
     for (const [room, list] of Object.entries(outgoing)) {
       const at = list.findIndex((o) => o.client_id === clientId)
@@ -473,7 +479,7 @@ export const useMessagesStore = defineStore('messages', () => {
       id: frame.id,
       room: frame.room,
       seq: frame.seq,
-      sender: me ?? { id: 0, username: '', display_name: '', avatar: '', is_guest: false },
+      sender: me ?? { id: 0, username: '', display_name: '', avatar: '', is_guest: false, is_bot: false },
       body: o.body,
       created_at: o.created_at,
       edited_at: null,
@@ -673,6 +679,7 @@ export const useMessagesStore = defineStore('messages', () => {
     connectionLost,
     retry,
     discard,
+    settleCommand,
     applyAck,
     applyError,
     dropRoom,

@@ -1,0 +1,39 @@
+"""What a bot's author writes against: subclass `Bot`, declare `commands`, answer in `handle`.
+
+A handler is a plain class named by dotted path in the BOTS setting (the way Django loads
+backends). It runs in the bot runner, off the request and delivery path, under a time
+limit; whatever it returns is posted in the room as the bot's reply. This module imports
+nothing of Parley's so a bot's module can be read and tested on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class Call:
+    """One use of a command: `/roll 2d6` is command "roll", args "2d6"."""
+
+    command: str
+    args: str
+    room_id: int
+    user_id: int
+    user_name: str  # the asker's display name
+    message_id: int | None = None
+
+
+class Bot:
+    """Subclass and fill in. One instance serves every room, possibly from several threads
+    at once: keep no per-call state on `self`."""
+
+    # command name -> one-line help (shown by /help and the composer's typeahead)
+    commands: ClassVar[dict[str, str]] = {}
+    # command name -> its arguments as typed after it, e.g. {"roll": "2d6"} (optional)
+    usage: ClassVar[dict[str, str]] = {}
+
+    def handle(self, call: Call) -> str | None:
+        """Answer one command; None posts nothing. Raise to report a failure (logged, and
+        the asker is told the command failed)."""
+        raise NotImplementedError
