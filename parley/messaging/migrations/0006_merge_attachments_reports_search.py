@@ -4,12 +4,10 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0005_message_attachments'),
-        ('messaging', '0005_reports'),
-        ('messaging', '0005_search_index'),
+        ("messaging", "0005_message_attachments"),
+        ("messaging", "0005_reports"),
+        ("messaging", "0005_search_index"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0003_direct_messages'),
-        ('rooms', '0003_mute_and_ban'),
+        ("rooms", "0003_direct_messages"),
+        ("rooms", "0003_mute_and_ban"),
     ]
 
-    operations = [
-    ]
+    operations = []
