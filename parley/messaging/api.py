@@ -93,7 +93,7 @@ class MessagesApi(APIView):
 
 def _command(user: User, room_id: int, args: dict[str, Any]) -> Response:
     """A body starting with `/` or `!`: a slash command or a webhook's trigger (docs/bots.md)."""
-    services.check_attachments(args.get("attachments"))
+    services.check_command_attachments(args.get("attachments"))
     outcome = bots.command_run(
         user=user,
         room_id=room_id,

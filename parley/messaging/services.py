@@ -78,6 +78,15 @@ def _checked_body(body: str, *, empty_ok: bool = False) -> str:
     return body
 
 
+def check_command_attachments(attachments: Sequence[int] | None) -> None:
+    """A slash command is text for a bot: files sent with it would belong to no message."""
+    if attachments:
+        raise Invalid(
+            "A command cannot carry files; send them in a message of their own.",
+            fields={"attachments": ["Commands take no attachments."]},
+        )
+
+
 def clean_attachments(attachments: Sequence[int] | None) -> tuple[int, ...]:
     """Upload ids in the order given, each once; at most ATTACHMENTS_MAX. Whether they may be
     attached (the sender's own, this room, not yet attached) is checked in the send batch."""

@@ -200,7 +200,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """A slash command (or a webhook trigger): off the send batcher, answered by an ack
         when a message was stored and by a `notice` to this socket when not."""
         try:
-            messaging.check_attachments(frame.attachments)
+            messaging.check_command_attachments(frame.attachments)
             outcome = await command_run(
                 user=self.user,
                 room_id=frame.room,
