@@ -22,6 +22,7 @@ export type ServerFrame =
   | RoomFrame
   | MemberFrame
   | MemberUpdatedOut
+  | NoticeOut
   | PongOut
   | PingOut
   | ErrorOut
@@ -194,6 +195,17 @@ export interface MemberUpdatedOut {
   user: UserOut
   muted: boolean
   muted_until: string | null
+}
+/**
+ * An answer for one person only (a slash command's result, an unknown command): sent to
+ * the sender's sockets, never stored or replayed. `ref` is the `send`'s client_id.
+ */
+export interface NoticeOut {
+  type: 'notice'
+  room: number
+  text: string
+  level: 'info' | 'error'
+  ref: string | number | null
 }
 export interface PongOut {
   type: 'pong'
