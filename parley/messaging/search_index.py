@@ -97,3 +97,20 @@ def match_condition(connection: BaseDatabaseWrapper, column: str, terms: list[st
             [_fts5(terms)],
         )
     return "", []
+
+
+def sqlite_restore_after_migrate(using: str = "default", **_kwargs: Any) -> None:
+    """`post_migrate`: put back the FTS triggers a migration dropped. SQLite alters a table by
+    copying it, and the copy has no triggers, so any later migration that touches the message
+    table (a new column, say) would leave search silently unmaintained. Only once the search
+    migration is applied: before it there is nothing to restore."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    if ("messaging", "0005_search_index") not in MigrationRecorder(connection).applied_migrations():
+        return
+    if sqlite_missing(connection):
+        sqlite_rebuild(connection)
