@@ -18,7 +18,7 @@ normalises what can:
 Names are normalised to NFKC by default, so that full-width or styled letters
 (full-width "admin", mathematical bold "admin") compare equal to the plain ones they imitate; free text
 (topics) and file names keep their characters under NFC. Runs of whitespace become
-one space. Markup is plain text: "<script>" is a fine name and is stored as written.
+one space in a name (free text keeps its spacing). Markup is plain text: "<script>" is a fine name and is stored as written.
 
 This module is at the bottom of the layers (beside the errors) so every app's
 services, and the uploads, call the same function: `clean_name`.
@@ -81,7 +81,7 @@ def clean_name(
     """The name as it should be stored, or `Invalid` with `fields={field: [why]}`.
 
     `label` names the thing in the message ("The topic has control characters.");
-    `multiline` keeps newlines and tabs (a topic) instead of folding all whitespace;
+    `multiline` keeps newlines, tabs and inner spacing (a topic) instead of folding whitespace;
     `allow_blank` lets an empty value through as "" (an optional topic)."""
     try:
         value.encode("utf-8")
@@ -90,8 +90,8 @@ def clean_name(
             field, f"The {label} has an invalid character.", "Surrogate characters are not allowed."
         ) from exc
     value = unicodedata.normalize(form, value)
-    if multiline:
-        value = "\n".join(" ".join(line.split()) for line in value.strip().splitlines())
+    if multiline:  # free text: only the ends are trimmed, its spacing is the writer's
+        value = value.strip()
     else:
         value = " ".join(value.split())
     if not value:

@@ -70,6 +70,7 @@ def test_every_unsafe_endpoint_needs_csrf_with_a_session() -> None:
             .replace("{user_id}", str(other.pk))
             .replace("{message_id}", "1")
             .replace("{emoji}", "%F0%9F%91%8D")
+            .replace("{report_id}", "1")
         )
         r = client.generic(method, url, json.dumps({"body": "x", "client_id": "c"}), "application/json")
         assert r.status_code == 403, (method, path, r.status_code)
