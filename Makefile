@@ -7,7 +7,8 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 # Python packages come from the committed locks in requirements/ (`make lock`
 # regenerates them): run.txt is what serving needs, dev.txt adds the test and
-# lint tools, bench.txt adds the benchmark's. Each install leaves a stamp named
+# lint tools, bench.txt adds the benchmark's, s3.txt adds boto3 for uploads kept in an
+# S3-compatible store (installed by hand: `pip install --require-hashes -r requirements/s3.txt`). Each install leaves a stamp named
 # after the lock's (and pyproject's) contents, so a re-run is instant and an
 # edited lock reinstalls.
 stamp_for = $(VENV)/.installed-$(1)-$(shell cat requirements/$(1).txt pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
@@ -58,6 +59,7 @@ lock: deps-dev
 	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml -o requirements/run.txt
 	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml --extra dev -c requirements/run.txt -o requirements/dev.txt
 	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml --extra bench -c requirements/dev.txt -o requirements/bench.txt
+	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml --extra s3 -c requirements/run.txt -o requirements/s3.txt
 
 $(FRONT_STAMP): frontend/package-lock.json
 	cd frontend && npm install --no-audit --no-fund --loglevel=error

@@ -36,9 +36,14 @@ function errorOf(xhr: XMLHttpRequest): ApiError {
 /** Upload one file to a room; `onProgress` gets 0..1 as the body is sent. */
 export function uploadFile(roomId: number, file: File, onProgress: (done: number) => void): UploadHandle {
   const xhr = new XMLHttpRequest()
+  let aborted = false // before the request is even open (the CSRF cookie is still coming)
   const promise = ensureCsrf().then(
     () =>
       new Promise<Attachment>((resolve, reject) => {
+        if (aborted) {
+          reject(new ApiError(0, 'aborted', 'The upload was cancelled.'))
+          return
+        }
         xhr.open('POST', `${API_BASE}rooms/${roomId}/uploads`)
         xhr.setRequestHeader('Accept', 'application/json')
         const token = readCookie('csrftoken')
@@ -59,5 +64,11 @@ export function uploadFile(roomId: number, file: File, onProgress: (done: number
         xhr.send(form)
       }),
   )
-  return { promise, abort: () => xhr.abort() }
+  return {
+    promise,
+    abort: () => {
+      aborted = true
+      xhr.abort()
+    },
+  }
 }

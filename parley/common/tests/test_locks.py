@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", re.MULTILINE)
 
 # Which lock installs which part of pyproject.toml (see the Makefile's deps-* targets).
-LOCK_OF = {"dependencies": "run", "dev": "dev", "bench": "bench"}
+LOCK_OF = {"dependencies": "run", "dev": "dev", "bench": "bench", "s3": "s3"}
 
 
 def pins(lock: str) -> dict[str, str]:
@@ -67,3 +67,4 @@ def test_a_package_has_the_same_version_in_every_lock() -> None:
     assert not disagreements
     assert locks["run"].items() <= locks["dev"].items()
     assert locks["run"].items() <= locks["bench"].items()
+    assert locks["run"].items() <= pins("s3").items()

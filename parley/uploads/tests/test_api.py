@@ -294,3 +294,19 @@ def test_staff_see_uploads_in_the_admin(room: dict[str, Any]) -> None:
     page = client.get(reverse("admin:uploads_upload_changelist"))
     assert page.status_code == 200 and b"listed-file.txt" in page.content
     assert client.get(reverse("admin:uploads_upload_change", args=[out["id"]])).status_code == 200
+
+
+def test_a_purged_message_leaves_its_uploads_to_the_clean_up_job(
+    room: dict[str, Any], upload_dir: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from parley.messaging import retention
+
+    out = upload(room["m"], room["rid"], b"old news", "old.txt").json()
+    send(room["m"], room["rid"], "", [out["id"]])
+    assert retention.messages_purge(cutoff=timezone.now() + timedelta(seconds=1)).messages == 1
+    assert Upload.objects.get(pk=out["id"]).message_id is None
+    assert room["o"].get(out["url"]).status_code == 404  # unattached: only its uploader
+    Upload.objects.filter(pk=out["id"]).update(created_at=timezone.now() - timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.uploads_remove_unattached() == 1
+    assert stored_files(upload_dir) == []
