@@ -49,6 +49,7 @@ SQLITE_FTS = [
     "INSERT INTO messaging_message_fts(rowid, search_text) "
     "SELECT new.id, new.search_text WHERE new.search_text IS NOT NULL; END",
 ]
+SQLITE_REBUILD = "INSERT INTO messaging_message_fts(messaging_message_fts) VALUES ('rebuild')"
 SQLITE_TRIGGERS = ("messaging_message_fts_ins", "messaging_message_fts_del", "messaging_message_fts_upd")
 SQLITE_DROP = [
     *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS),
@@ -70,7 +71,7 @@ def sqlite_rebuild(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for sql in SQLITE_FTS:
             cursor.execute(sql)
-        cursor.execute("INSERT INTO messaging_message_fts(messaging_message_fts) VALUES ('rebuild')")
+        cursor.execute(SQLITE_REBUILD)
 
 
 def _tsquery(terms: list[str]) -> str:
