@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, TextField, Value
+from django.db.models import BooleanField, F, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
@@ -21,11 +21,13 @@ from parley.accounts.models import User
 from parley.common.errors import Invalid
 from parley.common.sql import q, table
 from parley.messaging.models import Message
-from parley.messaging.search_index import match_condition
+from parley.messaging.search_index import SQLITE_FTS_TABLE, pg_condition, sqlite_match
 from parley.messaging.search_text import highlight, query_terms
 from parley.messaging.selectors import with_reactions
 from parley.rooms.models import Membership
 
+# Fewer matches than this in the user's rooms: take them all from the GIN index and sort.
+PROBE = 1000
 NOTHING_TO_FIND = "Search for words or characters: punctuation, symbols and emoji alone are not indexed."
 
 
@@ -48,26 +50,26 @@ def search(
 ) -> SearchPage:
     """One page of results, newest first; `below_id` continues after an earlier page.
 
-    Two queries whatever the page size: the messages (with sender, room and replied-to
-    message joined) and their reactions. The index gives the matching ids; the room,
-    sender and date filters and the keyset over id apply to the rows it gives."""
+    A constant number of queries per page: the user's rooms, (on PostgreSQL) a bounded
+    probe of how many messages there match, the page (sender, room and replied-to message
+    joined) and its reactions. The room ids go into the page's query as a literal list,
+    so the planner weighs them with each room's statistics rather than an average room.
+
+    The index cannot give the newest first by itself. PostgreSQL either asks the GIN
+    index for every match and sorts them (right when they are few), or walks the primary
+    key backwards testing each message until the page is full (right when they are many,
+    a disaster when there are none in these rooms: it reads everything). The probe
+    decides, instead of the planner's guess. SQLite's FTS5 returns matches newest first
+    itself, so the page is the first rows of the FTS table joined to the messages."""
     terms = query_terms(q_text)
     if not terms:
         raise Invalid(NOTHING_TO_FIND, fields={"q": [NOTHING_TO_FIND]})
-    qs = Message.objects.filter(
-        room_id__in=Membership.objects.filter(user=user).values("room_id"),
-        deleted_at__isnull=True,
-        search_text__isnull=False,
-    )
-    cond, params = match_condition(connection, f"{table(Message)}.{q('search_text')}", terms)
-    if cond:
-        qs = qs.filter(RawSQL(cond, params, output_field=BooleanField()))
-    else:  # no index on this database: scan the analysed column for whole terms
-        qs = qs.annotate(padded=Concat(Value(" "), "search_text", Value(" "), output_field=TextField()))
-        for term in terms:
-            qs = qs.filter(padded__contains=f" {term} ")
+    rooms = list(Membership.objects.filter(user=user).values_list("room_id", flat=True))
     if room_id is not None:
-        qs = qs.filter(room_id=room_id)
+        rooms = [r for r in rooms if r == room_id]
+    if not rooms:
+        return SearchPage([], None)
+    qs = Message.objects.filter(room_id__in=rooms, deleted_at__isnull=True, search_text__isnull=False)
     if sender_id is not None:
         qs = qs.filter(sender_id=sender_id)
     if before is not None:
@@ -76,10 +78,29 @@ def search(
         qs = qs.filter(created_at__gte=after)
     if below_id is not None:
         qs = qs.filter(pk__lt=below_id)
+    order: Any = "-pk"
+    if connection.vendor == "postgresql":
+        cond, params = pg_condition(f"{table(Message)}.{q('search_text')}", terms)
+        qs = qs.filter(RawSQL(cond, params, output_field=BooleanField()))
+        if qs.order_by()[:PROBE].count() < PROBE:
+            order = (F("pk") + 0).desc()  # not the primary key's order: the GIN index, then sort
+    elif connection.vendor == "sqlite":
+        # The ORM cannot join a virtual table: fixed SQL, the terms go as a parameter.
+        qs = qs.extra(
+            tables=[SQLITE_FTS_TABLE],
+            where=[f"{SQLITE_FTS_TABLE}.rowid = {table(Message)}.{q('id')}", f"{SQLITE_FTS_TABLE} MATCH %s"],
+            params=[sqlite_match(terms)],
+            select={"fts_rowid": f"{SQLITE_FTS_TABLE}.rowid"},
+        )
+        order = "-fts_rowid"
+    else:  # no index on this database: scan the analysed column for whole terms
+        qs = qs.annotate(padded=Concat(Value(" "), "search_text", Value(" "), output_field=TextField()))
+        for term in terms:
+            qs = qs.filter(padded__contains=f" {term} ")
     rows = list(
         qs.select_related("sender", "reply_to__sender", "room")
         .defer("search_text", "room__topic")
-        .order_by("-pk")[: limit + 1]
+        .order_by(order)[: limit + 1]
     )
     more = len(rows) > limit
     page = with_reactions(rows[:limit], user)

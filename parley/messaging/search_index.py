@@ -6,9 +6,7 @@ the migration, the `reindex_search` command and the search selector share one co
 - PostgreSQL: a GIN index over `array_to_tsvector(string_to_array(search_text, ' '))`.
   The column already holds analysed terms, so neither the text-search parser nor a
   dictionary touches them; the query is a `tsquery` of quoted lexemes ANDed together.
-  The planner picks between the GIN index (rare terms) and walking the primary key
-  backwards until a page is full (common terms), from the statistics ANALYZE keeps on
-  the indexed expression.
+  Whether to use it or walk the primary key is decided per query (search.py).
 - SQLite: an external-content FTS5 table over the column, kept by triggers (so the
   services write the column and nothing else). `unicode61 remove_diacritics 0` splits
   nothing the analyzer kept together except combining marks, the same way on both sides;
@@ -49,6 +47,8 @@ SQLITE_FTS = [
     "INSERT INTO messaging_message_fts(rowid, search_text) "
     "SELECT new.id, new.search_text WHERE new.search_text IS NOT NULL; END",
 ]
+SQLITE_FTS_TABLE = "messaging_message_fts"
+SQLITE_REBUILD = "INSERT INTO messaging_message_fts(messaging_message_fts) VALUES ('rebuild')"
 SQLITE_TRIGGERS = ("messaging_message_fts_ins", "messaging_message_fts_del", "messaging_message_fts_upd")
 SQLITE_DROP = [
     *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS),
@@ -70,7 +70,7 @@ def sqlite_rebuild(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for sql in SQLITE_FTS:
             cursor.execute(sql)
-        cursor.execute("INSERT INTO messaging_message_fts(messaging_message_fts) VALUES ('rebuild')")
+        cursor.execute(SQLITE_REBUILD)
 
 
 def _tsquery(terms: list[str]) -> str:
@@ -84,19 +84,15 @@ def _fts5(terms: list[str]) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def match_condition(connection: BaseDatabaseWrapper, column: str, terms: list[str]) -> tuple[str, list[Any]]:
-    """SQL true for the rows of the message table (`column` its qualified search column, the
-    id column beside it) holding every one of `terms`; empty for a database without an
-    index (the caller scans)."""
-    if connection.vendor == "postgresql":
-        return f"{PG_VECTOR.format(column=column)} @@ %s::tsquery", [_tsquery(terms)]
-    if connection.vendor == "sqlite":
-        rowid = column.rsplit(".", 1)[0] + '."id"' if "." in column else '"id"'
-        return (
-            f"{rowid} IN (SELECT rowid FROM messaging_message_fts WHERE messaging_message_fts MATCH %s)",
-            [_fts5(terms)],
-        )
-    return "", []
+def pg_condition(column: str, terms: list[str]) -> tuple[str, list[Any]]:
+    """SQL true for the rows whose search `column` (qualified) holds every one of `terms`;
+    written as the index's expression so PostgreSQL can use the index."""
+    return f"{PG_VECTOR.format(column=column)} @@ %s::tsquery", [_tsquery(terms)]
+
+
+def sqlite_match(terms: list[str]) -> str:
+    """The FTS5 MATCH argument for every one of `terms`."""
+    return _fts5(terms)
 
 
 def sqlite_restore_after_migrate(using: str = "default", **_kwargs: Any) -> None:

@@ -50,3 +50,34 @@ function nextDay(day: string): string {
   d.setUTCDate(d.getUTCDate() + 1)
   return d.toISOString().slice(0, 10)
 }
+
+export interface Segment {
+  text: string
+  match: boolean
+}
+
+/**
+ * A long body shortened around its matches: unmatched stretches keep `context`
+ * characters next to each match (and the start of the body when it opens with one), the
+ * rest becomes "…". The server sends the whole body cut into segments; this only trims.
+ */
+export function snippet(segments: Segment[], context = 80): Segment[] {
+  const out: Segment[] = []
+  const last = segments.length - 1
+  segments.forEach((seg, i) => {
+    if (seg.match || seg.text.length <= context * 2) {
+      out.push(seg)
+      return
+    }
+    const before = i > 0 // a match precedes this stretch
+    const after = i < last // a match follows it
+    const chars = Array.from(seg.text) // code points: never cut a surrogate pair
+    let text: string
+    if (before && after) text = `${chars.slice(0, context).join('')} … ${chars.slice(-context).join('')}`
+    else if (before) text = `${chars.slice(0, context).join('')}…`
+    else if (after) text = `…${chars.slice(-context).join('')}`
+    else text = `${chars.slice(0, context * 2).join('')}…` // no match shown at all
+    out.push({ text, match: false })
+  })
+  return out
+}

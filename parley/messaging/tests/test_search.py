@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from parley.messaging.models import Message
+from parley.messaging.retention import messages_purge
 from parley.messaging.search_index import sqlite_missing
 from parley.testing.api import client_for, error_of, make_user
 
@@ -257,3 +258,21 @@ def test_the_migration_backfills_existing_messages(chat: dict[str, Any]) -> None
     assert Message.objects.get(pk=kept["id"]).search_text == "old message from before"
     assert Message.objects.get(pk=gone["id"]).search_text is None
     assert find(chat["m"], "old") == [kept["body"]]
+
+
+def test_purged_messages_leave_the_index(chat: dict[str, Any]) -> None:
+    old = post(chat["o"], chat["rid"], "purged archive note")
+    post(chat["o"], chat["rid"], "kept archive note")
+    Message.objects.filter(pk=old["id"]).update(created_at=timezone.now() - timedelta(days=400))
+    messages_purge(cutoff=timezone.now() - timedelta(days=365))
+    assert find(chat["m"], "archive") == ["kept archive note"]
+    if connection.vendor == "sqlite":  # the delete trigger took it out of the FTS index too
+        with connection.cursor() as cur:
+            cur.execute("SELECT rowid FROM messaging_message_fts WHERE messaging_message_fts MATCH 'archive'")
+            assert [row[0] for row in cur.fetchall()] == [old["id"] + 1]
+
+
+@pytest.mark.parametrize("q", ['" OR NOT AND', "NEAR(a b)", "a* ^b", "'a' & !b | c:*", "col:a"])
+def test_query_syntax_of_the_index_is_plain_text(chat: dict[str, Any], q: str) -> None:
+    post(chat["o"], chat["rid"], "near or not and a b c col")
+    assert find(chat["m"], q) == ["near or not and a b c col"]
