@@ -23,7 +23,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from parley.accounts import services as accounts
 from parley.accounts.avatars import DEFAULT_AVATAR
@@ -74,9 +75,12 @@ def registered_bot_user(*, key: str) -> User:
     found = Bot.objects.select_related("user").filter(key=key).first()
     if found is not None:
         return found.user
-    with transaction.atomic():
-        user = _new_bot_user(username=key, display_name=reg.name)
-        Bot.objects.create(user=user, key=key)
+    try:
+        with transaction.atomic():
+            user = _new_bot_user(username=key, display_name=reg.name)
+            Bot.objects.create(user=user, key=key)
+    except IntegrityError:  # two first answers at once: the other one made it
+        return Bot.objects.select_related("user").get(key=key).user
     return user
 
 
@@ -354,8 +358,6 @@ def _owned_hook(model: type[Any], actor: User, hook_id: int) -> Any:
 
 def incoming_rotate(*, actor: User, hook_id: int) -> tuple[IncomingWebhook, str]:
     """A new secret for the hook; the old URL stops working at once."""
-    from django.utils import timezone
-
     hook: IncomingWebhook = _owned_hook(IncomingWebhook, actor, hook_id)
     secret = secrets.token_urlsafe(32)
     hook.secret_hash = _hash(secret)
