@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from parley.accounts.models import User
 from parley.bots import selectors, serializers, services
 from parley.common.schema import AUTH, errors
-from parley.common.throttles import _Scoped
+from parley.common.throttles import TargetThrottle
 from parley.messaging.serializers import MessageSerializer
 from parley.rooms.selectors import room_for_member
 
@@ -85,19 +85,16 @@ class IncomingRotateApi(APIView):
         return Response(out.data)
 
 
-class HookThrottle(_Scoped):
-    """Per hook, whoever calls it: the secret is the only credential."""
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return f"throttle:{self.scope}:h:{view.kwargs.get('hook_id')}"
-
-
 class HookPostApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
     def get_throttles(self) -> list[Any]:
-        return [HookThrottle("webhook")]
+        return [TargetThrottle("webhook")]
+
+    def throttle_target(self, request: Request) -> str:
+        """Counted per hook, whoever calls it: the secret URL is the only credential."""
+        return f"hook:{self.kwargs.get('hook_id')}"
 
     @extend_schema(
         request=serializers.HookPostIn,
