@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -13,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.accounts.models import User
-from parley.bots import selectors, serializers, services
+from parley.bots import chart, selectors, serializers, services
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import TargetThrottle
 from parley.messaging.serializers import MessageSerializer
@@ -43,6 +45,19 @@ class RoomCommandsApi(APIView):
     def get(self, request: Request, room_id: int) -> Response:
         room_for_member(user=_user(request), room_id=room_id)
         return Response(serializers.CommandOut(selectors.room_commands(room_id=room_id), many=True).data)
+
+
+class RoomStatsChartApi(APIView):
+    @extend_schema(
+        responses={(200, "image/png"): OpenApiTypes.BINARY, **AUTH, **errors(403, 404)},
+        summary="The room's messages per hour of day (UTC) this week, as a small PNG (/stats links it)",
+    )
+    def get(self, request: Request, room_id: int) -> HttpResponse:
+        room_for_member(user=_user(request), room_id=room_id)
+        png = chart.bar_chart_png(selectors.room_activity(room_id=room_id).hours)
+        response = HttpResponse(png, content_type="image/png")
+        response["Cache-Control"] = "private, max-age=60"
+        return response
 
 
 class IncomingListApi(APIView):

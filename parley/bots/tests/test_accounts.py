@@ -88,6 +88,20 @@ def test_stats_counts_today_top_members_and_hours() -> None:
     assert lines[2].startswith("Busiest hours (UTC): ") and ":00" in lines[2]
     assert lines[3].startswith("00h ") and lines[3].endswith(" 23h") and "█" in lines[3]
     assert len(lines[3]) == len("00h  23h") + 24
+    assert lines[4] == f"Chart: http://127.0.0.1:8000/api/v1/rooms/{room.pk}/stats.png"
+
+
+def test_the_stats_chart_is_a_png_for_members_only() -> None:
+    owner, outsider = make_user(), make_user()
+    room = rooms.room_create(owner=owner, name="chart-room")
+    secret = rooms.room_create(owner=owner, name="chart-secret", visibility="private")
+    message_send(sender=owner, room_id=room.pk, body="one")
+    r = client_for(owner).get(f"/api/v1/rooms/{room.pk}/stats.png")
+    assert r.status_code == 200 and r["Content-Type"] == "image/png"
+    assert r.content.startswith(b"\x89PNG\r\n\x1a\n") and b"IEND" in r.content
+    assert client_for(outsider).get(f"/api/v1/rooms/{room.pk}/stats.png").status_code == 403
+    assert client_for(outsider).get(f"/api/v1/rooms/{secret.pk}/stats.png").status_code == 404
+    assert client_for().get(f"/api/v1/rooms/{room.pk}/stats.png").status_code == 401
 
 
 def test_stats_over_rest_is_answered_by_the_stats_bot() -> None:
