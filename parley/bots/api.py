@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -13,9 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.accounts.models import User
-from parley.bots import selectors, serializers, services
+from parley.bots import chart, selectors, serializers, services
 from parley.common.schema import AUTH, errors
-from parley.common.throttles import _Scoped
+from parley.common.throttles import TargetThrottle
 from parley.messaging.serializers import MessageSerializer
 from parley.rooms.selectors import room_for_member
 
@@ -43,6 +45,19 @@ class RoomCommandsApi(APIView):
     def get(self, request: Request, room_id: int) -> Response:
         room_for_member(user=_user(request), room_id=room_id)
         return Response(serializers.CommandOut(selectors.room_commands(room_id=room_id), many=True).data)
+
+
+class RoomStatsChartApi(APIView):
+    @extend_schema(
+        responses={(200, "image/png"): OpenApiTypes.BINARY, **AUTH, **errors(403, 404)},
+        summary="The room's messages per hour of day (UTC) this week, as a small PNG (/stats links it)",
+    )
+    def get(self, request: Request, room_id: int) -> HttpResponse:
+        room_for_member(user=_user(request), room_id=room_id)
+        png = chart.bar_chart_png(selectors.room_activity(room_id=room_id).hours)
+        response = HttpResponse(png, content_type="image/png")
+        response["Cache-Control"] = "private, max-age=60"
+        return response
 
 
 class IncomingListApi(APIView):
@@ -85,19 +100,16 @@ class IncomingRotateApi(APIView):
         return Response(out.data)
 
 
-class HookThrottle(_Scoped):
-    """Per hook, whoever calls it: the secret is the only credential."""
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return f"throttle:{self.scope}:h:{view.kwargs.get('hook_id')}"
-
-
 class HookPostApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
     def get_throttles(self) -> list[Any]:
-        return [HookThrottle("webhook")]
+        return [TargetThrottle("webhook")]
+
+    def throttle_target(self, request: Request) -> str:
+        """Counted per hook, whoever calls it: the secret URL is the only credential."""
+        return f"hook:{self.kwargs.get('hook_id')}"
 
     @extend_schema(
         request=serializers.HookPostIn,

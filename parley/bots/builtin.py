@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import secrets
 
+from django.conf import settings
+from django.urls import reverse
+
 from parley.bots import selectors
 from parley.bots.handlers import Bot, Call
 
@@ -44,7 +47,8 @@ def bars(values: list[int]) -> str:
 
 class StatsBot(Bot):
     """The room's week: messages today, most active members, busiest hours (seed 001's data
-    module, answered in the room). The hours are a text chart, one bar per hour (UTC)."""
+    module, answered in the room). The hours come as a line of block characters and as a
+    link to a small PNG chart (members only)."""
 
     commands = {"stats": "Room activity: today, top members, busy hours"}
 
@@ -57,5 +61,6 @@ class StatsBot(Bot):
             f"📊 Messages today: {act.today}\n"
             f"Most active this week: {top}\n"
             f"Busiest hours (UTC): {peak}\n"
-            f"00h {bars(act.hours)} 23h"
+            f"00h {bars(act.hours)} 23h\n"
+            f"Chart: {settings.SITE_URL}{reverse('room-stats-chart', kwargs={'room_id': call.room_id})}"
         )

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from celery import current_app
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class Pool:
             except Exception:
                 log.exception("bot job failed: %s", job.get("kind"))
             finally:
-                close_old_connections()
+                connections.close_all()  # a pool thread keeps no connection between jobs
 
 
 _pool: Pool | None = None

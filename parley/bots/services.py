@@ -23,7 +23,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from parley.accounts import services as accounts
 from parley.accounts.avatars import DEFAULT_AVATAR
@@ -74,9 +75,12 @@ def registered_bot_user(*, key: str) -> User:
     found = Bot.objects.select_related("user").filter(key=key).first()
     if found is not None:
         return found.user
-    with transaction.atomic():
-        user = _new_bot_user(username=key, display_name=reg.name)
-        Bot.objects.create(user=user, key=key)
+    try:
+        with transaction.atomic():
+            user = _new_bot_user(username=key, display_name=reg.name)
+            Bot.objects.create(user=user, key=key)
+    except IntegrityError:  # two first answers at once: the other one made it
+        return Bot.objects.select_related("user").get(key=key).user
     return user
 
 
@@ -140,8 +144,12 @@ def command_run(
     body = messaging.clean_body(body)
     parsed = commands.parse(body)
     if parsed is None:
-        plain = body[1:] if body.startswith("//") else body
-        return _send_and_trigger(user, room_id, plain, client_id, reply_to, command="")
+        if body.startswith("//"):  # escaped: a plain message that triggers nothing
+            result = messaging.message_send(
+                sender=user, room_id=room_id, body=body[1:], client_id=client_id, reply_to=reply_to
+            )
+            return CommandOutcome("", result=result)
+        return _send_and_trigger(user, room_id, body, client_id, reply_to, command="")
     name, args = parsed
     room = room_for_member(user=user, room_id=room_id)
     builtin = _BUILTINS.get(name)
@@ -195,7 +203,7 @@ def _send_and_trigger(
 ) -> CommandOutcome:
     """Store the message, then queue a delivery to each outgoing webhook it triggers."""
     word = commands.first_word(body)
-    hooks = selectors.outgoing_hooks_for(room_id=room_id, word=word) if word[:1] in "/!" else []
+    hooks = selectors.outgoing_hooks_for(room_id=room_id, word=word) if word.startswith(("/", "!")) else []
     if only_if_hook and not hooks:
         return CommandOutcome(command)
     result = messaging.message_send(
@@ -329,15 +337,21 @@ def _clean_name(name: str, default: str) -> str:
     return name or default
 
 
+def _hook_bot(*, room: Room, name: str, actor: User) -> User:
+    """The bot a webhook posts as: its own user, named after the hook, a member of the room."""
+    bot = _new_bot_user(username=f"hook-{secrets.token_hex(4)}", display_name=name)
+    Bot.objects.create(user=bot, room=room, created_by=actor)
+    rooms.bot_join(room_id=room.pk, bot=bot)
+    return bot
+
+
 def incoming_create(*, actor: User, room_id: int, name: str = "") -> tuple[IncomingWebhook, str]:
     """A new secret URL for the room; returns the hook and its secret (shown only now)."""
     room = owner_room(room_id, actor)
     name = _clean_name(name, "Webhook")
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
-        bot = _new_bot_user(username=f"hook-{secrets.token_hex(4)}", display_name=name)
-        Bot.objects.create(user=bot, room=room, created_by=actor)
-        rooms.bot_join(room_id=room.pk, bot=bot)
+        bot = _hook_bot(room=room, name=name, actor=actor)
         hook = IncomingWebhook.objects.create(
             room=room, user=bot, name=name, secret_hash=_hash(secret), created_by=actor
         )
@@ -354,8 +368,6 @@ def _owned_hook(model: type[Any], actor: User, hook_id: int) -> Any:
 
 def incoming_rotate(*, actor: User, hook_id: int) -> tuple[IncomingWebhook, str]:
     """A new secret for the hook; the old URL stops working at once."""
-    from django.utils import timezone
-
     hook: IncomingWebhook = _owned_hook(IncomingWebhook, actor, hook_id)
     secret = secrets.token_urlsafe(32)
     hook.secret_hash = _hash(secret)
@@ -438,9 +450,7 @@ def outgoing_create(
     triggers = _clean_triggers(triggers)
     name = _clean_name(name, "Outgoing webhook")
     with transaction.atomic():
-        bot = _new_bot_user(username=f"hook-{secrets.token_hex(4)}", display_name=name)
-        Bot.objects.create(user=bot, room=room, created_by=actor)
-        rooms.bot_join(room_id=room.pk, bot=bot)
+        bot = _hook_bot(room=room, name=name, actor=actor)
         hook = OutgoingWebhook.objects.create(
             room=room,
             user=bot,

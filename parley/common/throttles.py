@@ -41,6 +41,14 @@ class UserThrottle(_Scoped):
         return f"throttle:{self.scope}:u:{user.pk}"
 
 
+class TargetThrottle(_Scoped):
+    """Counted per target, whoever calls: the view's `throttle_target(request)` names it
+    (an incoming webhook, whose secret URL is the only credential)."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return f"throttle:{self.scope}:t:{view.throttle_target(request)}"
+
+
 def throttles(scope: str) -> list[SimpleRateThrottle]:
     """The throttles of one scope, for an APIView's `get_throttles`."""
     return [AddressThrottle(scope), UserThrottle(scope)]

@@ -32,7 +32,16 @@ def _db(func: Any) -> Any:
 member_room_ids = _db(rooms.member_room_ids)
 hello_rooms = _db(rooms.hello_rooms)
 mark_read = _db(messaging.room_mark_read)
-command_run = _db(bots.command_run)
+
+
+def _command_run(*, limits: Any, **kwargs: Any) -> bots.CommandOutcome:
+    """The shared rate check the send batcher makes for plain sends, then the command."""
+    if not limits.confirm_sends_sync([kwargs["user"].pk])[0]:
+        raise SendRefused()
+    return bots.command_run(**kwargs)
+
+
+command_run = _db(_command_run)
 
 ABUSE_WINDOW = 60.0
 ABUSE_LIMIT = 50
@@ -202,13 +211,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             messaging.check_command_attachments(frame.attachments)
             outcome = await command_run(
+                limits=self.runtime.limits,
                 user=self.user,
                 room_id=frame.room,
                 body=frame.body,
                 client_id=frame.client_id,
                 reply_to=frame.reply_to,
             )
-        except ServiceError as exc:
+        except (ServiceError, SendRefused) as exc:
             conn.push_text(protocol.error(exc.code, exc.message, frame.client_id))
             return
         except Exception:

@@ -154,6 +154,9 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
     await alice.send({"type": "resume", "rooms": {str(room): 1}})  # more missing than WS_RESUME_LIMIT
     got["gap"] = await alice.next("gap")
 
+    await alice.send({"type": "send", "room": room, "body": "/frobnicate", "client_id": "c-cmd"})
+    got["notice"] = await alice.next("notice")
+
     await alice.send({"type": "send", "room": room, "body": "x" * 4001, "client_id": "c-long"})
     got["error:client_id_ref"] = await alice.next("error")
     await alice.send({"type": "resume", "rooms": {str(s["hidden"]): 0}})
