@@ -72,7 +72,9 @@ def _new_bot_user(*, username: str, display_name: str) -> User:
 def registered_bot_user(*, key: str) -> User:
     """The user a BOTS entry posts as, made on first use (its username is the key when free)."""
     reg = commands.registered()[key]
-    found = Bot.objects.select_related("user").filter(key=key).first()
+    # The oldest wins: MariaDB cannot enforce the partial unique key, so a race there may
+    # leave a second row that is never used.
+    found = Bot.objects.select_related("user").filter(key=key).order_by("pk").first()
     if found is not None:
         return found.user
     try:
@@ -80,7 +82,7 @@ def registered_bot_user(*, key: str) -> User:
             user = _new_bot_user(username=key, display_name=reg.name)
             Bot.objects.create(user=user, key=key)
     except IntegrityError:  # two first answers at once: the other one made it
-        return Bot.objects.select_related("user").get(key=key).user
+        return Bot.objects.select_related("user").filter(key=key).order_by("pk")[0].user
     return user
 
 
