@@ -313,6 +313,7 @@ def test_screenshots(browser, server: ServerProcess, scheme: str, width: int) ->
         if width == 1280:
             ann.page.get_by_test_id("toggle-members").click()
             ann.page.get_by_test_id("room-notify").wait_for()
+            expect(ann.page.get_by_test_id("member-item")).to_have_count(2)
         shot(ann.page, f"room-{scheme}-{width}")
         ann.page.goto("/")
         ann.page.get_by_test_id("new-dm").click()
