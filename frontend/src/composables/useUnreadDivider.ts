@@ -11,9 +11,21 @@ import { computed, nextTick, ref, type Ref } from 'vue'
 import type { Message } from '@/api/types'
 import { useMessagesStore } from '@/stores/messages'
 
-export function firstUnreadSeq(messages: readonly Message[], unreadAfter: number | null, meId: number | null): number | null {
+/**
+ * The seq of the message the line goes above, or null: nothing unread, or the first
+ * unread is older than what is loaded (`hasOlder`: the history goes further back),
+ * in which case the line waits for a jump to load it.
+ */
+export function firstUnreadSeq(
+  messages: readonly Message[],
+  unreadAfter: number | null,
+  meId: number | null,
+  hasOlder = false,
+): number | null {
   if (unreadAfter === null) return null
-  const m = messages.find((x) => x.seq > unreadAfter && x.sender.id !== meId)
+  const i = messages.findIndex((x) => x.seq > unreadAfter)
+  if (i < 0 || (i === 0 && hasOlder && messages[0]!.seq > unreadAfter + 1)) return null
+  const m = messages.slice(i).find((x) => x.sender.id !== meId)
   return m ? m.seq : null
 }
 
@@ -27,7 +39,7 @@ export function useUnreadDivider(opts: {
   const offScreen = ref(false)
   const dividerSeq = computed(() => {
     const t = messages.timeline(opts.roomId.value)
-    return t ? firstUnreadSeq(t.messages, opts.unreadAfter.value, opts.meId.value) : null
+    return t ? firstUnreadSeq(t.messages, opts.unreadAfter.value, opts.meId.value, t.hasMore) : null
   })
   /** The unread start lies before everything loaded: the line is not drawn yet. */
   const beforeLoaded = computed(() => {

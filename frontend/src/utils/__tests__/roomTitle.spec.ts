@@ -30,4 +30,12 @@ describe('firstUnreadSeq', () => {
     expect(firstUnreadSeq(msgs, 8, ann.id)).toBeNull()
     expect(firstUnreadSeq(msgs, null, ann.id)).toBeNull()
   })
+
+  it('is not drawn while the first unread message is older than the loaded page', () => {
+    const msgs = [makeMessage(10, { sender: bob }), makeMessage(11, { sender: bob })]
+    expect(firstUnreadSeq(msgs, 3, ann.id, true)).toBeNull() // 4..9 not loaded
+    expect(firstUnreadSeq(msgs, 3, ann.id, false)).toBe(10) // the history starts here
+    expect(firstUnreadSeq(msgs, 9, ann.id, true)).toBe(10) // right after the marker
+    expect(firstUnreadSeq(msgs, 10, ann.id, true)).toBe(11)
+  })
 })
