@@ -10,10 +10,20 @@ from parley.accounts.serializers import UserSerializer, user_data
 from parley.messaging.models import BODY_MAX, Message
 
 
+class ReactionUserOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
 class ReactionOut(serializers.Serializer[Any]):
     emoji = serializers.CharField()
     count = serializers.IntegerField()
     me = serializers.BooleanField(help_text="The viewer reacted with this emoji.")
+    users = ReactionUserOut(
+        many=True,
+        help_text="Who reacted (the first 20, oldest first; `count` has them all). REST only: "
+        "frames carry no reactions.",
+    )
 
 
 class ReplyOut(serializers.Serializer[Any]):

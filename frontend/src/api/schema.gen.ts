@@ -637,9 +637,15 @@ export interface components {
             emoji: string;
             /** @description The viewer reacted with this emoji. */
             me: boolean;
+            /** @description Who reacted (the first 20, oldest first; `count` has them all). REST only: frames carry no reactions. */
+            users: components["schemas"]["ReactionUserOut"][];
         };
         ReactionsOut: {
             reactions: components["schemas"]["ReactionOut"][];
+        };
+        ReactionUserOut: {
+            display_name: string;
+            id: number;
         };
         ReadInRequest: {
             /** Format: int64 */
