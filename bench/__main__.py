@@ -45,9 +45,22 @@ PROFILES = {
         sat_drain=20,
         flood_secs=8,
         flood_pairs=3,
+        mixed_pairs=2,
         sizes=[100, 1000],
         users=10000,
-        workloads=["room", "burst", "ramp", "many", "idle", "churn", "slow", "flood", "history", "scaling"],
+        workloads=[
+            "room",
+            "room-mixed",
+            "burst",
+            "ramp",
+            "many",
+            "idle",
+            "churn",
+            "slow",
+            "flood",
+            "history",
+            "scaling",
+        ],
     ),
     "quick": dict(
         repeats=1,
@@ -67,6 +80,7 @@ PROFILES = {
         sat_drain=8,
         flood_secs=4,
         flood_pairs=1,
+        mixed_pairs=1,
         sizes=[100],
         users=10000,
         workloads=["room", "burst", "flood", "history"],
@@ -77,6 +91,7 @@ ALL_SERVERS = ["parley", "baseline", "baseline-daphne", "relay"]  # add "parley-
 # which servers take part in which workload
 PARTS = {
     "room": [*ALL_SERVERS, "parley-ref"],
+    "room-mixed": ["parley", "parley-ref"],  # edits and reactions: Parley's REST API only
     "burst": [*ALL_SERVERS, "parley-ref"],
     "ramp": ["parley", "baseline", "relay", "parley-ref"],
     "many": ["parley", "baseline", "relay", "parley-ref"],
@@ -148,6 +163,7 @@ def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> di
             "churn": W.w_churn,
             "slow": W.w_slow,
             "flood": W.w_flood,
+            "room-mixed": W.w_room_mixed,
             "history": W.w_history,
             "scaling": W.w_scaling,
         }[wl]
