@@ -29,7 +29,6 @@ export type MdNode =
   | { t: 'link'; href: string; children: MdNode[] }
   | { t: 'code'; text: string }
   | { t: 'fence'; lang: string; text: string }
-  | { t: 'br' }
   | { t: 'el'; tag: Tag; start?: number; children: MdNode[] }
 
 const TAGS: Record<string, Tag> = {
@@ -55,7 +54,7 @@ export function allowedHref(url: string): string | null {
   }
 }
 
-const md = new MarkdownIt('zero', { html: false, breaks: true, linkify: false, typographer: false })
+const md = new MarkdownIt('zero', { html: false, linkify: false, typographer: false })
 md.enable([
   'fence',
   'blockquote',
@@ -111,11 +110,11 @@ function build(tokens: Token[], inLink: boolean): MdNode[] {
     const out = top().children
     switch (tok.type) {
       case 'inline':
-        out.push(...build(tok.children ?? [], linkDepth > 0))
+        append(out, build(tok.children ?? [], linkDepth > 0))
         break
       case 'text':
         if (linkDepth > 0) pushText(out, tok.content)
-        else out.push(...autolink(tok.content))
+        else append(out, autolink(tok.content))
         break
       case 'code_inline':
         out.push({ t: 'code', text: tok.content })
@@ -125,7 +124,9 @@ function build(tokens: Token[], inLink: boolean): MdNode[] {
         break
       case 'softbreak':
       case 'hardbreak':
-        out.push({ t: 'br' })
+        // A newline in the text: the body is shown with white-space: pre-wrap, and its
+        // text (copy, search in page) keeps the line breaks as typed.
+        pushText(out, '\n')
         break
       default:
         // Not expected with the rules above; shown as what was typed, never as markup.
@@ -138,6 +139,14 @@ function build(tokens: Token[], inLink: boolean): MdNode[] {
     top().children.push(...frame.children)
   }
   return root.children
+}
+
+/** Append nodes, joining adjacent text into one node. */
+function append(out: MdNode[], nodes: MdNode[]): void {
+  for (const n of nodes) {
+    if (n.t === 'text') pushText(out, n.text)
+    else out.push(n)
+  }
 }
 
 function pushText(out: MdNode[], text: string): void {

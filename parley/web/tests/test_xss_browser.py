@@ -367,7 +367,7 @@ BODY_SCAN = """(allowed) => {
   }
   return found;
 }"""
-BODY_TAGS = ["p", "br", "strong", "em", "s", "code", "pre", "span", "a", "ul", "ol", "li", "blockquote"]
+BODY_TAGS = ["p", "strong", "em", "s", "code", "pre", "span", "a", "ul", "ol", "li", "blockquote"]
 
 
 def test_markdown_payloads_render_only_the_renderers_elements(viewer: Any, server: ServerProcess) -> None:  # noqa: F811

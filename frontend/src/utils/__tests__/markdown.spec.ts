@@ -13,7 +13,6 @@ function tags(nodes: MdNode[]): string[] {
     if (n.t === 'mention') return ['span']
     if (n.t === 'code') return ['code']
     if (n.t === 'fence') return ['pre']
-    if (n.t === 'br') return ['br']
     return []
   })
 }
@@ -34,7 +33,8 @@ describe('markdownTree: chat Markdown', () => {
   })
 
   it('keeps line breaks as written', () => {
-    expect(markdownTree('one\ntwo')).toEqual([p(text('one'), { t: 'br' }, text('two'))])
+    expect(markdownTree('one\ntwo')).toEqual([p(text('one\ntwo'))])
+    expect(markdownTree('**one**\ntwo  \nthree')).toEqual([p(el('strong', text('one')), text('\ntwo\nthree'))])
     expect(markdownTree('one\n\ntwo')).toEqual([p(text('one')), p(text('two'))])
   })
 
@@ -52,14 +52,14 @@ describe('markdownTree: chat Markdown', () => {
   it('does not make headings, rules, tables, images or indented code', () => {
     const body = '# not a heading\n\n---\n\n| a | b |\n|---|---|\n\n![img](https://x.org/a.png)\n\n    not code'
     const tree = markdownTree(body)
-    expect(tags(tree).filter((t) => t !== 'p' && t !== 'br' && t !== 'a')).toEqual([])
+    expect(tags(tree).filter((t) => t !== 'p' && t !== 'a')).toEqual([])
     expect(JSON.stringify(tree)).toContain('# not a heading')
   })
 
   it('shows HTML and entities as typed', () => {
     expect(markdownTree('<b>hi</b> &lt;x&gt; <script>alert(1)</script>')).toEqual([p(text('<b>hi</b> &lt;x&gt; <script>alert(1)</script>'))])
     const block = markdownTree('<div onclick="x()">\n\nblock\n</div>')
-    expect(tags(block)).toEqual(['p', 'p', 'br'])
+    expect(tags(block)).toEqual(['p', 'p'])
     expect(JSON.stringify(block)).toContain('<div onclick=\\"x()\\">')
   })
 
