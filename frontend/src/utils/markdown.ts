@@ -104,7 +104,7 @@ function build(tokens: Token[], inLink: boolean): MdNode[] {
         const el: MdNode = { t: 'el', tag: frame.tag, children: frame.children }
         if (frame.start !== undefined) el.start = frame.start
         parent.children.push(el)
-      } else parent.children.push(...frame.children)
+      } else append(parent.children, frame.children) // a hidden paragraph, a refused link
       continue
     }
     const out = top().children
@@ -136,7 +136,7 @@ function build(tokens: Token[], inLink: boolean): MdNode[] {
   // Unclosed frames cannot happen with markdown-it's balanced tokens; flush them anyway.
   while (stack.length > 1) {
     const frame = stack.pop()!
-    top().children.push(...frame.children)
+    append(top().children, frame.children)
   }
   return root.children
 }
