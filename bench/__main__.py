@@ -47,12 +47,14 @@ PROFILES = {
         flood_pairs=3,
         upload_secs=12,
         upload_pairs=3,
+        mixed_pairs=2,
         sizes=[100, 1000],
         users=10000,
         search_messages=1_000_000,
         search_n=100,
         workloads=[
             "room",
+            "room-mixed",
             "burst",
             "ramp",
             "many",
@@ -86,6 +88,7 @@ PROFILES = {
         flood_pairs=1,
         upload_secs=5,
         upload_pairs=1,
+        mixed_pairs=1,
         sizes=[100],
         users=10000,
         search_messages=1_000_000,
@@ -98,6 +101,7 @@ ALL_SERVERS = ["parley", "baseline", "baseline-daphne", "relay"]  # add "parley-
 # which servers take part in which workload
 PARTS = {
     "room": [*ALL_SERVERS, "parley-ref"],
+    "room-mixed": ["parley", "parley-ref"],  # edits and reactions: Parley's REST API only
     "burst": [*ALL_SERVERS, "parley-ref"],
     "ramp": ["parley", "baseline", "relay", "parley-ref"],
     "many": ["parley", "baseline", "relay", "parley-ref"],
@@ -174,6 +178,7 @@ def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> di
             "slow": W.w_slow,
             "flood": W.w_flood,
             "upload": W.w_upload,
+            "room-mixed": W.w_room_mixed,
             "history": W.w_history,
             "scaling": W.w_scaling,
         }[wl]

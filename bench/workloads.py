@@ -82,6 +82,29 @@ def with_server_cpu(server: Server, run) -> dict:
     return r
 
 
+def w_room_mixed(server: Server, p: dict, python: str) -> dict:
+    """The 100-member room (10 senders x 5 msg/s) in alternating phases of plain sends and
+    of a mix where 10 % of each sender's slots are REST actions on its newest message: an
+    edit (its `message.updated` is timed at every receiver like a message) or a 👍 added or
+    taken back. Same server process, same sockets, so the p99 ratio isolates the mix's cost."""
+    rate, secs = 5, p["room_secs"]
+    phases = []
+    for k in range(2 * p["mixed_pairs"]):
+        mixed = k % 2 == 1
+        phases.append(
+            {
+                "name": f"{'mixed' if mixed else 'plain'}{k // 2}",
+                "rate": rate,
+                "count": rate * secs,
+                "warm_n": rate,
+                "drain": p["drain"],
+                "senders": 10,
+                **({"mix": 0.1} if mixed else {}),
+            }
+        )
+    return run_spec(spec(server, one_room(server, 100, 10, "r100"), phases), python=python)
+
+
 def w_ramp(server: Server, p: dict, size: int, python: str) -> dict:
     """Step the per-sender rate up until p99 passes 250 ms (one connection set per step)."""
     room = "r100" if size <= 100 else "r1000"

@@ -10,6 +10,11 @@ import re
 # no JSON escaping; found with one regex, no json.loads per delivery)
 MARK = re.compile(r'"p(\d+):(\d+):(\d+):(\d+):')
 
+# In mixed workloads an edit's marked body counts as sender sid + EDIT_SID: its deliveries
+# are checked for loss like messages, and its REST round trip is not taken for a reordered
+# WebSocket send of the same sender.
+EDIT_SID = 100_000
+
 
 def send_frame(proto: str, room, body: str, client_id: str) -> str:
     if proto == "parley":

@@ -12,6 +12,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from bench.loadgen.protocols import EDIT_SID
+
 # a run is INVALID when the generator, not the server, is the bottleneck:
 LAG_P99_LIMIT_MS = 100.0  # event-loop lag p99 of any generator process
 CPU_LIMIT = 0.90  # generator process busy fraction over the phase
@@ -124,15 +126,19 @@ def merge(spec: dict, results: list[dict], outs: list[str]) -> dict:
                 "churn_fail",
                 "flood_sent",
                 "flood_refused",
+                "edits",
+                "reactions",
+                "action_errors",
             ):
-                agg[key] += ph[key] or 0
+                agg[key] += ph.get(key) or 0
             if ph["slow_closed"] is not None:
                 agg["slow_closed"] += ph["slow_closed"]
             span.append(ph["rx_span_s"])
             lags_p99.append(ph["lag_p99_ms"])
             lags_max.append(ph["lag_max_ms"])
             busy.append(ph["cpu_s"] / ph["wall_s"] if ph["wall_s"] else 0)
-        expected = sum(n * stable[sender_room[sid]] for sid, n in sent.items())
+        # an edit counts under its sender's id + EDIT_SID (mixed workloads)
+        expected = sum(n * stable[sender_room[sid % EDIT_SID]] for sid, n in sent.items())
         lat = np.concatenate([np.fromfile(f"{o}.p{k}.lat", dtype=np.int64) for o in outs]) / 1000.0
         pct = {f"p{q}": float(np.percentile(lat, q)) if lat.size else None for q in (50, 90, 99, 99.9)}
         pct["max"] = float(lat.max()) if lat.size else None
@@ -149,11 +155,11 @@ def merge(spec: dict, results: list[dict], outs: list[str]) -> dict:
             {
                 "warn": warn,
                 "name": p.get("name", f"phase{k}"),
-                "senders": len(sent),
+                "senders": len({sid % EDIT_SID for sid in sent}),
                 "rate": p.get("rate", 0),
                 "count": p["count"],
                 "offered_msgs": sum(sent.values()),
-                "offered_msg_s": (p.get("rate", 0) * len(sent)) or None,
+                "offered_msg_s": (p.get("rate", 0) * len({sid % EDIT_SID for sid in sent})) or None,
                 "expected": expected,
                 "delivered": uniq,
                 "lost": expected - uniq,
@@ -166,6 +172,9 @@ def merge(spec: dict, results: list[dict], outs: list[str]) -> dict:
                 "slow_closed": int(agg["slow_closed"]),
                 "flood_sent": int(agg["flood_sent"]),
                 "flood_refused": int(agg["flood_refused"]),
+                "edits": int(agg["edits"]),
+                "reactions": int(agg["reactions"]),
+                "action_errors": int(agg["action_errors"]),
                 "latency_ms": pct,
                 "samples": int(lat.size),
                 "deliveries_s": uniq / max(span) if max(span) else None,

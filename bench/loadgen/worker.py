@@ -29,14 +29,17 @@ import resource
 import sys
 import time
 from array import array
+from urllib.parse import parse_qs, urlsplit
 
 from bench.loadgen.fastws import FastWS, HandshakeError, fast_connect
-from bench.loadgen.protocols import send_frame
+from bench.loadgen.protocols import EDIT_SID, send_frame
 from bench.util import raise_nofile
 
 DEBUG = bool(os.environ.get("BENCH_DEBUG"))
 MARK = re.compile(rb'"p(\d+):(\d+):(\d+):(\d+):')
+ACK_ID = re.compile(rb'"type":\s*"ack".*?"id":\s*(\d+)')
 mono = time.monotonic_ns
+REACTION = "%F0%9F%91%8D"  # 👍, as it goes in the URL
 
 
 class PhaseStats:
@@ -60,6 +63,67 @@ class PhaseStats:
         self.last_rx = 0
         self.flood_sent = 0
         self.flood_refused = 0
+        self.edits = 0
+        self.reactions = 0
+        self.action_errors = 0
+
+
+class Http:
+    """One keep-alive HTTP/1.1 connection for a sender's REST actions (edit, react).
+
+    Small on purpose: the generator must stay cheap, and a request per 2 s per sender
+    needs no pool. Reads Content-Length and chunked bodies."""
+
+    def __init__(self, host: str, port: int, token: str):
+        self.host, self.port, self.token = host, port, token
+        self.lock = asyncio.Lock()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: dict | None = None) -> int:
+        async with self.lock:
+            try:
+                return await self._request(method, path, body)
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                self.close()
+                return 599
+
+    async def _request(self, method: str, path: str, body: dict | None) -> int:
+        if self.writer is None or self.writer.is_closing():
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        data = json.dumps(body).encode() if body is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Authorization: Token {self.token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + data)
+        status = int((await self.reader.readline()).split()[1])
+        length, chunked, close = 0, False, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            name, value = name.strip().lower(), value.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding" and "chunked" in value:
+                chunked = True
+            elif name == "connection" and value == "close":
+                close = True
+        if chunked:
+            while size := int((await self.reader.readline()).strip() or b"0", 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readline()
+        elif length:
+            await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
 
 
 class Worker:
@@ -74,6 +138,10 @@ class Worker:
         self.failed: list[int] = []
         self.bounds: list[tuple[int, int, int]] = []  # (start, send_end, end) ns
         self.finished = False
+        # mixed workloads: each sender's newest acknowledged message, its 👍, its REST connection
+        self.last_ack: dict[int, int] = {}
+        self.reacted: dict[int, set[int]] = {}
+        self.http: dict[int, Http] = {}
 
     def current_phase(self):
         now = mono()
@@ -92,16 +160,20 @@ class Worker:
 
         return on_message
 
-    def make_reader(self, rid: int, counted: bool):
+    def make_reader(self, rid: int, counted: bool, acks: bool = False):
         stats = self.stats
         nph = len(stats)
         search = MARK.search
+        last_ack = self.last_ack
 
         def on_message(data: bytes) -> None:
             if DEBUG:
                 print(rid, counted, data[:100], file=sys.stderr)
             m = search(data)
             if m is None:
+                if acks and (a := ACK_ID.search(data)) is not None:
+                    last_ack[rid] = int(a.group(1))
+                    return
                 if b'"error"' in data:
                     ph = self.current_phase()
                     if ph is not None:
@@ -140,7 +212,10 @@ class Worker:
         return on_message
 
     async def open(self, c: dict, counted: bool):
-        reader = self.make_flood_reader() if c.get("role") == "flood" else self.make_reader(c["i"], counted)
+        acks = c.get("sid") is not None and any(p.get("mix") for p in self.phases)
+        reader = (
+            self.make_flood_reader() if c.get("role") == "flood" else self.make_reader(c["i"], counted, acks)
+        )
         for attempt in range(4):
             try:
                 return await fast_connect(c["url"], reader, origin=self.origin, timeout=60)
@@ -186,11 +261,19 @@ class Worker:
         interval = int(1e9 / rate) if rate else 0
         offset = int(interval * ((sid * 0.618) % 1.0)) if interval else 0  # no lockstep
         sent = 0
+        # mixed phase: one slot in `every` is an edit of the sender's newest message or a
+        # 👍 added to / taken from it, over REST as a client does, instead of a send
+        every = round(1 / float(p["mix"])) if p.get("mix") else 0
+        actions: list[asyncio.Task] = []
         for n in range(count):
             if interval:
                 d = start + offset + n * interval - mono()
                 if d > 0:
                     await asyncio.sleep(d / 1e9)
+            if every and n % every == every // 2 and c["i"] in self.last_ack:
+                kind = "edit" if (n // every) % 2 == 0 else "react"
+                actions.append(asyncio.create_task(self.act(k, c, kind, n)))
+                continue
             frame = send_frame(self.proto, room, f"p{k}:{sid}:{n}:{mono()}:{pad}", f"b{nonce}-{k}-{sid}-{n}")
             if not ws.send_text(frame):
                 break
@@ -199,6 +282,33 @@ class Worker:
             if not interval and n % 20 == 19:
                 await asyncio.sleep(0)
         st.sent[sid] = sent
+        await asyncio.gather(*actions, return_exceptions=True)
+
+    async def act(self, k: int, c: dict, kind: str, n: int) -> None:
+        """One REST action of a mixed phase. An edit's new body carries the mark, so its
+        `message.updated` frame is timed and checked at every receiver like a message."""
+        st = self.stats[k]
+        mid = self.last_ack[c["i"]]
+        http = self.http.get(c["i"])
+        if http is None:
+            u = urlsplit(c["url"])
+            token = parse_qs(u.query)["token"][0]
+            http = self.http[c["i"]] = Http(u.hostname or "127.0.0.1", u.port or 80, token)
+        if kind == "edit":
+            esid = c["sid"] + EDIT_SID
+            st.sent[esid] = st.sent.get(esid, 0) + 1
+            st.edits += 1
+            status = await http.request(
+                "PATCH", f"/api/v1/messages/{mid}", {"body": f"p{k}:{esid}:{n}:{mono()}:"}
+            )
+        else:
+            mine = self.reacted.setdefault(c["i"], set())
+            method = "DELETE" if mid in mine else "POST"
+            mine.symmetric_difference_update({mid})
+            st.reactions += 1
+            status = await http.request(method, f"/api/v1/messages/{mid}/reactions/{REACTION}")
+        if status >= 300:
+            st.action_errors += 1
 
     async def flooder(self, k: int, p: dict, c: dict, ws: FastWS) -> None:
         """Sends unmarked messages at `flood_rate` for the phase's send window: what is
@@ -315,6 +425,8 @@ class Worker:
         mon.cancel()
         for ws in self.socks.values():
             ws.abort()
+        for http in self.http.values():
+            http.close()
         await asyncio.gather(mon, return_exceptions=True)
         return self.result()
 
@@ -343,6 +455,9 @@ class Worker:
                     "rx_span_s": (st.last_rx - a) / 1e9 if st.last_rx else 0.0,
                     "flood_sent": st.flood_sent,
                     "flood_refused": st.flood_refused,
+                    "edits": st.edits,
+                    "reactions": st.reactions,
+                    "action_errors": st.action_errors,
                 }
             )
         return out

@@ -4,28 +4,56 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Case, Count, F, Max, Min, Q, When, Window
+from django.db.models.functions import RowNumber
 
 from parley.accounts.models import User
 from parley.messaging.models import Mention, Message, Reaction, Report, RoomEvent
 from parley.rooms.models import Room
 
+# How many of the people behind one emoji a message lists (`users`): enough to name them
+# on hover ("alice, bob and 38 others"), bounded so one popular message cannot make a page heavy.
+REACTION_USERS_MAX = 20
+
 
 def reactions_for(*, viewer: User, message_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """{message id: [{emoji, count, me}]} in the order each emoji first appeared: one query."""
+    """{message id: [{emoji, count, me, users}]} in the order each emoji first appeared: one query.
+
+    `users` names the first REACTION_USERS_MAX people who reacted with the emoji (oldest
+    first). Window functions count each (message, emoji) group and number its rows, and the
+    filter keeps only the first rows of each group, so the query returns at most that many
+    rows per emoji however many people reacted, in the same single statement as before."""
     if not message_ids:
         return {}
+    group = [F("message_id"), F("emoji")]
     rows = (
         Reaction.objects.filter(message_id__in=message_ids)
-        .values("message_id", "emoji")
-        .annotate(count=Count("id"), mine=Count("id", filter=Q(user=viewer)), first=Min("id"))
-        .order_by("message_id", "first")
+        .annotate(
+            n=Window(RowNumber(), partition_by=group, order_by=F("id").asc()),
+            total=Window(Count("id"), partition_by=group),
+            mine=Window(Max(Case(When(user_id=viewer.pk, then=1), default=0)), partition_by=group),
+            first=Window(Min("id"), partition_by=group),
+        )
+        .filter(n__lte=REACTION_USERS_MAX)
+        .values(
+            "message_id", "emoji", "user_id", "user__display_name", "user__username", "total", "mine", "first"
+        )
+        .order_by("message_id", "first", "n")
     )
     out: dict[int, list[dict[str, Any]]] = {}
+    last: dict[str, Any] | None = None
     for row in rows:
-        out.setdefault(row["message_id"], []).append(
-            {"emoji": row["emoji"], "count": row["count"], "me": row["mine"] > 0}
-        )
+        mid = row["message_id"]
+        if last is None or last["_key"] != (mid, row["emoji"]):
+            last = {"_key": (mid, row["emoji"]), "emoji": row["emoji"], "count": row["total"]}
+            last["me"] = row["mine"] > 0
+            last["users"] = []
+            out.setdefault(mid, []).append(last)
+        name = row["user__display_name"] or row["user__username"]
+        last["users"].append({"id": row["user_id"], "display_name": name})
+    for reactions in out.values():
+        for r in reactions:
+            del r["_key"]
     return out
 
 

@@ -12,10 +12,20 @@ from parley.messaging.models import ATTACHMENTS_MAX, BODY_MAX, Message, Report
 from parley.uploads.serializers import AttachmentOut
 
 
+class ReactionUserOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
 class ReactionOut(serializers.Serializer[Any]):
     emoji = serializers.CharField()
     count = serializers.IntegerField()
     me = serializers.BooleanField(help_text="The viewer reacted with this emoji.")
+    users = ReactionUserOut(
+        many=True,
+        help_text="Who reacted (the first 20, oldest first; `count` has them all). REST only: "
+        "frames carry no reactions.",
+    )
 
 
 class ReplyOut(serializers.Serializer[Any]):

@@ -121,10 +121,19 @@ class UserOut(_Out):
     is_bot: bool
 
 
+class ReactionUserOut(_Out):
+    id: int
+    display_name: str
+
+
 class ReactionOut(_Out):
+    """Frames always carry `reactions: []` (see docs/protocol.md); the shape is REST's, so
+    the client has one type for a message whichever way it came."""
+
     emoji: str
     count: int
     me: bool
+    users: list[ReactionUserOut]
 
 
 class ReplyOut(_Out):

@@ -1217,6 +1217,8 @@ export interface components {
             emoji: string;
             /** @description The viewer reacted with this emoji. */
             me: boolean;
+            /** @description Who reacted (the first 20, oldest first; `count` has them all). REST only: frames carry no reactions. */
+            users: components["schemas"]["ReactionUserOut"][];
         };
         ReactionsOut: {
             reactions: components["schemas"]["ReactionOut"][];

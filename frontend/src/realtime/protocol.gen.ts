@@ -86,10 +86,19 @@ export interface ReplyOut {
   excerpt: string
   deleted: boolean
 }
+/**
+ * Frames always carry `reactions: []` (see docs/protocol.md); the shape is REST's, so
+ * the client has one type for a message whichever way it came.
+ */
 export interface ReactionOut {
   emoji: string
   count: number
   me: boolean
+  users: ReactionUserOut[]
+}
+export interface ReactionUserOut {
+  id: number
+  display_name: string
 }
 /**
  * An uploaded file on a message. `url` serves only to the room's members; `width` and

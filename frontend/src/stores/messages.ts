@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
 import { api } from '@/api'
-import type { Attachment, Message, Reaction, ReplyTo } from '@/api/types'
+import type { Attachment, Message, Reaction, ReplyTo, User } from '@/api/types'
 import { realtime } from '@/realtime'
 import type {
   AckOut,
@@ -15,6 +15,7 @@ import type {
   ServerFrame,
 } from '@/realtime/protocol'
 import { newClientId } from '@/utils/ids'
+import { REACTION_USERS_MAX } from '@/utils/reactions'
 import { useAuthStore } from './auth'
 import { useRoomsStore } from './rooms'
 
@@ -263,7 +264,7 @@ export const useMessagesStore = defineStore('messages', () => {
       const m = t.messages.find((x) => x.id === f.message_id)
       if (!m || m.deleted) return
       const me = useAuthStore().user
-      applyReaction(m, f.emoji, f.op, me !== null && f.user.id === me.id)
+      applyReaction(m, f.emoji, f.op, f.user, me !== null && f.user.id === me.id)
     }
   }
 
@@ -280,21 +281,27 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
-  /** One person's reaction came or went. Mine are applied once whatever the path (REST answer, frame). */
-  function applyReaction(m: Message, emoji: string, op: 'add' | 'remove', mine: boolean): void {
-    const list: Reaction[] = m.reactions.map((r) => ({ ...r }))
+  /**
+   * One person's reaction came or went. Mine are applied once whatever the path (REST answer, frame).
+   * `users` (who reacted, the first REACTION_USERS_MAX as the server lists them) follows along.
+   */
+  function applyReaction(m: Message, emoji: string, op: 'add' | 'remove', who: Pick<User, 'id' | 'display_name'>, mine: boolean): void {
+    const list: Reaction[] = m.reactions.map((r) => ({ ...r, users: [...(r.users ?? [])] }))
     const at = list.findIndex((r) => r.emoji === emoji)
     const r = at === -1 ? undefined : list[at]
+    const person = { id: who.id, display_name: who.display_name }
     if (op === 'add') {
       if (mine && r?.me) return
       if (r) {
         r.count += 1
         if (mine) r.me = true
-      } else list.push({ emoji, count: 1, me: mine })
+        if (r.users.length < REACTION_USERS_MAX && !r.users.some((u) => u.id === who.id)) r.users.push(person)
+      } else list.push({ emoji, count: 1, me: mine, users: [person] })
     } else {
       if (!r || (mine && !r.me)) return
       r.count -= 1
       if (mine) r.me = false
+      r.users = r.users.filter((u) => u.id !== who.id)
       if (r.count <= 0) list.splice(at, 1)
     }
     m.reactions = list
@@ -567,7 +574,8 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!m || m.deleted) return
     const had = m.reactions.some((r) => r.emoji === emoji && r.me)
     const before = m.reactions
-    applyReaction(m, emoji, had ? 'remove' : 'add', true)
+    const me = useAuthStore().user
+    if (me) applyReaction(m, emoji, had ? 'remove' : 'add', me, true)
     try {
       const res = had ? await api.unreact(id, emoji) : await api.react(id, emoji)
       const now = find(roomId, id)

@@ -189,17 +189,28 @@ def test_a_deleted_message_is_a_tombstone_and_its_text_is_gone_everywhere(w: dic
 
 def test_reactions_are_idempotent_per_user_and_emoji(w: dict[str, Any]) -> None:
     msg = send(w["o"], w["rid"], "vote")
+    a, b = {"id": w["alice"].pk, "display_name": "alice"}, {"id": w["bob"].pk, "display_name": "Bob"}
     r = react(w["a"], msg["id"], "👍")
-    assert r.status_code == 200 and r.json() == {"reactions": [{"emoji": "👍", "count": 1, "me": True}]}
+    assert r.status_code == 200 and r.json() == {
+        "reactions": [{"emoji": "👍", "count": 1, "me": True, "users": [a]}]
+    }
     assert react(w["a"], msg["id"], "👍").json() == r.json()  # again: nothing changes
-    assert react(w["b"], msg["id"], "👍").json() == {"reactions": [{"emoji": "👍", "count": 2, "me": True}]}
+    assert react(w["b"], msg["id"], "👍").json() == {
+        "reactions": [{"emoji": "👍", "count": 2, "me": True, "users": [a, b]}]
+    }
     both = react(w["b"], msg["id"], "🎉").json()["reactions"]
-    assert both == [{"emoji": "👍", "count": 2, "me": True}, {"emoji": "🎉", "count": 1, "me": True}]
+    assert both == [
+        {"emoji": "👍", "count": 2, "me": True, "users": [a, b]},
+        {"emoji": "🎉", "count": 1, "me": True, "users": [b]},
+    ]
     assert [e["type"] for e in events(w["a"], w["rid"])] == ["message", "reaction", "reaction", "reaction"]
     mine = history(w["a"], w["rid"])["messages"][0]["reactions"]
-    assert mine == [{"emoji": "👍", "count": 2, "me": True}, {"emoji": "🎉", "count": 1, "me": False}]
+    assert mine == [
+        {"emoji": "👍", "count": 2, "me": True, "users": [a, b]},
+        {"emoji": "🎉", "count": 1, "me": False, "users": [b]},
+    ]
     gone = react(w["a"], msg["id"], "👍", "delete").json()["reactions"]
-    assert gone[0] == {"emoji": "👍", "count": 1, "me": False}
+    assert gone[0] == {"emoji": "👍", "count": 1, "me": False, "users": [b]}
     assert react(w["a"], msg["id"], "👍", "delete").json()["reactions"] == gone  # idempotent too
     log = events(w["a"], w["rid"])
     assert len(log) == 5
@@ -268,10 +279,39 @@ def test_history_loads_a_pages_reactions_in_one_query(w: dict[str, Any]) -> None
         page = w["a"].get(url, {"limit": 30}).json()["messages"]
     assert len(q_big) == len(q_small) == len(q_bare) == 5  # token, room, membership, page, reactions
     assert page[-1]["id"] == reply["id"] and page[-1]["reply_to"]["id"] == ids[0]
+    a, b = {"id": w["alice"].pk, "display_name": "alice"}, {"id": w["bob"].pk, "display_name": "Bob"}
     assert page[0]["reactions"] == [
-        {"emoji": "👍", "count": 2, "me": True},
-        {"emoji": "🎉", "count": 1, "me": False},
+        {"emoji": "👍", "count": 2, "me": True, "users": [a, b]},
+        {"emoji": "🎉", "count": 1, "me": False, "users": [b]},
     ]
+
+
+def test_who_reacted_is_capped_and_still_one_query(w: dict[str, Any]) -> None:
+    """`users` names the first 20 who reacted (oldest first) while `count` counts everyone,
+    and however many reacted, the page's reactions stay one query."""
+    msg = send(w["o"], w["rid"], "popular")
+    url = f"/api/v1/rooms/{w['rid']}/messages"
+    with CaptureQueriesContext(connection) as q_one:
+        w["a"].get(url, {"limit": 10})
+    fans = [make_user(f"fan{i:02d}") for i in range(25)]
+    for fan in fans:
+        c = client_for(fan)
+        c.post(f"/api/v1/rooms/{w['rid']}/join")
+        assert react(c, msg["id"], "👍").status_code == 200
+    react(w["a"], msg["id"], "🎉")
+    with CaptureQueriesContext(connection) as q_many:
+        page = w["a"].get(url, {"limit": 10}).json()["messages"]
+    assert len(q_many) == len(q_one)
+    thumbs, party = page[0]["reactions"]
+    assert (thumbs["emoji"], thumbs["count"], thumbs["me"]) == ("👍", 25, False)
+    assert [u["display_name"] for u in thumbs["users"]] == [f"fan{i:02d}" for i in range(20)]
+    assert thumbs["users"][0]["id"] == fans[0].pk
+    assert party == {
+        "emoji": "🎉",
+        "count": 1,
+        "me": True,
+        "users": [{"id": w["alice"].pk, "display_name": "alice"}],
+    }
 
 
 # --- replies ---------------------------------------------------------------------------------

@@ -296,3 +296,112 @@ def test_the_xss_corpus_renders_as_text_everywhere(viewer: Any, corpus: Corpus) 
         assert guest["user"]["display_name"] in page.get_by_test_id("current-user").text_content()
         check_room(page, corpus, guest["room"], f"guest {i}")
     print("\nXSS corpus rendered as text:", rendered, "placed:", corpus.counts)
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+# Bodies are Markdown (issue 12): payloads aimed at the parser. Their text changes when they
+# render (emphasis markers go), so they are checked by what the DOM may hold, not verbatim.
+# Where a payload ends up inside a link's href (percent-encoded, harmless), its canary is
+# spelt window['__x'+'ss'] so that DOM_SCAN's "__xss in a URL" check does not flag the
+# encoded text; a quote breaking out of the attribute would still leave an on* attribute.
+MARKDOWN_PAYLOADS = [
+    "[click](javascript:window.__xss=1)",
+    "[click](JaVaScRiPt:window.__xss=1)",
+    "[click](  javascript:window.__xss=1  )",
+    "[click](<javascript:window.__xss=1>)",
+    "[click](java\tscript:window.__xss=1)",
+    "[click](&#106;avascript:window.__xss=1)",
+    "[click](javascript&#58;window.__xss=1)",
+    "[click](%6Aavascript:window.__xss=1)",
+    "[click](data:text/html;base64,PHNjcmlwdD53aW5kb3cuX194c3M9MTwvc2NyaXB0Pg==)",
+    "[click](data:text/html,<script>window.__xss=1</script>)",
+    "[click](vbscript:window.__xss=1)",
+    "[click](file:///etc/passwd)",
+    '[click](https://example.org/ "t" onclick="window.__xss=1")',
+    "[click](https://example.org/\"onclick=\"window['__x'+'ss']=1)",
+    "[x]: javascript:window.__xss=1\n\n[x]",
+    "[![x](https://example.invalid/x.png)](javascript:window.__xss=1)",
+    "![x](https://example.invalid/pixel.png)",
+    "![x](javascript:window.__xss=1)",
+    "<javascript:window.__xss=1>",
+    "<https://example.org/\"onmouseover=\"window['__x'+'ss']=1\">",
+    "https://example.org/\"onmouseover=\"window['__x'+'ss']=1\"",
+    "https://example.org/'onmouseover='window.__xss=1'",
+    "https://example.com，<img src=x onerror=window.__xss=1>",  # noqa: RUF001 - a CJK comma ends the URL
+    "**<script>window.__xss=1</script>**",
+    '*<img src=x onerror="window.__xss=1">*',
+    '~~<svg onload="window.__xss=1">~~',
+    "*_**~~<script>window.__xss=1</script>~~**_*",
+    '***<iframe src="javascript:window.parent.__xss=1"></iframe>***',
+    '**[<img src=x onerror="window.__xss=1">](https://example.org/)**',
+    '`<img src=x onerror="window.__xss=1">`',
+    "``<script>window.__xss=1</script>``",
+    "```html\n<script>window.__xss=1</script>\n<img src=x onerror=window.__xss=1>\n```",
+    '```js\n</code></pre><img src=x onerror="window.__xss=1">\n```',
+    '```"><img src=x onerror=window.__xss=1>\nx\n```',
+    '```javascript\nwindow.__xss=1 // "><svg onload=window.__xss=1>\n```',
+    '> <img src=x onerror="window.__xss=1">',
+    "- <script>window.__xss=1</script>\n- [x](javascript:window.__xss=1)",
+    '1. <a href="javascript:window.__xss=1">x</a>',
+    '<a href="javascript:window.__xss=1">*x*</a>',
+    '<div onclick="window.__xss=1">\n\n**x**\n\n</div>',
+    "&lt;script&gt;window.__xss=1&lt;/script&gt;",
+    "@admin <script>window.__xss=1</script>",
+    "\\<img src=x onerror=window.__xss=1\\>",
+    "<mailto:x@example.org?body=<script>window.__xss=1</script>>",
+]
+
+# What a message body may hold: the Markdown renderer's elements, nothing else.
+BODY_SCAN = """(allowed) => {
+  const found = [];
+  for (const body of document.querySelectorAll('[data-testid="message-body"]')) {
+    for (const el of body.querySelectorAll('*')) {
+      const tag = el.tagName.toLowerCase();
+      if (!allowed.includes(tag)) found.push(`<${tag}>`);
+      for (const a of el.attributes) {
+        if (!['class', 'href', 'target', 'rel', 'start', 'data-testid', 'data-lang', 'data-highlighted']
+              .includes(a.name) && !a.name.startsWith('data-v-')) found.push(`<${tag} ${a.name}>`);
+      }
+      if (tag === 'a' && !/^(https?:|mailto:)/.test(el.getAttribute('href') || ''))
+        found.push(`<a href="${el.getAttribute('href')}">`);
+    }
+  }
+  return found;
+}"""
+BODY_TAGS = ["p", "strong", "em", "s", "code", "pre", "span", "a", "ul", "ol", "li", "blockquote"]
+
+
+def test_markdown_payloads_render_only_the_renderers_elements(viewer: Any, server: ServerProcess) -> None:  # noqa: F811
+    assert len(MARKDOWN_PAYLOADS) < 50  # one page of history
+    with httpx.Client(base_url=server.url + "/api/v1/", timeout=10) as anon:
+        username = f"md{uuid.uuid4().hex[:8]}"
+        r = anon.post("auth/register", json={"username": username, "password": PASSWORD})
+        r.raise_for_status()
+        author = RemoteUser(server.url, username, r.json()["token"], r.json()["user"])
+        cookies = cookies_of(r, server.url)
+    try:
+        room = author.create_room(f"markdown-{uuid.uuid4().hex[:6]}")
+        for body in MARKDOWN_PAYLOADS:
+            sent = author.http.post(f"rooms/{room['id']}/messages", json={"body": body})
+            sent.raise_for_status()
+            assert sent.json()["body"] == body  # stored as written
+    finally:
+        author.http.close()
+    page = viewer(cookies)
+    page.goto(f"/rooms/{room['id']}")
+    page.locator('[data-testid="message"][data-state="sent"]').nth(len(MARKDOWN_PAYLOADS) - 1).wait_for()
+    # Code blocks are highlighted by a lazily loaded chunk: wait for it to have run.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=code-block][data-lang=html]')]"
+        ".every(e => e.dataset.highlighted === 'true')"
+    )
+    assert_clean(page, "markdown payloads")
+    assert page.evaluate(BODY_SCAN, BODY_TAGS) == []
+    bodies = texts(page, '[data-testid="message-body"]')
+    assert len(bodies) == len(MARKDOWN_PAYLOADS)
+    # The script text of a fenced block is shown as code, and refused links stay as typed.
+    fence = next(i for i, b in enumerate(MARKDOWN_PAYLOADS) if b.startswith("```html"))
+    assert "<script>window.__xss=1</script>" in bodies[fence]
+    assert bodies[0] == "[click](javascript:window.__xss=1)"
+    hrefs = page.locator('[data-testid="message-body"] a').evaluate_all("els => els.map(e => e.href)")
+    assert hrefs and all(h.startswith(("https://example.", "mailto:")) for h in hrefs), hrefs

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
+import { nextTick } from 'vue'
 import MessageListItem from '@/components/MessageListItem.vue'
 import { bob } from '@/test-utils/fakes'
 
@@ -36,7 +37,7 @@ describe('MessageListItem', () => {
 
   it('shows a tombstone for a deleted message, without its reactions or actions', () => {
     const w = mount(MessageListItem, {
-      props: { ...base, body: '', status: 'sent', deleted: true, actions: true, reactions: [{ emoji: '👍', count: 1, me: false }] },
+      props: { ...base, body: '', status: 'sent', deleted: true, actions: true, reactions: [{ emoji: '👍', count: 1, me: false, users: [] }] },
     })
     expect(w.get('[data-testid="message-deleted"]').text()).toBe('message deleted')
     expect(w.find('[data-testid="reaction"]').exists()).toBe(false)
@@ -52,8 +53,8 @@ describe('MessageListItem', () => {
         edited: true,
         actions: true,
         reactions: [
-          { emoji: '👍', count: 3, me: true },
-          { emoji: '🎉', count: 1, me: false },
+          { emoji: '👍', count: 3, me: true, users: [] },
+          { emoji: '🎉', count: 1, me: false, users: [] },
         ],
       },
     })
@@ -62,7 +63,7 @@ describe('MessageListItem', () => {
     const chips = w.findAll('[data-testid="reaction"]')
     expect(chips.map((c) => c.text().replace(/\s+/g, ''))).toEqual(['👍3', '🎉1'])
     expect(chips[0]!.attributes('aria-pressed')).toBe('true')
-    expect(chips[0]!.attributes('title')).toBe('👍 from you and 2 others. Click to take yours back')
+    expect(chips[0]!.attributes('aria-label')).toBe('👍 from you and 2 others. Click to take yours back')
     await chips[1]!.trigger('click')
     expect(w.emitted('react')).toEqual([['🎉']])
   })
@@ -87,5 +88,63 @@ describe('MessageListItem', () => {
     expect(w.emitted('save')).toEqual([['hello']])
     await input.trigger('keydown', { key: 'Escape' })
     expect(w.emitted('cancel')).toHaveLength(1)
+  })
+
+  it('takes shortcuts on the focused message: R reply, + react, E edit, Delete delete; not when typing elsewhere', async () => {
+    const props = { ...base, own: true, body: 'mine', status: 'sent' as const, seq: 4, messageId: 4, actions: true, canEdit: true, canDelete: true }
+    const w = mount(MessageListItem, { props, attachTo: document.body })
+    const li = w.get('[data-testid="message"]')
+    expect(li.attributes('tabindex')).toBe('-1')
+    for (const key of ['r', '+', 'e', 'Delete', 'x']) await li.trigger('keydown', { key })
+    expect(w.emitted('reply')).toHaveLength(1)
+    expect(w.emitted('pick')).toHaveLength(1)
+    expect(w.emitted('edit')).toHaveLength(1)
+    expect(w.emitted('delete')).toHaveLength(1)
+    await li.trigger('keydown', { key: 'r', ctrlKey: true }) // the browser's, not ours
+    expect(w.emitted('reply')).toHaveLength(1)
+    w.unmount()
+  })
+
+  it('offers only what the viewer may do from the keyboard', async () => {
+    const w = mount(MessageListItem, { props: { ...base, body: 'theirs', status: 'sent', seq: 5, messageId: 5, actions: true } })
+    const li = w.get('[data-testid="message"]')
+    for (const key of ['e', 'Delete', 'Backspace']) await li.trigger('keydown', { key })
+    expect(w.emitted('edit')).toBeUndefined()
+    expect(w.emitted('delete')).toBeUndefined()
+    await w.setProps({ actions: false })
+    await li.trigger('keydown', { key: 'r' })
+    expect(w.emitted('reply')).toBeUndefined()
+  })
+
+  it('Enter moves into the toolbar, arrows walk it, Esc returns to the message', async () => {
+    const props = { ...base, own: true, body: 'mine', status: 'sent' as const, seq: 4, messageId: 4, actions: true, canEdit: true, canDelete: true }
+    const w = mount(MessageListItem, { props, attachTo: document.body })
+    const li = w.get('[data-testid="message"]')
+    ;(li.element as HTMLElement).focus()
+    await w.trigger('mouseenter') // the toolbar is up while the row is hovered or focused
+    await li.trigger('keydown', { key: 'Enter' })
+    await nextTick()
+    const tools = w.findAll('[data-testid="message-toolbar"] button')
+    expect(tools.map((b) => b.attributes('title'))).toEqual(['Add a reaction (+)', 'Reply (R)', 'Edit (E)', 'Delete (Delete key)'])
+    expect(document.activeElement).toBe(tools[0]!.element)
+    await tools[0]!.trigger('keydown', { key: 'ArrowLeft' })
+    expect(document.activeElement).toBe(tools[3]!.element)
+    await tools[3]!.trigger('keydown', { key: 'ArrowRight' })
+    expect(document.activeElement).toBe(tools[0]!.element)
+    await tools[0]!.trigger('keydown', { key: 'Escape' })
+    expect(document.activeElement).toBe(li.element)
+    w.unmount()
+  })
+
+  it('names who reacted, me first as "you"', () => {
+    const users = [
+      { id: 2, display_name: 'Bob' },
+      { id: 1, display_name: 'Alice' },
+    ]
+    const w = mount(MessageListItem, {
+      props: { ...base, body: 'x', status: 'sent', actions: true, meId: 1, reactions: [{ emoji: '🎉', count: 2, me: true, users }] },
+    })
+    expect(w.get('[data-testid="reaction"]').attributes('aria-label')).toBe('🎉 from you and Bob. Click to take yours back')
+    expect(w.get('[data-testid="reaction-who"]').text()).toBe('🎉 you and Bob')
   })
 })

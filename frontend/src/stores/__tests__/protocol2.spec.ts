@@ -15,6 +15,8 @@ import type { Message } from '@/api/types'
 // message 6 is deleted at seq 9.
 
 const captured = serverFrame('message').message
+const A = { id: alice.id, display_name: alice.display_name }
+const B = { id: bob.id, display_name: bob.display_name }
 
 function setup(history: Message[], lastSeq = history.at(-1)?.seq ?? 0) {
   setActivePinia(createPinia())
@@ -39,7 +41,7 @@ describe('protocol 2 frames in the stores', () => {
   })
 
   it('applies message.updated: new text, edited_at and mentions; the reactions held stay', async () => {
-    const original = { ...captured, reactions: [{ emoji: '🎉', count: 2, me: false }] }
+    const original = { ...captured, reactions: [{ emoji: '🎉', count: 2, me: false, users: [B] }] }
     const { messages } = setup([original], 6)
     await messages.loadLatest(1)
     FakeWebSocket.last.hello(alice)
@@ -48,14 +50,14 @@ describe('protocol 2 frames in the stores', () => {
     const m = msg(messages, 3)
     expect(m.body).toBe(frame.message.body)
     expect(m.edited_at).toBe(frame.message.edited_at)
-    expect(m.reactions).toEqual([{ emoji: '🎉', count: 2, me: false }])
+    expect(m.reactions).toEqual([{ emoji: '🎉', count: 2, me: false, users: [B] }])
     expect(messages.timeline(1)!.lastSeq).toBe(7)
     // No hole: the edit's seq counts in the log like a message's.
     expect(messages.timeline(1)!.holes).toEqual([])
   })
 
   it('applies message.deleted: a tombstone in place, quotes of it blanked, a reply draft to it dropped', async () => {
-    const target = makeMessage(8, { id: 6, body: 'secret plans', reactions: [{ emoji: '👍', count: 1, me: true }] })
+    const target = makeMessage(8, { id: 6, body: 'secret plans', reactions: [{ emoji: '👍', count: 1, me: true, users: [A] }] })
     const answer = makeMessage(9, {
       id: 7,
       reply_to: { id: 6, seq: 8, sender: bob, excerpt: 'secret plans', deleted: false },
@@ -86,15 +88,15 @@ describe('protocol 2 frames in the stores', () => {
     FakeWebSocket.last.hello(alice)
     // bob adds 👍 (seq 6), then alice (me) does (seq 7).
     FakeWebSocket.last.receive(serverFrame('reaction', { seq: 6, user: bob }))
-    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 1, me: false }])
+    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 1, me: false, users: [B] }])
     FakeWebSocket.last.receive(serverFrame('reaction', { seq: 7 }))
-    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true }])
+    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true, users: [B, A] }])
     // The same event again (a replay after a reconnect): already held.
     FakeWebSocket.last.receive(serverFrame('reaction', { seq: 7 }))
-    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true }])
-    // bob takes his back; the chip stays for mine.
+    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true, users: [B, A] }])
+    // bob takes his back; the chip stays for mine, and names only me.
     FakeWebSocket.last.receive(serverFrame('reaction', { seq: 8, user: bob, op: 'remove' }))
-    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 1, me: true }])
+    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 1, me: true, users: [A] }])
     FakeWebSocket.last.receive(serverFrame('reaction', { seq: 9, op: 'remove' }))
     expect(msg(messages, 3).reactions).toEqual([])
     expect(messages.timeline(1)!.holes).toEqual([])
@@ -110,11 +112,11 @@ describe('protocol 2 frames in the stores', () => {
     FakeWebSocket.last.receive(serverFrame('reaction', { seq: 6, user: bob }))
     // Seq 7 came after.
     FakeWebSocket.last.receive(serverFrame('reaction', { seq: 7, user: bob, emoji: '🎉' }))
-    answer({ messages: [{ ...captured, reactions: [{ emoji: '👍', count: 1, me: false }] }], has_more: false })
+    answer({ messages: [{ ...captured, reactions: [{ emoji: '👍', count: 1, me: false, users: [B] }] }], has_more: false })
     await loading
     expect(msg(messages, 3).reactions).toEqual([
-      { emoji: '👍', count: 1, me: false },
-      { emoji: '🎉', count: 1, me: false },
+      { emoji: '👍', count: 1, me: false, users: [B] },
+      { emoji: '🎉', count: 1, me: false, users: [B] },
     ])
     expect(messages.timeline(1)!.lastSeq).toBe(7)
   })
@@ -137,23 +139,23 @@ describe('protocol 2 frames in the stores', () => {
     await vi.waitFor(() => expect(messages.timeline(1)!.holes).toEqual([]))
     const m = msg(messages, 3)
     expect(m.reactions).toEqual([
-      { emoji: '👀', count: 1, me: false },
-      { emoji: '👍', count: 1, me: false },
+      { emoji: '👀', count: 1, me: false, users: [B] },
+      { emoji: '👍', count: 1, me: false, users: [B] },
     ])
     expect(m.edited_at).not.toBeNull()
   })
 
   it('my reaction shows at once, the answer sets the counts, and my own frame after it changes nothing', async () => {
     const { messages, http } = setup([{ ...captured }], 3)
-    http.route('POST messages/3/reactions/%F0%9F%91%8D', () => ({ reactions: [{ emoji: '👍', count: 2, me: true }] }))
+    http.route('POST messages/3/reactions/%F0%9F%91%8D', () => ({ reactions: [{ emoji: '👍', count: 2, me: true, users: [B, A] }] }))
     await messages.loadLatest(1)
     FakeWebSocket.last.hello(alice)
     const p = messages.toggleReaction(1, 3, '👍')
-    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 1, me: true }])
+    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 1, me: true, users: [A] }])
     await p
-    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true }])
+    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true, users: [B, A] }])
     FakeWebSocket.last.receive(serverFrame('reaction', { seq: 4 }))
-    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true }])
+    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true, users: [B, A] }])
   })
 
   it('a refused reaction is taken back and the error reaches the caller', async () => {

@@ -64,9 +64,11 @@ describe('linkify: bare www. hosts', () => {
   })
 
   it('does not link www. inside an address, a path, another host or a word', () => {
-    for (const body of ['mail me@www.example.org', 'a/www.example.org', 'cdn.www.example.org', 'awww.example.org', 'x-www.example.org']) {
+    for (const body of ['a/www.example.org', 'cdn.www.example.org', 'awww.example.org', 'x-www.example.org']) {
       expect(linkify(body).every((s) => s.kind === 'text'), body).toBe(true)
     }
+    // an address on a www. host is an address, not a web link
+    expect(linkify('mail me@www.example.org')).toEqual([{ kind: 'text', text: 'mail ' }, link('me@www.example.org', 'mailto:me@www.example.org')])
   })
 
   it('needs a real host name after www.', () => {
@@ -85,6 +87,125 @@ describe('linkify: bare www. hosts', () => {
       { kind: 'text', text: '<a href="x">' },
       link('www.example.org', 'https://www.example.org/'),
       { kind: 'text', text: '</a> javascript:alert(1)' },
+    ])
+  })
+})
+
+/** [body, the linked text (or null: nothing is linked), the href]. */
+type Case = [string, string | null, string?]
+
+function firstLink(body: string): [string, string] | null {
+  const seg = linkify(body).find((s) => s.kind === 'link')
+  return seg && seg.kind === 'link' ? [seg.text, seg.href] : null
+}
+
+function check(cases: Case[]): void {
+  for (const [body, text, href] of cases) {
+    const got = firstLink(body)
+    if (text === null) expect(got, body).toBeNull()
+    else expect(got, body).toEqual([text, href ?? text])
+    // whatever is linked, the segments put the body back together exactly
+    expect(linkify(body).map((s) => s.text).join(''), body).toBe(body)
+  }
+}
+
+describe('linkify: where a URL ends in Chinese, Japanese and Korean text', () => {
+  it('stops at fullwidth and CJK punctuation', () => {
+    check([
+      ['https://example.com，好的', 'https://example.com', 'https://example.com/'],
+      ['看看https://example.com/a。谢谢', 'https://example.com/a'],
+      ['链接：https://example.com/x、还有这个', 'https://example.com/x'],
+      ['https://example.com/path！太好了', 'https://example.com/path'],
+      ['真的吗？https://example.com/q?a=1？', 'https://example.com/q?a=1'],
+      ['https://example.com/a；https://example.com/b', 'https://example.com/a'],
+      ['地址：https://example.com：8080', 'https://example.com', 'https://example.com/'],
+      ['「https://example.com/jp」を見て', 'https://example.com/jp'],
+      ['『https://example.com/x』', 'https://example.com/x'],
+      ['（https://example.com/cn）', 'https://example.com/cn'],
+      ['【公告】https://example.com/n【完】', 'https://example.com/n'],
+      ['https://example.com/a…后面', 'https://example.com/a'],
+      ['https://example.com/a〜b', 'https://example.com/a'],
+      ['https://example.com/a｡ok', 'https://example.com/a'],
+      ['“https://example.com/q”', 'https://example.com/q'],
+      ['https://example.com/a\u3000全角空格', 'https://example.com/a'],
+    ])
+  })
+
+  it('keeps letters of any script in a path', () => {
+    check([
+      ['https://zh.wikipedia.org/wiki/中文 好', 'https://zh.wikipedia.org/wiki/中文', 'https://zh.wikipedia.org/wiki/%E4%B8%AD%E6%96%87'],
+      ['https://ko.wikipedia.org/wiki/한국어', 'https://ko.wikipedia.org/wiki/한국어', 'https://ko.wikipedia.org/wiki/%ED%95%9C%EA%B5%AD%EC%96%B4'],
+      ['https://ja.wikipedia.org/wiki/日本語。', 'https://ja.wikipedia.org/wiki/日本語', 'https://ja.wikipedia.org/wiki/%E6%97%A5%E6%9C%AC%E8%AA%9E'],
+    ])
+  })
+
+  it('ends an ASCII host where a Korean or Japanese word is glued to it', () => {
+    check([
+      ['https://example.com에서 확인하세요', 'https://example.com', 'https://example.com/'],
+      ['www.example.com을 보세요', 'www.example.com', 'https://www.example.com/'],
+      ['https://example.comを見てください', 'https://example.com', 'https://example.com/'],
+      ['https://example.com:8080에서', 'https://example.com:8080', 'https://example.com:8080/'],
+      ['https://example.com/docs에서', 'https://example.com/docs에서', 'https://example.com/docs%EC%97%90%EC%84%9C'],
+      ['자세한 내용은 https://example.com/a. 감사합니다', 'https://example.com/a'],
+    ])
+  })
+})
+
+describe('linkify: ASCII punctuation and brackets', () => {
+  it('drops trailing sentence punctuation, keeps what is inside the URL', () => {
+    check([
+      ['see https://example.com.', 'https://example.com', 'https://example.com/'],
+      ['see https://example.com...', 'https://example.com', 'https://example.com/'],
+      ['https://example.com/a.html!', 'https://example.com/a.html'],
+      ['https://example.com/?q=a,b;c', 'https://example.com/?q=a,b;c'],
+      ['is it https://example.com/x?', 'https://example.com/x'],
+      ['https://example.com/v1.2.3, ok', 'https://example.com/v1.2.3'],
+      ["'https://example.com/q'", 'https://example.com/q'],
+      ['https://example.com/#frag:', 'https://example.com/#frag'],
+    ])
+  })
+
+  it('keeps balanced parentheses and drops unbalanced ones', () => {
+    check([
+      ['(see https://example.com/x)', 'https://example.com/x'],
+      ['https://en.wikipedia.org/wiki/Foo_(bar)', 'https://en.wikipedia.org/wiki/Foo_(bar)'],
+      ['(https://en.wikipedia.org/wiki/Foo_(bar)).', 'https://en.wikipedia.org/wiki/Foo_(bar)'],
+      ['[https://example.com/x]', 'https://example.com/x'],
+      ['{https://example.com/x}', 'https://example.com/x'],
+    ])
+  })
+
+  it('never links what is not a web or mail address', () => {
+    check([
+      ['javascript:alert(1)', null],
+      ['https://，', null],
+      ['http://。', null],
+      ['ftp://example.com', null],
+      ['file:///etc/passwd', null],
+      ['version 1.2.3', null],
+      ['@alice hello', null],
+    ])
+  })
+})
+
+describe('linkify: e-mail addresses', () => {
+  it('links an address as mailto and stops at punctuation', () => {
+    check([
+      ['write to alice@example.com', 'alice@example.com', 'mailto:alice@example.com'],
+      ['alice@example.com，谢谢', 'alice@example.com', 'mailto:alice@example.com'],
+      ['alice@example.com。', 'alice@example.com', 'mailto:alice@example.com'],
+      ['mail a.b+tag@mail.example.co.uk.', 'a.b+tag@mail.example.co.uk', 'mailto:a.b+tag@mail.example.co.uk'],
+      ['alice@example.comへ送って', 'alice@example.com', 'mailto:alice@example.com'],
+      ['(bob@example.org)', 'bob@example.org', 'mailto:bob@example.org'],
+    ])
+  })
+
+  it('leaves mentions and half addresses alone', () => {
+    check([
+      ['@alice look', null],
+      ['alice@localhost', null],
+      ['alice@', null],
+      ['a@b.c', null],
     ])
   })
 })
