@@ -16,9 +16,10 @@ normalises what can:
 - a blank name (spaces of any script only), and one longer than `max_length`.
 
 Names are normalised to NFKC by default, so that full-width or styled letters
-(full-width "admin", mathematical bold "admin") compare equal to the plain ones they imitate; free text
-(topics) and file names keep their characters under NFC. Runs of whitespace become
-one space in a name (free text keeps its spacing). Markup is plain text: "<script>" is a fine name and is stored as written.
+(full-width "admin", mathematical bold "admin") compare equal to the plain ones
+they imitate; free text (topics) and file names keep their characters under NFC. Runs of whitespace become
+one space in a name (free text keeps its spacing). Markup is plain text:
+"<script>" is a fine name and is stored as written.
 
 This module is at the bottom of the layers (beside the errors) so every app's
 services, and the uploads, call the same function: `clean_name`.
@@ -90,10 +91,8 @@ def clean_name(
             field, f"The {label} has an invalid character.", "Surrogate characters are not allowed."
         ) from exc
     value = unicodedata.normalize(form, value)
-    if multiline:  # free text: only the ends are trimmed, its spacing is the writer's
-        value = value.strip()
-    else:
-        value = " ".join(value.split())
+    # Free text keeps the writer's spacing (only the ends are trimmed); a name gets single spaces.
+    value = value.strip() if multiline else " ".join(value.split())
     if not value:
         if allow_blank:
             return ""

@@ -72,7 +72,7 @@ def test_an_owner_mutes_and_bans_a_member_from_the_member_list(browser, server: 
 
         owner.get_by_test_id("toggle-members").click()
         row = member_row(owner, name)
-        row.get_by_test_id("member-moderate").locator("summary").click()
+        row.get_by_test_id("member-moderate-toggle").click()
         row.get_by_test_id("mute-10m").click()
         expect(row.get_by_test_id("muted-tag")).to_be_visible()
         note = member.get_by_test_id("room-muted")
@@ -81,13 +81,13 @@ def test_an_owner_mutes_and_bans_a_member_from_the_member_list(browser, server: 
         shot(member, "muted-phone-dark")
         shot(owner, "members-menu-desktop")
 
-        row.get_by_test_id("member-moderate").locator("summary").click()
+        row.get_by_test_id("member-moderate-toggle").click()
         row.get_by_test_id("unmute").click()
         expect(member.get_by_test_id("composer")).to_be_visible()
         expect(row.get_by_test_id("muted-tag")).to_have_count(0)
 
         owner.once("dialog", lambda d: d.accept())
-        row.get_by_test_id("member-moderate").locator("summary").click()
+        row.get_by_test_id("member-moderate-toggle").click()
         row.get_by_test_id("ban").click()
         expect(member_row(owner, name)).to_have_count(0)
         expect(member.get_by_test_id("composer")).to_have_count(0)
