@@ -60,7 +60,8 @@ def search(
     key backwards testing each message until the page is full (right when they are many,
     a disaster when there are none in these rooms: it reads everything). The probe
     decides, instead of the planner's guess. SQLite's FTS5 returns matches newest first
-    itself, so the page is the first rows of the FTS table joined to the messages."""
+    itself, so the page's ids are the first rows of the FTS table joined to the messages
+    (one more query there, none for the probe)."""
     terms = query_terms(q_text)
     if not terms:
         raise Invalid(NOTHING_TO_FIND, fields={"q": [NOTHING_TO_FIND]})
@@ -85,14 +86,20 @@ def search(
         if qs.order_by()[:PROBE].count() < PROBE:
             order = (F("pk") + 0).desc()  # not the primary key's order: the GIN index, then sort
     elif connection.vendor == "sqlite":
+        # The page's ids first, from the FTS table and the messages alone: joined to the
+        # users and rooms too, SQLite put those tiny tables outside and sorted every match.
         # The ORM cannot join a virtual table: fixed SQL, the terms go as a parameter.
-        qs = qs.extra(
-            tables=[SQLITE_FTS_TABLE],
-            where=[f"{SQLITE_FTS_TABLE}.rowid = {table(Message)}.{q('id')}", f"{SQLITE_FTS_TABLE} MATCH %s"],
-            params=[sqlite_match(terms)],
-            select={"fts_rowid": f"{SQLITE_FTS_TABLE}.rowid"},
+        fts = SQLITE_FTS_TABLE
+        ids = list(
+            qs.extra(
+                tables=[fts],
+                where=[f"{fts}.rowid = {table(Message)}.{q('id')}", f"{fts} MATCH %s"],
+                params=[sqlite_match(terms)],
+            )
+            .order_by(RawSQL(f"{fts}.rowid", []).desc())
+            .values_list("pk", flat=True)[: limit + 1]
         )
-        order = "-fts_rowid"
+        qs = Message.objects.filter(pk__in=ids)
     else:  # no index on this database: scan the analysed column for whole terms
         qs = qs.annotate(padded=Concat(Value(" "), "search_text", Value(" "), output_field=TextField()))
         for term in terms:
