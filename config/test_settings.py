@@ -18,6 +18,8 @@ os.environ.update(
             "PASSWORD_RESET",
             "EMAIL_VERIFY",
             "WS_TICKET",
+            "INVITE",
+            "INVITE_USE",
         )
     }
 )

@@ -261,6 +261,13 @@ class MemberFrame(_Out):
     member_count: int
 
 
+class UserUpdatedOut(_Out):
+    """Protocol 2 (issue 17): someone changed their name or picture, or deleted their account."""
+
+    type: Literal["user.updated"]
+    user: UserOut
+
+
 class PongOut(_Out):
     type: Literal["pong"]
 
@@ -289,6 +296,7 @@ ServerFrame = Annotated[
     | UnreadOut
     | RoomFrame
     | MemberFrame
+    | UserUpdatedOut
     | PongOut
     | PingOut
     | ErrorOut,
@@ -386,3 +394,7 @@ def member_changed(
     kind: Literal["member.joined", "member.left"], *, room: int, user: dict[str, Any], member_count: int
 ) -> str:
     return encode({"type": kind, "room": room, "user": user, "member_count": member_count})
+
+
+def user_updated(*, user: dict[str, Any]) -> str:
+    return encode({"type": "user.updated", "user": user})

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class Room(models.Model):
@@ -19,6 +20,8 @@ class Room(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     last_seq = models.BigIntegerField(default=0)
+    # Members (not only the owner) may create invite links.
+    members_can_invite = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("name"), name="rooms_room_name_ci_unique")]
@@ -50,3 +53,33 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.room_id}"
+
+
+class Invite(models.Model):
+    """A link that lets whoever holds it join a room (private rooms too).
+
+    The token is stored as is, not hashed: the owner lists the links and copies them
+    again (docs/decisions.md, "Invite links")."""
+
+    token = models.CharField(max_length=43, unique=True)
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="invites")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"invite {self.pk} to {self.room_id}"
+
+    @property
+    def state(self) -> str:
+        """active, or why the link admits nobody: revoked, expired, used_up."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        if self.max_uses is not None and self.uses >= self.max_uses:
+            return "used_up"
+        return "active"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parley.rooms import api
+from parley.rooms import api, invites_api
 
 urlpatterns = [
     path("rooms", api.RoomListApi.as_view(), name="rooms"),
@@ -14,4 +14,7 @@ urlpatterns = [
         api.MemberDetailApi.as_view(),
         name="room-member",
     ),
+    path("rooms/<int:room_id>/invites", invites_api.RoomInvitesApi.as_view(), name="room-invites"),
+    path("invites/<str:token>", invites_api.InviteDetailApi.as_view(), name="invite"),
+    path("invites/<str:token>/accept", invites_api.InviteAcceptApi.as_view(), name="invite-accept"),
 ]

@@ -21,6 +21,7 @@ export type ServerFrame =
   | UnreadOut
   | RoomFrame
   | MemberFrame
+  | UserUpdatedOut
   | PongOut
   | PingOut
   | ErrorOut
@@ -161,6 +162,13 @@ export interface MemberFrame {
   room: number
   user: UserOut
   member_count: number
+}
+/**
+ * Protocol 2 (issue 17): someone changed their name or picture, or deleted their account.
+ */
+export interface UserUpdatedOut {
+  type: 'user.updated'
+  user: UserOut
 }
 export interface PongOut {
   type: 'pong'

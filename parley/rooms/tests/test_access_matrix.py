@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from parley.accounts.models import User
 from parley.messaging.services import message_send
+from parley.rooms import invites
 from parley.rooms import services as rooms
 from parley.testing.api import make_guest, make_user, token_for
 from parley.testing.ws import WsClient
@@ -45,6 +46,11 @@ PATCH messages/{message}  | 200     | 403     | 403/404  | 403/404 | 403/404 | 4
 DELETE messages/{message} | 204     | 403     | 403/404  | 403/404 | 403/404 | 401       | 401
 POST messages/{message}/reactions/{emoji}   | 200 | 200 | 403/404 | 403/404 | 403/404 | 401 | 401
 DELETE messages/{message}/reactions/{emoji} | 200 | 200 | 403/404 | 403/404 | 403/404 | 401 | 401
+GET rooms/{id}/invites    | 200     | 200     | 403/404  | 403/404 | 403/404 | 401       | 401
+POST rooms/{id}/invites   | 201     | 403     | 403/404  | 403/404 | 403/404 | 401       | 401
+GET invites/{invite}      | 200     | 200     | 200      | 200     | 200     | 200       | 401
+POST invites/{invite}/accept | 200  | 200     | 200      | 200     | 200     | 401       | 401
+DELETE invites/{invite}   | 204     | 403     | 403      | 403     | 403     | 401       | 401
 """
 
 # WebSocket: the outcome of each client frame, and whether the socket hears the room.
@@ -106,6 +112,7 @@ def world(visibility: str) -> dict[str, Any]:
     message_send(sender=removed, room_id=room.pk, body="I was here", client_id="was-here")
     secret = message_send(sender=owner, room_id=room.pk, body=SECRET, client_id="secret").message
     rooms.member_remove(room_id=room.pk, actor=owner, user_id=removed.pk)
+    invite = invites.invite_create(room_id=room.pk, actor=owner)
     users: dict[str, User | None] = {
         "owner": owner,
         "member": member,
@@ -126,6 +133,7 @@ def world(visibility: str) -> dict[str, Any]:
         "newbie": newbie,
         "target": target,
         "message": secret,
+        "invite": invite,
     }
 
 
@@ -134,6 +142,7 @@ def rest_call(client: APIClient, action: str, w: dict[str, Any]) -> Any:
     method, path = action.split(" (")[0].split(" ", 1)
     path = path.replace("{id}", str(rid)).replace("{member}", str(w["target"].pk))
     path = path.replace("{message}", str(w["message"].pk)).replace("{emoji}", "%F0%9F%91%8D")
+    path = path.replace("{invite}", w["invite"].token)
     body: dict[str, Any] | None = {
         "PATCH rooms/{id}": {"topic": "changed"},
         "POST rooms/{id}/members": {"username": w["newbie"].username},
