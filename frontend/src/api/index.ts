@@ -3,6 +3,10 @@ import { http } from './client'
 import type {
   AuthResult,
   Avatar,
+  Invite,
+  InviteCreate,
+  InvitePreview,
+  ProfileUpdate,
   EventsOut,
   MailSettings,
   MailSettingsUpdate,
@@ -83,6 +87,23 @@ export const api = {
     http.get<{ results: SearchResult[] }>('search', { q, room }),
 
   stats: () => http.get<Stats>('stats'),
+
+  invites: (roomId: number) => http.get<{ invites: Invite[] }>(`rooms/${roomId}/invites`),
+  createInvite: (roomId: number, data: InviteCreate) => http.post<Invite>(`rooms/${roomId}/invites`, data),
+  revokeInvite: (token: string) => http.del<void>(`invites/${encodeURIComponent(token)}`),
+  /** Works signed out too; 410 (expired, revoked, used up) is the caller's to show. */
+  invite: (token: string) =>
+    http.get<InvitePreview>(`invites/${encodeURIComponent(token)}`, undefined, { quiet401: true }),
+  acceptInvite: (token: string) => http.post<Room>(`invites/${encodeURIComponent(token)}/accept`),
+
+  updateProfile: (data: ProfileUpdate) => http.patch<{ user: SelfUser }>('me', data),
+  uploadAvatar: (file: Blob) => {
+    const form = new FormData()
+    form.append('file', file, 'avatar.png')
+    return http.post<{ user: SelfUser }>('me/avatar', form)
+  },
+  /** The OpenAPI export drops DELETE bodies, so this one is spelled out (parley/accounts/serializers.py AccountDeleteIn). */
+  deleteAccount: (data: { password?: string; messages: 'keep' | 'delete' }) => http.del<void>('me', data),
 }
 
 export type Api = typeof api

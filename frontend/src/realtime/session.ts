@@ -9,6 +9,7 @@ import { useNoticesStore } from '@/stores/notices'
 import { useRoomsStore } from '@/stores/rooms'
 import { api, ApiError } from '@/api'
 import { realtime } from './index'
+import { applyUserUpdated } from './userUpdates'
 import { defaultSocketUrl, SignedOutError, type WebSocketFactory } from './connection'
 import type { ServerFrame } from './protocol'
 
@@ -70,6 +71,9 @@ export function dispatchFrame(frame: ServerFrame): void {
       if (frame.type === 'member.left' && me && frame.user.id === me.id) {
         messages.dropRoom(frame.room)
       }
+      break
+    case 'user.updated':
+      applyUserUpdated(frame.user)
       break
     case 'error':
       if (typeof frame.ref === 'number') {

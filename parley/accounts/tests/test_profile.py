@@ -119,7 +119,9 @@ def _picture(fmt: str, size: tuple[int, int] = (300, 200)) -> io.BytesIO:
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
-def test_an_uploaded_picture_becomes_a_square_avatar_without_metadata(settings, tmp_path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_uploaded_picture_becomes_a_square_avatar_without_metadata(  # type: ignore[no-untyped-def]
+    settings, tmp_path, django_capture_on_commit_callbacks, fmt: str
+) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
     client = client_for(make_user())
     r = client.post("/api/v1/me/avatar", {"file": _picture(fmt)}, format="multipart")
@@ -133,8 +135,9 @@ def test_an_uploaded_picture_becomes_a_square_avatar_without_metadata(settings, 
         assert img.size == (256, 256)
         assert not img.getexif()
     assert b"SecretCam" not in data
-    # Choosing a bundled avatar again removes the file.
-    assert client.patch("/api/v1/me", {"avatar": "fox"}, format="json").status_code == 200
+    # Choosing a bundled avatar again removes the file (after commit).
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.patch("/api/v1/me", {"avatar": "fox"}, format="json").status_code == 200
     assert not list(tmp_path.glob("avatars/*.png"))
 
 
@@ -157,11 +160,11 @@ def test_a_non_picture_is_400_and_a_huge_one_413(settings, tmp_path) -> None:  #
 # --- deleting the account -----------------------------------------------------------------
 
 
-def _room_with(owner_name: str, *others: User) -> Room:
+def _room_with(owner_name: str, *others: User, name: str = "") -> Room:
     from parley.rooms import services as rooms
 
     owner = User.objects.get(username=owner_name)
-    room = rooms.room_create(owner=owner, name=f"{owner_name}-room")
+    room = rooms.room_create(owner=owner, name=name or f"{owner_name}-room")
     for other in others:
         rooms.room_join(room_id=room.pk, user=other)
     return room
@@ -170,7 +173,7 @@ def _room_with(owner_name: str, *others: User) -> Room:
 def test_deleting_the_account_keeps_messages_under_deleted_user_and_hands_rooms_over() -> None:
     leaver, first, second = make_user("leaver"), make_user("first"), make_user("second")
     owned = _room_with("leaver", first, second)
-    lonely = _room_with("leaver")
+    lonely = _room_with("leaver", name="lonely")
     message_send(sender=leaver, room_id=owned.pk, body="my words", client_id="w1")
     token = token_for(leaver)
     client = APIClient()
@@ -253,7 +256,7 @@ async def test_a_name_change_reaches_another_member_live() -> None:
     alice, bob = await db(make_user)("alice17"), await db(make_user)("bob17")
     ws = WsClient(await db(token_for)(bob))
     await ws.connect()
-    r = await db(client_for(alice).patch)("/api/v1/me", {"display_name": "Alice A."}, format="json")
+    r = await db(lambda: client_for(alice).patch("/api/v1/me", {"display_name": "Alice A."}, format="json"))()
     assert r.status_code == 200
     frame = await ws.recv_type("user.updated")
     assert frame["user"]["id"] == alice.pk and frame["user"]["display_name"] == "Alice A."
@@ -274,7 +277,7 @@ async def test_joining_by_invite_emits_the_member_frames() -> None:
     room_id, token = await db(setup)()
     ws = WsClient(await db(token_for)(owner))
     await ws.connect()
-    r = await db(client_for(joiner).post)(f"/api/v1/invites/{token}/accept")
+    r = await db(lambda: client_for(joiner).post(f"/api/v1/invites/{token}/accept"))()
     assert r.status_code == 200
     frame = await ws.recv_type("member.joined")
     assert frame["room"] == room_id and frame["user"]["id"] == joiner.pk and frame["member_count"] == 2

@@ -16,7 +16,7 @@ ROOM_KEYS = {
 }  # fmt: skip
 
 
-def create(client, name="general", **extra):  # type: ignore[no-untyped-def]
+def create(client, name="lounge", **extra):  # type: ignore[no-untyped-def]
     r = client.post("/api/v1/rooms", {"name": name, **extra}, format="json")
     assert r.status_code == 201, r.content
     return r.json()
@@ -24,7 +24,7 @@ def create(client, name="general", **extra):  # type: ignore[no-untyped-def]
 
 def test_create_room_makes_the_creator_owner_and_member() -> None:
     owner = make_user("owner")
-    room = create(client_for(owner), "General", topic="Say hi")
+    room = create(client_for(owner), "Lounge", topic="Say hi")
     assert set(room) == ROOM_KEYS
     assert room["owner"]["username"] == "owner"
     assert room["is_member"] is True
@@ -70,10 +70,11 @@ def test_list_splits_joined_and_not_joined_and_hides_private_rooms() -> None:
     create(a, "secret", visibility="private")
     mine = create(b, "bobs")
     names = lambda r: sorted(x["name"] for x in r.json())  # noqa: E731
-    assert names(b.get("/api/v1/rooms")) == ["bobs", "pub"]
-    assert names(b.get("/api/v1/rooms?joined=true")) == ["bobs"]
+    # Both joined the main room ("general") when they registered.
+    assert names(b.get("/api/v1/rooms")) == ["bobs", "general", "pub"]
+    assert names(b.get("/api/v1/rooms?joined=true")) == ["bobs", "general"]
     assert names(b.get("/api/v1/rooms?joined=false")) == ["pub"]
-    assert names(a.get("/api/v1/rooms?joined=true")) == ["pub", "secret"]
+    assert names(a.get("/api/v1/rooms?joined=true")) == ["general", "pub", "secret"]
     assert b.get("/api/v1/rooms?joined=maybe").status_code == 400
     listed = {x["id"]: x for x in b.get("/api/v1/rooms").json()}
     assert listed[pub["id"]]["is_member"] is False
@@ -90,7 +91,7 @@ def test_list_costs_a_constant_number_of_queries() -> None:
         create(client, f"r{i}")
     with CaptureQueriesContext(connection) as many:
         r = client.get("/api/v1/rooms")
-    assert len(r.json()) == 8
+    assert len(r.json()) == 8 + 1  # and the main room
     assert len(many) == len(few)
 
 

@@ -20,6 +20,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from parley.accounts import profile
 from parley.accounts import services as accounts
 from parley.messaging import services as messaging
 from parley.messaging.services import message_send
@@ -88,7 +89,7 @@ def _setup() -> dict[str, Any]:
         name: accounts.user_register(username=name, password="a-long enough passphrase 42")
         for name in ("alice", "bob", "carol")
     }
-    general = rooms.room_create(owner=users["alice"], name="general", topic="Anything goes")
+    general = rooms.room_create(owner=users["alice"], name="lounge", topic="Anything goes")
     rooms.room_join(room_id=general.pk, user=users["bob"])
     hidden = rooms.room_create(owner=users["carol"], name="carols-den", visibility="private")
     for i in (1, 2):
@@ -168,6 +169,9 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
     got["member.joined"] = await alice.next("member.joined")
     await db(rooms.room_leave)(room_id=room, user=carol_user)
     got["member.left"] = await alice.next("member.left")
+
+    await db(profile.profile_update)(user=carol_user, display_name="Carol C.")
+    got["user.updated"] = await alice.next("user.updated")
 
     await alice.send({"type": "ping"})
     got["pong"] = await alice.next("pong")
