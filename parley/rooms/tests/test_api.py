@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 ROOM_KEYS = {
     "id", "name", "topic", "visibility", "owner", "member_count", "online_count",
-    "is_member", "unread_count", "mention_count", "last_seq", "closed", "created_at",
+    "is_member", "unread_count", "mention_count", "last_seq", "closed", "created_at", "members_can_invite",
 }  # fmt: skip
 
 
