@@ -58,7 +58,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (prev) {
       byId.value[room.id] = { ...prev, ...room, last_seq: Math.max(prev.last_seq, room.last_seq) }
     } else {
-      byId.value[room.id] = { ...room, is_member: false, unread_count: 0, mention_count: 0 }
+      byId.value[room.id] = { ...room, is_member: false, unread_count: 0, mention_count: 0, members_can_invite: false }
       void refresh(room.id)
     }
   }

@@ -128,6 +128,7 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     is_member: true,
     unread_count: 0,
     mention_count: 0,
+    members_can_invite: false,
     ...over,
   }
 }

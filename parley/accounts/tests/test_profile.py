@@ -222,7 +222,9 @@ def test_a_guest_deletes_without_a_password() -> None:
 
 
 def test_delete_needs_a_valid_choice() -> None:
-    r = client_for(make_user()).delete("/api/v1/me", {"messages": "shred", "password": PASSWORD}, format="json")
+    r = client_for(make_user()).delete(
+        "/api/v1/me", {"messages": "shred", "password": PASSWORD}, format="json"
+    )
     assert r.status_code == 400 and "messages" in error_of(r)["fields"]
 
 

@@ -132,7 +132,10 @@ def test_members_invite_only_when_the_owner_allows_it_and_see_only_their_own_lin
     owner_user, member_user = make_user("host7"), make_user("helper")
     owner = client_for(owner_user)
     room = private_room(owner, "club")
-    assert owner.post(f"/api/v1/rooms/{room['id']}/members", {"username": "helper"}, format="json").status_code == 201
+    assert (
+        owner.post(f"/api/v1/rooms/{room['id']}/members", {"username": "helper"}, format="json").status_code
+        == 201
+    )
     member = client_for(member_user)
     r = member.post(f"/api/v1/rooms/{room['id']}/invites", {}, format="json")
     assert r.status_code == 403 and error_of(r)["code"] == "not_allowed"
@@ -167,7 +170,8 @@ def test_outsiders_cannot_create_or_list_links() -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [{"expires_in": 5}, {"expires_in": 31 * 86400}, {"max_uses": 0}, {"max_uses": 1001}, {"max_uses": "x"}]
+    "body",
+    [{"expires_in": 5}, {"expires_in": 31 * 86400}, {"max_uses": 0}, {"max_uses": 1001}, {"max_uses": "x"}],
 )
 def test_bad_limits_are_refused(body: dict[str, object]) -> None:
     owner = client_for(make_user())
