@@ -130,7 +130,7 @@ def test_an_uploaded_picture_becomes_a_square_avatar_without_metadata(  # type: 
     assert url.startswith("/api/v1/avatars/") and url.endswith(".png")
     served = APIClient().get(url)
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
-    data = b"".join(served.streaming_content)
+    data = b"".join(served.streaming_content)  # type: ignore[attr-defined]
     with Image.open(io.BytesIO(data)) as img:
         assert img.size == (256, 256)
         assert not img.getexif()
@@ -240,7 +240,7 @@ def test_export_holds_profile_memberships_messages_and_reactions() -> None:
     r = client_for(user).get("/api/v1/me/export")
     assert r.status_code == 200
     assert r["Content-Disposition"].startswith("attachment;")
-    data = json.loads(b"".join(r.streaming_content))
+    data = json.loads(b"".join(r.streaming_content))  # type: ignore[attr-defined]
     assert data["profile"]["username"] == "exporter"
     assert {m["room_name"] for m in data["memberships"]} == {"general", "bystander-room"}
     assert [(m["body"], m["room_name"]) for m in data["messages"]] == [("mine", "bystander-room")]

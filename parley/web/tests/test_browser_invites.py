@@ -125,7 +125,10 @@ def test_an_invite_link_brings_a_guest_on_a_phone_into_a_private_room(browser, s
         late_ctx.close()
 
 
-@pytest.mark.parametrize(("scheme", "width"), [("light", 1280), ("dark", 1280), ("light", 390), ("dark", 390)])
+SIZES = [("light", 1280), ("dark", 1280), ("light", 390), ("dark", 390)]
+
+
+@pytest.mark.parametrize(("scheme", "width"), SIZES)
 def test_invite_and_profile_screens_fit(browser, server: ServerProcess, scheme: str, width: int) -> None:
     ctx, page = new_page(browser, server, color_scheme=scheme, viewport={"width": width, "height": 800})
     try:
@@ -143,8 +146,9 @@ def test_invite_and_profile_screens_fit(browser, server: ServerProcess, scheme: 
         shot(page, f"dialog-{scheme}-{width}")
         page.keyboard.press("Escape")
         page.goto("/account")
-        page.get_by_test_id("profile-settings").scroll_into_view_if_needed()
-        page.get_by_test_id("profile-settings").screenshot(path=str(SHOTS / f"invite-profile-{scheme}-{width}.png"))
+        card = page.get_by_test_id("profile-settings")
+        card.scroll_into_view_if_needed()
+        card.screenshot(path=str(SHOTS / f"invite-profile-{scheme}-{width}.png"))
         page.goto("/invite/no-such-link")
         page.get_by_test_id("invite-gone").wait_for()
         assert page.get_by_test_id("invite-gone").inner_text() == "This invite link is not valid."
