@@ -108,7 +108,10 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (room.visibility === 'private') delete byId.value[id]
   }
 
-  async function update(id: number, data: { name?: string; topic?: string; visibility?: Visibility }): Promise<Room> {
+  async function update(
+    id: number,
+    data: { name?: string; topic?: string; visibility?: Visibility; members_can_invite?: boolean },
+  ): Promise<Room> {
     return put(await api.updateRoom(id, data))
   }
 

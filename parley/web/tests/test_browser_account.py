@@ -123,8 +123,6 @@ def test_register_verify_forget_and_reset_the_password(browser, mail_site, size:
         shot(page, "register", size)
         page.get_by_test_id("login-submit").click()
         page.get_by_test_id("composer").wait_for()  # a new account lands in the main room
-        page.goto("/")
-        page.get_by_test_id("lobby").wait_for()
         page.get_by_text(f"We sent a link to {address}").wait_for()
         for _ in range(100):
             if sockets:

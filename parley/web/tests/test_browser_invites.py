@@ -88,6 +88,16 @@ def test_an_invite_link_brings_a_guest_on_a_phone_into_a_private_room(browser, s
         assert late.get_by_test_id("invite-gone").inner_text() == "This invite has been used up."
         shot(late, "used-up-dark-1280")
 
+        # The owner finds the link in the room's settings and revokes it.
+        owner.get_by_test_id("room-settings").click()
+        item = owner.get_by_test_id("invite-item")
+        item.wait_for()
+        assert "1 of 1 uses · used up" in item.inner_text()
+        shot(owner, "settings-light-1280")
+        item.get_by_test_id("invite-revoke").click()
+        item.wait_for(state="detached")
+        owner.keyboard.press("Escape")
+
         # Enter while an input method composes confirms the candidate and never sends.
         box = owner.get_by_test_id("composer")
         box.fill("にほん")
