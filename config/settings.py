@@ -444,8 +444,18 @@ THROTTLE_RATES: dict[str, str] = {
     "dm_open": env.str("THROTTLE_DM_OPEN", default="120/hour"),
     "user_search": env.str("THROTTLE_USER_SEARCH", default="120/minute"),
     "webhook": env.str("THROTTLE_WEBHOOK", default="30/minute"),
+    # Creating invite links, and accepting or previewing them (a guess costs one of these).
+    "invite": env.str("THROTTLE_INVITE", default="60/hour"),
+    "invite_use": env.str("THROTTLE_INVITE_USE", default="120/hour"),
 }
 WS_TICKET_TTL: int = env.int("WS_TICKET_TTL", default=30)
+
+# --- Main room, profile pictures ------------------------------------------------------
+# Every new account and guest joins this public room (created on first use; empty = none).
+PARLEY_MAIN_ROOM: str = env.str("PARLEY_MAIN_ROOM", default="general")
+# Uploaded files (profile pictures) go through Django's storage API, under data/.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))
+AVATAR_UPLOAD_MAX_BYTES: int = env.int("AVATAR_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

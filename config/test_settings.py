@@ -19,6 +19,8 @@ os.environ.update(
             "EMAIL_VERIFY",
             "WS_TICKET",
             "WEBHOOK",
+            "INVITE",
+            "INVITE_USE",
         )
     }
 )

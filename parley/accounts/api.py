@@ -6,17 +6,21 @@ from typing import Any
 
 from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.contrib.auth import logout as django_logout
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from parley.accounts import selectors, serializers, services, tasks
-from parley.accounts.avatars import AVATARS, avatar_url
+from parley.accounts import profile, selectors, serializers, services, tasks
+from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_url, uploaded_name
 from parley.accounts.models import AuthToken, User
 from parley.common.errors import Invalid, error_body
 from parley.common.schema import AUTH, errors
@@ -142,6 +146,82 @@ class MeApi(APIView):
     @extend_schema(responses={200: serializers.MeOut, **AUTH}, summary="Who am I")
     def get(self, request: Request) -> Response:
         return Response({"user": serializers.self_data(request.user)})  # type: ignore[arg-type]
+
+    @extend_schema(
+        request=serializers.ProfileIn,
+        responses={200: serializers.MeOut, **ERRORS},
+        summary="Change my display name, bundled avatar, language or time zone",
+    )
+    def patch(self, request: Request) -> Response:
+        data = serializers.ProfileIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = profile.profile_update(user=request.user, **data.validated_data)  # type: ignore[arg-type]
+        return Response({"user": serializers.self_data(user)})
+
+    @extend_schema(
+        request=serializers.AccountDeleteIn,
+        responses={204: None, **ERRORS},
+        summary='Delete my account (signs out everywhere; messages kept as "Deleted user" or deleted)',
+    )
+    def delete(self, request: Request) -> Response:
+        data = serializers.AccountDeleteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile.account_delete(
+            user=request.user,  # type: ignore[arg-type]
+            password=data.validated_data.get("password"),
+            messages=data.validated_data["messages"],
+        )
+        django_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyAvatarApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "upload"
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.AvatarUploadIn},
+        responses={
+            200: serializers.MeOut,
+            **errors(400, 415),
+            **errors(413, e413="The picture is larger than 5 MiB"),
+            **E429,
+            **AUTH,
+        },
+        summary="Upload a picture as my avatar (cropped to the centre square, 256 px, metadata removed)",
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.AvatarUploadIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        user = profile.avatar_upload(user=request.user, file=upload, size=upload.size)  # type: ignore[arg-type]
+        return Response({"user": serializers.self_data(user)})
+
+
+class MyExportApi(APIView):
+    @extend_schema(
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, **AUTH},
+        summary="Download my data: profile, memberships, my messages and reactions (a JSON attachment)",
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        user = request.user
+        assert isinstance(user, User)
+        response = StreamingHttpResponse(profile.export_chunks(user=user), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="parley-{user.username}.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def avatar_file(request: HttpRequest, stem: str) -> FileResponse:
+    """An uploaded avatar. Its name is random and new for every upload, so it is cached for good;
+    like the bundled set, avatars are public (anyone who sees the person sees the picture)."""
+    name = uploaded_name(f"{UPLOAD_PREFIX}{stem}")
+    if not name or not default_storage.exists(name):
+        raise Http404("No such picture.")
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class PasswordApi(APIView):

@@ -19,6 +19,12 @@ class User(AbstractUser):
     digest_enabled = models.BooleanField(default=True)
     # Messages created up to here are covered by a digest already (or were not missed).
     digest_through = models.DateTimeField(null=True, blank=True)
+    # Profile (issue 17): the interface language (i18n reads it) and an IANA time zone.
+    language = models.CharField(max_length=8, default="en")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    # Set when the account was deleted: the row stays (messages keep a sender, PROTECT),
+    # anonymised, and is shown as "Deleted user".
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -45,13 +45,18 @@ class SelfUserSerializer(UserSerializer):
     know about its own account (not in frames, which everyone in a room receives)."""
 
     class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "is_staff"]
+        fields = [*UserSerializer.Meta.fields, "is_staff", "language", "time_zone"]
         read_only_fields = fields
 
 
 def self_data(user: User) -> dict[str, Any]:
     """SelfUserSerializer's output, built like `user_data`."""
-    return {**user_data(user), "is_staff": user.is_staff}
+    return {
+        **user_data(user),
+        "is_staff": user.is_staff,
+        "language": user.language,
+        "time_zone": user.time_zone,
+    }
 
 
 class CredentialsIn(serializers.Serializer[Any]):
@@ -133,3 +138,25 @@ class UserSearchIn(serializers.Serializer[Any]):
 class UserSearchOut(serializers.Serializer[Any]):
     results = UserSerializer(many=True)
     has_more = serializers.BooleanField()
+
+
+class ProfileIn(serializers.Serializer[Any]):
+    display_name = serializers.CharField(max_length=200, required=False, trim_whitespace=True)
+    avatar = serializers.CharField(max_length=32, required=False, help_text="A key of the bundled set")
+    language = serializers.CharField(max_length=16, required=False, help_text="en, zh-hans, ko or ja")
+    time_zone = serializers.CharField(
+        max_length=64, required=False, help_text="An IANA name, e.g. Asia/Seoul"
+    )
+
+
+class AvatarUploadIn(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="PNG, JPEG, GIF or WebP, at most 5 MiB; cropped to a square")
+
+
+class AccountDeleteIn(serializers.Serializer[Any]):
+    password = serializers.CharField(
+        max_length=256, required=False, allow_blank=True, trim_whitespace=False, help_text="Not for guests"
+    )
+    messages = serializers.ChoiceField(
+        choices=["keep", "delete"], help_text='"keep": shown under "Deleted user"; "delete": tombstones'
+    )

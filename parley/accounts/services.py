@@ -65,6 +65,8 @@ def user_register(*, username: str, password: str, email: str = "") -> User:
             user = User(username=username, avatar=avatar_for(username), email=email)
             user.set_password(password)
             user.save()
+            # In the same transaction: no account ever exists outside the main room.
+            rooms.main_room_join(user=user)
     except IntegrityError as exc:  # a concurrent registration won the name
         raise Invalid("Choose another username.", fields={"username": [NOT_AVAILABLE]}) from exc
     return user
@@ -87,7 +89,9 @@ def guest_create(*, nickname: str, avatar: str | None = None) -> User:
         is_guest=True,
     )
     user.set_unusable_password()
-    user.save()
+    with transaction.atomic():
+        user.save()
+        rooms.main_room_join(user=user)
     return user
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from parley.accounts import api
 
@@ -22,4 +22,9 @@ urlpatterns = [
     path("me/mail", api.MailSettingsApi.as_view(), name="me-mail"),
     path("me/mail/verification", api.MailVerificationApi.as_view(), name="me-mail-verification"),
     path("me/password", api.PasswordApi.as_view(), name="me-password"),
+    path("me/avatar", api.MyAvatarApi.as_view(), name="me-avatar"),
+    path("me/export", api.MyExportApi.as_view(), name="me-export"),
+    re_path(
+        r"^avatars/(?P<stem>[0-9a-f]{16}(?:_[A-Za-z0-9]{1,12})?)\.png$", api.avatar_file, name="avatar-file"
+    ),
 ]

@@ -63,6 +63,13 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class Gone(ServiceError):
+    """The thing existed but no longer serves (an expired, revoked or used-up invite link)."""
+
+    status = 410
+    code = "gone"
+
+
 class TooLarge(ServiceError):
     status = 413
     code = "too_large"

@@ -32,6 +32,7 @@ DESCRIPTIONS = {
     403: "Not allowed.",
     404: "Not found.",
     409: "Conflict with the current state.",
+    410: "Gone: it existed but no longer serves (`error.code` says why).",
     413: "Too large.",
     415: "The body is not JSON.",
     429: "Too many requests; slow down.",

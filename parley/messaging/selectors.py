@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, Count, F, Max, Min, Q, When, Window
+from django.db.models import Case, Count, F, Max, Min, When, Window
 from django.db.models.functions import RowNumber
 
 from parley.accounts.models import User

@@ -486,10 +486,11 @@ class _Target:
             raise mute_refusal(room_id=self.message.room_id, user_id=actor.pk)
 
 
-def _target(*, actor: User, message_id: int, staff_may: bool = False) -> _Target:
+def _target(*, actor: User, message_id: int, staff_may: bool = False, erasure: bool = False) -> _Target:
     """Lock the message's room and load the message. Outsiders learn what they would about the
     room: a private room's messages do not exist for them (404), a public room's are 403
-    until they join. Staff pass when `staff_may`."""
+    until they join. Staff pass when `staff_may`. `erasure`: the author deleting their
+    account removes their messages also from rooms they left and rooms that are closed."""
     room_id = Message.objects.filter(pk=message_id).values_list("room_id", flat=True).first()
     locked = store.lock_room(room_id) if room_id is not None else None
     if room_id is None or locked is None:
@@ -497,6 +498,8 @@ def _target(*, actor: User, message_id: int, staff_may: bool = False) -> _Target
     message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
     standing = store.member_standing(room_id, [actor.pk])
     member = actor.pk in standing
+    if erasure and message.sender_id == actor.pk:
+        return _Target(message, locked, member, False)
     if not member and not (staff_may and actor.is_staff):
         if locked.visibility == Room.Visibility.PUBLIC:
             raise Forbidden("Join the room first.", code="not_member")
@@ -589,7 +592,7 @@ def _rewrite_frames(message_ids: list[int], change: Callable[[dict[str, Any]], N
         RoomEvent.objects.bulk_update(events, ["frame"])
 
 
-def message_delete(*, actor: User, message_id: int) -> bool:
+def message_delete(*, actor: User, message_id: int, erasure: bool = False) -> bool:
     """Delete a message (its author, the room's owner, or staff); False if it already was.
 
     The message stays as a tombstone at its seq: empty body, no reactions, no mentions. Its
@@ -599,7 +602,7 @@ def message_delete(*, actor: User, message_id: int) -> bool:
     the text in MessageEdit. Its uploads go too: the rows now, the stored files once the
     transaction commits."""
     with transaction.atomic():
-        t = _target(actor=actor, message_id=message_id, staff_may=True)
+        t = _target(actor=actor, message_id=message_id, staff_may=True, erasure=erasure)
         message = t.message
         if not (message.sender_id == actor.pk or t.room.owner_id == actor.pk or actor.is_staff):
             raise Forbidden("Only the author, the room's owner or staff can delete a message.")

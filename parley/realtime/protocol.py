@@ -316,6 +316,13 @@ class NoticeOut(_Out):
     ref: str | int | None
 
 
+class UserUpdatedOut(_Out):
+    """Protocol 2 (issue 17): someone changed their name or picture, or deleted their account."""
+
+    type: Literal["user.updated"]
+    user: UserOut
+
+
 class PongOut(_Out):
     type: Literal["pong"]
 
@@ -346,6 +353,7 @@ ServerFrame = Annotated[
     | MemberFrame
     | MemberUpdatedOut
     | NoticeOut
+    | UserUpdatedOut
     | PongOut
     | PingOut
     | ErrorOut,
@@ -453,3 +461,7 @@ def member_updated(*, room: int, user: dict[str, Any], muted: bool, muted_until:
 
 def notice(*, room: int, text: str, level: Literal["info", "error"], ref: str | int | None) -> str:
     return encode({"type": "notice", "room": room, "text": text, "level": level, "ref": ref})
+
+
+def user_updated(*, user: dict[str, Any]) -> str:
+    return encode({"type": "user.updated", "user": user})

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from parley.accounts.models import User
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
-from parley.rooms import dms, moderation, selectors, serializers, services
+from parley.rooms import dms, invites, moderation, selectors, serializers, services
 from parley.rooms.models import Membership, Room
 
 E = {
@@ -89,14 +89,21 @@ class RoomDetailApi(APIView):
     @extend_schema(
         request=serializers.RoomUpdateIn,
         responses={200: serializers.RoomSerializer, **E},
-        summary="Edit name, topic or visibility (owner)",
+        summary="Edit name, topic, visibility or whether members may invite (owner)",
     )
     def patch(self, request: Request, room_id: int) -> Response:
         data = serializers.RoomUpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         visibility = fields.pop("visibility", None)
-        if fields or visibility is None:
+        members_can_invite = fields.pop("members_can_invite", None)
+        if members_can_invite is not None:
+            invites.invite_settings_update(
+                room_id=room_id,
+                actor=request.user,  # type: ignore[arg-type]
+                members_can_invite=members_can_invite,
+            )
+        if fields or (visibility is None and members_can_invite is None):
             services.room_update(room_id=room_id, actor=request.user, **fields)  # type: ignore[arg-type]
         if visibility is not None:
             services.room_set_visibility(room_id=room_id, actor=request.user, visibility=visibility)  # type: ignore[arg-type]

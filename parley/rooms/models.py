@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class Room(models.Model):
@@ -28,6 +29,8 @@ class Room(models.Model):
     # ("3,8,15"), unique, so two concurrent `POST dms` for one set of people make one room.
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ROOM)
     dm_key = models.CharField(max_length=160, null=True, blank=True, unique=True)
+    # Members (not only the owner) may create invite links.
+    members_can_invite = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -104,3 +107,33 @@ class Ban(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} banned from {self.room_id}"
+
+
+class Invite(models.Model):
+    """A link that lets whoever holds it join a room (private rooms too).
+
+    The token is stored as is, not hashed: the owner lists the links and copies them
+    again (docs/decisions.md, "Invite links")."""
+
+    token = models.CharField(max_length=43, unique=True)
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="invites")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"invite {self.pk} to {self.room_id}"
+
+    @property
+    def state(self) -> str:
+        """active, or why the link admits nobody: revoked, expired, used_up."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        if self.max_uses is not None and self.uses >= self.max_uses:
+            return "used_up"
+        return "active"

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parley.accounts.serializers import UserSerializer
-from parley.rooms.models import Notify, Room
+from parley.rooms.models import Invite, Notify, Room
 
 
 class RoomPublicSerializer(serializers.ModelSerializer[Room]):
@@ -68,7 +68,7 @@ class RoomSerializer(RoomPublicSerializer):
     class Meta(RoomPublicSerializer.Meta):
         fields = [
             *RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count",
-            "muted", "muted_until", "notify", "hidden", "last_read_seq",
+            "muted", "muted_until", "notify", "hidden", "last_read_seq", "members_can_invite",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -97,6 +97,9 @@ class RoomUpdateIn(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, required=False)
     topic = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Room.Visibility.choices, required=False)
+    members_can_invite = serializers.BooleanField(
+        required=False, help_text="Members (not only the owner) may create invite links."
+    )
 
 
 class RoomTransferIn(serializers.Serializer[Any]):
@@ -168,3 +171,61 @@ class DmOpenIn(serializers.Serializer[Any]):
 class MembershipUpdateIn(serializers.Serializer[Any]):
     notify = serializers.ChoiceField(choices=Notify.choices, required=False)
     hidden = serializers.BooleanField(required=False, help_text="Direct messages only.")
+
+
+class InviteCreateIn(serializers.Serializer[Any]):
+    expires_in = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Seconds until the link expires; none: never.",
+    )
+    max_uses = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="How many people may join with it; none: any.",
+    )
+
+
+class InviteOut(serializers.Serializer[Any]):
+    token = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="The client's page for the link: share this.")
+    room = serializers.IntegerField(source="room_id")
+    expires_at = serializers.DateTimeField(allow_null=True)
+    max_uses = serializers.IntegerField(allow_null=True)
+    uses = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    created_by = UserSerializer()
+    revoked = serializers.SerializerMethodField()
+    state = serializers.ChoiceField(
+        choices=["active", "expired", "revoked", "used_up"],
+        read_only=True,
+        help_text="Whether it admits anyone",
+    )
+
+    def get_revoked(self, obj: Invite) -> bool:
+        return obj.revoked_at is not None
+
+    def get_url(self, obj: Invite) -> str:
+        request = self.context.get("request")
+        path = f"/invite/{obj.token}"
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class InvitesOut(serializers.Serializer[Any]):
+    invites = InviteOut(many=True)
+
+
+class InviteRoomOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    topic = serializers.CharField()
+    visibility = serializers.CharField()
+    member_count = serializers.IntegerField()
+
+
+class InvitePreviewOut(serializers.Serializer[Any]):
+    room = InviteRoomOut()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    is_member = serializers.BooleanField(help_text="The signed-in viewer is already in the room.")

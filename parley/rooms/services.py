@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -146,7 +148,8 @@ def room_update(*, room_id: int, actor: User, name: str | None = None, topic: st
 
 
 def room_close(*, room_id: int, actor: User) -> Room:
-    """Close a room: its owner, or staff moderating (the admin's action) any room."""
+    """Close a room: its owner, or staff moderating (the admin's action) any room.
+    The main room only by staff: everyone is in it, so closing it is never a whim of one."""
     with transaction.atomic():
         if actor.is_staff:
             room = Room.objects.select_related("owner").filter(pk=room_id).first()
@@ -155,6 +158,8 @@ def room_close(*, room_id: int, actor: User) -> Room:
             fixed_if_direct(room)
         else:
             room = _owned(room_id, actor)
+            if is_main_room(room):
+                raise Forbidden("Only staff can close the main room.", code="main_room")
         if room.closed_at is None:
             room.closed_at = timezone.now()
             room.save(update_fields=["closed_at"])
@@ -184,12 +189,18 @@ def membership_end(room: Room, user: User) -> None:
         _announce(room, "room.updated")
 
 
-def room_join(*, room_id: int, user: User) -> Room:
+def room_join(*, room_id: int, user: User, invited: bool = False) -> Room:
+    """Join a public room, or any room when `invited` (the caller holds a valid invite link)."""
     with transaction.atomic():
-        room = selectors.room_visible(user=user, room_id=room_id)
+        if invited:
+            room = Room.objects.select_related("owner").filter(pk=room_id).first()
+            if room is None:
+                raise NotFound("No such room.")
+        else:
+            room = selectors.room_visible(user=user, room_id=room_id)
         if Membership.objects.filter(room=room, user=user).exists():
             return room
-        if not room.is_public:  # visible but private means already a member; kept for clarity
+        if not room.is_public and not invited:  # visible but private means already a member
             raise NotFound("No such room.")
         _open(room)
         _not_banned(room, user)
@@ -350,3 +361,54 @@ def membership_update(
     if fields:
         membership.save(update_fields=fields)
     return membership
+
+
+# --- The main room: the public room every new account and guest joins -----------------------
+# Its owner is a system account that cannot sign in (no usable password, inactive); the
+# name cannot be registered (registration names start with a letter or digit).
+SYSTEM_USERNAME = "_system"
+
+
+def is_main_room(room: Room) -> bool:
+    name = settings.PARLEY_MAIN_ROOM.strip()
+    return bool(name) and room.name.casefold() == name.casefold()
+
+
+def system_user() -> User:
+    user, _ = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"display_name": "Parley", "is_active": False, "password": make_password(None)},
+    )
+    return user
+
+
+def main_room() -> Room | None:
+    """The main room named by PARLEY_MAIN_ROOM, created on first use (a data migration creates
+    it on install; this covers a renamed setting or a flushed database); None when unset."""
+    name = _clean_name(settings.PARLEY_MAIN_ROOM) if settings.PARLEY_MAIN_ROOM.strip() else ""
+    if not name:
+        return None
+    room = Room.objects.filter(name__iexact=name).first()
+    if room is not None:
+        return room
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(
+                owner=system_user(), name=name, topic="Everyone is here.", visibility=Room.Visibility.PUBLIC
+            )
+    except IntegrityError:  # created by a concurrent registration
+        return Room.objects.filter(name__iexact=name).first()
+    publish.lobby_frame(frame=protocol.room_changed("room.created", room=room_public_data(room)))
+    return room
+
+
+def main_room_join(*, user: User) -> Room | None:
+    """Put a new account or guest in the main room, in the caller's transaction."""
+    room = main_room()
+    if room is None or room.closed:
+        return None
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        if not Membership.objects.filter(room=room, user=user).exists():
+            _joined(room, user)
+    return room

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parley.rooms import api
+from parley.rooms import api, invites_api
 
 urlpatterns = [
     path("rooms", api.RoomListApi.as_view(), name="rooms"),
@@ -20,4 +20,7 @@ urlpatterns = [
     path("rooms/<int:room_id>/mutes/<int:user_id>", api.MuteApi.as_view(), name="room-mute"),
     path("rooms/<int:room_id>/bans", api.BanListApi.as_view(), name="room-bans"),
     path("rooms/<int:room_id>/bans/<int:user_id>", api.BanApi.as_view(), name="room-ban"),
+    path("rooms/<int:room_id>/invites", invites_api.RoomInvitesApi.as_view(), name="room-invites"),
+    path("invites/<str:token>", invites_api.InviteDetailApi.as_view(), name="invite"),
+    path("invites/<str:token>/accept", invites_api.InviteAcceptApi.as_view(), name="invite-accept"),
 ]

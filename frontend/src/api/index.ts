@@ -5,6 +5,10 @@ import type {
   Avatar,
   Ban,
   CommandInfo,
+  Invite,
+  InviteCreate,
+  InvitePreview,
+  ProfileUpdate,
   EventsOut,
   IncomingWebhook,
   IncomingWebhookSecret,
@@ -127,6 +131,22 @@ export const api = {
   createOutgoingWebhook: (id: number, data: { name: string; url: string; triggers: string[] }) =>
     http.post<OutgoingWebhookSecret>(`rooms/${id}/outgoing-webhooks`, data),
   deleteOutgoingWebhook: (hookId: number) => http.del<void>(`outgoing-webhooks/${hookId}`),
+  invites: (roomId: number) => http.get<{ invites: Invite[] }>(`rooms/${roomId}/invites`),
+  createInvite: (roomId: number, data: InviteCreate) => http.post<Invite>(`rooms/${roomId}/invites`, data),
+  revokeInvite: (token: string) => http.del<void>(`invites/${encodeURIComponent(token)}`),
+  /** Works signed out too; 410 (expired, revoked, used up) is the caller's to show. */
+  invite: (token: string) =>
+    http.get<InvitePreview>(`invites/${encodeURIComponent(token)}`, undefined, { quiet401: true }),
+  acceptInvite: (token: string) => http.post<Room>(`invites/${encodeURIComponent(token)}/accept`),
+
+  updateProfile: (data: ProfileUpdate) => http.patch<{ user: SelfUser }>('me', data),
+  uploadAvatar: (file: Blob) => {
+    const form = new FormData()
+    form.append('file', file, 'avatar.png')
+    return http.post<{ user: SelfUser }>('me/avatar', form)
+  },
+  /** The OpenAPI export drops DELETE bodies, so this one is spelled out (parley/accounts/serializers.py AccountDeleteIn). */
+  deleteAccount: (data: { password?: string; messages: 'keep' | 'delete' }) => http.del<void>('me', data),
 }
 
 export type Api = typeof api

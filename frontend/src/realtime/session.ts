@@ -11,6 +11,7 @@ import { useRoomsStore } from '@/stores/rooms'
 import { api, ApiError } from '@/api'
 import { notifications } from '@/composables/useNotifications'
 import { realtime } from './index'
+import { applyUserUpdated } from './userUpdates'
 import { defaultSocketUrl, SignedOutError, type WebSocketFactory } from './connection'
 import type { ServerFrame } from './protocol'
 
@@ -81,6 +82,9 @@ export function dispatchFrame(frame: ServerFrame): void {
       // A command's answer for me only: it settles the send that asked (nothing was stored).
       if (typeof frame.ref === 'string') messages.settleCommand(frame.ref)
       useEphemeralStore().add(frame)
+      break
+    case 'user.updated':
+      applyUserUpdated(frame.user)
       break
     case 'error':
       if (typeof frame.ref === 'number') {

@@ -54,6 +54,14 @@ export const router = createRouter({
       component: () => import('@/views/VerifyEmailView.vue'),
       meta: { public: true, title: 'Confirm your email address' },
     },
+    // Invite links (issue 17): open to anyone holding one; signing in comes back here (?next=).
+    {
+      path: '/invite/:token',
+      name: 'invite',
+      component: () => import('@/views/InviteView.vue'),
+      props: true,
+      meta: { public: true, title: 'Invite' },
+    },
     {
       path: '/account',
       name: 'account',

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api, ApiError, ensureCsrf } from '@/api'
 import type { SelfUser, User } from '@/api/types'
+import { setTimeZone } from '@/utils/time'
 
 export const useAuthStore = defineStore('auth', () => {
   const user = ref<User | null>(null)
@@ -16,6 +17,7 @@ export const useAuthStore = defineStore('auth', () => {
   function signedIn(self: SelfUser): void {
     user.value = self
     isStaff.value = self.is_staff
+    setTimeZone(self.time_zone)
   }
 
   function init(): Promise<void> {

@@ -77,7 +77,7 @@ export const useRoomsStore = defineStore('rooms', () => {
       byId.value[room.id] = {
         ...room,
         ...{ is_member: false, unread_count: 0, mention_count: 0, muted: false, muted_until: null },
-        ...{ notify: null, hidden: false, last_read_seq: null },
+        ...{ notify: null, hidden: false, last_read_seq: null, members_can_invite: false },
       }
       void refresh(room.id)
     }
@@ -132,7 +132,10 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (room.visibility === 'private') delete byId.value[id]
   }
 
-  async function update(id: number, data: { name?: string; topic?: string; visibility?: Visibility }): Promise<Room> {
+  async function update(
+    id: number,
+    data: { name?: string; topic?: string; visibility?: Visibility; members_can_invite?: boolean },
+  ): Promise<Room> {
     return put(await api.updateRoom(id, data))
   }
 

@@ -133,6 +133,7 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     notify: 'mentions',
     hidden: false,
     last_read_seq: 0,
+    members_can_invite: false,
     ...over,
   }
 }

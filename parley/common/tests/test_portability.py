@@ -30,9 +30,9 @@ def test_four_byte_characters_round_trip_through_a_send() -> None:
 def test_room_names_are_unique_regardless_of_case_in_the_database_itself() -> None:
     """The constraint, not only the service's check: a racing create must fail too."""
     owner = make_user()
-    Room.objects.create(name="General", owner=owner, visibility="public")
+    Room.objects.create(name="Lounge", owner=owner, visibility="public")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Room.objects.create(name="general", owner=owner, visibility="public")
+        Room.objects.create(name="lounge", owner=owner, visibility="public")
 
 
 def test_usernames_are_unique_regardless_of_case_in_the_database_itself() -> None:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_staff_delete_a_message_and_the_room_logs_message_deleted() -> None:
     boss = User.objects.create_superuser("boss", "boss@example.org", PASSWORD)
     author = make_user("author")
-    room = rooms.room_create(owner=author, name="general")
+    room = rooms.room_create(owner=author, name="lounge")
     services.message_send(sender=author, room_id=room.pk, body="buy cheap pills", client_id="c-1")
     message = Message.objects.get(room=room, body="buy cheap pills")
     client = Client()

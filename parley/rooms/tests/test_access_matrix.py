@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from parley.accounts.models import User
 from parley.messaging.services import message_send
+from parley.rooms import invites
 from parley.rooms import services as rooms
 from parley.testing.api import make_guest, make_user, token_for
 from parley.testing.ws import WsClient
@@ -54,6 +55,11 @@ DELETE rooms/{id}/bans/{member}  | 204 | 403 | 403/404  | 403/404 | 403/404 | 40
 POST messages/{message}/reports  | 400 | 201 | 403/404  | 403/404 | 403/404 | 401       | 401
 GET reports               | 403     | 403     | 403      | 403     | 403     | 401       | 401
 POST reports/{report}/resolve    | 403 | 403 | 403      | 403     | 403     | 401       | 401
+GET rooms/{id}/invites    | 200     | 200     | 403/404  | 403/404 | 403/404 | 401       | 401
+POST rooms/{id}/invites   | 201     | 403     | 403/404  | 403/404 | 403/404 | 401       | 401
+GET invites/{invite}      | 200     | 200     | 200      | 200     | 200     | 200       | 401
+POST invites/{invite}/accept | 200  | 200     | 200      | 200     | 200     | 401       | 401
+DELETE invites/{invite}   | 204     | 403     | 403      | 403     | 403     | 401       | 401
 """
 # The owner may not report their own message (400); staff alone read and resolve reports
 # (parley/messaging/tests/test_reports.py), and moderate any room (test_moderation.py).
@@ -117,6 +123,7 @@ def world(visibility: str) -> dict[str, Any]:
     message_send(sender=removed, room_id=room.pk, body="I was here", client_id="was-here")
     secret = message_send(sender=owner, room_id=room.pk, body=SECRET, client_id="secret").message
     rooms.member_remove(room_id=room.pk, actor=owner, user_id=removed.pk)
+    invite = invites.invite_create(room_id=room.pk, actor=owner)
     users: dict[str, User | None] = {
         "owner": owner,
         "member": member,
@@ -137,6 +144,7 @@ def world(visibility: str) -> dict[str, Any]:
         "newbie": newbie,
         "target": target,
         "message": secret,
+        "invite": invite,
     }
 
 
@@ -146,6 +154,7 @@ def rest_call(client: APIClient, action: str, w: dict[str, Any]) -> Any:
     path = path.replace("{id}", str(rid)).replace("{member}", str(w["target"].pk))
     path = path.replace("{message}", str(w["message"].pk)).replace("{emoji}", "%F0%9F%91%8D")
     path = path.replace("{report}", "1")
+    path = path.replace("{invite}", w["invite"].token)
     body: dict[str, Any] | None = {
         "PATCH rooms/{id}": {"topic": "changed"},
         "POST rooms/{id}/members": {"username": w["newbie"].username},

@@ -13,11 +13,11 @@ pytestmark = pytest.mark.django_db
 ROOM_KEYS = {
     "id", "name", "topic", "visibility", "owner", "member_count", "online_count",
     "is_member", "unread_count", "mention_count", "last_seq", "closed", "created_at",
-    "muted", "muted_until", "kind", "dm_members", "notify", "hidden", "last_read_seq",
+    "muted", "muted_until", "kind", "dm_members", "notify", "hidden", "last_read_seq", "members_can_invite",
 }  # fmt: skip
 
 
-def create(client, name="general", **extra):  # type: ignore[no-untyped-def]
+def create(client, name="lounge", **extra):  # type: ignore[no-untyped-def]
     r = client.post("/api/v1/rooms", {"name": name, **extra}, format="json")
     assert r.status_code == 201, r.content
     return r.json()
@@ -25,7 +25,7 @@ def create(client, name="general", **extra):  # type: ignore[no-untyped-def]
 
 def test_create_room_makes_the_creator_owner_and_member() -> None:
     owner = make_user("owner")
-    room = create(client_for(owner), "General", topic="Say hi")
+    room = create(client_for(owner), "Lounge", topic="Say hi")
     assert set(room) == ROOM_KEYS
     assert room["owner"]["username"] == "owner"
     assert room["is_member"] is True
@@ -71,10 +71,11 @@ def test_list_splits_joined_and_not_joined_and_hides_private_rooms() -> None:
     create(a, "secret", visibility="private")
     mine = create(b, "bobs")
     names = lambda r: sorted(x["name"] for x in r.json())  # noqa: E731
-    assert names(b.get("/api/v1/rooms")) == ["bobs", "pub"]
-    assert names(b.get("/api/v1/rooms?joined=true")) == ["bobs"]
+    # Both joined the main room ("general") when they registered.
+    assert names(b.get("/api/v1/rooms")) == ["bobs", "general", "pub"]
+    assert names(b.get("/api/v1/rooms?joined=true")) == ["bobs", "general"]
     assert names(b.get("/api/v1/rooms?joined=false")) == ["pub"]
-    assert names(a.get("/api/v1/rooms?joined=true")) == ["pub", "secret"]
+    assert names(a.get("/api/v1/rooms?joined=true")) == ["general", "pub", "secret"]
     assert b.get("/api/v1/rooms?joined=maybe").status_code == 400
     listed = {x["id"]: x for x in b.get("/api/v1/rooms").json()}
     assert listed[pub["id"]]["is_member"] is False
@@ -91,7 +92,7 @@ def test_list_costs_a_constant_number_of_queries() -> None:
         create(client, f"r{i}")
     with CaptureQueriesContext(connection) as many:
         r = client.get("/api/v1/rooms")
-    assert len(r.json()) == 8
+    assert len(r.json()) == 8 + 1  # and the main room
     assert len(many) == len(few)
 
 

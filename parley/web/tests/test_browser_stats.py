@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 ADMIN, ADMIN_PASSWORD = "admin", "a long admin passphrase 42"
 PASSWORD = "a long enough passphrase 42"
-ROOMS = {"general": 40, "random": 25, "dev-talk": 15, "support": 8, "a-room-with-a-rather-long-name": 3}
+ROOMS = {"townsquare": 40, "random": 25, "dev-talk": 15, "support": 8, "a-room-with-a-rather-long-name": 3}
 TOTAL = sum(ROOMS.values())
 
 # Dates the messages over the last three weeks (some today), at varied hours.
@@ -147,7 +147,7 @@ def test_staff_see_the_charts(browser, server: ServerProcess, counted, scheme: s
             assert box is not None and box["width"] > 200 and box["height"] > 150, (chart, box)
         assert page.get_by_test_id("stats-messages").inner_text().split()[-1] == str(TOTAL)
         assert page.get_by_test_id("stats-active").inner_text().split()[-1] == "2"
-        assert "general" in page.get_by_test_id("chart-rooms").get_attribute("aria-label")
+        assert "townsquare" in page.get_by_test_id("chart-rooms").get_attribute("aria-label")
         # Usable at phone width: nothing wider than the viewport.
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -356,6 +356,8 @@ def test_avatars_are_readable_initials_on_colour_for_a_zh_cn_guest_in_dark_mode(
         owl.click()
         shot(page, "guest-avatars-dark-390")
         page.get_by_test_id("guest-submit").click()
+        page.get_by_test_id("composer").wait_for()  # a new guest lands in the main room
+        page.goto("/")
         page.get_by_test_id("lobby").wait_for()
 
         token_b = sign_in_guest(other, "zoë", "fox")

@@ -1,0 +1,25 @@
+/**
+ * `user.updated` (protocol 2, issue 17): someone changed their name or picture, or deleted
+ * their account. Everything the client shows of that person follows: the signed-in user,
+ * member lists and the messages already rendered (senders and reply quotes).
+ */
+import type { User } from '@/api/types'
+import { useAuthStore } from '@/stores/auth'
+import { useMessagesStore } from '@/stores/messages'
+import { useRoomsStore } from '@/stores/rooms'
+
+export function applyUserUpdated(user: User): void {
+  const auth = useAuthStore()
+  if (auth.user && auth.user.id === user.id) auth.user = { ...auth.user, ...user }
+  const rooms = useRoomsStore()
+  for (const list of Object.values(rooms.members)) {
+    for (const m of list) if (m.user.id === user.id) m.user = user
+  }
+  const messages = useMessagesStore()
+  for (const t of Object.values(messages.timelines)) {
+    for (const msg of t.messages) {
+      if (msg.sender.id === user.id) msg.sender = user
+      if (msg.reply_to && msg.reply_to.sender.id === user.id) msg.reply_to = { ...msg.reply_to, sender: user }
+    }
+  }
+}
