@@ -25,8 +25,9 @@ from django.utils import timezone
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_for, uploaded_name
 from parley.accounts.models import AuthToken, User
 from parley.accounts.serializers import user_data
-from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE, _clean_display
+from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE
 from parley.common.errors import Invalid, TooLarge
+from parley.common.names import clean_name
 from parley.messaging import services as messaging
 from parley.messaging.models import Message, Reaction
 from parley.realtime import protocol, publish
@@ -61,7 +62,9 @@ def profile_update(
     """Change what was given; others hear of a new name or picture at once."""
     fields: list[str] = []
     if display_name is not None:
-        name = _clean_display(display_name, field="display_name", max_len=DISPLAY_NAME_MAX)
+        name = clean_name(
+            display_name, field="display_name", max_length=DISPLAY_NAME_MAX, label="display name"
+        )
         if name.casefold() != user.shown_name.casefold():
             others = User.objects.exclude(pk=user.pk)
             taken = (

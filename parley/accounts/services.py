@@ -95,16 +95,6 @@ def guest_create(*, nickname: str, avatar: str | None = None) -> User:
     return user
 
 
-def display_name_set(*, user: User, display_name: str) -> User:
-    """Change the name others see (`/nick`); the username stays."""
-    name = clean_name(display_name, field="display_name", max_length=64, label="display name")
-    if name.lower() != user.shown_name.lower() and selectors.name_is_taken(name=name):
-        raise Invalid("Choose another name.", fields={"display_name": [NOT_AVAILABLE]})
-    user.display_name = name
-    user.save(update_fields=["display_name"])
-    return user
-
-
 def token_issue(*, user: User, session_key: str = "") -> str:
     """Create a token for one login and return its key; only the hash is kept."""
     key = secrets.token_urlsafe(32)

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from parley.accounts import profile
 from parley.accounts import services as accounts
 from parley.accounts.avatars import DEFAULT_AVATAR
 from parley.accounts.models import User
@@ -249,7 +250,7 @@ def _topic(user: User, room: Room, args: str, client_id: str | None, reply_to: i
 def _nick(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
     if not args:
         raise Invalid("Give the name to show: /nick Ada.", fields={"body": ["/nick needs a name."]})
-    accounts.display_name_set(user=user, display_name=args)
+    user = profile.profile_update(user=user, display_name=args)  # others see the new name live
     return CommandOutcome("nick", notice=f"You are now shown as {user.shown_name}.")
 
 

@@ -29,9 +29,11 @@ def create_main_room(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rooms", "0002_drop_redundant_indexes"),
+        # After every other branch's room and account changes: the main room and its
+        # system owner are made with the historical models, which must know every column.
+        ("rooms", "0004_merge_direct_messages_mute_and_ban"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ("accounts", "0003_profile"),
+        ("accounts", "0004_merge_bots_profile"),
     ]
 
     operations = [
