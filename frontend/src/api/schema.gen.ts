@@ -238,6 +238,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invites/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What an invite link leads to (no sign-in needed)
+         * @description GET is open to anyone with the link (signed in or not); DELETE revokes it.
+         */
+        get: operations["v1_invites_retrieve"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invite link (the room's owner or the link's creator)
+         * @description GET is open to anyone with the link (signed in or not); DELETE revokes it.
+         */
+        delete: operations["v1_invites_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invites/{token}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join the room of an invite link (as an account or a guest)
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        post: operations["v1_invites_accept_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -1019,6 +1063,13 @@ export interface components {
         AvatarsOut: {
             avatars: components["schemas"]["AvatarOut"][];
         };
+        AvatarUploadInRequest: {
+            /**
+             * Format: binary
+             * @description PNG, JPEG, GIF or WebP, at most 5 MiB; cropped to a square
+             */
+            file: string;
+        };
         BanInRequest: {
             /** @default  */
             reason: string;
@@ -1133,6 +1184,52 @@ export interface components {
             readonly rotated_at: string | null;
             readonly url: string;
             readonly user: components["schemas"]["User"];
+        };
+        InviteCreateInRequest: {
+            /** @description Seconds until the link expires; none: never. */
+            expires_in?: number | null;
+            /** @description How many people may join with it; none: any. */
+            max_uses?: number | null;
+        };
+        InviteOut: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: components["schemas"]["User"];
+            /** Format: date-time */
+            expires_at: string | null;
+            max_uses: number | null;
+            readonly revoked: boolean;
+            room: number;
+            /**
+             * @description Whether it admits anyone
+             *
+             *     * `active` - active
+             *     * `expired` - expired
+             *     * `revoked` - revoked
+             *     * `used_up` - used_up
+             */
+            readonly state: components["schemas"]["StateEnum"];
+            token: string;
+            /** @description The client's page for the link: share this. */
+            readonly url: string;
+            uses: number;
+        };
+        InvitePreviewOut: {
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description The signed-in viewer is already in the room. */
+            is_member: boolean;
+            room: components["schemas"]["InviteRoomOut"];
+        };
+        InviteRoomOut: {
+            id: number;
+            member_count: number;
+            name: string;
+            topic: string;
+            visibility: string;
+        };
+        InvitesOut: {
+            invites: components["schemas"]["InviteOut"][];
         };
         /**
          * @description * `room` - Room
@@ -1270,6 +1367,15 @@ export interface components {
             hidden?: boolean;
             notify?: components["schemas"]["NotifyEnum"];
         };
+        PatchedProfileInRequest: {
+            /** @description A key of the bundled set */
+            avatar?: string;
+            display_name?: string;
+            /** @description en, zh-hans, ko or ja */
+            language?: string;
+            /** @description An IANA name, e.g. Asia/Seoul */
+            time_zone?: string;
+        };
         PatchedRoomUpdateInRequest: {
             /** @description Members (not only the owner) may create invite links. */
             members_can_invite?: boolean;
@@ -1287,6 +1393,10 @@ export interface components {
         };
         ReactionsOut: {
             reactions: components["schemas"]["ReactionOut"][];
+        };
+        ReactionUserOut: {
+            display_name: string;
+            id: number;
         };
         ReadAllOut: {
             /** @description The rooms whose read marker moved */
@@ -2323,6 +2433,194 @@ export interface operations {
             };
             /** @description This webhook posts too fast; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_invites_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitePreviewOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such room, or no such invite */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The link expired, was revoked or is used up (or its room closed); `error.code` says which */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many invite requests from this address or account; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_invites_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed (not the owner, and members may not invite here; not a member) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such room, or no such invite */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_invites_accept_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Room"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such room, or no such invite */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The link expired, was revoked or is used up (or its room closed); `error.code` says which */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many invite requests from this address or account; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -23,6 +23,7 @@ export type ServerFrame =
   | MemberFrame
   | MemberUpdatedOut
   | NoticeOut
+  | UserUpdatedOut
   | PongOut
   | PingOut
   | ErrorOut
@@ -215,6 +216,13 @@ export interface NoticeOut {
   text: string
   level: 'info' | 'error'
   ref: string | number | null
+}
+/**
+ * Protocol 2 (issue 17): someone changed their name or picture, or deleted their account.
+ */
+export interface UserUpdatedOut {
+  type: 'user.updated'
+  user: UserOut
 }
 export interface PongOut {
   type: 'pong'
