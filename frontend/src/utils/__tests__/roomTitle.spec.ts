@@ -3,9 +3,9 @@ import { roomLabel, roomTitle } from '@/utils/roomTitle'
 import { firstUnreadSeq } from '@/composables/useUnreadDivider'
 import { makeMessage } from '@/test-utils/fakes'
 
-const ann = { id: 1, username: 'ann', display_name: 'Ann', avatar: '', is_guest: false }
-const bob = { id: 2, username: 'bob', display_name: 'Bob', avatar: '', is_guest: false }
-const cat = { id: 3, username: 'cat', display_name: 'Cat', avatar: '', is_guest: false }
+const ann = { id: 1, username: 'ann', display_name: 'Ann', avatar: '', is_guest: false, is_bot: false }
+const bob = { id: 2, username: 'bob', display_name: 'Bob', avatar: '', is_guest: false, is_bot: false }
+const cat = { id: 3, username: 'cat', display_name: 'Cat', avatar: '', is_guest: false, is_bot: false }
 
 describe('roomTitle', () => {
   it('names a DM by the other people, a room by its name', () => {
