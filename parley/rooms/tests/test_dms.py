@@ -47,7 +47,7 @@ def test_the_same_people_get_the_same_conversation_whoever_opens_it() -> None:
 def test_rooms_say_their_kind() -> None:
     ann, bob = make_user("ann"), make_user("bob")
     a = client_for(ann)
-    room = a.post("/api/v1/rooms", {"name": "general"}, format="json").json()
+    room = a.post("/api/v1/rooms", {"name": "lounge"}, format="json").json()
     assert room["kind"] == "room" and room["dm_members"] == []
     dm = open_dm(a, bob, status=201)
     kinds = {r["id"]: r["kind"] for r in a.get("/api/v1/rooms").json()}
@@ -167,7 +167,7 @@ def test_leaving_a_dm_hides_it_until_its_next_message() -> None:
 def test_a_send_in_a_dm_costs_one_more_statement_than_in_a_room() -> None:
     ann, bob = make_user("ann"), make_user("bob")
     a = client_for(ann)
-    room = a.post("/api/v1/rooms", {"name": "general"}, format="json").json()
+    room = a.post("/api/v1/rooms", {"name": "lounge"}, format="json").json()
     dm = open_dm(a, bob, status=201)
     send(a, room["id"], "warm up")
     send(a, dm["id"], "warm up")
@@ -194,7 +194,7 @@ def test_mentions_in_a_dm_count() -> None:
 def test_notify_defaults_to_all_in_dms_and_mentions_in_rooms_and_can_be_changed() -> None:
     ann, bob = make_user("ann"), make_user("bob")
     a, b = client_for(ann), client_for(bob)
-    room = a.post("/api/v1/rooms", {"name": "general"}, format="json").json()
+    room = a.post("/api/v1/rooms", {"name": "lounge"}, format="json").json()
     b.post(f"/api/v1/rooms/{room['id']}/join")
     dm = open_dm(a, bob, status=201)
     assert room["notify"] == "mentions" and dm["notify"] == "all"
@@ -210,7 +210,7 @@ def test_notify_defaults_to_all_in_dms_and_mentions_in_rooms_and_can_be_changed(
 def test_notify_setting_refuses_bad_input_and_strangers() -> None:
     ann, eve = make_user("ann"), make_user("eve")
     a = client_for(ann)
-    room = a.post("/api/v1/rooms", {"name": "general"}, format="json").json()
+    room = a.post("/api/v1/rooms", {"name": "lounge"}, format="json").json()
     url = f"/api/v1/rooms/{room['id']}/membership"
     r = a.patch(url, {"notify": "sometimes"}, format="json")
     assert r.status_code == 400 and "notify" in error_of(r)["fields"]

@@ -144,7 +144,7 @@ class TestBan:
         owner, bob = client_for(s["owner"]), client_for(s["bob"])
         r = owner.post(f"/api/v1/rooms/{s['room']}/bans/{s['bob'].pk}", {"reason": "spam"}, format="json")
         assert r.status_code == 200 and r.json()["user"]["id"] == s["bob"].pk and r.json()["reason"] == "spam"
-        assert not Membership.objects.filter(user=s["bob"]).exists()
+        assert not Membership.objects.filter(user=s["bob"], room_id=s["room"]).exists()
         assert error_of(_send(s["bob"], s["room"]))["code"] == "not_member"
         join = bob.post(f"/api/v1/rooms/{s['room']}/join")
         assert join.status_code == 403 and error_of(join)["code"] == "banned"
