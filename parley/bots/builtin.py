@@ -5,11 +5,8 @@ from __future__ import annotations
 import re
 import secrets
 
-from django.conf import settings
-from django.urls import reverse
-
-from parley.bots import selectors
-from parley.bots.handlers import Bot, Call
+from parley.bots import chart, selectors
+from parley.bots.handlers import Answer, Bot, Call
 
 DICE_RE = re.compile(r"^(\d{0,2})d(\d{1,4})([+-]\d{1,4})?$", re.I)
 BARS = " ▁▂▃▄▅▆▇█"
@@ -48,19 +45,20 @@ def bars(values: list[int]) -> str:
 class StatsBot(Bot):
     """The room's week: messages today, most active members, busiest hours (seed 001's data
     module, answered in the room). The hours come as a line of block characters and as a
-    link to a small PNG chart (members only)."""
+    small bar chart, posted with the answer as an image."""
 
     commands = {"stats": "Room activity: today, top members, busy hours"}
 
-    def handle(self, call: Call) -> str:
+    def handle(self, call: Call) -> Answer:
         act = selectors.room_activity(room_id=call.room_id)
         top = ", ".join(f"{name} ({n})" for name, n in act.top) or "nobody yet"
         busiest = sorted(range(24), key=lambda h: (-act.hours[h], h))[:3]
         peak = ", ".join(f"{h:02d}:00" for h in busiest if act.hours[h]) or "none yet"
-        return (
+        return Answer(
             f"📊 Messages today: {act.today}\n"
             f"Most active this week: {top}\n"
             f"Busiest hours (UTC): {peak}\n"
-            f"00h {bars(act.hours)} 23h\n"
-            f"Chart: {settings.SITE_URL}{reverse('room-stats-chart', kwargs={'room_id': call.room_id})}"
+            f"00h {bars(act.hours)} 23h",
+            png=chart.bar_chart_png(act.hours),
+            png_name="busy-hours.png",
         )

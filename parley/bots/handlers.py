@@ -24,6 +24,15 @@ class Call:
     message_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Answer:
+    """An answer with a picture: `text`, and a PNG posted with it as an attachment."""
+
+    text: str
+    png: bytes
+    png_name: str = "chart.png"
+
+
 class Bot:
     """Subclass and fill in. One instance serves every room, possibly from several threads
     at once: keep no per-call state on `self`."""
@@ -33,7 +42,7 @@ class Bot:
     # command name -> its arguments as typed after it, e.g. {"roll": "2d6"} (optional)
     usage: ClassVar[dict[str, str]] = {}
 
-    def handle(self, call: Call) -> str | None:
-        """Answer one command; None posts nothing. Raise to report a failure (logged, and
-        the asker is told the command failed)."""
+    def handle(self, call: Call) -> str | Answer | None:
+        """Answer one command: text, or an `Answer` with a picture; None posts nothing.
+        Raise to report a failure (logged, and the asker is told the command failed)."""
         raise NotImplementedError

@@ -18,11 +18,13 @@ import secrets
 import socket
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -31,7 +33,7 @@ from parley.accounts import services as accounts
 from parley.accounts.avatars import DEFAULT_AVATAR
 from parley.accounts.models import User
 from parley.bots import commands, runner, selectors
-from parley.bots.handlers import Call
+from parley.bots.handlers import Answer, Call
 from parley.bots.models import Bot, IncomingWebhook, OutgoingWebhook
 from parley.common.errors import Forbidden, Invalid, NotFound, RateLimited, ServiceError
 from parley.messaging import services as messaging
@@ -40,6 +42,7 @@ from parley.realtime import runtime
 from parley.rooms import services as rooms
 from parley.rooms.models import Room
 from parley.rooms.selectors import room_for_member
+from parley.uploads.services import upload_create
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +120,16 @@ def bot_account_create(
     return user, token
 
 
-def bot_post(*, bot: User, room_id: int, body: str, reply_to: int | None = None) -> Message | None:
-    """Post a bot's answer; the bot joins the room first if it is not in it.
+def bot_post(
+    *,
+    bot: User,
+    room_id: int,
+    body: str,
+    reply_to: int | None = None,
+    files: Sequence[tuple[str, bytes]] = (),
+) -> Message | None:
+    """Post a bot's answer, with `files` (name, bytes) as its attachments; the bot joins the
+    room first if it is not in it.
 
     A bot sends under a person's allowance: a flood is refused (and logged), not queued."""
     if not runtime.current().limits.allow_send_sync(bot.pk):
@@ -127,7 +138,13 @@ def bot_post(*, bot: User, room_id: int, body: str, reply_to: int | None = None)
     body = body.strip()[:BODY_MAX] or "…"
     rooms.bot_join(room_id=room_id, bot=bot)
     try:
-        return messaging.message_send(sender=bot, room_id=room_id, body=body, reply_to=reply_to).message
+        attachments = [
+            upload_create(uploader=bot, room_id=room_id, file=ContentFile(data, name=name), name=name).pk
+            for name, data in files
+        ]
+        return messaging.message_send(
+            sender=bot, room_id=room_id, body=body, reply_to=reply_to, attachments=attachments
+        ).message
     except ServiceError as exc:  # the room closed, the replied-to message vanished...
         log.info("bot %s could not post in room %s: %s", bot.username, room_id, exc.message)
         return None
@@ -304,10 +321,12 @@ def _run_command(job: dict[str, Any]) -> None:
     )
     outcome = runner.run_limited(reg.key, lambda: reg.handler.handle(call))
     cmd = f"/{call.command}"
+    picture: Answer | None = None
     if outcome.status == "ok":
         if outcome.value is None:
             return
-        body = str(outcome.value)
+        picture = outcome.value if isinstance(outcome.value, Answer) else None
+        body = picture.text if picture else str(outcome.value)
     elif outcome.status == "error":
         log.error("bot %s failed on %s", reg.key, cmd, exc_info=outcome.error)
         body = f"Sorry, {cmd} failed."
@@ -317,7 +336,9 @@ def _run_command(job: dict[str, Any]) -> None:
     else:
         log.warning("bot %s is busy; %s refused", reg.key, cmd)
         body = f"Sorry, {reg.name} is busy; try {cmd} again in a moment."
-    bot_post(bot=registered_bot_user(key=reg.key), room_id=call.room_id, body=body, reply_to=call.message_id)
+    bot = registered_bot_user(key=reg.key)
+    files = [(picture.png_name, picture.png)] if picture else []
+    bot_post(bot=bot, room_id=call.room_id, body=body, reply_to=call.message_id, files=files)
 
 
 # --- incoming webhooks ------------------------------------------------------------------

@@ -81,14 +81,15 @@ def test_stats_counts_today_top_members_and_hours() -> None:
     for i in range(3):
         message_send(sender=ada, room_id=room.pk, body=f"a{i}")
     message_send(sender=owner, room_id=room.pk, body="o")
-    text = builtin.StatsBot().handle(Call("stats", "", room.pk, owner.pk, "stats-own"))
-    lines = text.splitlines()
+    answer = builtin.StatsBot().handle(Call("stats", "", room.pk, owner.pk, "stats-own"))
+    lines = answer.text.splitlines()
     assert lines[0] == "📊 Messages today: 4"
     assert lines[1] == "Most active this week: stats-ada (3), stats-own (1)"
     assert lines[2].startswith("Busiest hours (UTC): ") and ":00" in lines[2]
     assert lines[3].startswith("00h ") and lines[3].endswith(" 23h") and "█" in lines[3]
     assert len(lines[3]) == len("00h  23h") + 24
-    assert lines[4] == f"Chart: http://127.0.0.1:8000/api/v1/rooms/{room.pk}/stats.png"
+    assert len(lines) == 4  # the chart comes as a picture, not a link
+    assert answer.png.startswith(b"\x89PNG\r\n\x1a\n") and answer.png_name == "busy-hours.png"
 
 
 def test_the_stats_chart_is_a_png_for_members_only() -> None:
@@ -115,6 +116,11 @@ def test_stats_over_rest_is_answered_by_the_stats_bot() -> None:
         answer = Message.objects.filter(room=room, sender__username="stats").first()
         time.sleep(0.05)
     assert answer is not None and answer.body.startswith("📊 Messages today: 1")
+    # The hours chart is posted with it as an image attachment, served to members only.
+    (picture,) = answer.attachments
+    assert (picture["name"], picture["content_type"]) == ("busy-hours.png", "image/png")
+    assert client_for(owner).get(picture["url"]).content.startswith(b"\x89PNG")
+    assert client_for(make_user()).get(picture["url"]).status_code == 404
 
 
 def test_dice_refuses_what_it_cannot_roll() -> None:
