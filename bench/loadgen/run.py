@@ -110,6 +110,7 @@ def merge(spec: dict, results: list[dict], outs: list[str]) -> dict:
     for k, p in enumerate(spec["phases"]):
         sent = defaultdict(int)
         uniq = 0
+        got: dict[int, int] = defaultdict(int)  # unique deliveries per sender id
         agg = defaultdict(float)
         lags_p99, lags_max, busy, span = [], [], [], [0.0]
         for r in results:
@@ -117,6 +118,8 @@ def merge(spec: dict, results: list[dict], outs: list[str]) -> dict:
             for sid, n in ph["sent"].items():
                 sent[int(sid)] += n
             uniq += sum(ph["unique"].values())
+            for sid, n in ph["unique"].items():
+                got[int(sid)] += n
             for key in (
                 "dup",
                 "reorder",
@@ -163,6 +166,12 @@ def merge(spec: dict, results: list[dict], outs: list[str]) -> dict:
                 "expected": expected,
                 "delivered": uniq,
                 "lost": expected - uniq,
+                # where the losses were: sender id (edits: + EDIT_SID) -> deliveries missing
+                "lost_by_sender": {
+                    str(sid): n * stable[sender_room[sid % EDIT_SID]] - got[sid]
+                    for sid, n in sent.items()
+                    if n * stable[sender_room[sid % EDIT_SID]] != got[sid]
+                },
                 "dup": int(agg["dup"]),
                 "reorder": int(agg["reorder"]),
                 "errors": int(agg["errors"]),

@@ -14,6 +14,8 @@ export function useMessageListKeys(list: Ref<HTMLElement | null>): (e: KeyboardE
     const root = list.value
     const target = e.target as HTMLElement | null
     if (!root || !target || target.closest('textarea, input, select, [contenteditable="true"]')) return
+    // A dialog opened from a message (the image viewer) keeps its own keys: Esc closes it.
+    if (target.closest('dialog')) return
     const rows = Array.from(root.querySelectorAll<HTMLElement>(ROW))
     const current = target.closest<HTMLElement>(ROW)
     const at = current ? rows.indexOf(current) : -1

@@ -119,7 +119,8 @@ def test_stats_over_rest_is_answered_by_the_stats_bot() -> None:
     # The hours chart is posted with it as an image attachment, served to members only.
     (picture,) = answer.attachments
     assert (picture["name"], picture["content_type"]) == ("busy-hours.png", "image/png")
-    assert client_for(owner).get(picture["url"]).content.startswith(b"\x89PNG")
+    served = client_for(owner).get(picture["url"])
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")
     assert client_for(make_user()).get(picture["url"]).status_code == 404
 
 

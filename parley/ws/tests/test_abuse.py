@@ -47,6 +47,8 @@ def server() -> Iterator[ServerProcess]:
             WS_SEND_BURST=str(BURST),
             WS_QUEUE_MAX=str(QUEUE_MAX),
             WS_MAX_SOCKETS_PER_USER=str(MAX_SOCKETS),
+            # No main room: the corpus sends to room 1 as a room these guests are not in.
+            PARLEY_MAIN_ROOM="",
         )
         migrate(env)
         srv = ServerProcess(env).start()

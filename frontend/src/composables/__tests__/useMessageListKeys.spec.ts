@@ -11,7 +11,8 @@ function list(): HTMLElement {
       <li data-testid="day-separator">today</li>
       <li data-testid="message" tabindex="-1" id="m2">two <button id="b2">act</button></li>
       <li data-testid="message" id="pending">pending (not focusable)</li>
-      <li data-testid="message" tabindex="-1" id="m3">three <textarea id="t3"></textarea></li>
+      <li data-testid="message" tabindex="-1" id="m3">three <textarea id="t3"></textarea>
+        <dialog id="d3"><button id="close3">Close</button></dialog></li>
     </ol>`
   document.body.replaceChildren(root)
   return root
@@ -48,13 +49,15 @@ describe('useMessageListKeys', () => {
     expect(document.activeElement).toBe(root)
   })
 
-  it('leaves typing and modified keys alone', () => {
+  it('leaves typing, dialogs and modified keys alone', () => {
     const root = list()
     root.addEventListener('keydown', useMessageListKeys(ref(root)))
     const area = document.getElementById('t3') as HTMLTextAreaElement
     area.focus()
     expect(press(area, 'ArrowUp').defaultPrevented).toBe(false)
     expect(document.activeElement).toBe(area)
+    // A dialog opened from a message (the image viewer): Esc is the dialog's, to close it.
+    expect(press(document.getElementById('close3')!, 'Escape').defaultPrevented).toBe(false)
     root.focus()
     const e = new KeyboardEvent('keydown', { key: 'ArrowUp', ctrlKey: true, bubbles: true, cancelable: true })
     root.dispatchEvent(e)
