@@ -120,7 +120,7 @@ def test_stats_over_rest_is_answered_by_the_stats_bot() -> None:
     (picture,) = answer.attachments
     assert (picture["name"], picture["content_type"]) == ("busy-hours.png", "image/png")
     served = client_for(owner).get(picture["url"])
-    assert b"".join(served.streaming_content).startswith(b"\x89PNG")
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")  # type: ignore[attr-defined]
     assert client_for(make_user()).get(picture["url"]).status_code == 404
 
 
