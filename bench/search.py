@@ -116,7 +116,7 @@ def build(n: int) -> tuple[int, int]:
     start = timezone.now() - timedelta(seconds=n)
     cols = [
         "room_id", "seq", "sender_id", "body", "client_id", "created_at",
-        "search_text", "mentions", "mentions_room", "reply_excerpt",
+        "search_text", "mentions", "mentions_room", "reply_excerpt", "attachments",
     ]  # fmt: skip
     batch: list[tuple] = []
 
@@ -143,7 +143,7 @@ def build(n: int) -> tuple[int, int]:
         if connection.vendor != "postgresql":
             created = connection.ops.adapt_datetimefield_value(created)
         terms = document_terms(body) or None
-        batch.append((room.pk, seq, user.pk, body, f"srch-{seq}", created, terms, "[]", False, ""))
+        batch.append((room.pk, seq, user.pk, body, f"srch-{seq}", created, terms, "[]", False, "", "[]"))
         if len(batch) >= 20_000:
             flush()
             sys.stderr.write(f"\rsearch fixture: {seq}/{n} ({time.monotonic() - t0:.0f}s)")

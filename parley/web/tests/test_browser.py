@@ -108,7 +108,9 @@ def message(page, body: str):
 
 
 def sent(page, body: str):
-    return page.locator('[data-testid="message"][data-state="sent"]', has=page.get_by_text(body, exact=True))
+    """Sent messages whose own text is `body` (not one that quotes it in a reply)."""
+    text = page.get_by_test_id("message-body").get_by_text(body, exact=True)
+    return page.locator('[data-testid="message"][data-state="sent"]', has=text)
 
 
 @pytest.fixture(scope="module")
