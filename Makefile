@@ -20,7 +20,7 @@ FRONT_SRC := $(shell find frontend/src frontend/public frontend/index.html front
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: openapi protocol run serve dev test test-fast test-python test-services test-mariadb test-frontend lint fmt migrate \
+.PHONY: openapi protocol run serve dev test test-fast test-python test-databases test-services test-mariadb test-frontend lint fmt migrate \
 	frontend venv deps-run deps-dev deps-bench lock bench bench-quick clean
 
 ## The development environment: the dev lock (running + tests + lint).
@@ -116,7 +116,14 @@ fmt: deps-dev
 ## Every suite: lint, the web client's unit tests, then Python twice — embedded
 ## (SQLite + in-memory) and services (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set) —
 ## and a third time on MariaDB when MARIADB_URL is set (the tests that start no process).
-test: lint frontend test-frontend test-python test-services test-mariadb
+test: lint frontend test-frontend test-python test-databases
+
+## The PostgreSQL + Redis pass and the MariaDB pass side by side (CI stays under 20 minutes):
+## each has its own database, and every test process prefixes its Redis keys with its pid
+## (config/test_settings.py); the tests that start Celery workers run only in the first.
+## -O prints each pass's output whole when it ends.
+test-databases:
+	$(MAKE) --no-print-directory -j2 -O test-services test-mariadb
 
 ## The inner loop, no lint: the Python tests that start no process, browser or
 ## fault run, on the embedded defaults, then the web client's Vitest.
