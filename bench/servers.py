@@ -33,7 +33,19 @@ BASELINE_DB = "parley_bench_baseline"
 PARLEY_DB = os.environ.get("BENCH_PARLEY_DB", "parley_bench")
 BASELINE_REDIS_DB = 13
 PARLEY_REDIS_DB = int(os.environ.get("BENCH_PARLEY_REDIS_DB", "12"))
-PORTS = {"relay": 8102, "baseline": 8103, "baseline-daphne": 8104, "parley": 8105, "parley-ref": 8106}
+# BENCH_PORT_OFFSET moves them all, so two checkouts can benchmark side by side without one's
+# generator reaching the other's server (the fixtures' tokens are the same in both).
+_PORT_OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "0"))
+PORTS = {
+    name: port + _PORT_OFFSET
+    for name, port in {
+        "relay": 8102,
+        "baseline": 8103,
+        "baseline-daphne": 8104,
+        "parley": 8105,
+        "parley-ref": 8106,
+    }.items()
+}
 PARLEY_REF = os.path.abspath(os.environ["BENCH_PARLEY_REF"]) if os.environ.get("BENCH_PARLEY_REF") else ""
 # The reference's own database when its schema is older (a copy of parley_bench migrated
 # back by the newer code: same users, tokens and rooms, the schema the old code expects).

@@ -20,6 +20,12 @@ CPU_LIMIT = 0.90  # generator process busy fraction over the phase
 LAG_WARN_MS = 25.0  # above this the run is flagged "gen loaded" (still valid)
 
 
+def percentiles(lat) -> dict:
+    pct = {f"p{q}": float(np.percentile(lat, q)) if lat.size else None for q in (50, 90, 99, 99.9)}
+    pct["max"] = float(lat.max()) if lat.size else None
+    return pct
+
+
 def run_spec(
     spec: dict,
     nworkers: int = 1,
@@ -142,9 +148,11 @@ def merge(spec: dict, results: list[dict], outs: list[str]) -> dict:
             busy.append(ph["cpu_s"] / ph["wall_s"] if ph["wall_s"] else 0)
         # an edit counts under its sender's id + EDIT_SID (mixed workloads)
         expected = sum(n * stable[sender_room[sid % EDIT_SID]] for sid, n in sent.items())
+        # messages' deliveries; an edit's frame is timed from before its REST request, a round
+        # trip no send makes, so the edits have percentiles of their own
         lat = np.concatenate([np.fromfile(f"{o}.p{k}.lat", dtype=np.int64) for o in outs]) / 1000.0
-        pct = {f"p{q}": float(np.percentile(lat, q)) if lat.size else None for q in (50, 90, 99, 99.9)}
-        pct["max"] = float(lat.max()) if lat.size else None
+        pct = percentiles(lat)
+        elat = np.concatenate([np.fromfile(f"{o}.p{k}.elat", dtype=np.int64) for o in outs]) / 1000.0
         invalid = []
         if max(lags_p99) > LAG_P99_LIMIT_MS:
             invalid.append(f"generator loop lag p99 {max(lags_p99):.0f} ms")
@@ -186,6 +194,7 @@ def merge(spec: dict, results: list[dict], outs: list[str]) -> dict:
                 "action_errors": int(agg["action_errors"]),
                 "latency_ms": pct,
                 "samples": int(lat.size),
+                "edit_latency_ms": percentiles(elat) if elat.size else None,
                 "deliveries_s": uniq / max(span) if max(span) else None,
                 "gen_lag_p99_ms": max(lags_p99),
                 "gen_lag_max_ms": max(lags_max),

@@ -46,6 +46,7 @@ class PhaseStats:
     def __init__(self, count: int, warm_n: int):
         self.count = count
         self.lat = array("q")
+        self.lat_edit = array("q")  # mixed workloads: the edits' `message.updated` frames
         self.unique: dict[int, int] = {}
         self.dup = 0
         self.reorder = 0
@@ -81,12 +82,23 @@ class Http:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, method: str, path: str, body: dict | None = None) -> int:
+        """The response's status, or 599 when none came. A keep-alive connection the server
+        closed while idle (uvicorn's keep-alive timeout is 5 s; a mixed phase follows a
+        12 s plain one) answers with end of file before a status line: that request never
+        reached the server, so it goes again once on a new connection."""
         async with self.lock:
-            try:
-                return await self._request(method, path, body)
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                self.close()
-                return 599
+            for attempt in range(2):
+                reused = self.writer is not None and not self.writer.is_closing()
+                try:
+                    return await self._request(method, path, body)
+                except EOFError:
+                    self.close()
+                    if not reused or attempt:
+                        return 599
+                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                    self.close()
+                    return 599
+            return 599
 
     async def _request(self, method: str, path: str, body: dict | None) -> int:
         if self.writer is None or self.writer.is_closing():
@@ -99,7 +111,10 @@ class Http:
             f"Content-Length: {len(data)}\r\n\r\n"
         )
         self.writer.write(head.encode() + data)
-        status = int((await self.reader.readline()).split()[1])
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise EOFError("connection closed before a response")
+        status = int(status_line.split()[1])
         length, chunked, close = 0, False, False
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
@@ -207,7 +222,7 @@ class Worker:
             else:
                 s[0] = n
             if n >= st.warm_n:
-                st.lat.append((now - int(g_t)) // 1000)
+                (st.lat_edit if sid >= EDIT_SID else st.lat).append((now - int(g_t)) // 1000)
 
         return on_message
 
@@ -301,6 +316,8 @@ class Worker:
             status = await http.request(
                 "PATCH", f"/api/v1/messages/{mid}", {"body": f"p{k}:{esid}:{n}:{mono()}:"}
             )
+            if status >= 300:  # refused or never made: no receiver owes it (it shows as failed)
+                st.sent[esid] -= 1
         else:
             mine = self.reacted.setdefault(c["i"], set())
             method = "DELETE" if mid in mine else "POST"
@@ -483,6 +500,8 @@ def main() -> None:
     for k, st in enumerate(w.stats):
         with open(f"{a.out}.p{k}.lat", "wb") as fh:
             st.lat.tofile(fh)
+        with open(f"{a.out}.p{k}.elat", "wb") as fh:
+            st.lat_edit.tofile(fh)
     with open(a.out, "w") as fh:
         json.dump(res, fh)
 

@@ -20,10 +20,10 @@ from parley.accounts.models import User
 from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
 from parley.messaging import selectors, store
+from parley.messaging.excerpts import plain_excerpt
 from parley.messaging.models import (
     ATTACHMENTS_MAX,
     BODY_MAX,
-    EXCERPT_MAX,
     Mention,
     Message,
     MessageEdit,
@@ -356,7 +356,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     client_id=req.client_id,
                     created_at=now,
                     reply_to=target,
-                    reply_excerpt="" if target is None or target.deleted else target.body[:EXCERPT_MAX],
+                    reply_excerpt="" if target is None or target.deleted else plain_excerpt(target.body),
                     mentions=mentioned,
                     mentions_room=room_wide,
                     search_text=_search_text(req.body),

@@ -333,6 +333,27 @@ def test_replies_quote_the_start_of_the_message(w: dict[str, Any]) -> None:
     assert send(w["b"], w["rid"], "plain")["reply_to"] is None
 
 
+@pytest.mark.parametrize(
+    ("body", "excerpt"),
+    [
+        ("The **release checklist** is up", "The release checklist is up"),
+        (
+            "Ran it:\n```python\nroom.migrate(batch=500)\n```\nAll green",
+            "Ran it: room.migrate(batch=500) All green",
+        ),
+        ("> quoted\n- one\n- _two_ ~~three~~", "quoted one two three"),
+        ("see [the docs](https://example.com/a) and `make run`", "see the docs and make run"),
+        ("snake_case_name and 2*3*4 stay", "snake_case_name and 2*3*4 stay"),
+        ("好的，**重要**的事情", "好的，重要的事情"),  # noqa: RUF001 (Chinese punctuation)
+    ],
+)
+def test_a_reply_quotes_the_words_not_the_markdown_marks(w: dict[str, Any], body: str, excerpt: str) -> None:
+    original = send(w["a"], w["rid"], body)
+    reply = send(w["b"], w["rid"], "noted", reply_to=original["id"])
+    assert reply["reply_to"]["excerpt"] == excerpt
+    assert history(w["a"], w["rid"])["messages"][-1]["reply_to"]["excerpt"] == excerpt
+
+
 def test_replies_to_another_room_or_nothing_are_refused(w: dict[str, Any]) -> None:
     other = w["o"].post("/api/v1/rooms", {"name": "elsewhere"}, format="json").json()
     there = send(w["o"], other["id"], "over here")
