@@ -369,12 +369,13 @@ def w_search(p: dict, python: str) -> dict:
 
 
 class Uploader(threading.Thread):
-    """One member (user 99 of the 100-member room) uploading a 10 MiB file over REST, back to
-    back, until stopped; it counts answers and times each upload."""
+    """One member (user 99 of the 100-member room) uploading a 10 MiB file over REST, one
+    after another with `gap_s` seconds between them (0: back to back), until stopped; it
+    counts answers and times each upload."""
 
-    def __init__(self, server: Server, room_id: int):
+    def __init__(self, server: Server, room_id: int, gap_s: float = 0.0):
         super().__init__(daemon=True)
-        self.port, self.room_id = server.port, room_id
+        self.port, self.room_id, self.gap_s = server.port, room_id, gap_s
         self.stop = threading.Event()
         self.ok = self.failed = 0
         self.ms: list[float] = []
@@ -407,6 +408,8 @@ class Uploader(threading.Thread):
                 self.failed += 1
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            if self.gap_s:
+                self.stop.wait(self.gap_s)
         conn.close()
 
     def summary(self) -> dict:
@@ -419,12 +422,14 @@ class Uploader(threading.Thread):
         }
 
 
-def w_upload(server: Server, p: dict, python: str) -> dict:
+def w_upload(server: Server, p: dict, python: str, gap_s: float | None = None) -> dict:
     """The 100-member room (10 senders x 5 msg/s, as in `room`), in alternating phases of the
-    same server process: alone ("plain"), and while member 99 uploads a 10 MiB file over REST
-    back to back ("upload"). The others' p99 of the two phase kinds are compared; an upload
-    must add no per-recipient work to anyone's send. The uploaded files are removed after
-    each phase (they are never attached)."""
+    same server process: alone ("plain"), and while member 99 uploads 10 MiB files over REST
+    ("upload"), one a second by default (`upload_gap`), back to back in `upload-stress`.
+    The others' p99 of the two phase kinds are compared; an upload must add no
+    per-recipient work to anyone's send. The uploaded files are removed after each phase
+    (they are never attached)."""
+    gap = p.get("upload_gap", 1.0) if gap_s is None else gap_s
     rid = FIXTURES.parley_rooms["bench-r100"]
     phases = []
     for k in range(2 * p["upload_pairs"]):
@@ -437,7 +442,7 @@ def w_upload(server: Server, p: dict, python: str) -> dict:
             "drain": p["drain"],
             "senders": 10,
         }
-        uploader = Uploader(server, rid) if uploading else None
+        uploader = Uploader(server, rid, gap) if uploading else None
         r = run_spec(
             spec(server, one_room(server, 100, 10, "r100"), [ph]),
             python=python,
@@ -450,4 +455,8 @@ def w_upload(server: Server, p: dict, python: str) -> dict:
             phase.update(uploader.summary())
         shutil.rmtree(UPLOAD_DIR, ignore_errors=True)
         phases.append(phase)
-    return {"phases": phases, "upload_bytes": UPLOAD_BYTES}
+    return {"phases": phases, "upload_bytes": UPLOAD_BYTES, "upload_gap_s": gap}
+
+
+def w_upload_stress(server: Server, p: dict, python: str) -> dict:
+    return w_upload(server, p, python, gap_s=0.0)
