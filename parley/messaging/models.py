@@ -238,10 +238,10 @@ class Report(models.Model):
 
     class Action(models.TextChoices):
         DISMISS = "dismiss", _("Dismiss")
-        DELETE_MESSAGE = "delete_message", _("Delete message")
-        MUTE_AUTHOR = "mute_author", _("Mute author")
-        BAN_AUTHOR = "ban_author", _("Ban author")
-        DEACTIVATE_AUTHOR = "deactivate_author", _("Deactivate author")
+        DELETE_MESSAGE = "delete_message", _("Delete Message")
+        MUTE_AUTHOR = "mute_author", _("Mute Author")
+        BAN_AUTHOR = "ban_author", _("Ban Author")
+        DEACTIVATE_AUTHOR = "deactivate_author", _("Deactivate Author")
 
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="reports", db_index=False, verbose_name=_("message")
