@@ -5,6 +5,7 @@ the admin's own labels too. What people wrote is never translated."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,9 +14,13 @@ from channels.testing import WebsocketCommunicator
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from parley.accounts.models import User
+from parley.messaging.models import Message
+from parley.messaging.services import message_send
+from parley.notify import services as notify
 from parley.rooms import services as rooms
 from parley.testing.api import PASSWORD, client_for, make_user, token_for
 from parley.testing.ws import ORIGIN, WsClient
@@ -234,3 +239,30 @@ def test_the_admin_shows_parleys_own_labels_translated() -> None:
     assert "閉鎖済み" in page  # the custom list filter's choice
     english = client.get(reverse("admin:rooms_room_changelist")).content.decode()
     assert "Close (members are told; history stays)" in english
+
+
+@pytest.mark.django_db
+def test_a_digest_is_in_the_recipients_language_and_quotes_messages_as_written() -> None:
+    reader, talker = make_user("minsu"), make_user("talker")
+    reader.email, reader.email_verified, reader.language = "minsu@example.org", True, "ko"
+    reader.digest_through = timezone.now() - timedelta(hours=2)
+    reader.save()
+    room = rooms.room_create(owner=talker, name="news")
+    rooms.room_join(room_id=room.pk, user=reader)
+    for i in range(2):
+        message_send(sender=talker, room_id=room.pk, body=f"See you at {i} o'clock", client_id=f"d{i}")
+    Message.objects.filter(room=room).update(created_at=timezone.now() - timedelta(hours=1))
+    assert notify.digests_send_due() == 1
+    (message,) = mail.outbox
+    assert message.subject == "자리를 비운 사이 Parley에 새 메시지 2개"
+    assert "minsu님, 안녕하세요." in message.body and "새 메시지 2개" in message.body
+    assert "See you at 0 o'clock" in message.body  # what people wrote stays as written
+    assert "이 메일 그만 받기:" in message.body
+
+
+@pytest.mark.django_db
+def test_the_unsubscribe_page_follows_the_browsers_language() -> None:
+    token = notify.unsubscribe_token(make_user("yuki"))
+    page = Client().get(f"/api/v1/mail/unsubscribe?token={token}", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert '<html lang="ja">' in page
+    assert "ダイジェストメールを停止" in page and "Stop" not in page
