@@ -9,6 +9,7 @@ from django.contrib.auth import logout as django_logout
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.middleware.csrf import get_token
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.types import OpenApiTypes
@@ -70,7 +71,7 @@ class RegisterApi(ScopedThrottleMixin, APIView):
     def post(self, request: Request) -> Response:
         data = serializers.RegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        user = services.user_register(**data.validated_data, language=translation.get_language())
         if user.email:
             _send_verification(user)
         return _signed_in(request, user, status.HTTP_201_CREATED)
@@ -120,6 +121,7 @@ class GuestApi(ScopedThrottleMixin, APIView):
         user = services.guest_create(
             nickname=data.validated_data["nickname"],
             avatar=data.validated_data.get("avatar") or None,
+            language=translation.get_language(),
         )
         return _signed_in(request, user, status.HTTP_201_CREATED)
 

@@ -48,7 +48,13 @@ def _clean_email(email: str) -> str:
     return email
 
 
-def user_register(*, username: str, password: str, email: str = "") -> User:
+def _starting_language(language: str | None) -> str:
+    """A new account starts in the language it registered in (the request's), so the first
+    mails (the address check) are already in it; the profile changes it later."""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def user_register(*, username: str, password: str, email: str = "", language: str | None = None) -> User:
     if not USERNAME_RE.fullmatch(username) or username.lower().startswith(GUEST_PREFIX):
         raise Invalid(
             _("Choose another username."),
@@ -66,7 +72,12 @@ def user_register(*, username: str, password: str, email: str = "") -> User:
         raise Invalid(_("Choose a stronger password."), fields={"password": list(exc.messages)}) from exc
     try:
         with transaction.atomic():
-            user = User(username=username, avatar=avatar_for(username), email=email)
+            user = User(
+                username=username,
+                avatar=avatar_for(username),
+                email=email,
+                language=_starting_language(language),
+            )
             user.set_password(password)
             user.save()
             # In the same transaction: no account ever exists outside the main room.
@@ -76,7 +87,7 @@ def user_register(*, username: str, password: str, email: str = "") -> User:
     return user
 
 
-def guest_create(*, nickname: str, avatar: str | None = None) -> User:
+def guest_create(*, nickname: str, avatar: str | None = None, language: str | None = None) -> User:
     nickname = clean_name(nickname, field="nickname", max_length=NICKNAME_MAX, label=_("nickname"))
     key = avatar or DEFAULT_AVATAR
     if key not in AVATARS:
@@ -91,6 +102,7 @@ def guest_create(*, nickname: str, avatar: str | None = None) -> User:
         display_name=nickname,
         avatar=key,
         is_guest=True,
+        language=_starting_language(language),
     )
     user.set_unusable_password()
     with transaction.atomic():

@@ -266,3 +266,25 @@ def test_the_unsubscribe_page_follows_the_browsers_language() -> None:
     page = Client().get(f"/api/v1/mail/unsubscribe?token={token}", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert '<html lang="ja">' in page
     assert "ダイジェストメールを停止" in page and "Stop" not in page
+
+
+@pytest.mark.django_db
+def test_a_new_account_starts_in_the_language_it_registered_in() -> None:
+    r = APIClient().post(
+        "/api/v1/auth/register",
+        {"username": "jiwoo", "password": PASSWORD, "email": "jiwoo@example.org"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+    assert r.status_code == 201
+    assert User.objects.get(username="jiwoo").language == "ko"
+    (message,) = mail.outbox  # the address check, sent at once: already in Korean
+    assert message.subject == "Parley 이메일 주소 확인"
+    guest = APIClient().post(
+        "/api/v1/auth/guest", {"nickname": "たろう"}, format="json", HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert User.objects.get(pk=guest.json()["user"]["id"]).language == "ja"
+    plain = APIClient().post(
+        "/api/v1/auth/guest", {"nickname": "Sam"}, format="json", HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert User.objects.get(pk=plain.json()["user"]["id"]).language == "en"
