@@ -155,6 +155,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if list(fields) == ["non_field_errors"]:
             message = fields["non_field_errors"][0]
         response.data = error_body(code, message, fields)
+    elif isinstance(exc, drf.ParseError):
+        # DRF's text ends with the JSON parser's own English ("Expecting value: line 1…").
+        response.data = error_body(code, _("The request body is not valid JSON."))
     elif isinstance(exc, drf.Throttled):
         # DRF's own text is half-translated in some languages ("Expected available in…").
         seconds = getattr(exc, "wait", None)

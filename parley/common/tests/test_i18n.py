@@ -71,6 +71,13 @@ def test_browsers_language_headers_pick_the_nearest_language_or_english(header: 
     assert login_error(APIClient(), **headers).json()["error"]["message"] == WRONG_PASSWORD[language]
 
 
+@pytest.mark.django_db
+def test_a_body_that_is_not_json_is_refused_in_the_readers_language() -> None:
+    r = APIClient().post(LOGIN, "{oops", content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.status_code == 400
+    assert r.json()["error"] == {"code": "bad_json", "message": "请求正文不是有效的 JSON。", "fields": {}}
+
+
 def _refusal(client: APIClient, **headers: Any) -> str:
     """A refusal that needs a signed-in user: a room with a visibility nobody knows."""
     r = client.post("/api/v1/rooms", {"name": "tower", "visibility": "sideways"}, format="json", **headers)
