@@ -25,6 +25,8 @@ RUN python -m pip install --no-cache-dir --require-hashes -r requirements/run.tx
 COPY manage.py pyproject.toml ./
 COPY config/ config/
 COPY parley/ parley/
+# The compiled translation catalogues (docs/i18n.md): the image needs no GNU gettext.
+COPY locale/ locale/
 COPY --from=client /src/frontend/dist/ frontend/dist/
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin parley \
     && install -d -o parley -g parley /var/lib/parley /var/lib/parley/uploads

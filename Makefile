@@ -21,7 +21,7 @@ FRONT_SRC := $(shell find frontend/src frontend/public frontend/index.html front
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: openapi protocol run serve dev test test-fast test-python test-databases test-services test-mariadb test-frontend lint fmt migrate \
-	frontend venv deps-run deps-dev deps-bench lock bench bench-quick clean
+	frontend venv deps-run deps-dev deps-bench lock bench bench-quick clean messages
 
 ## The development environment: the dev lock (running + tests + lint).
 venv: deps-dev
@@ -97,6 +97,16 @@ lint: deps-dev $(FRONT_STAMP)
 	$(BIN)/lint-imports --no-cache
 	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run -v1
 	cd frontend && npm run lint --silent
+
+## The server's translation catalogues (docs/i18n.md, "Server"): collect every marked string into
+## locale/{zh_Hans,ko,ja}/LC_MESSAGES/django.po (translations kept), then compile the .mo files.
+## Needs GNU gettext; both files are committed, so running Parley does not.
+MESSAGES_IGNORE := --ignore '.venv/*' --ignore 'frontend/*' --ignore 'data/*' --ignore 'bench/*' --ignore 'docs/*' \
+	--ignore '*/tests/*' --ignore 'parley/testing/*'
+messages: deps-dev
+	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans -l ko -l ja \
+	  -e html,txt,py --add-location file --no-obsolete $(MESSAGES_IGNORE)
+	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
 
 ## Regenerate the committed OpenAPI export (a test checks it is current), then the client's types.
 openapi: deps-run

@@ -82,9 +82,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "parley.common.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware (Django's documented place); the user's
+    # saved language, when the request names none, is applied once they are known.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "parley.common.i18n.SavedLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -457,7 +461,11 @@ PARLEY_MAIN_ROOM: str = env.str("PARLEY_MAIN_ROOM", default="general")
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))
 AVATAR_UPLOAD_MAX_BYTES: int = env.int("AVATAR_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
-LANGUAGE_CODE = "en-us"
+# Every text the server writes for people, in four languages (docs/i18n.md, "Server").
+# The codes are the profile's `language` values; each name is written in its own language.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("ko", "한국어"), ("ja", "日本語")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

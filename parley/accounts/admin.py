@@ -11,6 +11,8 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from parley.accounts import services
 from parley.accounts.models import User
@@ -25,10 +27,10 @@ class ParleyUserChangeForm(UserChangeForm):  # type: ignore[type-arg]
         value = str(self.cleaned_data.get("display_name") or "")
         try:
             return clean_name(
-                value, field="display_name", max_length=64, label="display name", allow_blank=True
+                value, field="display_name", max_length=64, label=_("display name"), allow_blank=True
             )
         except Invalid as exc:
-            raise ValidationError(exc.fields["display_name"][0]) from exc
+            raise ValidationError(str(exc.fields["display_name"][0])) from exc
 
 
 @admin.register(User)
@@ -61,13 +63,17 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.action(description="Deactivate (sign out everywhere)", permissions=["change"])
+    @admin.action(description=_("Deactivate (sign out everywhere)"), permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         done = 0
         for user in queryset.filter(is_active=True):
             if user.pk == request.user.pk:
-                self.message_user(request, "You cannot deactivate yourself.", messages.WARNING)
+                self.message_user(request, _("You cannot deactivate yourself."), messages.WARNING)
                 continue
             services.user_deactivate(user=user)
             done += 1
-        self.message_user(request, f"Deactivated {done} user{'s' if done != 1 else ''}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Deactivated %(count)s user.", "Deactivated %(count)s users.", done) % {"count": done},
+            messages.SUCCESS,
+        )

@@ -9,6 +9,8 @@ from django.contrib.auth import logout as django_logout
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.middleware.csrf import get_token
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -69,7 +71,7 @@ class RegisterApi(ScopedThrottleMixin, APIView):
     def post(self, request: Request) -> Response:
         data = serializers.RegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        user = services.user_register(**data.validated_data, language=translation.get_language())
         if user.email:
             _send_verification(user)
         return _signed_in(request, user, status.HTTP_201_CREATED)
@@ -95,11 +97,11 @@ class LoginApi(APIView):
         user = authenticate(request._request, username=username, password=data.validated_data["password"])
         if getattr(request._request, "axes_locked_out", False):
             return Response(
-                error_body("rate_limited", "Too many failed sign-in attempts. Try again later."),
+                error_body("rate_limited", _("Too many failed sign-in attempts. Try again later.")),
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
         if user is None:
-            raise Invalid("Wrong username or password.", code="invalid_credentials")
+            raise Invalid(_("Wrong username or password."), code="invalid_credentials")
         assert isinstance(user, User)
         return _signed_in(request, user, status.HTTP_200_OK)
 
@@ -119,6 +121,7 @@ class GuestApi(ScopedThrottleMixin, APIView):
         user = services.guest_create(
             nickname=data.validated_data["nickname"],
             avatar=data.validated_data.get("avatar") or None,
+            language=translation.get_language(),
         )
         return _signed_in(request, user, status.HTTP_201_CREATED)
 
@@ -217,7 +220,7 @@ def avatar_file(request: HttpRequest, stem: str) -> FileResponse:
     like the bundled set, avatars are public (anyone who sees the person sees the picture)."""
     name = uploaded_name(f"{UPLOAD_PREFIX}{stem}")
     if not name or not default_storage.exists(name):
-        raise Http404("No such picture.")
+        raise Http404(_("No such picture."))
     response = FileResponse(default_storage.open(name, "rb"), content_type="image/png")
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["X-Content-Type-Options"] = "nosniff"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from parley.accounts import selectors
 from parley.accounts.models import AuthToken, User
+from parley.common.i18n import use_saved_language
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -21,14 +23,16 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+            raise exceptions.AuthenticationFailed(_("Malformed Authorization header."))
         try:
             key = header[1].decode()
         except UnicodeError as exc:
-            raise exceptions.AuthenticationFailed("Malformed token.") from exc
+            raise exceptions.AuthenticationFailed(_("Malformed token.")) from exc
         token = selectors.token_lookup(key=key)
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid or expired token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        # Session users got theirs in SavedLanguageMiddleware; a token is only known here.
+        use_saved_language(request._request, token.user)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -3,30 +3,33 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
     """A registered account or a guest (nickname + avatar, no password)."""
 
-    display_name = models.CharField(max_length=64, blank=True)
-    avatar = models.CharField(max_length=32, blank=True)
-    is_guest = models.BooleanField(default=False)
+    display_name = models.CharField(max_length=64, blank=True, verbose_name=_("display name"))
+    avatar = models.CharField(max_length=32, blank=True, verbose_name=_("avatar"))
+    is_guest = models.BooleanField(default=False, verbose_name=_("is guest"))
     # A bot: a program, not a person (a built-in handler, a webhook's poster, or an outside
     # program holding a token). Shown with a badge; never signs in with a password.
-    is_bot = models.BooleanField(default=False)
+    is_bot = models.BooleanField(default=False, verbose_name=_("is bot"))
     # Mail: `email` (AbstractUser's) is optional; it is used only once verified.
-    email_verified = models.BooleanField(default=False)
-    digest_enabled = models.BooleanField(default=True)
+    email_verified = models.BooleanField(default=False, verbose_name=_("email verified"))
+    digest_enabled = models.BooleanField(default=True, verbose_name=_("digest enabled"))
     # Messages created up to here are covered by a digest already (or were not missed).
-    digest_through = models.DateTimeField(null=True, blank=True)
+    digest_through = models.DateTimeField(null=True, blank=True, verbose_name=_("digest through"))
     # Profile (issue 17): the interface language (i18n reads it) and an IANA time zone.
-    language = models.CharField(max_length=8, default="en")
-    time_zone = models.CharField(max_length=64, default="UTC")
+    language = models.CharField(max_length=8, default="en", verbose_name=_("language"))
+    time_zone = models.CharField(max_length=64, default="UTC", verbose_name=_("time zone"))
     # Set when the account was deleted: the row stays (messages keep a sender, PROTECT),
     # anonymised, and is shown as "Deleted user".
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted at"))
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
         ]
@@ -45,10 +48,16 @@ class AuthToken(models.Model):
     Only a SHA-256 of the key is stored: a database leak does not hand out sessions.
     """
 
-    key_hash = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_tokens")
-    session_key = models.CharField(max_length=40, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="auth_tokens", verbose_name=_("user")
+    )
+    session_key = models.CharField(max_length=40, blank=True, db_index=True, verbose_name=_("session key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("auth token")
+        verbose_name_plural = _("auth tokens")
 
     def __str__(self) -> str:
         return f"token {self.pk} of {self.user_id}"

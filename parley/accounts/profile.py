@@ -21,12 +21,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_for, uploaded_name
 from parley.accounts.models import AuthToken, User
 from parley.accounts.serializers import user_data
 from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE
 from parley.common.errors import Invalid, TooLarge
+from parley.common.i18n import interpolate
 from parley.common.names import clean_name
 from parley.messaging import services as messaging
 from parley.messaging.models import Message, Reaction
@@ -63,7 +65,7 @@ def profile_update(
     fields: list[str] = []
     if display_name is not None:
         name = clean_name(
-            display_name, field="display_name", max_length=DISPLAY_NAME_MAX, label="display name"
+            display_name, field="display_name", max_length=DISPLAY_NAME_MAX, label=_("display name")
         )
         if name.casefold() != user.shown_name.casefold():
             others = User.objects.exclude(pk=user.pk)
@@ -73,14 +75,15 @@ def profile_update(
                 or others.filter(display_name__iexact=name, is_active=True).exists()
             )
             if taken:
-                raise Invalid("Choose another name.", fields={"display_name": [NOT_AVAILABLE]})
+                raise Invalid(_("Choose another name."), fields={"display_name": [NOT_AVAILABLE]})
         if name != user.display_name:
             user.display_name = name
             fields.append("display_name")
     if avatar is not None:
         if avatar not in AVATARS:
             raise Invalid(
-                "Pick one of the bundled avatars.", fields={"avatar": [f"One of: {', '.join(AVATARS)}."]}
+                _("Pick one of the bundled avatars."),
+                fields={"avatar": [interpolate(_("One of: %(values)s."), {"values": ", ".join(AVATARS)})]},
             )
         if avatar != user.avatar:
             _drop_uploaded(user.avatar)
@@ -88,13 +91,19 @@ def profile_update(
             fields.append("avatar")
     if language is not None:
         if language not in LANGUAGES:
-            raise Invalid("Choose a language.", fields={"language": [f"One of: {', '.join(LANGUAGES)}."]})
+            raise Invalid(
+                _("Choose a language."),
+                fields={
+                    "language": [interpolate(_("One of: %(values)s."), {"values": ", ".join(LANGUAGES)})]
+                },
+            )
         user.language = language
         fields.append("language")
     if time_zone is not None:
         if time_zone not in time_zones():
             raise Invalid(
-                "Choose a time zone.", fields={"time_zone": ["An IANA time zone name, e.g. Europe/Paris."]}
+                _("Choose a time zone."),
+                fields={"time_zone": [_("An IANA time zone name, e.g. Europe/Paris.")]},
             )
         user.time_zone = time_zone
         fields.append("time_zone")
@@ -120,9 +129,12 @@ def avatar_upload(*, user: User, file: IO[bytes], size: int) -> User:
 
     if size > settings.AVATAR_UPLOAD_MAX_BYTES:
         mib = settings.AVATAR_UPLOAD_MAX_BYTES / (1024 * 1024)
-        raise TooLarge(f"The picture is too large (at most {mib:g} MiB).", fields={"file": ["Too large."]})
+        raise TooLarge(
+            interpolate(_("The picture is too large (at most %(size)s MiB)."), {"size": f"{mib:g}"}),
+            fields={"file": [_("Too large.")]},
+        )
     not_image = Invalid(
-        "The file is not a picture (PNG, JPEG, GIF or WebP).", fields={"file": ["Not a picture."]}
+        _("The file is not a picture (PNG, JPEG, GIF or WebP)."), fields={"file": [_("Not a picture.")]}
     )
     data = file.read(settings.AVATAR_UPLOAD_MAX_BYTES + 1)
     try:
@@ -130,7 +142,7 @@ def avatar_upload(*, user: User, file: IO[bytes], size: int) -> User:
             if probe.format not in {"PNG", "JPEG", "GIF", "WEBP"}:
                 raise not_image
             if probe.width * probe.height > AVATAR_MAX_PIXELS:
-                raise Invalid("The picture has too many pixels.", fields={"file": ["Too many pixels."]})
+                raise Invalid(_("The picture has too many pixels."), fields={"file": [_("Too many pixels.")]})
             probe.verify()
         with Image.open(io.BytesIO(data)) as img:
             img.seek(0)
@@ -164,9 +176,9 @@ def account_delete(*, user: User, password: str | None, messages: Literal["keep"
     members see tombstones and the log is rewritten as for any deletion. Rooms the
     user owns pass to their longest-standing active member, or close when none is left."""
     if messages not in ("keep", "delete"):
-        raise Invalid("Choose keep or delete.", fields={"messages": ["keep or delete"]})
+        raise Invalid(_("Choose keep or delete."), fields={"messages": [_("keep or delete")]})
     if not user.is_guest and not user.check_password(password or ""):
-        raise Invalid("The password is wrong.", fields={"password": ["Wrong password."]})
+        raise Invalid(_("The password is wrong."), fields={"password": [_("Wrong password.")]})
     if messages == "delete":
         _messages_delete(user)
     with transaction.atomic():

@@ -17,19 +17,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts import selectors
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
 from parley.accounts.models import AuthToken, User
 from parley.common import mail
 from parley.common.errors import Invalid
+from parley.common.i18n import interpolate
 from parley.common.names import clean_name
 from parley.realtime import publish
 from parley.rooms import services as rooms
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 GUEST_PREFIX = "guest-"
-NOT_AVAILABLE = "This name is not available."
+NOT_AVAILABLE = _("This name is not available.")
 NICKNAME_MAX = 24
 
 
@@ -41,52 +43,66 @@ def _clean_email(email: str) -> str:
         validate_email(email)
     except ValidationError as exc:
         raise Invalid(
-            "Enter a valid email address.", fields={"email": ["Enter a valid email address."]}
+            _("Enter a valid email address."), fields={"email": [_("Enter a valid email address.")]}
         ) from exc
     return email
 
 
-def user_register(*, username: str, password: str, email: str = "") -> User:
+def _starting_language(language: str | None) -> str:
+    """A new account starts in the language it registered in (the request's), so the first
+    mails (the address check) are already in it; the profile changes it later."""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def user_register(*, username: str, password: str, email: str = "", language: str | None = None) -> User:
     if not USERNAME_RE.fullmatch(username) or username.lower().startswith(GUEST_PREFIX):
         raise Invalid(
-            "Choose another username.",
-            fields={"username": ["3-30 letters, digits, '.', '_' or '-', starting with a letter or digit."]},
+            _("Choose another username."),
+            fields={
+                "username": [_("3-30 letters, digits, '.', '_' or '-', starting with a letter or digit.")]
+            },
         )
     if selectors.name_is_taken(name=username):
-        raise Invalid("Choose another username.", fields={"username": [NOT_AVAILABLE]})
+        raise Invalid(_("Choose another username."), fields={"username": [NOT_AVAILABLE]})
     email = _clean_email(email)
     candidate = User(username=username, email=email)
     try:
         password_validation.validate_password(password, candidate)
     except ValidationError as exc:
-        raise Invalid("Choose a stronger password.", fields={"password": list(exc.messages)}) from exc
+        raise Invalid(_("Choose a stronger password."), fields={"password": list(exc.messages)}) from exc
     try:
         with transaction.atomic():
-            user = User(username=username, avatar=avatar_for(username), email=email)
+            user = User(
+                username=username,
+                avatar=avatar_for(username),
+                email=email,
+                language=_starting_language(language),
+            )
             user.set_password(password)
             user.save()
             # In the same transaction: no account ever exists outside the main room.
             rooms.main_room_join(user=user)
     except IntegrityError as exc:  # a concurrent registration won the name
-        raise Invalid("Choose another username.", fields={"username": [NOT_AVAILABLE]}) from exc
+        raise Invalid(_("Choose another username."), fields={"username": [NOT_AVAILABLE]}) from exc
     return user
 
 
-def guest_create(*, nickname: str, avatar: str | None = None) -> User:
-    nickname = clean_name(nickname, field="nickname", max_length=NICKNAME_MAX, label="nickname")
+def guest_create(*, nickname: str, avatar: str | None = None, language: str | None = None) -> User:
+    nickname = clean_name(nickname, field="nickname", max_length=NICKNAME_MAX, label=_("nickname"))
     key = avatar or DEFAULT_AVATAR
     if key not in AVATARS:
         raise Invalid(
-            "Pick one of the bundled avatars.",
-            fields={"avatar": [f"One of: {', '.join(AVATARS)}."]},
+            _("Pick one of the bundled avatars."),
+            fields={"avatar": [interpolate(_("One of: %(values)s."), {"values": ", ".join(AVATARS)})]},
         )
     if nickname.lower().startswith(GUEST_PREFIX) or selectors.name_is_taken(name=nickname):
-        raise Invalid("Choose another nickname.", fields={"nickname": [NOT_AVAILABLE]})
+        raise Invalid(_("Choose another nickname."), fields={"nickname": [NOT_AVAILABLE]})
     user = User(
         username=f"{GUEST_PREFIX}{secrets.token_hex(6)}",
         display_name=nickname,
         avatar=key,
         is_guest=True,
+        language=_starting_language(language),
     )
     user.set_unusable_password()
     with transaction.atomic():
@@ -127,11 +143,11 @@ def password_change(
     *, user: User, old_password: str, new_password: str, keep_token: AuthToken | None
 ) -> None:
     if user.is_guest or not user.check_password(old_password):
-        raise Invalid("The current password is wrong.", fields={"old_password": ["Wrong password."]})
+        raise Invalid(_("The current password is wrong."), fields={"old_password": [_("Wrong password.")]})
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
-        raise Invalid("Choose a stronger password.", fields={"new_password": list(exc.messages)}) from exc
+        raise Invalid(_("Choose a stronger password."), fields={"new_password": list(exc.messages)}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
     stale = AuthToken.objects.filter(user=user)
@@ -156,7 +172,7 @@ def guest_remove(*, user: User) -> None:
     The row stays (its messages keep their sender) but is inactive, which frees the
     nickname: `name_is_taken` counts only active display names."""
     if not user.is_guest:
-        raise Invalid("Only guests are removed this way.")
+        raise Invalid(_("Only guests are removed this way."))
     with transaction.atomic():
         rooms.user_memberships_end(user=user)
         user.is_active = False
@@ -189,6 +205,8 @@ def email_verification_send(*, user_id: int) -> bool:
     token = signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT, compress=True)
     mail.send(
         to=user.email,
+        language=user.language,
+        time_zone=user.time_zone,
         template="verify_email",
         context={
             "name": user.shown_name,
@@ -203,14 +221,14 @@ def email_verification_send(*, user_id: int) -> bool:
 def email_verification_check_pending(*, user: User) -> None:
     """Raise unless the user has an address still waiting for its link (before mailing it again)."""
     if not user.email:
-        raise Invalid("Add an email address first.", fields={"email": ["No address to confirm."]})
+        raise Invalid(_("Add an email address first."), fields={"email": [_("No address to confirm.")]})
     if user.email_verified:
-        raise Invalid("This address is already confirmed.", code="already_verified")
+        raise Invalid(_("This address is already confirmed."), code="already_verified")
 
 
 def email_verify(*, token: str) -> User:
     """Mark the address in `token` verified, if it is still the user's address."""
-    bad = Invalid("This link is invalid or has expired.", code="invalid_token")
+    bad = Invalid(_("This link is invalid or has expired."), code="invalid_token")
     try:
         data = signing.loads(token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFY_MAX_AGE)
     except signing.BadSignature as exc:
@@ -229,7 +247,7 @@ def email_verify(*, token: str) -> User:
 def email_set(*, user: User, email: str) -> bool:
     """Change the address (unverified until its link is opened); True when it changed."""
     if user.is_guest:
-        raise Invalid("Guests have no mail address.", fields={"email": ["Register to add an address."]})
+        raise Invalid(_("Guests have no mail address."), fields={"email": [_("Register to add an address.")]})
     email = _clean_email(email)
     if email == user.email:
         return False
@@ -256,6 +274,8 @@ def password_reset_send(*, login: str) -> bool:
     token = f"{uid}.{default_token_generator.make_token(user)}"
     mail.send(
         to=user.email,
+        language=user.language,
+        time_zone=user.time_zone,
         template="password_reset",
         context={
             "name": user.shown_name,
@@ -271,8 +291,8 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
     """Set a new password from a reset link; ends every login and socket of the account.
 
     Django's token covers the password hash and the last login, so a link works once."""
-    bad = Invalid("This link is invalid or has expired.", code="invalid_token")
-    uid, _, key = token.partition(".")
+    bad = Invalid(_("This link is invalid or has expired."), code="invalid_token")
+    uid, _sep, key = token.partition(".")
     try:
         user_id = int(force_str(urlsafe_base64_decode(uid)))
     except (ValueError, TypeError) as exc:
@@ -283,7 +303,7 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
-        raise Invalid("Choose a stronger password.", fields={"new_password": list(exc.messages)}) from exc
+        raise Invalid(_("Choose a stronger password."), fields={"new_password": list(exc.messages)}) from exc
     user.set_password(new_password)
     # Opening the link proves the address too.
     user.email_verified = True

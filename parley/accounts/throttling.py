@@ -6,6 +6,7 @@ from typing import Any
 
 from axes.helpers import get_cool_off
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import ngettext
 
 from parley.common.errors import error_body
 
@@ -16,7 +17,12 @@ def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRes
     response = JsonResponse(
         error_body(
             "rate_limited",
-            f"Too many failed sign-in attempts. Try again in {minutes} minutes.",
+            ngettext(
+                "Too many failed sign-in attempts. Try again in %(count)s minute.",
+                "Too many failed sign-in attempts. Try again in %(count)s minutes.",
+                minutes,
+            )
+            % {"count": minutes},
         ),
         status=429,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from django.utils.translation import gettext_lazy as _
+
 from parley.bots import chart, selectors
 from parley.bots.handlers import Answer, Bot, Call
 
@@ -15,7 +17,7 @@ BARS = " ▁▂▃▄▅▆▇█"
 class DiceBot(Bot):
     """Rolls NdM(+K): `/roll 2d6`, `/roll d20+3`; plain `/roll` is one six-sided die."""
 
-    commands = {"roll": "Roll dice, like 2d6 or d20+3"}
+    commands = {"roll": _("Roll dice, like 2d6 or d20+3")}
     usage = {"roll": "2d6"}
 
     def handle(self, call: Call) -> str:
@@ -47,7 +49,7 @@ class StatsBot(Bot):
     module, answered in the room). The hours come as a line of block characters and as a
     small bar chart, posted with the answer as an image."""
 
-    commands = {"stats": "Room activity: today, top members, busy hours"}
+    commands = {"stats": _("Room activity: today, top members, busy hours")}
 
     def handle(self, call: Call) -> Answer:
         act = selectors.room_activity(room_id=call.room_id)

@@ -16,8 +16,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from parley.bots.handlers import Bot
+from parley.common.i18n import Text
 
 COMMAND_RE = re.compile(r"^/([A-Za-z][A-Za-z0-9_-]{0,31})(?:\s+(.*))?$", re.S)
 TRIGGER_RE = re.compile(r"^[/!][A-Za-z][A-Za-z0-9_-]{0,31}$")
@@ -26,18 +29,20 @@ TRIGGER_RE = re.compile(r"^[/!][A-Za-z][A-Za-z0-9_-]{0,31}$")
 @dataclass(frozen=True)
 class CommandInfo:
     name: str
-    usage: str
-    help: str
+    usage: Text  # lazy for the built-ins: read in the reader's language
+    help: Text
     bot: str  # "" for built-ins, else the bot's display name
 
 
 BUILTINS: tuple[CommandInfo, ...] = (
-    CommandInfo("help", "", "List the commands of this room", ""),
-    CommandInfo("me", "<action>", "Say what you are doing: /me waves", ""),
-    CommandInfo("topic", "<text>", "Set the room's topic (owner)", ""),
-    CommandInfo("nick", "<name>", "Change the name others see", ""),
-    CommandInfo("invite", "@user", "Add someone to this room (owner)", ""),
-    CommandInfo("leave", "", "Leave this room", ""),
+    CommandInfo("help", "", _("List the commands of this room"), ""),
+    CommandInfo(
+        "me", pgettext_lazy("command argument", "<action>"), _("Say what you are doing: /me waves"), ""
+    ),
+    CommandInfo("topic", pgettext_lazy("command argument", "<text>"), _("Set the room's topic (owner)"), ""),
+    CommandInfo("nick", pgettext_lazy("command argument", "<name>"), _("Change the name others see"), ""),
+    CommandInfo("invite", "@user", _("Add someone to this room (owner)"), ""),
+    CommandInfo("leave", "", _("Leave this room"), ""),
 )
 BUILTIN_NAMES = frozenset(c.name for c in BUILTINS)
 

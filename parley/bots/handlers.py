@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from parley.common.i18n import Text
+
 
 @dataclass(frozen=True)
 class Call:
@@ -38,9 +40,9 @@ class Bot:
     at once: keep no per-call state on `self`."""
 
     # command name -> one-line help (shown by /help and the composer's typeahead)
-    commands: ClassVar[dict[str, str]] = {}
+    commands: ClassVar[dict[str, Text]] = {}
     # command name -> its arguments as typed after it, e.g. {"roll": "2d6"} (optional)
-    usage: ClassVar[dict[str, str]] = {}
+    usage: ClassVar[dict[str, Text]] = {}
 
     def handle(self, call: Call) -> str | Answer | None:
         """Answer one command: text, or an `Answer` with a picture; None posts nothing.

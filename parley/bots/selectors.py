@@ -8,10 +8,12 @@ from datetime import timedelta
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parley.bots import commands
 from parley.bots.commands import CommandInfo
 from parley.bots.models import IncomingWebhook, OutgoingWebhook
+from parley.common.i18n import interpolate
 from parley.messaging.models import Message
 
 
@@ -30,7 +32,11 @@ def room_commands(*, room_id: int) -> list[CommandInfo]:
             name = trigger[1:]
             if trigger.startswith("/") and name not in taken:
                 taken.add(name)
-                out.append(CommandInfo(name, "", f"Answered by {hook.name}", hook.name))
+                out.append(
+                    CommandInfo(
+                        name, "", interpolate(_("Answered by %(name)s"), {"name": hook.name}), hook.name
+                    )
+                )
     return out
 
 

@@ -27,6 +27,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts import profile
 from parley.accounts import services as accounts
@@ -97,20 +99,22 @@ def bot_account_create(
 
     Staff may make one anywhere; a room's owner makes one for their room (it joins it)."""
     if room_id is None and not actor.is_staff:
-        raise Forbidden("Only staff create bots outside a room; a room's owner can create one for the room.")
+        raise Forbidden(
+            _("Only staff create bots outside a room; a room's owner can create one for the room.")
+        )
     if room_id is not None:
         room = room_for_member(user=actor, room_id=room_id)
         if room.owner_id != actor.pk and not actor.is_staff:
-            raise Forbidden("Only the room's owner can add a bot to it.")
+            raise Forbidden(_("Only the room's owner can add a bot to it."))
     if not accounts.USERNAME_RE.match(username):
         raise Invalid(
-            "Choose another username.",
+            _("Choose another username."),
             fields={
-                "username": ["3 to 30 letters, digits, '.', '_' or '-', starting with a letter or digit."]
+                "username": [_("3 to 30 letters, digits, '.', '_' or '-', starting with a letter or digit.")]
             },
         )
     if User.objects.filter(username__iexact=username).exists():
-        raise Invalid("Choose another username.", fields={"username": ["This name is not available."]})
+        raise Invalid(_("Choose another username."), fields={"username": [_("This name is not available.")]})
     with transaction.atomic():
         user = _new_bot_user(username=username, display_name=display_name or username)
         Bot.objects.create(user=user, room_id=room_id, created_by=actor)
@@ -197,7 +201,9 @@ def command_run(
     if outcome.result is not None:
         return outcome
     return CommandOutcome(
-        name, notice=f"Unknown command /{name}. Type /help to see this room's commands.", level="error"
+        name,
+        notice=gettext("Unknown command /%(name)s. Type /help to see this room's commands.") % {"name": name},
+        level="error",
     )
 
 
@@ -247,12 +253,12 @@ def _help(user: User, room: Room, args: str, client_id: str | None, reply_to: in
         f"/{c.name}{' ' + c.usage if c.usage else ''} — {c.help}" + (f" ({c.bot})" if c.bot else "")
         for c in selectors.room_commands(room_id=room.pk)
     ]
-    return CommandOutcome("help", notice="Commands in this room:\n" + "\n".join(lines))
+    return CommandOutcome("help", notice=gettext("Commands in this room:") + "\n" + "\n".join(lines))
 
 
 def _me(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
     if not args:
-        raise Invalid("Say what you are doing: /me waves.", fields={"body": ["/me needs an action."]})
+        raise Invalid(_("Say what you are doing: /me waves."), fields={"body": [_("/me needs an action.")]})
     result = messaging.message_send(
         sender=user, room_id=room.pk, body=f"/me {args}", client_id=client_id, reply_to=reply_to
     )
@@ -261,27 +267,38 @@ def _me(user: User, room: Room, args: str, client_id: str | None, reply_to: int 
 
 def _topic(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
     rooms.room_update(room_id=room.pk, actor=user, topic=args)
-    return CommandOutcome("topic", notice=f"Topic set: {args}" if args else "Topic cleared.")
+    return CommandOutcome(
+        "topic",
+        notice=gettext("Topic set: %(topic)s") % {"topic": args} if args else gettext("Topic cleared."),
+    )
 
 
 def _nick(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
     if not args:
-        raise Invalid("Give the name to show: /nick Ada.", fields={"body": ["/nick needs a name."]})
+        raise Invalid(_("Give the name to show: /nick Ada."), fields={"body": [_("/nick needs a name.")]})
     user = profile.profile_update(user=user, display_name=args)  # others see the new name live
-    return CommandOutcome("nick", notice=f"You are now shown as {user.shown_name}.")
+    return CommandOutcome(
+        "nick", notice=gettext("You are now shown as %(name)s.") % {"name": user.shown_name}
+    )
 
 
 def _invite(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
     name = args.split()[0].lstrip("@") if args else ""
     if not name:
-        raise Invalid("Name who to invite: /invite @ada.", fields={"body": ["/invite needs a username."]})
+        raise Invalid(
+            _("Name who to invite: /invite @ada."), fields={"body": [_("/invite needs a username.")]}
+        )
     membership = rooms.member_add(room_id=room.pk, actor=user, username=name)
-    return CommandOutcome("invite", notice=f"{membership.user.shown_name} was added to {room.name}.")
+    return CommandOutcome(
+        "invite",
+        notice=gettext("%(name)s was added to %(room)s.")
+        % {"name": membership.user.shown_name, "room": room.name},
+    )
 
 
 def _leave(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
     rooms.room_leave(room_id=room.pk, user=user)
-    return CommandOutcome("leave", notice=f"You left {room.name}.")
+    return CommandOutcome("leave", notice=gettext("You left %(room)s.") % {"room": room.name})
 
 
 _BUILTINS = {
@@ -352,7 +369,7 @@ def owner_room(room_id: int, actor: User) -> Room:
     """The room, if `actor` owns it: webhooks are the owner's to see and manage."""
     room = room_for_member(user=actor, room_id=room_id)
     if room.owner_id != actor.pk:
-        raise Forbidden("Only the room's owner manages its webhooks.")
+        raise Forbidden(_("Only the room's owner manages its webhooks."))
     return room
 
 
@@ -385,7 +402,7 @@ def incoming_create(*, actor: User, room_id: int, name: str = "") -> tuple[Incom
 def _owned_hook(model: type[Any], actor: User, hook_id: int) -> Any:
     hook = model.objects.select_related("room", "user").filter(pk=hook_id).first()
     if hook is None:
-        raise NotFound("No such webhook.")
+        raise NotFound(_("No such webhook."))
     owner_room(hook.room_id, actor)
     return hook
 
@@ -411,9 +428,9 @@ def incoming_post(*, hook_id: int, secret: str, body: str) -> Message:
     hook = IncomingWebhook.objects.select_related("user").filter(pk=hook_id).first()
     expected = hook.secret_hash if hook is not None else _hash("")
     if not hmac.compare_digest(_hash(secret), expected) or hook is None:
-        raise NotFound("No such webhook.")
+        raise NotFound(_("No such webhook."))
     if not runtime.current().limits.allow_send_sync(hook.user_id):
-        raise RateLimited("This webhook is posting too fast; wait a moment.")
+        raise RateLimited(_("This webhook is posting too fast; wait a moment."))
     return messaging.message_send(sender=hook.user, room_id=hook.room_id, body=body).message
 
 
@@ -437,19 +454,21 @@ def check_url(url: str) -> None:
     make the server call into its own network."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Invalid("Use an http or https URL.", fields={"url": ["Use an http or https URL."]})
+        raise Invalid(_("Use an http or https URL."), fields={"url": [_("Use an http or https URL.")]})
     if settings.BOT_WEBHOOK_ALLOW_PRIVATE:
         return
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
     except OSError as exc:
-        raise Invalid("That host does not resolve.", fields={"url": ["That host does not resolve."]}) from exc
+        raise Invalid(
+            _("That host does not resolve."), fields={"url": [_("That host does not resolve.")]}
+        ) from exc
     for info in infos:
         addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not addr.is_global:
             raise Invalid(
-                "That URL points into a private network.",
-                fields={"url": ["Private, loopback and link-local addresses are not allowed."]},
+                _("That URL points into a private network."),
+                fields={"url": [_("Private, loopback and link-local addresses are not allowed.")]},
             )
 
 
@@ -458,8 +477,8 @@ def _clean_triggers(triggers: list[str]) -> list[str]:
     bad = [t for t in out if not commands.TRIGGER_RE.match(t)]
     if not out or bad or len(out) > 10:
         raise Invalid(
-            "Triggers are 1 to 10 words starting with '/' or '!'.",
-            fields={"triggers": ["Give 1 to 10 words like /weather or !deploy."]},
+            _("Triggers are 1 to 10 words starting with '/' or '!'."),
+            fields={"triggers": [_("Give 1 to 10 words like /weather or !deploy.")]},
         )
     return out
 
@@ -508,7 +527,7 @@ def outgoing_deliver(*, hook_id: int, message_id: int) -> None:
     message = Message.objects.select_related("sender").filter(pk=message_id).first()
     if hook is None or message is None or message.deleted:
         return
-    word, _, rest = message.body.partition(" ")
+    word, _sep, rest = message.body.partition(" ")
     payload = json.dumps(
         {
             "hook": hook.pk,

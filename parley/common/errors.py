@@ -8,16 +8,23 @@ so a client sees one set of codes whichever way it talks to Parley.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-Fields = dict[str, list[str]]
+from parley.common.i18n import Text
+
+# Messages are often lazy (parley/common/i18n.py): they become text in the reader's language
+# when the error is rendered (`as_dict`), by the REST handler or the WebSocket consumer.
+Fields = dict[str, list[Text]]
 logger = logging.getLogger(__name__)
 
 
@@ -27,7 +34,7 @@ class ServiceError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, fields: Fields | None = None):
+    def __init__(self, message: Text, *, code: str | None = None, fields: Fields | None = None):
         super().__init__(message)
         self.message = message
         if code:
@@ -35,7 +42,9 @@ class ServiceError(Exception):
         self.fields = fields or {}
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "fields": self.fields}
+        """The error in the active language (lazy texts are translated here)."""
+        fields = {name: [str(m) for m in msgs] for name, msgs in self.fields.items()}
+        return {"code": self.code, "message": str(self.message), "fields": fields}
 
 
 class Invalid(ServiceError):
@@ -85,8 +94,8 @@ class Unavailable(ServiceError):
     code = "unavailable"
 
 
-def error_body(code: str, message: str, fields: Fields | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(code: str, message: Text, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
 
 
 _DRF_CODES = {
@@ -103,10 +112,10 @@ _DRF_CODES = {
 }
 
 
-def _flatten(detail: Any) -> Fields:
+def _flatten(detail: Any) -> dict[str, list[str]]:
     """DRF nests errors as dicts/lists of ErrorDetail; clients want field -> [messages]."""
     if isinstance(detail, dict):
-        out: Fields = {}
+        out: dict[str, list[str]] = {}
         for key, value in detail.items():
             if isinstance(value, dict):
                 for sub, msgs in _flatten(value).items():
@@ -129,7 +138,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # The database is unreachable: nothing was stored, and the client may retry
         # (a send with the same client_id is stored at most once).
         logger.warning("database unavailable: %s", exc)
-        body = error_body("unavailable", "The service is briefly unavailable; try again.")
+        body = error_body("unavailable", _("The service is briefly unavailable; try again."))
         return Response(body, status=503, headers={"Retry-After": "1"})
     if isinstance(exc, Http404):
         exc = drf.NotFound()
@@ -142,11 +151,27 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     if isinstance(exc, drf.ValidationError):
         fields = _flatten(exc.detail)
-        message = "Some fields are not valid."
+        message = _("Some fields are not valid.")
         if list(fields) == ["non_field_errors"]:
             message = fields["non_field_errors"][0]
         response.data = error_body(code, message, fields)
+    elif isinstance(exc, drf.ParseError):
+        # DRF's text ends with the JSON parser's own English ("Expecting value: line 1…").
+        response.data = error_body(code, _("The request body is not valid JSON."))
+    elif isinstance(exc, drf.Throttled):
+        # DRF's own text is half-translated in some languages ("Expected available in…").
+        seconds = getattr(exc, "wait", None)
+        wait = math.ceil(seconds) if seconds is not None else None
+        if wait is None:
+            message = _("Too many requests; slow down.")
+        else:
+            message = ngettext(
+                "Too many requests; try again in %(count)s second.",
+                "Too many requests; try again in %(count)s seconds.",
+                wait,
+            ) % {"count": wait}
+        response.data = error_body(code, message)
     else:
-        message = str(exc.detail) if not isinstance(exc.detail, dict | list) else "Request failed."
+        message = str(exc.detail) if not isinstance(exc.detail, dict | list) else _("Request failed.")
         response.data = error_body(code, message)
     return response

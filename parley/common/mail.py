@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import get_supported_language_variant
 
 
 def site_link(path: str) -> str:
@@ -15,11 +18,33 @@ def site_link(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def send(*, to: str, template: str, context: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+def _language(code: str) -> str:
+    try:
+        return get_supported_language_variant(code)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def send(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    time_zone: str = "UTC",
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Render and send one mail in the RECIPIENT's saved language and time zone: mail is
+    built by jobs and by other people's requests, whose own language says nothing of theirs."""
     context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"mail/{template}.subject.txt", context).split())
-    text = render_to_string(f"mail/{template}.txt", context)
-    html = render_to_string(f"mail/{template}.html", context)
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ValueError, KeyError, OSError):
+        zone = ZoneInfo("UTC")
+    with translation.override(_language(language)), timezone.override(zone):
+        subject = " ".join(render_to_string(f"mail/{template}.subject.txt", context).split())
+        text = render_to_string(f"mail/{template}.txt", context)
+        html = render_to_string(f"mail/{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to], headers=headers or {})
     message.attach_alternative(html, "text/html")
     message.send()

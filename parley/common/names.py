@@ -31,39 +31,46 @@ import unicodedata
 from typing import Literal
 
 import emoji as emoji_data
+from django.utils.translation import gettext_lazy as _
 
 from parley.common.errors import Invalid
+from parley.common.i18n import Text, interpolate
 
 MARKS_MAX = 4
+NAME = _("name")  # what a name is called in refusals when the caller gives no label
 # Letters that are drawn as nothing although Unicode does not call them format characters.
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
 # Stand-in for an emoji while the rest of the name is checked (a letter, not a mark).
 _EMOJI_STAND_IN = "E"
 
 
-def _refuse(field: str, message: str, detail: str) -> Invalid:
+def _refuse(field: str, message: Text, detail: Text) -> Invalid:
     return Invalid(message, fields={field: [detail]})
 
 
-def _check_characters(text: str, *, field: str, label: str, multiline: bool) -> None:
+def _check_characters(text: str, *, field: str, label: Text, multiline: bool) -> None:
     marks = 0
     for i, c in enumerate(text):
         cat = unicodedata.category(c)
         if cat == "Cc" and not (multiline and c in "\n\t"):
             raise _refuse(
-                field, f"The {label} has control characters.", "Control characters are not allowed."
+                field,
+                interpolate(_("The %(label)s has control characters."), {"label": label}),
+                _("Control characters are not allowed."),
             )
         if cat in ("Cf", "Cs") or c in BLANK_LETTERS or cat in ("Zl", "Zp"):
             raise _refuse(
-                field, f"The {label} has invisible characters.", "Invisible characters are not allowed."
+                field,
+                interpolate(_("The %(label)s has invisible characters."), {"label": label}),
+                _("Invisible characters are not allowed."),
             )
         if cat in ("Mn", "Me"):
             marks += 1
             if i == 0 or marks > MARKS_MAX:
                 raise _refuse(
                     field,
-                    f"The {label} has too many combining marks.",
-                    f"At most {MARKS_MAX} accents on one letter.",
+                    interpolate(_("The %(label)s has too many combining marks."), {"label": label}),
+                    interpolate(_("At most %(count)s accents on one letter."), {"count": MARKS_MAX}),
                 )
         else:
             marks = 0
@@ -74,7 +81,7 @@ def clean_name(
     *,
     field: str,
     max_length: int,
-    label: str = "name",
+    label: Text = NAME,
     form: Literal["NFKC", "NFC"] = "NFKC",
     multiline: bool = False,
     allow_blank: bool = False,
@@ -88,7 +95,9 @@ def clean_name(
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise _refuse(
-            field, f"The {label} has an invalid character.", "Surrogate characters are not allowed."
+            field,
+            interpolate(_("The %(label)s has an invalid character."), {"label": label}),
+            _("Surrogate characters are not allowed."),
         ) from exc
     value = unicodedata.normalize(form, value)
     # Free text keeps the writer's spacing (only the ends are trimmed); a name gets single spaces.
@@ -96,9 +105,15 @@ def clean_name(
     if not value:
         if allow_blank:
             return ""
-        raise _refuse(field, f"Enter a {label}.", "This field may not be blank.")
+        raise _refuse(
+            field, interpolate(_("Enter a %(label)s."), {"label": label}), _("This field may not be blank.")
+        )
     if len(value) > max_length:
-        raise _refuse(field, f"The {label} is too long.", f"At most {max_length} characters.")
+        raise _refuse(
+            field,
+            interpolate(_("The %(label)s is too long."), {"label": label}),
+            interpolate(_("At most %(count)s characters."), {"count": max_length}),
+        )
     # Emoji (with their ZWJs, tags and variation selectors) are whole pictures: check the rest.
     plain = emoji_data.replace_emoji(value, replace=_EMOJI_STAND_IN) if not value.isascii() else value
     _check_characters(plain, field=field, label=label, multiline=multiline)
@@ -109,7 +124,7 @@ def clean_file_name(value: str, *, field: str = "name", max_length: int = 255) -
     """A file name as others will read it: `clean_name` under NFC, and no path separators
     (only the last part of a path is kept, as browsers send it)."""
     value = value.replace("\\", "/").rsplit("/", 1)[-1]
-    value = clean_name(value, field=field, max_length=max_length, label="file name", form="NFC")
+    value = clean_name(value, field=field, max_length=max_length, label=_("file name"), form="NFC")
     if value in (".", ".."):
-        raise _refuse(field, "The file name is not valid.", "Name the file.")
+        raise _refuse(field, _("The file name is not valid."), _("Name the file."))
     return value

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.common.errors import ServiceError
@@ -36,7 +38,7 @@ class MessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ]
     actions = ["delete_through_service"]
 
-    @admin.display(description="body")
+    @admin.display(description=_("body"))
     def excerpt(self, obj: Message) -> str:
         return "(deleted)" if obj.deleted_at else obj.body[:80]
 
@@ -53,7 +55,7 @@ class MessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         user = request.user
         return isinstance(user, User) and user.is_active and user.is_staff
 
-    @admin.action(description="Delete (members see it go)", permissions=["moderate"])
+    @admin.action(description=_("Delete (members see it go)"), permissions=["moderate"])
     def delete_through_service(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         assert isinstance(request.user, User)
         done = 0
@@ -62,8 +64,16 @@ class MessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 if services.message_delete(actor=request.user, message_id=message.pk):
                     done += 1
             except ServiceError as exc:
-                self.message_user(request, f"Message {message.pk}: {exc}", messages.ERROR)
-        self.message_user(request, f"Deleted {done} message{'s' if done != 1 else ''}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("Message %(id)s: %(error)s") % {"id": message.pk, "error": exc},
+                    messages.ERROR,
+                )
+        self.message_user(
+            request,
+            ngettext("Deleted %(count)s message.", "Deleted %(count)s messages.", done) % {"count": done},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(MessageEdit)
@@ -108,15 +118,15 @@ class ReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ordering = ["-id"]
     actions = ["dismiss", "delete_message", "ban_author", "deactivate_author"]
 
-    @admin.display(description="message")
+    @admin.display(description=_("message"))
     def excerpt(self, obj: Report) -> str:
         return "(deleted)" if obj.message.deleted_at else obj.message.body[:80]
 
-    @admin.display(description="room")
+    @admin.display(description=_("room"))
     def room(self, obj: Report) -> str:
         return obj.message.room.name
 
-    @admin.display(description="author")
+    @admin.display(description=_("author"))
     def author(self, obj: Report) -> str:
         return obj.message.sender.username
 
@@ -141,21 +151,29 @@ class ReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 reports.report_resolve(actor=request.user, report_id=report.pk, action=action)
                 done += 1
             except ServiceError as exc:  # resolved meanwhile with another report of its message, refused
-                self.message_user(request, f"Report {report.pk}: {exc}", messages.WARNING)
-        self.message_user(request, f"Resolved {done} report{'s' if done != 1 else ''}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("Report %(id)s: %(error)s") % {"id": report.pk, "error": exc},
+                    messages.WARNING,
+                )
+        self.message_user(
+            request,
+            ngettext("Resolved %(count)s report.", "Resolved %(count)s reports.", done) % {"count": done},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Dismiss", permissions=["moderate"])
+    @admin.action(description=_("Dismiss"), permissions=["moderate"])
     def dismiss(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         self._resolve(request, queryset, Report.Action.DISMISS)
 
-    @admin.action(description="Delete the message (members see it go)", permissions=["moderate"])
+    @admin.action(description=_("Delete the message (members see it go)"), permissions=["moderate"])
     def delete_message(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         self._resolve(request, queryset, Report.Action.DELETE_MESSAGE)
 
-    @admin.action(description="Ban the author from the room", permissions=["moderate"])
+    @admin.action(description=_("Ban the author from the room"), permissions=["moderate"])
     def ban_author(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         self._resolve(request, queryset, Report.Action.BAN_AUTHOR)
 
-    @admin.action(description="Deactivate the author (sign out everywhere)", permissions=["moderate"])
+    @admin.action(description=_("Deactivate the author (sign out everywhere)"), permissions=["moderate"])
     def deactivate_author(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         self._resolve(request, queryset, Report.Action.DEACTIVATE_AUTHOR)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -40,7 +41,7 @@ def _user(request: Request) -> User:
 def _allowed(user: User) -> User:
     """Every write that takes a seq shares the send allowance (a reaction flood is a message flood)."""
     if not runtime.current().limits.allow_send_sync(user.pk):
-        raise RateLimited("You are sending too fast; wait a moment.")
+        raise RateLimited(_("You are sending too fast; wait a moment."))
     return user
 
 
@@ -81,7 +82,7 @@ class MessagesApi(APIView):
         data.is_valid(raise_exception=True)
         user = _user(request)
         if not runtime.current().limits.allow_send_sync(user.pk):
-            raise RateLimited("You are sending too fast; wait a moment.")
+            raise RateLimited(_("You are sending too fast; wait a moment."))
         if data.validated_data["body"][:1] in ("/", "!"):
             return _command(user, room_id, data.validated_data)
         result = services.message_send(sender=user, room_id=room_id, **data.validated_data)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from parley.rooms.models import Room
 
@@ -17,42 +18,58 @@ class Message(models.Model):
     # them and serve every lookup. A second, narrower index on sender_id also tempted
     # PostgreSQL (with stale statistics) into scanning all of a sender's messages to find
     # one client_id (docs/performance.md), and every insert paid to maintain it.
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages", db_index=False)
-    seq = models.BigIntegerField()
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages", db_index=False
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="messages", db_index=False, verbose_name=_("room")
     )
-    body = models.TextField(max_length=BODY_MAX)
-    client_id = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
+    seq = models.BigIntegerField(verbose_name=_("seq"))
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        db_index=False,
+        verbose_name=_("sender"),
+    )
+    body = models.TextField(max_length=BODY_MAX, verbose_name=_("body"))
+    client_id = models.CharField(max_length=64, verbose_name=_("client id"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    edited_at = models.DateTimeField(null=True, blank=True, verbose_name=_("edited at"))
     # A deleted message stays as a tombstone at its seq: empty body, no reactions, no mentions.
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted at"))
     # Protocol 2. The replied-to message and the start of its body when the reply was sent
     # (blanked if that message is deleted). Indexed only where set: deleting a message finds
     # the replies quoting it; most messages are not replies and pay nothing on insert.
     reply_to = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies", db_index=False
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        db_index=False,
+        verbose_name=_("reply to"),
     )
-    reply_excerpt = models.CharField(max_length=EXCERPT_MAX, blank=True, default="")
+    reply_excerpt = models.CharField(
+        max_length=EXCERPT_MAX, blank=True, default="", verbose_name=_("reply excerpt")
+    )
     # Users mentioned by @username (members only), parsed once at send and again on edit;
     # `mentions_room` is the owner's @room. The Mention table holds the same for counting.
-    mentions = models.JSONField(default=list, blank=True)
-    mentions_room = models.BooleanField(default=False)
+    mentions = models.JSONField(default=list, blank=True, verbose_name=_("mentions"))
+    mentions_room = models.BooleanField(default=False, verbose_name=_("mentions room"))
     # The body's search terms (parley/messaging/search_text.py), space-separated; null when
     # deleted or when nothing in it is indexable. Written by the services, never by hand.
     # The index over it is per database (migration 0005): a GIN index over
     # array_to_tsvector on PostgreSQL, an FTS5 table kept by triggers on SQLite.
-    search_text = models.TextField(null=True, blank=True)
+    search_text = models.TextField(null=True, blank=True, verbose_name=_("search text"))
     # Protocol 2: the attached uploads as clients show them ([{id, url, name, size, content_type,
     # width, height, thumbnail_url}]), copied from the Upload rows at send and when a thumbnail
     # is made, so history and frames read no upload rows. Emptied when the message is deleted.
-    attachments = models.JSONField(default=list, blank=True)
+    attachments = models.JSONField(default=list, blank=True, verbose_name=_("attachments"))
 
     # Set by the selectors for the viewer (not a column): [{emoji, count, me}].
     reaction_list: list[dict[str, object]] = []
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         indexes = [
             models.Index(
                 fields=["reply_to"],
@@ -84,19 +101,25 @@ class RoomEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        MESSAGE = "message"
-        UPDATED = "message.updated"
-        DELETED = "message.deleted"
-        REACTION = "reaction"
+        MESSAGE = "message", _("Message")
+        UPDATED = "message.updated", _("Updated")
+        DELETED = "message.deleted", _("Deleted")
+        REACTION = "reaction", _("Reaction")
 
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="events", db_index=False)
-    seq = models.BigIntegerField()
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    frame = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="events", db_index=False, verbose_name=_("room")
+    )
+    seq = models.BigIntegerField(verbose_name=_("seq"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("message")
+    )
+    frame = models.TextField(verbose_name=_("frame"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("room event")
+        verbose_name_plural = _("room events")
         constraints = [models.UniqueConstraint(fields=["room", "seq"], name="messaging_event_room_seq")]
 
     def __str__(self) -> str:
@@ -107,14 +130,24 @@ class MessageEdit(models.Model):
     """An earlier version of a message, for staff (the admin site): members never see it."""
 
     class Action(models.TextChoices):
-        EDIT = "edit"
-        DELETE = "delete"
+        EDIT = "edit", _("Edit")
+        DELETE = "delete", _("Delete")
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="edits")
-    action = models.CharField(max_length=8, choices=Action.choices, default=Action.EDIT)
-    body_before = models.TextField()
-    edited_at = models.DateTimeField()
-    editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="edits", verbose_name=_("message")
+    )
+    action = models.CharField(
+        max_length=8, choices=Action.choices, default=Action.EDIT, verbose_name=_("action")
+    )
+    body_before = models.TextField(verbose_name=_("body before"))
+    edited_at = models.DateTimeField(verbose_name=_("edited at"))
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("editor")
+    )
+
+    class Meta:
+        verbose_name = _("message edit")
+        verbose_name_plural = _("message edits")
 
     def __str__(self) -> str:
         return f"{self.action} of {self.message_id} at {self.edited_at:%Y-%m-%d %H:%M}"
@@ -123,12 +156,18 @@ class MessageEdit(models.Model):
 class Reaction(models.Model):
     """One user's emoji on one message (at most one of each emoji per user)."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions", db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    emoji = models.CharField(max_length=32)
-    created_at = models.DateTimeField()
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="reactions", db_index=False, verbose_name=_("message")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    emoji = models.CharField(max_length=32, verbose_name=_("emoji"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
         constraints = [
             # Leads with message: it also serves loading a page's reactions.
             models.UniqueConstraint(fields=["message", "user", "emoji"], name="messaging_reaction_once"),
@@ -145,17 +184,32 @@ class Mention(models.Model):
     range over (room, user, seq) bounded like the unread count, with no join.
     """
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+", db_index=False)
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+", db_index=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("message")
     )
-    seq = models.BigIntegerField()
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("room")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("user"),
+    )
+    seq = models.BigIntegerField(verbose_name=_("seq"))
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("sender"),
     )
 
     class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
         indexes = [
             models.Index(fields=["room", "user", "seq"], name="messaging_mention_count"),
             models.Index(fields=["message"], name="messaging_mention_message"),
@@ -172,36 +226,49 @@ class Report(models.Model):
     the message is deleted: the staff's record of why."""
 
     class Category(models.TextChoices):
-        SPAM = "spam"
-        ABUSE = "abuse"
-        HARASSMENT = "harassment"
-        ILLEGAL = "illegal"
-        OTHER = "other"
+        SPAM = "spam", _("Spam")
+        ABUSE = "abuse", _("Abuse")
+        HARASSMENT = "harassment", _("Harassment")
+        ILLEGAL = "illegal", _("Illegal")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        OPEN = "open"
-        RESOLVED = "resolved"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
 
     class Action(models.TextChoices):
-        DISMISS = "dismiss"
-        DELETE_MESSAGE = "delete_message"
-        MUTE_AUTHOR = "mute_author"
-        BAN_AUTHOR = "ban_author"
-        DEACTIVATE_AUTHOR = "deactivate_author"
+        DISMISS = "dismiss", _("Dismiss")
+        DELETE_MESSAGE = "delete_message", _("Delete Message")
+        MUTE_AUTHOR = "mute_author", _("Mute Author")
+        BAN_AUTHOR = "ban_author", _("Ban Author")
+        DEACTIVATE_AUTHOR = "deactivate_author", _("Deactivate Author")
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports", db_index=False)
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    category = models.CharField(max_length=16, choices=Category.choices)
-    text = models.CharField(max_length=1000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    action = models.CharField(max_length=20, choices=Action.choices, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="reports", db_index=False, verbose_name=_("message")
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reporter")
+    )
+    category = models.CharField(max_length=16, choices=Category.choices, verbose_name=_("category"))
+    text = models.CharField(max_length=1000, blank=True, verbose_name=_("text"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
+    action = models.CharField(max_length=20, choices=Action.choices, blank=True, verbose_name=_("action"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         constraints = [
             # Also the index from a message to its reports.
             models.UniqueConstraint(fields=["message", "reporter"], name="messaging_report_once"),

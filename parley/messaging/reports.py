@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts import services as accounts
 from parley.accounts.models import User
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound
+from parley.common.i18n import interpolate
 from parley.common.names import clean_name
 from parley.messaging import services as messaging
 from parley.messaging.models import Message, Report
@@ -28,38 +30,43 @@ A = Report.Action
 
 def staff_only(actor: User) -> None:
     if not actor.is_staff:
-        raise Forbidden("Only staff can see and resolve reports.", code="staff_only")
+        raise Forbidden(_("Only staff can see and resolve reports."), code="staff_only")
 
 
 def report_create(*, reporter: User, message_id: int, category: str, text: str = "") -> Report:
     """Report a message of a room the reporter belongs to; once per reporter and message."""
     if category not in Report.Category.values:
         raise Invalid(
-            "Choose a reason.", fields={"category": [f"One of: {', '.join(Report.Category.values)}."]}
+            _("Choose a reason."),
+            fields={
+                "category": [
+                    interpolate(_("One of: %(values)s."), {"values": ", ".join(Report.Category.values)})
+                ]
+            },
         )
     text = clean_name(
-        text, field="text", max_length=TEXT_MAX, label="note", form="NFC", multiline=True, allow_blank=True
+        text, field="text", max_length=TEXT_MAX, label=_("note"), form="NFC", multiline=True, allow_blank=True
     )
     if category == Report.Category.OTHER and not text:
         raise Invalid(
-            "Say what is wrong.", fields={"text": ["Describe the problem when the reason is Other."]}
+            _("Say what is wrong."), fields={"text": [_("Describe the problem when the reason is Other.")]}
         )
     message = Message.objects.select_related("room").filter(pk=message_id).first()
     if message is None:
-        raise NotFound("No such message.")
+        raise NotFound(_("No such message."))
     if not Membership.objects.filter(room_id=message.room_id, user=reporter).exists():
         if message.room.visibility == Room.Visibility.PUBLIC:
-            raise Forbidden("Join the room first.", code="not_member")
-        raise NotFound("No such message.")
+            raise Forbidden(_("Join the room first."), code="not_member")
+        raise NotFound(_("No such message."))
     if message.sender_id == reporter.pk:
-        raise Invalid("You cannot report your own message.", code="own_message")
+        raise Invalid(_("You cannot report your own message."), code="own_message")
     if message.deleted:
-        raise Conflict("The message was deleted.", code="message_deleted")
+        raise Conflict(_("The message was deleted."), code="message_deleted")
     try:
         with transaction.atomic():
             return Report.objects.create(message=message, reporter=reporter, category=category, text=text)
     except IntegrityError as exc:
-        raise Conflict("You already reported this message.", code="already_reported") from exc
+        raise Conflict(_("You already reported this message."), code="already_reported") from exc
 
 
 def report_resolve(*, actor: User, report_id: int, action: str, duration: int | None = None) -> Report:
@@ -67,14 +74,17 @@ def report_resolve(*, actor: User, report_id: int, action: str, duration: int | 
     that message. Staff only."""
     staff_only(actor)
     if action not in A.values:
-        raise Invalid("Choose an action.", fields={"action": [f"One of: {', '.join(A.values)}."]})
+        raise Invalid(
+            _("Choose an action."),
+            fields={"action": [interpolate(_("One of: %(values)s."), {"values": ", ".join(A.values)})]},
+        )
     with transaction.atomic():
         # Locked: of two staff resolving at once, the second finds it resolved.
         report = Report.objects.select_for_update().filter(pk=report_id).first()
         if report is None:
-            raise NotFound("No such report.")
+            raise NotFound(_("No such report."))
         if report.status != Report.Status.OPEN:
-            raise Conflict("This report was already resolved.", code="already_resolved")
+            raise Conflict(_("This report was already resolved."), code="already_resolved")
         message = Message.objects.select_related("sender").get(pk=report.message_id)
         author = message.sender
         if action == A.DELETE_MESSAGE:
@@ -85,7 +95,7 @@ def report_resolve(*, actor: User, report_id: int, action: str, duration: int | 
             moderation.member_ban(room_id=message.room_id, actor=actor, user_id=author.pk)
         elif action == A.DEACTIVATE_AUTHOR:
             if author.is_staff or author.pk == actor.pk:
-                raise Forbidden("Staff accounts are not deactivated from reports.", code="target_is_staff")
+                raise Forbidden(_("Staff accounts are not deactivated from reports."), code="target_is_staff")
             accounts.user_deactivate(user=author)
         Report.objects.filter(message=message, status=Report.Status.OPEN).update(
             status=Report.Status.RESOLVED, action=action, resolved_by=actor, resolved_at=timezone.now()

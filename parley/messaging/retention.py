@@ -69,8 +69,8 @@ def messages_purge(
                 )
                 if not ids:
                     break
-                events, _ = RoomEvent.objects.filter(room_id=rid, message_id__in=ids).delete()
-                deleted, _ = Message.objects.filter(pk__in=ids).delete()
+                events, _count = RoomEvent.objects.filter(room_id=rid, message_id__in=ids).delete()
+                deleted, _count = Message.objects.filter(pk__in=ids).delete()
             result.events += events
             result.messages += deleted
             done += deleted

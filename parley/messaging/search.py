@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import BooleanField, F, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.common.errors import Invalid
@@ -28,7 +29,7 @@ from parley.rooms.models import Membership
 
 # Fewer matches than this in the user's rooms: take them all from the GIN index and sort.
 PROBE = 1000
-NOTHING_TO_FIND = "Search for words or characters: punctuation, symbols and emoji alone are not indexed."
+NOTHING_TO_FIND = _("Search for words or characters: punctuation, symbols and emoji alone are not indexed.")
 
 
 @dataclass(frozen=True)

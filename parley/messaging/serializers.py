@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -126,7 +127,9 @@ class HistoryIn(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "around_seq" in attrs and ("before_seq" in attrs or "after_seq" in attrs):
-            raise serializers.ValidationError({"around_seq": ["Use around_seq alone, without before/after."]})
+            raise serializers.ValidationError(
+                {"around_seq": [_("Use around_seq alone, without before/after.")]}
+            )
         return attrs
 
 
@@ -190,12 +193,12 @@ class SearchIn(serializers.Serializer[Any]):
             return int(signing.Signer(salt=CURSOR_SALT).unsign(value))
         except (signing.BadSignature, ValueError):
             raise serializers.ValidationError(
-                "Not a cursor this server gave; start again without it."
+                _("Not a cursor this server gave; start again without it.")
             ) from None
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "before" in attrs and "after" in attrs and attrs["after"] >= attrs["before"]:
-            raise serializers.ValidationError({"after": ["`after` must be earlier than `before`."]})
+            raise serializers.ValidationError({"after": [_("`after` must be earlier than `before`.")]})
         return attrs
 
 

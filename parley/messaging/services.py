@@ -15,10 +15,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from parley.accounts.models import User
 from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
+from parley.common.i18n import interpolate
 from parley.messaging import selectors, store
 from parley.messaging.excerpts import plain_excerpt
 from parley.messaging.models import (
@@ -59,21 +62,32 @@ def clean_body(body: str, *, attachments: Sequence[int] = ()) -> str:
 
 def _checked_body(body: str, *, empty_ok: bool = False) -> str:
     if not body.strip() and not empty_ok:
-        raise Invalid("The message is empty.", fields={"body": ["Write something first."]})
+        raise Invalid(_("The message is empty."), fields={"body": [_("Write something first.")]})
     if len(body) > BODY_MAX:
         raise TooLarge(
-            f"Messages are limited to {BODY_MAX} characters.",
-            fields={"body": [f"At most {BODY_MAX} characters ({len(body)} given)."]},
+            interpolate(_("Messages are limited to %(max)s characters."), {"max": BODY_MAX}),
+            fields={
+                "body": [
+                    interpolate(
+                        ngettext_lazy(
+                            "At most %(max)s characters (%(count)s given).",
+                            "At most %(max)s characters (%(count)s given).",
+                            "count",
+                        ),
+                        {"max": BODY_MAX, "count": len(body)},
+                    )
+                ]
+            },
         )
     if "\x00" in body:
-        raise Invalid("The message contains a NUL character.", fields={"body": ["NUL is not allowed."]})
+        raise Invalid(_("The message contains a NUL character."), fields={"body": [_("NUL is not allowed.")]})
     if not body.isascii():
         try:
             body.encode("utf-8")
         except UnicodeEncodeError as exc:  # a lone surrogate (JSON allows "\ud800"; UTF-8 does not)
             raise Invalid(
-                "The message contains an invalid character.",
-                fields={"body": ["Surrogate characters are not allowed."]},
+                _("The message contains an invalid character."),
+                fields={"body": [_("Surrogate characters are not allowed.")]},
             ) from exc
     return body
 
@@ -82,8 +96,8 @@ def check_command_attachments(attachments: Sequence[int] | None) -> None:
     """A slash command is text for a bot: files sent with it would belong to no message."""
     if attachments:
         raise Invalid(
-            "A command cannot carry files; send them in a message of their own.",
-            fields={"attachments": ["Commands take no attachments."]},
+            _("A command cannot carry files; send them in a message of their own."),
+            fields={"attachments": [_("Commands take no attachments.")]},
         )
 
 
@@ -94,8 +108,19 @@ def clean_attachments(attachments: Sequence[int] | None) -> tuple[int, ...]:
     if len(ids) > ATTACHMENTS_MAX:
         metrics.send_refused("invalid")
         raise Invalid(
-            f"A message can carry at most {ATTACHMENTS_MAX} files.",
-            fields={"attachments": [f"At most {ATTACHMENTS_MAX} uploads ({len(ids)} given)."]},
+            interpolate(_("A message can carry at most %(max)s files."), {"max": ATTACHMENTS_MAX}),
+            fields={
+                "attachments": [
+                    interpolate(
+                        ngettext_lazy(
+                            "At most %(max)s uploads (%(count)s given).",
+                            "At most %(max)s uploads (%(count)s given).",
+                            "count",
+                        ),
+                        {"max": ATTACHMENTS_MAX, "count": len(ids)},
+                    )
+                ]
+            },
         )
     return ids
 
@@ -195,8 +220,8 @@ def _search_text(body: str) -> str | None:
     return document_terms(body) or None
 
 
-NO_REPLY_TARGET = "No such message in this room."
-NO_UPLOAD = "No such upload of yours in this room, or it is attached to another message already."
+NO_REPLY_TARGET = _("No such message in this room.")
+NO_UPLOAD = _("No such upload of yours in this room, or it is attached to another message already.")
 
 
 def _attachable(req: SendRequest, room_id: int, uploads: dict[int, Upload]) -> list[Upload] | ServiceError:
@@ -228,9 +253,9 @@ def _existing(sender: User, client_id: str, room_id: int, body: str) -> SendResu
 def _as_retry(found: Message, room_id: int, body: str) -> SendResult:
     if found.room_id != room_id or found.body != body:
         raise Conflict(
-            "This client_id was already used for another message.",
+            _("This client_id was already used for another message."),
             code="client_id_reused",
-            fields={"client_id": ["Use a new client_id for a new message."]},
+            fields={"client_id": [_("Use a new client_id for a new message.")]},
         )
     return SendResult(found, False)
 
@@ -285,7 +310,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
         with transaction.atomic():
             locked = store.lock_room(room_id)
             if locked is None:
-                return [NotFound("No such room.") for _ in requests]
+                return [NotFound(_("No such room.")) for _request in requests]
             visibility, closed, seq, owner_id, kind = locked
             senders = sorted({r.sender.pk for r in requests})
             members = store.member_standing(room_id, senders)  # {id: muted now}
@@ -316,9 +341,9 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
             for i, req in enumerate(requests):
                 if req.sender.pk not in members:
                     answers[i] = (
-                        Forbidden("Join the room to write in it.", code="not_member")
+                        Forbidden(_("Join the room to write in it."), code="not_member")
                         if visibility == Room.Visibility.PUBLIC
-                        else NotFound("No such room.")
+                        else NotFound(_("No such room."))
                     )
                     continue
                 found = earlier.get((req.sender.pk, req.client_id))
@@ -330,7 +355,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     continue
                 if closed:
                     answers[i] = Conflict(
-                        "The room is closed; it can be read but not written to.", code="room_closed"
+                        _("The room is closed; it can be read but not written to."), code="room_closed"
                     )
                     continue
                 if members[req.sender.pk]:
@@ -412,7 +437,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
             try:
                 out.extend(message_send_batch(room_id=room_id, requests=[req]))
             except IntegrityError:
-                out.append(Conflict("This message collided with another; retry.", code="conflict"))
+                out.append(Conflict(_("This message collided with another; retry."), code="conflict"))
         return out
     return [a for a in answers if a is not None]
 
@@ -494,7 +519,7 @@ def _target(*, actor: User, message_id: int, staff_may: bool = False, erasure: b
     room_id = Message.objects.filter(pk=message_id).values_list("room_id", flat=True).first()
     locked = store.lock_room(room_id) if room_id is not None else None
     if room_id is None or locked is None:
-        raise NotFound("No such message.")
+        raise NotFound(_("No such message."))
     message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
     standing = store.member_standing(room_id, [actor.pk])
     member = actor.pk in standing
@@ -502,10 +527,10 @@ def _target(*, actor: User, message_id: int, staff_may: bool = False, erasure: b
         return _Target(message, locked, member, False)
     if not member and not (staff_may and actor.is_staff):
         if locked.visibility == Room.Visibility.PUBLIC:
-            raise Forbidden("Join the room first.", code="not_member")
-        raise NotFound("No such message.")
+            raise Forbidden(_("Join the room first."), code="not_member")
+        raise NotFound(_("No such message."))
     if locked.closed:
-        raise Conflict("The room is closed; it can be read but not written to.", code="room_closed")
+        raise Conflict(_("The room is closed; it can be read but not written to."), code="room_closed")
     return _Target(message, locked, member, standing.get(actor.pk, False))
 
 
@@ -528,15 +553,23 @@ def message_edit(*, actor: User, message_id: int, body: str) -> Message:
         t = _target(actor=actor, message_id=message_id)
         message = t.message
         if message.sender_id != actor.pk:
-            raise Forbidden("Only the author can edit a message.", code="not_author")
+            raise Forbidden(_("Only the author can edit a message."), code="not_author")
         t.check_not_muted(actor)
         if message.deleted:
-            raise Conflict("The message was deleted.", code="message_deleted")
+            raise Conflict(_("The message was deleted."), code="message_deleted")
         window = settings.MESSAGE_EDIT_WINDOW
         now = timezone.now()
         if window and now - message.created_at > timedelta(seconds=window):
             raise Forbidden(
-                f"Messages can be edited for {window} seconds after they are sent.", code="edit_window_closed"
+                interpolate(
+                    ngettext_lazy(
+                        "Messages can be edited for %(count)s second after they are sent.",
+                        "Messages can be edited for %(count)s seconds after they are sent.",
+                        "count",
+                    ),
+                    {"count": window},
+                ),
+                code="edit_window_closed",
             )
         if body == message.body:
             message.reaction_list = []
@@ -605,7 +638,7 @@ def message_delete(*, actor: User, message_id: int, erasure: bool = False) -> bo
         t = _target(actor=actor, message_id=message_id, staff_may=True, erasure=erasure)
         message = t.message
         if not (message.sender_id == actor.pk or t.room.owner_id == actor.pk or actor.is_staff):
-            raise Forbidden("Only the author, the room's owner or staff can delete a message.")
+            raise Forbidden(_("Only the author, the room's owner or staff can delete a message."))
         if message.deleted:
             return False
         now = timezone.now()
@@ -692,7 +725,7 @@ def message_attachments_refresh(*, message_id: int) -> bool:
 def clean_emoji(value: str) -> str:
     """One emoji of the Unicode set (skin tones and ZWJ sequences included), nothing else."""
     if len(value) > 32 or not emoji_data.is_emoji(value):
-        raise Invalid("That is not an emoji.", fields={"emoji": ["Use a single Unicode emoji."]})
+        raise Invalid(_("That is not an emoji."), fields={"emoji": [_("Use a single Unicode emoji.")]})
     return value
 
 
@@ -710,7 +743,7 @@ def reaction_toggle(
         t.check_not_muted(actor)
         message = t.message
         if message.deleted:
-            raise Conflict("The message was deleted.", code="message_deleted")
+            raise Conflict(_("The message was deleted."), code="message_deleted")
         now = timezone.now()
         if op == "add":
             changed = store.reaction_add(message.pk, actor.pk, emoji, now)

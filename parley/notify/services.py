@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.common import mail
@@ -29,10 +30,10 @@ def digest_unsubscribe(*, token: str) -> User:
     try:
         user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature as exc:
-        raise Invalid("This link is invalid.", code="invalid_token") from exc
+        raise Invalid(_("This link is invalid."), code="invalid_token") from exc
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        raise Invalid("This link is invalid.", code="invalid_token")
+        raise Invalid(_("This link is invalid."), code="invalid_token")
     if user.digest_enabled:
         user.digest_enabled = False
         user.save(update_fields=["digest_enabled"])
@@ -68,6 +69,8 @@ def digest_send(*, user: User, now: datetime | None = None) -> int:
     link = mail.site_link(f"/api/v1/mail/unsubscribe?token={unsubscribe_token(user)}")
     mail.send(
         to=user.email,
+        language=user.language,
+        time_zone=user.time_zone,
         template="digest",
         context={
             "name": user.shown_name,

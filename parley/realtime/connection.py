@@ -16,6 +16,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from parley.realtime import protocol
 from parley.realtime.hub import Hub
 from parley.realtime.outgoing import Outgoing, RawWriter
@@ -39,8 +42,12 @@ class Connection:
         close: Callable[[int], Coroutine[Any, Any, None]],
         raw: RawWriter | None = None,
         queue_max: int | None = None,
+        language: str = "en",
     ):
         self.hub = hub
+        # The socket's language (a code of settings.LANGUAGES): the texts of the error
+        # frames this connection writes itself; the consumer writes the others.
+        self.language = language
         self.user_id = user_id
         self.auth_id = auth_id
         self.rooms = set(rooms)
@@ -182,7 +189,9 @@ class Connection:
                 events, latest = await self.hub.fetch_events(room, start, limit + 1)
             except Exception as exc:
                 log.warning("catch-up for user %s room %s failed: %s", self.user_id, room, exc)
-                self.push_text(protocol.error("unavailable", "Could not replay missed events; retrying."))
+                with translation.override(self.language):
+                    text = protocol.error("unavailable", gettext("Could not replay missed events; retrying."))
+                self.push_text(text)
                 self.syncing.pop(room, None)
                 return
             first = events[0][0] if events else latest + 1

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from parley.realtime import metrics
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ class SendRefused(Exception):
     """A send over its user's rate limit (answered `rate_limited`, nothing stored)."""
 
     code = "rate_limited"
-    message = "You are sending too fast; wait a moment."
+    message = _("You are sending too fast; wait a moment.")
 
 
 def _counted(allowed: bool) -> bool:

@@ -18,6 +18,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 PROTOCOL_VERSION = 2
@@ -74,9 +77,10 @@ _client_adapter: TypeAdapter[Any] = TypeAdapter(ClientFrame)
 
 
 class FrameError(Exception):
-    """A client frame we refuse; `code` is the error frame's code."""
+    """A client frame we refuse; `code` is the error frame's code. `message` is lazy: the
+    consumer renders it in the socket's language."""
 
-    def __init__(self, code: str, message: str, ref: str | int | None = None):
+    def __init__(self, code: str, message: str | Promise, ref: str | int | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -88,20 +92,26 @@ def parse_client_frame(text: str) -> ResumeIn | SendIn | ReadIn | TypingIn | Pin
         # Deep nesting ends in RecursionError inside the C scanner; frames are ≤ 64 KiB.
         raw = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise FrameError("bad_json", "The frame is not valid JSON.") from exc
+        raise FrameError("bad_json", _("The frame is not valid JSON.")) from exc
     if not isinstance(raw, dict):
-        raise FrameError("bad_json", "A frame is a JSON object with a 'type'.")
+        raise FrameError("bad_json", _("A frame is a JSON object with a 'type'."))
     kind = raw.get("type")
     cid = raw.get("client_id")  # echoed as `ref`: a short string or an int, never a bool or a blob
     ref = cid if (isinstance(cid, str) and len(cid) <= 64) or type(cid) is int else None
     if kind not in CLIENT_TYPES:
-        raise FrameError("unknown_type", f"Unknown frame type: {str(kind)[:40]!r}.", ref)
+        raise FrameError(
+            "unknown_type", format_lazy(_("Unknown frame type: {kind}."), kind=repr(str(kind)[:40])), ref
+        )
     try:
         frame = _client_adapter.validate_python(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"][1:]) or "frame"
-        raise FrameError("invalid", f"{where}: {first['msg']}", ref) from exc
+        # Pydantic's own explanation stays as it wrote it (a client's bug, read by its developer).
+        problem = first["msg"]
+        raise FrameError(
+            "invalid", format_lazy(_("{where} is not valid: {problem}"), where=where, problem=problem), ref
+        ) from exc
     return frame  # type: ignore[no-any-return]
 
 

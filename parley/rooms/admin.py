@@ -3,9 +3,13 @@ the lobby; rooms are closed, never deleted (their history stays)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from parley.accounts.models import User
 from parley.common.errors import ServiceError
@@ -14,11 +18,11 @@ from parley.rooms.models import Room
 
 
 class ClosedFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Room]) -> list[tuple[str, str]]:
-        return [("open", "Open"), ("closed", "Closed")]
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Room]) -> list[tuple[str, Any]]:
+        return [("open", _("Open")), ("closed", _("Closed"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Room]) -> QuerySet[Room]:
         if self.value() == "open":
@@ -43,7 +47,7 @@ class RoomAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Room | None = None) -> bool:
         return False
 
-    @admin.action(description="Close (members are told; history stays)", permissions=["change"])
+    @admin.action(description=_("Close (members are told; history stays)"), permissions=["change"])
     def close(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
         assert isinstance(request.user, User)
         done = 0
@@ -54,4 +58,8 @@ class RoomAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 self.message_user(request, f"#{room.name}: {exc}", messages.ERROR)
                 continue
             done += 1
-        self.message_user(request, f"Closed {done} room{'s' if done != 1 else ''}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Closed %(count)s room.", "Closed %(count)s rooms.", done) % {"count": done},
+            messages.SUCCESS,
+        )

@@ -9,9 +9,11 @@ added or leaves later (`services.fixed_if_direct`); leaving hides it instead.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.common.errors import Forbidden, Invalid
+from parley.common.i18n import interpolate
 from parley.realtime import protocol, publish
 from parley.rooms.models import Membership, Notify, Room
 from parley.rooms.services import NAME_MAX, room_public_data
@@ -28,22 +30,30 @@ def _people(*, actor: User, user_ids: list[int]) -> list[User]:
     others = set(user_ids) - {actor.pk}
     if not others:
         raise Invalid(
-            "Choose at least one other person.", code="no_people", fields={"user_ids": ["Name someone else."]}
+            _("Choose at least one other person."),
+            code="no_people",
+            fields={"user_ids": [_("Name someone else.")]},
         )
     if len(others) + 1 > DM_MAX_PEOPLE:
         raise Invalid(
-            f"A direct message has at most {DM_MAX_PEOPLE} people, you included.",
+            interpolate(
+                _("A direct message has at most %(count)s people, you included."), {"count": DM_MAX_PEOPLE}
+            ),
             code="too_many_people",
-            fields={"user_ids": [f"At most {DM_MAX_PEOPLE - 1} other people."]},
+            fields={
+                "user_ids": [interpolate(_("At most %(count)s other people."), {"count": DM_MAX_PEOPLE - 1})]
+            },
         )
     users = list(User.objects.filter(pk__in=others, is_active=True, is_guest=False).order_by("pk"))
     missing = others - {u.pk for u in users}
     if missing:
         listed = ", ".join(str(pk) for pk in sorted(missing))
         raise Invalid(
-            "Direct messages go to active registered accounts only.",
+            _("Direct messages go to active registered accounts only."),
             code="unknown_user",
-            fields={"user_ids": [f"Not an active registered account: {listed}."]},
+            fields={
+                "user_ids": [interpolate(_("Not an active registered account: %(ids)s."), {"ids": listed})]
+            },
         )
     return users
 
@@ -59,7 +69,7 @@ def dm_open(*, actor: User, user_ids: list[int]) -> tuple[Room, bool]:
     """The DM of `actor` and `user_ids`: (room, True) when made now, (room, False) when it
     existed. Opening it again un-hides it for the actor."""
     if actor.is_guest:
-        raise Forbidden("Guests cannot start direct messages; register an account first.", code="guest")
+        raise Forbidden(_("Guests cannot start direct messages; register an account first."), code="guest")
     others = _people(actor=actor, user_ids=user_ids)
     people = [actor, *others]
     key = dm_key({u.pk for u in people})

@@ -15,9 +15,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.common.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from parley.common.i18n import Text, interpolate
 from parley.rooms import selectors, services
 from parley.rooms.models import Invite, Membership, Room
 
@@ -26,11 +28,11 @@ EXPIRES_MAX = 30 * 86400
 MAX_USES_MAX = 1000
 LIST_LIMIT = 200
 
-_GONE_MESSAGES: dict[str, str] = {
-    "expired": "This invite has expired.",
-    "revoked": "This invite was revoked.",
-    "used_up": "This invite has been used up.",
-    "room_closed": "This room is closed.",
+_GONE_MESSAGES: dict[str, Text] = {
+    "expired": _("This invite has expired."),
+    "revoked": _("This invite was revoked."),
+    "used_up": _("This invite has been used up."),
+    "room_closed": _("This room is closed."),
 }
 
 
@@ -46,7 +48,7 @@ def _by_token(token: str) -> Invite:
     if token and len(token) <= 64:
         invite = Invite.objects.select_related("room", "created_by").filter(token=token).first()
     if invite is None:
-        raise NotFound("No such invite.", code="invite_not_found")
+        raise NotFound(_("No such invite."), code="invite_not_found")
     return invite
 
 
@@ -55,17 +57,24 @@ def invite_create(
 ) -> Invite:
     room = selectors.room_for_member(user=actor, room_id=room_id)
     if room.owner_id != actor.pk and not room.members_can_invite:
-        raise Forbidden("Only the room's owner can invite with a link here.", code="not_allowed")
+        raise Forbidden(_("Only the room's owner can invite with a link here."), code="not_allowed")
     if room.closed:
-        raise Conflict("The room is closed.", code="room_closed")
+        raise Conflict(_("The room is closed."), code="room_closed")
     if expires_in is not None and not EXPIRES_MIN <= expires_in <= EXPIRES_MAX:
         raise Invalid(
-            "Choose an expiry between a minute and 30 days.",
-            fields={"expires_in": [f"Seconds, from {EXPIRES_MIN} to {EXPIRES_MAX}."]},
+            _("Choose an expiry between a minute and 30 days."),
+            fields={
+                "expires_in": [
+                    interpolate(
+                        _("Seconds, from %(min)s to %(max)s."), {"min": EXPIRES_MIN, "max": EXPIRES_MAX}
+                    )
+                ]
+            },
         )
     if max_uses is not None and not 1 <= max_uses <= MAX_USES_MAX:
         raise Invalid(
-            "Choose a use limit between 1 and 1000.", fields={"max_uses": [f"From 1 to {MAX_USES_MAX}."]}
+            _("Choose a use limit between 1 and 1000."),
+            fields={"max_uses": [interpolate(_("From 1 to %(max)s."), {"max": MAX_USES_MAX})]},
         )
     expires_at = timezone.now() + timedelta(seconds=expires_in) if expires_in is not None else None
     return Invite.objects.create(
@@ -91,7 +100,7 @@ def invite_revoke(*, token: str, actor: User) -> Invite:
     """Revoke a link (its room's owner or its creator); revoking twice is not an error."""
     invite = _by_token(token)
     if actor.pk not in (invite.room.owner_id, invite.created_by_id):
-        raise Forbidden("Only the room's owner or the link's creator can revoke it.", code="not_allowed")
+        raise Forbidden(_("Only the room's owner or the link's creator can revoke it."), code="not_allowed")
     if invite.revoked_at is None:
         invite.revoked_at = timezone.now()
         invite.save(update_fields=["revoked_at"])
@@ -131,7 +140,7 @@ def invite_settings_update(*, room_id: int, actor: User, members_can_invite: boo
     with transaction.atomic():
         room = selectors.room_for_member(user=actor, room_id=room_id)
         if room.owner_id != actor.pk:
-            raise Forbidden("Only the room's owner can do that.", code="not_owner")
+            raise Forbidden(_("Only the room's owner can do that."), code="not_owner")
         if room.members_can_invite != members_can_invite:
             room.members_can_invite = members_can_invite
             room.save(update_fields=["members_can_invite"])

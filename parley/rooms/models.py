@@ -5,34 +5,44 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Room(models.Model):
     """A chat room. `last_seq` is the head of the room's event log (see messaging.RoomEvent)."""
 
     class Visibility(models.TextChoices):
-        PUBLIC = "public"
-        PRIVATE = "private"
+        PUBLIC = "public", _("Public")
+        PRIVATE = "private", _("Private")
 
     class Kind(models.TextChoices):
-        ROOM = "room"
-        DIRECT = "direct"
+        ROOM = "room", _("Room")
+        DIRECT = "direct", _("Direct")
 
-    name = models.CharField(max_length=64)
-    topic = models.CharField(max_length=250, blank=True)
-    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_rooms")
-    created_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    last_seq = models.BigIntegerField(default=0)
+    name = models.CharField(max_length=64, verbose_name=_("name"))
+    topic = models.CharField(max_length=250, blank=True, verbose_name=_("topic"))
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC, verbose_name=_("visibility")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_rooms",
+        verbose_name=_("owner"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    last_seq = models.BigIntegerField(default=0, verbose_name=_("last seq"))
     # A direct message is a private room of fixed members; `dm_key` is their sorted ids
     # ("3,8,15"), unique, so two concurrent `POST dms` for one set of people make one room.
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ROOM)
-    dm_key = models.CharField(max_length=160, null=True, blank=True, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ROOM, verbose_name=_("kind"))
+    dm_key = models.CharField(max_length=160, null=True, blank=True, unique=True, verbose_name=_("dm key"))
     # Members (not only the owner) may create invite links.
-    members_can_invite = models.BooleanField(default=False)
+    members_can_invite = models.BooleanField(default=False, verbose_name=_("members can invite"))
 
     class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
         constraints = [
             # Only rooms have names people choose; a DM's name is derived from its members
             # and may repeat. (MariaDB: common/migrations/0002_mariadb_room_name_unique_rooms_only.)
@@ -58,31 +68,41 @@ class Room(models.Model):
 
 
 class Notify(models.TextChoices):
-    ALL = "all"
-    MENTIONS = "mentions"
-    NOTHING = "nothing"
+    ALL = "all", _("All")
+    MENTIONS = "mentions", _("Mentions")
+    NOTHING = "nothing", _("Nothing")
 
 
 class Membership(models.Model):
     # Covered by the (room, user) constraint and the (user, room) index below.
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships", db_index=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="memberships", db_index=False, verbose_name=_("room")
     )
-    joined_at = models.DateTimeField(auto_now_add=True)
-    last_read_seq = models.BigIntegerField(default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
+        verbose_name=_("user"),
+    )
+    joined_at = models.DateTimeField(auto_now_add=True, verbose_name=_("joined at"))
+    last_read_seq = models.BigIntegerField(default=0, verbose_name=_("last read seq"))
     # Muted by the owner or staff: reads, cannot write (messages, edits, reactions).
     # `muted` with no `muted_until` lasts until lifted; a past `muted_until` has ended.
-    muted = models.BooleanField(default=False)
-    muted_until = models.DateTimeField(null=True, blank=True)
+    muted = models.BooleanField(default=False, verbose_name=_("muted"))
+    muted_until = models.DateTimeField(null=True, blank=True, verbose_name=_("muted until"))
     # When to tell this member of a new message (browser notification, sound); DMs start at
     # "all", rooms at "mentions" (set when the membership is made).
-    notify = models.CharField(max_length=8, choices=Notify.choices, default=Notify.MENTIONS)
+    notify = models.CharField(
+        max_length=8, choices=Notify.choices, default=Notify.MENTIONS, verbose_name=_("notify")
+    )
     # A DM the member "left": its members are fixed, so leaving hides it from their list
     # until the next message in it (or the next `POST dms` for the same people).
-    hidden = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False, verbose_name=_("hidden"))
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="rooms_membership_unique")]
         indexes = [models.Index(fields=["user", "room"], name="rooms_membership_user_room")]
 
@@ -94,15 +114,25 @@ class Ban(models.Model):
     """A person the room's owner or staff put out of the room: they cannot join or be added
     again until the ban is lifted (the row deleted)."""
 
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bans", db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_bans")
-    banned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="bans", db_index=False, verbose_name=_("room")
     )
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_bans", verbose_name=_("user")
+    )
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("banned by"),
+    )
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("ban")
+        verbose_name_plural = _("bans")
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="rooms_ban_unique")]
 
     def __str__(self) -> str:
@@ -115,14 +145,20 @@ class Invite(models.Model):
     The token is stored as is, not hashed: the owner lists the links and copies them
     again (docs/decisions.md, "Invite links")."""
 
-    token = models.CharField(max_length=43, unique=True)
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="invites")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    max_uses = models.PositiveIntegerField(null=True, blank=True)
-    uses = models.PositiveIntegerField(default=0)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(max_length=43, unique=True, verbose_name=_("token"))
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="invites", verbose_name=_("room"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
+    max_uses = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("max uses"))
+    uses = models.PositiveIntegerField(default=0, verbose_name=_("uses"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+
+    class Meta:
+        verbose_name = _("invite")
+        verbose_name_plural = _("invites")
 
     def __str__(self) -> str:
         return f"invite {self.pk} to {self.room_id}"

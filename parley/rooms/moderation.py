@@ -18,10 +18,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.accounts.serializers import user_data
 from parley.common.errors import Forbidden, Invalid, NotFound
+from parley.common.i18n import interpolate
 from parley.realtime import protocol, publish
 from parley.rooms import selectors
 from parley.rooms.models import Ban, Membership, Room
@@ -44,9 +46,9 @@ def mute_refusal(*, room_id: int, user_id: int) -> Forbidden:
         .first()
     )
     if until is None:
-        return Forbidden("You are muted in this room until the mute is lifted.", code="muted")
+        return Forbidden(_("You are muted in this room until the mute is lifted."), code="muted")
     return Forbidden(
-        f"You are muted in this room until {_iso(until)}.",
+        interpolate(_("You are muted in this room until %(until)s."), {"until": _iso(until)}),
         code="muted",
         fields={"muted_until": [_iso(until)]},
     )
@@ -63,11 +65,11 @@ def room_moderated(*, actor: User, room_id: int) -> Room:
     if actor.is_staff:
         room = Room.objects.select_related("owner").filter(pk=room_id).first()
         if room is None:
-            raise NotFound("No such room.")
+            raise NotFound(_("No such room."))
         return room
     room = selectors.room_for_member(user=actor, room_id=room_id)
     if room.owner_id != actor.pk:
-        raise Forbidden("Only the room's owner or staff can do that.", code="not_owner")
+        raise Forbidden(_("Only the room's owner or staff can do that."), code="not_owner")
     return room
 
 
@@ -80,12 +82,12 @@ class _Case:
 def _case(*, actor: User, room_id: int, user_id: int) -> _Case:
     room = room_moderated(actor=actor, room_id=room_id)
     if user_id == actor.pk:
-        raise Invalid("You cannot do that to yourself.", code="cannot_moderate_self")
+        raise Invalid(_("You cannot do that to yourself."), code="cannot_moderate_self")
     target = User.objects.filter(pk=user_id).first()
     if target is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     if not actor.is_staff and target.is_staff:
-        raise Forbidden("Staff members are moderated by staff only.", code="target_is_staff")
+        raise Forbidden(_("Staff members are moderated by staff only."), code="target_is_staff")
     # The owner acting on the owner is acting on themself (refused above): only staff reach the owner.
     return _Case(room, target)
 
@@ -106,8 +108,12 @@ def member_mute(*, room_id: int, actor: User, user_id: int, duration: int | None
     the previous mute."""
     if duration is not None and not 1 <= duration <= MUTE_MAX_SECONDS:
         raise Invalid(
-            "Choose a duration between a second and a year.",
-            fields={"duration": [f"1 to {MUTE_MAX_SECONDS} seconds, or leave it out."]},
+            _("Choose a duration between a second and a year."),
+            fields={
+                "duration": [
+                    interpolate(_("1 to %(max)s seconds, or leave it out."), {"max": MUTE_MAX_SECONDS})
+                ]
+            },
         )
     with transaction.atomic():
         case = _case(actor=actor, room_id=room_id, user_id=user_id)
@@ -118,7 +124,7 @@ def member_mute(*, room_id: int, actor: User, user_id: int, duration: int | None
             .first()
         )
         if membership is None:
-            raise NotFound("Not a member of this room.", code="not_member")
+            raise NotFound(_("Not a member of this room."), code="not_member")
         membership.muted = True
         membership.muted_until = timezone.now() + timedelta(seconds=duration) if duration else None
         membership.save(update_fields=["muted", "muted_until"])
@@ -137,7 +143,7 @@ def member_unmute(*, room_id: int, actor: User, user_id: int) -> None:
             .first()
         )
         if membership is None:
-            raise NotFound("Not a member of this room.", code="not_member")
+            raise NotFound(_("Not a member of this room."), code="not_member")
         if not membership.muted:
             return
         membership.muted, membership.muted_until = False, None

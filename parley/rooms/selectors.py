@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.common.errors import Forbidden, NotFound
@@ -120,7 +121,7 @@ def room_list(*, user: User, joined: bool | None = None) -> list[Room]:
 def room_detail(*, user: User, room_id: int) -> Room:
     room = _with_counts(Room.objects.filter(pk=room_id), user).first()
     if room is None or (not room.is_public and not room.is_member):  # type: ignore[attr-defined]
-        raise NotFound("No such room.")
+        raise NotFound(_("No such room."))
     return _attach_online([room])[0]
 
 
@@ -129,18 +130,18 @@ def room_for_member(*, user: User, room_id: int) -> Room:
     a public room's content is 403 until the user joins."""
     room = Room.objects.select_related("owner").filter(pk=room_id).first()
     if room is None:
-        raise NotFound("No such room.")
+        raise NotFound(_("No such room."))
     if not Membership.objects.filter(room=room, user=user).exists():
         if not room.is_public:
-            raise NotFound("No such room.")
-        raise Forbidden("Join the room first.", code="not_member")
+            raise NotFound(_("No such room."))
+        raise Forbidden(_("Join the room first."), code="not_member")
     return room
 
 
 def room_visible(*, user: User, room_id: int) -> Room:
     room = Room.objects.select_related("owner").filter(pk=room_id).first()
     if room is None or (not room.is_public and not Membership.objects.filter(room=room, user=user).exists()):
-        raise NotFound("No such room.")
+        raise NotFound(_("No such room."))
     return room
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.accounts.selectors import user_by_username
@@ -29,7 +30,7 @@ TOPIC_MAX = 250
 
 
 def _clean_name(name: str) -> str:
-    return clean_name(name, field="name", max_length=NAME_MAX)
+    return clean_name(name, field="name", max_length=NAME_MAX, label=_("room name"))
 
 
 def _clean_topic(topic: str) -> str:
@@ -37,7 +38,7 @@ def _clean_topic(topic: str) -> str:
         topic,
         field="topic",
         max_length=TOPIC_MAX,
-        label="topic",
+        label=_("topic"),
         form="NFC",
         multiline=True,
         allow_blank=True,
@@ -71,7 +72,7 @@ def fixed_if_direct(room: Room) -> None:
     or closed; a different set of people is a different conversation (`POST dms`)."""
     if room.is_direct:
         raise Invalid(
-            "A direct message's people are fixed; start a new conversation to include someone else.",
+            _("A direct message's people are fixed; start a new conversation to include someone else."),
             code="direct_fixed",
         )
 
@@ -80,27 +81,27 @@ def _owned(room_id: int, actor: User) -> Room:
     room = selectors.room_for_member(user=actor, room_id=room_id)
     fixed_if_direct(room)
     if room.owner_id != actor.pk:
-        raise Forbidden("Only the room's owner can do that.", code="not_owner")
+        raise Forbidden(_("Only the room's owner can do that."), code="not_owner")
     return room
 
 
 def _open(room: Room) -> None:
     if room.closed:
-        raise Conflict("The room is closed.", code="room_closed")
+        raise Conflict(_("The room is closed."), code="room_closed")
 
 
 def _not_banned(room: Room, user: User) -> None:
     if Ban.objects.filter(room=room, user=user).exists():
-        raise Forbidden("You are banned from this room.", code="banned")
+        raise Forbidden(_("You are banned from this room."), code="banned")
 
 
 def room_create(*, owner: User, name: str, topic: str = "", visibility: str = Room.Visibility.PUBLIC) -> Room:
     name, topic = _clean_name(name), _clean_topic(topic)
     if visibility not in Room.Visibility.values:
-        raise Invalid("Choose public or private.", fields={"visibility": ["public or private"]})
+        raise Invalid(_("Choose public or private."), fields={"visibility": [_("public or private")]})
     if _name_taken(name):
         raise Conflict(
-            "A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]}
+            _("A room with this name exists."), code="name_taken", fields={"name": [_("Already taken.")]}
         )
     try:
         with transaction.atomic():
@@ -108,7 +109,7 @@ def room_create(*, owner: User, name: str, topic: str = "", visibility: str = Ro
             Membership.objects.create(room=room, user=owner)
     except IntegrityError as exc:
         raise Conflict(
-            "A room with this name exists.", code="name_taken", fields={"name": ["Already taken."]}
+            _("A room with this name exists."), code="name_taken", fields={"name": [_("Already taken.")]}
         ) from exc
     frame = protocol.room_changed("room.created", room=room_public_data(room))
     publish.user_joined_room(
@@ -128,9 +129,9 @@ def room_update(*, room_id: int, actor: User, name: str | None = None, topic: st
             name = _clean_name(name)
             if _name_taken(name, exclude=room.pk):
                 raise Conflict(
-                    "A room with this name exists.",
+                    _("A room with this name exists."),
                     code="name_taken",
-                    fields={"name": ["Already taken."]},
+                    fields={"name": [_("Already taken.")]},
                 )
             room.name = name
             fields.append("name")
@@ -142,7 +143,7 @@ def room_update(*, room_id: int, actor: User, name: str | None = None, topic: st
                 with transaction.atomic():
                     room.save(update_fields=fields)
             except IntegrityError as exc:
-                raise Conflict("A room with this name exists.", code="name_taken") from exc
+                raise Conflict(_("A room with this name exists."), code="name_taken") from exc
             _announce(room, "room.updated")
     return room
 
@@ -154,12 +155,12 @@ def room_close(*, room_id: int, actor: User) -> Room:
         if actor.is_staff:
             room = Room.objects.select_related("owner").filter(pk=room_id).first()
             if room is None:
-                raise NotFound("No such room.")
+                raise NotFound(_("No such room."))
             fixed_if_direct(room)
         else:
             room = _owned(room_id, actor)
             if is_main_room(room):
-                raise Forbidden("Only staff can close the main room.", code="main_room")
+                raise Forbidden(_("Only staff can close the main room."), code="main_room")
         if room.closed_at is None:
             room.closed_at = timezone.now()
             room.save(update_fields=["closed_at"])
@@ -195,13 +196,13 @@ def room_join(*, room_id: int, user: User, invited: bool = False) -> Room:
         if invited:
             room = Room.objects.select_related("owner").filter(pk=room_id).first()
             if room is None:
-                raise NotFound("No such room.")
+                raise NotFound(_("No such room."))
         else:
             room = selectors.room_visible(user=user, room_id=room_id)
         if Membership.objects.filter(room=room, user=user).exists():
             return room
         if not room.is_public and not invited:  # visible but private means already a member
-            raise NotFound("No such room.")
+            raise NotFound(_("No such room."))
         _open(room)
         _not_banned(room, user)
         room = Room.objects.select_for_update().get(pk=room.pk)
@@ -222,7 +223,7 @@ def room_leave(*, room_id: int, user: User) -> Room:
             return room
         if room.owner_id == user.pk:
             raise Conflict(
-                "The owner cannot leave. Hand the room over to another member first, or close it.",
+                _("The owner cannot leave. Hand the room over to another member first, or close it."),
                 code="owner_cannot_leave",
             )
         membership_end(room, user)
@@ -235,18 +236,18 @@ def member_add(*, room_id: int, actor: User, username: str) -> Membership:
         _open(room)
         user = user_by_username(username=username.strip())
         if user is None or not user.is_active:
-            raise NotFound("No such user.", fields={"username": ["No such user."]})
+            raise NotFound(_("No such user."), fields={"username": [_("No such user.")]})
         if Ban.objects.filter(room=room, user=user).exists():
             raise Conflict(
-                "This person is banned from the room; lift the ban first.",
+                _("This person is banned from the room; lift the ban first."),
                 code="banned",
-                fields={"username": ["Banned from this room."]},
+                fields={"username": [_("Banned from this room.")]},
             )
         if Membership.objects.filter(room=room, user=user).exists():
             raise Conflict(
-                "Already a member.",
+                _("Already a member."),
                 code="already_member",
-                fields={"username": ["Already a member."]},
+                fields={"username": [_("Already a member.")]},
             )
         room = Room.objects.select_for_update().get(pk=room.pk)
         _joined(room, user)
@@ -257,7 +258,7 @@ def bot_join(*, room_id: int, bot: User) -> None:
     """Make a bot a member of a room it was asked to answer in (the asker's own access was
     checked by the caller); nothing when it is one already."""
     if not bot.is_bot:
-        raise Forbidden("Only bots join rooms this way.")
+        raise Forbidden(_("Only bots join rooms this way."))
     with transaction.atomic():
         room = Room.objects.select_for_update().get(pk=room_id)
         if not Membership.objects.filter(room=room, user=bot).exists():
@@ -272,7 +273,7 @@ def member_remove(*, room_id: int, actor: User, user_id: int) -> None:
         room = _owned(room_id, actor)
         target = Membership.objects.select_related("user").filter(room=room, user_id=user_id).first()
         if target is None:
-            raise NotFound("Not a member of this room.")
+            raise NotFound(_("Not a member of this room."))
         membership_end(room, target.user)
 
 
@@ -285,7 +286,7 @@ def room_set_visibility(*, room_id: int, actor: User, visibility: str) -> Room:
     then on only members hear of it.
     """
     if visibility not in Room.Visibility.values:
-        raise Invalid("Choose public or private.", fields={"visibility": ["public or private"]})
+        raise Invalid(_("Choose public or private."), fields={"visibility": [_("public or private")]})
     with transaction.atomic():
         room = _owned(room_id, actor)
         _open(room)
@@ -307,13 +308,13 @@ def room_transfer(*, room_id: int, actor: User, user_id: int) -> Room:
             return room
         room = Room.objects.select_for_update().get(pk=room.pk)
         if room.owner_id != actor.pk:  # handed over meanwhile
-            raise Forbidden("Only the room's owner can do that.", code="not_owner")
+            raise Forbidden(_("Only the room's owner can do that."), code="not_owner")
         target = Membership.objects.select_related("user").filter(room=room, user_id=user_id).first()
         if target is None or not target.user.is_active:
             raise Invalid(
-                "Only a member of the room can become its owner.",
+                _("Only a member of the room can become its owner."),
                 code="not_member",
-                fields={"user_id": ["Not a member of this room."]},
+                fields={"user_id": [_("Not a member of this room.")]},
             )
         room.owner = target.user
         room.save(update_fields=["owner"])
@@ -346,15 +347,17 @@ def membership_update(
     fields = []
     if notify is not None:
         if notify not in Notify.values:
-            raise Invalid("Choose all, mentions or nothing.", fields={"notify": ["all, mentions or nothing"]})
+            raise Invalid(
+                _("Choose all, mentions or nothing."), fields={"notify": [_("all, mentions or nothing")]}
+            )
         membership.notify = notify
         fields.append("notify")
     if hidden is not None:
         if not room.is_direct and hidden:
             raise Invalid(
-                "Only direct messages can be hidden; leave the room instead.",
+                _("Only direct messages can be hidden; leave the room instead."),
                 code="not_direct",
-                fields={"hidden": ["Direct messages only."]},
+                fields={"hidden": [_("Direct messages only.")]},
             )
         membership.hidden = hidden
         fields.append("hidden")
@@ -375,7 +378,7 @@ def is_main_room(room: Room) -> bool:
 
 
 def system_user() -> User:
-    user, _ = User.objects.get_or_create(
+    user, _created = User.objects.get_or_create(
         username=SYSTEM_USERNAME,
         defaults={"display_name": "Parley", "is_active": False, "password": make_password(None)},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -13,7 +14,7 @@ from parley.stats import selectors, serializers
 
 
 class IsStaff(BasePermission):
-    message = "Statistics are for staff only."
+    message = _("Statistics are for staff only.")
 
     def has_permission(self, request: Request, view: object) -> bool:
         user = request.user

@@ -11,6 +11,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -79,7 +80,9 @@ class UploadsApi(ScopedThrottleMixin, APIView):
     def post(self, request: Request, room_id: int) -> Response:
         data = UploadIn(data=request.data)
         if not data.is_valid():
-            raise Invalid("Choose a file to upload.", fields={"file": ["Send the file in the `file` field."]})
+            raise Invalid(
+                _("Choose a file to upload."), fields={"file": [_("Send the file in the `file` field.")]}
+            )
         file = data.validated_data["file"]
         assert isinstance(request.user, User)
         upload = services.upload_create(uploader=request.user, room_id=room_id, file=file, name=file.name)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from parley.messaging.models import Message
 from parley.rooms.models import Room
@@ -17,21 +18,40 @@ class Upload(models.Model):
     what clients show (`Message.attachments`), so history reads no upload rows.
     """
 
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
-    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+", verbose_name=_("room"))
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("uploader")
+    )
     # SET_NULL: a message purged by retention leaves its uploads unattached, and the
     # clean-up job removes their files with them a day later.
     message = models.ForeignKey(
-        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="uploads",
+        verbose_name=_("message"),
     )
-    name = models.CharField(max_length=NAME_MAX, help_text="The file name as given, checked and cleaned.")
-    storage_name = models.CharField(max_length=255)
-    size = models.BigIntegerField()
-    content_type = models.CharField(max_length=100, help_text="Sniffed from the content, not the name.")
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    thumbnail_name = models.CharField(max_length=255, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    name = models.CharField(
+        max_length=NAME_MAX,
+        help_text=_("The file name as given, checked and cleaned."),
+        verbose_name=_("name"),
+    )
+    storage_name = models.CharField(max_length=255, verbose_name=_("storage name"))
+    size = models.BigIntegerField(verbose_name=_("size"))
+    content_type = models.CharField(
+        max_length=100, help_text=_("Sniffed from the content, not the name."), verbose_name=_("content type")
+    )
+    width = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("width"))
+    height = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("height"))
+    thumbnail_name = models.CharField(
+        max_length=255, blank=True, default="", verbose_name=_("thumbnail name")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.size} bytes) in {self.room_id}"

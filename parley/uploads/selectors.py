@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from parley.accounts.models import User
 from parley.common.errors import NotFound
 from parley.rooms.models import Membership
 from parley.uploads.models import Upload
 
-NOT_FOUND = "No such file."
+NOT_FOUND = _("No such file.")
 
 
 def upload_for_viewer(*, viewer: User, upload_id: int) -> Upload:

@@ -14,9 +14,11 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.common.errors import Conflict, TooLarge
+from parley.common.i18n import interpolate
 from parley.common.names import clean_name
 from parley.messaging import services as messaging
 from parley.messaging import store
@@ -31,9 +33,9 @@ log = logging.getLogger(__name__)
 def too_large() -> TooLarge:
     limit = settings.UPLOAD_MAX_BYTES
     return TooLarge(
-        f"The file is too large: files are limited to {_human(limit)}.",
+        interpolate(_("The file is too large: files are limited to %(size)s."), {"size": _human(limit)}),
         code="file_too_large",
-        fields={"file": [f"At most {limit} bytes."]},
+        fields={"file": [interpolate(_("At most %(count)s bytes."), {"count": limit})]},
     )
 
 
@@ -52,7 +54,7 @@ def clean_file_name(name: str) -> str:
     base = re.split(r"[\\/]", name or "")[-1].strip()
     if base in ("", ".", ".."):
         base = "file"
-    return clean_name(base, field="file", max_length=NAME_MAX, label="file name", form="NFC")
+    return clean_name(base, field="file", max_length=NAME_MAX, label=_("file name"), form="NFC")
 
 
 def upload_create(*, uploader: User, room_id: int, file: File[bytes], name: str) -> Upload:
@@ -63,7 +65,7 @@ def upload_create(*, uploader: User, room_id: int, file: File[bytes], name: str)
     written before the row; if the row cannot be written the file is removed."""
     room = room_for_member(user=uploader, room_id=room_id)
     if room.closed_at is not None:
-        raise Conflict("The room is closed; it can be read but not written to.", code="room_closed")
+        raise Conflict(_("The room is closed; it can be read but not written to."), code="room_closed")
     clean_name = clean_file_name(name)
     size = file.size or 0
     if size > settings.UPLOAD_MAX_BYTES:

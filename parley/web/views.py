@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
@@ -40,4 +41,4 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # it changes nothing, and a CSRF refusal would answer HTML
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """An /api/ URL no route matches (e.g. `/api/v1/rooms/abc`): 404 in the API's error shape, not HTML."""
-    return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)
+    return JsonResponse(error_body("not_found", _("No such API endpoint.")), status=404)

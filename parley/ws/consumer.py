@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.serializers import user_data
 from parley.bots import services as bots
 from parley.common.errors import ServiceError
+from parley.common.i18n import Text, interpolate, socket_language
 from parley.messaging import services as messaging
 from parley.realtime import protocol
 from parley.realtime.connection import CLOSE_TOO_MANY, Connection
@@ -73,6 +77,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.user_json = user_data(user)
+        headers = dict(self.scope.get("headers") or [])
+        self.language = socket_language(
+            parse_qs(self.scope.get("query_string", b"").decode("latin-1")),
+            user,
+            headers.get(b"accept-language", b"").decode("latin-1"),
+        )
         self.errors: list[float] = []
         self.typing_at: dict[int, float] = {}
         self.runtime: Runtime = self.scope["parley.runtime"]
@@ -90,6 +100,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             send=self._send_text,
             close=self._close_with,
             raw=RawWriter.for_send(self.scope.get("parley.raw_send")),
+            language=self.language,
         )
         await hub.attach(conn)
         self.conn = conn
@@ -122,6 +133,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await conn.hub.detach(conn)
         await self.runtime.presence.disconnected(conn.user_id, set(conn.rooms))
 
+    def _error(self, code: str, message: Text, ref: str | int | None = None) -> str:
+        """An error frame in the socket's language. Only refusals pay for the switch (a
+        context-local activation, so other sockets on this loop are not affected); the
+        frames that deliver messages are never translated."""
+        with translation.override(self.language):
+            return protocol.error(code, str(message), ref)
+
+    def _service_error(self, exc: ServiceError | SendRefused, ref: str | int | None) -> str:
+        return self._error(exc.code, exc.message, ref)
+
     async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)
 
@@ -138,14 +159,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if conn is None or conn.closed:
             return
         if text_data is None:
-            await self._refuse(conn, "invalid", "Binary frames are not part of the protocol; send JSON text.")
+            await self._refuse(
+                conn, "invalid", _("Binary frames are not part of the protocol; send JSON text.")
+            )
             return
         limit = self.runtime.config.max_frame
         # The limit is in bytes; only frames that could exceed it are encoded to check.
         if len(text_data) > limit or (
             len(text_data) * 4 > limit and len(text_data.encode("utf-8", "surrogatepass")) > limit
         ):
-            await self._refuse(conn, "too_large", f"Frames are limited to {limit} bytes.")
+            await self._refuse(
+                conn, "too_large", interpolate(_("Frames are limited to %(count)s bytes."), {"count": limit})
+            )
             return
         try:
             frame = protocol.parse_client_frame(text_data)
@@ -155,9 +180,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         handler = getattr(self, "on_" + frame.type)
         await handler(conn, frame)
 
-    async def _refuse(self, conn: Connection, code: str, message: str, ref: str | int | None = None) -> None:
+    async def _refuse(self, conn: Connection, code: str, message: Text, ref: str | int | None = None) -> None:
         """Answer a bad frame; a peer that keeps sending them is disconnected."""
-        conn.push_text(protocol.error(code, message, ref))
+        conn.push_text(self._error(code, message, ref))
         now = time.monotonic()
         self.errors = [t for t in self.errors if now - t < ABUSE_WINDOW]
         self.errors.append(now)
@@ -172,7 +197,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_send(self, conn: Connection, frame: protocol.SendIn) -> None:
         if not self.runtime.limits.admit_send(conn.user_id):
-            conn.push_text(protocol.error(SendRefused.code, SendRefused.message, frame.client_id))
+            conn.push_text(self._error(SendRefused.code, SendRefused.message, frame.client_id))
             return
         if frame.body[:1] in ("/", "!"):
             await self._command(conn, frame)
@@ -186,12 +211,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 user_id=conn.user_id,
             )
         except (ServiceError, SendRefused) as exc:
-            conn.push_text(protocol.error(exc.code, exc.message, frame.client_id))
+            conn.push_text(self._service_error(exc, frame.client_id))
             return
         except Exception:
             log.exception("send failed")
             conn.push_text(
-                protocol.error("server_error", "The message was not stored; try again.", frame.client_id)
+                self._error("server_error", _("The message was not stored; try again."), frame.client_id)
             )
             return
         msg = result.message
@@ -210,20 +235,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         when a message was stored and by a `notice` to this socket when not."""
         try:
             messaging.check_command_attachments(frame.attachments)
-            outcome = await command_run(
-                limits=self.runtime.limits,
-                user=self.user,
-                room_id=frame.room,
-                body=frame.body,
-                client_id=frame.client_id,
-                reply_to=frame.reply_to,
-            )
+            # Commands answer with notices built where they run: in the socket's language
+            # (the thread the command runs on gets a copy of this context).
+            with translation.override(self.language):
+                outcome = await command_run(
+                    limits=self.runtime.limits,
+                    user=self.user,
+                    room_id=frame.room,
+                    body=frame.body,
+                    client_id=frame.client_id,
+                    reply_to=frame.reply_to,
+                )
         except (ServiceError, SendRefused) as exc:
-            conn.push_text(protocol.error(exc.code, exc.message, frame.client_id))
+            conn.push_text(self._service_error(exc, frame.client_id))
             return
         except Exception:
             log.exception("command failed")
-            conn.push_text(protocol.error("server_error", "The command failed; try again.", frame.client_id))
+            conn.push_text(self._error("server_error", _("The command failed; try again."), frame.client_id))
             return
         if outcome.result is not None:
             msg = outcome.result.message
@@ -247,7 +275,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for key, last in frame.rooms.items():
             room = int(key)
             if room not in conn.rooms:
-                conn.push_text(protocol.error("not_member", "You are not a member of this room.", room))
+                conn.push_text(self._error("not_member", _("You are not a member of this room."), room))
                 continue
             await conn.catch_up(room, after=last)
 
@@ -255,11 +283,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             await mark_read(user=self.user, room_id=frame.room, seq=frame.seq)
         except ServiceError as exc:
-            conn.push_text(protocol.error(exc.code, exc.message, frame.room))
+            conn.push_text(self._service_error(exc, frame.room))
 
     async def on_typing(self, conn: Connection, frame: protocol.TypingIn) -> None:
         if frame.room not in conn.rooms:
-            conn.push_text(protocol.error("not_member", "You are not a member of this room.", frame.room))
+            conn.push_text(self._error("not_member", _("You are not a member of this room."), frame.room))
             return
         now = time.monotonic()
         if now - self.typing_at.get(frame.room, 0.0) < 2.0:
