@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api, ApiError, ensureCsrf } from '@/api'
 import type { SelfUser, User } from '@/api/types'
+import { currentLocale, isLocale, setLocale, type Locale } from '@/i18n'
 import { setTimeZone } from '@/utils/time'
 
 export const useAuthStore = defineStore('auth', () => {
@@ -18,6 +19,17 @@ export const useAuthStore = defineStore('auth', () => {
     user.value = self
     isStaff.value = self.is_staff
     setTimeZone(self.time_zone)
+    // After sign-in the account's saved language wins over this device's and the browser's.
+    if (isLocale(self.language) && self.language !== currentLocale()) void setLocale(self.language)
+  }
+
+  /**
+   * Switch the UI language now; for a signed-in user also save it on the account (the
+   * profile's `language`), so every device and reload keeps it.
+   */
+  async function chooseLanguage(code: Locale): Promise<void> {
+    await setLocale(code)
+    if (user.value) await api.updateProfile({ language: code })
   }
 
   function init(): Promise<void> {
@@ -66,5 +78,5 @@ export const useAuthStore = defineStore('auth', () => {
     isStaff.value = false
   }
 
-  return { user, isStaff, ready, isSignedIn, init, login, register, guest, logout, sessionLost }
+  return { user, isStaff, ready, isSignedIn, init, login, register, guest, logout, sessionLost, chooseLanguage }
 })

@@ -1,4 +1,5 @@
 import { defineStore } from 'pinia'
+import { compareNames } from '@/utils/collate'
 import { computed, ref } from 'vue'
 import { api, ApiError } from '@/api'
 import type { Member, NotifySetting, Room, User, Visibility } from '@/api/types'
@@ -21,7 +22,7 @@ interface TypingEntry {
 const TYPING_TTL_MS = 6000
 
 function byName(a: Room, b: Room): number {
-  return a.name.localeCompare(b.name, undefined, { sensitivity: 'base' })
+  return compareNames(a.name, b.name)
 }
 
 export const useRoomsStore = defineStore('rooms', () => {
