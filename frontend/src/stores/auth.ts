@@ -55,11 +55,22 @@ export const useAuthStore = defineStore('auth', () => {
 
   /** An address (optional) is mailed a link that confirms it. */
   async function register(username: string, password: string, email = ''): Promise<void> {
-    signedIn((await api.register(username, password, email)).user)
+    signedIn(keepLanguage((await api.register(username, password, email)).user))
   }
 
   async function guest(nickname: string, avatar?: string): Promise<void> {
-    signedIn((await api.guest(nickname, avatar)).user)
+    signedIn(keepLanguage((await api.guest(nickname, avatar)).user))
+  }
+
+  /**
+   * A new account or guest starts with the server's default language; the person was
+   * reading this one when they joined, so it becomes the account's (saved in the background).
+   */
+  function keepLanguage(self: SelfUser): SelfUser {
+    const code = currentLocale()
+    if (self.language === code) return self
+    api.updateProfile({ language: code }).catch((err: unknown) => console.warn('language not saved', err))
+    return { ...self, language: code }
   }
 
   async function logout(): Promise<void> {

@@ -72,6 +72,16 @@ describe('switching', () => {
     expect(server.callsTo('PATCH me').map((c) => c.body)).toEqual([{ language: 'zh-hans' }])
   })
 
+  it('a new account keeps the language it joined in (saved on the account)', async () => {
+    await setLocale('ko')
+    const server = mockFetch()
+    server.route('POST auth/register', () => ({ user: { ...alice, is_staff: false, language: 'en', time_zone: 'UTC' } }))
+    server.route('PATCH me', () => ({ user: { ...alice, is_staff: false, language: 'ko', time_zone: 'UTC' } }))
+    await useAuthStore().register('alice', 'a long enough passphrase')
+    await vi.waitFor(() => expect(server.callsTo('PATCH me').map((c) => c.body)).toEqual([{ language: 'ko' }]))
+    expect(currentLocale()).toBe('ko')
+  })
+
   it('sends the language with every request', async () => {
     await setLocale('ja')
     const server = mockFetch()
