@@ -3,6 +3,8 @@
  * and 401 handling live here and nowhere else.
  */
 
+import { currentLocale, t } from '@/i18n'
+
 export const API_BASE = '/api/v1/'
 
 export type FieldErrors = Record<string, string[]>
@@ -55,7 +57,7 @@ let csrfReady: Promise<void> | null = null
 /** GET auth/csrf once so the csrftoken cookie exists before the first unsafe request. */
 export function ensureCsrf(force = false): Promise<void> {
   if (force || !csrfReady) {
-    csrfReady = fetch(API_BASE + 'auth/csrf', { credentials: 'same-origin' })
+    csrfReady = fetch(API_BASE + 'auth/csrf', { credentials: 'same-origin', headers: { 'Accept-Language': currentLocale() } })
       .then(() => undefined)
       .catch(() => {
         csrfReady = null
@@ -90,7 +92,8 @@ function buildUrl(path: string, query?: Query): string {
 
 async function parseError(res: Response): Promise<ApiError> {
   let code = 'http_' + res.status
-  let message = res.statusText || 'Request failed'
+  // Not the status text: it is English (or empty over HTTP/2); the server's own message is translated.
+  let message = t('errors.requestFailed', { status: res.status })
   let fields: FieldErrors = {}
   try {
     const data = (await res.json()) as { error?: { code?: string; message?: string; fields?: FieldErrors } }
@@ -107,7 +110,8 @@ async function parseError(res: Response): Promise<ApiError> {
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const method = (opts.method ?? 'GET').toUpperCase()
-  const headers: Record<string, string> = { Accept: 'application/json' }
+  // Server messages come back in the UI language (Django's codes: en, zh-hans, ko, ja).
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale() }
   if (!SAFE_METHODS.has(method)) {
     await ensureCsrf()
     const token = readCookie('csrftoken')
@@ -131,7 +135,7 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
     })
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err
-    throw new ApiError(0, 'network', 'Network error: the server could not be reached.')
+    throw new ApiError(0, 'network', t('errors.network'))
   }
   if (!res.ok) {
     const err = await parseError(res)

@@ -9,6 +9,7 @@ import type {
   InviteCreate,
   InvitePreview,
   ProfileUpdate,
+  AccountDelete,
   EventsOut,
   IncomingWebhook,
   IncomingWebhookSecret,
@@ -145,8 +146,7 @@ export const api = {
     form.append('file', file, 'avatar.png')
     return http.post<{ user: SelfUser }>('me/avatar', form)
   },
-  /** The OpenAPI export drops DELETE bodies, so this one is spelled out (parley/accounts/serializers.py AccountDeleteIn). */
-  deleteAccount: (data: { password?: string; messages: 'keep' | 'delete' }) => http.del<void>('me', data),
+  deleteAccount: (data: AccountDelete) => http.del<void>('me', data),
 }
 
 export type Api = typeof api

@@ -1028,6 +1028,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountDeleteInRequest: {
+            /**
+             * @description "keep": shown under "Deleted user"; "delete": tombstones
+             *
+             *     * `keep` - keep
+             *     * `delete` - delete
+             */
+            messages: components["schemas"]["MessagesEnum"];
+            /** @description Not for guests */
+            password?: string;
+        };
         /**
          * @description * `dismiss` - Dismiss
          *     * `delete_message` - Delete Message
@@ -1298,6 +1309,12 @@ export interface components {
             has_more_before?: boolean;
             messages: components["schemas"]["Message"][];
         };
+        /**
+         * @description * `keep` - keep
+         *     * `delete` - delete
+         * @enum {string}
+         */
+        MessagesEnum: "keep" | "delete";
         MuteInRequest: {
             /** @description Seconds; leave out (or null) to mute until lifted. */
             duration?: number | null;
@@ -2674,7 +2691,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeleteInRequest"];
+            };
+        };
         responses: {
             /** @description No response body */
             204: {

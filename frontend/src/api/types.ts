@@ -62,3 +62,5 @@ export type Invite = Schemas['InviteOut']
 export type InviteCreate = Schemas['InviteCreateInRequest']
 export type InvitePreview = Schemas['InvitePreviewOut']
 export type ProfileUpdate = Schemas['PatchedProfileInRequest']
+/** `DELETE me`'s body: the password (not for guests) and what becomes of the messages. */
+export type AccountDelete = Schemas['AccountDeleteInRequest']

@@ -5,6 +5,7 @@
  */
 import { API_BASE, ApiError, ensureCsrf, readCookie, type FieldErrors } from './client'
 import type { Attachment } from './types'
+import { currentLocale, t } from '@/i18n'
 
 export interface UploadHandle {
   promise: Promise<Attachment>
@@ -13,7 +14,7 @@ export interface UploadHandle {
 
 function errorOf(xhr: XMLHttpRequest): ApiError {
   let code = 'http_' + xhr.status
-  let message = xhr.statusText || 'The upload failed.'
+  let message = t('errors.uploadFailed')
   let fields: FieldErrors = {}
   try {
     const data = JSON.parse(xhr.responseText) as { error?: { code?: string; message?: string; fields?: FieldErrors } }
@@ -27,9 +28,10 @@ function errorOf(xhr: XMLHttpRequest): ApiError {
   }
   if (xhr.status === 429) {
     const wait = Number(xhr.getResponseHeader('Retry-After'))
-    if (wait > 0) message = `Too many uploads; try again in ${wait < 120 ? `${wait} s` : `${Math.ceil(wait / 60)} min`}.`
+    if (wait > 0)
+      message = wait < 120 ? t('errors.tooManyUploadsSeconds', { n: wait }) : t('errors.tooManyUploadsMinutes', { n: Math.ceil(wait / 60) })
   }
-  if (xhr.status === 413 && code.startsWith('http_')) message = 'The file is too large.'
+  if (xhr.status === 413 && code.startsWith('http_')) message = t('errors.fileTooLarge')
   return new ApiError(xhr.status, code, message, fields)
 }
 
@@ -41,11 +43,12 @@ export function uploadFile(roomId: number, file: File, onProgress: (done: number
     () =>
       new Promise<Attachment>((resolve, reject) => {
         if (aborted) {
-          reject(new ApiError(0, 'aborted', 'The upload was cancelled.'))
+          reject(new ApiError(0, 'aborted', t('errors.uploadCancelled')))
           return
         }
         xhr.open('POST', `${API_BASE}rooms/${roomId}/uploads`)
         xhr.setRequestHeader('Accept', 'application/json')
+        xhr.setRequestHeader('Accept-Language', currentLocale())
         const token = readCookie('csrftoken')
         if (token) xhr.setRequestHeader('X-CSRFToken', token)
         xhr.upload.onprogress = (e) => {
@@ -57,8 +60,8 @@ export function uploadFile(roomId: number, file: File, onProgress: (done: number
             resolve(JSON.parse(xhr.responseText) as Attachment)
           } else reject(errorOf(xhr))
         }
-        xhr.onerror = () => reject(new ApiError(0, 'network', 'Network error: the server could not be reached.'))
-        xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.'))
+        xhr.onerror = () => reject(new ApiError(0, 'network', t('errors.network')))
+        xhr.onabort = () => reject(new ApiError(0, 'aborted', t('errors.uploadCancelled')))
         const form = new FormData()
         form.append('file', file, file.name || 'pasted-image.png')
         xhr.send(form)

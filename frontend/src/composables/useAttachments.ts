@@ -3,6 +3,7 @@
  * (button, drop or paste), shows its progress, and can be removed before sending.
  * Only uploaded files go with the message; errors stay on their item until removed.
  */
+import { t } from '@/i18n'
 import { computed, onScopeDispose, reactive } from 'vue'
 import { ApiError } from '@/api/client'
 import type { Attachment } from '@/api/types'
@@ -49,7 +50,7 @@ export function useAttachments(roomId: () => number, upload = uploadFile) {
       items.push(item)
       if (items.length > MAX_ATTACHMENTS) {
         item.status = 'error'
-        item.error = `At most ${MAX_ATTACHMENTS} files on one message.`
+        item.error = t('attachments.tooMany', { n: MAX_ATTACHMENTS })
         continue
       }
       const handle = upload(roomId(), file, (done) => {
@@ -64,7 +65,7 @@ export function useAttachments(roomId: () => number, upload = uploadFile) {
         (err: unknown) => {
           if (err instanceof ApiError && err.code === 'aborted') return
           item.status = 'error'
-          item.error = err instanceof ApiError ? err.message : 'The upload failed.'
+          item.error = err instanceof ApiError ? err.message : t('errors.uploadFailed')
         },
       ).finally(() => handles.delete(item.key))
     }

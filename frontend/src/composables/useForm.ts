@@ -1,3 +1,4 @@
+import { t } from '@/i18n'
 import { ref } from 'vue'
 import { ApiError, type FieldErrors } from '@/api'
 
@@ -22,7 +23,7 @@ export function useForm() {
         const extra = unnamed.flatMap((k) => err.fields[k] ?? [])
         error.value = extra.length ? extra.join(' ') : Object.keys(err.fields).length ? null : err.message
       } else {
-        error.value = 'Something went wrong. Please try again.'
+        error.value = t('errors.generic')
         console.error(err)
       }
       return false

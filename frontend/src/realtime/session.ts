@@ -10,6 +10,7 @@ import { useEphemeralStore } from '@/stores/ephemeral'
 import { useRoomsStore } from '@/stores/rooms'
 import { api, ApiError } from '@/api'
 import { notifications } from '@/composables/useNotifications'
+import { currentLocale } from '@/i18n'
 import { realtime } from './index'
 import { applyUserUpdated } from './userUpdates'
 import { defaultSocketUrl, SignedOutError, type WebSocketFactory } from './connection'
@@ -108,7 +109,8 @@ export function dispatchFrame(frame: ServerFrame): void {
 export async function ticketSocketUrl(base: string = defaultSocketUrl()): Promise<string> {
   try {
     const { ticket } = await api.wsTicket()
-    return `${base}?ticket=${encodeURIComponent(ticket)}`
+    // `lang`: the server's error and notice frames in the UI language (read at each connect).
+    return `${base}?ticket=${encodeURIComponent(ticket)}&lang=${encodeURIComponent(currentLocale())}`
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) throw new SignedOutError(err.message)
     throw err

@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
 import { setUnauthorizedHandler } from '@/api'
 import { useAuthStore } from '@/stores/auth'
+import { onLocaleChange, t } from '@/i18n'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -13,46 +14,46 @@ declare module 'vue-router' {
 export const router = createRouter({
   history: createWebHistory('/'),
   routes: [
-    { path: '/', name: 'lobby', component: () => import('@/views/LobbyView.vue'), meta: { title: 'Lobby' } },
+    { path: '/', name: 'lobby', component: () => import('@/views/LobbyView.vue'), meta: { title: 'route.lobby' } },
     {
       path: '/rooms/:id(\\d+)',
       name: 'room',
       component: () => import('@/views/RoomView.vue'),
       props: (route) => ({ id: Number(route.params.id) }),
     },
-    { path: '/search', name: 'search', component: () => import('@/views/SearchView.vue'), meta: { title: 'Search' } },
+    { path: '/search', name: 'search', component: () => import('@/views/SearchView.vue'), meta: { title: 'route.search' } },
     // Staff only: the view says so to anyone else (the API answers 403 either way).
-    { path: '/stats', name: 'stats', component: () => import('@/views/StatsView.vue'), meta: { title: 'Statistics' } },
+    { path: '/stats', name: 'stats', component: () => import('@/views/StatsView.vue'), meta: { title: 'route.stats' } },
     {
       path: '/moderation',
       name: 'moderation',
       component: () => import('@/views/ModerationView.vue'),
-      meta: { title: 'Reports' },
+      meta: { title: 'route.reports' },
     },
     {
       path: '/login',
       name: 'login',
       component: () => import('@/views/LoginView.vue'),
-      meta: { public: true, title: 'Sign in' },
+      meta: { public: true, title: 'route.signIn' },
     },
     // The mailed links (SITE_URL + path, parley/accounts/services.py) land on these three.
     {
       path: '/forgot-password',
       name: 'forgot-password',
       component: () => import('@/views/ForgotPasswordView.vue'),
-      meta: { public: true, title: 'Reset your password' },
+      meta: { public: true, title: 'route.forgotPassword' },
     },
     {
       path: '/reset-password',
       name: 'reset-password',
       component: () => import('@/views/ResetPasswordView.vue'),
-      meta: { public: true, title: 'Choose a new password' },
+      meta: { public: true, title: 'route.resetPassword' },
     },
     {
       path: '/verify-email',
       name: 'verify-email',
       component: () => import('@/views/VerifyEmailView.vue'),
-      meta: { public: true, title: 'Confirm your email address' },
+      meta: { public: true, title: 'route.verifyEmail' },
     },
     // Invite links (issue 17): open to anyone holding one; signing in comes back here (?next=).
     {
@@ -60,19 +61,19 @@ export const router = createRouter({
       name: 'invite',
       component: () => import('@/views/InviteView.vue'),
       props: true,
-      meta: { public: true, title: 'Invite' },
+      meta: { public: true, title: 'route.invite' },
     },
     {
       path: '/account',
       name: 'account',
       component: () => import('@/views/AccountView.vue'),
-      meta: { title: 'Your account' },
+      meta: { title: 'route.account' },
     },
     {
       path: '/:pathMatch(.*)*',
       name: 'not-found',
       component: () => import('@/views/NotFoundView.vue'),
-      meta: { public: true, title: 'Not found' },
+      meta: { public: true, title: 'route.notFound' },
     },
   ],
 })
@@ -89,8 +90,14 @@ router.beforeEach(async (to) => {
   return true
 })
 
-router.afterEach((to) => {
-  if (to.meta.title) document.title = `${to.meta.title} · Parley`
+/** The page's title in the UI language (`meta.title` is a catalogue key); again after a switch. */
+function setTitle(to: RouteLocationNormalized): void {
+  if (to.meta.title) document.title = `${t(to.meta.title)} · Parley`
+}
+router.afterEach(setTitle)
+onLocaleChange(() => {
+  // A room's title is its name (set by RoomView), not a catalogue key.
+  if (router.currentRoute.value.name !== 'room') setTitle(router.currentRoute.value)
 })
 
 /** A 401 from any request: the session is gone, go to sign-in. */

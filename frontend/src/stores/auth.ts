@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api, ApiError, ensureCsrf } from '@/api'
 import type { SelfUser, User } from '@/api/types'
+import { currentLocale, isLocale, setLocale, type Locale } from '@/i18n'
 import { setTimeZone } from '@/utils/time'
 
 export const useAuthStore = defineStore('auth', () => {
@@ -18,6 +19,17 @@ export const useAuthStore = defineStore('auth', () => {
     user.value = self
     isStaff.value = self.is_staff
     setTimeZone(self.time_zone)
+    // After sign-in the account's saved language wins over this device's and the browser's.
+    if (isLocale(self.language) && self.language !== currentLocale()) void setLocale(self.language)
+  }
+
+  /**
+   * Switch the UI language now; for a signed-in user also save it on the account (the
+   * profile's `language`), so every device and reload keeps it.
+   */
+  async function chooseLanguage(code: Locale): Promise<void> {
+    await setLocale(code)
+    if (user.value) await api.updateProfile({ language: code })
   }
 
   function init(): Promise<void> {
@@ -43,11 +55,22 @@ export const useAuthStore = defineStore('auth', () => {
 
   /** An address (optional) is mailed a link that confirms it. */
   async function register(username: string, password: string, email = ''): Promise<void> {
-    signedIn((await api.register(username, password, email)).user)
+    signedIn(keepLanguage((await api.register(username, password, email)).user))
   }
 
   async function guest(nickname: string, avatar?: string): Promise<void> {
-    signedIn((await api.guest(nickname, avatar)).user)
+    signedIn(keepLanguage((await api.guest(nickname, avatar)).user))
+  }
+
+  /**
+   * A new account or guest starts with the server's default language; the person was
+   * reading this one when they joined, so it becomes the account's (saved in the background).
+   */
+  function keepLanguage(self: SelfUser): SelfUser {
+    const code = currentLocale()
+    if (self.language === code) return self
+    api.updateProfile({ language: code }).catch((err: unknown) => console.warn('language not saved', err))
+    return { ...self, language: code }
   }
 
   async function logout(): Promise<void> {
@@ -66,5 +89,5 @@ export const useAuthStore = defineStore('auth', () => {
     isStaff.value = false
   }
 
-  return { user, isStaff, ready, isSignedIn, init, login, register, guest, logout, sessionLost }
+  return { user, isStaff, ready, isSignedIn, init, login, register, guest, logout, sessionLost, chooseLanguage }
 })

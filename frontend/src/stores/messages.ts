@@ -1,3 +1,4 @@
+import { t } from '@/i18n'
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
 import { api } from '@/api'
@@ -427,7 +428,7 @@ export const useMessagesStore = defineStore('messages', () => {
         ackTimers.delete(o.client_id)
         if (o.status === 'pending' && realtime.isReady && o.sentGen === realtime.generation) {
           o.status = 'failed'
-          o.error = 'Not confirmed by the server.'
+          o.error = t('messages.notConfirmed')
         }
       }, ACK_TIMEOUT_MS),
     )

@@ -1,4 +1,5 @@
 import { defineStore } from 'pinia'
+import { compareNames } from '@/utils/collate'
 import { computed, ref } from 'vue'
 import { api, ApiError } from '@/api'
 import type { Member, NotifySetting, Room, User, Visibility } from '@/api/types'
@@ -21,7 +22,7 @@ interface TypingEntry {
 const TYPING_TTL_MS = 6000
 
 function byName(a: Room, b: Room): number {
-  return a.name.localeCompare(b.name, undefined, { sensitivity: 'base' })
+  return compareNames(a.name, b.name)
 }
 
 export const useRoomsStore = defineStore('rooms', () => {
@@ -68,7 +69,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (room.visibility === 'private' && !prev?.is_member) {
       // Made private (or never ours to see): gone from our lobby unless we are a member.
       if (prev) delete byId.value[room.id]
-      else void refresh(room.id)
+      else void quietRefresh(room.id)
       return
     }
     if (prev) {
@@ -79,7 +80,7 @@ export const useRoomsStore = defineStore('rooms', () => {
         ...{ is_member: false, unread_count: 0, mention_count: 0, muted: false, muted_until: null },
         ...{ notify: null, hidden: false, last_read_seq: null, members_can_invite: false },
       }
-      void refresh(room.id)
+      void quietRefresh(room.id)
     }
   }
 
@@ -102,6 +103,14 @@ export const useRoomsStore = defineStore('rooms', () => {
   }
 
   /** Refetch one room; drop it when we may no longer see it. */
+  /**
+   * A refresh a frame asked for, in the background: a failure (the session ended as the
+   * frame arrived, say) is not the reader's problem, and a 401 already signs out.
+   */
+  function quietRefresh(id: number): Promise<Room | null> {
+    return refresh(id).catch(() => null)
+  }
+
   async function refresh(id: number): Promise<Room | null> {
     try {
       return put(await api.room(id))
@@ -226,7 +235,7 @@ export const useRoomsStore = defineStore('rooms', () => {
         r.last_read_seq = h.last_read_seq
         r.is_member = true
       } else if (loaded.value) {
-        void refresh(h.id)
+        void quietRefresh(h.id)
       }
     }
   }
@@ -291,7 +300,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (frame.type === 'member.joined') {
       if (isMe) {
         if (r) r.is_member = true
-        void refresh(roomId)
+        void quietRefresh(roomId)
       }
       const list = members.value[roomId]
       if (list && !list.some((m) => m.user.id === frame.user.id)) {

@@ -1,8 +1,9 @@
 /**
  * Emoji for reactions: a short row of common ones, and a search over the
- * standard set (emojibase-data, English labels and tags), loaded on first use
- * so the app's first load does not carry it.
+ * standard set (emojibase-data, labels and tags in the UI language), loaded on
+ * first use so the app's first load does not carry it.
  */
+import { currentLocale, type Locale } from '@/i18n'
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'] as const
 
 export interface EmojiEntry {
@@ -29,24 +30,34 @@ interface CompactEmoji {
  */
 const COMPONENT_GROUP = 2
 
-let loading: Promise<EmojiEntry[]> | null = null
+const loading = new Map<Locale, Promise<EmojiEntry[]>>()
 
-/** The standard emoji set, in Unicode's order (loaded once, in a chunk of its own). */
-export function loadEmoji(): Promise<EmojiEntry[]> {
-  if (!loading) {
-    // The data is a file of its own (hashed, cached for good), fetched the first time a picker opens.
-    loading = import('emojibase-data/en/compact.json?url')
+/** Each language's emojibase data: a file of its own (hashed, cached for good). */
+const DATA_URL: Record<Locale, () => Promise<{ default: string }>> = {
+  en: () => import('emojibase-data/en/compact.json?url'),
+  'zh-hans': () => import('emojibase-data/zh/compact.json?url'),
+  ko: () => import('emojibase-data/ko/compact.json?url'),
+  ja: () => import('emojibase-data/ja/compact.json?url'),
+}
+
+/** The standard emoji set in Unicode's order, named in `locale` (loaded once per language). */
+export function loadEmoji(locale: Locale = currentLocale()): Promise<EmojiEntry[]> {
+  let p = loading.get(locale)
+  if (!p) {
+    // Fetched the first time a picker opens in this language.
+    p = DATA_URL[locale]()
       .then(async ({ default: url }) => {
         const res = await fetch(url, { credentials: 'same-origin' })
         if (!res.ok) throw new Error(`emoji data: ${res.status}`)
         return toEntries((await res.json()) as CompactEmoji[])
       })
       .catch((err: unknown) => {
-        loading = null
+        loading.delete(locale)
         throw err
       })
+    loading.set(locale, p)
   }
-  return loading
+  return p
 }
 
 export function toEntries(data: CompactEmoji[]): EmojiEntry[] {
@@ -63,6 +74,8 @@ export function toEntries(data: CompactEmoji[]): EmojiEntry[] {
     })
 }
 
+const NON_ASCII = /[^\p{ASCII}]/u
+
 /** Entries whose label, tags or shortcodes start with every word of the query; best first. */
 export function searchEmoji(all: EmojiEntry[], query: string, limit = 64): EmojiEntry[] {
   const words = query.toLowerCase().trim().split(/\s+/).filter(Boolean)
@@ -75,6 +88,8 @@ export function searchEmoji(all: EmojiEntry[], query: string, limit = 64): Emoji
       if (e.label.toLowerCase() === w) score += 3
       else if (e.terms.some((t) => t === w)) score += 2
       else if (e.terms.some((t) => t.startsWith(w))) score += 1
+      // Chinese and Japanese write words without spaces: a query in them matches inside a label.
+      else if (NON_ASCII.test(w) && (e.label.includes(w) || e.terms.some((t) => t.includes(w)))) score += 1
       else {
         ok = false
         break

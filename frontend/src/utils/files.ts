@@ -1,7 +1,8 @@
+import { formatNumber } from '@/utils/time'
 /** Sizes and kinds of files as people read them. */
 
 export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024) return `${formatNumber(bytes)} B`
   const units = ['KB', 'MB', 'GB']
   let size = bytes / 1024
   let unit = 0
@@ -9,7 +10,8 @@ export function formatSize(bytes: number): string {
     size /= 1024
     unit += 1
   }
-  return `${size < 10 ? size.toFixed(1) : Math.round(size)} ${units[unit]}`
+  const digits = size < 10 ? 1 : 0
+  return `${formatNumber(size, { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${units[unit]}`
 }
 
 /** A short label for a file card's icon, from its (sniffed) content type. */

@@ -1,27 +1,27 @@
 /** Mute lengths offered to owners and staff, and the words for a mute and a report's age. */
+import { t } from '@/i18n'
+import { formatAgo, formatDateTime } from '@/utils/time'
 
 export interface MuteChoice {
   key: string
-  /** In the menu. */
+  /** In the menu (a catalogue key). */
   menu: string
-  /** After "muted": "for 10 minutes", "until you lift it". */
+  /** After "muted": "for 10 minutes", "until you lift it" (a catalogue key). */
   label: string
   seconds: number | null
 }
 
 export const MUTE_CHOICES: readonly MuteChoice[] = [
-  { key: '10m', menu: 'For 10 minutes', label: 'for 10 minutes', seconds: 600 },
-  { key: '1h', menu: 'For 1 hour', label: 'for 1 hour', seconds: 3600 },
-  { key: '1d', menu: 'For 1 day', label: 'for 1 day', seconds: 86400 },
-  { key: 'forever', menu: 'Until lifted', label: 'until the mute is lifted', seconds: null },
+  { key: '10m', menu: 'mute.menu10m', label: 'mute.label10m', seconds: 600 },
+  { key: '1h', menu: 'mute.menu1h', label: 'mute.label1h', seconds: 3600 },
+  { key: '1d', menu: 'mute.menu1d', label: 'mute.label1d', seconds: 86400 },
+  { key: 'forever', menu: 'mute.menuForever', label: 'mute.labelForever', seconds: null },
 ]
-
-const untilFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
 /** "You are muted in this room until 30 Nov 2026, 14:05." or "… until an owner lifts it." */
 export function mutedSentence(until: string | null | undefined): string {
-  if (!until) return 'You are muted in this room until the owner or staff lift it. You can still read.'
-  return `You are muted in this room until ${untilFmt.format(new Date(until))}. You can still read.`
+  if (!until) return t('mute.sentenceForever')
+  return t('mute.sentenceUntil', { date: formatDateTime(until) })
 }
 
 /** Milliseconds until a mute ends (0 when it has), or null for one without an end. */
@@ -30,24 +30,20 @@ export function muteLeft(until: string | null | undefined, now: number = Date.no
   return Math.max(0, Date.parse(until) - now)
 }
 
-/** "just now", "5 min ago", "3 h ago", "2 days ago". */
+/** "just now", "5 min. ago", "3 hr. ago", "yesterday", in the UI language. */
 export function age(iso: string, now: number = Date.now()): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000))
-  if (s < 60) return 'just now'
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`
-  const d = Math.floor(s / 86400)
-  return `${d} day${d === 1 ? '' : 's'} ago`
+  return formatAgo(iso, now)
 }
 
 export const REPORT_CATEGORIES = [
-  { value: 'spam', label: 'Spam or advertising' },
-  { value: 'abuse', label: 'Abusive or hateful' },
-  { value: 'harassment', label: 'Harassing someone' },
-  { value: 'illegal', label: 'Illegal content' },
-  { value: 'other', label: 'Something else' },
+  { value: 'spam', label: 'report.cat.spam' },
+  { value: 'abuse', label: 'report.cat.abuse' },
+  { value: 'harassment', label: 'report.cat.harassment' },
+  { value: 'illegal', label: 'report.cat.illegal' },
+  { value: 'other', label: 'report.cat.other' },
 ] as const
 
 export function categoryLabel(value: string): string {
-  return REPORT_CATEGORIES.find((c) => c.value === value)?.label ?? value
+  const key = REPORT_CATEGORIES.find((c) => c.value === value)?.label
+  return key ? t(key) : value
 }

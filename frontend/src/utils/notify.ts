@@ -3,6 +3,7 @@
  * says. Pure, so the rules are tested on their own; `useNotifications` does the
  * browser side.
  */
+import { t } from '@/i18n'
 import type { NotifySetting } from '@/api/types'
 
 export interface Incoming {
@@ -40,6 +41,6 @@ export function excerpt(body: string, max = EXCERPT_MAX): string {
 
 /** "Bob" for a one-to-one DM, "Bob in Ann, Cat" for a group DM, "Bob in #general" for a room. */
 export function notificationTitle(sender: string, kind: string, place: string, others: number): string {
-  if (kind === 'direct') return others <= 1 ? sender : `${sender} in ${place}`
-  return `${sender} in #${place}`
+  if (kind === 'direct') return others <= 1 ? sender : t('notify.inGroup', { sender, place })
+  return t('notify.inRoom', { sender, place })
 }

@@ -58,6 +58,8 @@ def browser() -> Iterator[object]:
 
 
 def new_page(browser, server: ServerProcess, **context_args):
+    # The client picks its language from the browser's: English unless a test asks otherwise.
+    context_args.setdefault("locale", "en-US")
     context = browser.new_context(base_url=server.url, **context_args)
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()

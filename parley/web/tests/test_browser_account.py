@@ -235,3 +235,133 @@ def test_a_broken_confirmation_link_leads_to_sending_a_new_one(browser, mail_sit
         assert page.errors == []
     finally:
         ctx.close()
+
+
+# --- the profile card (issue 17): picture, data download, account deletion ----------------
+
+
+def sign_up(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.get_by_test_id("tab-register").click()
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("composer").wait_for()  # a new account lands in the main room
+
+
+def header_avatar(page):  # type: ignore[no-untyped-def]
+    return page.locator("header [data-testid=avatar]").first
+
+
+def test_an_uploaded_picture_is_cropped_square_and_a_colour_takes_its_place_again(browser, mail_site) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    server, _outbox = mail_site
+    ctx, page = new_page(browser, server, viewport=SIZES["desktop"])
+    picture = Path(tempfile.mkdtemp(prefix="parley-avatar-")) / "wide.png"
+    # A wide picture: red left and right, blue in the middle (the square that is kept).
+    img = Image.new("RGB", (600, 300), (220, 30, 30))
+    img.paste((30, 60, 220), (150, 0, 450, 300))
+    img.save(picture)
+    try:
+        sign_up(page, unique("pia"))
+        assert header_avatar(page).evaluate("el => el.tagName") == "SPAN"  # a colour and an initial
+        page.goto("/account")
+        page.get_by_test_id("avatar-file").set_input_files(str(picture))
+        preview = page.get_by_test_id("avatar-preview")
+        preview.wait_for()
+        # The preview is the square the server will keep.
+        assert preview.evaluate("el => el.naturalWidth > 0 && el.naturalWidth === el.naturalHeight")
+        page.get_by_test_id("avatar-upload").click()
+        page.wait_for_function(
+            "() => document.querySelector('header [data-testid=avatar]')?.tagName === 'IMG'", timeout=15_000
+        )
+        src = header_avatar(page).get_attribute("src") or ""
+        assert src.startswith("/api/v1/avatars/"), src
+        served = page.request.get(src)
+        assert served.ok
+        kept = Image.open(BytesIO(served.body()))
+        assert kept.format == "PNG"
+        assert kept.width == kept.height  # the centre square, nothing of the sides
+        edge = kept.convert("RGB").getpixel((2, kept.height // 2))
+        assert isinstance(edge, tuple) and edge[2] > 150 and edge[0] < 100, (
+            edge
+        )  # blue: the sides are cut off
+        shot(page, "profile-picture", "desktop")
+
+        # Back to a bundled colour: the picture is gone from the header.
+        page.locator('label.swatch[data-key="fox"]').click()
+        page.get_by_test_id("profile-save").click()
+        page.get_by_test_id("profile-saved").wait_for()
+        page.wait_for_function(
+            "() => document.querySelector('header [data-testid=avatar]')?.tagName === 'SPAN'"
+        )
+        assert page.errors == []
+    finally:
+        ctx.close()
+        shutil.rmtree(picture.parent, ignore_errors=True)
+
+
+def test_download_my_data_then_delete_the_account_keeping_or_deleting_messages(browser, mail_site) -> None:
+    import json
+
+    server, _outbox = mail_site
+    ctx_w, witness = new_page(browser, server, viewport=SIZES["desktop"])
+    ctx_a, ann = new_page(browser, server, viewport=SIZES["desktop"])
+    ctx_c, cy = new_page(browser, server, viewport=SIZES["desktop"])
+    kept, gone = unique("kept words "), unique("gone words ")
+    try:
+        sign_up(witness, unique("wit"))
+        ann_name, cy_name = unique("ann"), unique("cy")
+        sign_up(ann, ann_name)
+        test_browser.send(ann, kept)
+        test_browser.sent(ann, kept).wait_for()
+        sign_up(cy, cy_name)
+        test_browser.send(cy, gone)
+        test_browser.sent(cy, gone).wait_for()
+        test_browser.sent(witness, gone).wait_for()
+
+        # "Download my data": a JSON file with the profile and the messages written.
+        ann.goto("/account")
+        with ann.expect_download() as download:
+            ann.get_by_test_id("export-data").click()
+        data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+        assert ann_name in json.dumps(data)
+        assert kept in json.dumps(data, ensure_ascii=False)
+
+        assert ann.errors == []
+        # Delete, keeping the messages: signed out, the message stays under "Deleted user".
+        ann.get_by_test_id("delete-account").click()
+        ann.get_by_test_id("delete-password").fill(PASSWORD)
+        shot(ann, "delete-account", "desktop")
+        ann.get_by_test_id("delete-confirm").click()
+        ann.wait_for_url("**/login**")
+        ann.get_by_test_id("tab-login").wait_for()
+
+        # Delete, deleting the messages.
+        cy.goto("/account")
+        cy.get_by_test_id("delete-account").click()
+        cy.get_by_test_id("delete-messages").check()
+        cy.get_by_test_id("delete-password").fill(PASSWORD)
+        cy.get_by_test_id("delete-confirm").click()
+        cy.wait_for_url("**/login**")
+
+        witness.reload()
+        witness.get_by_test_id("composer").wait_for()
+        row = test_browser.sent(witness, kept)
+        row.wait_for()
+        assert row.get_by_test_id("message-author").inner_text() == "Deleted user"
+        test_browser.sent(witness, gone).wait_for(state="detached")
+
+        # The old name and password no longer sign in.
+        ann.goto("/login")
+        sign_in(ann, ann_name, PASSWORD)
+        ann.get_by_test_id("form-error").wait_for()
+        # No uncaught error as the session ends (a room refresh a frame asked for used to throw a 401).
+        assert (ann.errors, cy.errors, witness.errors) == ([], [], [])
+    finally:
+        ctx_w.close()
+        ctx_a.close()
+        ctx_c.close()

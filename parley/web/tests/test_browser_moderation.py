@@ -243,7 +243,7 @@ def test_the_account_screen_changes_the_password(
         shot(page, f"password-done-{scheme}-{width}")
         # Still signed in here; the new password signs in, the old one no longer does.
         assert page.request.get("/api/v1/me").ok
-        fresh = page.context.browser.new_context(base_url=server.url)
+        fresh = page.context.browser.new_context(base_url=server.url, locale="en-US")
         try:
             assert not fresh.request.post(
                 "/api/v1/auth/login", data={"username": name, "password": PASSWORD}

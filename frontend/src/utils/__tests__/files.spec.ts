@@ -4,7 +4,7 @@ import { fileKind, formatSize, imageBox, pastedName } from '@/utils/files'
 describe('files', () => {
   it('formats sizes as people read them', () => {
     expect(formatSize(0)).toBe('0 B')
-    expect(formatSize(1023)).toBe('1023 B')
+    expect(formatSize(1023)).toBe('1,023 B')
     expect(formatSize(1536)).toBe('1.5 KB')
     expect(formatSize(25 * 1024 * 1024)).toBe('25 MB')
     expect(formatSize(3 * 1024 ** 3)).toBe('3.0 GB')

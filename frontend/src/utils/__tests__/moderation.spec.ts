@@ -24,9 +24,9 @@ describe('reports', () => {
   it('words the age of a report', () => {
     const now = Date.parse('2030-01-10T00:00:00Z')
     expect(age('2030-01-09T23:59:30Z', now)).toBe('just now')
-    expect(age('2030-01-09T23:55:00Z', now)).toBe('5 min ago')
-    expect(age('2030-01-09T21:00:00Z', now)).toBe('3 h ago')
-    expect(age('2030-01-09T00:00:00Z', now)).toBe('1 day ago')
+    expect(age('2030-01-09T23:55:00Z', now)).toBe('5 min. ago')
+    expect(age('2030-01-09T21:00:00Z', now)).toBe('3 hr. ago')
+    expect(age('2030-01-09T00:00:00Z', now)).toBe('yesterday')
     expect(age('2030-01-07T00:00:00Z', now)).toBe('3 days ago')
   })
 
