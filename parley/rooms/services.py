@@ -397,7 +397,7 @@ def main_room() -> Room | None:
     try:
         with transaction.atomic():
             room = Room.objects.create(
-                owner=system_user(), name=name, topic="Everyone is here.", visibility=Room.Visibility.PUBLIC
+                owner=system_user(), name=name, topic="", visibility=Room.Visibility.PUBLIC
             )
     except IntegrityError:  # created by a concurrent registration
         return Room.objects.filter(name__iexact=name).first()

@@ -33,6 +33,8 @@ def test_a_new_account_and_a_guest_land_in_the_main_room() -> None:
     joined = client.get("/api/v1/rooms", {"joined": "true"}).json()
     assert [room["name"] for room in joined] == ["general"]
     assert joined[0]["visibility"] == "public" and joined[0]["owner"]["username"] == SYSTEM_USERNAME
+    # No topic in one language for readers of four: each client says "No topic" in its own.
+    assert joined[0]["topic"] == ""
 
     guest = APIClient().post("/api/v1/auth/guest", {"nickname": "Visitor"}, format="json")
     assert guest.status_code == 201
