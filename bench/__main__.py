@@ -94,20 +94,27 @@ PROFILES = {
         search_messages=1_000_000,
         search_n=30,
         workloads=["room", "burst", "flood", "history"],
-        servers=["parley", "baseline", "relay"],
+        servers=["parley", "baseline", "relay", "socketio"],
     ),
 }
-ALL_SERVERS = ["parley", "baseline", "baseline-daphne", "relay"]  # add "parley-ref" with --servers
+ALL_SERVERS = [
+    "parley",
+    "baseline",
+    "baseline-daphne",
+    "relay",
+    "socketio",
+]  # add "parley-ref" with --servers
 # which servers take part in which workload
 PARTS = {
     "room": [*ALL_SERVERS, "parley-ref"],
-    "room-mixed": ["parley", "parley-ref"],  # edits and reactions: Parley's REST API only
+    # edits and reactions: Parley's REST API only (the relay and Socket.IO peers store nothing)
+    "room-mixed": ["parley", "parley-ref"],
     "burst": [*ALL_SERVERS, "parley-ref"],
-    "ramp": ["parley", "baseline", "relay", "parley-ref"],
-    "many": ["parley", "baseline", "relay", "parley-ref"],
-    "idle": ["parley", "baseline", "relay", "parley-ref"],
-    "churn": ["parley", "baseline", "relay", "parley-ref"],
-    "slow": ["parley", "baseline", "relay", "parley-ref"],
+    "ramp": ["parley", "baseline", "relay", "socketio", "parley-ref"],
+    "many": ["parley", "baseline", "relay", "socketio", "parley-ref"],
+    "idle": ["parley", "baseline", "relay", "socketio", "parley-ref"],
+    "churn": ["parley", "baseline", "relay", "socketio", "parley-ref"],
+    "slow": ["parley", "baseline", "relay", "socketio", "parley-ref"],
     "flood": ["parley", "parley-ref"],
     "upload": ["parley", "parley-ref"],
     "history": ["parley", "parley-ref"],

@@ -1,7 +1,9 @@
 """Start/stop the servers under test and create their fixtures.
 
-Servers: `relay` (bare websockets), `baseline` (seed design under uvicorn with
-Parley's flags), `baseline-daphne` (same app under daphne, as the seeds run it),
+Servers: `relay` (bare websockets), `socketio` (Socket.IO 4 on Node, bench/socketio/:
+issue 18's peer; its node_modules are installed from the committed lock on first use),
+`baseline` (seed design under uvicorn with Parley's flags), `baseline-daphne` (same app
+under daphne, as the seeds run it),
 `parley` (`python -m parley.serve`), and `parley-ref`: the same server from
 another checkout (`BENCH_PARLEY_REF`, e.g. a `git worktree` of an older commit)
 on the same database and fixtures, so a change is measured before/after in one
@@ -33,7 +35,15 @@ BASELINE_DB = "parley_bench_baseline"
 PARLEY_DB = os.environ.get("BENCH_PARLEY_DB", "parley_bench")
 BASELINE_REDIS_DB = 13
 PARLEY_REDIS_DB = int(os.environ.get("BENCH_PARLEY_REDIS_DB", "12"))
-PORTS = {"relay": 8102, "baseline": 8103, "baseline-daphne": 8104, "parley": 8105, "parley-ref": 8106}
+PORTS = {
+    "relay": 8102,
+    "baseline": 8103,
+    "baseline-daphne": 8104,
+    "parley": 8105,
+    "parley-ref": 8106,
+    "socketio": 8107,
+}
+SOCKETIO_DIR = os.path.join(ROOT, "bench", "socketio")
 PARLEY_REF = os.path.abspath(os.environ["BENCH_PARLEY_REF"]) if os.environ.get("BENCH_PARLEY_REF") else ""
 # The reference's own database when its schema is older (a copy of parley_bench migrated
 # back by the newer code: same users, tokens and rooms, the schema the old code expects).
@@ -120,7 +130,9 @@ class Server:
 
     @property
     def proto(self) -> str:
-        return {"relay": "relay", "parley": "parley", "parley-ref": "parley"}.get(self.kind, "baseline")
+        return {"relay": "relay", "socketio": "socketio", "parley": "parley", "parley-ref": "parley"}.get(
+            self.kind, "baseline"
+        )
 
     def start(self) -> None:
         self.port = PORTS[self.kind]
@@ -152,6 +164,13 @@ class Server:
         if self.kind == "relay":
             cmd, env = [self.python, "-m", "bench.relay.server", "--port", str(self.port)], dict(os.environ)
             env["PYTHONPATH"] = ROOT
+        elif self.kind == "socketio":
+            ensure_socketio()
+            cmd, env = (
+                ["node", os.path.join(SOCKETIO_DIR, "server.js"), "--port", str(self.port)],
+                dict(os.environ),
+            )
+            env["NODE_ENV"] = "production"
         elif self.kind == "baseline":
             flush_redis(BASELINE_REDIS_DB)
             cmd = [self.python, "-m", "uvicorn", "bench.baseline.seedchat.asgi:application", *uv]
@@ -223,12 +242,26 @@ class Server:
     def url(self, user_index: int, room) -> str:
         if self.kind == "relay":
             return f"ws://127.0.0.1:{self.port}/{room}"
+        if self.kind == "socketio":
+            return f"ws://127.0.0.1:{self.port}/socket.io/?EIO=4&transport=websocket&room={room}"
         if self.proto == "parley":
             return f"ws://127.0.0.1:{self.port}/ws/?token={FIXTURES.parley_tokens[user_index]}"
         return f"ws://127.0.0.1:{self.port}/ws/chat/{room}/?token=bench-{user_index}"
 
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+def ensure_socketio() -> None:
+    """The Socket.IO peer's node_modules, from its committed lock, when they are missing."""
+    if os.path.isdir(os.path.join(SOCKETIO_DIR, "node_modules", "socket.io")):
+        return
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=SOCKETIO_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 class _Fixtures:
