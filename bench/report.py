@@ -6,7 +6,7 @@ import os
 import statistics
 from collections import defaultdict
 
-SERVERS = ["parley", "parley-ref", "baseline", "baseline-daphne", "relay", "socketio"]
+SERVERS = ["parley", "parley-embedded", "parley-ref", "baseline", "baseline-daphne", "relay", "socketio"]
 
 
 def med(xs):
@@ -169,8 +169,9 @@ def write(results: dict, stem: str) -> str:
         L += [
             f"### Idle connections ({prof['idle']}): server RSS per connection",
             "",
-            "| server | connected | RSS before MiB | after MiB | KiB / connection (median, min–max) |",
-            "|---|---|---|---|---|",
+            "| server | connected | RSS before MiB | after MiB | KiB / connection (median, min–max) "
+            "| KiB / connection from a fresh process |",
+            "|---|---|---|---|---|---|",
         ]
         summary["idle"] = {}
         for s in SERVERS:
@@ -183,9 +184,16 @@ def write(results: dict, stem: str) -> str:
                     f"| {s} | {med([x['connected'] for x in rs])} | "
                     f"{f(med([x['extra']['rss_before_kib'] for x in rs]) / 1024)} | "
                     f"{f(med([x['extra']['rss_after_kib'] for x in rs]) / 1024)} | "
-                    f"{f(med(per))} ({f(lo)}–{f(hi)}) |"
+                    f"{f(med(per))} ({f(lo)}–{f(hi)}) | "
+                    f"{f(med([x.get('rss_per_conn_from_start_kib') for x in rs]))} |"
                 )
-        L.append("")
+        L += [
+            "",
+            "Per connection: RSS growth from after 50 sockets opened and closed (a fresh "
+            "process's one-time set-up is not a socket's) to N open, over N; all of the "
+            "server's processes (Parley with Redis: its Celery worker and beat too).",
+            "",
+        ]
     L += flood_section(runs, summary)
     L += upload_section(runs, summary)
     L += mixed_section(runs, summary)
@@ -470,6 +478,7 @@ def plot(S: dict, path: str):
     colors = {
         "parley": "tab:blue",
         "parley-ref": "tab:cyan",
+        "parley-embedded": "tab:brown",
         "baseline": "tab:red",
         "baseline-daphne": "tab:orange",
         "relay": "tab:green",

@@ -4,7 +4,8 @@ Servers: `relay` (bare websockets), `socketio` (Socket.IO 4 on Node, bench/socke
 issue 18's peer; its node_modules are installed from the committed lock on first use),
 `baseline` (seed design under uvicorn with Parley's flags), `baseline-daphne` (same app
 under daphne, as the seeds run it),
-`parley` (`python -m parley.serve`), and `parley-ref`: the same server from
+`parley` (`python -m parley.serve`, PostgreSQL + Redis as shipped), `parley-embedded`
+(the same without REDIS_URL: the in-memory hub of a one-process install), and `parley-ref`: the same server from
 another checkout (`BENCH_PARLEY_REF`, e.g. a `git worktree` of an older commit)
 on the same database and fixtures, so a change is measured before/after in one
 interleaved run.
@@ -35,6 +36,10 @@ BASELINE_DB = "parley_bench_baseline"
 PARLEY_DB = os.environ.get("BENCH_PARLEY_DB", "parley_bench")
 BASELINE_REDIS_DB = 13
 PARLEY_REDIS_DB = int(os.environ.get("BENCH_PARLEY_REDIS_DB", "12"))
+# Redis pub/sub channels are not per database: two benchmarks on one Redis with the same
+# prefix would deliver each other's room events (same room ids, other databases). The
+# prefix follows the database, so each checkout's benchmark hears only its own server.
+PARLEY_REDIS_PREFIX = os.environ.get("BENCH_PARLEY_REDIS_PREFIX", f"pbench-{PARLEY_DB}")
 PORTS = {
     "relay": 8102,
     "baseline": 8103,
@@ -42,6 +47,7 @@ PORTS = {
     "parley": 8105,
     "parley-ref": 8106,
     "socketio": 8107,
+    "parley-embedded": 8108,
 }
 SOCKETIO_DIR = os.path.join(ROOT, "bench", "socketio")
 PARLEY_REF = os.path.abspath(os.environ["BENCH_PARLEY_REF"]) if os.environ.get("BENCH_PARLEY_REF") else ""
@@ -112,6 +118,7 @@ def parley_env(port: int, workers: int, queue_max: int | None = None) -> dict:
         WS_SEND_BURST="100000",
         DJANGO_SETTINGS_MODULE="config.settings",
         PYTHONPATH=ROOT,
+        PARLEY_REDIS_PREFIX=PARLEY_REDIS_PREFIX,
     )
     if queue_max:
         env["WS_QUEUE_MAX"] = str(queue_max)
@@ -130,9 +137,13 @@ class Server:
 
     @property
     def proto(self) -> str:
-        return {"relay": "relay", "socketio": "socketio", "parley": "parley", "parley-ref": "parley"}.get(
-            self.kind, "baseline"
-        )
+        return {
+            "relay": "relay",
+            "socketio": "socketio",
+            "parley": "parley",
+            "parley-ref": "parley",
+            "parley-embedded": "parley",
+        }.get(self.kind, "baseline")
 
     def start(self) -> None:
         self.port = PORTS[self.kind]
@@ -202,6 +213,8 @@ class Server:
                 env["PYTHONPATH"] = PARLEY_REF
                 if PARLEY_REF_DB:
                     env["DATABASE_URL"] = pg_dsn(PARLEY_REF_DB)
+            if self.kind == "parley-embedded":  # one process, in-memory hub, no Redis at all
+                env.pop("REDIS_URL", None)
         else:
             raise ValueError(self.kind)
         env.update(self.env_extra)
