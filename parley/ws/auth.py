@@ -38,7 +38,10 @@ class ParleyAuthMiddleware:
     A `?ticket=` or `?token=` socket is authenticated by that alone, so it skips the cookie
     and session middlewares: each keeps a copy of the scope (and the session object) for
     as long as the socket is open, bytes an idle connection need not hold. Sockets without
-    either go through cookies and the session, as before."""
+    either go through cookies and the session, as before.
+
+    Inside ParleyApplication only: it adds `user` and `auth_id` to the scope in place,
+    which is safe because that scope is the connection's own copy."""
 
     def __init__(self, inner: Any):
         self.inner = inner
@@ -52,7 +55,11 @@ class ParleyAuthMiddleware:
             user, auth_id = await _user_for_token(params["token"][0])
         else:
             return await self.by_session(scope, receive, send)
-        return await self.inner({**scope, "user": user, "auth_id": auth_id}, receive, send)
+        # Written into the scope, not a copy of it: this scope is the socket's own copy, made
+        # by ParleyApplication (outermost) for this connection alone, and every layer's copy
+        # is kept for as long as the socket is open.
+        scope["user"], scope["auth_id"] = user, auth_id
+        return await self.inner(scope, receive, send)
 
 
 class SessionAuthMiddleware:
