@@ -56,18 +56,40 @@ def bench(port: int, size: int, n: int, pipeline: int) -> float:
     return float(re.findall(r'"([0-9.]+)"', line)[0])
 
 
+def numsub(port: int) -> int:
+    out = subprocess.run(
+        ["redis-cli", "-p", str(port), "pubsub", "numsub", "parley:r:1"], capture_output=True, text=True
+    ).stdout.split()
+    return int(out[1]) if len(out) > 1 else 0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.redis_publish")
     ap.add_argument("--sizes", default="437,924,749,211,789")
     ap.add_argument("--subscribers", default="0,1,4,16")
     ap.add_argument("--n", type=int, default=200_000)
+    ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
     if not shutil.which("redis-server") or not shutil.which("redis-benchmark"):
         raise SystemExit("needs redis-server and redis-benchmark on PATH")
     port = free_port()
     work = tempfile.mkdtemp(prefix="parley-redis-bench-")
     server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            # a subscriber that falls behind a pipelined burst is not cut off (its count
+            # would silently drop); a Parley process reads as fast as it can, too
+            "--client-output-buffer-limit",
+            "pubsub 0 0 0",
+        ],
         cwd=work,
         stdout=subprocess.DEVNULL,
     )
@@ -89,12 +111,26 @@ def main() -> None:
             time.sleep(0.5)
             for size in [int(x) for x in a.sizes.split(",")]:
                 for pipeline in (1, 16):
-                    rps = bench(port, size, a.n if pipeline == 1 else a.n * 4, pipeline)
+                    runs = sorted(
+                        bench(port, size, a.n if pipeline == 1 else a.n * 4, pipeline)
+                        for _ in range(a.repeats)
+                    )
+                    rps = runs[len(runs) // 2]
+                    listening = numsub(port)
                     results.append(
-                        {"subscribers": nsub, "bytes": size, "pipeline": pipeline, "publish_s": rps}
+                        {
+                            "subscribers": nsub,
+                            "listening": listening,
+                            "bytes": size,
+                            "pipeline": pipeline,
+                            "publish_s": rps,
+                            "runs": runs,
+                        }
                     )
                     print(
-                        f"subs {nsub:3d}  {size:5d} B  -P {pipeline:2d}  {rps:12,.0f} PUBLISH/s", flush=True
+                        f"subs {nsub:3d} ({listening:3d} still there)  {size:5d} B  -P {pipeline:2d}  "
+                        f"{rps:12,.0f} PUBLISH/s (median of {', '.join(f'{r:,.0f}' for r in runs)})",
+                        flush=True,
                     )
     finally:
         for p in subs:
