@@ -36,7 +36,7 @@ PROFILES = {
         burst_drain=10,
         many_rooms=1000,
         many_rate=0.2,
-        idle=5000,
+        idle=10000,
         slow_secs=20,
         history=1_000_000,
         history_n=100,
@@ -96,20 +96,27 @@ PROFILES = {
         search_messages=1_000_000,
         search_n=30,
         workloads=["room", "burst", "flood", "history"],
-        servers=["parley", "baseline", "relay"],
+        servers=["parley", "baseline", "relay", "socketio"],
     ),
 }
-ALL_SERVERS = ["parley", "baseline", "baseline-daphne", "relay"]  # add "parley-ref" with --servers
+ALL_SERVERS = [
+    "parley",
+    "baseline",
+    "baseline-daphne",
+    "relay",
+    "socketio",
+]  # add "parley-ref" with --servers
 # which servers take part in which workload
 PARTS = {
     "room": [*ALL_SERVERS, "parley-ref"],
-    "room-mixed": ["parley", "parley-ref"],  # edits and reactions: Parley's REST API only
+    # edits and reactions: Parley's REST API only (the relay and Socket.IO peers store nothing)
+    "room-mixed": ["parley", "parley-ref"],
     "burst": [*ALL_SERVERS, "parley-ref"],
-    "ramp": ["parley", "baseline", "relay", "parley-ref"],
-    "many": ["parley", "baseline", "relay", "parley-ref"],
-    "idle": ["parley", "baseline", "relay", "parley-ref"],
-    "churn": ["parley", "baseline", "relay", "parley-ref"],
-    "slow": ["parley", "baseline", "relay", "parley-ref"],
+    "ramp": ["parley", "baseline", "relay", "socketio", "parley-ref"],
+    "many": ["parley", "baseline", "relay", "socketio", "parley-ref"],
+    "idle": ["parley", "parley-embedded", "baseline", "relay", "socketio", "parley-ref"],
+    "churn": ["parley", "baseline", "relay", "socketio", "parley-ref"],
+    "slow": ["parley", "baseline", "relay", "socketio", "parley-ref"],
     "flood": ["parley", "parley-ref"],
     "upload": ["parley", "parley-ref"],
     "upload-stress": ["parley", "parley-ref"],
@@ -215,7 +222,9 @@ def main() -> None:
     if a.repeats:
         prof["repeats"] = a.repeats
     wls = a.only.split(",") if a.only else prof["workloads"]
-    servers = a.servers.split(",") if a.servers else list(prof.get("servers", ALL_SERVERS))
+    # parley-embedded (no Redis) takes part in the idle-memory workload only
+    default = prof.get("servers", [*ALL_SERVERS, "parley-embedded"])
+    servers = a.servers.split(",") if a.servers else list(default)
     setup_baseline(a.python, prof["users"]) if any(s.startswith("baseline") for s in servers) else None
     # The million-message room is only for the history workload: not made for the others.
     history = prof["history"] if "history" in wls else 0

@@ -1,8 +1,11 @@
 """Start/stop the servers under test and create their fixtures.
 
-Servers: `relay` (bare websockets), `baseline` (seed design under uvicorn with
-Parley's flags), `baseline-daphne` (same app under daphne, as the seeds run it),
-`parley` (`python -m parley.serve`), and `parley-ref`: the same server from
+Servers: `relay` (bare websockets), `socketio` (Socket.IO 4 on Node, bench/socketio/:
+issue 18's peer; its node_modules are installed from the committed lock on first use),
+`baseline` (seed design under uvicorn with Parley's flags), `baseline-daphne` (same app
+under daphne, as the seeds run it),
+`parley` (`python -m parley.serve`, PostgreSQL + Redis as shipped), `parley-embedded`
+(the same without REDIS_URL: the in-memory hub of a one-process install), and `parley-ref`: the same server from
 another checkout (`BENCH_PARLEY_REF`, e.g. a `git worktree` of an older commit)
 on the same database and fixtures, so a change is measured before/after in one
 interleaved run.
@@ -33,6 +36,10 @@ BASELINE_DB = "parley_bench_baseline"
 PARLEY_DB = os.environ.get("BENCH_PARLEY_DB", "parley_bench")
 BASELINE_REDIS_DB = 13
 PARLEY_REDIS_DB = int(os.environ.get("BENCH_PARLEY_REDIS_DB", "12"))
+# Redis pub/sub channels are not per database: two benchmarks on one Redis with the same
+# prefix would deliver each other's room events (same room ids, other databases). The
+# prefix follows the database, so each checkout's benchmark hears only its own server.
+PARLEY_REDIS_PREFIX = os.environ.get("BENCH_PARLEY_REDIS_PREFIX", f"pbench-{PARLEY_DB}")
 # BENCH_PORT_OFFSET moves them all, so two checkouts can benchmark side by side without one's
 # generator reaching the other's server (the fixtures' tokens are the same in both).
 _PORT_OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "0"))
@@ -44,8 +51,11 @@ PORTS = {
         "baseline-daphne": 8104,
         "parley": 8105,
         "parley-ref": 8106,
+        "socketio": 8107,
+        "parley-embedded": 8108,
     }.items()
 }
+SOCKETIO_DIR = os.path.join(ROOT, "bench", "socketio")
 PARLEY_REF = os.path.abspath(os.environ["BENCH_PARLEY_REF"]) if os.environ.get("BENCH_PARLEY_REF") else ""
 # The reference's own database when its schema is older (a copy of parley_bench migrated
 # back by the newer code: same users, tokens and rooms, the schema the old code expects).
@@ -114,6 +124,7 @@ def parley_env(port: int, workers: int, queue_max: int | None = None) -> dict:
         WS_SEND_BURST="100000",
         DJANGO_SETTINGS_MODULE="config.settings",
         PYTHONPATH=ROOT,
+        PARLEY_REDIS_PREFIX=PARLEY_REDIS_PREFIX,
     )
     if queue_max:
         env["WS_QUEUE_MAX"] = str(queue_max)
@@ -132,7 +143,13 @@ class Server:
 
     @property
     def proto(self) -> str:
-        return {"relay": "relay", "parley": "parley", "parley-ref": "parley"}.get(self.kind, "baseline")
+        return {
+            "relay": "relay",
+            "socketio": "socketio",
+            "parley": "parley",
+            "parley-ref": "parley",
+            "parley-embedded": "parley",
+        }.get(self.kind, "baseline")
 
     def start(self) -> None:
         self.port = PORTS[self.kind]
@@ -164,6 +181,13 @@ class Server:
         if self.kind == "relay":
             cmd, env = [self.python, "-m", "bench.relay.server", "--port", str(self.port)], dict(os.environ)
             env["PYTHONPATH"] = ROOT
+        elif self.kind == "socketio":
+            ensure_socketio()
+            cmd, env = (
+                ["node", os.path.join(SOCKETIO_DIR, "server.js"), "--port", str(self.port)],
+                dict(os.environ),
+            )
+            env["NODE_ENV"] = "production"
         elif self.kind == "baseline":
             flush_redis(BASELINE_REDIS_DB)
             cmd = [self.python, "-m", "uvicorn", "bench.baseline.seedchat.asgi:application", *uv]
@@ -195,6 +219,8 @@ class Server:
                 env["PYTHONPATH"] = PARLEY_REF
                 if PARLEY_REF_DB:
                     env["DATABASE_URL"] = pg_dsn(PARLEY_REF_DB)
+            if self.kind == "parley-embedded":  # one process, in-memory hub, no Redis at all
+                env.pop("REDIS_URL", None)
         else:
             raise ValueError(self.kind)
         env.update(self.env_extra)
@@ -235,12 +261,26 @@ class Server:
     def url(self, user_index: int, room) -> str:
         if self.kind == "relay":
             return f"ws://127.0.0.1:{self.port}/{room}"
+        if self.kind == "socketio":
+            return f"ws://127.0.0.1:{self.port}/socket.io/?EIO=4&transport=websocket&room={room}"
         if self.proto == "parley":
             return f"ws://127.0.0.1:{self.port}/ws/?token={FIXTURES.parley_tokens[user_index]}"
         return f"ws://127.0.0.1:{self.port}/ws/chat/{room}/?token=bench-{user_index}"
 
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+def ensure_socketio() -> None:
+    """The Socket.IO peer's node_modules, from its committed lock, when they are missing."""
+    if os.path.isdir(os.path.join(SOCKETIO_DIR, "node_modules", "socket.io")):
+        return
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=SOCKETIO_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 class _Fixtures:

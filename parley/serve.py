@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 # How uvicorn speaks HTTP and WebSocket. The raw frame writer
-# (parley.realtime.outgoing) needs the sans-I/O WebSocket protocol and
+# (parley.realtime.outgoing) needs the sans-I/O WebSocket protocol (or a subclass) and
 # uncompressed frames; its test starts a server with these same options.
 PROTOCOL_OPTIONS: dict[str, Any] = {
     "http": "httptools",
-    "ws": "websockets-sansio",
+    # uvicorn's "websockets-sansio" protocol with a lighter receive queue (issue 18: an
+    # idle socket's memory); see parley.realtime.leanws.
+    "ws": "parley.realtime.leanws:LeanWebSocketProtocol",
     "ws_per_message_deflate": False,
     # Frames over 64 KiB get an error frame from the consumer; past 1 MiB the
     # connection is closed (1009) before anything is buffered.
@@ -83,8 +85,43 @@ def stop_jobs(children: list[subprocess.Popen[bytes]]) -> None:
             child.wait(5)
 
 
+def _memory_probe(prefix: str) -> None:
+    """Benchmark only (PARLEY_MEMPROBE=<file prefix>, set by `python -m bench.memory`, never
+    by default): trace allocations from the start, and on SIGUSR2 write a tracemalloc
+    snapshot (<prefix>.<n>.snap) and a count and `sys.getsizeof` total of the live
+    gc-tracked objects by type (<prefix>.<n>.types.json). Two dumps, before and after
+    opening N idle sockets, say where each socket's bytes go. Tracing slows the server
+    and costs memory of its own: the probe attributes bytes, the RSS figures come from a
+    run without it."""
+    import gc
+    import itertools
+    import json
+    import tracemalloc
+
+    tracemalloc.start(int(os.environ.get("PARLEY_MEMPROBE_FRAMES", "8")))
+    counter = itertools.count()
+
+    def dump(_signum: int, _frame: Any) -> None:
+        n = next(counter)
+        gc.collect()
+        types: dict[str, list[int]] = {}
+        for obj in gc.get_objects():
+            kind = type(obj)
+            entry = types.setdefault(f"{kind.__module__}.{kind.__qualname__}", [0, 0])
+            entry[0] += 1
+            entry[1] += sys.getsizeof(obj)
+        tracemalloc.take_snapshot().dump(f"{prefix}.{n}.snap")
+        with open(f"{prefix}.{n}.types.json", "w") as fh:
+            json.dump(types, fh)
+
+    signal.signal(signal.SIGUSR2, dump)
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
+
+    if os.environ.get("PARLEY_MEMPROBE"):
+        _memory_probe(os.environ["PARLEY_MEMPROBE"])
 
     # The event loop hands work to database threads and back many times per
     # message; Python's default 5 ms GIL switch interval turns each hand-off

@@ -191,17 +191,60 @@ class FastWS(asyncio.Protocol):
             self.transport.abort()
 
 
-async def fast_connect(url: str, on_message, origin: str | None = None, timeout: float = 30.0) -> FastWS:
+class EngineIO:
+    """Engine.IO v4 / Socket.IO v5 over a FastWS socket, the little of it the Socket.IO peer
+    needs: the open packet `0{...}` is answered with a connect to the default namespace
+    (`40`), the server's `40{...}` says the socket has joined (`ready`), pings (`2`) get a
+    pong (`3`) or the server drops the socket after pingInterval + pingTimeout, and event
+    packets (`42[...]`) go to `on_message` as they are: the generator finds the body marker
+    in the raw text, as for the other servers."""
+
+    __slots__ = ("on_message", "ready", "ws")
+
+    def __init__(self, on_message):
+        self.on_message = on_message
+        self.ready: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.ws: FastWS | None = None
+
+    def __call__(self, data: bytes) -> None:
+        if data[:2] == b"42":
+            self.on_message(data)
+        elif data[:1] == b"2":  # ping
+            self.ws.send_text("3")
+        elif data[:2] == b"40":  # connected to the namespace (the room is joined by then)
+            if not self.ready.done():
+                self.ready.set_result(None)
+        elif data[:1] == b"0":  # Engine.IO open: connect to the default namespace
+            self.ws.send_text("40")
+        elif data[:2] == b"44" and not self.ready.done():  # connect refused
+            self.ready.set_exception(HandshakeError(data[:200].decode("utf-8", "replace")))
+        elif data[:1] == b"1":  # Engine.IO close
+            self.ws.close()
+
+
+async def fast_connect(
+    url: str, on_message, origin: str | None = None, timeout: float = 30.0, engineio: bool = False
+) -> FastWS:
+    """Open a WebSocket (with `engineio`, a Socket.IO session on it, returned once joined)."""
+    eio = EngineIO(on_message) if engineio else None
+    if eio is not None:
+        on_message = eio
     u = urlsplit(url)
     host, port = u.hostname, u.port or 80
     path = (u.path or "/") + (f"?{u.query}" if u.query else "")
     loop = asyncio.get_running_loop()
-    _, proto = await asyncio.wait_for(
-        loop.create_connection(lambda: FastWS(on_message, f"{host}:{port}", path, origin), host, port),
-        timeout,
-    )
+
+    def factory() -> FastWS:
+        ws = FastWS(on_message, f"{host}:{port}", path, origin)
+        if eio is not None:
+            eio.ws = ws  # before any byte arrives: the open packet may come with the 101
+        return ws
+
+    _, proto = await asyncio.wait_for(loop.create_connection(factory, host, port), timeout)
     try:
         await asyncio.wait_for(asyncio.shield(proto.handshake), timeout)
+        if eio is not None:
+            await asyncio.wait_for(asyncio.shield(eio.ready), timeout)
     except BaseException:
         proto.abort()
         raise

@@ -19,4 +19,6 @@ EDIT_SID = 100_000
 def send_frame(proto: str, room, body: str, client_id: str) -> str:
     if proto == "parley":
         return json.dumps({"type": "send", "room": room, "body": body, "client_id": client_id})
+    if proto == "socketio":  # a Socket.IO v5 EVENT packet in an Engine.IO v4 MESSAGE
+        return "42" + json.dumps(["msg", {"message": body}])
     return json.dumps({"message": body})  # baseline (seed consumer) and bare relay

@@ -233,7 +233,9 @@ class Worker:
         )
         for attempt in range(4):
             try:
-                return await fast_connect(c["url"], reader, origin=self.origin, timeout=60)
+                return await fast_connect(
+                    c["url"], reader, origin=self.origin, timeout=60, engineio=self.proto == "socketio"
+                )
             except (TimeoutError, OSError, HandshakeError):
                 await asyncio.sleep(0.2 * (attempt + 1))
         return None

@@ -31,6 +31,31 @@ CLOSE_TOO_MANY = 4029
 
 
 class Connection:
+    # One per open socket, so its size is multiplied by every idle connection: slots
+    # (no per-instance dict), and the queue and the lock exist only while in use.
+    __slots__ = (
+        "__weakref__",
+        "_close",
+        "_lock",
+        "_send",
+        "_writer",
+        "auth_id",
+        "close_code",
+        "closed",
+        "cork",
+        "hub",
+        "inflight",
+        "language",
+        "last",
+        "queue",
+        "queue_max",
+        "raw",
+        "rooms",
+        "started",
+        "syncing",
+        "user_id",
+    )
+
     def __init__(
         self,
         *,
@@ -57,14 +82,16 @@ class Connection:
         self._send = send
         self._close = close
         self.raw = raw
-        self.queue: deque[Outgoing] = deque()
+        # Frames waiting for the writer task; None while nothing waits (the usual case:
+        # an empty deque costs 600+ bytes, and an idle socket never needs one).
+        self.queue: deque[Outgoing] | None = None
         self.queue_max = queue_max or hub.config.queue_max
         self.started = False  # nothing bypasses the queue before the hello frame is out
         self.inflight = False  # the writer holds a frame it has not written yet
         self.cork: list[bytes] = []
         self.closed = False
         self.close_code: int | None = None
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None  # serialises catch-ups; made by the first
         self._writer: asyncio.Task[None] | None = None
 
     def __hash__(self) -> int:
@@ -83,6 +110,8 @@ class Connection:
 
     async def _drain(self) -> None:
         queue, raw = self.queue, self.raw
+        if queue is None:
+            return
         while queue and not self.closed:
             item = queue.popleft()
             self.inflight = True
@@ -100,13 +129,16 @@ class Connection:
                 return
             finally:
                 self.inflight = False
+        if self.queue is queue and not queue:
+            self.queue = None  # drained: give the deque back until the next backlog
 
     def push(self, out: Outgoing) -> None:
         """Send now if the socket can take it in order, else queue; a full queue closes the socket."""
         if self.closed:
             return
         raw = self.raw
-        if raw is not None and self.started and not self.inflight and not self.queue and raw.ready():
+        queue = self.queue
+        if raw is not None and self.started and not self.inflight and not queue and raw.ready():
             corked = self.hub.corked
             if corked is None:
                 raw.write(out.raw)
@@ -114,11 +146,13 @@ class Connection:
                 self.cork.append(out.raw)
                 corked.add(self)
             return
-        if len(self.queue) >= self.queue_max:
-            log.info("socket of user %s fell %d frames behind; closing it", self.user_id, len(self.queue))
+        if queue is None:
+            queue = self.queue = deque()
+        if len(queue) >= self.queue_max:
+            log.info("socket of user %s fell %d frames behind; closing it", self.user_id, len(queue))
             self.terminate(CLOSE_TOO_SLOW, "too slow")
             return
-        self.queue.append(out)
+        queue.append(out)
         if self.started:
             self._drain_soon()
 
@@ -131,6 +165,8 @@ class Connection:
         if self.raw is not None and not self.queue and not self.inflight and self.raw.ready():
             self.raw.write(data)
         else:  # the transport paused meanwhile: the writer task takes the bytes as one item
+            if self.queue is None:
+                self.queue = deque()
             self.queue.append(Outgoing.from_raw(data))
             self._drain_soon()
 
@@ -158,7 +194,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
-        self.queue.clear()
+        self.queue = None
 
     def terminate(self, code: int, reason: str) -> None:
         """Stop delivering now and close the socket with `code`."""
@@ -179,6 +215,8 @@ class Connection:
         """
         if hold:
             self.syncing.setdefault(room, [])
+        if self._lock is None:
+            self._lock = asyncio.Lock()
         async with self._lock:
             if self.closed or room not in self.rooms:
                 self.syncing.pop(room, None)

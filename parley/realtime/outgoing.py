@@ -95,7 +95,7 @@ class RawWriter:
         reason is logged as a warning once per process.
         """
         proto = getattr(send, "__self__", None)
-        if proto is None or not type(proto).__module__.startswith("uvicorn."):
+        if proto is None or not any(cls.__module__.startswith("uvicorn.") for cls in type(proto).__mro__):
             return None
         reason = cls.unusable_because(proto)
         if reason is not None:
@@ -111,10 +111,11 @@ class RawWriter:
         import uvicorn
 
         name = type(proto).__name__
-        if name != SANSIO_PROTOCOL:
+        # uvicorn's class or a subclass of it (parley.realtime.leanws: a lighter receive queue)
+        if SANSIO_PROTOCOL not in {cls.__name__ for cls in type(proto).__mro__}:
             return (
                 f"uvicorn {uvicorn.__version__} serves WebSockets with {name}, not {SANSIO_PROTOCOL} "
-                "(start it through parley.serve, which sets ws='websockets-sansio')"
+                "(start it through parley.serve, which sets ws to parley.realtime.leanws's subclass of it)"
             )
         missing = [attr for attr in SANSIO_ATTRIBUTES if not hasattr(proto, attr)]
         if missing:

@@ -7,14 +7,17 @@ from typing import Any
 from channels.routing import URLRouter
 
 from parley.realtime import runtime
-from parley.realtime.outgoing import RawSendMiddleware
 from parley.ws.auth import websocket_stack
 from parley.ws.routing import websocket_urlpatterns
 
 
 class ParleyApplication:
     """Hands the process's runtime to every socket (`scope["parley.runtime"]`), starting it
-    on first use, and starts/stops it with the server when the server speaks ASGI lifespan."""
+    on first use, and starts/stops it with the server when the server speaks ASGI lifespan.
+
+    Outermost, so the `send` it is given is the server's own: it also keeps that in the
+    scope for the raw frame writer (`parley.raw_send`, as `RawSendMiddleware` does), in
+    the same copy of the scope. Every layer's scope copy lives as long as its socket."""
 
     def __init__(self, *, http: Any, websocket: Any, runtime_: runtime.Runtime | None = None):
         self.http = http
@@ -29,7 +32,9 @@ class ParleyApplication:
         if kind == "websocket":
             rt = self._runtime()
             await rt.start()
-            return await self.websocket({**scope, "parley.runtime": rt}, receive, send)
+            return await self.websocket(
+                {"parley.raw_send": send, **scope, "parley.runtime": rt}, receive, send
+            )
         if kind == "lifespan":
             return await self._lifespan(receive, send)
         return await self.http(scope, receive, send)
@@ -53,9 +58,8 @@ class ParleyApplication:
 
 
 def build_application(http: Any, runtime_: runtime.Runtime | None = None) -> Any:
-    """The whole application around Django's HTTP handler (the raw writer's send outermost)."""
-    return RawSendMiddleware(
-        ParleyApplication(
-            http=http, websocket=websocket_stack(URLRouter(websocket_urlpatterns)), runtime_=runtime_
-        )
+    """The whole application around Django's HTTP handler (ParleyApplication outermost: it
+    keeps the server's `send` for the raw writer)."""
+    return ParleyApplication(
+        http=http, websocket=websocket_stack(URLRouter(websocket_urlpatterns)), runtime_=runtime_
     )

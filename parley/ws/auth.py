@@ -7,7 +7,6 @@ from urllib.parse import parse_qs
 
 from channels.auth import get_user
 from channels.db import database_sync_to_async
-from channels.middleware import BaseMiddleware
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
@@ -33,24 +32,50 @@ _user_for_token = database_sync_to_async(_token_user, thread_sensitive=False)
 _user_for_ticket = database_sync_to_async(_ticket_user, thread_sensitive=False)
 
 
-class ParleyAuthMiddleware(BaseMiddleware):
-    """Puts `user` and `auth_id` (which login opened this socket) in the scope."""
+class ParleyAuthMiddleware:
+    """Puts `user` and `auth_id` (which login opened this socket) in the scope.
+
+    A `?ticket=` or `?token=` socket is authenticated by that alone, so it skips the cookie
+    and session middlewares: each keeps a copy of the scope (and the session object) for
+    as long as the socket is open, bytes an idle connection need not hold. Sockets without
+    either go through cookies and the session, as before.
+
+    Inside ParleyApplication only: it adds `user` and `auth_id` to the scope in place,
+    which is safe because that scope is the connection's own copy."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.by_session = CookieMiddleware(SessionMiddleware(SessionAuthMiddleware(inner)))
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        scope = dict(scope)
         params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         if "ticket" in params:  # one-time, from POST auth/ws-ticket: no lasting secret in the URL
-            scope["user"], scope["auth_id"] = await _user_for_ticket(params["ticket"][0])
+            user, auth_id = await _user_for_ticket(params["ticket"][0])
         elif "token" in params:
-            scope["user"], scope["auth_id"] = await _user_for_token(params["token"][0])
+            user, auth_id = await _user_for_token(params["token"][0])
         else:
-            user = await get_user(scope)
-            session = scope.get("session")
-            scope["user"] = user
-            scope["auth_id"] = f"s:{session.session_key}" if session is not None else ""
-        return await super().__call__(scope, receive, send)
+            return await self.by_session(scope, receive, send)
+        # Written into the scope, not a copy of it: this scope is the socket's own copy, made
+        # by ParleyApplication (outermost) for this connection alone, and every layer's copy
+        # is kept for as long as the socket is open.
+        scope["user"], scope["auth_id"] = user, auth_id
+        return await self.inner(scope, receive, send)
+
+
+class SessionAuthMiddleware:
+    """The session's user (inside CookieMiddleware and SessionMiddleware)."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        user = await get_user(scope)
+        session = scope.get("session")
+        auth_id = f"s:{session.session_key}" if session is not None else ""
+        return await self.inner({**scope, "user": user, "auth_id": auth_id}, receive, send)
 
 
 def websocket_stack(inner: Any) -> Any:
-    """Origin check first (cross-site hijacking), then cookies, session and user."""
-    return AllowedHostsOriginValidator(CookieMiddleware(SessionMiddleware(ParleyAuthMiddleware(inner))))
+    """Origin check first (cross-site hijacking), then the ticket or token, else cookies,
+    session and user."""
+    return AllowedHostsOriginValidator(ParleyAuthMiddleware(inner))

@@ -9,7 +9,9 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +59,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     conn: Connection | None = None
     counted = False  # this socket holds one of the user's socket slots
+    # Made on first use: most sockets never send a bad frame or type (an idle socket's
+    # bytes are multiplied by every open connection).
+    errors: list[float] | None = None
+    typing_at: dict[int, float] | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Channels' loop without a channel layer (Parley configures none): read the next
+        ASGI message and dispatch it, in order, as `await_many_dispatch` does, but without
+        the task it keeps per socket around `receive()` (a task, its coroutine and a
+        context copy for every idle connection). With a channel layer configured,
+        Channels' own loop runs."""
+        if get_channel_layer(self.channel_layer_alias) is not None:
+            await super().__call__(scope, receive, send)
+            return
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch first runs `close_old_connections` on the one shared sync
@@ -83,8 +107,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             user,
             headers.get(b"accept-language", b"").decode("latin-1"),
         )
-        self.errors: list[float] = []
-        self.typing_at: dict[int, float] = {}
         self.runtime: Runtime = self.scope["parley.runtime"]
         hub = self.runtime.hub
         if not await self.runtime.limits.socket_acquire(user.pk):
@@ -184,7 +206,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Answer a bad frame; a peer that keeps sending them is disconnected."""
         conn.push_text(self._error(code, message, ref))
         now = time.monotonic()
-        self.errors = [t for t in self.errors if now - t < ABUSE_WINDOW]
+        self.errors = [t for t in self.errors or () if now - t < ABUSE_WINDOW]
         self.errors.append(now)
         if len(self.errors) > ABUSE_LIMIT:
             conn.terminate(1008, "too many bad frames")
@@ -290,9 +312,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             conn.push_text(self._error("not_member", _("You are not a member of this room."), frame.room))
             return
         now = time.monotonic()
-        if now - self.typing_at.get(frame.room, 0.0) < 2.0:
+        typing_at = self.typing_at
+        if typing_at is None:
+            typing_at = self.typing_at = {}
+        if now - typing_at.get(frame.room, 0.0) < 2.0:
             return
-        self.typing_at[frame.room] = now
+        typing_at[frame.room] = now
         await self.runtime.publisher.room_frame(
             frame.room, protocol.typing(room=frame.room, user=self.user_json)
         )

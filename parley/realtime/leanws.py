@@ -1,0 +1,67 @@
+"""uvicorn's sans-I/O WebSocket protocol with a lighter receive queue (issue 18).
+
+Every open socket holds one uvicorn protocol object, and that object holds an
+`asyncio.Queue` for the ASGI `receive()`: three deques and an `Event` with a
+fourth, about 3 KiB of an idle socket's memory (tracemalloc, docs/performance.md,
+"Issue 18: memory per idle socket"). The queue has one reader (the application's
+`receive()`, never two at once) and uvicorn uses only `put_nowait`, `get` and
+`empty`, so a list and one future do the same job: items in arrival order, the
+reader woken by the next put, nothing dropped. Everything else is uvicorn's code.
+
+`parley.serve` starts uvicorn with `ws="parley.realtime.leanws:LeanWebSocketProtocol"`;
+the raw frame writer (`outgoing.RawWriter`) accepts this subclass like its parent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+
+class LeanQueue:
+    """`asyncio.Queue`'s put_nowait / get / empty / qsize for a single reader."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[Any] | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        items = self._items
+        if items is None:
+            self._items = [item]
+        else:
+            items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items:
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        items = self._items
+        item = items.pop(0)
+        if not items:
+            self._items = None
+        return item
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def qsize(self) -> int:
+        return len(self._items or ())
+
+
+class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocketsSansIOProtocol, its receive queue a `LeanQueue`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = LeanQueue()  # type: ignore[assignment]
