@@ -82,13 +82,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "parley.common.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # After the session, before CommonMiddleware (Django's documented place); the user's
-    # saved language, when the request names none, is applied once they are known.
+    # After the session, before CommonMiddleware (Django's documented place). The user's
+    # saved language, when the request names none, is applied where DRF authenticates
+    # (parley.accounts.authentication), not in a sync-only middleware of its own: each
+    # of those adds thread hops to every request under ASGI (docs/i18n.md).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "parley.common.i18n.SavedLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -31,7 +31,6 @@ class TokenAuthentication(authentication.BaseAuthentication):
         token = selectors.token_lookup(key=key)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
-        # Session users got theirs in SavedLanguageMiddleware; a token is only known here.
         use_saved_language(request._request, token.user)
         return token.user, token
 
@@ -43,4 +42,7 @@ class SessionAuthentication(authentication.SessionAuthentication):
     """Django's session with CSRF on unsafe methods (DRF enforces it)."""
 
     def authenticate(self, request: Request) -> tuple[Any, None] | None:
-        return super().authenticate(request)
+        found = super().authenticate(request)
+        if found is not None:
+            use_saved_language(request._request, found[0])
+        return found

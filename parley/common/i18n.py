@@ -10,11 +10,11 @@ the frame. `interpolate` keeps a lazy message lazy when it has values to fill in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import translation
 from django.utils.functional import Promise, lazy
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -86,16 +86,3 @@ def socket_language(query: Mapping[str, list[str]], user: Any, accept_language: 
         or from_accept_language(accept_language)
         or settings.LANGUAGE_CODE
     )
-
-
-class SavedLanguageMiddleware:
-    """After AuthenticationMiddleware: the session user's saved language when the request
-    names none (token-authenticated API calls get the same in TokenAuthentication)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.META.get("HTTP_ACCEPT_LANGUAGE"):
-            use_saved_language(request, getattr(request, "user", None))
-        return self.get_response(request)

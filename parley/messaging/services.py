@@ -499,12 +499,18 @@ def rooms_mark_all_read(*, user: User) -> list[int]:
 
 @dataclass(frozen=True)
 class _Target:
-    """A message under its room's lock, and the actor's standing in that room."""
+    """A message under lock (its row's, or its room's: `store.late_room_lock`), its room as
+    read then, and the actor's standing in that room."""
 
     message: Message
     room: store.LockedRoom
     member: bool
     muted: bool
+    room_locked: bool = False  # `room` is under lock: its last_seq is the next event's base
+
+    @property
+    def held(self) -> store.LockedRoom | None:
+        return self.room if self.room_locked else None
 
     def check_not_muted(self, actor: User) -> None:
         if self.muted:
@@ -516,31 +522,54 @@ def _target(*, actor: User, message_id: int, staff_may: bool = False, erasure: b
     room: a private room's messages do not exist for them (404), a public room's are 403
     until they join. Staff pass when `staff_may`. `erasure`: the author deleting their
     account removes their messages also from rooms they left and rooms that are closed."""
-    room_id = Message.objects.filter(pk=message_id).values_list("room_id", flat=True).first()
-    locked = store.lock_room(room_id) if room_id is not None else None
-    if room_id is None or locked is None:
+    found = store.lock_message(message_id)
+    locked = found[1] if found is not None else None
+    if found is None or locked is None:
         raise NotFound(_("No such message."))
+    room_id = found[0]
+    early = not store.late_room_lock()
     message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
     standing = store.member_standing(room_id, [actor.pk])
     member = actor.pk in standing
     if erasure and message.sender_id == actor.pk:
-        return _Target(message, locked, member, False)
+        return _Target(message, locked, member, False, early)
     if not member and not (staff_may and actor.is_staff):
         if locked.visibility == Room.Visibility.PUBLIC:
             raise Forbidden(_("Join the room first."), code="not_member")
         raise NotFound(_("No such message."))
     if locked.closed:
         raise Conflict(_("The room is closed; it can be read but not written to."), code="room_closed")
-    return _Target(message, locked, member, standing.get(actor.pk, False))
+    return _Target(message, locked, member, standing.get(actor.pk, False), early)
 
 
-def _append(*, room_id: int, seq: int, kind: str, message_id: int, frame: str, now: datetime) -> None:
-    """Take `seq` in the room's log for an event about a message and publish it after commit."""
+def _append(
+    *,
+    room_id: int,
+    kind: str,
+    message_id: int,
+    frame_for: Callable[[int], str],
+    now: datetime,
+    closed_ok: bool = False,
+    held: store.LockedRoom | None = None,
+) -> int:
+    """Take the room's next seq for an event about a message (`frame_for(seq)` is its frame),
+    log it and publish it after commit. The last thing a change does: where the room is
+    locked only now, it stays locked for these statements and the commit (a room closed
+    meanwhile refuses the change, but for an account's erasure: `closed_ok`). `held`: the
+    room as locked at the start, where it was (no second statement)."""
+    locked = held or store.lock_room(room_id)
+    if locked is None:
+        raise NotFound(_("No such message."))
+    if locked.closed and not closed_ok:
+        raise Conflict(_("The room is closed; it can be read but not written to."), code="room_closed")
+    seq = locked.last_seq + 1
+    frame = frame_for(seq)
     store.set_last_seq(room_id, seq)
     store.insert_events(
         [RoomEvent(room_id=room_id, seq=seq, kind=kind, message_id=message_id, frame=frame, created_at=now)]
     )
     publish.room_event(room_id=room_id, seq=seq, frame=frame)
+    return seq
 
 
 def message_edit(*, actor: User, message_id: int, body: str) -> Message:
@@ -594,15 +623,14 @@ def message_edit(*, actor: User, message_id: int, body: str) -> Message:
         if rows:
             store.insert_mentions(rows)
         message.reaction_list = []  # frames carry none: clients keep applying `reaction` events
-        seq = t.room.last_seq + 1
-        frame = protocol.message_updated(room=message.room_id, seq=seq, message=message_data(message))
+        data = message_data(message)
         _append(
             room_id=message.room_id,
-            seq=seq,
             kind=RoomEvent.Kind.UPDATED,
             message_id=message.pk,
-            frame=frame,
+            frame_for=lambda seq: protocol.message_updated(room=message.room_id, seq=seq, message=data),
             now=now,
+            held=t.held,
         )
     message.reaction_list = selectors.reactions_for(viewer=actor, message_ids=[message.pk]).get(
         message.pk, []
@@ -672,15 +700,14 @@ def message_delete(*, actor: User, message_id: int, erasure: bool = False) -> bo
                     m["reply_to"] = {**m["reply_to"], "excerpt": "", "deleted": True}
 
             _rewrite_frames(replies, blank)
-        seq = t.room.last_seq + 1
-        frame = protocol.message_deleted(room=message.room_id, seq=seq, id=message.pk)
         _append(
             room_id=message.room_id,
-            seq=seq,
             kind=RoomEvent.Kind.DELETED,
             message_id=message.pk,
-            frame=frame,
+            frame_for=lambda seq: protocol.message_deleted(room=message.room_id, seq=seq, id=message.pk),
             now=now,
+            closed_ok=erasure,
+            held=t.held,
         )
     return True
 
@@ -697,10 +724,11 @@ def message_attachments_refresh(*, message_id: int) -> bool:
     publish `message.updated` so clients show it; False when nothing changed or the message
     was deleted. Takes the room lock, like every write that takes a seq."""
     with transaction.atomic():
-        room_id = Message.objects.filter(pk=message_id).values_list("room_id", flat=True).first()
-        locked = store.lock_room(room_id) if room_id is not None else None
-        if room_id is None or locked is None:
+        found = store.lock_message(message_id)
+        if found is None or found[1] is None:
             return False
+        room_id = found[0]
+        held = None if store.late_room_lock() else found[1]
         message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
         fresh = {u.pk: attachment_data(u) for u in Upload.objects.filter(message_id=message_id)}
         attachments = [fresh[a["id"]] for a in message.attachments if a["id"] in fresh]
@@ -709,16 +737,19 @@ def message_attachments_refresh(*, message_id: int) -> bool:
         message.attachments = attachments
         message.save(update_fields=["attachments"])
         message.reaction_list = []  # frames carry none: clients keep applying `reaction` events
-        seq = locked.last_seq + 1
-        frame = protocol.message_updated(room=room_id, seq=seq, message=message_data(message))
-        _append(
-            room_id=room_id,
-            seq=seq,
-            kind=RoomEvent.Kind.UPDATED,
-            message_id=message.pk,
-            frame=frame,
-            now=timezone.now(),
-        )
+        data = message_data(message)
+        try:
+            _append(
+                room_id=room_id,
+                kind=RoomEvent.Kind.UPDATED,
+                message_id=message.pk,
+                frame_for=lambda seq: protocol.message_updated(room=room_id, seq=seq, message=data),
+                now=timezone.now(),
+                held=held,
+            )
+        except (NotFound, Conflict):  # the room went or closed meanwhile: the thumbnail waits
+            transaction.set_rollback(True)
+            return False
     return True
 
 
@@ -750,21 +781,15 @@ def reaction_toggle(
         else:
             changed = store.reaction_remove(message.pk, actor.pk, emoji)
         if changed:
-            seq = t.room.last_seq + 1
-            frame = protocol.reaction(
-                room=message.room_id,
-                seq=seq,
-                message_id=message.pk,
-                emoji=emoji,
-                user=user_data(actor),
-                op=op,
-            )
+            who = user_data(actor)
             _append(
                 room_id=message.room_id,
-                seq=seq,
                 kind=RoomEvent.Kind.REACTION,
                 message_id=message.pk,
-                frame=frame,
+                frame_for=lambda seq: protocol.reaction(
+                    room=message.room_id, seq=seq, message_id=message.pk, emoji=emoji, user=who, op=op
+                ),
                 now=now,
+                held=t.held,
             )
     return selectors.reactions_for(viewer=actor, message_ids=[message.pk]).get(message.pk, [])

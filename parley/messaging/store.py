@@ -45,6 +45,43 @@ def lock_room(room_id: int) -> LockedRoom | None:
     return None if row is None else LockedRoom(row[0], row[1] is not None, int(row[2]), int(row[3]), row[4])
 
 
+def late_room_lock() -> bool:
+    """Whether a change to an existing message may take its room's lock last, just for its seq.
+
+    On PostgreSQL the message's own row lock (`FOR NO KEY UPDATE`) keeps two changes of one
+    message apart and does not conflict with the key-share lock a reply's foreign key takes,
+    so the room is locked only for the two statements that take a seq: an edit or a
+    reaction no longer holds up the room's sends while it does its own work. MariaDB's
+    foreign-key checks take shared locks that would deadlock against that order, and
+    SQLite holds its one write lock from BEGIN IMMEDIATE anyway: both lock the room first."""
+    return connection.vendor == "postgresql"
+
+
+def lock_message(message_id: int) -> tuple[int, LockedRoom | None] | None:
+    """The message's room id and its room's state; None if there is no such message.
+
+    Where the room is locked last (PostgreSQL), one statement locks the message's row
+    until commit and reads its room as committed; elsewhere the room is locked now."""
+    if not late_room_lock():
+        sql = f"SELECT {q('room_id')} FROM {table(Message)} WHERE {q('id')} = %s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [message_id])
+            row = cursor.fetchone()
+        return None if row is None else (int(row[0]), lock_room(int(row[0])))
+    columns = ", ".join(f"r.{q(c)}" for c in ("visibility", "closed_at", "last_seq", "owner_id", "kind"))
+    sql = (
+        f"SELECT m.{q('room_id')}, {columns} FROM {table(Message)} m "
+        f"JOIN {table(Room)} r ON r.{q('id')} = m.{q('room_id')} "
+        f"WHERE m.{q('id')} = %s FOR NO KEY UPDATE OF m"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [message_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return int(row[0]), LockedRoom(row[1], row[2] is not None, int(row[3]), int(row[4]), row[5])
+
+
 def unhide_direct(room_id: int) -> None:
     """A new message in a DM brings it back to the members who hid it ("left" it)."""
     sql = (
