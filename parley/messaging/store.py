@@ -24,6 +24,8 @@ from parley.common.sql import marks, q, table
 from parley.messaging.models import Mention, Message, Reaction, RoomEvent
 from parley.rooms.models import Membership, Room
 
+BIGINT_MAX = 2**63 - 1
+
 
 class LockedRoom(NamedTuple):
     visibility: str
@@ -61,7 +63,10 @@ def lock_message(message_id: int) -> tuple[int, LockedRoom | None] | None:
     """The message's room id and its room's state; None if there is no such message.
 
     Where the room is locked last (PostgreSQL), one statement locks the message's row
-    until commit and reads its room as committed; elsewhere the room is locked now."""
+    until commit and reads its room as committed; elsewhere the room is locked now. An id
+    no column can hold (from a URL) names no message, as the ORM would answer."""
+    if not 0 < message_id <= BIGINT_MAX:
+        return None
     if not late_room_lock():
         sql = f"SELECT {q('room_id')} FROM {table(Message)} WHERE {q('id')} = %s"
         with connection.cursor() as cursor:

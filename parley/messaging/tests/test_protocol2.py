@@ -104,6 +104,10 @@ def test_the_edit_window(w: dict[str, Any], settings: Any) -> None:
 def test_edits_and_deletes_of_missing_or_deleted_messages(w: dict[str, Any]) -> None:
     assert w["a"].patch("/api/v1/messages/999999", {"body": "x"}, format="json").status_code == 404
     assert w["a"].delete("/api/v1/messages/999999").status_code == 404
+    for beyond in (2**63, 10**30):  # no column holds it: no such message, not a server error
+        assert w["a"].patch(f"/api/v1/messages/{beyond}", {"body": "x"}, format="json").status_code == 404
+        assert w["a"].delete(f"/api/v1/messages/{beyond}").status_code == 404
+        assert w["a"].post(f"/api/v1/messages/{beyond}/reactions/👍").status_code == 404
     msg = send(w["a"], w["rid"], "bye")
     assert w["a"].delete(f"/api/v1/messages/{msg['id']}").status_code == 204
     r = w["a"].patch(f"/api/v1/messages/{msg['id']}", {"body": "back"}, format="json")

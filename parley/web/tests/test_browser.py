@@ -72,14 +72,19 @@ def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
-def register(page, username: str) -> None:
+def sign_up_on_screen(page, username: str) -> None:
+    """Register through the sign-in screen; a new account lands in the main room."""
     page.goto("/login")
     page.get_by_test_id("tab-register").click()
     page.get_by_test_id("login-username").fill(username)
     page.get_by_test_id("login-password").fill("a long enough passphrase 42")
     page.get_by_test_id("login-submit").click()
-    # A new account lands in the main room; the tests using this go on from the lobby.
     page.get_by_test_id("composer").wait_for()
+
+
+def register(page, username: str) -> None:
+    """Register on screen, then go on from the lobby."""
+    sign_up_on_screen(page, username)
     page.goto("/")
     page.get_by_test_id("lobby").wait_for()
 

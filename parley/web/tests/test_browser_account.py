@@ -31,6 +31,7 @@ from parley.testing.live import (
 )
 from parley.web.tests import test_browser
 from parley.web.tests.test_browser import SHOTS, new_page, unique
+from parley.web.tests.test_browser import sign_up_on_screen as sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
@@ -238,15 +239,6 @@ def test_a_broken_confirmation_link_leads_to_sending_a_new_one(browser, mail_sit
 
 
 # --- the profile card (issue 17): picture, data download, account deletion ----------------
-
-
-def sign_up(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.get_by_test_id("tab-register").click()
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.get_by_test_id("composer").wait_for()  # a new account lands in the main room
 
 
 def header_avatar(page):  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ import pytest
 from parley.testing.live import ROOT, ServerProcess
 from parley.web.tests import test_browser
 from parley.web.tests.test_browser import new_page, send, sent, unique
+from parley.web.tests.test_browser import sign_up_on_screen as sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
@@ -54,15 +55,6 @@ SEEN: dict[str, dict[str, Any]] = {
         "placeholder": "#{room} へのメッセージ",
     },
 }
-
-
-def sign_up(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.get_by_test_id("tab-register").click()
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.get_by_test_id("composer").wait_for()
 
 
 def switch(page, code: str) -> None:  # type: ignore[no-untyped-def]
