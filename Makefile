@@ -20,7 +20,7 @@ FRONT_SRC := $(shell find frontend/src frontend/public frontend/index.html front
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: openapi protocol run serve dev test test-fast test-python test-databases test-services test-mariadb test-frontend lint fmt migrate \
+.PHONY: openapi protocol run serve dev test test-fast test-python test-browser test-databases test-services test-mariadb test-frontend lint fmt migrate \
 	frontend venv deps-run deps-dev deps-bench lock bench bench-quick clean messages
 
 ## The development environment: the dev lock (running + tests + lint).
@@ -123,17 +123,19 @@ fmt: deps-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Every suite: lint, the web client's unit tests, then Python twice — embedded
-## (SQLite + in-memory) and services (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set) —
-## and a third time on MariaDB when MARIADB_URL is set (the tests that start no process).
+## Every suite: lint, the web client's unit tests, then Python on the embedded defaults
+## (SQLite + in-memory), then side by side: the services pass (PostgreSQL + Redis when
+## DATABASE_URL/REDIS_URL are set) beside the MariaDB pass (when MARIADB_URL is set) and then
+## the browser suite (on the embedded defaults).
 test: lint frontend test-frontend test-python test-databases
 
-## The PostgreSQL + Redis pass and the MariaDB pass side by side (CI stays under 20 minutes):
-## each has its own database, and every test process prefixes its Redis keys with its pid
+## Two at a time (CI stays under 20 minutes): the PostgreSQL + Redis pass (about 8 minutes)
+## beside the MariaDB pass and then the browser suite (about 3.5 + 6). Each has its own
+## database, and every test process prefixes its Redis keys with its pid
 ## (config/test_settings.py); the tests that start Celery workers run only in the first.
 ## -O prints each pass's output whole when it ends.
 test-databases:
-	$(MAKE) --no-print-directory -j2 -O test-services test-mariadb
+	$(MAKE) --no-print-directory -j2 -O test-services test-mariadb test-browser
 
 ## The inner loop, no lint: the Python tests that start no process, browser or
 ## fault run, on the embedded defaults, then the web client's Vitest.
@@ -147,7 +149,11 @@ test-frontend: $(FRONT_STAMP) frontend
 	cd frontend && npm run size --silent
 
 test-python: deps-dev
-	env -u DATABASE_URL -u REDIS_URL PARLEY_TEST_PASS=embedded $(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL PARLEY_TEST_PASS=embedded $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+## The real-browser suite (Chromium), on the embedded defaults; the built client is served.
+test-browser: deps-dev frontend
+	env -u DATABASE_URL -u REDIS_URL PARLEY_TEST_PASS=embedded $(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 test-services: deps-dev
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \

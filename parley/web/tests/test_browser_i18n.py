@@ -125,7 +125,8 @@ def test_a_korean_browser_lands_in_korean_and_a_switch_is_saved_per_user(
     ctx_b, elsewhere = new_page(browser, server, viewport=DESKTOP, locale="en-US")
     try:
         page.goto("/login")
-        assert page.evaluate("document.documentElement.lang") == "ko"
+        # The Korean catalogue is fetched lazily: `load` can fire before it arrives.
+        page.wait_for_function("() => document.documentElement.lang === 'ko'")
         expect_texts(page, ["실시간 그룹 채팅. 이름만 정하고 바로 참여하세요.", "게스트로 계속하기"])
         assert re.search(r"[A-Za-z]{4,}", page.get_by_test_id("tagline").inner_text()) is None
 
