@@ -140,6 +140,10 @@ class Server:
     port: int = 0
     log: object = None
     env_extra: dict = field(default_factory=dict)
+    # BENCH_PARLEY_API_APART=1: the REST API served by a process of its own (what the deploy
+    # kit's proxy does with /api/), the sockets by this one; both count in CPU and memory.
+    api_apart: bool = os.environ.get("BENCH_PARLEY_API_APART", "") == "1"
+    api_proc: subprocess.Popen | None = None
 
     @property
     def proto(self) -> str:
@@ -232,12 +236,25 @@ class Server:
             cmd, env=env, cwd=cwd, stdout=self.log, stderr=self.log, start_new_session=True
         )
         wait_port(self.port, self.proc)
+        if self.proto == "parley" and self.api_apart:
+            api_env = dict(env, PORT=str(self.api_port), PARLEY_JOBS="0")
+            self.api_proc = subprocess.Popen(
+                cmd, env=api_env, cwd=cwd, stdout=self.log, stderr=self.log, start_new_session=True
+            )
+            wait_port(self.api_port, self.api_proc)
         time.sleep(0.5 if self.workers == 1 else 2.0)
 
+    @property
+    def api_port(self) -> int:
+        return self.port + 100
+
+    def api_origin(self) -> str | None:
+        """Where the generator sends REST actions, when not to the sockets' server."""
+        return f"http://127.0.0.1:{self.api_port}" if self.api_proc else None
+
     def pids(self) -> list[int]:
-        if not self.proc:
-            return []
-        return [self.proc.pid, *children(self.proc.pid)]
+        procs = [p for p in (self.proc, self.api_proc) if p]
+        return [pid for p in procs for pid in (p.pid, *children(p.pid))]
 
     def rss_kib(self) -> int:
         return sum(rss_kib(p) for p in self.pids())
@@ -246,16 +263,17 @@ class Server:
         return sum(cpu_seconds(p) for p in self.pids())
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+        for proc in (self.api_proc, self.proc):
+            if proc and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=5)
         if self.log:
             self.log.close()
-        self.proc = None
+        self.proc = self.api_proc = None
 
     # ---------- addressing
     def url(self, user_index: int, room) -> str:

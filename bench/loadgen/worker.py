@@ -310,7 +310,8 @@ class Worker:
         if http is None:
             u = urlsplit(c["url"])
             token = parse_qs(u.query)["token"][0]
-            http = self.http[c["i"]] = Http(u.hostname or "127.0.0.1", u.port or 80, token)
+            api = urlsplit(self.spec.get("api") or c["url"])  # the API's own process, if apart
+            http = self.http[c["i"]] = Http(api.hostname or "127.0.0.1", api.port or 80, token)
         if kind == "edit":
             esid = c["sid"] + EDIT_SID
             st.sent[esid] = st.sent.get(esid, 0) + 1
