@@ -129,8 +129,8 @@ fmt: deps-dev
 ## the browser suite (on the embedded defaults).
 test: lint frontend test-frontend test-python test-databases
 
-## Two at a time (CI stays under 20 minutes): the PostgreSQL + Redis pass (about 8 minutes)
-## beside the MariaDB pass and then the browser suite (about 3.5 + 6). Each has its own
+## Two at a time (CI stays near 20 minutes): the PostgreSQL + Redis pass (about 12 minutes
+## when shared) beside the MariaDB pass and then the browser suite (about 4.5 + 8). Each has its own
 ## database, and every test process prefixes its Redis keys with its pid
 ## (config/test_settings.py); the tests that start Celery workers run only in the first.
 ## -O prints each pass's output whole when it ends.
