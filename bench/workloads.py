@@ -29,7 +29,7 @@ def spec(server: Server, clients: list[dict], phases: list[dict]) -> dict:
     return {
         "proto": server.proto,
         "origin": server.origin(),
-        "api": server.api_origin() if server.proto == "parley" else None,
+        "api": server.api_origin(),  # None unless a Parley server runs its API apart
         "nonce": f"{time.time_ns():x}",
         "clients": clients,
         "phases": phases,
