@@ -115,11 +115,13 @@ async def test_redis_killed_and_flushed_mid_traffic_loses_nothing(fault_db: str)
         faults = []
 
         await asyncio.sleep(1.5)
+        redis.client().set("fault:marker", "1")
         redis.kill9()  # no persistence: whatever Redis held is gone
         faults.append("kill -9")
         await asyncio.sleep(3.0)  # sends keep committing while Redis is down
         redis.start()
-        assert redis.client().dbsize() == 0, "the restarted Redis must be empty"
+        # Not dbsize() == 0: the servers reconnect at once and may already have written a key.
+        assert redis.client().get("fault:marker") is None, "the restarted Redis must have lost its data"
         await asyncio.sleep(2.0)
         redis.client().flushall()
         redis.kill9()
