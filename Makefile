@@ -20,7 +20,7 @@ FRONT_SRC := $(shell find frontend/src frontend/public frontend/index.html front
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: openapi protocol run serve dev test test-fast test-python test-browser test-databases test-services test-mariadb test-frontend lint fmt migrate \
+.PHONY: openapi protocol run serve dev test test-fast test-python test-browser test-databases test-slot-databases test-slot-embedded test-services test-mariadb test-frontend lint fmt migrate \
 	frontend venv deps-run deps-dev deps-bench lock bench bench-quick clean messages
 
 ## The development environment: the dev lock (running + tests + lint).
@@ -123,19 +123,27 @@ fmt: deps-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Every suite: lint, the web client's unit tests, then Python on the embedded defaults
-## (SQLite + in-memory), then side by side: the services pass (PostgreSQL + Redis when
-## DATABASE_URL/REDIS_URL are set) beside the MariaDB pass (when MARIADB_URL is set) and then
-## the browser suite (on the embedded defaults).
-test: lint frontend test-frontend test-python test-databases
+## Every suite: lint first, then two slots side by side (CI stays under 20 minutes on two
+## cores). One slot runs the database passes: PostgreSQL + Redis (when DATABASE_URL and
+## REDIS_URL are set), then MariaDB (when MARIADB_URL is set). The other builds and tests the
+## web client, runs the Python suite on the embedded defaults (SQLite + in-memory), then the
+## browser suite. Each pass has its own database, and every test process prefixes its Redis
+## keys with its pid (config/test_settings.py); the tests that start Celery workers run only
+## in the services pass. -O prints each slot's output whole when it ends.
+test: lint
+	$(MAKE) --no-print-directory -j2 -O test-slot-databases test-slot-embedded
 
-## Two at a time (CI stays near 20 minutes): the PostgreSQL + Redis pass (about 12 minutes
-## when shared) beside the MariaDB pass and then the browser suite (about 4.5 + 8). Each has its own
-## database, and every test process prefixes its Redis keys with its pid
-## (config/test_settings.py); the tests that start Celery workers run only in the first.
-## -O prints each pass's output whole when it ends.
-test-databases:
-	$(MAKE) --no-print-directory -j2 -O test-services test-mariadb test-browser
+test-slot-databases: deps-dev
+	$(MAKE) --no-print-directory test-services
+	$(MAKE) --no-print-directory test-mariadb
+
+test-slot-embedded: deps-dev frontend
+	$(MAKE) --no-print-directory test-frontend
+	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-browser
+
+## The database passes alone, one after the other.
+test-databases: test-services test-mariadb
 
 ## The inner loop, no lint: the Python tests that start no process, browser or
 ## fault run, on the embedded defaults, then the web client's Vitest.
