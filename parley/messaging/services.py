@@ -572,11 +572,13 @@ def _append(
     return seq
 
 
-def message_edit(*, actor: User, message_id: int, body: str) -> Message:
+def message_edit(*, actor: User, message_id: int, body: str, reactions: bool = True) -> Message:
     """Change a message's text (its author only, within MESSAGE_EDIT_WINDOW seconds when set).
 
     The previous text is kept in MessageEdit for staff; mentions are parsed again. An edit
-    that changes nothing stores and publishes nothing."""
+    that changes nothing stores and publishes nothing. `reactions`: load the message's
+    reactions as the actor sees them (REST answers with them; a socket's `done` does not,
+    and skips the query)."""
     body = clean_body(body)
     with transaction.atomic():
         t = _target(actor=actor, message_id=message_id)
@@ -632,9 +634,10 @@ def message_edit(*, actor: User, message_id: int, body: str) -> Message:
             now=now,
             held=t.held,
         )
-    message.reaction_list = selectors.reactions_for(viewer=actor, message_ids=[message.pk]).get(
-        message.pk, []
-    )
+    if reactions:
+        message.reaction_list = selectors.reactions_for(viewer=actor, message_ids=[message.pk]).get(
+            message.pk, []
+        )
     return message
 
 
@@ -763,7 +766,13 @@ def clean_emoji(value: str) -> str:
 def reaction_toggle(
     *, actor: User, message_id: int, emoji: str, op: Literal["add", "remove"]
 ) -> list[dict[str, object]]:
-    """Add or remove the actor's emoji on a message; the message's reactions as the actor sees them.
+    """Add or remove the actor's emoji on a message; the message's reactions as the actor sees them."""
+    reaction_change(actor=actor, message_id=message_id, emoji=emoji, op=op)
+    return selectors.reactions_for(viewer=actor, message_ids=[message_id]).get(message_id, [])
+
+
+def reaction_change(*, actor: User, message_id: int, emoji: str, op: Literal["add", "remove"]) -> bool:
+    """Add or remove the actor's emoji on a message; True if that changed anything.
 
     Idempotent: adding a reaction the actor already has, or removing one they do not,
     changes nothing, takes no seq and publishes nothing. Otherwise one statement changes
@@ -792,4 +801,4 @@ def reaction_toggle(
                 now=now,
                 held=t.held,
             )
-    return selectors.reactions_for(viewer=actor, message_ids=[message.pk]).get(message.pk, [])
+    return changed

@@ -63,6 +63,33 @@ class TypingIn(_In):
     room: RoomId
 
 
+class EditIn(_In):
+    """Protocol 2, added later: `PATCH messages/{id}` over the socket (answered by `done` or `error`)."""
+
+    type: Literal["edit"]
+    message: RoomId
+    body: str
+    client_id: ClientId
+
+
+class DeleteIn(_In):
+    """Protocol 2, added later: `DELETE messages/{id}` over the socket."""
+
+    type: Literal["delete"]
+    message: RoomId
+    client_id: ClientId
+
+
+class ReactIn(_In):
+    """Protocol 2, added later: `POST`/`DELETE messages/{id}/reactions/{emoji}` over the socket."""
+
+    type: Literal["react"]
+    message: RoomId
+    emoji: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32)]
+    op: Literal["add", "remove"]
+    client_id: ClientId
+
+
 class PingIn(_In):
     type: Literal["ping"]
 
@@ -71,8 +98,9 @@ class PongIn(_In):
     type: Literal["pong"]
 
 
-ClientFrame = Annotated[ResumeIn | SendIn | ReadIn | TypingIn | PingIn | PongIn, Field(discriminator="type")]
-CLIENT_TYPES = ("resume", "send", "read", "typing", "ping", "pong")
+AnyClientFrame = ResumeIn | SendIn | ReadIn | TypingIn | EditIn | DeleteIn | ReactIn | PingIn | PongIn
+ClientFrame = Annotated[AnyClientFrame, Field(discriminator="type")]
+CLIENT_TYPES = ("resume", "send", "read", "typing", "edit", "delete", "react", "ping", "pong")
 _client_adapter: TypeAdapter[Any] = TypeAdapter(ClientFrame)
 
 
@@ -87,7 +115,7 @@ class FrameError(Exception):
         self.ref = ref
 
 
-def parse_client_frame(text: str) -> ResumeIn | SendIn | ReadIn | TypingIn | PingIn | PongIn:
+def parse_client_frame(text: str) -> AnyClientFrame:
     try:
         # Deep nesting ends in RecursionError inside the C scanner; frames are ≤ 64 KiB.
         raw = json.loads(text)
@@ -265,6 +293,16 @@ class AckOut(_Out):
     duplicate: bool
 
 
+class DoneOut(_Out):
+    """Protocol 2, added later: an `edit`, `delete` or `react` frame was carried out (or changed nothing:
+    the same text, a reaction already there). `client_id` is the frame's. What changed
+    reaches every member, this socket included, as the usual event with its seq."""
+
+    type: Literal["done"]
+    client_id: str
+    message_id: int
+
+
 class GapOut(_Out):
     type: Literal["gap"]
     room: int
@@ -355,6 +393,7 @@ ServerFrame = Annotated[
     | MessageDeletedOut
     | ReactionFrame
     | AckOut
+    | DoneOut
     | GapOut
     | TypingOut
     | PresenceOut
@@ -425,6 +464,10 @@ def ack(*, client_id: str, room: int, id: int, seq: int, duplicate: bool) -> str
     return encode(
         {"type": "ack", "client_id": client_id, "room": room, "id": id, "seq": seq, "duplicate": duplicate}
     )
+
+
+def done(*, client_id: str, message_id: int) -> str:
+    return encode({"type": "done", "client_id": client_id, "message_id": message_id})
 
 
 def gap(*, room: int, after_seq: int, until_seq: int) -> str:

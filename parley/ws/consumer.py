@@ -49,6 +49,17 @@ def _command_run(*, limits: Any, **kwargs: Any) -> bots.CommandOutcome:
 
 command_run = _db(_command_run)
 
+
+def _change_run(*, limits: Any, user: Any, change: Any, **kwargs: Any) -> None:
+    """An edit, delete or reaction over the socket: the send allowance's shared check (every
+    write that takes a seq shares it, as over REST), then the service."""
+    if not limits.confirm_sends_sync([user.pk])[0]:
+        raise SendRefused()
+    change(actor=user, **kwargs)
+
+
+change_run = _db(_change_run)
+
 ABUSE_WINDOW = 60.0
 ABUSE_LIMIT = 50
 
@@ -292,6 +303,43 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     room=frame.room, text=outcome.notice, level=outcome.level, ref=frame.client_id
                 )
             )
+
+    # Edits, deletions and reactions: REST's, without an HTTP request per change. What changed
+    # reaches the room (this socket too) as the logged event; this socket also gets `done`.
+
+    async def on_edit(self, conn: Connection, frame: protocol.EditIn) -> None:
+        await self._change(conn, frame, messaging.message_edit, body=frame.body, reactions=False)
+
+    async def on_delete(self, conn: Connection, frame: protocol.DeleteIn) -> None:
+        await self._change(conn, frame, messaging.message_delete)
+
+    async def on_react(self, conn: Connection, frame: protocol.ReactIn) -> None:
+        await self._change(conn, frame, messaging.reaction_change, emoji=frame.emoji, op=frame.op)
+
+    async def _change(
+        self,
+        conn: Connection,
+        frame: protocol.EditIn | protocol.DeleteIn | protocol.ReactIn,
+        change: Any,
+        **kwargs: Any,
+    ) -> None:
+        if not self.runtime.limits.admit_send(conn.user_id):
+            conn.push_text(self._error(SendRefused.code, SendRefused.message, frame.client_id))
+            return
+        try:
+            await change_run(
+                limits=self.runtime.limits, user=self.user, change=change, message_id=frame.message, **kwargs
+            )
+        except (ServiceError, SendRefused) as exc:
+            conn.push_text(self._service_error(exc, frame.client_id))
+            return
+        except Exception:
+            log.exception("%s failed", frame.type)
+            conn.push_text(
+                self._error("server_error", _("The change was not saved; try again."), frame.client_id)
+            )
+            return
+        conn.push_text(protocol.done(client_id=frame.client_id, message_id=frame.message))
 
     async def on_resume(self, conn: Connection, frame: protocol.ResumeIn) -> None:
         for key, last in frame.rooms.items():

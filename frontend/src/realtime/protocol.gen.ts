@@ -15,6 +15,7 @@ export type ServerFrame =
   | MessageDeletedOut
   | ReactionFrame
   | AckOut
+  | DoneOut
   | GapOut
   | TypingOut
   | PresenceOut
@@ -30,7 +31,7 @@ export type ServerFrame =
 /**
  * A frame the client sends.
  */
-export type ClientFrame = ResumeIn | SendIn | ReadIn | TypingIn | PingIn | PongIn
+export type ClientFrame = ResumeIn | SendIn | ReadIn | TypingIn | EditIn | DeleteIn | ReactIn | PingIn | PongIn
 
 export interface HelloOut {
   type: 'hello'
@@ -144,6 +145,16 @@ export interface AckOut {
   id: number
   seq: number
   duplicate: boolean
+}
+/**
+ * Protocol 2, added later: an `edit`, `delete` or `react` frame was carried out (or changed nothing:
+ * the same text, a reaction already there). `client_id` is the frame's. What changed
+ * reaches every member, this socket included, as the usual event with its seq.
+ */
+export interface DoneOut {
+  type: 'done'
+  client_id: string
+  message_id: number
 }
 export interface GapOut {
   type: 'gap'
@@ -276,6 +287,33 @@ export interface ReadIn {
 export interface TypingIn {
   type: 'typing'
   room: number
+}
+/**
+ * Protocol 2, added later: `PATCH messages/{id}` over the socket (answered by `done` or `error`).
+ */
+export interface EditIn {
+  type: 'edit'
+  message: number
+  body: string
+  client_id: string
+}
+/**
+ * Protocol 2, added later: `DELETE messages/{id}` over the socket.
+ */
+export interface DeleteIn {
+  type: 'delete'
+  message: number
+  client_id: string
+}
+/**
+ * Protocol 2, added later: `POST`/`DELETE messages/{id}/reactions/{emoji}` over the socket.
+ */
+export interface ReactIn {
+  type: 'react'
+  message: number
+  emoji: string
+  op: 'add' | 'remove'
+  client_id: string
 }
 export interface PingIn {
   type: 'ping'

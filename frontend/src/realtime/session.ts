@@ -13,6 +13,7 @@ import { notifications } from '@/composables/useNotifications'
 import { currentLocale } from '@/i18n'
 import { realtime } from './index'
 import { applyUserUpdated } from './userUpdates'
+import { changesConnectionLost, settleDone, settleError } from './changes'
 import { defaultSocketUrl, SignedOutError, type WebSocketFactory } from './connection'
 import type { ServerFrame } from './protocol'
 
@@ -47,6 +48,9 @@ export function dispatchFrame(frame: ServerFrame): void {
     case 'reaction':
       messages.applyLogFrame(frame)
       rooms.noteEvent(frame.room, frame.seq)
+      break
+    case 'done':
+      settleDone(frame)
       break
     case 'gap':
       messages.applyGap(frame)
@@ -92,7 +96,7 @@ export function dispatchFrame(frame: ServerFrame): void {
         // A room id: `resume` named a room that is no longer ours. Stop resuming it and re-read it.
         messages.dropRoom(frame.ref)
         void rooms.refresh(frame.ref).catch(() => undefined)
-      } else if (!messages.applyError(frame)) {
+      } else if (!settleError(frame) && !messages.applyError(frame)) {
         useNoticesStore().push(frame.message || frame.code)
       }
       break
@@ -146,7 +150,10 @@ export function startRealtime(opts: StartOptions = {}): void {
     },
     onStateChange: (state) => {
       conn.set(state, realtime.connection?.nextRetryAt ?? null)
-      if (state !== 'online') messages.connectionLost()
+      if (state !== 'online') {
+        messages.connectionLost()
+        changesConnectionLost()
+      }
     },
     onAuthLost: () => auth.sessionLost(),
   })

@@ -4,6 +4,7 @@ import { reactive, ref } from 'vue'
 import { api } from '@/api'
 import type { Attachment, Message, Reaction, ReplyTo, User } from '@/api/types'
 import { realtime } from '@/realtime'
+import { sendChange } from '@/realtime/changes'
 import type {
   AckOut,
   ErrorOut,
@@ -530,7 +531,8 @@ export const useMessagesStore = defineStore('messages', () => {
   }
 
 
-  // ---- edits, deletions, reactions (REST; the frames that follow are applied once) ----
+  // ---- edits, deletions, reactions (over the socket, REST when it is down: realtime/changes.ts;
+  // the frames that follow are applied once) ----
 
   function find(roomId: number, id: number): Message | undefined {
     return timelines[roomId]?.messages.find((m) => m.id === id)
@@ -549,22 +551,27 @@ export const useMessagesStore = defineStore('messages', () => {
 
   /** Save an edit; throws the server's refusal (an ApiError) for the caller to show. */
   async function edit(roomId: number, id: number, body: string): Promise<void> {
-    const saved = await api.editMessage(id, body)
+    await sendChange({ type: 'edit', message: id, body }, async () => {
+      const saved = await api.editMessage(id, body)
+      const m = find(roomId, id)
+      if (m && !m.deleted) {
+        Object.assign(m, {
+          edited_at: saved.edited_at,
+          mentions: saved.mentions,
+          mentions_room: saved.mentions_room,
+          reactions: saved.reactions,
+        })
+      }
+    })
+    // The body is stored as written: the new text shows at once, whichever of the answer and
+    // the `message.updated` (edited_at, mentions) comes first.
     const m = find(roomId, id)
-    if (m && !m.deleted) {
-      Object.assign(m, {
-        body: saved.body,
-        edited_at: saved.edited_at,
-        mentions: saved.mentions,
-        mentions_room: saved.mentions_room,
-        reactions: saved.reactions,
-      })
-    }
+    if (m && !m.deleted) m.body = body
     if (editing[roomId] === id) editing[roomId] = null
   }
 
   async function remove(roomId: number, id: number): Promise<void> {
-    await api.deleteMessage(id)
+    await sendChange({ type: 'delete', message: id }, () => api.deleteMessage(id))
     const t = timelines[roomId]
     if (t) markDeleted(t, id)
   }
@@ -578,9 +585,13 @@ export const useMessagesStore = defineStore('messages', () => {
     const me = useAuthStore().user
     if (me) applyReaction(m, emoji, had ? 'remove' : 'add', me, true)
     try {
-      const res = had ? await api.unreact(id, emoji) : await api.react(id, emoji)
-      const now = find(roomId, id)
-      if (now && !now.deleted) now.reactions = res.reactions
+      // Over the socket the `reaction` event confirms what is already shown; over REST the
+      // answer is the message's reactions.
+      await sendChange({ type: 'react', message: id, emoji, op: had ? 'remove' : 'add' }, async () => {
+        const res = had ? await api.unreact(id, emoji) : await api.react(id, emoji)
+        const now = find(roomId, id)
+        if (now && !now.deleted) now.reactions = res.reactions
+      })
     } catch (err) {
       const now = find(roomId, id)
       if (now) now.reactions = before

@@ -137,7 +137,8 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
         }
     )
     got["message:reply"] = await alice.next("message", lambda f: f["message"]["client_id"] == "b-5")
-    await db(messaging.reaction_toggle)(actor=alice_user, message_id=first, emoji="👍", op="add")
+    await alice.send({"type": "react", "message": first, "emoji": "👍", "op": "add", "client_id": "c-r1"})
+    got["done"] = await alice.next("done")
     got["reaction"] = await alice.next("reaction")
     await db(messaging.message_edit)(
         actor=bob_user, message_id=first, body="hi Alice, see https://example.com"

@@ -142,3 +142,58 @@ async def test_send_frames_carry_replies_and_refuse_foreign_targets_and_attachme
     )
     assert (await a.recv_type("ack"))["client_id"] == "r5"
     await a.close()
+
+
+async def test_edit_delete_and_react_frames_change_the_message_answer_done_and_refuse_as_rest_does() -> None:
+    s = await setup_room()
+    a, b = [await connected(t) for t in s["tokens"]]
+    room = s["room"]
+    await a.send({"type": "send", "room": room, "body": "typo", "client_id": "c-1"})
+    mid = (await a.recv_type("ack"))["id"]
+    for client in (a, b):
+        await client.recv_type("message")
+
+    await a.send({"type": "edit", "message": mid, "body": "fixed @p2-bob", "client_id": "e-1"})
+    assert await a.recv_type("done") == {"type": "done", "client_id": "e-1", "message_id": mid}
+    for client in (a, b):
+        updated = await client.recv_type("message.updated")
+        assert (updated["seq"], updated["message"]["body"]) == (2, "fixed @p2-bob")
+        assert updated["message"]["mentions"] == [s["bob"].pk]
+
+    # The same text again changes nothing: `done`, no seq taken, no event.
+    await a.send({"type": "edit", "message": mid, "body": "fixed @p2-bob", "client_id": "e-2"})
+    assert (await a.recv_type("done"))["client_id"] == "e-2"
+    await b.nothing(ignore=("presence", "ping", "unread"))
+
+    for op, seq in (("add", 3), ("add", None), ("remove", 4)):
+        await b.send({"type": "react", "message": mid, "emoji": "👍", "op": op, "client_id": f"r-{op}"})
+        assert (await b.recv_type("done"))["message_id"] == mid
+        if seq is not None:
+            frame = await a.recv_type("reaction")
+            assert (frame["seq"], frame["op"], frame["user"]["id"]) == (seq, op, s["bob"].pk)
+    await a.nothing(ignore=("presence", "ping", "unread", "message.updated"))
+
+    # Refusals are REST's, as `error` frames naming the frame's client_id.
+    refusals = [
+        (b, {"type": "edit", "message": mid, "body": "mine now"}, "not_author"),
+        (b, {"type": "delete", "message": mid}, "forbidden"),
+        (a, {"type": "edit", "message": mid, "body": "   "}, "invalid"),
+        (a, {"type": "react", "message": mid, "emoji": "abc", "op": "add"}, "invalid"),
+        (a, {"type": "react", "message": 10**9, "emoji": "👍", "op": "add"}, "not_found"),
+    ]
+    for n, (client, frame, code) in enumerate(refusals):
+        await client.send({**frame, "client_id": f"x-{n}"})
+        err = await client.recv_type("error")
+        assert (err["code"], err["ref"]) == (code, f"x-{n}"), err
+    # A malformed frame is refused by the parser, like any other.
+    await a.send({"type": "react", "message": mid, "emoji": "👍", "op": "toggle", "client_id": "bad"})
+    assert (await a.recv_type("error"))["code"] == "invalid"
+
+    await a.send({"type": "delete", "message": mid, "client_id": "d-1"})
+    assert (await a.recv_type("done"))["client_id"] == "d-1"
+    deleted = await b.recv_type("message.deleted")
+    assert (deleted["seq"], deleted["id"]) == (5, mid)
+    await a.send({"type": "react", "message": mid, "emoji": "👍", "op": "add", "client_id": "late"})
+    assert (await a.recv_type("error"))["code"] == "message_deleted"
+    for client in (a, b):
+        await client.close()

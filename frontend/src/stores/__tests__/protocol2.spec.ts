@@ -145,17 +145,50 @@ describe('protocol 2 frames in the stores', () => {
     expect(m.edited_at).not.toBeNull()
   })
 
-  it('my reaction shows at once, the answer sets the counts, and my own frame after it changes nothing', async () => {
-    const { messages, http } = setup([{ ...captured }], 3)
-    http.route('POST messages/3/reactions/%F0%9F%91%8D', () => ({ reactions: [{ emoji: '👍', count: 2, me: true, users: [B, A] }] }))
+  it('my reaction shows at once and goes over the socket; done settles it and my own frame changes nothing', async () => {
+    const { messages } = setup([{ ...captured }], 3)
     await messages.loadLatest(1)
     FakeWebSocket.last.hello(alice)
     const p = messages.toggleReaction(1, 3, '👍')
     expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 1, me: true, users: [A] }])
+    const [sent] = FakeWebSocket.last.sentOfType('react')
+    expect(sent).toMatchObject({ type: 'react', message: 3, emoji: '👍', op: 'add' })
+    FakeWebSocket.last.receive(serverFrame('done', { client_id: String(sent!.client_id), message_id: 3 }))
     await p
-    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true, users: [B, A] }])
-    FakeWebSocket.last.receive(serverFrame('reaction', { seq: 4 }))
-    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true, users: [B, A] }])
+    FakeWebSocket.last.receive(serverFrame('reaction', { seq: 4, user: alice }))
+    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 1, me: true, users: [A] }])
+    FakeWebSocket.last.receive(serverFrame('reaction', { seq: 5, user: bob }))
+    expect(msg(messages, 3).reactions).toEqual([{ emoji: '👍', count: 2, me: true, users: [A, B] }])
+  })
+
+  it('a change refused over the socket rejects with the server\'s words; one the socket dropped goes over REST', async () => {
+    const { messages, http } = setup([makeMessage(1, { id: 10, sender: alice, body: 'helo' })], 1)
+    await messages.loadLatest(1)
+    FakeWebSocket.last.hello(alice)
+    const refused = messages.toggleReaction(1, 10, '👍')
+    const [react] = FakeWebSocket.last.sentOfType('react')
+    FakeWebSocket.last.receive({
+      type: 'error',
+      code: 'muted',
+      message: 'You are muted in this room.',
+      ref: String(react!.client_id),
+    })
+    await expect(refused).rejects.toMatchObject({ code: 'muted', status: 403 })
+    expect(msg(messages, 10).reactions).toEqual([])
+
+    let patched = ''
+    http.route('PATCH messages/10', (_url, init) => {
+      patched = (JSON.parse(String(init.body)) as { body: string }).body
+      return { ...makeMessage(1, { id: 10, sender: alice }), body: patched, edited_at: '2026-12-05T00:00:00Z' }
+    })
+    messages.editing[1] = 10
+    const edit = messages.edit(1, 10, 'hello')
+    expect(FakeWebSocket.last.sentOfType('edit')).toMatchObject([{ message: 10, body: 'hello' }])
+    FakeWebSocket.last.serverClose(1006) // no answer came: the same edit goes over REST
+    await edit
+    expect(patched).toBe('hello')
+    expect(msg(messages, 10)).toMatchObject({ body: 'hello', edited_at: '2026-12-05T00:00:00Z' })
+    expect(messages.editing[1]).toBeNull()
   })
 
   it('a refused reaction is taken back and the error reaches the caller', async () => {
