@@ -376,16 +376,18 @@ def mixed_section(runs: list[dict], summary: dict) -> list[str]:
         "### Edits and reactions mixed in: 100-member room, 10 senders × 5 msg/s",
         "",
         "Alternating phases of the same server process: plain sends, then a mix where one slot "
-        "in ten of each sender is a REST action on its newest message instead of a send: an "
-        "edit (its `message.updated` frame is timed at every receiver, from before the PATCH) "
-        "or a 👍 added or taken back (not timed; it only loads the room). The p50/p99 columns "
-        "are the messages' deliveries: what the mix must not slow down. The edits' own "
-        "latency includes their REST round trip (connection, token check, transaction), which "
-        "no WebSocket send pays, so it has a column of its own and is not in the ratio.",
+        "in ten of each sender is an action on its newest message instead of a send: an "
+        "edit (its `message.updated` frame is timed at every receiver, from before it was sent) "
+        "or a 👍 added or taken back (not timed; it only loads the room). The actions go as "
+        "the web client sends them, `edit` and `react` frames on the sender's socket "
+        '("via" ws), or over REST (`BENCH_PARLEY_ACTIONS=rest`; `parley-ref`, an earlier '
+        "commit, always over REST). The p50/p99 columns are the messages' deliveries: what the "
+        "mix must not slow down. The edits' own latency has a column of its own and is not in "
+        "the ratio.",
         "",
-        "| server | phase | phases | p50 ms | p99 ms (min–max) | lost | edits | edit p50 / p99 ms "
+        "| server | via | phase | phases | p50 ms | p99 ms (min–max) | lost | edits | edit p50 / p99 ms "
         "| reactions | failed actions | p99 mixed / plain |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for server in [s for s in SERVERS if s in by_server]:
         rs = by_server[server]
@@ -395,10 +397,11 @@ def mixed_section(runs: list[dict], summary: dict) -> list[str]:
         ratio = (m99 / b99) if b99 and m99 else None
         if server == "parley":
             summary["mixed"] = ratio
+        via = "/".join(sorted({r.get("actions", "rest") for r in rs}))
         for name, ph in (("plain sends", plain), ("10 % edits/reactions", mixed)):
             lo, hi = spread([p["latency_ms"]["p99"] for p in ph])
             lines.append(
-                f"| {server} | {name} | {len(ph)} | {f(med([p['latency_ms']['p50'] for p in ph]))} | "
+                f"| {server} | {via} | {name} | {len(ph)} | {f(med([p['latency_ms']['p50'] for p in ph]))} | "
                 f"{f(median_p99(ph))} ({f(lo)}–{f(hi)}) | {sum(p['lost'] for p in ph)} | "
                 f"{sum(p.get('edits', 0) for p in ph)} | {edit_latency(ph)} | "
                 f"{sum(p.get('reactions', 0) for p in ph)} | "

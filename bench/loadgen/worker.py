@@ -38,6 +38,8 @@ from bench.util import raise_nofile
 DEBUG = bool(os.environ.get("BENCH_DEBUG"))
 MARK = re.compile(rb'"p(\d+):(\d+):(\d+):(\d+):')
 ACK_ID = re.compile(rb'"type":\s*"ack".*?"id":\s*(\d+)')
+# A refused socket action of a mixed phase: `act-e-<edit sid>-<n>` or `act-r-<sid>-<n>`.
+ACT_REFUSED = re.compile(rb'"ref":"act-(e|r)-(\d+)-')
 mono = time.monotonic_ns
 REACTION = "%F0%9F%91%8D"  # 👍, as it goes in the URL
 
@@ -189,6 +191,13 @@ class Worker:
                 if acks and (a := ACK_ID.search(data)) is not None:
                     last_ack[rid] = int(a.group(1))
                     return
+                if acks and (r := ACT_REFUSED.search(data)) is not None:
+                    ph = self.current_phase()
+                    if ph is not None:
+                        stats[ph].action_errors += 1
+                        if r.group(1) == b"e":  # no receiver owes a refused edit
+                            stats[ph].sent[int(r.group(2))] -= 1
+                    return
                 if b'"error"' in data:
                     ph = self.current_phase()
                     if ph is not None:
@@ -279,7 +288,8 @@ class Worker:
         offset = int(interval * ((sid * 0.618) % 1.0)) if interval else 0  # no lockstep
         sent = 0
         # mixed phase: one slot in `every` is an edit of the sender's newest message or a
-        # 👍 added to / taken from it, over REST as a client does, instead of a send
+        # 👍 added to / taken from it instead of a send, over the socket as the web client
+        # does (or over REST: spec "actions")
         every = round(1 / float(p["mix"])) if p.get("mix") else 0
         actions: list[asyncio.Task] = []
         for n in range(count):
@@ -302,10 +312,35 @@ class Worker:
         await asyncio.gather(*actions, return_exceptions=True)
 
     async def act(self, k: int, c: dict, kind: str, n: int) -> None:
-        """One REST action of a mixed phase. An edit's new body carries the mark, so its
-        `message.updated` frame is timed and checked at every receiver like a message."""
+        """One action of a mixed phase, over the sender's socket (an `edit` or `react` frame,
+        as the web client sends them) or, with spec `"actions": "rest"`, over REST. An edit's
+        new body carries the mark, so its `message.updated` frame is timed and checked at
+        every receiver like a message."""
         st = self.stats[k]
         mid = self.last_ack[c["i"]]
+        esid = c["sid"] + EDIT_SID
+        if kind == "edit":
+            st.sent[esid] = st.sent.get(esid, 0) + 1
+            st.edits += 1
+            body = f"p{k}:{esid}:{n}:{mono()}:"
+        else:
+            mine = self.reacted.setdefault(c["i"], set())
+            op = "remove" if mid in mine else "add"
+            mine.symmetric_difference_update({mid})
+            st.reactions += 1
+        if self.spec.get("actions", "ws") == "ws":
+            ref = f"act-e-{esid}-{n}" if kind == "edit" else f"act-r-{c['sid']}-{n}"
+            frame = (
+                {"type": "edit", "message": mid, "body": body, "client_id": ref}
+                if kind == "edit"
+                else {"type": "react", "message": mid, "emoji": "\U0001f44d", "op": op, "client_id": ref}
+            )
+            ws = self.socks.get(c["i"])
+            if ws is None or not ws.send_text(json.dumps(frame)):
+                st.action_errors += 1
+                if kind == "edit":
+                    st.sent[esid] -= 1
+            return
         http = self.http.get(c["i"])
         if http is None:
             u = urlsplit(c["url"])
@@ -313,19 +348,11 @@ class Worker:
             api = urlsplit(self.spec.get("api") or c["url"])  # the API's own process, if apart
             http = self.http[c["i"]] = Http(api.hostname or "127.0.0.1", api.port or 80, token)
         if kind == "edit":
-            esid = c["sid"] + EDIT_SID
-            st.sent[esid] = st.sent.get(esid, 0) + 1
-            st.edits += 1
-            status = await http.request(
-                "PATCH", f"/api/v1/messages/{mid}", {"body": f"p{k}:{esid}:{n}:{mono()}:"}
-            )
+            status = await http.request("PATCH", f"/api/v1/messages/{mid}", {"body": body})
             if status >= 300:  # refused or never made: no receiver owes it (it shows as failed)
                 st.sent[esid] -= 1
         else:
-            mine = self.reacted.setdefault(c["i"], set())
-            method = "DELETE" if mid in mine else "POST"
-            mine.symmetric_difference_update({mid})
-            st.reactions += 1
+            method = "DELETE" if op == "remove" else "POST"
             status = await http.request(method, f"/api/v1/messages/{mid}/reactions/{REACTION}")
         if status >= 300:
             st.action_errors += 1
