@@ -2,11 +2,14 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django_asgi = get_asgi_application()
+django.setup(set_prefix=False)  # what get_asgi_application() does, for our handler
 
+from parley.web.handler import ParleyASGIHandler  # noqa: E402
 from parley.ws.asgi import build_application  # noqa: E402
+
+django_asgi = ParleyASGIHandler()
 
 application = build_application(django_asgi)

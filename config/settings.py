@@ -182,6 +182,10 @@ MESSAGE_EDIT_WINDOW: int = env.int("MESSAGE_EDIT_WINDOW", default=0)
 SEARCH_INDEX: bool = env.bool("SEARCH_INDEX", default=True)
 HUB_SWEEP_INTERVAL: float = env.float("HUB_SWEEP_INTERVAL", default=5.0)
 HUB_REORDER_WAIT: float = env.float("HUB_REORDER_WAIT", default=0.25)
+# Threads per process that run the REST views and keep their database connections
+# (parley/web/handler.py); each holds at most one connection, so a process opens at most
+# this many for HTTP, beside its sockets' database threads.
+HTTP_VIEW_THREADS: int = env.int("HTTP_VIEW_THREADS", default=8)
 # Seconds /healthz waits for the database and Redis to answer (both checks run at once).
 HEALTH_TIMEOUT: float = env.float("HEALTH_TIMEOUT", default=1.0)
 # Who may read /metrics: these addresses (CIDRs), or a request with `Authorization: Bearer <METRICS_TOKEN>`.

@@ -1,0 +1,54 @@
+"""Django's ASGI handler, with the sync views on a fixed set of long-lived threads.
+
+Django runs each request's sync view on a thread of its own (one ThreadSensitiveContext
+per request), and database connections belong to a thread. So under ASGI CONN_MAX_AGE
+kept nothing for REST: every request opened a database connection and dropped it (40
+requests, 40 new PostgreSQL sessions; a room's GET took 21.8 ms at p50, docs/performance.md).
+Here a sync view runs on one of HTTP_VIEW_THREADS threads that keep their connections
+between requests, as the sockets' database threads do, with Channels' connection care
+around each call (close_old_connections before and after: CONN_MAX_AGE and dead
+connections are handled as for a request). A connection that died is replaced on the
+next call, and a database that is down refuses at once. PostgreSQL's connection pool
+(Django 5.1) would also keep connections, but a request then waits out the pool's
+timeout when the database is down, where it now fails at once (docs/decisions.md).
+
+The threads are not the event loop's default executor, which runs the sockets' database
+work: a slow upload or history page never delays a send.
+
+Only the ASGI path is changed: Django's test client (WSGI) runs views as before, on the
+test's thread and inside its transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
+
+_executor: ThreadPoolExecutor | None = None
+_lock = threading.Lock()
+
+
+def view_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                max_workers=settings.HTTP_VIEW_THREADS, thread_name_prefix="parley-view"
+            )
+        return _executor
+
+
+class ParleyASGIHandler(ASGIHandler):
+    def make_view_atomic(self, view: Any) -> Any:
+        # Called for every request just before Django awaits the view; a sync view it
+        # would otherwise wrap in sync_to_async(thread_sensitive=True).
+        view = super().make_view_atomic(view)
+        if iscoroutinefunction(view):
+            return view
+        return database_sync_to_async(view, thread_sensitive=False, executor=view_executor())
