@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlparse
 
 import pytest
@@ -38,3 +39,27 @@ def test_rest_requests_on_a_live_server_reuse_their_database_connections() -> No
                 assert proxy.connections - before <= 3, "at most one connection per view thread"
             finally:
                 server.stop()
+
+
+def test_a_body_that_spills_to_disk_is_stored_byte_for_byte_and_a_json_body_still_works() -> None:
+    """Bodies past FILE_UPLOAD_MAX_MEMORY_SIZE (2 MiB) are written to disk by the view threads,
+    a megabyte at a time (parley/web/handler.py): a 5.5 MiB upload crosses the in-memory
+    part, several such writes and an uneven last one, and must come back unchanged."""
+    with private_database("sqlite") as db:
+        env = base_env(db, "", THROTTLE_UPLOAD="1000/hour")
+        migrate(env)
+        server = ServerProcess(env).start()
+        try:
+            user = RemoteUser.register(server.url)
+            room = user.create_room()
+            data = os.urandom(5 * 1024 * 1024 + 512 * 1024 + 7)
+            r = user.http.post(f"rooms/{room['id']}/uploads", files={"file": ("big.bin", data)})
+            assert r.status_code == 201, r.text
+            got = user.http.get(r.json()["url"].removeprefix("/api/v1/"))
+            assert got.status_code == 200 and got.content == data
+            sent = user.http.post(
+                f"rooms/{room['id']}/messages", json={"body": "small body", "client_id": "small"}
+            )
+            assert sent.status_code == 201, sent.text
+        finally:
+            server.stop()
