@@ -200,6 +200,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{PARLEY_REDIS_PREFIX}:cache",
+            # One pool per process, not a connection per request (parley/common/redis_pool.py).
+            "OPTIONS": {"pool_class": "parley.common.redis_pool.SharedConnectionPool"},
         }
     }
 else:

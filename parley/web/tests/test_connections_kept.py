@@ -1,4 +1,5 @@
-"""REST views under ASGI keep their database connections (parley/web/handler.py)."""
+"""REST under ASGI keeps its database and Redis connections between requests
+(parley/web/handler.py, parley/common/redis_pool.py)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,29 @@ def test_rest_requests_on_a_live_server_reuse_their_database_connections() -> No
                     assert r.status_code == 201, r.text
                 assert user.http.get(f"rooms/{room['id']}/messages").json()["messages"][-1]["body"] == "m29"
                 assert proxy.connections - before <= 3, "at most one connection per view thread"
+            finally:
+                server.stop()
+
+
+def test_throttled_requests_share_the_process_redis_pool() -> None:
+    """Django's cache object is per async context, so each throttled request built a Redis
+    pool and connection of its own; the shared pool class keeps one per process. Every
+    connection the server makes to Redis passes through a counting proxy."""
+    db, redis_url = services_or_skip()
+    target = urlparse(redis_url)
+    with TcpProxy(target.hostname or "127.0.0.1", target.port or 6379) as proxy:
+        proxied = target._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
+        with private_database("postgres") as private:
+            env = base_env(private, proxied, THROTTLE_SEARCH="1000/minute")
+            migrate(env)
+            server = ServerProcess(env).start()
+            try:
+                user = RemoteUser.register(server.url)
+                assert user.http.get("search", params={"q": "warm"}).status_code == 200
+                before = proxy.connections
+                for n in range(20):  # DRF's search throttle reads and writes the cache each time
+                    assert user.http.get("search", params={"q": f"hello{n}"}).status_code == 200
+                assert proxy.connections - before <= 2, proxy.connections - before
             finally:
                 server.stop()
 
