@@ -46,7 +46,7 @@ def test_throttled_requests_share_the_process_redis_pool() -> None:
     """Django's cache object is per async context, so each throttled request built a Redis
     pool and connection of its own; the shared pool class keeps one per process. Every
     connection the server makes to Redis passes through a counting proxy."""
-    db, redis_url = services_or_skip()
+    _db, redis_url = services_or_skip()
     target = urlparse(redis_url)
     with TcpProxy(target.hostname or "127.0.0.1", target.port or 6379) as proxy:
         proxied = target._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
