@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 from celery import shared_task
 from django.conf import settings
 from django.db import connections, transaction
 
+from parley.common.threads import LazyExecutor
 from parley.uploads import services
 
 
@@ -22,17 +20,8 @@ def uploads_remove_unattached() -> int:
     return services.uploads_remove_unattached()
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _thread_pool() -> ThreadPoolExecutor:
-    """One worker thread per process, made on first use: thumbnails one at a time."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-thumbnails")
-        return _pool
+# One worker thread per process: thumbnails one at a time.
+_thumbnails = LazyExecutor("parley-thumbnails", lambda: 1)
 
 
 def _in_thread(upload_id: int) -> None:
@@ -49,6 +38,6 @@ def thumbnail_later(upload_id: int) -> None:
     eager) a worker thread of this process does, so the upload answers before Pillow
     runs (UPLOAD_THUMBNAILS_IN_THREAD; the tests turn it off and run the job eagerly)."""
     if settings.UPLOAD_THUMBNAILS_IN_THREAD and not settings.REDIS_URL:
-        transaction.on_commit(lambda: _thread_pool().submit(_in_thread, upload_id))
+        transaction.on_commit(lambda: _thumbnails.get().submit(_in_thread, upload_id))
     else:
         transaction.on_commit(lambda: upload_thumbnail.delay(upload_id))

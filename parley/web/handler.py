@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
@@ -38,21 +36,12 @@ from django.conf import settings
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
 
+from parley.common.threads import LazyExecutor
+
 # Bytes of a spilling body collected on the loop before a view thread writes them out.
 SPILL_CHUNK = 1024 * 1024
 
-_executor: ThreadPoolExecutor | None = None
-_lock = threading.Lock()
-
-
-def view_executor() -> ThreadPoolExecutor:
-    global _executor
-    with _lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(
-                max_workers=settings.HTTP_VIEW_THREADS, thread_name_prefix="parley-view"
-            )
-        return _executor
+_views = LazyExecutor("parley-view", lambda: settings.HTTP_VIEW_THREADS)
 
 
 class ParleyASGIHandler(ASGIHandler):
@@ -78,7 +67,7 @@ class ParleyASGIHandler(ASGIHandler):
                     spill.append(chunk)
                     spilled += len(chunk)
                 if spill and (spilled >= SPILL_CHUNK or not more):
-                    await loop.run_in_executor(view_executor(), body_file.writelines, spill)
+                    await loop.run_in_executor(_views.get(), body_file.writelines, spill)
                     spill, spilled = [], 0
                 if not more:
                     break
@@ -94,4 +83,4 @@ class ParleyASGIHandler(ASGIHandler):
         view = super().make_view_atomic(view)
         if iscoroutinefunction(view):
             return view
-        return database_sync_to_async(view, thread_sensitive=False, executor=view_executor())
+        return database_sync_to_async(view, thread_sensitive=False, executor=_views.get())
