@@ -40,25 +40,15 @@ hello_rooms = _db(rooms.hello_rooms)
 mark_read = _db(messaging.room_mark_read)
 
 
-def _command_run(*, limits: Any, **kwargs: Any) -> bots.CommandOutcome:
-    """The shared rate check the send batcher makes for plain sends, then the command."""
-    if not limits.confirm_sends_sync([kwargs["user"].pk])[0]:
+def _allowed_then(limits: Any, user_id: int, call: Any, /, **kwargs: Any) -> Any:
+    """The send allowance's shared check (the batcher makes it for plain sends; every other
+    write that takes a seq shares it, as over REST), then `call`, in a database thread."""
+    if not limits.confirm_sends_sync([user_id])[0]:
         raise SendRefused()
-    return bots.command_run(**kwargs)
+    return call(**kwargs)
 
 
-command_run = _db(_command_run)
-
-
-def _change_run(*, limits: Any, user: Any, change: Any, **kwargs: Any) -> None:
-    """An edit, delete or reaction over the socket: the send allowance's shared check (every
-    write that takes a seq shares it, as over REST), then the service."""
-    if not limits.confirm_sends_sync([user.pk])[0]:
-        raise SendRefused()
-    change(actor=user, **kwargs)
-
-
-change_run = _db(_change_run)
+allowed_then = _db(_allowed_then)
 
 ABUSE_WINDOW = 60.0
 ABUSE_LIMIT = 50
@@ -271,8 +261,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Commands answer with notices built where they run: in the socket's language
             # (the thread the command runs on gets a copy of this context).
             with translation.override(self.language):
-                outcome = await command_run(
-                    limits=self.runtime.limits,
+                outcome = await allowed_then(
+                    self.runtime.limits,
+                    conn.user_id,
+                    bots.command_run,
                     user=self.user,
                     room_id=frame.room,
                     body=frame.body,
@@ -327,8 +319,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             conn.push_text(self._error(SendRefused.code, SendRefused.message, frame.client_id))
             return
         try:
-            await change_run(
-                limits=self.runtime.limits, user=self.user, change=change, message_id=frame.message, **kwargs
+            await allowed_then(
+                self.runtime.limits, conn.user_id, change, actor=self.user, message_id=frame.message, **kwargs
             )
         except (ServiceError, SendRefused) as exc:
             conn.push_text(self._service_error(exc, frame.client_id))
