@@ -60,8 +60,33 @@ class LeanQueue:
 
 
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's WebSocketsSansIOProtocol, its receive queue a `LeanQueue`."""
+    """uvicorn's WebSocketsSansIOProtocol, its receive queue a `LeanQueue`, and the
+    handshake let go of once it is answered."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = LeanQueue()  # type: ignore[assignment]
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            self._forget_handshake()
+
+    def _forget_handshake(self) -> None:
+        """Drop what only the handshake needed, about 4 KiB a socket kept for its whole life.
+
+        uvicorn keeps the websockets `Request` and `Response` (with their `Headers`) after
+        the 101 is sent, and websockets' parser keeps the request as a local of the
+        generator that then parses every frame; the scope's header list is shared by every
+        ASGI layer's scope copy. Parley reads request headers only while connecting (the
+        auth middleware, the origin check, the consumer's `connect`), so once the socket
+        is accepted the header collections are emptied in place, which frees their strings
+        wherever they are referenced. Path and query string stay for uvicorn's logs."""
+        request = getattr(self, "request", None)
+        if request is not None:
+            request.headers.clear()
+            self.request = None  # type: ignore[assignment]
+        self.response = None  # type: ignore[assignment]
+        headers = self.scope.get("headers")
+        if isinstance(headers, list):
+            headers.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from parley.realtime.leanws import LeanQueue
+from parley.realtime.leanws import LeanQueue, LeanWebSocketProtocol
 
 
 async def test_items_come_out_in_the_order_they_went_in() -> None:
@@ -36,3 +36,55 @@ async def test_a_cancelled_read_loses_nothing() -> None:
     await asyncio.gather(reader, return_exceptions=True)
     q.put_nowait("kept")
     assert await asyncio.wait_for(q.get(), 1) == "kept"
+
+
+async def test_the_handshake_is_let_go_once_accepted_and_the_socket_works_on() -> None:
+    """A real uvicorn with Parley's protocol options: the app reads the request headers while
+    connecting, as Parley's layers do; after the accept they are emptied (one list shared by
+    every scope copy) and the protocol keeps no request or response, yet frames still flow."""
+    import socket
+
+    import uvicorn
+    from websockets.asyncio.client import connect
+
+    from parley.serve import PROTOCOL_OPTIONS
+
+    seen: dict[str, object] = {}
+
+    async def app(scope: dict, receive: object, send: object) -> None:
+        assert scope["type"] == "websocket"
+        await receive()  # type: ignore[operator]
+        seen["before"] = dict(scope["headers"]).get(b"x-probe")
+        await send({"type": "websocket.accept"})  # type: ignore[operator]
+        while True:
+            message = await receive()  # type: ignore[operator]
+            if message["type"] != "websocket.receive":
+                return
+            seen["after"] = len(scope["headers"])
+            await send({"type": "websocket.send", "text": message["text"].upper()})  # type: ignore[operator]
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **PROTOCOL_OPTIONS
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.ensure_future(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        async with connect(
+            f"ws://127.0.0.1:{port}/", additional_headers={"X-Probe": "kept until accepted"}
+        ) as ws:
+            await ws.send("hello")
+            assert await asyncio.wait_for(ws.recv(), 5) == "HELLO"
+            (protocol,) = server.server_state.connections
+            assert isinstance(protocol, LeanWebSocketProtocol)
+            assert protocol.request is None and protocol.response is None
+            await ws.send("again")
+            assert await asyncio.wait_for(ws.recv(), 5) == "AGAIN"
+        assert seen == {"before": b"kept until accepted", "after": 0}
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 10)
