@@ -39,15 +39,14 @@ async def test_a_cancelled_read_loses_nothing() -> None:
 
 
 async def test_the_handshake_is_let_go_once_accepted_and_the_socket_works_on() -> None:
-    """A real uvicorn with Parley's protocol options: the app reads the request headers while
-    connecting, as Parley's layers do; after the accept they are emptied (one list shared by
-    every scope copy) and the protocol keeps no request or response, yet frames still flow."""
+    """A real uvicorn with this protocol (as `parley.serve` starts it): the app reads the
+    request headers while connecting, as Parley's layers do; after the accept they are
+    emptied (one list shared by every scope copy) and the protocol keeps no request or
+    response, yet frames still flow."""
     import socket
 
     import uvicorn
     from websockets.asyncio.client import connect
-
-    from parley.serve import PROTOCOL_OPTIONS
 
     seen: dict[str, object] = {}
 
@@ -67,7 +66,7 @@ async def test_the_handshake_is_let_go_once_accepted_and_the_socket_works_on() -
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **PROTOCOL_OPTIONS
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws=LeanWebSocketProtocol
     )
     server = uvicorn.Server(config)
     serving = asyncio.ensure_future(server.serve())
