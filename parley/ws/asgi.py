@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.routing import URLRouter
-
 from parley.realtime import runtime
 from parley.ws.auth import websocket_stack
-from parley.ws.routing import websocket_urlpatterns
+from parley.ws.routing import websocket_router
 
 
 class ParleyApplication:
@@ -60,6 +58,4 @@ class ParleyApplication:
 def build_application(http: Any, runtime_: runtime.Runtime | None = None) -> Any:
     """The whole application around Django's HTTP handler (ParleyApplication outermost: it
     keeps the server's `send` for the raw writer)."""
-    return ParleyApplication(
-        http=http, websocket=websocket_stack(URLRouter(websocket_urlpatterns)), runtime_=runtime_
-    )
+    return ParleyApplication(http=http, websocket=websocket_stack(websocket_router()), runtime_=runtime_)

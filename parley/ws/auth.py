@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
+from asgiref.sync import markcoroutinefunction
 from channels.auth import get_user
 from channels.db import database_sync_to_async
-from channels.security.websocket import AllowedHostsOriginValidator
+from channels.security.websocket import OriginValidator, WebsocketDenier
 from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from parley.accounts.selectors import token_lookup
@@ -75,7 +77,36 @@ class SessionAuthMiddleware:
         return await self.inner({**scope, "user": user, "auth_id": auth_id}, receive, send)
 
 
+class OriginGate(OriginValidator):
+    """Channels' check of the Origin header against `ALLOWED_HOSTS` (cross-site WebSocket
+    hijacking), decided before the socket's coroutine starts.
+
+    Not a coroutine function (marked as one for the servers and test harnesses that ask):
+    it returns the next application's coroutine, so neither a frame of its own nor the
+    parsed header stays alive for as long as the socket is open, as Channels' `async`
+    `__call__` keeps them (docs/performance.md, issue 18)."""
+
+    def __init__(self, application: Any):
+        hosts = list(settings.ALLOWED_HOSTS)
+        if settings.DEBUG and not hosts:  # as Channels' AllowedHostsOriginValidator does
+            hosts = ["localhost", "127.0.0.1", "[::1]"]
+        super().__init__(application, hosts)
+        self.denier = WebsocketDenier.as_asgi()
+
+    def allows(self, scope: dict[str, Any]) -> bool:
+        parsed = None
+        for name, value in scope.get("headers", []):
+            if name == b"origin":
+                parsed = urlparse(value.decode("latin-1"))
+        return bool(self.valid_origin(parsed))
+
+    @markcoroutinefunction
+    def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:  # type: ignore[override]
+        app = self.application if self.allows(scope) else self.denier
+        return app(scope, receive, send)
+
+
 def websocket_stack(inner: Any) -> Any:
     """Origin check first (cross-site hijacking), then the ticket or token, else cookies,
     session and user."""
-    return AllowedHostsOriginValidator(ParleyAuthMiddleware(inner))
+    return OriginGate(ParleyAuthMiddleware(inner))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 
 from parley.messaging.models import Message
 from parley.messaging.services import message_send
@@ -82,6 +83,30 @@ async def test_foreign_missing_and_null_origins_are_refused(
     setup = await setup_room()
     ok, _ = await WsClient(setup["tokens"][0], headers=headers).connect(expect_hello=False)
     assert not ok
+
+
+@pytest.mark.parametrize("path", ["/ws/chat/", "/ws", "/other/", "/prefix/ws/"])
+async def test_only_the_one_path_is_a_socket(path: str) -> None:
+    """Any other path is refused before the handshake, whoever asks."""
+    from config.asgi import application
+
+    setup = await setup_room()
+    comm = WebsocketCommunicator(application, f"{path}?token={setup['tokens'][0]}", headers=[ORIGIN])
+    ok, _ = await comm.connect(timeout=10)
+    assert not ok
+
+
+async def test_the_path_is_read_below_the_root_path() -> None:
+    """Behind a proxy that mounts Parley under a prefix, `/prefix/ws/` is the socket."""
+    from config.asgi import application
+
+    setup = await setup_room()
+    comm = WebsocketCommunicator(application, f"/parley/ws/?token={setup['tokens'][0]}", headers=[ORIGIN])
+    comm.scope["root_path"] = "/parley"
+    ok, _ = await comm.connect(timeout=10)
+    assert ok
+    assert json.loads((await comm.receive_output(5))["text"])["type"] == "hello"
+    await comm.disconnect()
 
 
 async def test_hello_lists_the_users_rooms() -> None:
