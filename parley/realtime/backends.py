@@ -4,6 +4,11 @@
 block for long: the database already holds the event, and a lost signal is
 repaired by the hub's catch-up (see hub.Hub.sweep), so a dead Redis costs
 latency, never messages.
+
+Either way a process hands its own events to its own hub directly
+(`LocalHandoff`), so its sockets never wait for the round trip through Redis;
+with Redis the event is also published, tagged with the process's origin, and
+the subscriber drops the echo of its own publishes.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +28,42 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class LocalHandoff:
+    """Events published by this process's threads, handed to its hub on the event loop.
+
+    Events that arrive while a hand-off is already scheduled join it, so the events of
+    one group commit reach the hub as one batch and each socket gets its share of them
+    in one write (`Hub.receive_many`), as a batch read from Redis does. Order is the
+    order of `put`.
+    """
+
+    __slots__ = ("_buffer", "_lock", "hub")
+
+    def __init__(self) -> None:
+        self.hub: Hub | None = None
+        self._buffer: list[str] = []
+        self._lock = threading.Lock()
+
+    def put(self, data: str) -> None:
+        hub = self.hub
+        loop = hub.loop if hub is not None else None
+        if loop is None or loop.is_closed():
+            return
+        with self._lock:
+            self._buffer.append(data)
+            if len(self._buffer) > 1:
+                return  # a hand-off is already scheduled and will take this one too
+        with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
+            loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            datas, self._buffer = self._buffer, []
+        hub = self.hub
+        if hub is not None and datas:
+            hub.receive_many(datas)
+
+
 class MemoryBackend:
     """Single process: hand the event straight to the hub on its event loop."""
 
@@ -29,21 +71,17 @@ class MemoryBackend:
 
     def __init__(self) -> None:
         self.hub: Hub | None = None
+        self.local = LocalHandoff()
 
     def publish(self, kind: str, target: int, data: str) -> None:
-        hub = self.hub
-        loop = hub.loop if hub is not None else None
-        if hub is None or loop is None or loop.is_closed():
-            return
-        with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
-            loop.call_soon_threadsafe(hub.receive, data)
+        self.local.put(data)
 
     async def publish_async(self, kind: str, target: int, data: str) -> None:
         if self.hub is not None:
             self.hub.receive(data)
 
     async def start(self, hub: Hub) -> None:
-        self.hub = hub
+        self.hub = self.local.hub = hub
 
     async def subscribe(self, topic: str) -> None:
         return None
@@ -52,14 +90,26 @@ class MemoryBackend:
         return None
 
     async def stop(self) -> None:
-        self.hub = None
+        self.hub = self.local.hub = None
 
 
 BATCH_MAX = 256
 
 
+# What a process puts before the events it publishes to Redis: "@" and its origin id.
+# No wire kind starts with "@", so an untagged event (a process from before the tag) still reads.
+ORIGIN_MARK = "@"
+
+
 class RedisBackend:
-    """Redis pub/sub: one PUBLISH per event, one subscriber connection per process."""
+    """Redis pub/sub: one PUBLISH per event, one subscriber connection per process.
+
+    The publishing process delivers the event to its own sockets at once and ignores the
+    echo Redis sends it back: its first writes then start right after the commit instead
+    of after a PUBLISH, the subscriber's read and its parse on the event loop. The hub's
+    per-room seq order holds as before: events from other processes arrive through Redis
+    and an early one waits for the hole to fill (`Hub._room_event`).
+    """
 
     durable_signals = False
 
@@ -69,6 +119,8 @@ class RedisBackend:
         self.url = url
         self.prefix = prefix
         self.hub: Hub | None = None
+        self.local = LocalHandoff()
+        self.origin = f"{ORIGIN_MARK}{secrets.token_hex(6)}|"
         self.topics: set[str] = {f"{prefix}:lobby"}
         self._sync = redis.Redis.from_url(
             url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30
@@ -83,8 +135,9 @@ class RedisBackend:
         return wire.topic_for(kind, target, self.prefix)
 
     def publish(self, kind: str, target: int, data: str) -> None:
+        self.local.put(data)
         try:
-            self._sync.publish(self.topic(kind, target), data)
+            self._sync.publish(self.topic(kind, target), self.origin + data)
             self._warned.clear()
         except Exception as exc:
             if not self._warned.is_set():
@@ -92,9 +145,11 @@ class RedisBackend:
                 self._warned.set()
 
     async def publish_async(self, kind: str, target: int, data: str) -> None:
+        if self.hub is not None:
+            self.hub.receive(data)
         try:
             client = self._client()
-            await client.publish(self.topic(kind, target), data)
+            await client.publish(self.topic(kind, target), self.origin + data)
         except Exception as exc:
             log.debug("Redis publish failed: %s", exc)
 
@@ -114,7 +169,7 @@ class RedisBackend:
         return self._async
 
     async def start(self, hub: Hub) -> None:
-        self.hub = hub
+        self.hub = self.local.hub = hub
         self._task = asyncio.get_running_loop().create_task(self._run(), name="parley-redis-subscriber")
 
     async def _run(self) -> None:
@@ -148,9 +203,9 @@ class RedisBackend:
                     batch = [msg]
                     while len(batch) < BATCH_MAX and (more := await pubsub.get_message(timeout=0.0)):
                         batch.append(more)
-                    datas = [m["data"] for m in batch if m.get("type") == "message"]
+                    datas = self._foreign([m["data"] for m in batch if m.get("type") == "message"])
                     if datas and self.hub is not None:
-                        self.hub.receive_many([d.decode() if isinstance(d, bytes) else d for d in datas])
+                        self.hub.receive_many(datas)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -159,6 +214,20 @@ class RedisBackend:
                 log.warning("Redis subscription lost (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
+
+    def _foreign(self, raw: list[bytes | str]) -> list[str]:
+        """The events other processes published, their origin tag removed (ours were
+        delivered when we published them)."""
+        origin = self.origin
+        out = []
+        for item in raw:
+            data = item.decode() if isinstance(item, bytes) else item
+            if data.startswith(ORIGIN_MARK):
+                if data.startswith(origin):
+                    continue
+                data = data[data.index("|") + 1 :]
+            out.append(data)
+        return out
 
     async def subscribe(self, topic: str) -> None:
         """Subscribe, waiting briefly for the connection so a new socket's snapshot follows it."""
@@ -184,7 +253,7 @@ class RedisBackend:
 
     async def stop(self) -> None:
         """Cancel the subscriber and close the connections, never waiting more than a few seconds."""
-        self.hub = None
+        self.hub = self.local.hub = None
         if self._task is not None:
             self._task.cancel()
             await asyncio.wait({self._task}, timeout=2.0)

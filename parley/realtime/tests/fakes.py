@@ -149,10 +149,10 @@ class FakeSocket:
 class Rig:
     """A hub on fakes, and sockets attached to it."""
 
-    def __init__(self, *, durable_signals: bool = True, **config: Any):
+    def __init__(self, *, durable_signals: bool = True, backend: Any = None, **config: Any):
         self.clock = FakeClock()
         self.store = FakeStore()
-        self.backend = FakeBackend(durable_signals=durable_signals)
+        self.backend = backend or FakeBackend(durable_signals=durable_signals)
         self.config = RealtimeConfig(**config)
         self.hub = Hub(
             backend=self.backend,  # type: ignore[arg-type]

@@ -1,0 +1,93 @@
+"""The real backends: a process's own events reach its sockets without the trip through Redis,
+and every process still gets every event exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from parley.realtime import wire
+from parley.realtime.backends import MemoryBackend, RedisBackend
+from parley.realtime.tests.fakes import Rig
+
+ROOM = 7
+
+
+def redis_url_or_skip() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if os.environ.get("PARLEY_TEST_PASS") == "embedded":
+        pytest.skip("runs in the services pass (Redis)")
+    if not url:
+        if os.environ.get("PARLEY_REQUIRE_SERVICES") == "1":
+            pytest.fail("PARLEY_REQUIRE_SERVICES=1 but REDIS_URL is not set")
+        pytest.skip("this test needs REDIS_URL")
+    return url
+
+
+def nothing_listens() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+
+
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.01)
+
+
+async def publish_from_thread(rig: Rig, body: str) -> None:
+    """Commit and publish as a service does: from a worker thread, after the commit."""
+    seq, text = rig.store.commit(ROOM, body)
+    await asyncio.to_thread(rig.backend.publish, "r", ROOM, wire.pack("r", ROOM, seq, text))
+
+
+@pytest.mark.parametrize("make", [MemoryBackend, lambda: RedisBackend(nothing_listens(), "t")])
+async def test_own_events_reach_local_sockets_at_once_even_with_redis_away(make: object) -> None:
+    async with Rig(backend=make()) as rig:  # type: ignore[operator]
+        _, peer = await rig.socket({ROOM: 0})
+        for body in ("a", "b", "c"):
+            await publish_from_thread(rig, body)
+        await until(lambda: len(peer.seqs()) == 3)
+        # Unlogged frames from the loop (typing, presence) take the same short way.
+        await rig.backend.publish_async("e", ROOM, wire.pack("e", ROOM, 0, '{"type":"typing"}'))
+        await until(lambda: peer.types()[-1:] == ["typing"])
+        assert peer.seqs() == [1, 2, 3]
+        assert rig.store.event_reads == 0  # delivered, not repaired
+
+
+async def test_two_processes_each_get_every_event_once() -> None:
+    url = redis_url_or_skip()
+    prefix = f"t-{uuid.uuid4().hex[:8]}"
+    sender = RedisBackend(url, prefix)
+    async with (
+        Rig(backend=sender, prefix=prefix) as one,
+        Rig(backend=RedisBackend(url, prefix), prefix=prefix) as two,
+    ):
+        two.store = one.store  # one database behind both processes
+        two.hub.fetch_events, two.hub.fetch_heads = one.store.events_after, one.store.room_heads
+        _, here = await one.socket({ROOM: 0}, user_id=1)
+        _, there = await two.socket({ROOM: 0}, user_id=2)
+        lobby_here, lobby_there = await one.socket({}, user_id=3), await two.socket({}, user_id=4)
+        for body in ("a", "b"):
+            await publish_from_thread(one, body)
+        await publish_from_thread(two, "c")
+        # An event from a process older than the origin tag (untagged) still reads.
+        seq, text = one.store.commit(ROOM, "d")
+        untagged = wire.pack("r", ROOM, seq, text)
+        await asyncio.to_thread(sender._sync.publish, f"{prefix}:r:{ROOM}", untagged)
+        await one.backend.publish_async("l", 0, wire.pack("l", 0, 0, '{"type":"lobby"}'))
+        await until(lambda: here.seqs() == there.seqs() == [1, 2, 3, 4])
+        await until(lambda: "lobby" in lobby_here[1].types() and "lobby" in lobby_there[1].types())
+        await asyncio.sleep(0.2)  # the echoes of the publishes above have come back by now
+        assert here.seqs() == there.seqs() == [1, 2, 3, 4]
+        assert lobby_here[1].types().count("lobby") == lobby_there[1].types().count("lobby") == 1
+        assert one.store.event_reads == 0
