@@ -6,6 +6,7 @@ import http.client
 import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
@@ -60,6 +61,8 @@ def w_room(server: Server, p: dict, size: int, python: str) -> dict:
     }
     return with_server_cpu(
         server,
+        f"room{size}",
+        p["room_secs"],
         lambda ready: run_spec(
             spec(server, one_room(server, size, 10, room), [ph]),
             python=python,
@@ -69,13 +72,33 @@ def w_room(server: Server, p: dict, size: int, python: str) -> dict:
     )
 
 
-def with_server_cpu(server: Server, run) -> dict:
+def with_server_cpu(server: Server, label: str, secs: float, run) -> dict:
     """Runs `run(on_ready)` and adds the server's CPU from the moment every socket is
     connected to the end of the drain, per delivered frame. CPU time, unlike latency,
     barely moves when something else shares the cores, so it compares two servers (or
-    two commits) even on a busy machine."""
+    two commits) even on a busy machine.
+
+    With BENCH_PYSPY=<folder> (Python servers only) py-spy also samples the server's main
+    process over the measured window, every thread, idle time included, into
+    `<folder>/<server>-<label>-<n>.txt` (collapsed stacks): the connects before it would
+    otherwise swamp the profile."""
     start: list[float] = []
-    r = run(lambda: start.append(server.cpu_s()))
+    spy: list[subprocess.Popen] = []
+
+    def ready() -> None:
+        start.append(server.cpu_s())
+        folder = os.environ.get("BENCH_PYSPY")
+        if folder and server.proc is not None and server.proto in ("parley", "baseline"):
+            os.makedirs(folder, exist_ok=True)
+            n = len(os.listdir(folder))
+            out = os.path.join(folder, f"{server.kind}-{label}-{n}.txt")
+            cmd = ["py-spy", "record", "--pid", str(server.proc.pid), "--idle", "--threads", "--nonblocking"]
+            cmd += ["-r", "250", "-d", str(int(secs)), "-f", "raw", "-o", out]
+            spy.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    r = run(ready)
+    for proc in spy:
+        proc.wait(timeout=secs + 30)
     cpu = server.cpu_s() - start[0]
     delivered = sum(ph["delivered"] for ph in r["phases"])
     r["server_cpu_s"] = cpu
