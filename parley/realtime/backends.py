@@ -53,8 +53,11 @@ class LocalHandoff:
             self._buffer.append(data)
             if len(self._buffer) > 1:
                 return  # a hand-off is already scheduled and will take this one too
-        with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
+        try:
             loop.call_soon_threadsafe(self._drain)
+        except RuntimeError:  # the loop closed between the check and the call: nobody will drain
+            with self._lock:
+                self._buffer.clear()
 
     def _drain(self) -> None:
         with self._lock:
