@@ -1,38 +1,22 @@
-"""The real backends: a process's own events reach its sockets without the trip through Redis,
-and every process still gets every event exactly once."""
+"""The real backends as `parley.ws` wires them: a process's own events reach its sockets without
+the trip through Redis, and every process still gets every event exactly once. (Here rather
+than in the realtime layer's tests, which may not import the project's test helpers.)"""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from parley.realtime import wire
 from parley.realtime.backends import MemoryBackend, RedisBackend
 from parley.realtime.tests.fakes import Rig
+from parley.testing.live import free_port, services_or_skip
 
 ROOM = 7
-
-
-def redis_url_or_skip() -> str:
-    url = os.environ.get("REDIS_URL", "")
-    if os.environ.get("PARLEY_TEST_PASS") == "embedded":
-        pytest.skip("runs in the services pass (Redis)")
-    if not url:
-        if os.environ.get("PARLEY_REQUIRE_SERVICES") == "1":
-            pytest.fail("PARLEY_REQUIRE_SERVICES=1 but REDIS_URL is not set")
-        pytest.skip("this test needs REDIS_URL")
-    return url
-
-
-def nothing_listens() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"redis://127.0.0.1:{s.getsockname()[1]}/0"
 
 
 async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -50,9 +34,11 @@ async def publish_from_thread(rig: Rig, body: str) -> None:
     await asyncio.to_thread(rig.backend.publish, "r", ROOM, wire.pack("r", ROOM, seq, text))
 
 
-@pytest.mark.parametrize("make", [MemoryBackend, lambda: RedisBackend(nothing_listens(), "t")])
-async def test_own_events_reach_local_sockets_at_once_even_with_redis_away(make: object) -> None:
-    async with Rig(backend=make()) as rig:  # type: ignore[operator]
+@pytest.mark.parametrize(
+    "make", [MemoryBackend, lambda: RedisBackend(f"redis://127.0.0.1:{free_port()}/0", "t")]
+)
+async def test_own_events_reach_local_sockets_at_once_even_with_redis_away(make: Callable[[], Any]) -> None:
+    async with Rig(backend=make()) as rig:
         _, peer = await rig.socket({ROOM: 0})
         for body in ("a", "b", "c"):
             await publish_from_thread(rig, body)
@@ -65,7 +51,7 @@ async def test_own_events_reach_local_sockets_at_once_even_with_redis_away(make:
 
 
 async def test_two_processes_each_get_every_event_once() -> None:
-    url = redis_url_or_skip()
+    _, url = services_or_skip(postgres=False)
     prefix = f"t-{uuid.uuid4().hex[:8]}"
     sender = RedisBackend(url, prefix)
     async with (
