@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "parley.common.middleware.SecurityHeadersMiddleware",
+    # /healthz and /metrics by a private address (web:8000), before the Host is checked.
+    "parley.web.probes.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After the session, before CommonMiddleware (Django's documented place). The user's
     # saved language, when the request names none, is applied where DRF authenticates
