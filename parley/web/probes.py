@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.clickjacking import XFrameOptionsMiddleware
 
 from parley.web import metrics, views
 
@@ -24,13 +25,16 @@ PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
 
 
 class ProbeMiddleware:
-    """Placed before CommonMiddleware (the first to check the Host) and the session."""
+    """Placed before CommonMiddleware (the first to check the Host) and the session. Of the
+    middleware after it, only X-Frame-Options applies to a probe's answer: it is added
+    here, the security headers of the middleware before this one as for every answer."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         self.get_response = get_response
+        self.frame_options = XFrameOptionsMiddleware(get_response)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         probe = PROBES.get(request.path_info)
         if probe is None:
             return self.get_response(request)
-        return probe(request)
+        return self.frame_options.process_response(request, probe(request))

@@ -43,3 +43,10 @@ def test_every_other_path_still_checks_the_host() -> None:
     assert Client().get("/api/v1/me", HTTP_HOST="web:8000").status_code == 400
     assert Client().get("/healthz/", HTTP_HOST="web:8000").status_code == 400
     assert Client().get("/healthz", HTTP_HOST="chat.example.org").status_code == 200
+
+
+@pytest.mark.usefixtures("public_hosts_only")
+def test_probes_keep_the_security_headers() -> None:
+    r = Client().get("/healthz", HTTP_HOST="web:8000")
+    assert r["X-Frame-Options"] == "DENY" and r["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in r["Content-Security-Policy"]
