@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -137,13 +137,6 @@ class SendRequest:
 # `@name` not preceded by a word character, '.', '@' (mail addresses) or '-'.
 MENTION_RE = re.compile(r"(?<![\w.@-])@([A-Za-z0-9][A-Za-z0-9._-]{0,29})")
 MENTIONS_MAX = 50  # names looked up per message
-
-
-@dataclass(frozen=True)
-class Mentions:
-    names: frozenset[str]  # lower-case candidates, `room` excluded
-    room: bool  # the text says @room (it counts only when the owner wrote it)
-    found: list[int] = field(default_factory=list)
 
 
 def mention_names(body: str) -> tuple[frozenset[str], bool]:
