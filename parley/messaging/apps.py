@@ -7,6 +7,10 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
+        from parley.messaging import unread
         from parley.messaging.search_index import sqlite_restore_after_migrate
+        from parley.rooms import counts
 
         post_migrate.connect(sqlite_restore_after_migrate, sender=self)
+        # The lobby's counts are messaging's; rooms asks for them through its port.
+        counts.provide(unread.room_annotations)

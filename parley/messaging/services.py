@@ -22,7 +22,7 @@ from parley.accounts.models import User
 from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
 from parley.common.i18n import interpolate
-from parley.messaging import selectors, store
+from parley.messaging import selectors, store, unread
 from parley.messaging.excerpts import plain_excerpt
 from parley.messaging.models import (
     ATTACHMENTS_MAX,
@@ -445,9 +445,9 @@ def room_mark_read(*, user: User, room_id: int, seq: int) -> int:
     read = (
         Membership.objects.filter(room_id=room_id, user=user).values_list("last_read_seq", flat=True).first()
     )
-    count = selectors.unread_count(user=user, room_id=room_id, after_seq=read or 0)
+    count = unread.unread_count(user=user, room_id=room_id, after_seq=read or 0)
     if moved:
-        mentions = selectors.mention_count(user=user, room_id=room_id, after_seq=read or 0)
+        mentions = unread.mention_count(user=user, room_id=room_id, after_seq=read or 0)
         publish.user_frame(
             user_id=user.pk,
             frame=protocol.unread(room=room_id, count=count, last_read_seq=read or 0, mention_count=mentions),

@@ -20,6 +20,7 @@ from parley.bots import services as bots
 from parley.common.errors import ServiceError
 from parley.common.i18n import Text, interpolate, socket_language
 from parley.messaging import services as messaging
+from parley.messaging import unread
 from parley.realtime import protocol
 from parley.realtime.connection import CLOSE_TOO_MANY, Connection
 from parley.realtime.limits import SendRefused
@@ -36,7 +37,7 @@ def _db(func: Any) -> Any:
 
 
 member_room_ids = _db(rooms.member_room_ids)
-hello_rooms = _db(rooms.hello_rooms)
+hello_rooms = _db(unread.hello_rooms)
 mark_read = _db(messaging.room_mark_read)
 
 
