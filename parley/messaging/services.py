@@ -749,6 +749,11 @@ def message_attachments_refresh(*, message_id: int) -> bool:
     return True
 
 
+def attached_upload_changed(sender: object, *, message_id: int, **kwargs: object) -> None:
+    """An upload this message carries changed (uploads.signals): publish its new copy."""
+    message_attachments_refresh(message_id=message_id)
+
+
 def clean_emoji(value: str) -> str:
     """One emoji of the Unicode set (skin tones and ZWJ sequences included), nothing else."""
     if len(value) > 32 or not emoji_data.is_emoji(value):
