@@ -265,10 +265,15 @@ def message_send(
     """Store one message and publish it after commit (a batch of one; see message_send_batch)."""
     ids = clean_attachments(attachments)
     body = clean_body(body, attachments=ids)
-    (result,) = message_send_batch(
-        room_id=room_id,
-        requests=[SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to, ids)],
+    return message_store(
+        room_id=room_id, request=SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to, ids)
     )
+
+
+def message_store(*, room_id: int, request: SendRequest) -> SendResult:
+    """A checked send (`clean_body`, `clean_attachments`) stored now as a batch of one and
+    counted for /metrics; a refusal is raised."""
+    (result,) = message_send_batch(room_id=room_id, requests=[request])
     metrics.sends_answered([result])
     if isinstance(result, ServiceError):
         raise result
