@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "parley.stats",
     "parley.uploads",
     "parley.bots",
+    "parley.actions",
     "parley.ws",
     "parley.web",
 ]
