@@ -3,14 +3,11 @@ normalisation, filters, paging, access, edits and deletes, at a constant query c
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from io import StringIO
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -247,18 +244,6 @@ def test_reindex_search_restores_terms_and_sqlite_triggers(chat: dict[str, Any])
         assert sqlite_missing(connection) == []
         later = post(chat["o"], chat["rid"], "reindexed again")  # the insert trigger is back
         assert find(chat["m"], "again") == [later["body"]]
-
-
-def test_the_migration_backfills_existing_messages(chat: dict[str, Any]) -> None:
-    kept = post(chat["o"], chat["rid"], "Ｏｌｄ message from before")
-    gone = post(chat["o"], chat["rid"], "old and deleted")
-    chat["o"].delete(f"/api/v1/messages/{gone['id']}")
-    Message.objects.update(search_text=None)
-    migration = importlib.import_module("parley.messaging.migrations.0005_search_index")
-    migration.backfill(django_apps, SimpleNamespace(connection=connection))
-    assert Message.objects.get(pk=kept["id"]).search_text == "old message from before"
-    assert Message.objects.get(pk=gone["id"]).search_text is None
-    assert find(chat["m"], "old") == [kept["body"]]
 
 
 def test_purged_messages_leave_the_index(chat: dict[str, Any]) -> None:
