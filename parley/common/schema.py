@@ -1,15 +1,104 @@
-"""The API's error shape for the OpenAPI schema, declared once.
+"""The API's error shape for the OpenAPI schema, declared once; the wire shapes inside answers.
 
 Every error answer is `{"error": {"code", "message", "fields"}}` (see `errors.py`);
 views list the statuses they can answer with `errors(...)`.
+
+The shapes REST shares with the frames (a message, a user, ...) are pydantic models
+(`parley.realtime.shapes`). A view answers with one directly
+(`responses={200: MessageOut}`, the body built by the shape's function); a DRF answer
+that holds one declares a `ShapeField`. Either way the OpenAPI component is the model's
+own JSON Schema under the model's name, the one the frames' schema has.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, get_args
 
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
+from pydantic import BaseModel
 from rest_framework import serializers
+
+_COMPONENT_REF = "#/components/schemas/{model}"
+
+
+class ShapeField(serializers.Field):  # type: ignore[type-arg]
+    """A wire shape inside a DRF answer: `build` (the function the frames use) makes its
+    JSON from the object, or the object is that JSON already (no `build`); the schema
+    refers to `shape`'s component. Read-only."""
+
+    def __init__(self, shape: type[BaseModel], build: Callable[[Any], Any] | None = None, **kwargs: Any):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+        self.shape = shape
+        self.build = build
+
+    def to_representation(self, value: Any) -> Any:
+        return value if self.build is None else self.build(value)
+
+
+def shape_list(
+    shape: type[BaseModel], build: Callable[[Any], Any] | None = None, **kwargs: Any
+) -> serializers.ListField:
+    """A list of one shape (a serializer's `many=True`)."""
+    return serializers.ListField(child=ShapeField(shape, build), read_only=True, **kwargs)
+
+
+def _nested(annotation: Any, found: dict[str, type[BaseModel]]) -> None:
+    """The models an annotation names, at any depth (`list[ReplyOut] | None` names ReplyOut)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation.__name__ not in found:
+            found[annotation.__name__] = annotation
+            for field in annotation.model_fields.values():
+                _nested(field.annotation, found)
+        return
+    for arg in get_args(annotation):
+        _nested(arg, found)
+
+
+def _component(auto_schema: Any, shape: type[BaseModel], schema: dict[str, Any]) -> ResolvedComponent:
+    # The model itself is the component's identity, as when drf-spectacular resolves it.
+    component = ResolvedComponent(
+        name=shape.__name__, type=ResolvedComponent.SCHEMA, object=shape, schema=schema
+    )
+    auto_schema.registry.register_on_missing(component)
+    return component
+
+
+def _shape_schema(auto_schema: Any, shape: type[BaseModel]) -> dict[str, Any]:
+    """`shape`'s JSON Schema, the shapes it nests registered as components of their own."""
+    schema = shape.model_json_schema(ref_template=_COMPONENT_REF)
+    models: dict[str, type[BaseModel]] = {}
+    _nested(shape, models)
+    for name, definition in schema.pop("$defs", {}).items():
+        _component(auto_schema, models[name], definition)
+    return schema
+
+
+class ShapeFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = ShapeField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> Any:
+        shape = self.target.shape
+        return _component(auto_schema, shape, _shape_schema(auto_schema, shape)).ref
+
+
+class ShapeExtension(OpenApiSerializerExtension):
+    """A shape as a whole answer: its component, made like a `ShapeField`'s (this takes
+    precedence over drf-spectacular's own pydantic extension, which makes the same schema
+    in serialization mode)."""
+
+    target_class = BaseModel
+    match_subclasses = True
+    priority = 1
+
+    def get_name(self, auto_schema: Any, direction: Any) -> str:
+        return self.target.__name__  # type: ignore[no-any-return]
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        return _shape_schema(auto_schema, self.target)
 
 
 class ErrorDetailOut(serializers.Serializer[Any]):

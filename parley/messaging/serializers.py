@@ -9,8 +9,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parley.accounts.serializers import UserSerializer, user_data
+from parley.common.schema import shape_list
 from parley.messaging.models import ATTACHMENTS_MAX, BODY_MAX, Message, Report
-from parley.uploads.serializers import AttachmentOut
+from parley.realtime.shapes import AttachmentOut
 
 
 class ReactionUserOut(serializers.Serializer[Any]):
@@ -44,7 +45,7 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
     reply_to = serializers.SerializerMethodField()
     mentions = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     reactions = ReactionOut(many=True, read_only=True, source="reaction_list")
-    attachments = AttachmentOut(many=True, read_only=True)
+    attachments = shape_list(AttachmentOut)
 
     class Meta:
         model = Message

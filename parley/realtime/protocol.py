@@ -23,6 +23,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
+from parley.realtime.shapes import AttachmentOut, Shape
+
 PROTOCOL_VERSION = 2
 
 RoomId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
@@ -146,8 +148,9 @@ def parse_client_frame(text: str) -> AnyClientFrame:
 # --- server frames ----------------------------------------------------------------
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class _Out(Shape):
+    """A server frame, or a part of one that only frames carry (the shapes REST answers
+    share are in `shapes.py`)."""
 
 
 class UserOut(_Out):
@@ -183,21 +186,6 @@ class ReplyOut(_Out):
     sender: UserOut
     excerpt: str
     deleted: bool
-
-
-class AttachmentOut(_Out):
-    """An uploaded file on a message. `url` serves only to the room's members; `width` and
-    `height` are set for images shown inline; `thumbnail_url` is null until the thumbnail
-    is made (a `message.updated` then carries it) and for other files."""
-
-    id: int
-    url: str
-    name: str
-    size: int
-    content_type: str
-    width: int | None
-    height: int | None
-    thumbnail_url: str | None
 
 
 class MessageOut(_Out):

@@ -14,10 +14,26 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from parley.realtime import shapes
 from parley.realtime.protocol import PROTOCOL_VERSION, ClientFrame, ServerFrame
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "api" / "protocol.schema.json"
 _REF = "#/$defs/{model}"
+# Marks a definition that is also the REST schema's component of the same name (a shape of
+# `shapes.py`): the client's generator then emits one type for both.
+SHARED = "x-openapi-component"
+
+
+def shared_shapes() -> set[str]:
+    """The names of the shapes REST and frames share (every model `shapes.py` declares)."""
+    return {
+        name
+        for name, value in vars(shapes).items()
+        if isinstance(value, type)
+        and issubclass(value, shapes.Shape)
+        and value is not shapes.Shape
+        and value.__module__ == shapes.__name__
+    }
 
 
 def _frames(name: str, frame_type: Any, description: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -40,6 +56,8 @@ def protocol_schema() -> dict[str, Any]:
         if name in defs and defs[name] != definition:
             raise ValueError(f"two different frame models are both named {name!r}")
         defs[name] = definition
+    for name in shared_shapes() & defs.keys():
+        defs[name][SHARED] = f"#/components/schemas/{name}"
     defs["ServerFrame"] = server
     defs["ClientFrame"] = client
     return {

@@ -23,9 +23,10 @@ from parley.accounts.models import User
 from parley.common.errors import Invalid, NotFound
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
+from parley.realtime.shapes import AttachmentOut
 from parley.uploads import selectors, services, tasks
 from parley.uploads.models import Upload
-from parley.uploads.serializers import AttachmentOut, UploadIn, attachment_data
+from parley.uploads.serializers import UploadIn, attachment_data
 from parley.uploads.storage import upload_storage
 
 MULTIPART_SLACK = 64 * 1024  # the multipart envelope around the file

@@ -20,7 +20,7 @@ def thumbnail_url(upload_id: int, name: str) -> str:
 
 
 def attachment_data(upload: Upload) -> dict[str, Any]:
-    """An upload as the upload answer and `message.attachments` show it (one shape for both)."""
+    """An upload as `AttachmentOut` (the upload answer and each of `message.attachments`)."""
     return {
         "id": upload.pk,
         "url": file_url(upload.pk, upload.name),
@@ -31,20 +31,6 @@ def attachment_data(upload: Upload) -> dict[str, Any]:
         "height": upload.height,
         "thumbnail_url": thumbnail_url(upload.pk, upload.name) if upload.thumbnail_name else None,
     }
-
-
-class AttachmentOut(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    url = serializers.CharField(help_text="Served only to members of the room (404 to anyone else).")
-    name = serializers.CharField()
-    size = serializers.IntegerField(help_text="Bytes.")
-    content_type = serializers.CharField(help_text="Sniffed from the content, not from the name.")
-    width = serializers.IntegerField(allow_null=True, help_text="Images shown inline only; else null.")
-    height = serializers.IntegerField(allow_null=True)
-    thumbnail_url = serializers.CharField(
-        allow_null=True,
-        help_text="Null until the thumbnail is made (a `message.updated` follows) and for non-images.",
-    )
 
 
 class UploadIn(serializers.Serializer[Any]):

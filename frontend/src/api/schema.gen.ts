@@ -1048,6 +1048,11 @@ export interface components {
          * @enum {string}
          */
         ActionEnum: "dismiss" | "delete_message" | "mute_author" | "ban_author" | "deactivate_author";
+        /**
+         * AttachmentOut
+         * @description An uploaded file: the upload answer (`POST rooms/{id}/uploads`) and each of a
+         *     message's `attachments`.
+         */
         AttachmentOut: {
             /** @description Sniffed from the content, not from the name. */
             content_type: string;
@@ -1329,7 +1334,6 @@ export interface components {
          * @enum {string}
          */
         NotifyEnum: "all" | "mentions" | "nothing";
-        /** @enum {unknown} */
         NullEnum: null;
         OutgoingCreateInRequest: {
             /** @default  */
@@ -1527,7 +1531,7 @@ export interface components {
              *     * `mentions` - Mentions
              *     * `nothing` - Nothing
              */
-            readonly notify: (components["schemas"]["NotifyEnum"] | components["schemas"]["NullEnum"]) | null;
+            readonly notify: components["schemas"]["NotifyEnum"] | components["schemas"]["NullEnum"];
             readonly online_count: number;
             readonly owner: components["schemas"]["User"];
             readonly topic: string;

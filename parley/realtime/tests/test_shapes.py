@@ -1,0 +1,46 @@
+"""Each shape the server sends is declared once: REST's schema and the frames' are one.
+
+`docs/api/openapi.yaml` (REST) and `docs/api/protocol.schema.json` (frames) are both
+generated; a shape both of them carry must be the same JSON Schema under the same name,
+and no other definition in either may repeat its fields under another name (a second
+declaration of a message, a user... that a client would get as a second type).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from parley.realtime.schema import SCHEMA_PATH, SHARED, shared_shapes
+
+OPENAPI_PATH = Path(__file__).resolve().parents[3] / "docs" / "api" / "openapi.yaml"
+
+
+def _components() -> dict[str, Any]:
+    return yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))["components"]["schemas"]  # type: ignore[no-any-return]
+
+
+def _frame_defs() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]  # type: ignore[no-any-return]
+
+
+def _as_component(definition: dict[str, Any]) -> Any:
+    """A frame definition with its references written as OpenAPI's, the marker dropped."""
+    text = json.dumps({k: v for k, v in definition.items() if k != SHARED})
+    return json.loads(text.replace('"#/$defs/', '"#/components/schemas/'))
+
+
+def test_every_shared_shape_is_one_schema_in_rest_and_in_frames() -> None:
+    components, defs = _components(), _frame_defs()
+    shared = shared_shapes()
+    assert {"AttachmentOut"} <= shared
+    for name in sorted(shared):
+        assert name in components, f"{name} is declared as a shape but no REST answer uses it"
+        if name in defs:
+            assert defs[name][SHARED] == f"#/components/schemas/{name}"
+            assert _as_component(defs[name]) == components[name], f"{name} differs between REST and frames"
+    marked = {name for name, d in defs.items() if SHARED in d}
+    assert marked == shared & defs.keys()
