@@ -6,30 +6,13 @@ from rest_framework import serializers
 
 from parley.accounts.avatars import avatar_url
 from parley.accounts.models import User
-
-
-class UserSerializer(serializers.ModelSerializer[User]):
-    """The public face of a user, in REST bodies and WebSocket frames alike."""
-
-    display_name = serializers.SerializerMethodField()
-    avatar = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "display_name", "avatar", "is_guest", "is_bot"]
-        read_only_fields = fields
-
-    def get_display_name(self, obj: User) -> str:
-        return obj.shown_name
-
-    def get_avatar(self, obj: User) -> str:
-        return avatar_url(obj.avatar)
+from parley.common.schema import ShapeField, shape_list
+from parley.realtime.shapes import SelfUserOut, UserOut
 
 
 def user_data(user: User) -> dict[str, Any]:
-    """UserSerializer's output without DRF's per-call field machinery (hot path: every frame).
-
-    A test keeps the two identical."""
+    """A user as `UserOut`, the one function REST answers and frames use (hot path: every
+    frame, so a plain dict, no per-call validation)."""
     return {
         "id": user.pk,
         "username": user.username,
@@ -40,17 +23,8 @@ def user_data(user: User) -> dict[str, Any]:
     }
 
 
-class SelfUserSerializer(UserSerializer):
-    """The signed-in user's own view of themself: the public face plus what the client needs to
-    know about its own account (not in frames, which everyone in a room receives)."""
-
-    class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "is_staff", "language", "time_zone"]
-        read_only_fields = fields
-
-
 def self_data(user: User) -> dict[str, Any]:
-    """SelfUserSerializer's output, built like `user_data`."""
+    """The signed-in user as `SelfUserOut`."""
     return {
         **user_data(user),
         "is_staff": user.is_staff,
@@ -112,12 +86,12 @@ class PasswordChangeIn(serializers.Serializer[Any]):
 
 
 class AuthOut(serializers.Serializer[Any]):
-    user = SelfUserSerializer()
+    user = ShapeField(SelfUserOut, self_data)
     token = serializers.CharField()
 
 
 class MeOut(serializers.Serializer[Any]):
-    user = SelfUserSerializer()
+    user = ShapeField(SelfUserOut, self_data)
 
 
 class AvatarOut(serializers.Serializer[Any]):
@@ -136,7 +110,7 @@ class UserSearchIn(serializers.Serializer[Any]):
 
 
 class UserSearchOut(serializers.Serializer[Any]):
-    results = UserSerializer(many=True)
+    results = shape_list(UserOut, user_data)
     has_more = serializers.BooleanField()
 
 

@@ -29,6 +29,7 @@ from parley.messaging import selectors as message_selectors
 from parley.messaging import serializers as message_serializers
 from parley.messaging.services import SendResult
 from parley.realtime import runtime
+from parley.realtime.shapes import MessageOut
 
 ERRORS, E429 = accounts_api.ERRORS, accounts_api.E429
 
@@ -138,8 +139,8 @@ class MessagesApi(messaging_api.MessagesApi):
     @extend_schema(
         request=message_serializers.SendIn,
         responses={
-            201: message_serializers.MessageSerializer,
-            200: message_serializers.MessageSerializer,
+            201: MessageOut,
+            200: MessageOut,
             202: CommandResultOut,
             **messaging_api.E,
         },
@@ -169,4 +170,4 @@ class MessagesApi(messaging_api.MessagesApi):
         else:
             result = posted.result
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(message_serializers.MessageSerializer(result.message).data, status=code)
+        return Response(message_serializers.message_data(result.message), status=code)

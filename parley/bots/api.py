@@ -18,7 +18,8 @@ from parley.accounts.models import User
 from parley.bots import chart, selectors, serializers, services
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import TargetThrottle
-from parley.messaging.serializers import MessageSerializer
+from parley.messaging.serializers import message_data
+from parley.realtime.shapes import MessageOut
 from parley.rooms.selectors import room_for_member
 
 OWNER = {
@@ -114,7 +115,7 @@ class HookPostApi(APIView):
     @extend_schema(
         request=serializers.HookPostIn,
         responses={
-            201: MessageSerializer,
+            201: MessageOut,
             **errors(400, 415, 409, 413),
             **errors(404, e404="No such webhook (wrong or revoked secret)"),
             **errors(429, e429="This webhook posts too fast; see Retry-After"),
@@ -126,7 +127,7 @@ class HookPostApi(APIView):
         data = serializers.HookPostIn(data=request.data)
         data.is_valid(raise_exception=True)
         message = services.incoming_post(hook_id=hook_id, secret=secret, body=data.validated_data["body"])
-        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        return Response(message_data(message), status=status.HTTP_201_CREATED)
 
 
 class OutgoingListApi(APIView):

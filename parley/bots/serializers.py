@@ -6,8 +6,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from parley.accounts.serializers import UserSerializer
+from parley.accounts.serializers import user_data
 from parley.bots.models import IncomingWebhook, OutgoingWebhook
+from parley.common.schema import ShapeField
+from parley.realtime.shapes import UserOut
 
 
 class CommandOut(serializers.Serializer[Any]):
@@ -30,7 +32,7 @@ class IncomingCreateIn(serializers.Serializer[Any]):
 
 
 class IncomingOut(serializers.ModelSerializer[IncomingWebhook]):
-    user = UserSerializer(read_only=True)
+    user = ShapeField(UserOut, user_data, read_only=True)
 
     class Meta:
         model = IncomingWebhook
@@ -62,7 +64,7 @@ class OutgoingCreateIn(serializers.Serializer[Any]):
 
 
 class OutgoingOut(serializers.ModelSerializer[OutgoingWebhook]):
-    user = UserSerializer(read_only=True)
+    user = ShapeField(UserOut, user_data, read_only=True)
     triggers = serializers.ListField(child=serializers.CharField())
 
     class Meta:
@@ -93,7 +95,7 @@ class BotCreateIn(serializers.Serializer[Any]):
 
 
 class BotCreateOut(serializers.Serializer[Any]):
-    user = UserSerializer()
+    user = ShapeField(UserOut, user_data)
     token = serializers.CharField(
         help_text="The bot's API token (`Authorization: Token <token>`); shown once."
     )

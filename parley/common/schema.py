@@ -27,10 +27,9 @@ _COMPONENT_REF = "#/components/schemas/{model}"
 class ShapeField(serializers.Field):  # type: ignore[type-arg]
     """A wire shape inside a DRF answer: `build` (the function the frames use) makes its
     JSON from the object, or the object is that JSON already (no `build`); the schema
-    refers to `shape`'s component. Read-only."""
+    refers to `shape`'s component. Output only: it reads nothing from a request."""
 
     def __init__(self, shape: type[BaseModel], build: Callable[[Any], Any] | None = None, **kwargs: Any):
-        kwargs["read_only"] = True
         super().__init__(**kwargs)
         self.shape = shape
         self.build = build
@@ -43,7 +42,7 @@ def shape_list(
     shape: type[BaseModel], build: Callable[[Any], Any] | None = None, **kwargs: Any
 ) -> serializers.ListField:
     """A list of one shape (a serializer's `many=True`)."""
-    return serializers.ListField(child=ShapeField(shape, build), read_only=True, **kwargs)
+    return serializers.ListField(child=ShapeField(shape, build), **kwargs)
 
 
 def _nested(annotation: Any, found: dict[str, type[BaseModel]]) -> None:

@@ -18,6 +18,7 @@ from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
 from parley.messaging import reports, search, selectors, serializers, services
 from parley.realtime import runtime
+from parley.realtime.shapes import MessageOut
 from parley.rooms.selectors import room_for_member
 
 E = {
@@ -80,7 +81,7 @@ M = {
 class MessageApi(APIView):
     @extend_schema(
         request=serializers.EditIn,
-        responses={200: serializers.MessageSerializer, **M, **errors(413, e413="Body too long")},
+        responses={200: MessageOut, **M, **errors(413, e413="Body too long")},
         summary="Edit your message",
     )
     def patch(self, request: Request, message_id: int) -> Response:
@@ -89,7 +90,7 @@ class MessageApi(APIView):
         message = services.message_edit(
             actor=_allowed(_user(request)), message_id=message_id, body=data.validated_data["body"]
         )
-        return Response(serializers.MessageSerializer(message).data)
+        return Response(serializers.message_data(message))
 
     @extend_schema(
         request=None,

@@ -5,59 +5,12 @@ from typing import Any
 
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from parley.accounts.serializers import UserSerializer, user_data
-from parley.common.schema import shape_list
+from parley.accounts.serializers import user_data
+from parley.common.schema import ShapeField, shape_list
 from parley.messaging.models import ATTACHMENTS_MAX, BODY_MAX, Message, Report
-from parley.realtime.shapes import AttachmentOut
-
-
-class ReactionUserOut(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    display_name = serializers.CharField()
-
-
-class ReactionOut(serializers.Serializer[Any]):
-    emoji = serializers.CharField()
-    count = serializers.IntegerField()
-    me = serializers.BooleanField(help_text="The viewer reacted with this emoji.")
-    users = ReactionUserOut(
-        many=True,
-        help_text="Who reacted (the first 20, oldest first; `count` has them all). REST only: "
-        "frames carry no reactions.",
-    )
-
-
-class ReplyOut(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    seq = serializers.IntegerField(help_text="Its seq: `around_seq` loads the history around it.")
-    sender = UserSerializer()
-    excerpt = serializers.CharField(help_text="The start of its body when the reply was sent.")
-    deleted = serializers.BooleanField()
-
-
-class MessageSerializer(serializers.ModelSerializer[Message]):
-    sender = UserSerializer(read_only=True)
-    room = serializers.IntegerField(source="room_id", read_only=True)
-    deleted = serializers.BooleanField(read_only=True)
-    reply_to = serializers.SerializerMethodField()
-    mentions = serializers.ListField(child=serializers.IntegerField(), read_only=True)
-    reactions = ReactionOut(many=True, read_only=True, source="reaction_list")
-    attachments = shape_list(AttachmentOut)
-
-    class Meta:
-        model = Message
-        fields = [
-            "id", "room", "seq", "sender", "body", "created_at", "edited_at", "client_id",
-            "deleted", "reply_to", "mentions", "mentions_room", "reactions", "attachments",
-        ]  # fmt: skip
-        read_only_fields = fields
-
-    @extend_schema_field(ReplyOut(allow_null=True))
-    def get_reply_to(self, message: Message) -> dict[str, Any] | None:
-        return reply_data(message)
+from parley.realtime.shapes import MessageOut, ReactionOut, UserOut
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -69,7 +22,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def reply_data(message: Message) -> dict[str, Any] | None:
-    """`reply_to` of a message; the replied-to message (with its sender) must be loaded."""
+    """`reply_to` of a message as `ReplyOut`; the replied-to message (with its sender) must be loaded."""
     if message.reply_to_id is None:
         return None
     target = message.reply_to
@@ -84,7 +37,8 @@ def reply_data(message: Message) -> dict[str, Any] | None:
 
 
 def message_data(message: Message) -> dict[str, Any]:
-    """MessageSerializer's output, built directly (hot path: once per send). A test keeps them equal.
+    """A message as `MessageOut`: the one function REST answers and frames use (hot path:
+    once per send, so a plain dict, no per-call validation).
 
     `reactions` are what the selectors attached for the viewer; in frames (encoded once for
     everyone) they are `[]` and clients apply `reaction` events themselves."""
@@ -107,7 +61,7 @@ def message_data(message: Message) -> dict[str, Any]:
 
 
 class MessagePageOut(serializers.Serializer[Any]):
-    messages = MessageSerializer(many=True)
+    messages = shape_list(MessageOut, message_data)
     has_more = serializers.BooleanField(
         help_text="Older messages exist (newer ones with after_seq). With around_seq: older ones."
     )
@@ -139,7 +93,7 @@ class EditIn(serializers.Serializer[Any]):
 
 
 class ReactionsOut(serializers.Serializer[Any]):
-    reactions = ReactionOut(many=True)
+    reactions = shape_list(ReactionOut)
 
 
 class EventsIn(serializers.Serializer[Any]):
@@ -222,7 +176,7 @@ class SearchRoom(serializers.Serializer[Any]):
 
 
 class SearchResult(serializers.Serializer[Any]):
-    message = MessageSerializer()
+    message = ShapeField(MessageOut, message_data)
     room = SearchRoom()
     highlight = HighlightSegment(
         many=True,
@@ -256,7 +210,7 @@ class ReportedMessageOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     room = serializers.IntegerField(source="room_id")
     seq = serializers.IntegerField(help_text="`around_seq` loads the history around it.")
-    sender = UserSerializer()
+    sender = ShapeField(UserOut, user_data)
     excerpt = serializers.SerializerMethodField()
     deleted = serializers.BooleanField()
     created_at = serializers.DateTimeField()
@@ -280,8 +234,8 @@ class ReportStaffOut(serializers.Serializer[Any]):
     status = serializers.CharField()
     action = serializers.CharField(help_text="What staff did; empty while open.")
     resolved_at = serializers.DateTimeField(allow_null=True)
-    resolved_by = UserSerializer(allow_null=True)
-    reporter = UserSerializer()
+    resolved_by = ShapeField(UserOut, user_data, allow_null=True)
+    reporter = ShapeField(UserOut, user_data)
     message = ReportedMessageOut()
     room = ReportRoomOut(source="message.room")
 

@@ -23,7 +23,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from parley.realtime.shapes import AttachmentOut, Shape
+from parley.realtime.shapes import MessageOut, Shape, UserOut
 
 PROTOCOL_VERSION = 2
 
@@ -151,59 +151,6 @@ def parse_client_frame(text: str) -> AnyClientFrame:
 class _Out(Shape):
     """A server frame, or a part of one that only frames carry (the shapes REST answers
     share are in `shapes.py`)."""
-
-
-class UserOut(_Out):
-    id: int
-    username: str
-    display_name: str
-    avatar: str
-    is_guest: bool
-    is_bot: bool
-
-
-class ReactionUserOut(_Out):
-    id: int
-    display_name: str
-
-
-class ReactionOut(_Out):
-    """Frames always carry `reactions: []` (see docs/protocol.md); the shape is REST's, so
-    the client has one type for a message whichever way it came."""
-
-    emoji: str
-    count: int
-    me: bool
-    users: list[ReactionUserOut]
-
-
-class ReplyOut(_Out):
-    """The message a reply answers: `excerpt` is its start when the reply was sent
-    (empty once it is deleted); `seq` places it in the room (to load history around it)."""
-
-    id: int
-    seq: int
-    sender: UserOut
-    excerpt: str
-    deleted: bool
-
-
-class MessageOut(_Out):
-    id: int
-    room: int
-    seq: int
-    sender: UserOut
-    body: str
-    created_at: str
-    edited_at: str | None
-    client_id: str
-    deleted: bool
-    reply_to: ReplyOut | None
-    mentions: list[int]
-    mentions_room: bool
-    reactions: list[ReactionOut]
-    # Frames logged before uploads existed lack it: clients read a missing list as empty.
-    attachments: list[AttachmentOut]
 
 
 class RoomPublicOut(_Out):

@@ -54,3 +54,76 @@ class AttachmentOut(Shape):
     thumbnail_url: str | None = Field(
         description="Null until the thumbnail is made (a `message.updated` follows) and for non-images."
     )
+
+
+class UserOut(Shape):
+    """A user's public face: in every REST answer and frame that names someone."""
+
+    id: int
+    username: str
+    display_name: str = Field(description="What clients show: the display name, else the username.")
+    avatar: str = Field(description="The picture's address.")
+    is_guest: bool
+    is_bot: bool
+
+
+class SelfUserOut(UserOut):
+    """The signed-in user's own record (`me`, sign-in answers): the public face plus what the
+    client needs of its own account. REST only: frames reach everyone in a room."""
+
+    is_staff: bool
+    language: str
+    time_zone: str
+
+
+class ReactionUserOut(Shape):
+    id: int
+    display_name: str
+
+
+class ReactionOut(Shape):
+    """One emoji's reactions on a message, from the viewer's side. Frames carry
+    `reactions: []` (encoded once for everyone) and clients apply `reaction` events;
+    the shape is REST's, so the client has one type for a message whichever way it came."""
+
+    emoji: str
+    count: int
+    me: bool = Field(description="The viewer reacted with this emoji.")
+    users: list[ReactionUserOut] = Field(
+        description="Who reacted (the first 20, oldest first; `count` has them all)."
+    )
+
+
+class ReplyOut(Shape):
+    """The message a reply answers."""
+
+    id: int
+    seq: int = Field(description="Its seq: `around_seq` loads the history around it.")
+    sender: UserOut
+    excerpt: str = Field(
+        description="The start of its body when the reply was sent (empty once it is deleted)."
+    )
+    deleted: bool
+
+
+class MessageOut(Shape):
+    """A message: in REST answers (history, search, a send's answer) and in the `message`
+    and `message.updated` frames alike."""
+
+    id: int
+    room: int
+    seq: int = Field(description="Its place in the room's event log.")
+    sender: UserOut
+    body: str = Field(description="Plain text; empty once deleted (a tombstone).")
+    created_at: Timestamp
+    edited_at: Timestamp | None
+    client_id: str = Field(
+        description="The sender's id for it (a retry with the same one is the same message)."
+    )
+    deleted: bool
+    reply_to: ReplyOut | None
+    mentions: list[int] = Field(description="The ids of the users it mentions.")
+    mentions_room: bool = Field(description="It mentions @room.")
+    reactions: list[ReactionOut] = Field(description="From the viewer's side; always empty in frames.")
+    # Frames logged before uploads existed lack it: clients read a missing list as empty.
+    attachments: list[AttachmentOut]

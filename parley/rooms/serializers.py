@@ -7,19 +7,22 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from parley.accounts.serializers import UserSerializer
+from parley.accounts.serializers import user_data
+from parley.common.schema import ShapeField, shape_list
+from parley.realtime.shapes import UserOut
 from parley.rooms.models import Invite, Notify, Room
 
 
 class RoomPublicSerializer(serializers.ModelSerializer[Room]):
     """A room as everyone who can see it sees it; lobby frames carry this."""
 
-    owner = UserSerializer(read_only=True)
+    owner = ShapeField(UserOut, user_data, read_only=True)
     member_count = serializers.IntegerField(read_only=True)
     online_count = serializers.IntegerField(read_only=True)
     closed = serializers.BooleanField(read_only=True)
-    dm_members = UserSerializer(
-        many=True,
+    dm_members = shape_list(
+        UserOut,
+        user_data,
         read_only=True,
         source="dm_users",
         help_text="A direct message's members (its fixed set of people); empty for rooms. "
@@ -111,7 +114,7 @@ class RoomListIn(serializers.Serializer[Any]):
 
 
 class MemberOut(serializers.Serializer[Any]):
-    user = UserSerializer()
+    user = ShapeField(UserOut, user_data)
     is_owner = serializers.BooleanField()
     online = serializers.BooleanField()
     joined_at = serializers.DateTimeField()
@@ -141,8 +144,8 @@ class BanIn(serializers.Serializer[Any]):
 
 
 class BanOut(serializers.Serializer[Any]):
-    user = UserSerializer()
-    banned_by = UserSerializer(allow_null=True)
+    user = ShapeField(UserOut, user_data)
+    banned_by = ShapeField(UserOut, user_data, allow_null=True)
     reason = serializers.CharField()
     created_at = serializers.DateTimeField()
 
@@ -196,7 +199,7 @@ class InviteOut(serializers.Serializer[Any]):
     max_uses = serializers.IntegerField(allow_null=True)
     uses = serializers.IntegerField()
     created_at = serializers.DateTimeField()
-    created_by = UserSerializer()
+    created_by = ShapeField(UserOut, user_data)
     revoked = serializers.SerializerMethodField()
     state = serializers.ChoiceField(
         choices=["active", "expired", "revoked", "used_up"],

@@ -1070,7 +1070,7 @@ export interface components {
         };
         AuthOut: {
             token: string;
-            user: components["schemas"]["SelfUser"];
+            user: components["schemas"]["SelfUserOut"];
         };
         AvatarOut: {
             key: string;
@@ -1091,11 +1091,11 @@ export interface components {
             reason: string;
         };
         BanOut: {
-            banned_by: components["schemas"]["User"] | null;
+            banned_by: components["schemas"]["UserOut"] | null;
             /** Format: date-time */
             created_at: string;
             reason: string;
-            user: components["schemas"]["User"];
+            user: components["schemas"]["UserOut"];
         };
         BansOut: {
             bans: components["schemas"]["BanOut"][];
@@ -1110,7 +1110,7 @@ export interface components {
         BotCreateOut: {
             /** @description The bot's API token (`Authorization: Token <token>`); shown once. */
             token: string;
-            user: components["schemas"]["User"];
+            user: components["schemas"]["UserOut"];
         };
         /**
          * @description * `spam` - Spam
@@ -1188,7 +1188,7 @@ export interface components {
             readonly name: string;
             /** Format: date-time */
             readonly rotated_at: string | null;
-            readonly user: components["schemas"]["User"];
+            readonly user: components["schemas"]["UserOut"];
         };
         /** @description The hook with its URL: returned only when the secret is made (create, rotate). */
         IncomingSecretOut: {
@@ -1199,7 +1199,7 @@ export interface components {
             /** Format: date-time */
             readonly rotated_at: string | null;
             readonly url: string;
-            readonly user: components["schemas"]["User"];
+            readonly user: components["schemas"]["UserOut"];
         };
         InviteCreateInRequest: {
             /** @description Seconds until the link expires; none: never. */
@@ -1210,7 +1210,7 @@ export interface components {
         InviteOut: {
             /** Format: date-time */
             created_at: string;
-            created_by: components["schemas"]["User"];
+            created_by: components["schemas"]["UserOut"];
             /** Format: date-time */
             expires_at: string | null;
             max_uses: number | null;
@@ -1279,31 +1279,41 @@ export interface components {
              */
             muted_until?: string | null;
             online: boolean;
-            user: components["schemas"]["User"];
+            user: components["schemas"]["UserOut"];
         };
         MembersOut: {
             members: components["schemas"]["MemberOut"][];
         };
         MeOut: {
-            user: components["schemas"]["SelfUser"];
+            user: components["schemas"]["SelfUserOut"];
         };
-        Message: {
-            readonly attachments: components["schemas"]["AttachmentOut"][];
-            readonly body: string;
-            readonly client_id: string;
+        /**
+         * MessageOut
+         * @description A message: in REST answers (history, search, a send's answer) and in the `message`
+         *     and `message.updated` frames alike.
+         */
+        MessageOut: {
+            attachments: components["schemas"]["AttachmentOut"][];
+            /** @description Plain text; empty once deleted (a tombstone). */
+            body: string;
+            /** @description The sender's id for it (a retry with the same one is the same message). */
+            client_id: string;
             /** Format: date-time */
-            readonly created_at: string;
-            readonly deleted: boolean;
-            /** Format: date-time */
-            readonly edited_at: string | null;
-            readonly id: number;
-            readonly mentions: number[];
-            readonly mentions_room: boolean;
-            readonly reactions: components["schemas"]["ReactionOut"][];
-            readonly reply_to: components["schemas"]["ReplyOut"] | null;
-            readonly room: number;
-            readonly sender: components["schemas"]["User"];
-            readonly seq: number;
+            created_at: string;
+            deleted: boolean;
+            edited_at: string | null;
+            id: number;
+            /** @description The ids of the users it mentions. */
+            mentions: number[];
+            /** @description It mentions @room. */
+            mentions_room: boolean;
+            /** @description From the viewer's side; always empty in frames. */
+            reactions: components["schemas"]["ReactionOut"][];
+            reply_to: components["schemas"]["ReplyOut"] | null;
+            room: number;
+            sender: components["schemas"]["UserOut"];
+            /** @description Its place in the room's event log. */
+            seq: number;
         };
         MessagePageOut: {
             /** @description Older messages exist (newer ones with after_seq). With around_seq: older ones. */
@@ -1312,7 +1322,7 @@ export interface components {
             has_more_after?: boolean;
             /** @description Only with around_seq. */
             has_more_before?: boolean;
-            messages: components["schemas"]["Message"][];
+            messages: components["schemas"]["MessageOut"][];
         };
         /**
          * @description * `keep` - keep
@@ -1349,7 +1359,7 @@ export interface components {
             triggers: string[];
             /** Format: uri */
             readonly url: string;
-            readonly user: components["schemas"]["User"];
+            readonly user: components["schemas"]["UserOut"];
         };
         /** @description The hook with its signing key: returned only at creation. */
         OutgoingSecretOut: {
@@ -1362,7 +1372,7 @@ export interface components {
             triggers: string[];
             /** Format: uri */
             readonly url: string;
-            readonly user: components["schemas"]["User"];
+            readonly user: components["schemas"]["UserOut"];
         };
         PasswordChangeInRequest: {
             new_password: string;
@@ -1404,17 +1414,24 @@ export interface components {
             topic?: string;
             visibility?: components["schemas"]["VisibilityEnum"];
         };
+        /**
+         * ReactionOut
+         * @description One emoji's reactions on a message, from the viewer's side. Frames carry
+         *     `reactions: []` (encoded once for everyone) and clients apply `reaction` events;
+         *     the shape is REST's, so the client has one type for a message whichever way it came.
+         */
         ReactionOut: {
             count: number;
             emoji: string;
             /** @description The viewer reacted with this emoji. */
             me: boolean;
-            /** @description Who reacted (the first 20, oldest first; `count` has them all). REST only: frames carry no reactions. */
+            /** @description Who reacted (the first 20, oldest first; `count` has them all). */
             users: components["schemas"]["ReactionUserOut"][];
         };
         ReactionsOut: {
             reactions: components["schemas"]["ReactionOut"][];
         };
+        /** ReactionUserOut */
         ReactionUserOut: {
             display_name: string;
             id: number;
@@ -1432,12 +1449,16 @@ export interface components {
             password: string;
             username: string;
         };
+        /**
+         * ReplyOut
+         * @description The message a reply answers.
+         */
         ReplyOut: {
             deleted: boolean;
-            /** @description The start of its body when the reply was sent. */
+            /** @description The start of its body when the reply was sent (empty once it is deleted). */
             excerpt: string;
             id: number;
-            sender: components["schemas"]["User"];
+            sender: components["schemas"]["UserOut"];
             /** @description Its seq: `around_seq` loads the history around it. */
             seq: number;
         };
@@ -1448,7 +1469,7 @@ export interface components {
             readonly excerpt: string;
             id: number;
             room: number;
-            sender: components["schemas"]["User"];
+            sender: components["schemas"]["UserOut"];
             /** @description `around_seq` loads the history around it. */
             seq: number;
         };
@@ -1489,10 +1510,10 @@ export interface components {
             created_at: string;
             id: number;
             message: components["schemas"]["ReportedMessageOut"];
-            reporter: components["schemas"]["User"];
+            reporter: components["schemas"]["UserOut"];
             /** Format: date-time */
             resolved_at: string | null;
-            resolved_by: components["schemas"]["User"] | null;
+            resolved_by: components["schemas"]["UserOut"] | null;
             room: components["schemas"]["ReportRoomOut"];
             status: string;
             text: string;
@@ -1503,7 +1524,7 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             /** @description A direct message's members (its fixed set of people); empty for rooms. Clients name a DM by the other members' display names. */
-            readonly dm_members: components["schemas"]["User"][];
+            readonly dm_members: components["schemas"]["UserOut"][];
             /** @description A direct message you left: hidden until its next message. */
             readonly hidden: boolean;
             readonly id: number;
@@ -1533,7 +1554,7 @@ export interface components {
              */
             readonly notify: components["schemas"]["NotifyEnum"] | components["schemas"]["NullEnum"];
             readonly online_count: number;
-            readonly owner: components["schemas"]["User"];
+            readonly owner: components["schemas"]["UserOut"];
             readonly topic: string;
             readonly unread_count: number;
             readonly visibility: components["schemas"]["VisibilityEnum"];
@@ -1558,7 +1579,7 @@ export interface components {
         SearchResult: {
             /** @description The whole body cut into plain-text segments; `match` marks the words that matched. */
             highlight: components["schemas"]["HighlightSegment"][];
-            message: components["schemas"]["Message"];
+            message: components["schemas"]["MessageOut"];
             room: components["schemas"]["SearchRoom"];
         };
         SearchRoom: {
@@ -1566,24 +1587,22 @@ export interface components {
             name: string;
         };
         /**
-         * @description The signed-in user's own view of themself: the public face plus what the client needs to
-         *     know about its own account (not in frames, which everyone in a room receives).
+         * SelfUserOut
+         * @description The signed-in user's own record (`me`, sign-in answers): the public face plus what the
+         *     client needs of its own account. REST only: frames reach everyone in a room.
          */
-        SelfUser: {
-            readonly avatar: string;
-            readonly display_name: string;
-            readonly id: number;
-            readonly is_bot: boolean;
-            readonly is_guest: boolean;
-            /**
-             * Staff status
-             * @description Designates whether the user can log into this admin site.
-             */
-            readonly is_staff: boolean;
-            readonly language: string;
-            readonly time_zone: string;
-            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
-            readonly username: string;
+        SelfUserOut: {
+            /** @description The picture's address. */
+            avatar: string;
+            /** @description What clients show: the display name, else the username. */
+            display_name: string;
+            id: number;
+            is_bot: boolean;
+            is_guest: boolean;
+            is_staff: boolean;
+            language: string;
+            time_zone: string;
+            username: string;
         };
         SendInRequest: {
             /** @description Upload ids (POST rooms/{id}/uploads): your own, in this room, not yet attached. With attachments the body may be empty. */
@@ -1663,19 +1682,23 @@ export interface components {
             /** Format: binary */
             file: string;
         };
-        /** @description The public face of a user, in REST bodies and WebSocket frames alike. */
-        User: {
-            readonly avatar: string;
-            readonly display_name: string;
-            readonly id: number;
-            readonly is_bot: boolean;
-            readonly is_guest: boolean;
-            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
-            readonly username: string;
+        /**
+         * UserOut
+         * @description A user's public face: in every REST answer and frame that names someone.
+         */
+        UserOut: {
+            /** @description The picture's address. */
+            avatar: string;
+            /** @description What clients show: the display name, else the username. */
+            display_name: string;
+            id: number;
+            is_bot: boolean;
+            is_guest: boolean;
+            username: string;
         };
         UserSearchOut: {
             has_more: boolean;
-            results: components["schemas"]["User"][];
+            results: components["schemas"]["UserOut"][];
         };
         /**
          * @description * `public` - Public
@@ -2404,7 +2427,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Message"];
+                    "application/json": components["schemas"]["MessageOut"];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */
@@ -3232,7 +3255,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Message"];
+                    "application/json": components["schemas"]["MessageOut"];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */
@@ -5178,7 +5201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Message"];
+                    "application/json": components["schemas"]["MessageOut"];
                 };
             };
             201: {
@@ -5186,7 +5209,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Message"];
+                    "application/json": components["schemas"]["MessageOut"];
                 };
             };
             202: {

@@ -14,12 +14,12 @@ type Schemas = components['schemas']
  */
 type Local<T> = { -readonly [K in keyof T]: T[K] }
 
-export type User = Schemas['User']
+export type User = Schemas['UserOut']
 /** The signed-in user's own record (`me`, sign-in answers): a User plus `is_staff`. */
-export type SelfUser = Schemas['SelfUser']
+export type SelfUser = Schemas['SelfUserOut']
 export type Visibility = Schemas['VisibilityEnum']
 export type Room = Local<Schemas['Room']>
-export type Message = Local<Schemas['Message']>
+export type Message = Local<Schemas['MessageOut']>
 export type Member = Schemas['MemberOut']
 export type Avatar = Schemas['AvatarOut']
 export type AuthResult = Schemas['AuthOut']

@@ -29,7 +29,8 @@ export type ServerFrame =
   | PongOut
   | PingOut
   | ErrorOut
-export type AttachmentOut = components['schemas']['AttachmentOut']
+export type UserOut = components['schemas']['UserOut']
+export type MessageOut = components['schemas']['MessageOut']
 /**
  * A frame the client sends.
  */
@@ -40,14 +41,6 @@ export interface HelloOut {
   protocol: 2
   user: UserOut
   rooms: HelloRoom[]
-}
-export interface UserOut {
-  id: number
-  username: string
-  display_name: string
-  avatar: string
-  is_guest: boolean
-  is_bot: boolean
 }
 export interface HelloRoom {
   id: number
@@ -62,47 +55,6 @@ export interface MessageFrame {
   room: number
   seq: number
   message: MessageOut
-}
-export interface MessageOut {
-  id: number
-  room: number
-  seq: number
-  sender: UserOut
-  body: string
-  created_at: string
-  edited_at: string | null
-  client_id: string
-  deleted: boolean
-  reply_to: ReplyOut | null
-  mentions: number[]
-  mentions_room: boolean
-  reactions: ReactionOut[]
-  attachments: AttachmentOut[]
-}
-/**
- * The message a reply answers: `excerpt` is its start when the reply was sent
- * (empty once it is deleted); `seq` places it in the room (to load history around it).
- */
-export interface ReplyOut {
-  id: number
-  seq: number
-  sender: UserOut
-  excerpt: string
-  deleted: boolean
-}
-/**
- * Frames always carry `reactions: []` (see docs/protocol.md); the shape is REST's, so
- * the client has one type for a message whichever way it came.
- */
-export interface ReactionOut {
-  emoji: string
-  count: number
-  me: boolean
-  users: ReactionUserOut[]
-}
-export interface ReactionUserOut {
-  id: number
-  display_name: string
 }
 export interface MessageUpdatedOut {
   type: 'message.updated'

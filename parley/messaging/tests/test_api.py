@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from parley.messaging.models import Message
+from parley.realtime.shapes import MessageOut
 from parley.testing.api import client_for, error_of, make_user
 from parley.testing.runtime import fresh_runtime
 
@@ -231,17 +233,30 @@ def test_rest_sends_are_rate_limited(room_setup: dict[str, Any], settings: Any) 
     assert codes == [201, 201, 201, 429, 429]
 
 
-def test_frame_builders_match_the_rest_serializers(room_setup: dict[str, Any]) -> None:
-    """Frames are built without DRF on the hot path; they must read exactly like REST."""
-    from parley.accounts.serializers import UserSerializer, user_data
-    from parley.messaging.serializers import MessageSerializer, message_data
-
-    send(room_setup["m"], room_setup["rid"], "same shape", "shape-1")
-    message = Message.objects.select_related("sender").get()
-    assert message_data(message) == dict(MessageSerializer(message).data)
-    assert user_data(message.sender) == dict(UserSerializer(message.sender).data)
-    message.edited_at = message.created_at
-    assert message_data(message) == dict(MessageSerializer(message).data)
+def test_a_message_reads_the_same_over_rest_and_in_its_frame(room_setup: dict[str, Any]) -> None:
+    """One declaration (`MessageOut`) and one builder: the send's answer, the history page and
+    the logged frame (what sockets receive and `resume` replays) are the same JSON, key order
+    included, for the same message."""
+    o, m, rid = room_setup["o"], room_setup["m"], room_setup["rid"]
+    question = send(o, rid, "the question", "shape-1").json()
+    r = m.post(
+        f"/api/v1/rooms/{rid}/messages",
+        {"body": "the answer", "client_id": "shape-2", "reply_to": question["id"]},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    answer = r.json()
+    page = m.get(f"/api/v1/rooms/{rid}/messages").json()["messages"]
+    logged = m.get(f"/api/v1/rooms/{rid}/events", {"after_seq": 0}).json()["events"]
+    frames = [e["message"] for e in logged if e["type"] == "message"]
+    assert (
+        [json.dumps(x) for x in frames]
+        == [json.dumps(x) for x in page]
+        == [json.dumps(x) for x in (question, answer)]
+    )
+    assert answer["reply_to"]["sender"] == question["sender"]
+    for message in page:
+        MessageOut.model_validate(message)
 
 
 def test_events_never_report_a_head_past_the_events_they_returned(room_setup: dict[str, Any]) -> None:
