@@ -370,7 +370,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # 3.1: a component is plain JSON Schema, so a shape's is the frames' definition as is.
     "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": ["parley.common.schema.enums_outside_shapes"],
 }
 
 # --- Static files and the web client --------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, get_args
 
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.hooks import postprocess_schema_enums
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
 from pydantic import BaseModel
@@ -43,6 +44,11 @@ def shape_list(
 ) -> serializers.ListField:
     """A list of one shape (a serializer's `many=True`)."""
     return serializers.ListField(child=ShapeField(shape, build), **kwargs)
+
+
+def shape_many(shape: type[BaseModel]) -> serializers.ListSerializer:  # type: ignore[type-arg]
+    """A list of one shape as a whole answer (`responses={200: shape_many(RoomOut)}`)."""
+    return serializers.ListSerializer(child=ShapeField(shape))
 
 
 def _nested(annotation: Any, found: dict[str, type[BaseModel]]) -> None:
@@ -73,6 +79,11 @@ def _shape_schema(auto_schema: Any, shape: type[BaseModel]) -> dict[str, Any]:
     _nested(shape, models)
     for name, definition in schema.pop("$defs", {}).items():
         _component(auto_schema, models[name], definition)
+    # The shape it extends is a component too (RoomOut extends the frames' RoomPublicOut):
+    # the client then has one type for each, the frames' included.
+    for base in shape.__mro__[1:]:
+        if issubclass(base, BaseModel) and base is not BaseModel and base.model_fields:
+            _component(auto_schema, base, _shape_schema(auto_schema, base))
     return schema
 
 
@@ -100,6 +111,20 @@ class ShapeExtension(OpenApiSerializerExtension):
         return _shape_schema(auto_schema, self.target)
 
 
+def enums_outside_shapes(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular's enum hook (`VisibilityEnum`, ...), kept off the shapes' components:
+    they stay the exact JSON Schema their model makes, the frames' definitions included.
+    A shape's component is the one with a `title` equal to its name (pydantic writes one,
+    DRF never does)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    shapes = {name: schema for name, schema in schemas.items() if schema.get("title") == name}
+    for name in shapes:
+        del schemas[name]
+    result = postprocess_schema_enums(result, generator, **kwargs)
+    result["components"]["schemas"] = dict(sorted({**result["components"]["schemas"], **shapes}.items()))
+    return result
+
+
 class ErrorDetailOut(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`, `rate_limited`.")
     message = serializers.CharField(help_text="A sentence for people.")
@@ -110,7 +135,9 @@ class ErrorDetailOut(serializers.Serializer[Any]):
     )
 
 
-class ErrorOut(serializers.Serializer[Any]):
+# Not `ErrorOut`: that name is the WebSocket's `error` frame, a different shape, and the
+# client's types would then name two things alike.
+class ApiErrorOut(serializers.Serializer[Any]):
     error = ErrorDetailOut()
 
 
@@ -129,7 +156,7 @@ DESCRIPTIONS = {
 
 
 def error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ErrorOut, description=description)
+    return OpenApiResponse(response=ApiErrorOut, description=description)
 
 
 def errors(*codes: int, **described: str) -> dict[int, OpenApiResponse]:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.core import signing
@@ -10,15 +9,7 @@ from rest_framework import serializers
 from parley.accounts.serializers import user_data
 from parley.common.schema import ShapeField, shape_list
 from parley.messaging.models import ATTACHMENTS_MAX, BODY_MAX, Message, Report
-from parley.realtime.shapes import MessageOut, ReactionOut, UserOut
-
-
-def _iso(value: datetime | None) -> str | None:
-    """DRF's datetime format: ISO 8601 with 'Z' for UTC."""
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+from parley.realtime.shapes import MessageOut, ReactionOut, UserOut, timestamp
 
 
 def reply_data(message: Message) -> dict[str, Any] | None:
@@ -48,8 +39,8 @@ def message_data(message: Message) -> dict[str, Any]:
         "seq": message.seq,
         "sender": user_data(message.sender),
         "body": message.body,
-        "created_at": _iso(message.created_at),
-        "edited_at": _iso(message.edited_at),
+        "created_at": timestamp(message.created_at),
+        "edited_at": timestamp(message.edited_at),
         "client_id": message.client_id,
         "deleted": message.deleted_at is not None,
         "reply_to": reply_data(message),

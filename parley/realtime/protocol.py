@@ -23,7 +23,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from parley.realtime.shapes import MessageOut, Shape, UserOut
+from parley.realtime.shapes import MessageOut, RoomPublicOut, Shape, UserOut
 
 PROTOCOL_VERSION = 2
 
@@ -151,25 +151,6 @@ def parse_client_frame(text: str) -> AnyClientFrame:
 class _Out(Shape):
     """A server frame, or a part of one that only frames carry (the shapes REST answers
     share are in `shapes.py`)."""
-
-
-class RoomPublicOut(_Out):
-    """A room as everyone who can see it sees it (no per-viewer fields)."""
-
-    id: int
-    name: str
-    topic: str
-    visibility: Literal["public", "private"]
-    # Protocol 2: "direct" for a direct message (a private room of fixed people).
-    kind: Literal["room", "direct"]
-    owner: UserOut
-    member_count: int
-    online_count: int
-    last_seq: int
-    closed: bool
-    created_at: str
-    # A direct message's members (empty for rooms): clients name a DM by the others.
-    dm_members: list[UserOut]
 
 
 class HelloRoom(_Out):

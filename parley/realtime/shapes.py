@@ -18,7 +18,8 @@ Nothing of Parley is imported here (the realtime layer is below the apps).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,8 +37,16 @@ class Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_untitled)
 
 
-# A moment, as DRF writes it: ISO 8601, "Z" for UTC.
+# A moment, as DRF writes it: ISO 8601, "Z" for UTC (`timestamp` writes it).
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """A `Timestamp` from an aware datetime, exactly as DRF's DateTimeField writes it."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class AttachmentOut(Shape):
@@ -127,3 +136,49 @@ class MessageOut(Shape):
     reactions: list[ReactionOut] = Field(description="From the viewer's side; always empty in frames.")
     # Frames logged before uploads existed lack it: clients read a missing list as empty.
     attachments: list[AttachmentOut]
+
+
+class RoomPublicOut(Shape):
+    """A room as everyone who can see it sees it (no per-viewer fields): the `room.created`,
+    `room.updated` and `room.closed` frames."""
+
+    id: int
+    name: str
+    topic: str
+    visibility: Literal["public", "private"]
+    kind: Literal["room", "direct"] = Field(
+        description='"direct" for a direct message (a private room of fixed people).'
+    )
+    owner: UserOut
+    member_count: int
+    online_count: int
+    last_seq: int = Field(description="The head of the room's event log.")
+    closed: bool
+    created_at: Timestamp
+    dm_members: list[UserOut] = Field(
+        description="A direct message's members (its fixed set of people); empty for rooms. "
+        "Clients name a DM by the other members' display names."
+    )
+
+
+class RoomOut(RoomPublicOut):
+    """A room from one viewer's side (REST answers): adds membership, unread and mention counts."""
+
+    is_member: bool
+    unread_count: int
+    mention_count: int = Field(
+        description="Unread messages that mention you (or @room), counted like unread_count."
+    )
+    muted: bool = Field(description="You are muted in this room now.")
+    muted_until: Timestamp | None = Field(
+        description="When your mute ends; null when you are not muted or it lasts until lifted."
+    )
+    notify: Literal["all", "mentions", "nothing"] | None = Field(
+        description="When you are notified of a new message here (null when not a member)."
+    )
+    hidden: bool = Field(description="A direct message you left: hidden until its next message.")
+    last_read_seq: int | None = Field(
+        description="Your read marker (null when not a member): the first unread message is the "
+        "first after it; clients draw their 'New messages' line there."
+    )
+    members_can_invite: bool

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.accounts.models import User
-from parley.common.schema import AUTH, errors
+from parley.common.schema import AUTH, errors, shape_many
 from parley.common.throttles import ScopedThrottleMixin
+from parley.realtime.shapes import RoomOut
 from parley.rooms import dms, invites, moderation, selectors, serializers, services
 from parley.rooms.models import Membership, Room
 
@@ -43,7 +44,7 @@ def _room(request: Request, room_id: int) -> Response:
     user = request.user
     assert isinstance(user, User)
     room = selectors.room_detail(user=user, room_id=room_id)
-    return Response(serializers.RoomSerializer(room).data)
+    return Response(serializers.room_data(room))
 
 
 class RoomListApi(ScopedThrottleMixin, APIView):
@@ -51,19 +52,19 @@ class RoomListApi(ScopedThrottleMixin, APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("joined", bool, required=False)],
-        responses={200: serializers.RoomSerializer(many=True), 400: E[400], **AUTH},
+        responses={200: shape_many(RoomOut), 400: E[400], **AUTH},
         summary="Rooms you can see",
     )
     def get(self, request: Request) -> Response:
         params = serializers.RoomListIn(data=request.query_params)
         params.is_valid(raise_exception=True)
         rooms = selectors.room_list(user=request.user, joined=params.validated_data["joined"])  # type: ignore[arg-type]
-        return Response(serializers.RoomSerializer(rooms, many=True).data)
+        return Response([serializers.room_data(r) for r in rooms])
 
     @extend_schema(
         request=serializers.RoomCreateIn,
         responses={
-            201: serializers.RoomSerializer,
+            201: RoomOut,
             400: E[400],
             409: E[409],
             415: E[415],
@@ -82,13 +83,13 @@ class RoomListApi(ScopedThrottleMixin, APIView):
 
 
 class RoomDetailApi(APIView):
-    @extend_schema(responses={200: serializers.RoomSerializer, 404: E[404], **AUTH}, summary="A room")
+    @extend_schema(responses={200: RoomOut, 404: E[404], **AUTH}, summary="A room")
     def get(self, request: Request, room_id: int) -> Response:
         return _room(request, room_id)
 
     @extend_schema(
         request=serializers.RoomUpdateIn,
-        responses={200: serializers.RoomSerializer, **E},
+        responses={200: RoomOut, **E},
         summary="Edit name, topic, visibility or whether members may invite (owner)",
     )
     def patch(self, request: Request, room_id: int) -> Response:
@@ -120,7 +121,7 @@ class RoomDetailApi(APIView):
 class RoomTransferApi(APIView):
     @extend_schema(
         request=serializers.RoomTransferIn,
-        responses={200: serializers.RoomSerializer, **E},
+        responses={200: RoomOut, **E},
         summary="Hand the room over to another member (owner)",
     )
     def post(self, request: Request, room_id: int) -> Response:
@@ -131,9 +132,7 @@ class RoomTransferApi(APIView):
 
 
 class RoomJoinApi(APIView):
-    @extend_schema(
-        request=None, responses={200: serializers.RoomSerializer, **E}, summary="Join a public room"
-    )
+    @extend_schema(request=None, responses={200: RoomOut, **E}, summary="Join a public room")
     def post(self, request: Request, room_id: int) -> Response:
         services.room_join(room_id=room_id, user=request.user)  # type: ignore[arg-type]
         return _room(request, room_id)
@@ -142,7 +141,7 @@ class RoomJoinApi(APIView):
 class RoomLeaveApi(APIView):
     @extend_schema(
         request=None,
-        responses={200: serializers.RoomSerializer, **E},
+        responses={200: RoomOut, **E},
         summary="Leave a room (a direct message is hidden instead, until its next message)",
     )
     def post(self, request: Request, room_id: int) -> Response:
@@ -157,6 +156,7 @@ class RoomLeaveApi(APIView):
                 **{"is_member": False, "unread_count": 0, "mention_count": 0},
                 **{"muted": False, "muted_until": None},
                 **{"notify": None, "hidden": False, "last_read_seq": None},
+                "members_can_invite": room.members_can_invite,
             }
         )
 
@@ -282,8 +282,8 @@ class DmOpenApi(ScopedThrottleMixin, APIView):
     @extend_schema(
         request=serializers.DmOpenIn,
         responses={
-            200: serializers.RoomSerializer,
-            201: serializers.RoomSerializer,
+            200: RoomOut,
+            201: RoomOut,
             **errors(
                 400, 415, e400="No other person, more than 8 people, or not an active registered account"
             ),
@@ -307,7 +307,7 @@ class MembershipApi(APIView):
     @extend_schema(
         request=serializers.MembershipUpdateIn,
         responses={
-            200: serializers.RoomSerializer,
+            200: RoomOut,
             400: E[400],
             403: E[403],
             404: E[404],

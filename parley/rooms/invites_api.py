@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from parley.accounts.models import User
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
+from parley.realtime.shapes import RoomOut
 from parley.rooms import invites, selectors, serializers
 from parley.rooms.models import Membership
 
@@ -110,11 +111,11 @@ class InviteAcceptApi(ScopedThrottleMixin, APIView):
 
     @extend_schema(
         request=None,
-        responses={200: serializers.RoomSerializer, **E404, **E410, **E429, **AUTH},
+        responses={200: RoomOut, **E404, **E410, **E429, **AUTH},
         summary="Join the room of an invite link (as an account or a guest)",
     )
     def post(self, request: Request, token: str) -> Response:
         user = request.user
         assert isinstance(user, User)
         room = invites.invite_accept(token=token, user=user)
-        return Response(serializers.RoomSerializer(selectors.room_detail(user=user, room_id=room.pk)).data)
+        return Response(serializers.room_data(selectors.room_detail(user=user, room_id=room.pk)))

@@ -4,90 +4,56 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parley.accounts.serializers import user_data
-from parley.common.schema import ShapeField, shape_list
-from parley.realtime.shapes import UserOut
+from parley.common.schema import ShapeField
+from parley.realtime.shapes import UserOut, timestamp
 from parley.rooms.models import Invite, Notify, Room
 
 
-class RoomPublicSerializer(serializers.ModelSerializer[Room]):
-    """A room as everyone who can see it sees it; lobby frames carry this."""
-
-    owner = ShapeField(UserOut, user_data, read_only=True)
-    member_count = serializers.IntegerField(read_only=True)
-    online_count = serializers.IntegerField(read_only=True)
-    closed = serializers.BooleanField(read_only=True)
-    dm_members = shape_list(
-        UserOut,
-        user_data,
-        read_only=True,
-        source="dm_users",
-        help_text="A direct message's members (its fixed set of people); empty for rooms. "
-        "Clients name a DM by the other members' display names.",
-    )
-
-    class Meta:
-        model = Room
-        fields = [
-            "id", "name", "topic", "visibility", "kind", "owner", "member_count", "online_count",
-            "last_seq", "closed", "created_at", "dm_members",
-        ]  # fmt: skip
-        read_only_fields = fields
+def public_room_data(room: Room) -> dict[str, Any]:
+    """A room as `RoomPublicOut` (the lobby's frames). The selectors attach `member_count`,
+    `online_count` and `dm_users` (`services.room_public_data` does for one room)."""
+    return {
+        "id": room.pk,
+        "name": room.name,
+        "topic": room.topic,
+        "visibility": room.visibility,
+        "kind": room.kind,
+        "owner": user_data(room.owner),
+        "member_count": room.member_count,  # type: ignore[attr-defined]
+        "online_count": room.online_count,  # type: ignore[attr-defined]
+        "last_seq": room.last_seq,
+        "closed": room.closed,
+        "created_at": timestamp(room.created_at),
+        "dm_members": [user_data(u) for u in room.dm_users],  # type: ignore[attr-defined]
+    }
 
 
-class RoomSerializer(RoomPublicSerializer):
-    """A room from one viewer's side: adds membership, unread and mention counts."""
+def _mute_end(room: Room, now: datetime) -> tuple[bool, datetime | None]:
+    muted, until = getattr(room, "my_muted", False), getattr(room, "my_muted_until", None)
+    if not muted or (until is not None and until <= now):
+        return False, None
+    return True, until
 
-    is_member = serializers.BooleanField(read_only=True)
-    unread_count = serializers.IntegerField(read_only=True)
-    mention_count = serializers.IntegerField(
-        read_only=True, help_text="Unread messages that mention you (or @room), counted like unread_count."
-    )
-    notify = serializers.ChoiceField(
-        choices=Notify.choices,
-        read_only=True,
-        allow_null=True,
-        help_text="When you are notified of a new message here (null when not a member).",
-    )
-    hidden = serializers.BooleanField(
-        read_only=True, help_text="A direct message you left: hidden until its next message."
-    )
-    last_read_seq = serializers.IntegerField(
-        read_only=True,
-        allow_null=True,
-        source="my_read",
-        help_text="Your read marker (null when not a member): the first unread message is the "
-        "first after it; clients draw their 'New messages' line there.",
-    )
 
-    muted = serializers.SerializerMethodField(help_text="You are muted in this room now.")
-    muted_until = serializers.SerializerMethodField(
-        help_text="When your mute ends; null when you are not muted or it lasts until lifted."
-    )
-
-    class Meta(RoomPublicSerializer.Meta):
-        fields = [
-            *RoomPublicSerializer.Meta.fields, "is_member", "unread_count", "mention_count",
-            "muted", "muted_until", "notify", "hidden", "last_read_seq", "members_can_invite",
-        ]  # fmt: skip
-        read_only_fields = fields
-
-    def _mute_end(self, obj: Room) -> tuple[bool, datetime | None]:
-        muted, until = getattr(obj, "my_muted", False), getattr(obj, "my_muted_until", None)
-        if not muted or (until is not None and until <= timezone.now()):
-            return False, None
-        return True, until
-
-    def get_muted(self, obj: Room) -> bool:
-        return self._mute_end(obj)[0]
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_muted_until(self, obj: Room) -> str | None:
-        until = self._mute_end(obj)[1]
-        return serializers.DateTimeField().to_representation(until) if until else None
+def room_data(room: Room) -> dict[str, Any]:
+    """A room as `RoomOut`, from the viewer's side the selectors annotated it with
+    (`room_detail`, `room_list`)."""
+    muted, until = _mute_end(room, timezone.now())
+    return {
+        **public_room_data(room),
+        "is_member": room.is_member,  # type: ignore[attr-defined]
+        "unread_count": room.unread_count,  # type: ignore[attr-defined]
+        "mention_count": room.mention_count,  # type: ignore[attr-defined]
+        "muted": muted,
+        "muted_until": timestamp(until),
+        "notify": room.notify,  # type: ignore[attr-defined]
+        "hidden": room.hidden,  # type: ignore[attr-defined]
+        "last_read_seq": room.my_read,  # type: ignore[attr-defined]
+        "members_can_invite": room.members_can_invite,
+    }
 
 
 class RoomCreateIn(serializers.Serializer[Any]):

@@ -23,7 +23,7 @@ from parley.common.names import clean_name
 from parley.realtime import protocol, publish
 from parley.rooms import selectors
 from parley.rooms.models import Ban, Membership, Notify, Room
-from parley.rooms.serializers import RoomPublicSerializer
+from parley.rooms.serializers import public_room_data
 
 NAME_MAX = 64
 TOPIC_MAX = 250
@@ -53,10 +53,11 @@ def _name_taken(name: str, exclude: int | None = None) -> bool:
 
 
 def room_public_data(room: Room) -> dict[str, Any]:
+    """`room` as its lobby frames carry it (`RoomPublicOut`), its counts read now."""
     room.member_count = selectors.member_count(room_id=room.pk)  # type: ignore[attr-defined]
     room.online_count = selectors.online_counts([room.pk]).get(room.pk, 0)  # type: ignore[attr-defined]
     selectors.attach_dm_members([room])
-    return dict(RoomPublicSerializer(room).data)
+    return public_room_data(room)
 
 
 def _announce(room: Room, kind: Literal["room.created", "room.updated", "room.closed"]) -> None:

@@ -1048,6 +1048,9 @@ export interface components {
          * @enum {string}
          */
         ActionEnum: "dismiss" | "delete_message" | "mute_author" | "ban_author" | "deactivate_author";
+        ApiErrorOut: {
+            error: components["schemas"]["ErrorDetailOut"];
+        };
         /**
          * AttachmentOut
          * @description An uploaded file: the upload answer (`POST rooms/{id}/uploads`) and each of a
@@ -1155,9 +1158,6 @@ export interface components {
             /** @description A sentence for people. */
             message: string;
         };
-        ErrorOut: {
-            error: components["schemas"]["ErrorDetailOut"];
-        };
         EventsOut: {
             /** @description WebSocket frames, in seq order. */
             events: {
@@ -1247,12 +1247,6 @@ export interface components {
         InvitesOut: {
             invites: components["schemas"]["InviteOut"][];
         };
-        /**
-         * @description * `room` - Room
-         *     * `direct` - Direct
-         * @enum {string}
-         */
-        KindEnum: "room" | "direct";
         /**
          * @description * `info` - info
          *     * `error` - error
@@ -1344,7 +1338,6 @@ export interface components {
          * @enum {string}
          */
         NotifyEnum: "all" | "mentions" | "nothing";
-        NullEnum: null;
         OutgoingCreateInRequest: {
             /** @default  */
             name: string;
@@ -1518,53 +1511,80 @@ export interface components {
             status: string;
             text: string;
         };
-        /** @description A room from one viewer's side: adds membership, unread and mention counts. */
-        Room: {
-            readonly closed: boolean;
-            /** Format: date-time */
-            readonly created_at: string;
-            /** @description A direct message's members (its fixed set of people); empty for rooms. Clients name a DM by the other members' display names. */
-            readonly dm_members: components["schemas"]["UserOut"][];
-            /** @description A direct message you left: hidden until its next message. */
-            readonly hidden: boolean;
-            readonly id: number;
-            readonly is_member: boolean;
-            readonly kind: components["schemas"]["KindEnum"];
-            /** @description Your read marker (null when not a member): the first unread message is the first after it; clients draw their 'New messages' line there. */
-            readonly last_read_seq: number | null;
-            readonly last_seq: number;
-            readonly member_count: number;
-            readonly members_can_invite: boolean;
-            /** @description Unread messages that mention you (or @room), counted like unread_count. */
-            readonly mention_count: number;
-            /** @description You are muted in this room now. */
-            readonly muted: boolean;
-            /**
-             * Format: date-time
-             * @description When your mute ends; null when you are not muted or it lasts until lifted.
-             */
-            readonly muted_until: string | null;
-            readonly name: string;
-            /**
-             * @description When you are notified of a new message here (null when not a member).
-             *
-             *     * `all` - All
-             *     * `mentions` - Mentions
-             *     * `nothing` - Nothing
-             */
-            readonly notify: components["schemas"]["NotifyEnum"] | components["schemas"]["NullEnum"];
-            readonly online_count: number;
-            readonly owner: components["schemas"]["UserOut"];
-            readonly topic: string;
-            readonly unread_count: number;
-            readonly visibility: components["schemas"]["VisibilityEnum"];
-        };
         RoomCreateInRequest: {
             name: string;
             /** @default  */
             topic: string;
             /** @default public */
             visibility: components["schemas"]["VisibilityEnum"];
+        };
+        /**
+         * RoomOut
+         * @description A room from one viewer's side (REST answers): adds membership, unread and mention counts.
+         */
+        RoomOut: {
+            closed: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description A direct message's members (its fixed set of people); empty for rooms. Clients name a DM by the other members' display names. */
+            dm_members: components["schemas"]["UserOut"][];
+            /** @description A direct message you left: hidden until its next message. */
+            hidden: boolean;
+            id: number;
+            is_member: boolean;
+            /**
+             * @description "direct" for a direct message (a private room of fixed people).
+             * @enum {string}
+             */
+            kind: "room" | "direct";
+            /** @description Your read marker (null when not a member): the first unread message is the first after it; clients draw their 'New messages' line there. */
+            last_read_seq: number | null;
+            /** @description The head of the room's event log. */
+            last_seq: number;
+            member_count: number;
+            members_can_invite: boolean;
+            /** @description Unread messages that mention you (or @room), counted like unread_count. */
+            mention_count: number;
+            /** @description You are muted in this room now. */
+            muted: boolean;
+            /** @description When your mute ends; null when you are not muted or it lasts until lifted. */
+            muted_until: string | null;
+            name: string;
+            /** @description When you are notified of a new message here (null when not a member). */
+            notify: ("all" | "mentions" | "nothing") | null;
+            online_count: number;
+            owner: components["schemas"]["UserOut"];
+            topic: string;
+            unread_count: number;
+            /** @enum {string} */
+            visibility: "public" | "private";
+        };
+        /**
+         * RoomPublicOut
+         * @description A room as everyone who can see it sees it (no per-viewer fields): the `room.created`,
+         *     `room.updated` and `room.closed` frames.
+         */
+        RoomPublicOut: {
+            closed: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description A direct message's members (its fixed set of people); empty for rooms. Clients name a DM by the other members' display names. */
+            dm_members: components["schemas"]["UserOut"][];
+            id: number;
+            /**
+             * @description "direct" for a direct message (a private room of fixed people).
+             * @enum {string}
+             */
+            kind: "room" | "direct";
+            /** @description The head of the room's event log. */
+            last_seq: number;
+            member_count: number;
+            name: string;
+            online_count: number;
+            owner: components["schemas"]["UserOut"];
+            topic: string;
+            /** @enum {string} */
+            visibility: "public" | "private";
         };
         RoomTransferInRequest: {
             /** @description The member who becomes the owner */
@@ -1742,7 +1762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -1751,7 +1771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -1801,7 +1821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -1810,7 +1830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -1819,7 +1839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many requests from this address or account; see Retry-After. */
@@ -1828,7 +1848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -1837,7 +1857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -1869,7 +1889,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -1878,7 +1898,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -1887,7 +1907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many failed sign-in attempts for this username and address. */
@@ -1896,7 +1916,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -1905,7 +1925,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -1932,7 +1952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -1941,7 +1961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -1972,7 +1992,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -1981,7 +2001,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -1990,7 +2010,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many requests from this address or account; see Retry-After. */
@@ -1999,7 +2019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2008,7 +2028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2039,7 +2059,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -2048,7 +2068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -2057,7 +2077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2066,7 +2086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2098,7 +2118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -2107,7 +2127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -2116,7 +2136,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many requests from this address or account; see Retry-After. */
@@ -2125,7 +2145,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2134,7 +2154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2166,7 +2186,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -2175,7 +2195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -2184,7 +2204,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2193,7 +2213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2221,7 +2241,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many requests from this address or account; see Retry-After. */
@@ -2230,7 +2250,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2239,7 +2259,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2271,7 +2291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -2280,7 +2300,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not staff, and not the owner of the room given */
@@ -2289,7 +2309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room */
@@ -2298,7 +2318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -2307,7 +2327,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2316,7 +2336,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2339,7 +2359,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"];
+                    "application/json": components["schemas"]["RoomOut"];
                 };
             };
             201: {
@@ -2347,7 +2367,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"];
+                    "application/json": components["schemas"]["RoomOut"];
                 };
             };
             /** @description No other person, more than 8 people, or not an active registered account */
@@ -2356,7 +2376,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -2365,7 +2385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Guests cannot start direct messages */
@@ -2374,7 +2394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -2383,7 +2403,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many rooms created from this address or account; see Retry-After. */
@@ -2392,7 +2412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2401,7 +2421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2436,7 +2456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such webhook (wrong or revoked secret) */
@@ -2445,7 +2465,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Conflict with the current state. */
@@ -2454,7 +2474,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too large. */
@@ -2463,7 +2483,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -2472,7 +2492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description This webhook posts too fast; see Retry-After */
@@ -2481,7 +2501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2511,7 +2531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room, or no such invite */
@@ -2520,7 +2540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The link expired, was revoked or is used up (or its room closed); `error.code` says which */
@@ -2529,7 +2549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many invite requests from this address or account; see Retry-After. */
@@ -2538,7 +2558,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2547,7 +2567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2576,7 +2596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, and members may not invite here; not a member) */
@@ -2585,7 +2605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room, or no such invite */
@@ -2594,7 +2614,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2603,7 +2623,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2624,7 +2644,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"];
+                    "application/json": components["schemas"]["RoomOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -2633,7 +2653,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room, or no such invite */
@@ -2642,7 +2662,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The link expired, was revoked or is used up (or its room closed); `error.code` says which */
@@ -2651,7 +2671,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many invite requests from this address or account; see Retry-After. */
@@ -2660,7 +2680,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2669,7 +2689,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2697,7 +2717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2706,7 +2726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2737,7 +2757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -2746,7 +2766,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -2755,7 +2775,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2764,7 +2784,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2796,7 +2816,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -2805,7 +2825,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -2814,7 +2834,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2823,7 +2843,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2855,7 +2875,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -2864,7 +2884,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The picture is larger than 5 MiB */
@@ -2873,7 +2893,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -2882,7 +2902,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many requests from this address or account; see Retry-After. */
@@ -2891,7 +2911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2900,7 +2920,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2930,7 +2950,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2939,7 +2959,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -2967,7 +2987,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -2976,7 +2996,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3008,7 +3028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3017,7 +3037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -3026,7 +3046,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3035,7 +3055,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3062,7 +3082,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3071,7 +3091,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -3080,7 +3100,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many requests from this address or account; see Retry-After. */
@@ -3089,7 +3109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3098,7 +3118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3129,7 +3149,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3138,7 +3158,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -3147,7 +3167,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3156,7 +3176,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3185,7 +3205,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the author, past the edit window), or not a member */
@@ -3194,7 +3214,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such message (or in a private room you are not in) */
@@ -3203,7 +3223,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Room closed, or the message was deleted */
@@ -3212,7 +3232,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Writing too fast (the send allowance) */
@@ -3221,7 +3241,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3230,7 +3250,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3264,7 +3284,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3273,7 +3293,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the author, past the edit window), or not a member */
@@ -3282,7 +3302,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such message (or in a private room you are not in) */
@@ -3291,7 +3311,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Room closed, or the message was deleted */
@@ -3300,7 +3320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Body too long */
@@ -3309,7 +3329,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -3318,7 +3338,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Writing too fast (the send allowance) */
@@ -3327,7 +3347,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3336,7 +3356,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3367,7 +3387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3376,7 +3396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the author, past the edit window), or not a member */
@@ -3385,7 +3405,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such message (or in a private room you are not in) */
@@ -3394,7 +3414,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Room closed, or the message was deleted */
@@ -3403,7 +3423,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Writing too fast (the send allowance) */
@@ -3412,7 +3432,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3421,7 +3441,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3452,7 +3472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3461,7 +3481,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the author, past the edit window), or not a member */
@@ -3470,7 +3490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such message (or in a private room you are not in) */
@@ -3479,7 +3499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Room closed, or the message was deleted */
@@ -3488,7 +3508,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Writing too fast (the send allowance) */
@@ -3497,7 +3517,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3506,7 +3526,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3540,7 +3560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3549,7 +3569,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Staff only (`staff_only`), or a public room you are not in */
@@ -3558,7 +3578,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such message or report */
@@ -3567,7 +3587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Already reported by you (`already_reported`), or the message was deleted */
@@ -3576,7 +3596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -3585,7 +3605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3594,7 +3614,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3623,7 +3643,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the room's owner (or not a member of a public room) */
@@ -3632,7 +3652,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or webhook */
@@ -3641,7 +3661,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3650,7 +3670,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3686,7 +3706,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3695,7 +3715,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Staff only (`staff_only`), or a public room you are not in */
@@ -3704,7 +3724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3713,7 +3733,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3747,7 +3767,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3756,7 +3776,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Staff only (`staff_only`), or a public room you are not in */
@@ -3765,7 +3785,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such message or report */
@@ -3774,7 +3794,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Already resolved (`already_resolved`) */
@@ -3783,7 +3803,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -3792,7 +3812,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3801,7 +3821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3822,7 +3842,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"][];
+                    "application/json": components["schemas"]["RoomOut"][];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */
@@ -3831,7 +3851,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3840,7 +3860,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3849,7 +3869,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3872,7 +3892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"];
+                    "application/json": components["schemas"]["RoomOut"];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */
@@ -3881,7 +3901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3890,7 +3910,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Conflict (name taken, room closed, already a member) */
@@ -3899,7 +3919,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -3908,7 +3928,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many rooms created from this address or account; see Retry-After. */
@@ -3917,7 +3937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3926,7 +3946,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -3947,7 +3967,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"];
+                    "application/json": components["schemas"]["RoomOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -3956,7 +3976,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (private rooms are not visible to non-members) */
@@ -3965,7 +3985,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -3974,7 +3994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4003,7 +4023,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, or not a member of a public room) */
@@ -4012,7 +4032,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (private rooms are not visible to non-members) */
@@ -4021,7 +4041,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4030,7 +4050,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4055,7 +4075,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"];
+                    "application/json": components["schemas"]["RoomOut"];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */
@@ -4064,7 +4084,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -4073,7 +4093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, or not a member of a public room) */
@@ -4082,7 +4102,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (private rooms are not visible to non-members) */
@@ -4091,7 +4111,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Conflict (name taken, room closed, already a member) */
@@ -4100,7 +4120,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -4109,7 +4129,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4118,7 +4138,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4148,7 +4168,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -4157,7 +4177,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the owner or staff (`not_owner`), or the person is staff (`target_is_staff`), or a public room you are not in */
@@ -4166,7 +4186,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or user, or the user is not a member (`not_member`) */
@@ -4175,7 +4195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -4184,7 +4204,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4193,7 +4213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4228,7 +4248,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -4237,7 +4257,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the owner or staff (`not_owner`), or the person is staff (`target_is_staff`), or a public room you are not in */
@@ -4246,7 +4266,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or user, or the user is not a member (`not_member`) */
@@ -4255,7 +4275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -4264,7 +4284,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4273,7 +4293,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4303,7 +4323,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -4312,7 +4332,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the owner or staff (`not_owner`), or the person is staff (`target_is_staff`), or a public room you are not in */
@@ -4321,7 +4341,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or user, or the user is not a member (`not_member`) */
@@ -4330,7 +4350,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -4339,7 +4359,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4348,7 +4368,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4378,7 +4398,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed. */
@@ -4387,7 +4407,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not found. */
@@ -4396,7 +4416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4405,7 +4425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4438,7 +4458,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -4447,7 +4467,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not a member of this public room */
@@ -4456,7 +4476,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (or private and not a member) */
@@ -4465,7 +4485,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4474,7 +4494,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4504,7 +4524,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, and members may not invite here; not a member) */
@@ -4513,7 +4533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room, or no such invite */
@@ -4522,7 +4542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4531,7 +4551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4565,7 +4585,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -4574,7 +4594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, and members may not invite here; not a member) */
@@ -4583,7 +4603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room, or no such invite */
@@ -4592,7 +4612,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The room is closed */
@@ -4601,7 +4621,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -4610,7 +4630,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many invite requests from this address or account; see Retry-After. */
@@ -4619,7 +4639,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4628,7 +4648,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4649,7 +4669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"];
+                    "application/json": components["schemas"]["RoomOut"];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */
@@ -4658,7 +4678,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -4667,7 +4687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, or not a member of a public room) */
@@ -4676,7 +4696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (private rooms are not visible to non-members) */
@@ -4685,7 +4705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Conflict (name taken, room closed, already a member) */
@@ -4694,7 +4714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -4703,7 +4723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4712,7 +4732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4733,7 +4753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"];
+                    "application/json": components["schemas"]["RoomOut"];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */
@@ -4742,7 +4762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -4751,7 +4771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, or not a member of a public room) */
@@ -4760,7 +4780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (private rooms are not visible to non-members) */
@@ -4769,7 +4789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Conflict (name taken, room closed, already a member) */
@@ -4778,7 +4798,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -4787,7 +4807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4796,7 +4816,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4826,7 +4846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, or not a member of a public room) */
@@ -4835,7 +4855,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (private rooms are not visible to non-members) */
@@ -4844,7 +4864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4853,7 +4873,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4887,7 +4907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -4896,7 +4916,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, or not a member of a public room) */
@@ -4905,7 +4925,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (private rooms are not visible to non-members) */
@@ -4914,7 +4934,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Conflict (name taken, room closed, already a member) */
@@ -4923,7 +4943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -4932,7 +4952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -4941,7 +4961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -4971,7 +4991,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -4980,7 +5000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, or not a member of a public room) */
@@ -4989,7 +5009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (private rooms are not visible to non-members) */
@@ -4998,7 +5018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Conflict (name taken, room closed, already a member) */
@@ -5007,7 +5027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -5016,7 +5036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5025,7 +5045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5050,7 +5070,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"];
+                    "application/json": components["schemas"]["RoomOut"];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */
@@ -5059,7 +5079,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -5068,7 +5088,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, or not a member of a public room) */
@@ -5077,7 +5097,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (private rooms are not visible to non-members) */
@@ -5086,7 +5106,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -5095,7 +5115,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5104,7 +5124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5140,7 +5160,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -5149,7 +5169,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not a member of this public room */
@@ -5158,7 +5178,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (or private and not a member) */
@@ -5167,7 +5187,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5176,7 +5196,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5226,7 +5246,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -5235,7 +5255,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not a member of this public room */
@@ -5244,7 +5264,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (or private and not a member) */
@@ -5253,7 +5273,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Room closed, or client_id reused */
@@ -5262,7 +5282,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Body too long */
@@ -5271,7 +5291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -5280,7 +5300,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Sending too fast */
@@ -5289,7 +5309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5298,7 +5318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5328,7 +5348,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -5337,7 +5357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the owner or staff (`not_owner`), or the person is staff (`target_is_staff`), or a public room you are not in */
@@ -5346,7 +5366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or user, or the user is not a member (`not_member`) */
@@ -5355,7 +5375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -5364,7 +5384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5373,7 +5393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5408,7 +5428,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -5417,7 +5437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the owner or staff (`not_owner`), or the person is staff (`target_is_staff`), or a public room you are not in */
@@ -5426,7 +5446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or user, or the user is not a member (`not_member`) */
@@ -5435,7 +5455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -5444,7 +5464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5453,7 +5473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5483,7 +5503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -5492,7 +5512,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the owner or staff (`not_owner`), or the person is staff (`target_is_staff`), or a public room you are not in */
@@ -5501,7 +5521,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or user, or the user is not a member (`not_member`) */
@@ -5510,7 +5530,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -5519,7 +5539,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5528,7 +5548,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5558,7 +5578,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the room's owner (or not a member of a public room) */
@@ -5567,7 +5587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or webhook */
@@ -5576,7 +5596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5585,7 +5605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5619,7 +5639,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -5628,7 +5648,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the room's owner (or not a member of a public room) */
@@ -5637,7 +5657,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or webhook */
@@ -5646,7 +5666,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -5655,7 +5675,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5664,7 +5684,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5697,7 +5717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -5706,7 +5726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not a member of this public room */
@@ -5715,7 +5735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (or private and not a member) */
@@ -5724,7 +5744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Room closed, or client_id reused */
@@ -5733,7 +5753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Body too long */
@@ -5742,7 +5762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -5751,7 +5771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Sending too fast */
@@ -5760,7 +5780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5769,7 +5789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5799,7 +5819,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed. */
@@ -5808,7 +5828,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not found. */
@@ -5817,7 +5837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5826,7 +5846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5851,7 +5871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Room"];
+                    "application/json": components["schemas"]["RoomOut"];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */
@@ -5860,7 +5880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -5869,7 +5889,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not allowed (not the owner, or not a member of a public room) */
@@ -5878,7 +5898,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (private rooms are not visible to non-members) */
@@ -5887,7 +5907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Conflict (name taken, room closed, already a member) */
@@ -5896,7 +5916,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -5905,7 +5925,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -5914,7 +5934,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -5948,7 +5968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -5957,7 +5977,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not a member of this public room */
@@ -5966,7 +5986,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room (or private and not a member) */
@@ -5975,7 +5995,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The room is closed */
@@ -5984,7 +6004,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The file is larger than UPLOAD_MAX_BYTES */
@@ -5993,7 +6013,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not multipart/form-data */
@@ -6002,7 +6022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many uploads; see Retry-After. */
@@ -6011,7 +6031,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6020,7 +6040,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -6050,7 +6070,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the room's owner (or not a member of a public room) */
@@ -6059,7 +6079,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or webhook */
@@ -6068,7 +6088,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6077,7 +6097,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -6111,7 +6131,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -6120,7 +6140,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the room's owner (or not a member of a public room) */
@@ -6129,7 +6149,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or webhook */
@@ -6138,7 +6158,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -6147,7 +6167,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6156,7 +6176,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -6184,7 +6204,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6193,7 +6213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -6235,7 +6255,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -6244,7 +6264,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many searches; see Retry-After. */
@@ -6253,7 +6273,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6262,7 +6282,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -6290,7 +6310,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not staff */
@@ -6299,7 +6319,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6308,7 +6328,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -6338,7 +6358,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such file, or not a member of its room (they look the same) */
@@ -6347,7 +6367,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6356,7 +6376,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -6386,7 +6406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such file, or not a member of its room (they look the same) */
@@ -6395,7 +6415,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6404,7 +6424,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -6436,7 +6456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
@@ -6445,7 +6465,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The body is not JSON. */
@@ -6454,7 +6474,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Too many requests from this address or account; see Retry-After. */
@@ -6463,7 +6483,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6472,7 +6492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -6501,7 +6521,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the room's owner (or not a member of a public room) */
@@ -6510,7 +6530,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or webhook */
@@ -6519,7 +6539,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6528,7 +6548,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };
@@ -6558,7 +6578,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description Not the room's owner (or not a member of a public room) */
@@ -6567,7 +6587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description No such room or webhook */
@@ -6576,7 +6596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
@@ -6585,7 +6605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
         };

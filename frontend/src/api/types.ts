@@ -18,7 +18,7 @@ export type User = Schemas['UserOut']
 /** The signed-in user's own record (`me`, sign-in answers): a User plus `is_staff`. */
 export type SelfUser = Schemas['SelfUserOut']
 export type Visibility = Schemas['VisibilityEnum']
-export type Room = Local<Schemas['Room']>
+export type Room = Local<Schemas['RoomOut']>
 export type Message = Local<Schemas['MessageOut']>
 export type Member = Schemas['MemberOut']
 export type Avatar = Schemas['AvatarOut']
@@ -48,7 +48,7 @@ export type ReportResolve = Schemas['ReportResolveInRequest']
 export type PasswordChange = Schemas['PasswordChangeInRequest']
 /** An uploaded file: the upload answer and each of `message.attachments`. */
 export type Attachment = Schemas['AttachmentOut']
-export type RoomKind = Schemas['KindEnum']
+export type RoomKind = Schemas['RoomOut']['kind']
 export type NotifySetting = Schemas['NotifyEnum']
 export type MembershipUpdate = Schemas['PatchedMembershipUpdateInRequest']
 export type UserSearch = Schemas['UserSearchOut']

@@ -31,6 +31,7 @@ export type ServerFrame =
   | ErrorOut
 export type UserOut = components['schemas']['UserOut']
 export type MessageOut = components['schemas']['MessageOut']
+export type RoomPublicOut = components['schemas']['RoomPublicOut']
 /**
  * A frame the client sends.
  */
@@ -121,23 +122,6 @@ export interface UnreadOut {
 export interface RoomFrame {
   type: 'room.created' | 'room.updated' | 'room.closed'
   room: RoomPublicOut
-}
-/**
- * A room as everyone who can see it sees it (no per-viewer fields).
- */
-export interface RoomPublicOut {
-  id: number
-  name: string
-  topic: string
-  visibility: 'public' | 'private'
-  kind: 'room' | 'direct'
-  owner: UserOut
-  member_count: number
-  online_count: number
-  last_seq: number
-  closed: boolean
-  created_at: string
-  dm_members: UserOut[]
 }
 export interface MemberFrame {
   type: 'member.joined' | 'member.left'

@@ -44,3 +44,28 @@ def test_every_shared_shape_is_one_schema_in_rest_and_in_frames() -> None:
             assert _as_component(defs[name]) == components[name], f"{name} differs between REST and frames"
     marked = {name for name, d in defs.items() if SHARED in d}
     assert marked == shared & defs.keys()
+
+
+def _fields(definition: dict[str, Any]) -> frozenset[str]:
+    return frozenset(definition.get("properties", {}))
+
+
+def test_no_shape_is_declared_twice_under_another_name() -> None:
+    """Two definitions with the same fields are one shape written twice (REST's `User` and
+    the frames' `UserOut` were): the client would get two types for one thing."""
+    by_fields: dict[frozenset[str], set[str]] = {}
+    for source in (_components(), _frame_defs()):
+        for name, definition in source.items():
+            fields = _fields(definition)
+            if len(fields) >= 3 and "type" not in fields:  # frames differ by `type`; tiny objects say little
+                by_fields.setdefault(fields, set()).add(name)
+    twice = {tuple(sorted(names)) for names in by_fields.values() if len(names) > 1}
+    assert not twice, f"one shape declared under several names: {sorted(twice)}"
+
+
+def test_a_name_in_both_schemas_is_a_shared_shape() -> None:
+    """REST and frames may only share a name through `shapes.py` (else it is the same name
+    declared twice, with nothing keeping the two equal)."""
+    components, defs = _components(), _frame_defs()
+    both = components.keys() & defs.keys()
+    assert both == shared_shapes() & defs.keys(), sorted(both ^ (shared_shapes() & defs.keys()))

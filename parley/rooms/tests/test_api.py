@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from parley.realtime.shapes import RoomOut
 from parley.testing.api import client_for, error_of, make_guest, make_user
 
 pytestmark = pytest.mark.django_db
@@ -166,6 +167,19 @@ def test_join_and_leave_public_rooms() -> None:
     assert r.status_code == 409
     assert error_of(r)["code"] == "owner_cannot_leave"
     assert m.post("/api/v1/rooms/999999/join").status_code == 404
+
+
+def test_leaving_a_private_room_answers_a_whole_room() -> None:
+    """The leaver can no longer read a private room, so the answer is built from what they
+    saw; it is still a whole `RoomOut` (it lacked `members_can_invite`)."""
+    o, m = client_for(make_user("owner")), client_for(make_user("member"))
+    room = create(o, "den", visibility="private")
+    r = o.post(f"/api/v1/rooms/{room['id']}/members", {"username": "member"}, format="json")
+    assert r.status_code == 201
+    r = m.post(f"/api/v1/rooms/{room['id']}/leave")
+    assert r.status_code == 200
+    left = RoomOut.model_validate(r.json())
+    assert (left.is_member, left.members_can_invite, left.last_read_seq) == (False, False, None)
 
 
 def test_owner_adds_and_removes_members_of_a_private_room() -> None:
