@@ -161,14 +161,16 @@ class HighlightSegment(serializers.Serializer[Any]):
     match = serializers.BooleanField()
 
 
-class SearchRoom(serializers.Serializer[Any]):
+class RoomNameOut(serializers.Serializer[Any]):
+    """A room named where a message is shown out of it (a search hit, a report)."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
 class SearchResult(serializers.Serializer[Any]):
     message = ShapeField(MessageOut, message_data)
-    room = SearchRoom()
+    room = RoomNameOut()
     highlight = HighlightSegment(
         many=True,
         help_text="The whole body cut into plain-text segments; `match` marks the words that matched.",
@@ -210,11 +212,6 @@ class ReportedMessageOut(serializers.Serializer[Any]):
         return message.body[:280]
 
 
-class ReportRoomOut(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class ReportStaffOut(serializers.Serializer[Any]):
     """A report in the staff queue."""
 
@@ -228,7 +225,7 @@ class ReportStaffOut(serializers.Serializer[Any]):
     resolved_by = ShapeField(UserOut, user_data, allow_null=True)
     reporter = ShapeField(UserOut, user_data)
     message = ReportedMessageOut()
-    room = ReportRoomOut(source="message.room")
+    room = RoomNameOut(source="message.room")
 
 
 class ReportQueueIn(serializers.Serializer[Any]):

@@ -1490,10 +1490,6 @@ export interface components {
             /** @description For mute_author: seconds; leave out to mute until lifted. */
             duration?: number | null;
         };
-        ReportRoomOut: {
-            id: number;
-            name: string;
-        };
         /** @description A report in the staff queue. */
         ReportStaffOut: {
             /** @description What staff did; empty while open. */
@@ -1507,7 +1503,7 @@ export interface components {
             /** Format: date-time */
             resolved_at: string | null;
             resolved_by: components["schemas"]["UserOut"] | null;
-            room: components["schemas"]["ReportRoomOut"];
+            room: components["schemas"]["RoomNameOut"];
             status: string;
             text: string;
         };
@@ -1517,6 +1513,11 @@ export interface components {
             topic: string;
             /** @default public */
             visibility: components["schemas"]["VisibilityEnum"];
+        };
+        /** @description A room named where a message is shown out of it (a search hit, a report). */
+        RoomNameOut: {
+            id: number;
+            name: string;
         };
         /**
          * RoomOut
@@ -1600,11 +1601,7 @@ export interface components {
             /** @description The whole body cut into plain-text segments; `match` marks the words that matched. */
             highlight: components["schemas"]["HighlightSegment"][];
             message: components["schemas"]["MessageOut"];
-            room: components["schemas"]["SearchRoom"];
-        };
-        SearchRoom: {
-            id: number;
-            name: string;
+            room: components["schemas"]["RoomNameOut"];
         };
         /**
          * SelfUserOut
