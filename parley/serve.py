@@ -3,6 +3,8 @@
 `make run`, `make serve`, the multi-process tests and the benchmarks all start
 the server through here, so they measure and test the same thing.
 Environment: PORT (8000), HOST (127.0.0.1), WORKERS (1), DEBUG, plus the settings' own.
+PORT=0 lets the system choose a free port; PARLEY_PORT_FILE names a file that receives the
+port once the socket listens (how tests and the benchmark learn it, race-free).
 
 Background jobs start with it (PARLEY_JOBS=0 turns that off): with REDIS_URL, a
 Celery worker and a Celery beat as child processes that stop with the server;
@@ -148,20 +150,48 @@ def _serve(uvicorn: Any, *, workers: int, reload: bool, debug: bool) -> None:
     from parley.common.logs import uvicorn_log_config
 
     log_level = os.environ.get("UVICORN_LOG_LEVEL", "info" if debug else "warning")
-    uvicorn.run(
-        "config.asgi:application",
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ.get("PORT", "8000")),
-        workers=workers,
-        reload=reload,
-        loop="uvloop",
+    options: dict[str, Any] = {
+        "host": os.environ.get("HOST", "127.0.0.1"),
+        "port": int(os.environ.get("PORT", "8000")),
+        "workers": workers,
+        "reload": reload,
+        "loop": "uvloop",
         **PROTOCOL_OPTIONS,
-        proxy_headers=False,
-        access_log=debug,
-        log_level=log_level,
-        log_config=uvicorn_log_config(os.environ.get("LOG_FORMAT", "plain"), log_level),
-        timeout_graceful_shutdown=5,
-    )
+        "proxy_headers": False,
+        "access_log": debug,
+        "log_level": log_level,
+        "log_config": uvicorn_log_config(os.environ.get("LOG_FORMAT", "plain"), log_level),
+        "timeout_graceful_shutdown": 5,
+    }
+    port_file = os.environ.get("PARLEY_PORT_FILE")
+    if not port_file or reload:
+        uvicorn.run("config.asgi:application", **options)
+        return
+    _serve_reporting_port(uvicorn, options, Path(port_file))
+
+
+def _serve_reporting_port(uvicorn: Any, options: dict[str, Any], port_file: Path) -> None:
+    """Bind and listen first, write the port the socket got, then serve on that socket: what
+    `uvicorn.run` does for several workers, done for one too. A test that starts servers side
+    by side gives PORT=0 and reads the file: no port is picked in advance, so none can be
+    taken by another process between the pick and the bind."""
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("config.asgi:application", **options)
+    sock = config.bind_socket()
+    sock.listen(config.backlog)  # connections queue from here on, before the app is loaded
+    write_port(port_file, sock.getsockname()[1])
+    if config.workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+def write_port(path: Path, port: int) -> None:
+    """Whole or not at all: a reader polling for the file never sees half a number."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(f"{port}\n")
+    partial.replace(path)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ async def test_items_come_out_in_the_order_they_went_in() -> None:
 async def test_a_waiting_reader_is_woken_by_the_next_put() -> None:
     q = LeanQueue()
     reader = asyncio.ensure_future(q.get())
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one turn of the loop (no time passes): the reader is now waiting
     assert not reader.done()
     q.put_nowait({"type": "websocket.receive", "text": "hi"})
     q.put_nowait({"type": "websocket.disconnect", "code": 1000})
@@ -31,7 +31,7 @@ async def test_a_waiting_reader_is_woken_by_the_next_put() -> None:
 async def test_a_cancelled_read_loses_nothing() -> None:
     q = LeanQueue()
     reader = asyncio.ensure_future(q.get())
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one turn of the loop (no time passes): the reader is now waiting
     reader.cancel()
     await asyncio.gather(reader, return_exceptions=True)
     q.put_nowait("kept")
@@ -62,17 +62,16 @@ async def test_the_handshake_is_let_go_once_accepted_and_the_socket_works_on() -
             seen["after"] = len(scope["headers"])
             await send({"type": "websocket.send", "text": message["text"].upper()})  # type: ignore[operator]
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws=LeanWebSocketProtocol
-    )
+    # Bound and listening before uvicorn starts: the port is ours (no pick-then-bind race)
+    # and a connection made before the server is serving waits in the backlog.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws=LeanWebSocketProtocol)
     server = uvicorn.Server(config)
-    serving = asyncio.ensure_future(server.serve())
+    serving = asyncio.ensure_future(server.serve(sockets=[listener]))
     try:
-        while not server.started:
-            await asyncio.sleep(0.02)
         async with connect(
             f"ws://127.0.0.1:{port}/", additional_headers={"X-Probe": "kept until accepted"}
         ) as ws:
@@ -87,3 +86,4 @@ async def test_the_handshake_is_let_go_once_accepted_and_the_socket_works_on() -
     finally:
         server.should_exit = True
         await asyncio.wait_for(serving, 10)
+        listener.close()

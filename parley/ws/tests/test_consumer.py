@@ -20,6 +20,7 @@ from parley.rooms import services as rooms
 from parley.rooms.services import main_room
 from parley.testing.api import make_user, token_for
 from parley.testing.runtime import fresh_runtime
+from parley.testing.waits import wait_until_async
 from parley.testing.ws import ORIGIN, WsClient
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -440,7 +441,7 @@ async def test_a_socket_that_does_not_keep_up_is_closed_and_others_are_not(setti
     slow_conn = next(c for c in hub.conns if c.user_id == setup["users"][1].pk)
 
     async def never_drains(text: str) -> None:
-        await asyncio.sleep(3600)
+        await asyncio.Event().wait()  # no one sets it
 
     slow_conn._send = never_drains  # the peer stopped reading: sends never complete
     for i in range(10):
@@ -517,7 +518,9 @@ async def test_fanout_cost_does_not_grow_with_the_room(monkeypatch: pytest.Monke
     async def cost(members: int, name: str) -> tuple[int, int]:
         setup = await setup_room(name, members=members)
         clients = [await connected(t) for t in setup["tokens"]]
-        await asyncio.sleep(1.2)  # let the connects' presence update go out first
+        # The connects' presence update goes out first: the last one shows everyone online.
+        while (await clients[-1].recv_type("presence", timeout=10))["online"] < len(clients):
+            pass
         encodes.clear()
         publishes.clear()
         await clients[0].send(
@@ -550,8 +553,7 @@ async def test_frames_do_not_wait_for_the_shared_sync_thread() -> None:
 
     blocker = asyncio.ensure_future(sync_to_async(occupy, thread_sensitive=True)())
     try:
-        while not started.is_set():
-            await asyncio.sleep(0.01)
+        await wait_until_async(started.is_set, what="the shared sync thread to be occupied")
         await client.send({"type": "ping"})
         assert (await client.recv_type("pong", timeout=10))["type"] == "pong"
         await client.send({"type": "send", "room": setup["room"].pk, "body": "now", "client_id": "busy-1"})

@@ -21,6 +21,7 @@ from websockets.frames import Frame, Opcode
 
 from parley.realtime.outgoing import Outgoing, RawSendMiddleware, RawWriter
 from parley.serve import PROTOCOL_OPTIONS
+from parley.testing.waits import wait_until_async
 
 
 def text_of(size: int) -> str:
@@ -84,10 +85,12 @@ async def uvicorn_serving(app: Any, **overrides: Any) -> AsyncIterator[int]:
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
     try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                assert not task.done(), "uvicorn stopped while starting"
-                await asyncio.sleep(0.01)
+
+        def started() -> bool:
+            assert not task.done(), "uvicorn stopped while starting"
+            return bool(server.started)
+
+        await wait_until_async(started, timeout=10, what="uvicorn to start")
         yield sock.getsockname()[1]
     finally:
         server.should_exit = True
