@@ -12,16 +12,24 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
 def wait_until(
-    predicate: Callable[[], T | None], *, timeout: float = 10.0, interval: float = 0.02, what: str = ""
+    predicate: Callable[[], T | None],
+    *,
+    timeout: float = 10.0,
+    interval: float = 0.02,
+    what: str = "",
+    pause: Callable[[float], object] = time.sleep,
 ) -> T:
     """Call `predicate` until it returns something truthy and return that; past `timeout`
-    seconds raise AssertionError naming `what` (or the predicate) and its last result."""
+    seconds raise AssertionError naming `what` (or the predicate) and its last result.
+
+    `pause(seconds)` waits between polls. In a Playwright test pass `in_page(page)`: the
+    page's events (sockets opened, requests) are only delivered while Playwright waits."""
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
@@ -29,11 +37,16 @@ def wait_until(
             return result
         if time.monotonic() >= deadline:
             raise AssertionError(f"not within {timeout:g} s: {what or _name(predicate)} (last: {result!r})")
-        time.sleep(interval)
+        pause(interval)
+
+
+def in_page(page: Any) -> Callable[[float], object]:
+    """The pause for `wait_until` in a Playwright (sync API) test."""
+    return lambda seconds: page.wait_for_timeout(seconds * 1000)
 
 
 async def wait_until_async(
-    predicate: Callable[[], T | None | Awaitable[T | None]],
+    predicate: Callable[[], T | Awaitable[T | None] | None],
     *,
     timeout: float = 10.0,
     interval: float = 0.02,
