@@ -203,6 +203,11 @@ class Peer:
     def url(self) -> str:
         return self.urls[self.url_index % len(self.urls)]
 
+    @property
+    def connected(self) -> bool:
+        """A socket is open and its resume and re-sends have gone out."""
+        return self._connected.is_set()
+
     async def start(self) -> Peer:
         await self._connect()
         self._task = asyncio.get_running_loop().create_task(self._run())

@@ -12,7 +12,7 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -45,13 +45,33 @@ def in_page(page: Any) -> Callable[[float], object]:
     return lambda seconds: page.wait_for_timeout(seconds * 1000)
 
 
+@overload
 async def wait_until_async(
-    predicate: Callable[[], T | Awaitable[T | None] | None],
+    predicate: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = ...,
+    interval: float = ...,
+    what: str = ...,
+) -> T: ...
+
+
+@overload
+async def wait_until_async(
+    predicate: Callable[[], T | None],
+    *,
+    timeout: float = ...,
+    interval: float = ...,
+    what: str = ...,
+) -> T: ...
+
+
+async def wait_until_async(
+    predicate: Callable[[], Any],
     *,
     timeout: float = 10.0,
     interval: float = 0.02,
     what: str = "",
-) -> T:
+) -> Any:
     """`wait_until` inside an event loop; `predicate` may be a coroutine function. The loop
     keeps running between polls, so the servers and clients of the test make progress."""
     deadline = time.monotonic() + timeout
@@ -60,7 +80,7 @@ async def wait_until_async(
         if inspect.isawaitable(result):
             result = await result
         if result:
-            return result  # type: ignore[return-value]
+            return result
         if time.monotonic() >= deadline:
             raise AssertionError(f"not within {timeout:g} s: {what or _name(predicate)} (last: {result!r})")
         await asyncio.sleep(interval)
