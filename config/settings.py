@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "parley.stats",
     "parley.uploads",
     "parley.bots",
+    "parley.actions",
     "parley.ws",
     "parley.web",
 ]
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "parley.common.middleware.SecurityHeadersMiddleware",
+    # /healthz and /metrics by a private address (web:8000), before the Host is checked.
+    "parley.web.probes.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After the session, before CommonMiddleware (Django's documented place). The user's
     # saved language, when the request names none, is applied where DRF authenticates
@@ -465,7 +468,7 @@ WS_TICKET_TTL: int = env.int("WS_TICKET_TTL", default=30)
 # Every new account and guest joins this public room (created on first use; empty = none).
 PARLEY_MAIN_ROOM: str = env.str("PARLEY_MAIN_ROOM", default="general")
 # Uploaded files (profile pictures) go through Django's storage API, under data/.
-MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))
+MEDIA_ROOT = env.str("MEDIA_ROOT", default="") or str(DATA_DIR / "media")
 AVATAR_UPLOAD_MAX_BYTES: int = env.int("AVATAR_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
 # Every text the server writes for people, in four languages (docs/i18n.md, "Server").

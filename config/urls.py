@@ -7,6 +7,7 @@ from parley.web import metrics
 from parley.web import views as web
 
 api_v1: list[URLPattern | URLResolver] = [
+    path("", include("parley.actions.urls")),
     path("", include("parley.accounts.urls")),
     path("", include("parley.rooms.urls")),
     path("", include("parley.messaging.urls")),

@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate, login, update_session_auth_hash
-from django.contrib.auth import logout as django_logout
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.middleware.csrf import get_token
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -34,7 +30,7 @@ E429 = errors(429, e429="Too many requests from this address or account; see Ret
 ERRORS = {**errors(400, 415), **AUTH}
 
 
-def _signed_in(request: Request, user: User, code: int) -> Response:
+def signed_in(request: Request, user: User, code: int) -> Response:
     """Start a session and issue a token tied to it, so logout ends both."""
     login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
     token = services.token_issue(user=user, session_key=request.session.session_key or "")
@@ -55,27 +51,9 @@ class CsrfApi(APIView):
         return ensure_csrf_cookie(super().as_view(**initkwargs))
 
 
-def _send_verification(user: User) -> None:
+def send_verification(user: User) -> None:
     # Views run outside a transaction: the service has committed, a worker sees the row.
     tasks.email_verification_send.delay(user.pk)
-
-
-class RegisterApi(ScopedThrottleMixin, APIView):
-    permission_classes = [AllowAny]
-    throttle_scope = "register"
-
-    @extend_schema(
-        request=serializers.RegisterIn,
-        responses={201: serializers.AuthOut, **ERRORS, **E429},
-        summary="Register (an email address is optional and is verified by a mailed link)",
-    )
-    def post(self, request: Request) -> Response:
-        data = serializers.RegisterIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data, language=translation.get_language())
-        if user.email:
-            _send_verification(user)
-        return _signed_in(request, user, status.HTTP_201_CREATED)
 
 
 class LoginApi(APIView):
@@ -104,38 +82,7 @@ class LoginApi(APIView):
         if user is None:
             raise Invalid(_("Wrong username or password."), code="invalid_credentials")
         assert isinstance(user, User)
-        return _signed_in(request, user, status.HTTP_200_OK)
-
-
-class GuestApi(ScopedThrottleMixin, APIView):
-    permission_classes = [AllowAny]
-    throttle_scope = "guest"
-
-    @extend_schema(
-        request=serializers.GuestIn,
-        responses={201: serializers.AuthOut, **ERRORS, **E429},
-        summary="Guest sign-in",
-    )
-    def post(self, request: Request) -> Response:
-        data = serializers.GuestIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.guest_create(
-            nickname=data.validated_data["nickname"],
-            avatar=data.validated_data.get("avatar") or None,
-            language=translation.get_language(),
-        )
-        return _signed_in(request, user, status.HTTP_201_CREATED)
-
-
-class LogoutApi(APIView):
-    @extend_schema(request=None, responses={204: None, **AUTH}, summary="Sign out this session or token")
-    def post(self, request: Request) -> Response:
-        token = request.auth if isinstance(request.auth, AuthToken) else None
-        session_key = request.session.session_key if token is None else None
-        services.logout(user=request.user, token=token, session_key=session_key)  # type: ignore[arg-type]
-        if token is None:
-            django_logout(request._request)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return signed_in(request, user, status.HTTP_200_OK)
 
 
 class AvatarsApi(APIView):
@@ -146,24 +93,8 @@ class AvatarsApi(APIView):
         return Response({"avatars": [{"key": key, "url": avatar_url(key)} for key in AVATARS]})
 
 
-class BodyOnDeleteSchema(AutoSchema):
-    """drf-spectacular documents request bodies for PUT, PATCH and POST only; `DELETE me`
-    takes one (the password and what becomes of the messages), so the schema says so and
-    the client uses the generated type instead of a hand-written one."""
-
-    def _get_request_body(self, direction: str = "request"):  # type: ignore[no-untyped-def]
-        if self.method != "DELETE":
-            return super()._get_request_body(direction)
-        self.method = "POST"
-        try:
-            return super()._get_request_body(direction)
-        finally:
-            self.method = "DELETE"
-
-
+# Reading and changing one's profile; DELETE is the erasure, in parley.actions.api.MeApi.
 class MeApi(APIView):
-    schema = BodyOnDeleteSchema()
-
     @extend_schema(responses={200: serializers.MeOut, **AUTH}, summary="Who am I")
     def get(self, request: Request) -> Response:
         return Response({"user": serializers.self_data(request.user)})  # type: ignore[arg-type]
@@ -178,22 +109,6 @@ class MeApi(APIView):
         data.is_valid(raise_exception=True)
         user = profile.profile_update(user=request.user, **data.validated_data)  # type: ignore[arg-type]
         return Response({"user": serializers.self_data(user)})
-
-    @extend_schema(
-        request=serializers.AccountDeleteIn,
-        responses={204: None, **ERRORS},
-        summary='Delete my account (signs out everywhere; messages kept as "Deleted user" or deleted)',
-    )
-    def delete(self, request: Request) -> Response:
-        data = serializers.AccountDeleteIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        profile.account_delete(
-            user=request.user,  # type: ignore[arg-type]
-            password=data.validated_data.get("password"),
-            messages=data.validated_data["messages"],
-        )
-        django_logout(request._request)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MyAvatarApi(ScopedThrottleMixin, APIView):
@@ -217,20 +132,6 @@ class MyAvatarApi(ScopedThrottleMixin, APIView):
         upload = data.validated_data["file"]
         user = profile.avatar_upload(user=request.user, file=upload, size=upload.size)  # type: ignore[arg-type]
         return Response({"user": serializers.self_data(user)})
-
-
-class MyExportApi(APIView):
-    @extend_schema(
-        responses={(200, "application/json"): OpenApiTypes.OBJECT, **AUTH},
-        summary="Download my data: profile, memberships, my messages and reactions (a JSON attachment)",
-    )
-    def get(self, request: Request) -> StreamingHttpResponse:
-        user = request.user
-        assert isinstance(user, User)
-        response = StreamingHttpResponse(profile.export_chunks(user=user), content_type="application/json")
-        response["Content-Disposition"] = f'attachment; filename="parley-{user.username}.json"'
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 def avatar_file(request: HttpRequest, stem: str) -> FileResponse:
@@ -330,7 +231,7 @@ class MailSettingsApi(APIView):
         if "email" in data.validated_data and services.email_set(
             user=user, email=data.validated_data["email"]
         ):
-            _send_verification(user)
+            send_verification(user)
         if "digest_enabled" in data.validated_data:
             services.mail_settings_update(user=user, digest_enabled=data.validated_data["digest_enabled"])
         return Response(serializers.mail_settings_data(user))
@@ -348,7 +249,7 @@ class MailVerificationApi(ScopedThrottleMixin, APIView):
         user = request.user
         assert isinstance(user, User)
         services.email_verification_check_pending(user=user)
-        _send_verification(user)
+        send_verification(user)
         return Response(status=status.HTTP_202_ACCEPTED)
 
 

@@ -1,5 +1,6 @@
-"""Your own profile (issue 17): name, picture, language, time zone; deleting the account;
-downloading your data.
+"""Your own profile (issue 17): name, picture, language, time zone, and the account's own
+part of deleting it (the rest spans apps: `parley.actions.erasure`; downloading your data:
+`parley.actions.export`).
 
 A change others can see (name, picture) is announced with one `user.updated` lobby
 frame: one publish whatever the number of rooms, and every client that shows the
@@ -9,11 +10,9 @@ person (member lists, rendered messages) updates (docs/decisions.md, "Profiles")
 from __future__ import annotations
 
 import io
-import json
 import secrets
-from collections.abc import Iterator
 from functools import cache
-from typing import IO, Any, Literal
+from typing import IO
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -30,18 +29,13 @@ from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE
 from parley.common.errors import Invalid, TooLarge
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
-from parley.messaging import services as messaging
-from parley.messaging.models import Message, Reaction
 from parley.realtime import protocol, publish
-from parley.rooms.models import Membership, Room
-from parley.rooms.services import room_transfer, user_memberships_end
 
 LANGUAGES: tuple[str, ...] = ("en", "zh-hans", "ko", "ja")
 DISPLAY_NAME_MAX = 40
 AVATAR_SIZE = 256
 # Decoding a picture costs memory by its pixels, not its bytes: refuse huge canvases early.
 AVATAR_MAX_PIXELS = 40_000_000
-DELETE_BATCH = 500
 
 
 @cache
@@ -167,114 +161,33 @@ def avatar_upload(*, user: User, file: IO[bytes], size: int) -> User:
 # --- deleting the account -----------------------------------------------------------------
 
 
-def account_delete(*, user: User, password: str | None, messages: Literal["keep", "delete"]) -> None:
-    """Delete the account: every login and socket ends, the username is freed.
-
-    The row stays, anonymised ("Deleted user", no address, no password, inactive):
-    messages hold their sender with PROTECT, and a tombstone still needs one. With
-    `messages="delete"` each message is deleted through the message service first, so
-    members see tombstones and the log is rewritten as for any deletion. Rooms the
-    user owns pass to their longest-standing active member, or close when none is left."""
+def account_delete_check(*, user: User, password: str | None, messages: str) -> None:
+    """Refuse a deletion before anything changes: an unknown choice, or a wrong password
+    (guests have none)."""
     if messages not in ("keep", "delete"):
         raise Invalid(_("Choose keep or delete."), fields={"messages": [_("keep or delete")]})
     if not user.is_guest and not user.check_password(password or ""):
         raise Invalid(_("The password is wrong."), fields={"password": [_("Wrong password.")]})
-    if messages == "delete":
-        _messages_delete(user)
-    with transaction.atomic():
-        for room in Room.objects.filter(owner=user, closed_at__isnull=True).order_by("pk"):
-            heir = (
-                Membership.objects.filter(room=room, user__is_active=True)
-                .exclude(user=user)
-                .order_by("joined_at", "pk")
-                .first()
-            )
-            if heir is not None:
-                room_transfer(room_id=room.pk, actor=user, user_id=heir.user_id)
-        user_memberships_end(user=user)  # closes the rooms nobody could take over
-        _drop_uploaded(user.avatar)
-        user.username = f"_deleted-{user.pk}"
-        user.display_name = "Deleted user"
-        user.email = ""
-        user.email_verified = False
-        user.digest_enabled = False
-        user.avatar = avatar_for(user.username)
-        user.first_name = user.last_name = ""
-        user.set_unusable_password()  # also ends every session: their hash no longer matches
-        user.is_active = False
-        user.deleted_at = timezone.now()
-        user.save()
-        AuthToken.objects.filter(user=user).delete()
-        publish.user_close(user_id=user.pk, auth_ids=None, reason="account deleted")
-        _announce(user)
 
 
-def _messages_delete(user: User) -> None:
-    """Delete the user's messages in batches, each through `message_delete` (one room lock and
-    one `message.deleted` each), so no transaction holds a room for the whole history."""
-    last = 0
-    while True:
-        ids = list(
-            Message.objects.filter(sender=user, pk__gt=last, deleted_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:DELETE_BATCH]
-        )
-        if not ids:
-            return
-        for message_id in ids:
-            messaging.message_delete(actor=user, message_id=message_id, erasure=True)
-        last = ids[-1]
+def account_anonymise(*, user: User) -> None:
+    """The account's part of its deletion (parley.actions.erasure.account_delete), once its
+    rooms are handed on: every login and socket ends, the username is freed.
 
-
-# --- downloading your data ------------------------------------------------------------------
-
-
-def export_chunks(*, user: User) -> Iterator[str]:
-    """The user's data as one JSON document, produced piece by piece so a long history is
-    streamed instead of held in memory: profile, memberships, messages, reactions."""
-    profile = {
-        **user_data(user),
-        "email": user.email,
-        "language": user.language,
-        "time_zone": user.time_zone,
-        "date_joined": user.date_joined.isoformat(),
-    }
-    yield '{"exported_at": ' + json.dumps(timezone.now().isoformat())
-    yield ', "profile": ' + json.dumps(profile)
-    memberships = [
-        {"room": m.room_id, "room_name": m.room.name, "joined_at": m.joined_at.isoformat()}
-        for m in Membership.objects.filter(user=user).select_related("room").order_by("joined_at")
-    ]
-    yield ', "memberships": ' + json.dumps(memberships)
-    yield ', "messages": ['
-    rows = (
-        Message.objects.filter(sender=user, deleted_at__isnull=True)
-        .order_by("pk")
-        .values_list("pk", "room_id", "room__name", "seq", "body", "created_at", "edited_at")
-    )
-    for i, (pk, room_id, room_name, seq, body, created, edited) in enumerate(rows.iterator(chunk_size=1000)):
-        item: dict[str, Any] = {
-            "id": pk,
-            "room": room_id,
-            "room_name": room_name,
-            "seq": seq,
-            "body": body,
-            "created_at": created.isoformat(),
-            "edited_at": edited.isoformat() if edited else None,
-        }
-        yield ("," if i else "") + json.dumps(item)
-    yield '], "reactions": ['
-    reactions = (
-        Reaction.objects.filter(user=user)
-        .order_by("pk")
-        .values_list("message_id", "message__room__name", "emoji", "created_at")
-    )
-    for i, (message_id, room_name, emoji, created) in enumerate(reactions.iterator(chunk_size=1000)):
-        item = {
-            "message": message_id,
-            "room_name": room_name,
-            "emoji": emoji,
-            "created_at": created.isoformat(),
-        }
-        yield ("," if i else "") + json.dumps(item)
-    yield "]}\n"
+    The row stays, anonymised ("Deleted user", no address, no password, inactive):
+    messages hold their sender with PROTECT, and a tombstone still needs one."""
+    _drop_uploaded(user.avatar)
+    user.username = f"_deleted-{user.pk}"
+    user.display_name = "Deleted user"
+    user.email = ""
+    user.email_verified = False
+    user.digest_enabled = False
+    user.avatar = avatar_for(user.username)
+    user.first_name = user.last_name = ""
+    user.set_unusable_password()  # also ends every session: their hash no longer matches
+    user.is_active = False
+    user.deleted_at = timezone.now()
+    user.save()
+    AuthToken.objects.filter(user=user).delete()
+    publish.user_close(user_id=user.pk, auth_ids=None, reason="account deleted")
+    _announce(user)

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from parley.accounts.models import AuthToken, User
 
@@ -40,19 +38,6 @@ def user_for_reset(*, login: str) -> User | None:
         found = list(users.filter(email__iexact=login, email_verified=True)[:2])
         return found[0] if len(found) == 1 else None
     return users.filter(username__iexact=login).first()
-
-
-def guests_idle_since(*, cutoff: datetime) -> Iterator[User]:
-    """Active guests who have neither signed in nor sent a message since `cutoff`."""
-    from parley.messaging.models import Message
-
-    recent = Message.objects.filter(sender=OuterRef("pk"), created_at__gte=cutoff)
-    return (
-        User.objects.filter(is_guest=True, is_active=True)
-        .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
-        .exclude(Exists(recent))
-        .iterator()
-    )
 
 
 def user_search(*, viewer: User, q: str, limit: int, offset: int = 0) -> tuple[list[User], bool]:

@@ -1,10 +1,12 @@
-"""Account writes: registration, guests, tokens, logout, password, deactivation."""
+"""Account writes: registration, guests, tokens, logout, password, deactivation.
+
+Only what an account is; joining the main room on registration and leaving every room
+when a guest goes are writes across apps, in `parley.actions` (onboarding, erasure)."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -27,7 +29,6 @@ from parley.common.errors import Invalid
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
 from parley.realtime import publish
-from parley.rooms import services as rooms
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 GUEST_PREFIX = "guest-"
@@ -80,8 +81,6 @@ def user_register(*, username: str, password: str, email: str = "", language: st
             )
             user.set_password(password)
             user.save()
-            # In the same transaction: no account ever exists outside the main room.
-            rooms.main_room_join(user=user)
     except IntegrityError as exc:  # a concurrent registration won the name
         raise Invalid(_("Choose another username."), fields={"username": [NOT_AVAILABLE]}) from exc
     return user
@@ -105,9 +104,7 @@ def guest_create(*, nickname: str, avatar: str | None = None, language: str | No
         language=_starting_language(language),
     )
     user.set_unusable_password()
-    with transaction.atomic():
-        user.save()
-        rooms.main_room_join(user=user)
+    user.save()
     return user
 
 
@@ -120,12 +117,7 @@ def token_issue(*, user: User, session_key: str = "") -> str:
 
 def logout(*, user: User, token: AuthToken | None, session_key: str | None) -> None:
     """End one login: its token, the session's token and every socket opened with either.
-
-    A guest cannot sign in again (no password), so signing out removes the guest and
-    frees the nickname."""
-    if user.is_guest:
-        guest_remove(user=user)
-        return
+    (A guest signing out is removed instead: `parley.actions.erasure.sign_out`.)"""
     tokens = AuthToken.objects.filter(user=user)
     ids: set[int] = set()
     if token is not None:
@@ -166,31 +158,16 @@ def user_deactivate(*, user: User) -> None:
     publish.user_close(user_id=user.pk, auth_ids=None, reason="account deactivated")
 
 
-def guest_remove(*, user: User) -> None:
-    """Remove a guest: leave every room (closing those it owns), end its logins and sockets.
-
-    The row stays (its messages keep their sender) but is inactive, which frees the
-    nickname: `name_is_taken` counts only active display names."""
+def guest_deactivate(*, user: User) -> None:
+    """The account's part of removing a guest (parley.actions.erasure.guest_remove): the row
+    stays (its messages keep their sender) but is inactive, which frees the nickname
+    (`name_is_taken` counts only active display names); its logins and sockets end."""
     if not user.is_guest:
         raise Invalid(_("Only guests are removed this way."))
-    with transaction.atomic():
-        rooms.user_memberships_end(user=user)
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        AuthToken.objects.filter(user=user).delete()
-        publish.user_close(user_id=user.pk, auth_ids=None, reason="guest removed")
-
-
-def guests_remove_idle(*, idle_days: float, online: frozenset[int] = frozenset()) -> int:
-    """Remove the guests not seen for `idle_days` (no sign-in, no message) and not online now."""
-    cutoff = timezone.now() - timedelta(days=idle_days)
-    removed = 0
-    for user in selectors.guests_idle_since(cutoff=cutoff):
-        if user.pk in online:
-            continue
-        guest_remove(user=user)
-        removed += 1
-    return removed
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    AuthToken.objects.filter(user=user).delete()
+    publish.user_close(user_id=user.pk, auth_ids=None, reason="guest removed")
 
 
 # --- mail: verification, password reset, digest preference ---------------------------------

@@ -4,10 +4,7 @@ from parley.accounts import api
 
 urlpatterns = [
     path("auth/csrf", api.CsrfApi.as_view(), name="auth-csrf"),
-    path("auth/register", api.RegisterApi.as_view(), name="auth-register"),
     path("auth/login", api.LoginApi.as_view(), name="auth-login"),
-    path("auth/guest", api.GuestApi.as_view(), name="auth-guest"),
-    path("auth/logout", api.LogoutApi.as_view(), name="auth-logout"),
     path("auth/avatars", api.AvatarsApi.as_view(), name="auth-avatars"),
     path("auth/verify-email", api.VerifyEmailApi.as_view(), name="auth-verify-email"),
     path("auth/password-reset", api.PasswordResetApi.as_view(), name="auth-password-reset"),
@@ -17,13 +14,11 @@ urlpatterns = [
         name="auth-password-reset-confirm",
     ),
     path("auth/ws-ticket", api.WsTicketApi.as_view(), name="auth-ws-ticket"),
-    path("me", api.MeApi.as_view(), name="me"),
     path("users", api.UserSearchApi.as_view(), name="users"),
     path("me/mail", api.MailSettingsApi.as_view(), name="me-mail"),
     path("me/mail/verification", api.MailVerificationApi.as_view(), name="me-mail-verification"),
     path("me/password", api.PasswordApi.as_view(), name="me-password"),
     path("me/avatar", api.MyAvatarApi.as_view(), name="me-avatar"),
-    path("me/export", api.MyExportApi.as_view(), name="me-export"),
     re_path(
         r"^avatars/(?P<stem>[0-9a-f]{16}(?:_[A-Za-z0-9]{1,12})?)\.png$", api.avatar_file, name="avatar-file"
     ),

@@ -89,11 +89,6 @@ class RateLimited(ServiceError):
     code = "rate_limited"
 
 
-class Unavailable(ServiceError):
-    status = 503
-    code = "unavailable"
-
-
 def error_body(code: str, message: Text, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.accounts.models import User
-from parley.bots import services as bots
-from parley.bots.serializers import CommandResultOut
 from parley.common.errors import RateLimited
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
@@ -45,6 +43,7 @@ def _allowed(user: User) -> User:
     return user
 
 
+# A room's history; POST (the send) is in parley.actions.api.MessagesApi.
 class MessagesApi(APIView):
     @extend_schema(
         parameters=[serializers.HistoryIn],
@@ -66,47 +65,6 @@ class MessagesApi(APIView):
             return Response(serializers.MessagePageOut(out).data)
         page, has_more = selectors.history_page(room=room, viewer=user, **args)
         return Response(serializers.MessagePageOut({"messages": page, "has_more": has_more}).data)
-
-    @extend_schema(
-        request=serializers.SendIn,
-        responses={
-            201: serializers.MessageSerializer,
-            200: serializers.MessageSerializer,
-            202: CommandResultOut,
-            **E,
-        },
-        summary="Send a message (idempotent on client_id), or run a slash command (202: nothing stored)",
-    )
-    def post(self, request: Request, room_id: int) -> Response:
-        data = serializers.SendIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = _user(request)
-        if not runtime.current().limits.allow_send_sync(user.pk):
-            raise RateLimited(_("You are sending too fast; wait a moment."))
-        if data.validated_data["body"][:1] in ("/", "!"):
-            return _command(user, room_id, data.validated_data)
-        result = services.message_send(sender=user, room_id=room_id, **data.validated_data)
-        if not result.created:  # a retry: reactions may have come since; a new message has none
-            selectors.with_reactions([result.message], user)
-        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(serializers.MessageSerializer(result.message).data, status=code)
-
-
-def _command(user: User, room_id: int, args: dict[str, Any]) -> Response:
-    """A body starting with `/` or `!`: a slash command or a webhook's trigger (docs/bots.md)."""
-    services.check_command_attachments(args.get("attachments"))
-    outcome = bots.command_run(
-        user=user,
-        room_id=room_id,
-        body=args["body"],
-        client_id=args.get("client_id"),
-        reply_to=args.get("reply_to"),
-    )
-    if outcome.result is None:
-        out = {"command": outcome.command, "text": outcome.notice, "level": outcome.level}
-        return Response(CommandResultOut(out).data, status=status.HTTP_202_ACCEPTED)
-    code = status.HTTP_201_CREATED if outcome.result.created else status.HTTP_200_OK
-    return Response(serializers.MessageSerializer(outcome.result.message).data, status=code)
 
 
 M = {

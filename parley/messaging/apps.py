@@ -7,6 +7,13 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
+        from parley.messaging import unread
         from parley.messaging.search_index import sqlite_restore_after_migrate
+        from parley.messaging.services import attached_upload_changed
+        from parley.rooms import counts
+        from parley.uploads import signals
 
         post_migrate.connect(sqlite_restore_after_migrate, sender=self)
+        signals.attached_upload_changed.connect(attached_upload_changed, dispatch_uid="parley.messaging")
+        # The lobby's counts are messaging's; rooms asks for them through its port.
+        counts.provide(unread.room_annotations)

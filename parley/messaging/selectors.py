@@ -1,4 +1,4 @@
-"""Message reads: keyset pages over (room, seq), the event log, unread (search: search.py)."""
+"""Message reads: keyset pages over (room, seq), the event log (unread: unread.py, search: search.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db.models import Case, Count, F, Max, Min, When, Window
 from django.db.models.functions import RowNumber
 
 from parley.accounts.models import User
-from parley.messaging.models import Mention, Message, Reaction, Report, RoomEvent
+from parley.messaging.models import Message, Reaction, Report, RoomEvent
 from parley.rooms.models import Room
 
 # How many of the people behind one emoji a message lists (`users`): enough to name them
@@ -127,31 +127,6 @@ def events_after(*, room_id: int, after_seq: int, limit: int) -> tuple[list[tupl
         .values_list("seq", "frame")[:limit]
     )
     return rows, head
-
-
-def unread_count(*, user: User, room_id: int, after_seq: int) -> int:
-    """Exact up to UNREAD_EXACT; beyond it every later event counts (clients show "999+")."""
-    from parley.rooms.selectors import UNREAD_EXACT
-
-    window = (
-        Message.objects.filter(room_id=room_id, seq__gt=after_seq, seq__lte=after_seq + UNREAD_EXACT)
-        .exclude(sender=user)
-        .count()
-    )
-    head = Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
-    return window + max(head - after_seq - UNREAD_EXACT, 0)
-
-
-def mention_count(*, user: User, room_id: int, after_seq: int) -> int:
-    """Unread messages that mention the user (by name, or the owner's @room): two index
-    ranges over (room, user, seq), bounded like the unread count (exact up to UNREAD_EXACT
-    seqs after the read marker; mentions further on are not counted)."""
-    from parley.rooms.selectors import UNREAD_EXACT
-
-    window = Mention.objects.filter(room_id=room_id, seq__gt=after_seq, seq__lte=after_seq + UNREAD_EXACT)
-    named = window.filter(user=user).count()
-    room_wide = window.filter(user__isnull=True).exclude(sender=user).count()
-    return named + room_wide
 
 
 def report_queue(*, status: str, before_id: int | None, limit: int) -> tuple[list[Report], int | None]:

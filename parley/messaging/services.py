@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -22,7 +22,7 @@ from parley.accounts.models import User
 from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
 from parley.common.i18n import interpolate
-from parley.messaging import selectors, store
+from parley.messaging import selectors, store, unread
 from parley.messaging.excerpts import plain_excerpt
 from parley.messaging.models import (
     ATTACHMENTS_MAX,
@@ -137,13 +137,6 @@ class SendRequest:
 # `@name` not preceded by a word character, '.', '@' (mail addresses) or '-'.
 MENTION_RE = re.compile(r"(?<![\w.@-])@([A-Za-z0-9][A-Za-z0-9._-]{0,29})")
 MENTIONS_MAX = 50  # names looked up per message
-
-
-@dataclass(frozen=True)
-class Mentions:
-    names: frozenset[str]  # lower-case candidates, `room` excluded
-    room: bool  # the text says @room (it counts only when the owner wrote it)
-    found: list[int] = field(default_factory=list)
 
 
 def mention_names(body: str) -> tuple[frozenset[str], bool]:
@@ -272,10 +265,15 @@ def message_send(
     """Store one message and publish it after commit (a batch of one; see message_send_batch)."""
     ids = clean_attachments(attachments)
     body = clean_body(body, attachments=ids)
-    (result,) = message_send_batch(
-        room_id=room_id,
-        requests=[SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to, ids)],
+    return message_store(
+        room_id=room_id, request=SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to, ids)
     )
+
+
+def message_store(*, room_id: int, request: SendRequest) -> SendResult:
+    """A checked send (`clean_body`, `clean_attachments`) stored now as a batch of one and
+    counted for /metrics; a refusal is raised."""
+    (result,) = message_send_batch(room_id=room_id, requests=[request])
     metrics.sends_answered([result])
     if isinstance(result, ServiceError):
         raise result
@@ -452,9 +450,9 @@ def room_mark_read(*, user: User, room_id: int, seq: int) -> int:
     read = (
         Membership.objects.filter(room_id=room_id, user=user).values_list("last_read_seq", flat=True).first()
     )
-    count = selectors.unread_count(user=user, room_id=room_id, after_seq=read or 0)
+    count = unread.unread_count(user=user, room_id=room_id, after_seq=read or 0)
     if moved:
-        mentions = selectors.mention_count(user=user, room_id=room_id, after_seq=read or 0)
+        mentions = unread.mention_count(user=user, room_id=room_id, after_seq=read or 0)
         publish.user_frame(
             user_id=user.pk,
             frame=protocol.unread(room=room_id, count=count, last_read_seq=read or 0, mention_count=mentions),
@@ -754,6 +752,11 @@ def message_attachments_refresh(*, message_id: int) -> bool:
             transaction.set_rollback(True)
             return False
     return True
+
+
+def attached_upload_changed(sender: object, *, message_id: int, **kwargs: object) -> None:
+    """An upload this message carries changed (uploads.signals): publish its new copy."""
+    message_attachments_refresh(message_id=message_id)
 
 
 def clean_emoji(value: str) -> str:

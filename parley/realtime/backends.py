@@ -18,14 +18,24 @@ import contextlib
 import logging
 import secrets
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from parley.realtime import metrics, wire
 
-if TYPE_CHECKING:
-    from parley.realtime.hub import Hub
-
 log = logging.getLogger(__name__)
+
+
+class Receiver(Protocol):
+    """What a backend hands events to: the process's hub (`hub.Hub`), named by what it
+    does so that this module and the hub do not import each other."""
+
+    loop: asyncio.AbstractEventLoop | None
+
+    def receive(self, data: str) -> None: ...
+
+    def receive_many(self, datas: list[str]) -> None: ...
+
+    def resync(self) -> None: ...
 
 
 class LocalHandoff:
@@ -40,7 +50,7 @@ class LocalHandoff:
     __slots__ = ("_buffer", "_lock", "hub")
 
     def __init__(self) -> None:
-        self.hub: Hub | None = None
+        self.hub: Receiver | None = None
         self._buffer: list[str] = []
         self._lock = threading.Lock()
 
@@ -73,7 +83,7 @@ class MemoryBackend:
     durable_signals = True
 
     def __init__(self) -> None:
-        self.hub: Hub | None = None
+        self.hub: Receiver | None = None
         self.local = LocalHandoff()
 
     def publish(self, kind: str, target: int, data: str) -> None:
@@ -83,7 +93,7 @@ class MemoryBackend:
         if self.hub is not None:
             self.hub.receive(data)
 
-    async def start(self, hub: Hub) -> None:
+    async def start(self, hub: Receiver) -> None:
         self.hub = self.local.hub = hub
 
     async def subscribe(self, topic: str) -> None:
@@ -121,7 +131,7 @@ class RedisBackend:
 
         self.url = url
         self.prefix = prefix
-        self.hub: Hub | None = None
+        self.hub: Receiver | None = None
         self.local = LocalHandoff()
         self.origin = f"{ORIGIN_MARK}{secrets.token_hex(6)}|"
         self.topics: set[str] = {f"{prefix}:lobby"}
@@ -171,7 +181,7 @@ class RedisBackend:
             )
         return self._async
 
-    async def start(self, hub: Hub) -> None:
+    async def start(self, hub: Receiver) -> None:
         self.hub = self.local.hub = hub
         self._task = asyncio.get_running_loop().create_task(self._run(), name="parley-redis-subscriber")
 

@@ -14,13 +14,13 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils import translation
 from django.utils.translation import gettext
 
 from parley.realtime import protocol
-from parley.realtime.hub import Hub
+from parley.realtime.config import RealtimeConfig
 from parley.realtime.outgoing import Outgoing, RawWriter
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,26 @@ log = logging.getLogger(__name__)
 CLOSE_SIGNED_OUT = 4003
 CLOSE_TOO_SLOW = 4008
 CLOSE_TOO_MANY = 4029
+
+
+class ConnectionHub(Protocol):
+    """What a connection asks of its process's hub (`hub.Hub`), named by what it does so
+    that this module and the hub do not import each other."""
+
+    config: RealtimeConfig
+    corked: set[Connection] | None
+    # (room, after seq, limit) -> the logged events after it, and the room's head
+    fetch_events: Callable[[int, int, int], Awaitable[tuple[list[tuple[int, str]], int]]]
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None: ...
+
+    async def detach(self, conn: Connection) -> None: ...
+
+    async def room_add(self, conn: Connection, room_id: int) -> None: ...
+
+    async def room_remove(self, conn: Connection, room_id: int) -> None: ...
+
+    def note_head(self, room_id: int, seq: int) -> None: ...
 
 
 class Connection:
@@ -59,7 +79,7 @@ class Connection:
     def __init__(
         self,
         *,
-        hub: Hub,
+        hub: ConnectionHub,
         user_id: int,
         auth_id: str,
         rooms: set[int],

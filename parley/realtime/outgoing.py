@@ -146,15 +146,3 @@ class RawWriter:
 
     def write(self, data: bytes) -> None:
         self.proto.transport.write(data)
-
-
-class RawSendMiddleware:
-    """Outermost ASGI wrapper: keeps the server's own `send` in the scope for RawWriter."""
-
-    def __init__(self, app: Any):
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if scope.get("type") == "websocket":
-            scope = {**scope, "parley.raw_send": send}
-        return await self.app(scope, receive, send)

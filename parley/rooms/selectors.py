@@ -2,55 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.common.errors import Forbidden, NotFound
-from parley.common.sql import q, table
 from parley.realtime import runtime
+from parley.rooms import counts
 from parley.rooms.models import Ban, Membership, Room
-
-UNREAD_EXACT = 1000
 
 
 def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
-    from parley.messaging.models import Mention, Message
-
+    """The rooms as `user` sees them: membership, standing, member count, and the unread and
+    mention counts (messaging's, through `counts`), all in the one query."""
     mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
     members = (
         Membership.objects.filter(room=OuterRef("pk"))
         .order_by()
-        .values("room")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    # Count at most UNREAD_EXACT rows (an index range scan), so a room with a
-    # million unread messages costs no more than one with a thousand.
-    unread = (
-        Message.objects.filter(
-            room=OuterRef("pk"), seq__gt=OuterRef("my_read"), seq__lte=OuterRef("my_read") + UNREAD_EXACT
-        )
-        .exclude(sender=user)
-        .order_by()
-        .values("room")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    # Mentions of me (and the owner's @room, unless I wrote it) in the same bounded window:
-    # index ranges over (room, user, seq).
-    window = Mention.objects.filter(
-        room=OuterRef("pk"), seq__gt=OuterRef("my_read"), seq__lte=OuterRef("my_read") + UNREAD_EXACT
-    ).order_by()
-    named = window.filter(user=user).values("room").annotate(n=Count("id")).values("n")
-    room_wide = (
-        window.filter(user__isnull=True)
-        .exclude(sender=user)
         .values("room")
         .annotate(n=Count("id"))
         .values("n")
@@ -66,12 +36,7 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
             hidden=Coalesce(Subquery(mine.values("hidden")[:1]), Value(False)),
             member_count=Coalesce(Subquery(members, output_field=IntegerField()), Value(0)),
         )
-        .annotate(
-            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
-            + Greatest(F("last_seq") - Coalesce(F("my_read"), F("last_seq")) - UNREAD_EXACT, Value(0)),
-            mention_count=Coalesce(Subquery(named, output_field=IntegerField()), Value(0))
-            + Coalesce(Subquery(room_wide, output_field=IntegerField()), Value(0)),
-        )
+        .annotate(**counts.for_user(user))
     )
 
 
@@ -147,50 +112,6 @@ def room_visible(*, user: User, room_id: int) -> Room:
 
 def member_room_ids(*, user_id: int) -> list[int]:
     return list(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))
-
-
-def _hello_sql() -> str:
-    """The hello frame's room list, written out: it runs on every connect, and built by the
-    ORM from `_with_counts` it cost more to compile than to run (docs/performance.md).
-    Same bounded count as `_with_counts`; the part beyond UNREAD_EXACT is added in Python."""
-    from parley.messaging.models import Mention, Message
-
-    room, member, message, mention = (table(m) for m in (Room, Membership, Message, Mention))
-    in_window = (
-        f"n.{q('room_id')} = r.{q('id')} AND n.{q('seq')} > mm.{q('last_read_seq')} "
-        f"AND n.{q('seq')} <= mm.{q('last_read_seq')} + {UNREAD_EXACT}"
-    )
-    return (
-        f"SELECT r.{q('id')}, r.{q('kind')}, r.{q('last_seq')}, mm.{q('last_read_seq')}, "
-        f"(SELECT COUNT(*) FROM {message} m WHERE m.{q('room_id')} = r.{q('id')} "
-        f"AND m.{q('seq')} > mm.{q('last_read_seq')} "
-        f"AND m.{q('seq')} <= mm.{q('last_read_seq')} + {UNREAD_EXACT} "
-        f"AND m.{q('sender_id')} <> %s), "
-        f"(SELECT COUNT(*) FROM {mention} n WHERE {in_window} AND n.{q('user_id')} = %s), "
-        f"(SELECT COUNT(*) FROM {mention} n WHERE {in_window} AND n.{q('user_id')} IS NULL "
-        f"AND n.{q('sender_id')} <> %s) "
-        f"FROM {member} mm JOIN {room} r ON r.{q('id')} = mm.{q('room_id')} "
-        f"WHERE mm.{q('user_id')} = %s"
-    )
-
-
-def hello_rooms(*, user_id: int) -> list[dict[str, Any]]:
-    """[{id, kind, last_seq, last_read_seq, unread_count, mention_count}] for the hello frame,
-    in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_hello_sql(), [user_id, user_id, user_id, user_id])
-        rows = cursor.fetchall()
-    return [
-        {
-            "id": int(room_id),
-            "kind": kind,
-            "last_seq": int(last_seq),
-            "last_read_seq": int(read),
-            "unread_count": int(counted) + max(int(last_seq) - int(read) - UNREAD_EXACT, 0),
-            "mention_count": int(named) + int(room_wide),
-        }
-        for room_id, kind, last_seq, read, counted, named, room_wide in rows
-    ]
 
 
 def room_heads(*, room_ids: list[int]) -> dict[int, int]:

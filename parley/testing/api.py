@@ -7,17 +7,18 @@ from rest_framework.test import APIClient
 
 from parley.accounts import services as accounts
 from parley.accounts.models import User
+from parley.actions import onboarding
 
 _n = itertools.count(1)
 PASSWORD = "a-long enough passphrase 42"
 
 
 def make_user(username: str | None = None, *, password: str = PASSWORD) -> User:
-    return accounts.user_register(username=username or f"user{next(_n)}", password=password)
+    return onboarding.account_register(username=username or f"user{next(_n)}", password=password)
 
 
 def make_guest(nickname: str | None = None, avatar: str = "owl") -> User:
-    return accounts.guest_create(nickname=nickname or f"Guest {next(_n)}", avatar=avatar)
+    return onboarding.guest_register(nickname=nickname or f"Guest {next(_n)}", avatar=avatar)
 
 
 def token_for(user: User) -> str:

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from parley.messaging.models import Message
 from parley.rooms.models import Room
 
 NAME_MAX = 200
@@ -23,9 +22,10 @@ class Upload(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("uploader")
     )
     # SET_NULL: a message purged by retention leaves its uploads unattached, and the
-    # clean-up job removes their files with them a day later.
+    # clean-up job removes their files with them a day later. Named by its label: uploads
+    # sit below messaging (the send attaches them), so this app imports nothing of it.
     message = models.ForeignKey(
-        Message,
+        "messaging.Message",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -1,7 +1,9 @@
 """Upload writes: store a file, make its thumbnail, remove what no message took.
 
 Attaching an upload to a message is part of the send (`messaging.services`), and
-deleting a message deletes its uploads there too."""
+deleting a message deletes its uploads there too. Uploads sit below messaging: when a
+thumbnail changes what an attached message shows, `signals.attached_upload_changed` tells
+the messaging app, which publishes the message again."""
 
 from __future__ import annotations
 
@@ -20,10 +22,9 @@ from parley.accounts.models import User
 from parley.common.errors import Conflict, TooLarge
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
-from parley.messaging import services as messaging
-from parley.messaging import store
+from parley.rooms.models import Room
 from parley.rooms.selectors import room_for_member
-from parley.uploads import files
+from parley.uploads import files, signals
 from parley.uploads.models import NAME_MAX, Upload
 from parley.uploads.storage import delete_files, delete_files_on_commit, upload_storage
 
@@ -108,13 +109,14 @@ def upload_thumbnail_make(*, upload_id: int) -> bool:
         return False
     name = storage.save(f"{upload.storage_name}.thumb.webp", ContentFile(data))
     with transaction.atomic():
-        store.lock_room(upload.room_id)
+        # The room's row lock, as a send takes it (SQLite's BEGIN IMMEDIATE holds it already).
+        list(Room.objects.select_for_update().filter(pk=upload.room_id).values_list("pk", flat=True))
         if not Upload.objects.filter(pk=upload_id, thumbnail_name="").update(thumbnail_name=name):
             delete_files_on_commit([name])  # deleted meanwhile, or a second job won
             return False
         message_id = Upload.objects.filter(pk=upload_id).values_list("message_id", flat=True).first()
         if message_id is not None:
-            messaging.message_attachments_refresh(message_id=message_id)
+            signals.attached_upload_changed.send(sender=Upload, message_id=message_id)
     return True
 
 

@@ -16,10 +16,13 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.serializers import user_data
-from parley.bots import services as bots
+from parley.actions import posting
+from parley.bots.services import CommandOutcome
 from parley.common.errors import ServiceError
 from parley.common.i18n import Text, interpolate, socket_language
 from parley.messaging import services as messaging
+from parley.messaging import unread
+from parley.messaging.services import SendResult
 from parley.realtime import protocol
 from parley.realtime.connection import CLOSE_TOO_MANY, Connection
 from parley.realtime.limits import SendRefused
@@ -36,16 +39,24 @@ def _db(func: Any) -> Any:
 
 
 member_room_ids = _db(rooms.member_room_ids)
-hello_rooms = _db(rooms.hello_rooms)
+hello_rooms = _db(unread.hello_rooms)
 mark_read = _db(messaging.room_mark_read)
 
 
-def _allowed_then(limits: Any, user_id: int, call: Any, /, **kwargs: Any) -> Any:
+def _allowed_then(limits: Any, user_id: int, call: Any, /, *args: Any, **kwargs: Any) -> Any:
     """The send allowance's shared check (the batcher makes it for plain sends; every other
     write that takes a seq shares it, as over REST), then `call`, in a database thread."""
     if not limits.confirm_sends_sync([user_id])[0]:
         raise SendRefused()
-    return call(**kwargs)
+    return call(*args, **kwargs)
+
+
+def _ack(result: SendResult) -> str:
+    """The `ack` of a stored message (new, or the one a retry finds): built here only."""
+    msg = result.message
+    return protocol.ack(
+        client_id=msg.client_id, room=msg.room_id, id=msg.pk, seq=msg.seq, duplicate=not result.created
+    )
 
 
 allowed_then = _db(_allowed_then)
@@ -222,16 +233,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not self.runtime.limits.admit_send(conn.user_id):
             conn.push_text(self._error(SendRefused.code, SendRefused.message, frame.client_id))
             return
-        if frame.body[:1] in ("/", "!"):
-            await self._command(conn, frame)
-            return
         try:
-            attachments = messaging.clean_attachments(frame.attachments)
-            body = messaging.clean_body(frame.body, attachments=attachments)
-            result = await self.runtime.sends.send(
-                frame.room,
-                messaging.SendRequest(self.user, body, frame.client_id, frame.reply_to, attachments),
-                user_id=conn.user_id,
+            posted = await posting.post(
+                sender=self.user,
+                room_id=frame.room,
+                body=frame.body,
+                client_id=frame.client_id,
+                reply_to=frame.reply_to,
+                attachments=frame.attachments,
+                store=lambda room, request: self.runtime.sends.send(room, request, user_id=conn.user_id),
+                command=lambda command: self._command(conn, command),
             )
         except (ServiceError, SendRefused) as exc:
             conn.push_text(self._service_error(exc, frame.client_id))
@@ -242,59 +253,38 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self._error("server_error", _("The message was not stored; try again."), frame.client_id)
             )
             return
-        msg = result.message
-        conn.push_text(
-            protocol.ack(
-                client_id=msg.client_id,
-                room=msg.room_id,
-                id=msg.pk,
-                seq=msg.seq,
-                duplicate=not result.created,
+        if isinstance(posted, SendResult):
+            conn.push_text(_ack(posted))
+            return
+        if posted is None:  # the command failed; this socket was told
+            return
+        if posted.result is not None:
+            conn.push_text(_ack(posted.result))
+        if posted.notice:
+            conn.push_text(
+                protocol.notice(room=frame.room, text=posted.notice, level=posted.level, ref=frame.client_id)
             )
-        )
 
-    async def _command(self, conn: Connection, frame: protocol.SendIn) -> None:
-        """A slash command (or a webhook trigger): off the send batcher, answered by an ack
-        when a message was stored and by a `notice` to this socket when not."""
+    async def _command(self, conn: Connection, command: posting.Command) -> CommandOutcome | None:
+        """A slash command (or a webhook trigger): off the send batcher, on a database thread
+        after the send allowance's check. None when it failed unexpectedly (this socket is
+        told here, with the command's own wording)."""
         try:
-            messaging.check_command_attachments(frame.attachments)
             # Commands answer with notices built where they run: in the socket's language
             # (the thread the command runs on gets a copy of this context).
             with translation.override(self.language):
-                outcome = await allowed_then(
-                    self.runtime.limits,
-                    conn.user_id,
-                    bots.command_run,
-                    user=self.user,
-                    room_id=frame.room,
-                    body=frame.body,
-                    client_id=frame.client_id,
-                    reply_to=frame.reply_to,
+                outcome: CommandOutcome = await allowed_then(
+                    self.runtime.limits, conn.user_id, posting.Command.run, command
                 )
-        except (ServiceError, SendRefused) as exc:
-            conn.push_text(self._service_error(exc, frame.client_id))
-            return
+        except (ServiceError, SendRefused):
+            raise
         except Exception:
             log.exception("command failed")
-            conn.push_text(self._error("server_error", _("The command failed; try again."), frame.client_id))
-            return
-        if outcome.result is not None:
-            msg = outcome.result.message
             conn.push_text(
-                protocol.ack(
-                    client_id=msg.client_id,
-                    room=msg.room_id,
-                    id=msg.pk,
-                    seq=msg.seq,
-                    duplicate=not outcome.result.created,
-                )
+                self._error("server_error", _("The command failed; try again."), command.client_id)
             )
-        if outcome.notice:
-            conn.push_text(
-                protocol.notice(
-                    room=frame.room, text=outcome.notice, level=outcome.level, ref=frame.client_id
-                )
-            )
+            return None
+        return outcome
 
     # Edits, deletions and reactions: REST's, without an HTTP request per change. What changed
     # reaches the room (this socket too) as the logged event; this socket also gets `done`.

@@ -55,7 +55,8 @@ def test_a_guest_signing_out_frees_the_nickname_and_leaves_its_rooms() -> None:
 
 @pytest.mark.django_db
 def test_idle_guests_are_removed_by_the_job(settings: Any) -> None:
-    from parley.accounts.tasks import guests_remove_idle
+    from parley.actions import erasure
+    from parley.actions.tasks import guests_remove_idle
 
     settings.GUEST_IDLE_DAYS = 7
     idle, fresh = make_guest("Idle One"), make_guest("Fresh One")
@@ -66,7 +67,7 @@ def test_idle_guests_are_removed_by_the_job(settings: Any) -> None:
     assert guests_remove_idle.delay().get() == 1
     assert not User.objects.get(pk=idle.pk).is_active
     assert User.objects.get(pk=fresh.pk).is_active
-    assert services.guests_remove_idle(idle_days=7) == 0
+    assert erasure.guests_remove_idle(idle_days=7) == 0
     make_guest("Idle One")  # the nickname is free again
 
 

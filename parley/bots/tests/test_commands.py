@@ -187,3 +187,25 @@ def test_rest_command_answers_202_and_stores_nothing_then_roll_is_answered() -> 
     commands = api.get(f"/api/v1/rooms/{room.pk}/commands").json()
     assert {"name": "roll", "usage": "2d6", "help": "Roll dice, like 2d6 or d20+3", "bot": "Dice"} in commands
     assert client_for(make_user("rc-out")).get(f"/api/v1/rooms/{room.pk}/commands").status_code == 403
+
+
+async def test_a_command_with_files_is_refused_alike_over_rest_and_the_socket() -> None:
+    """REST and the socket post through one route (parley.actions.posting): the same
+    refusal, and nothing stored, for a command that carries attachments."""
+    s = await setup_room()
+    alice = await connected(s["tokens"][1])
+    await alice.send({**send(s["room"], "/roll 2d6", "f-1"), "attachments": [1]})
+    refused = await alice.recv_type("error")
+    api = await db(client_for)(s["alice"])
+    r = await db(api.post)(
+        f"/api/v1/rooms/{s['room']}/messages",
+        {"body": "/roll 2d6", "client_id": "f-2", "attachments": [1]},
+        format="json",
+    )
+    assert r.status_code == 400
+    over_rest = error_of(r)
+    assert refused["code"] == over_rest["code"] == "invalid" and refused["ref"] == "f-1"
+    assert refused["message"] == over_rest["message"]
+    assert over_rest["fields"] == {"attachments": ["Commands take no attachments."]}
+    assert await stored(s["room"]) == []
+    await alice.close()

@@ -42,14 +42,18 @@ def substituted(value: str, given: dict[str, str]) -> str:
 
 def test_compose_services_health_checks_and_start_order() -> None:
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "nginx"}
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat", "nginx", "certbot"}
     for name, service in services.items():
+        if name == "migrate":  # one-shot: runs to completion before the others start
+            assert service["restart"] == "no" and "healthcheck" not in service
+            continue
         check = service.get("healthcheck", {})
-        assert check.get("test"), f"{name} has no health check"
+        assert check.get("test") or name == "certbot", f"{name} has no health check"
         assert service.get("restart") == "unless-stopped", name
     web, nginx = services["web"], services["nginx"]
+    assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     assert web["depends_on"] == {
-        "postgres": {"condition": "service_healthy"},
+        "migrate": {"condition": "service_completed_successfully"},
         "redis": {"condition": "service_healthy"},
     }
     assert nginx["depends_on"] == {"web": {"condition": "service_healthy"}}
@@ -58,14 +62,17 @@ def test_compose_services_health_checks_and_start_order() -> None:
     assert sorted(nginx["ports"]) == ["443:443", "80:80"]
     assert all("ports" not in services[name] for name in ("web", "postgres", "redis"))
     assert web["expose"] == ["8000"]
-    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in nginx["volumes"]
-    assert "parley.serve" in " ".join(web["command"]) and "migrate" in " ".join(web["command"])
+    assert "./deploy/nginx.conf:/etc/nginx/templates/default.conf.template:ro" in nginx["volumes"]
+    assert web["command"] == ["python", "-m", "parley.serve"]  # migrations: the `migrate` service
     # The jobs run in their own containers, once the web has migrated; the web runs none.
     assert web["environment"]["PARLEY_JOBS"] == "0"
     for name, kind in (("worker", "worker"), ("beat", "beat")):
         job = services[name]
         assert job["command"][:5] == ["python", "-m", "celery", "-A", "config"] and job["command"][5] == kind
-        assert job["depends_on"] == {"web": {"condition": "service_healthy"}}
+        assert job["depends_on"] == {
+            "migrate": {"condition": "service_completed_successfully"},
+            "redis": {"condition": "service_healthy"},
+        }
         assert "ports" not in job
         for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
             assert job["environment"][key] == web["environment"][key], (name, key)
@@ -105,7 +112,8 @@ def test_nginx_upgrades_websockets_and_forwards_addresses() -> None:
     assert timeout is not None and int(timeout.group(1)) > 25  # longer than the app's ping interval
     assert "proxy_cache parley_static;" in conf and "proxy_cache_path" in conf
     assert re.search(r"location = /metrics \{\s*return 404;", conf)
-    assert "server web:8000;" in conf
+    assert "server ${PARLEY_UPSTREAM};" in conf
+    assert compose()["services"]["nginx"]["environment"]["PARLEY_UPSTREAM"] == "web:8000"
     assert "location = /nginx-health" in conf  # what compose's nginx health check asks for
     assert "/nginx-health" in " ".join(compose()["services"]["nginx"]["healthcheck"]["test"])
 
@@ -118,7 +126,8 @@ def test_dockerfile_builds_the_client_then_runs_as_a_user() -> None:
     ]
     stages = [line for line in lines if line.startswith("FROM ")]
     assert len(stages) == 2
-    assert re.match(r"FROM node:20\S* AS client$", stages[0])
+    assert re.match(r"FROM node:22\S* AS client$", stages[0])  # the LTS line; 20 is at its end
+    assert any(line.startswith("RUN npm ci ") for line in lines)  # the lock, never rewritten
     assert re.match(r"FROM python:3\.11-slim\S* AS app$", stages[1])
     assert any("npm run build" in line for line in lines)
     assert any(line.startswith("COPY --from=client ") for line in lines)
@@ -150,7 +159,9 @@ def test_systemd_units_and_procfile_start_the_web_worker_and_beat() -> None:
     service = unit["Service"]
     assert "PARLEY_JOBS=0" in service["Environment"]  # the worker and beat units run the jobs
     assert service["ExecStart"].endswith("python -m parley.serve")
-    assert "migrate" in service["ExecStartPre"]
+    assert (
+        "Requires=parley-migrate.service" in (ROOT / "deploy" / "systemd" / "parley-web.service").read_text()
+    )
     assert service["User"] not in {"root", "0"}
     assert service["Restart"] == "on-failure"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
@@ -171,6 +182,7 @@ def test_check_deploy_passes_without_warnings_under_the_kits_settings() -> None:
         "PARLEY_DOMAIN": "chat.example.org",
         "POSTGRES_PASSWORD": "pw",
         "METRICS_TOKEN": "",
+        "DEFAULT_FROM_EMAIL": "Parley <parley@chat.example.org>",
     }
     kit = {k: substituted(str(v), given) for k, v in compose()["services"]["web"]["environment"].items()}
     assert kit["SECURE_SSL_REDIRECT"] == "true" and int(kit["SECURE_HSTS_SECONDS"]) >= 31536000
@@ -194,7 +206,8 @@ def test_nginx_sends_uploads_only_when_parley_says_so() -> None:
     block = re.search(r"location /protected-uploads/ \{(.*?)\n    \}", conf, re.S)
     assert block is not None
     assert "internal;" in block.group(1)  # never reachable by a request from outside
-    assert "alias /var/lib/parley/uploads/;" in block.group(1)
+    assert "alias ${PARLEY_UPLOAD_DIR}/;" in block.group(1)
+    assert compose()["services"]["nginx"]["environment"]["PARLEY_UPLOAD_DIR"] == "/var/lib/parley/uploads"
     upload = re.search(r"location ~ \^/api/v1/rooms/\[0-9\]\+/uploads\$ \{(.*?)\n    \}", conf, re.S)
     assert upload is not None
     limit = re.search(r"client_max_body_size (\d+)m;", upload.group(1))

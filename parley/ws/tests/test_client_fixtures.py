@@ -23,6 +23,7 @@ from channels.testing import WebsocketCommunicator
 from parley.accounts import profile
 from parley.accounts import services as accounts
 from parley.accounts.models import User
+from parley.actions import onboarding
 from parley.messaging import services as messaging
 from parley.messaging.services import message_send
 from parley.realtime.protocol import PROTOCOL_VERSION, server_frame_adapter
@@ -94,7 +95,7 @@ def _setup() -> dict[str, Any]:
     Room.objects.filter(owner__username=rooms.SYSTEM_USERNAME).delete()
     User.objects.filter(username=rooms.SYSTEM_USERNAME).delete()
     users = {
-        name: accounts.user_register(username=name, password="a-long enough passphrase 42")
+        name: onboarding.account_register(username=name, password="a-long enough passphrase 42")
         for name in ("alice", "bob", "carol")
     }
     general = rooms.room_create(owner=users["alice"], name="general", topic="Anything goes")

@@ -144,9 +144,10 @@ async def test_hello_counts_unread_like_the_room_list(monkeypatch: pytest.Monkey
     """The hello's hand-written SQL and the REST list's ORM query agree, below and beyond the
     exact bound (others' messages after the marker; one's own never count), and so do their
     mention counts (named or the owner's @room, within the same bound)."""
+    from parley.messaging import unread
     from parley.rooms import selectors
 
-    monkeypatch.setattr(selectors, "UNREAD_EXACT", 4)
+    monkeypatch.setattr(unread, "UNREAD_EXACT", 4)
     setup = await setup_room(members=3)
     owner, reader, other = setup["users"]
     room_id = setup["room"].pk

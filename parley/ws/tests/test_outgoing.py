@@ -19,7 +19,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedOK
 from websockets.frames import Frame, Opcode
 
-from parley.realtime.outgoing import Outgoing, RawSendMiddleware, RawWriter
+from parley.realtime.outgoing import Outgoing, RawWriter
 from parley.serve import PROTOCOL_OPTIONS
 from parley.testing.waits import wait_until_async
 
@@ -79,9 +79,12 @@ async def uvicorn_serving(app: Any, **overrides: Any) -> AsyncIterator[int]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     options = {**PROTOCOL_OPTIONS, **overrides}
-    config = uvicorn.Config(
-        RawSendMiddleware(app), lifespan="off", log_level="warning", access_log=False, **options
-    )
+
+    async def with_raw_send(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        """What ParleyApplication does for sockets: the server's own `send` in the scope."""
+        return await app({**scope, "parley.raw_send": send}, receive, send)
+
+    config = uvicorn.Config(with_raw_send, lifespan="off", log_level="warning", access_log=False, **options)
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
     try:
