@@ -23,6 +23,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,21 +67,23 @@ UNSET = (
 )
 
 
-def run_recipe() -> list[tuple[dict[str, str], list[str]]]:
-    """The Makefile's `run` recipe: each command's leading VAR=value words and its argv,
-    with `$(BIN)/python` as this interpreter (the project's virtualenv)."""
+def recipe(target: str) -> list[tuple[dict[str, str], list[str]]]:
+    """The Python commands of a Makefile target's recipe: each one's leading VAR=value words
+    and its argv (up to a `&` or `;`), with `$(BIN)/python` as this interpreter."""
     lines = (ROOT / "Makefile").read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("run:"))
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
     commands = []
     for line in lines[start + 1 :]:
         if not line.startswith("\t"):
             break
-        words = shlex.split(line.strip())
+        words = shlex.split(line.strip(), posix=False)
         assigned = {}
         while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
             name, _, value = words.pop(0).partition("=")
             assigned[name] = value
-        commands.append((assigned, [sys.executable if w == "$(BIN)/python" else w for w in words]))
+        cut = next((i for i, w in enumerate(words) if w in {"&", ";", "\\"}), len(words))
+        if words and words[0] == "$(BIN)/python":
+            commands.append((assigned, [sys.executable, *words[1:cut]]))
     return commands
 
 
@@ -121,20 +124,21 @@ def wait_for(probe: Callable[[], T | None], what: str, server: MakeRun, timeout:
     raise AssertionError(f"no {what} within {timeout} s; the server's output:\n{server.output()[-4000:]}")
 
 
-@pytest.fixture(scope="module")
-def make_run() -> Iterator[MakeRun]:
-    commands = run_recipe()
-    assert [argv[1:] for _env, argv in commands] == [
-        ["manage.py", "migrate", "--noinput", "-v0"],
-        ["-m", "parley.serve"],
-    ], "the test follows `make run`: update it with the Makefile"
-    data_dir = Path(tempfile.mkdtemp(prefix="parley-make-run-"))
+@contextmanager
+def started(target: str, serve: list[str]) -> Iterator[MakeRun]:
+    """Migrate and serve as the Makefile's `target` does (its Python commands must be
+    migrate and then `serve`), on a free port, with the periodic jobs due every second."""
+    commands = recipe(target)
+    assert [argv[1:] for _env, argv in commands] == [["manage.py", "migrate", "--noinput", "-v0"], serve], (
+        f"the test follows `make {target}`: update it with the Makefile"
+    )
+    data_dir = Path(tempfile.mkdtemp(prefix=f"parley-make-{target}-"))
     port = free_port()
     env = {**shell_env(data_dir), "PORT": str(port), **SHORT_INTERVALS}
     log = data_dir / "server.log"
     (migrate_env, migrate_argv), (serve_env, serve_argv) = commands
     subprocess.run(migrate_argv, cwd=ROOT, env={**env, **migrate_env}, check=True, timeout=180)
-    watch = logguard.watch(log, "make run")
+    watch = logguard.watch(log, f"make {target}")
     with log.open("wb") as out:
         proc = subprocess.Popen(
             serve_argv, cwd=ROOT, env={**env, **serve_env}, stdout=out, stderr=subprocess.STDOUT
@@ -143,14 +147,14 @@ def make_run() -> Iterator[MakeRun]:
     try:
 
         def healthy() -> bool:
-            assert proc.poll() is None, f"make run exited: {server.output()[-3000:]}"
+            assert proc.poll() is None, f"make {target} exited: {server.output()[-3000:]}"
             try:
                 with urllib.request.urlopen(server.url + "/healthz", timeout=1) as r:
                     return bool(r.status == 200)
             except OSError:
                 return False
 
-        wait_for(healthy, "answer on /healthz", server, timeout=30)
+        wait_for(healthy, "answer on /healthz", server, timeout=60)
         yield server
     finally:
         proc.terminate()
@@ -161,6 +165,12 @@ def make_run() -> Iterator[MakeRun]:
             proc.wait(5)
         watch.close()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def make_run() -> Iterator[MakeRun]:
+    with started("run", ["-m", "parley.serve"]) as server:
+        yield server
 
 
 def beat_schedule(env: dict[str, str]) -> dict[str, str]:
@@ -181,8 +191,8 @@ def beat_schedule(env: dict[str, str]) -> dict[str, str]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def test_every_entry_of_the_beat_schedule_runs_in_the_web_process(make_run: MakeRun) -> None:
-    schedule = beat_schedule(make_run.env)
+def every_job_runs(server: MakeRun) -> None:
+    schedule = beat_schedule(server.env)
     assert set(schedule) == {
         "mail-digests",
         "stats-aggregate",
@@ -192,11 +202,21 @@ def test_every_entry_of_the_beat_schedule_runs_in_the_web_process(make_run: Make
     }
 
     def all_ran() -> bool:
-        out = make_run.output()
+        out = server.output()
         return all(re.search(rf"Task {re.escape(task)}\[\S+\] succeeded", out) for task in schedule.values())
 
-    wait_for(all_ran, "run of every periodic job", make_run, timeout=30)
-    assert "NotRegistered" not in make_run.output()
+    wait_for(all_ran, "run of every periodic job", server, timeout=30)
+    assert "NotRegistered" not in server.output()
+
+
+def test_every_entry_of_the_beat_schedule_runs_in_the_web_process(make_run: MakeRun) -> None:
+    every_job_runs(make_run)
+
+
+def test_make_dev_runs_them_in_the_reloading_server_too() -> None:
+    """`make dev` serves from a child process that restarts on each change: the jobs run there."""
+    with started("dev", ["-m", "parley.serve", "--reload"]) as server:
+        every_job_runs(server)
 
 
 def test_a_digest_arrives_on_the_console_with_links_to_the_servers_port(make_run: MakeRun) -> None:
