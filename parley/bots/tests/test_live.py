@@ -42,6 +42,8 @@ def _send(room: int, body: str, cid: str) -> dict[str, Any]:
     return {"type": "send", "room": room, "body": body, "client_id": cid}
 
 
+# The raising bot's traceback is logged for its author (and kept out of the room).
+@pytest.mark.server_log_expects(r"ERROR parley\.bots\.services: bot boom failed on /boom(.|\n)*RuntimeError")
 async def test_a_hanging_and_a_raising_bot_do_not_hold_up_anyone(
     embedded_with_bad_bots: ServerProcess,
 ) -> None:
