@@ -320,3 +320,37 @@ def test_idle_guests_unattached_uploads_and_old_messages_go(make_run: MakeRun) -
     wait_for(lambda: guest_http.get("me").status_code == 401, "removal of the idle guest", make_run)
     wait_for(lambda: owner.http.get(file_url).status_code == 404, "removal of the upload", make_run)
     wait_for(lambda: owner.history(room["id"]) == [], "purge of the old message", make_run)
+
+
+def _python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_with_debug_off_only_commands_use_the_key_make_run_generated(tmp_path: Path) -> None:
+    env = shell_env(tmp_path)
+    (tmp_path / "secret_key").write_text("generated-by-make-run-" + "k" * 40)
+    command = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert command.returncode == 0, command.stderr
+    server = _python("import django; django.setup()", env)  # what a server or worker does
+    assert server.returncode != 0 and "SECRET_KEY must be set" in server.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "site"),
+    [("", "http://127.0.0.1:9001"), ("0.0.0.0", "http://127.0.0.1:9001"), ("::1", "http://[::1]:9001")],
+)
+def test_site_url_defaults_to_the_address_served(tmp_path: Path, host: str, site: str) -> None:
+    env = {**shell_env(tmp_path), "DEBUG": "true", "PORT": "9001", **({"HOST": host} if host else {})}
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+    out = _python(code, env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == site
