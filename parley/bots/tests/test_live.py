@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from parley.testing import logguard
 from parley.testing.live import ROOT, ServerProcess, base_env, migrate, private_database, services_or_skip
 from parley.testing.remote import RemoteUser
 
@@ -91,6 +92,7 @@ def worker_site() -> Iterator[ServerProcess]:
         migrate(env)
         server = ServerProcess(env).start()
         log = tempfile.NamedTemporaryFile(prefix="parley-celery-", suffix=".log", delete=False)  # noqa: SIM115
+        watched = logguard.watch(log.name, "celery worker")  # its errors fail the test too
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=info"],
             cwd=ROOT,
@@ -107,6 +109,7 @@ def worker_site() -> Iterator[ServerProcess]:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(5)
+            watched.close()
             server.stop()
 
 
