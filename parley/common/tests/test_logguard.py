@@ -86,6 +86,7 @@ def test_logged_while_stopping(stopping):
 """
 
 
+@pytest.mark.processes  # runs a pytest of its own
 def test_the_guard_fails_a_test_on_an_undeclared_error(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
