@@ -9,6 +9,7 @@ lists every variable.
 from __future__ import annotations
 
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,17 +30,28 @@ DEBUG = env.bool("DEBUG", default=False)
 TESTING = env.bool("PARLEY_TESTING", default=False)
 
 
+def _management_command() -> bool:
+    """This process runs `manage.py <command>` (or django-admin), not a server or a worker."""
+    return Path(sys.argv[0]).name in {"manage.py", "django-admin"}
+
+
 def _secret_key() -> str:
-    """Use SECRET_KEY when set; in DEBUG, generate one once into data/ so sessions survive restarts."""
+    """Use SECRET_KEY when set; in DEBUG, generate one once into data/ so sessions survive restarts.
+
+    A management command run by hand with DEBUG off (the README's `manage.py createsuperuser`
+    after `make run`) uses the key `make run` generated, so what it signs matches the
+    development server's; a server or worker with DEBUG off still needs SECRET_KEY."""
     key = env.str("SECRET_KEY", default="")
     if key:
         return key
+    path = DATA_DIR / "secret_key"
     if not DEBUG and not TESTING:
+        if _management_command() and path.exists():
+            return path.read_text().strip()
         raise environ.ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (make serve). "
             "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
-    path = DATA_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
@@ -247,6 +259,8 @@ MAIL_DIGEST_INTERVAL: float = env.float("MAIL_DIGEST_INTERVAL", default=60.0)
 
 # The statistics page's tables are brought up to date this often (docs/decisions.md, "Statistics").
 STATS_INTERVAL: float = _duration(env.str("STATS_INTERVAL", default="5m"))
+# Messages younger than this are left for the next run (a send may still be committing).
+STATS_SETTLE: float = _duration(env.str("STATS_SETTLE", default="30s"))
 
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "mail-digests": {"task": "parley.notify.tasks.digests_send_due", "schedule": MAIL_DIGEST_INTERVAL},
@@ -439,8 +453,14 @@ if _EMAIL_URL.startswith("filemail:///"):
     EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + str(EMAIL_CONFIG["EMAIL_FILE_PATH"]).lstrip("/")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parley <parley@localhost>")
-# Links in mail point here (the address people open Parley at).
-SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in mail point here (the address people open Parley at). Unset: the address
+# `parley.serve` listens on (HOST unless it is a wildcard, and PORT), so `make run` on
+# another port mails working links.
+PORT: int = env.int("PORT", default=8000)
+_HOST = env.str("HOST", default="127.0.0.1")
+_HOST = "127.0.0.1" if _HOST in {"", "0.0.0.0", "::"} else _HOST
+_HOST = f"[{_HOST}]" if ":" in _HOST else _HOST
+SITE_URL: str = env.str("SITE_URL", default=f"http://{_HOST}:{PORT}").rstrip("/")
 EMAIL_VERIFY_MAX_AGE: int = env.int("EMAIL_VERIFY_MAX_AGE", default=3 * 86400)
 PASSWORD_RESET_MAX_AGE: int = env.int("PASSWORD_RESET_MAX_AGE", default=3600)
 PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_MAX_AGE  # Django's reset tokens

@@ -63,9 +63,15 @@ def job_commands(env: dict[str, str]) -> list[list[str]]:
     return [worker, [*celery, "beat", f"--loglevel={level}"]]
 
 
-def start_jobs(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+def start_jobs(env: dict[str, str], *, reload: bool = False) -> list[subprocess.Popen[bytes]]:
+    """Start the jobs (docs/jobs.md). Without REDIS_URL the periodic ones run on a thread of
+    the process that serves: this one, or under --reload the served child, which starts
+    them when it loads the app (config/asgi.py, `PARLEY_BEAT_IN_APP`)."""
     children = [subprocess.Popen(cmd, env=env) for cmd in job_commands(env)]
     if not children and not env.get("REDIS_URL") and env.get("PARLEY_JOBS", "1") not in {"0", "false", "off"}:
+        if reload:
+            os.environ["PARLEY_BEAT_IN_APP"] = "1"
+            return children
         import django
 
         django.setup()
@@ -138,8 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         _shared_metrics_dir()
     debug = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"}
     reload = "--reload" in args
-    # Under --reload the served code runs in a child process; jobs stay with `make run`'s own.
-    children = start_jobs(dict(os.environ)) if not reload else []
+    children = start_jobs(dict(os.environ), reload=reload)
     try:
         _serve(uvicorn, workers=workers, reload=reload, debug=debug)
     finally:

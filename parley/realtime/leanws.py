@@ -8,6 +8,10 @@ fourth, about 3 KiB of an idle socket's memory (tracemalloc, docs/performance.md
 `empty`, so a list and one future do the same job: items in arrival order, the
 reader woken by the next put, nothing dropped. Everything else is uvicorn's code.
 
+One more departure: a text message that is not UTF-8 closes the socket with 1007 as
+uvicorn does, but is logged as the peer's doing (INFO, one line), not as a server ERROR
+with a traceback: any client could otherwise fill the error log at will (issue 27).
+
 `parley.serve` starts uvicorn with `ws="parley.realtime.leanws:LeanWebSocketProtocol"`;
 the raw frame writer (`outgoing.RawWriter`) accepts this subclass like its parent.
 """
@@ -59,6 +63,16 @@ class LeanQueue:
         return len(self._items or ())
 
 
+def _utf8(frames: list[Any]) -> bool:
+    """Whether the message's frames are valid UTF-8 (decoded again by uvicorn: frames are at
+    most 64 KiB, and a client's sends are rate-limited, so the second pass costs little)."""
+    try:
+        (frames[0] if len(frames) == 1 else b"".join(frames)).decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's WebSocketsSansIOProtocol, its receive queue a `LeanQueue`, and the
     handshake let go of once it is answered."""
@@ -71,6 +85,17 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
             self._forget_handshake()
+
+    def send_receive_event_to_app(self) -> None:
+        """Hand a complete message to the app; invalid UTF-8 in a text message closes with 1007."""
+        if self.curr_msg_data_type == "text" and not self.close_sent and not _utf8(self.frames):
+            self.frames = []
+            prefix = f"{self.client[0]}:{self.client[1]} - " if self.client else ""
+            self.logger.info("%sWebSocket closed (1007): the client sent invalid UTF-8", prefix)
+            self.conn.send_close(1007)
+            self.handle_parser_exception()
+            return
+        super().send_receive_event_to_app()
 
     def _forget_handshake(self) -> None:
         """Drop what only the handshake needed, about 4 KiB a socket kept for its whole life.

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from parley.testing import logguard
 from parley.testing.waits import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,6 +148,8 @@ class ServerProcess:
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the process
             prefix="parley-uvicorn-", suffix=".log", delete=False
         )
+        # After each test, an ERROR or traceback in this log fails it (parley/testing/logguard.py).
+        self.log_watch = logguard.watch(self.log.name, f"server log {Path(self.log.name).name}")
 
     @property
     def url(self) -> str:
@@ -210,6 +213,7 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        self.log_watch.close()  # the guard still checks what it logged last
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
         shutil.rmtree(self.port_file.parent, ignore_errors=True)

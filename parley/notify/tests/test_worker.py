@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from parley.testing import logguard
 from parley.testing.live import ROOT, ServerProcess, base_env, migrate, private_database, services_or_skip
 from parley.testing.remote import RemoteUser
 from parley.testing.waits import wait_until
@@ -72,6 +73,7 @@ def worker_site() -> Iterator[Site]:
         migrate(env)
         server = ServerProcess(env).start()
         log = tempfile.NamedTemporaryFile(prefix="parley-celery-", suffix=".log", delete=False)  # noqa: SIM115
+        watched = logguard.watch(log.name, "celery worker")  # its errors fail the test too
         # --pool=solo: one process, no forks; -B runs beat inside it. The key prefix
         # (PARLEY_REDIS_PREFIX, fresh per test) keeps its queues private in the shared Redis.
         worker = subprocess.Popen(
@@ -100,6 +102,7 @@ def worker_site() -> Iterator[Site]:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(5)
+            watched.close()
             server.stop()
             lines = Path(log.name).read_text(errors="replace").splitlines()
             print("\n".join(line for line in lines if "digest" not in line)[-4000:])  # shown on failure

@@ -107,6 +107,8 @@ def _wait_for(url: str, status: int, timeout: float = 20) -> dict[str, Any]:
 
 
 @pytest.mark.processes
+# Django logs every 5xx answer at ERROR; a 503 from the probe is what this test provokes.
+@pytest.mark.server_log_expects(r"ERROR django\.request: Service Unavailable: /healthz$")
 def test_a_live_server_reports_redis_and_the_database_going_and_coming_back() -> None:
     """Real process, private redis-server (killed and restarted on its port), PostgreSQL
     behind a proxy the test cuts and restores."""

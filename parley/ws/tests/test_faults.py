@@ -194,7 +194,15 @@ async def test_redis_killed_and_flushed_mid_traffic_loses_nothing(fault_db: str)
         redis.stop()
 
 
+# What the server logs while its database is unreachable is the point of these two.
+DATABASE_CUT_ERRORS = (
+    r"OperationalError",
+    r"ERROR django\.request: Service Unavailable: /api/v1/",
+)
+
+
 @pytest.mark.fault
+@pytest.mark.server_log_expects(*DATABASE_CUT_ERRORS)
 async def test_database_cut_gives_errors_never_false_acks_and_retries_store_once(fault_db: str) -> None:
     target = urlparse(fault_db)
     with TcpProxy(target.hostname or "127.0.0.1", target.port or 5432) as proxy:
@@ -265,6 +273,7 @@ async def test_database_cut_gives_errors_never_false_acks_and_retries_store_once
 
 
 @pytest.mark.fault
+@pytest.mark.server_log_expects(*DATABASE_CUT_ERRORS)
 async def test_database_cut_in_the_middle_of_a_burst_loses_nothing_acknowledged(fault_db: str) -> None:
     target = urlparse(fault_db)
     with TcpProxy(target.hostname or "127.0.0.1", target.port or 5432) as proxy:
