@@ -451,6 +451,11 @@ THROTTLE_RATES: dict[str, str] = {
     "search": env.str("THROTTLE_SEARCH", default="60/minute"),
     "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
     "email_verify": env.str("THROTTLE_EMAIL_VERIFY", default="5/hour"),
+    # Changing the address through PATCH me/mail (each change mails a link), per user and address.
+    "email_change": env.str("THROTTLE_EMAIL_CHANGE", default="5/hour"),
+    # Every mail a request can make us send to one mailbox (case-folded), whoever asks:
+    # verification links (register, PATCH me/mail, resend) and password reset links.
+    "mail_recipient": env.str("THROTTLE_MAIL_RECIPIENT", default="5/hour"),
     "ws_ticket": env.str("THROTTLE_WS_TICKET", default="120/minute"),
     "dm_open": env.str("THROTTLE_DM_OPEN", default="120/hour"),
     "user_search": env.str("THROTTLE_USER_SEARCH", default="120/minute"),

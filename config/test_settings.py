@@ -17,6 +17,8 @@ os.environ.update(
             "SEARCH",
             "PASSWORD_RESET",
             "EMAIL_VERIFY",
+            "EMAIL_CHANGE",
+            "MAIL_RECIPIENT",
             "WS_TICKET",
             "WEBHOOK",
             "INVITE",

@@ -27,7 +27,7 @@ from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_url, uploaded
 from parley.accounts.models import AuthToken, User
 from parley.common.errors import Invalid, error_body
 from parley.common.schema import AUTH, errors
-from parley.common.throttles import ScopedThrottleMixin
+from parley.common.throttles import MailThrottleMixin, RecipientThrottle, ScopedThrottleMixin, throttles
 
 E429 = errors(429, e429="Too many requests from this address or account; see Retry-After.")
 
@@ -60,9 +60,21 @@ def _send_verification(user: User) -> None:
     tasks.email_verification_send.delay(user.pk)
 
 
-class RegisterApi(ScopedThrottleMixin, APIView):
+def _body_email(request: Request) -> str:
+    data = request.data
+    email = data.get("email") if hasattr(data, "get") else None
+    return email if isinstance(email, str) else ""
+
+
+class RegisterApi(APIView):
     permission_classes = [AllowAny]
-    throttle_scope = "register"
+
+    def mail_recipient(self, request: Request) -> str:
+        return _body_email(request)
+
+    def get_throttles(self) -> list[Any]:
+        found = throttles("register")
+        return [*found, RecipientThrottle()] if _body_email(self.request).strip() else found
 
     @extend_schema(
         request=serializers.RegisterIn,
@@ -310,7 +322,15 @@ class PasswordResetConfirmApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MailSettingsApi(APIView):
+class MailSettingsApi(MailThrottleMixin, APIView):
+    throttle_scope = "email_change"
+
+    def mail_recipient(self, request: Request) -> str:
+        """The new address when the request changes it (a change mails a link to it)."""
+        email = _body_email(request).strip()
+        current = getattr(request.user, "email", "") or ""
+        return "" if email.casefold() == current.casefold() else email
+
     @extend_schema(
         responses={200: serializers.MailSettingsOut, **AUTH}, summary="My address and mail settings"
     )
@@ -319,7 +339,7 @@ class MailSettingsApi(APIView):
 
     @extend_schema(
         request=serializers.MailSettingsIn,
-        responses={200: serializers.MailSettingsOut, **ERRORS},
+        responses={200: serializers.MailSettingsOut, **ERRORS, **E429},
         summary="Change my address (a new one is verified by a mailed link) or turn digests on or off",
     )
     def patch(self, request: Request) -> Response:
@@ -336,8 +356,11 @@ class MailSettingsApi(APIView):
         return Response(serializers.mail_settings_data(user))
 
 
-class MailVerificationApi(ScopedThrottleMixin, APIView):
+class MailVerificationApi(MailThrottleMixin, APIView):
     throttle_scope = "email_verify"
+
+    def mail_recipient(self, request: Request) -> str:
+        return getattr(request.user, "email", "") or ""
 
     @extend_schema(
         request=None,

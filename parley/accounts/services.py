@@ -26,6 +26,7 @@ from parley.common import mail
 from parley.common.errors import Invalid
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
+from parley.common.throttles import recipient_take
 from parley.realtime import publish
 from parley.rooms import services as rooms
 
@@ -249,7 +250,12 @@ def email_set(*, user: User, email: str) -> bool:
     if user.is_guest:
         raise Invalid(_("Guests have no mail address."), fields={"email": [_("Register to add an address.")]})
     email = _clean_email(email)
-    if email == user.email:
+    if email.casefold() == user.email.casefold():
+        # Only the letter case changed (or nothing): the mailbox is the same, so it stays
+        # verified and nothing is mailed (alternating case must not mint verification mails).
+        if email != user.email:
+            user.email = email
+            user.save(update_fields=["email"])
         return False
     user.email = email
     user.email_verified = False
@@ -270,6 +276,8 @@ def password_reset_send(*, login: str) -> bool:
     user = selectors.user_for_reset(login=login.strip())
     if user is None:
         return False
+    if not recipient_take(user.email):
+        return False  # this mailbox had its share of mail from us; the caller is told nothing
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = f"{uid}.{default_token_generator.make_token(user)}"
     mail.send(

@@ -49,6 +49,27 @@ class TargetThrottle(_Scoped):
         return f"throttle:{self.scope}:t:{view.throttle_target(request)}"
 
 
+class RecipientThrottle(_Scoped):
+    """Counted per mail recipient (case-folded), whoever asks and from wherever: the view's
+    `mail_recipient(request)` names it, or the address is given (a job that looks the
+    recipient up itself). Every mail a stranger can make Parley send to an address is counted
+    here under one scope, so changing accounts, addresses or letter case buys no more mail."""
+
+    def __init__(self, address: str | None = None):
+        super().__init__("mail_recipient")
+        self.address = address
+
+    def get_cache_key(self, request: Request | None, view: Any) -> str | None:
+        address = self.address if self.address is not None else view.mail_recipient(request)
+        address = (address or "").strip().casefold()
+        return f"throttle:mail_recipient:t:{address}" if address else None
+
+
+def recipient_take(address: str) -> bool:
+    """Count one mail to `address`; False (and nothing counted) when it had its share."""
+    return RecipientThrottle(address).allow_request(None, None)  # type: ignore[arg-type]
+
+
 def throttles(scope: str) -> list[SimpleRateThrottle]:
     """The throttles of one scope, for an APIView's `get_throttles`."""
     return [AddressThrottle(scope), UserThrottle(scope)]
@@ -64,3 +85,20 @@ class ScopedThrottleMixin:
         if getattr(self, "request").method in self.throttled_methods:  # noqa: B009 - set by APIView
             return throttles(self.throttle_scope)
         return []
+
+
+class MailThrottleMixin:
+    """An endpoint that mails someone: its scope per address and per user, and the shared
+    per-recipient count, taken only when `mail_recipient(request)` names an address (a request
+    that will send no mail costs nothing)."""
+
+    throttle_scope = ""
+
+    def mail_recipient(self, request: Request) -> str:
+        raise NotImplementedError
+
+    def get_throttles(self) -> list[Any]:
+        request = getattr(self, "request")  # noqa: B009 - set by APIView
+        if request.method not in ("POST", "PATCH") or not self.mail_recipient(request).strip():
+            return []
+        return [*throttles(self.throttle_scope), RecipientThrottle()]

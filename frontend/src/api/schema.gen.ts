@@ -136,10 +136,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Register (an email address is optional and is verified by a mailed link)
-         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
-         */
+        /** Register (an email address is optional and is verified by a mailed link) */
         post: operations["v1_auth_register_create"];
         delete?: never;
         options?: never;
@@ -345,14 +342,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My address and mail settings */
+        /**
+         * My address and mail settings
+         * @description An endpoint that mails someone: its scope per address and per user, and the shared
+         *     per-recipient count, taken only when `mail_recipient(request)` names an address (a request
+         *     that will send no mail costs nothing).
+         */
         get: operations["v1_me_mail_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change my address (a new one is verified by a mailed link) or turn digests on or off */
+        /**
+         * Change my address (a new one is verified by a mailed link) or turn digests on or off
+         * @description An endpoint that mails someone: its scope per address and per user, and the shared
+         *     per-recipient count, taken only when `mail_recipient(request)` names an address (a request
+         *     that will send no mail costs nothing).
+         */
         patch: operations["v1_me_mail_partial_update"];
         trace?: never;
     };
@@ -367,7 +374,9 @@ export interface paths {
         put?: never;
         /**
          * Mail the verification link for my address again
-         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         * @description An endpoint that mails someone: its scope per address and per user, and the shared
+         *     per-recipient count, taken only when `mail_recipient(request)` names an address (a request
+         *     that will send no mail costs nothing).
          */
         post: operations["v1_me_mail_verification_create"];
         delete?: never;
@@ -2995,6 +3004,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
