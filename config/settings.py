@@ -460,6 +460,9 @@ THROTTLE_RATES: dict[str, str] = {
     "dm_open": env.str("THROTTLE_DM_OPEN", default="120/hour"),
     "user_search": env.str("THROTTLE_USER_SEARCH", default="120/minute"),
     "webhook": env.str("THROTTLE_WEBHOOK", default="30/minute"),
+    # Posts to an incoming webhook with a wrong secret, per client address (counted apart from
+    # the hook's own limit, which only posts with the right secret use up).
+    "webhook_fail": env.str("THROTTLE_WEBHOOK_FAIL", default="30/minute"),
     # Creating invite links, and accepting or previewing them (a guess costs one of these).
     "invite": env.str("THROTTLE_INVITE", default="60/hour"),
     "invite_use": env.str("THROTTLE_INVITE_USE", default="120/hour"),

@@ -21,6 +21,7 @@ os.environ.update(
             "MAIL_RECIPIENT",
             "WS_TICKET",
             "WEBHOOK",
+            "WEBHOOK_FAIL",
             "INVITE",
             "INVITE_USE",
         )

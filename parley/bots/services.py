@@ -423,12 +423,17 @@ def incoming_revoke(*, actor: User, hook_id: int) -> None:
     hook.delete()
 
 
-def incoming_post(*, hook_id: int, secret: str, body: str) -> Message:
-    """Post `body` as the hook's bot, if `secret` is the hook's (compared in constant time)."""
+def incoming_authenticate(*, hook_id: int, secret: str) -> IncomingWebhook:
+    """The hook, if `secret` is its secret (compared in constant time); NotFound otherwise."""
     hook = IncomingWebhook.objects.select_related("user").filter(pk=hook_id).first()
     expected = hook.secret_hash if hook is not None else _hash("")
     if not hmac.compare_digest(_hash(secret), expected) or hook is None:
         raise NotFound(_("No such webhook."))
+    return hook
+
+
+def incoming_post(*, hook: IncomingWebhook, body: str) -> Message:
+    """Post `body` as the hook's bot (the caller proved the secret with `incoming_authenticate`)."""
     if not runtime.current().limits.allow_send_sync(hook.user_id):
         raise RateLimited(_("This webhook is posting too fast; wait a moment."))
     return messaging.message_send(sender=hook.user, room_id=hook.room_id, body=body).message

@@ -70,6 +70,38 @@ def recipient_take(address: str) -> bool:
     return RecipientThrottle(address).allow_request(None, None)  # type: ignore[arg-type]
 
 
+class AddressFailures:
+    """Failures per client address under a scope: only a failure counts, and an address that
+    had its share is refused before its next attempt is even checked. For a credential in a
+    URL (an incoming webhook's secret): wrong guesses cost the guesser, never the owner."""
+
+    def __init__(self, scope: str):
+        self.throttle = AddressThrottle(scope)
+
+    def _history(self, request: Request) -> tuple[str | None, list[float]]:
+        throttle = self.throttle
+        if throttle.rate is None:
+            return None, []
+        key = throttle.get_cache_key(request, None)
+        now = throttle.now = throttle.timer()
+        history = [at for at in throttle.cache.get(key, []) if at > now - throttle.duration]
+        throttle.history = history
+        return key, history
+
+    def wait(self, request: Request) -> float | None:
+        """Seconds to wait when the address has failed too often; None when it may try."""
+        key, history = self._history(request)
+        if key is None or len(history) < self.throttle.num_requests:
+            return None
+        return self.throttle.wait() or 1.0
+
+    def record(self, request: Request) -> None:
+        key, history = self._history(request)
+        if key is not None:
+            history.insert(0, self.throttle.now)
+            self.throttle.cache.set(key, history, self.throttle.duration)
+
+
 def throttles(scope: str) -> list[SimpleRateThrottle]:
     """The throttles of one scope, for an APIView's `get_throttles`."""
     return [AddressThrottle(scope), UserThrottle(scope)]

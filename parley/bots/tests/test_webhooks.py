@@ -129,6 +129,25 @@ def test_incoming_webhook_is_rate_limited_with_retry_after(settings: Any) -> Non
     assert Message.objects.filter(room=room).count() == 3
 
 
+def test_wrong_secrets_cannot_silence_a_hook_and_are_limited_per_address(settings: Any) -> None:
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "webhook": "3/minute", "webhook_fail": "5/minute"}
+    cache.clear()
+    owner, _alice, room = _room()
+    url = client_for(owner).post(f"/api/v1/rooms/{room.pk}/webhooks", {}, format="json").json()["url"]
+    wrong = url.rsplit("/", 1)[0] + "/" + "x" * 43
+    attacker, integration = client_for(), client_for()
+    attacker.defaults["REMOTE_ADDR"] = "10.9.9.9"
+    integration.defaults["REMOTE_ADDR"] = "10.8.8.8"
+    codes = [attacker.post(wrong, {"body": "spam"}, format="json").status_code for _ in range(30)]
+    assert codes == [404] * 5 + [429] * 25
+    refused = attacker.post(wrong, {"body": "spam"}, format="json")
+    assert error_of(refused)["code"] == "rate_limited" and int(refused["Retry-After"]) > 0
+    # The real integration, from its own address, still has its whole share.
+    posts = [integration.post(url, {"body": f"build {i}"}, format="json").status_code for i in range(4)]
+    assert posts == [201, 201, 201, 429]
+    assert Message.objects.filter(room=room).count() == 3
+
+
 def test_outgoing_webhook_is_signed_retried_with_back_off_and_its_reply_posted(receiver: Receiver) -> None:
     owner, alice, room = _room()
     api = client_for(owner)
