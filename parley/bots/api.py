@@ -137,7 +137,7 @@ class HookPostApi(APIView):
             raise
         per_hook = TargetThrottle("webhook")
         if not per_hook.allow_request(request, self):
-            self.throttled(request, per_hook.wait())
+            self.throttled(request, per_hook.wait() or 1.0)
         data = serializers.HookPostIn(data=request.data)
         data.is_valid(raise_exception=True)
         message = services.incoming_post(hook=hook, body=data.validated_data["body"])

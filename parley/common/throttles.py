@@ -77,29 +77,28 @@ class AddressFailures:
 
     def __init__(self, scope: str):
         self.throttle = AddressThrottle(scope)
+        self.limit, self.period = self.throttle.parse_rate(self.throttle.rate)
 
-    def _history(self, request: Request) -> tuple[str | None, list[float]]:
-        throttle = self.throttle
-        if throttle.rate is None:
-            return None, []
-        key = throttle.get_cache_key(request, None)
-        now = throttle.now = throttle.timer()
-        history = [at for at in throttle.cache.get(key, []) if at > now - throttle.duration]
-        throttle.history = history
-        return key, history
+    def _history(self, request: Request) -> tuple[str | None, list[float], float]:
+        now = self.throttle.timer()
+        if self.limit is None or self.period is None:
+            return None, [], now
+        key = self.throttle.get_cache_key(request, None)
+        history = [at for at in self.throttle.cache.get(key, []) if at > now - self.period]
+        return key, history, now
 
     def wait(self, request: Request) -> float | None:
         """Seconds to wait when the address has failed too often; None when it may try."""
-        key, history = self._history(request)
-        if key is None or len(history) < self.throttle.num_requests:
+        key, history, now = self._history(request)
+        if key is None or self.period is None or len(history) < (self.limit or 0):
             return None
-        return self.throttle.wait() or 1.0
+        return max(1.0, self.period - (now - history[-1]))
 
     def record(self, request: Request) -> None:
-        key, history = self._history(request)
+        key, history, now = self._history(request)
         if key is not None:
-            history.insert(0, self.throttle.now)
-            self.throttle.cache.set(key, history, self.throttle.duration)
+            history.insert(0, now)
+            self.throttle.cache.set(key, history, self.period)
 
 
 def throttles(scope: str) -> list[SimpleRateThrottle]:
