@@ -351,7 +351,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "You are not a member of %(count)s of these rooms.",
                 "count",
             )
-            await self._refuse(conn, "not_member", interpolate(message, {"count": len(unknown)}), min(unknown))
+            text = interpolate(message, {"count": len(unknown)})
+            await self._refuse(conn, "not_member", text, min(unknown))
 
     async def on_read(self, conn: Connection, frame: protocol.ReadIn) -> None:
         try:
