@@ -351,6 +351,35 @@ async def test_a_live_server_refuses_foreign_null_and_missing_origins(
     await ws.close()
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("origin", "host", "opens"),
+    [
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", True),
+        ("http://localhost:8000", "localhost:8000", True),  # the same site under another allowed name
+        ("http://localhost:9999", "127.0.0.1:8000", False),  # another port
+        ("https://127.0.0.1", "127.0.0.1:8000", False),  # another scheme (and port)
+        ("http://[::1]:1234", "127.0.0.1:8000", False),
+        ("http://[::1]:1234", None, False),
+        ("http://127.0.0.1:8001", "127.0.0.1:8001", True),  # addressed to that port itself
+        ("http://evil.example:8000", "evil.example:8000", False),  # a host not in ALLOWED_HOSTS
+        ("http://127.0.0.1:8000", "127.0.0.1:9999", True),  # SITE_URL's own origin
+    ],
+)
+async def test_the_websocket_origin_must_match_scheme_host_and_port(
+    origin: str, host: str | None, opens: bool
+) -> None:
+    user = await database_sync_to_async(make_user)()
+    token = await database_sync_to_async(token_for)(user)
+    headers = [(b"origin", origin.encode())]
+    if host is not None:
+        headers.append((b"host", host.encode()))
+    client = WsClient(token, headers=headers)
+    ok, _code = await client.connect(expect_hello=opens)
+    assert ok is opens, (origin, host)
+    await client.close()
+
+
 # --- XSS payloads are data, never markup --------------------------------------------------
 
 
