@@ -460,6 +460,11 @@ THROTTLE_RATES: dict[str, str] = {
     "dm_open": env.str("THROTTLE_DM_OPEN", default="120/hour"),
     "user_search": env.str("THROTTLE_USER_SEARCH", default="120/minute"),
     "webhook": env.str("THROTTLE_WEBHOOK", default="30/minute"),
+    # Wrong passwords per client address across every username (sign-in and the current-password
+    # checks); django-axes counts per username and address beside it (AXES_FAILURE_LIMIT).
+    "login_fail": env.str("THROTTLE_LOGIN_FAIL", default="20/hour"),
+    # Current-password checks (POST me/password, DELETE me), per user and address.
+    "password_check": env.str("THROTTLE_PASSWORD_CHECK", default="10/hour"),
     # Posts to an incoming webhook with a wrong secret, per client address (counted apart from
     # the hook's own limit, which only posts with the right secret use up).
     "webhook_fail": env.str("THROTTLE_WEBHOOK_FAIL", default="30/minute"),

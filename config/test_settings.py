@@ -22,6 +22,8 @@ os.environ.update(
             "WS_TICKET",
             "WEBHOOK",
             "WEBHOOK_FAIL",
+            "LOGIN_FAIL",
+            "PASSWORD_CHECK",
             "INVITE",
             "INVITE_USE",
         )

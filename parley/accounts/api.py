@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate, login, update_session_auth_hash
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import logout as django_logout
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
@@ -22,10 +22,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from parley.accounts import profile, selectors, serializers, services, tasks
+from parley.accounts import profile, selectors, serializers, services, signin, tasks
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_url, uploaded_name
 from parley.accounts.models import AuthToken, User
-from parley.common.errors import Invalid, error_body
+from parley.common.errors import Invalid
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import MailThrottleMixin, RecipientThrottle, ScopedThrottleMixin, throttles
 
@@ -98,7 +98,10 @@ class LoginApi(APIView):
         responses={
             200: serializers.AuthOut,
             **ERRORS,
-            **errors(429, e429="Too many failed sign-in attempts for this username and address."),
+            **errors(
+                429,
+                e429="Too many failed sign-in attempts for this username and address, or from this address.",
+            ),
         },
         summary="Sign in",
     )
@@ -107,15 +110,9 @@ class LoginApi(APIView):
         data.is_valid(raise_exception=True)
         found = selectors.user_by_username(username=data.validated_data["username"])
         username = found.username if found else data.validated_data["username"]
-        user = authenticate(request._request, username=username, password=data.validated_data["password"])
-        if getattr(request._request, "axes_locked_out", False):
-            return Response(
-                error_body("rate_limited", _("Too many failed sign-in attempts. Try again later.")),
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+        user = signin.password_check(request, username=username, password=data.validated_data["password"])
         if user is None:
             raise Invalid(_("Wrong username or password."), code="invalid_credentials")
-        assert isinstance(user, User)
         return _signed_in(request, user, status.HTTP_200_OK)
 
 
@@ -173,8 +170,12 @@ class BodyOnDeleteSchema(AutoSchema):
             self.method = "DELETE"
 
 
-class MeApi(APIView):
+class MeApi(ScopedThrottleMixin, APIView):
     schema = BodyOnDeleteSchema()
+    # Deleting the account checks the current password: per user and address, beside the
+    # sign-in limits its wrong guesses count toward (parley.accounts.signin).
+    throttle_scope = "password_check"
+    throttled_methods = ("DELETE",)
 
     @extend_schema(responses={200: serializers.MeOut, **AUTH}, summary="Who am I")
     def get(self, request: Request) -> Response:
@@ -193,12 +194,19 @@ class MeApi(APIView):
 
     @extend_schema(
         request=serializers.AccountDeleteIn,
-        responses={204: None, **ERRORS},
+        responses={204: None, **ERRORS, **E429},
         summary='Delete my account (signs out everywhere; messages kept as "Deleted user" or deleted)',
     )
     def delete(self, request: Request) -> Response:
         data = serializers.AccountDeleteIn(data=request.data)
         data.is_valid(raise_exception=True)
+        user = request.user
+        assert isinstance(user, User)
+        password = data.validated_data.get("password")
+        if not user.is_guest and not signin.current_password_check(
+            request, user=user, password=password or ""
+        ):
+            raise Invalid(_("The password is wrong."), fields={"password": [_("Wrong password.")]})
         profile.account_delete(
             user=request.user,  # type: ignore[arg-type]
             password=data.validated_data.get("password"),
@@ -257,10 +265,12 @@ def avatar_file(request: HttpRequest, stem: str) -> FileResponse:
     return response
 
 
-class PasswordApi(APIView):
+class PasswordApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "password_check"
+
     @extend_schema(
         request=serializers.PasswordChangeIn,
-        responses={204: None, **ERRORS},
+        responses={204: None, **ERRORS, **E429},
         summary="Change password",
     )
     def post(self, request: Request) -> Response:
@@ -269,6 +279,12 @@ class PasswordApi(APIView):
         user = request.user
         assert isinstance(user, User)
         token = request.auth if isinstance(request.auth, AuthToken) else None
+        if not signin.current_password_check(
+            request, user=user, password=data.validated_data["old_password"]
+        ):
+            raise Invalid(
+                _("The current password is wrong."), fields={"old_password": [_("Wrong password.")]}
+            )
         services.password_change(user=user, keep_token=token, **data.validated_data)
         if token is None:
             update_session_auth_hash(request._request, user)

@@ -26,7 +26,6 @@ from parley.common import mail
 from parley.common.errors import Invalid
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
-from parley.common.throttles import recipient_take
 from parley.realtime import publish
 from parley.rooms import services as rooms
 
@@ -276,7 +275,7 @@ def password_reset_send(*, login: str) -> bool:
     user = selectors.user_for_reset(login=login.strip())
     if user is None:
         return False
-    if not recipient_take(user.email):
+    if not mail.recipient_take(user.email):
         return False  # this mailbox had its share of mail from us; the caller is told nothing
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = f"{uid}.{default_token_generator.make_token(user)}"

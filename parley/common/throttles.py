@@ -14,6 +14,7 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from parley.common import mail
 from parley.common.clientip import client_ip
 
 
@@ -51,23 +52,16 @@ class TargetThrottle(_Scoped):
 
 class RecipientThrottle(_Scoped):
     """Counted per mail recipient (case-folded), whoever asks and from wherever: the view's
-    `mail_recipient(request)` names it, or the address is given (a job that looks the
-    recipient up itself). Every mail a stranger can make Parley send to an address is counted
-    here under one scope, so changing accounts, addresses or letter case buys no more mail."""
+    `mail_recipient(request)` names it. Every mail a stranger can make Parley send to an
+    address is counted under this one scope (jobs count through `mail.recipient_take`, on
+    the same key), so changing accounts, addresses or letter case buys no more mail."""
 
-    def __init__(self, address: str | None = None):
-        super().__init__("mail_recipient")
-        self.address = address
+    def __init__(self) -> None:
+        super().__init__(mail.RECIPIENT_SCOPE)
 
-    def get_cache_key(self, request: Request | None, view: Any) -> str | None:
-        address = self.address if self.address is not None else view.mail_recipient(request)
-        address = (address or "").strip().casefold()
-        return f"throttle:mail_recipient:t:{address}" if address else None
-
-
-def recipient_take(address: str) -> bool:
-    """Count one mail to `address`; False (and nothing counted) when it had its share."""
-    return RecipientThrottle(address).allow_request(None, None)  # type: ignore[arg-type]
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        address = view.mail_recipient(request) or ""
+        return mail.recipient_key(address) if address.strip() else None
 
 
 class AddressFailures:

@@ -286,15 +286,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I */
+        /**
+         * Who am I
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         get: operations["v1_me_retrieve"];
         put?: never;
         post?: never;
-        /** Delete my account (signs out everywhere; messages kept as "Deleted user" or deleted) */
+        /**
+         * Delete my account (signs out everywhere; messages kept as "Deleted user" or deleted)
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         delete: operations["v1_me_destroy"];
         options?: never;
         head?: never;
-        /** Change my display name, bundled avatar, language or time zone */
+        /**
+         * Change my display name, bundled avatar, language or time zone
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         patch: operations["v1_me_partial_update"];
         trace?: never;
     };
@@ -394,7 +403,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change password */
+        /**
+         * Change password
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         post: operations["v1_me_password_create"];
         delete?: never;
         options?: never;
@@ -1872,7 +1884,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Too many failed sign-in attempts for this username and address. */
+            /** @description Too many failed sign-in attempts for this username and address, or from this address. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2740,6 +2752,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -3134,6 +3155,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
