@@ -388,6 +388,10 @@ WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+[.-][0-9a-zA-Z_-]{8,12}\..+$"
 UPLOAD_MAX_BYTES: int = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 # Images with more pixels than this keep no size and get no thumbnail (Pillow's bomb guard).
 UPLOAD_MAX_PIXELS: int = env.int("UPLOAD_MAX_PIXELS", default=50_000_000)
+# Pictures (thumbnails, avatars) are decoded only up to this many pixels, JPEGs after their
+# reduced-scale decode: the memory one decode may take is about 5 bytes a pixel (60 MB at
+# 12 million), whatever a file's header claims. Larger pictures keep no thumbnail.
+IMAGE_DECODE_MAX_PIXELS: int = env.int("IMAGE_DECODE_MAX_PIXELS", default=12_000_000)
 # Behind nginx in production: "/protected-uploads/" lets nginx send the file (an internal
 # location aliased to the upload folder, deploy/nginx.conf) once Parley has said yes.
 UPLOAD_ACCEL_REDIRECT: str = env.str("UPLOAD_ACCEL_REDIRECT", default="")
