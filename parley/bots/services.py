@@ -431,7 +431,9 @@ def incoming_authenticate(*, hook_id: int, secret: str) -> IncomingWebhook:
 def incoming_post(*, hook: IncomingWebhook, body: str) -> Message:
     """Post `body` as the hook's bot (the caller proved the secret with `incoming_authenticate`)."""
     if not runtime.current().limits.allow_send_sync(hook.user_id):
-        raise RateLimited(_("This webhook is posting too fast; wait a moment."))
+        raise RateLimited(
+            _("This webhook is posting too fast; wait a moment."), retry_after=1 / settings.WS_SEND_RATE
+        )
     return messaging.message_send(sender=hook.user, room_id=hook.room_id, body=body).message
 
 

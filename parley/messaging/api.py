@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -38,10 +39,15 @@ def _user(request: Request) -> User:
     return request.user
 
 
+def _too_fast() -> RateLimited:
+    """The send allowance refills one send every 1/WS_SEND_RATE seconds: come back then."""
+    return RateLimited(_("You are sending too fast; wait a moment."), retry_after=1 / settings.WS_SEND_RATE)
+
+
 def _allowed(user: User) -> User:
     """Every write that takes a seq shares the send allowance (a reaction flood is a message flood)."""
     if not runtime.current().limits.allow_send_sync(user.pk):
-        raise RateLimited(_("You are sending too fast; wait a moment."))
+        raise _too_fast()
     return user
 
 
@@ -82,7 +88,7 @@ class MessagesApi(APIView):
         data.is_valid(raise_exception=True)
         user = _user(request)
         if not runtime.current().limits.allow_send_sync(user.pk):
-            raise RateLimited(_("You are sending too fast; wait a moment."))
+            raise _too_fast()
         if data.validated_data["body"][:1] in ("/", "!"):
             return _command(user, room_id, data.validated_data)
         result = services.message_send(sender=user, room_id=room_id, **data.validated_data)
