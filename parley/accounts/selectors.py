@@ -5,8 +5,10 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import AuthToken, User
+from parley.common.errors import Forbidden
 
 
 def token_hash(key: str) -> str:
@@ -57,7 +59,10 @@ def guests_idle_since(*, cutoff: datetime) -> Iterator[User]:
 
 def user_search(*, viewer: User, q: str, limit: int, offset: int = 0) -> tuple[list[User], bool]:
     """Active registered people whose username or display name contains `q` (the "New
-    message" picker), the viewer left out; (page, has_more). Prefix matches come first."""
+    message" picker), the viewer left out; (page, has_more). Prefix matches come first.
+    Guests cannot start direct messages, so they get no list of everyone registered either."""
+    if viewer.is_guest:
+        raise Forbidden(_("Guests cannot start direct messages; register an account first."), code="guest")
     qs = User.objects.filter(is_active=True, is_guest=False).exclude(pk=viewer.pk)
     q = q.strip()
     if q:
