@@ -8,6 +8,7 @@ lists every variable.
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -29,10 +30,32 @@ DEBUG = env.bool("DEBUG", default=False)
 TESTING = env.bool("PARLEY_TESTING", default=False)
 
 
+def _key_weakness(key: str) -> str:
+    """Why `key` is too weak to sign sessions and tokens with, or "" (at least 50 characters,
+    whose characters are spread enough to carry 128 bits or more: 50 times "s" carries none;
+    a repeated short pattern is refused too)."""
+    if key.startswith("django-insecure-"):
+        return "it is Django's insecure development key"
+    if len(key) < 50:
+        return f"it has {len(key)} characters (at least 50)"
+    counts = [key.count(c) for c in set(key)]
+    bits = max(0.0, -sum(n * math.log2(n / len(key)) for n in counts))
+    if bits < 128:
+        return f"its characters repeat too much (about {bits:.0f} bits; at least 128)"
+    return ""
+
+
 def _secret_key() -> str:
-    """Use SECRET_KEY when set; in DEBUG, generate one once into data/ so sessions survive restarts."""
+    """Use SECRET_KEY when set; in DEBUG, generate one once into data/ so sessions survive restarts.
+    With DEBUG off (make serve) a short or repetitive key is refused: it signs every session."""
     key = env.str("SECRET_KEY", default="")
     if key:
+        weakness = "" if DEBUG else _key_weakness(key)
+        if weakness:
+            raise environ.ImproperlyConfigured(
+                f"SECRET_KEY is too weak: {weakness}. "
+                "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            )
         return key
     if not DEBUG and not TESTING:
         raise environ.ImproperlyConfigured(

@@ -250,7 +250,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke an invite link (the room's owner or the link's creator)
+         * Revoke an invite link (the room's owner or the link's creator; anyone else: 404)
          * @description GET is open to anyone with the link (signed in or not); DELETE revokes it.
          */
         delete: operations["v1_invites_destroy"];
@@ -2573,8 +2573,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Not allowed (not the owner, and members may not invite here; not a member) */
-            403: {
+            /** @description No such room, or no such invite */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2582,8 +2582,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such room, or no such invite */
-            404: {
+            /** @description Too many invite requests from this address or account; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
