@@ -103,4 +103,5 @@ def test_the_nginx_config_logs_websocket_requests_without_their_query_string() -
     fmt = re.search(rf"log_format {used.group(1)}\s+((?:'[^']*'\s*)+);", conf)
     assert fmt is not None
     variables = set(re.findall(r"\$(\w+)", fmt.group(1)))
-    assert variables & {"uri"} and not variables & {"request", "request_uri", "args", "query_string", "arg_token"}
+    with_query = {"request", "request_uri", "args", "query_string", "arg_token"}
+    assert "uri" in variables and not variables & with_query
