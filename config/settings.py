@@ -345,6 +345,9 @@ TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+# API tokens (Authorization: Token, /ws/?token=) stop working this long after they were issued
+# or last renewed (POST auth/token/renew gives a fresh one); "0" = never expire.
+TOKEN_TTL: float = _duration(env.str("TOKEN_TTL", default="30d"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -9,7 +9,7 @@ from django.contrib.auth import logout as django_logout
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.middleware.csrf import get_token
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.openapi import AutoSchema
@@ -38,7 +38,10 @@ def _signed_in(request: Request, user: User, code: int) -> Response:
     """Start a session and issue a token tied to it, so logout ends both."""
     login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
     token = services.token_issue(user=user, session_key=request.session.session_key or "")
-    return Response({"user": serializers.self_data(user), "token": token}, status=code)
+    expires = selectors.token_expires_at(timezone.now())
+    return Response(
+        {"user": serializers.self_data(user), "token": token, "token_expires_at": expires}, status=code
+    )
 
 
 class CsrfApi(APIView):
@@ -389,6 +392,21 @@ class MailVerificationApi(MailThrottleMixin, APIView):
         services.email_verification_check_pending(user=user)
         _send_verification(user)
         return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class TokenRenewApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: serializers.TokenRenewOut, **ERRORS},
+        summary="A fresh key for this token, valid for TOKEN_TTL from now (the old key stops working)",
+    )
+    def post(self, request: Request) -> Response:
+        token = request.auth if isinstance(request.auth, AuthToken) else None
+        if token is None:
+            raise Invalid(_("Only a request signed with a token can renew it."), code="no_token")
+        key = services.token_renew(token=token)
+        expires = selectors.token_expires_at(token.created_at)
+        return Response(serializers.TokenRenewOut({"token": key, "token_expires_at": expires}).data)
 
 
 class WsTicketApi(ScopedThrottleMixin, APIView):

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import AuthToken, User
@@ -16,9 +18,20 @@ def token_hash(key: str) -> str:
 
 
 def token_lookup(*, key: str) -> AuthToken | None:
+    """The token `key` names, unless it is older than TOKEN_TTL (issued or last renewed)."""
     if not key or len(key) > 128:
         return None
-    return AuthToken.objects.select_related("user").filter(key_hash=token_hash(key)).first()
+    tokens = AuthToken.objects.select_related("user").filter(key_hash=token_hash(key))
+    if settings.TOKEN_TTL > 0:
+        tokens = tokens.filter(created_at__gt=timezone.now() - timedelta(seconds=settings.TOKEN_TTL))
+    return tokens.first()
+
+
+def token_expires_at(token_created_at: datetime) -> datetime | None:
+    """When a token issued (or renewed) at `token_created_at` stops working; None: never."""
+    if settings.TOKEN_TTL <= 0:
+        return None
+    return token_created_at + timedelta(seconds=settings.TOKEN_TTL)
 
 
 def user_by_username(*, username: str) -> User | None:

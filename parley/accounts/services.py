@@ -118,6 +118,16 @@ def token_issue(*, user: User, session_key: str = "") -> str:
     return key
 
 
+def token_renew(*, token: AuthToken) -> str:
+    """A new key for the same login (same row, so its sockets and logout stay tied to it),
+    valid for TOKEN_TTL from now; the old key stops working at once."""
+    key = secrets.token_urlsafe(32)
+    token.key_hash = selectors.token_hash(key)
+    token.created_at = timezone.now()
+    AuthToken.objects.filter(pk=token.pk).update(key_hash=token.key_hash, created_at=token.created_at)
+    return key
+
+
 def logout(*, user: User, token: AuthToken | None, session_key: str | None) -> None:
     """End one login: its token, the session's token and every socket opened with either.
 

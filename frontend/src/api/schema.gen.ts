@@ -144,6 +144,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/token/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A fresh key for this token, valid for TOKEN_TTL from now (the old key stops working) */
+        post: operations["v1_auth_token_renew_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/verify-email": {
         parameters: {
             query?: never;
@@ -1086,6 +1103,11 @@ export interface components {
         };
         AuthOut: {
             token: string;
+            /**
+             * Format: date-time
+             * @description When the token stops working (TOKEN_TTL); null: never. Renew before.
+             */
+            token_expires_at: string | null;
             user: components["schemas"]["SelfUser"];
         };
         AvatarOut: {
@@ -1676,6 +1698,11 @@ export interface components {
         TokenInRequest: {
             token: string;
         };
+        TokenRenewOut: {
+            token: string;
+            /** Format: date-time */
+            token_expires_at: string | null;
+        };
         UploadInRequest: {
             /** Format: binary */
             file: string;
@@ -2115,6 +2142,61 @@ export interface operations {
             };
             /** @description Too many requests from this address or account; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_auth_token_renew_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenRenewOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
