@@ -347,8 +347,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await conn.catch_up(room, after=last)
         if unknown:
             message = ngettext_lazy(
-                "You are not a member of this room.",
-                "You are not a member of %(count)s of these rooms.",
+                "You named %(count)s room you are not a member of.",
+                "You named %(count)s rooms you are not a member of.",
                 "count",
             )
             text = interpolate(message, {"count": len(unknown)})
