@@ -70,6 +70,7 @@ def probe() -> Iterator[Probe]:
             THROTTLE_PASSWORD_CHECK="3/hour",
             THROTTLE_INVITE_USE="5/minute",
             UVICORN_LOG_LEVEL="info",
+            WS_SEND_RATE="1",
         )
         migrate(env)
         server = ServerProcess(env).start()
