@@ -60,7 +60,7 @@ PARLEY_REF = os.path.abspath(os.environ["BENCH_PARLEY_REF"]) if os.environ.get("
 # The reference's own database when its schema is older (a copy of parley_bench migrated
 # back by the newer code: same users, tokens and rooms, the schema the old code expects).
 PARLEY_REF_DB = os.environ.get("BENCH_PARLEY_REF_DB", "")
-SECRET = "bench-secret-" + "k" * 48  # benchmark-only Django secret
+SECRET = "bench-secret-" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEF"  # benchmark-only Django secret
 
 
 def pg_dsn(db: str) -> str:

@@ -35,7 +35,6 @@ LANGUAGES: tuple[str, ...] = ("en", "zh-hans", "ko", "ja")
 DISPLAY_NAME_MAX = 40
 AVATAR_SIZE = 256
 # Decoding a picture costs memory by its pixels, not its bytes: refuse huge canvases early.
-AVATAR_MAX_PIXELS = 40_000_000
 
 
 @cache
@@ -121,6 +120,8 @@ def avatar_upload(*, user: User, file: IO[bytes], size: int) -> User:
     payload), after turning the picture upright by its EXIF orientation."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    from parley.common import images
+
     if size > settings.AVATAR_UPLOAD_MAX_BYTES:
         mib = settings.AVATAR_UPLOAD_MAX_BYTES / (1024 * 1024)
         raise TooLarge(
@@ -135,15 +136,15 @@ def avatar_upload(*, user: User, file: IO[bytes], size: int) -> User:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in {"PNG", "JPEG", "GIF", "WEBP"}:
                 raise not_image
-            if probe.width * probe.height > AVATAR_MAX_PIXELS:
-                raise Invalid(_("The picture has too many pixels."), fields={"file": [_("Too many pixels.")]})
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            img.seek(0)
-            upright = ImageOps.exif_transpose(img)
-            square = ImageOps.fit(
-                upright.convert("RGBA"), (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS
-            )
+        # Shrunk at decode within IMAGE_DECODE_MAX_PIXELS (a header may claim any size), then
+        # cropped: the centre square of a picture a few times the avatar's size looks the same.
+        box = (AVATAR_SIZE * 4, AVATAR_SIZE * 4)
+        small = images.small_copy(io.BytesIO(data), box, formats={"PNG", "JPEG", "GIF", "WEBP"})
+        square = ImageOps.fit(small.convert("RGBA"), (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+    except images.TooManyPixels as exc:
+        message = _("The picture has too many pixels.")
+        raise Invalid(message, fields={"file": [_("Too many pixels.")]}) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise not_image from exc
     out = io.BytesIO()

@@ -114,6 +114,14 @@ class PasswordChangeIn(serializers.Serializer[Any]):
 class AuthOut(serializers.Serializer[Any]):
     user = SelfUserSerializer()
     token = serializers.CharField()
+    token_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the token stops working (TOKEN_TTL); null: never. Renew before."
+    )
+
+
+class TokenRenewOut(serializers.Serializer[Any]):
+    token = serializers.CharField()
+    token_expires_at = serializers.DateTimeField(allow_null=True)
 
 
 class MeOut(serializers.Serializer[Any]):

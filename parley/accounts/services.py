@@ -115,6 +115,16 @@ def token_issue(*, user: User, session_key: str = "") -> str:
     return key
 
 
+def token_renew(*, token: AuthToken) -> str:
+    """A new key for the same login (same row, so its sockets and logout stay tied to it),
+    valid for TOKEN_TTL from now; the old key stops working at once."""
+    key = secrets.token_urlsafe(32)
+    token.key_hash = selectors.token_hash(key)
+    token.created_at = timezone.now()
+    AuthToken.objects.filter(pk=token.pk).update(key_hash=token.key_hash, created_at=token.created_at)
+    return key
+
+
 def logout(*, user: User, token: AuthToken | None, session_key: str | None) -> None:
     """End one login: its token, the session's token and every socket opened with either.
     (A guest signing out is removed instead: `parley.actions.erasure.sign_out`.)"""
@@ -226,7 +236,12 @@ def email_set(*, user: User, email: str) -> bool:
     if user.is_guest:
         raise Invalid(_("Guests have no mail address."), fields={"email": [_("Register to add an address.")]})
     email = _clean_email(email)
-    if email == user.email:
+    if email.casefold() == user.email.casefold():
+        # Only the letter case changed (or nothing): the mailbox is the same, so it stays
+        # verified and nothing is mailed (alternating case must not mint verification mails).
+        if email != user.email:
+            user.email = email
+            user.save(update_fields=["email"])
         return False
     user.email = email
     user.email_verified = False
@@ -247,6 +262,8 @@ def password_reset_send(*, login: str) -> bool:
     user = selectors.user_for_reset(login=login.strip())
     if user is None:
         return False
+    if not mail.recipient_take(user.email):
+        return False  # this mailbox had its share of mail from us; the caller is told nothing
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = f"{uid}.{default_token_generator.make_token(user)}"
     mail.send(

@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 
 from parley.accounts.models import User
 from parley.bots import chart, selectors, serializers, services
+from parley.common.errors import NotFound
 from parley.common.schema import AUTH, errors
-from parley.common.throttles import TargetThrottle
+from parley.common.throttles import AddressFailures, TargetThrottle
 from parley.messaging.serializers import MessageSerializer
 from parley.rooms.selectors import room_for_member
 
@@ -105,10 +106,12 @@ class HookPostApi(APIView):
     permission_classes = [AllowAny]
 
     def get_throttles(self) -> list[Any]:
-        return [TargetThrottle("webhook")]
+        """None before the secret is checked (see `post`): a stranger's wrong secrets must not
+        use up the real integration's share of the per-hook limit."""
+        return []
 
     def throttle_target(self, request: Request) -> str:
-        """Counted per hook, whoever calls it: the secret URL is the only credential."""
+        """Counted per hook once the secret is right: the secret URL is the only credential."""
         return f"hook:{self.kwargs.get('hook_id')}"
 
     @extend_schema(
@@ -123,9 +126,21 @@ class HookPostApi(APIView):
         summary="Post into the room as the webhook's bot (the secret URL is the credential)",
     )
     def post(self, request: Request, hook_id: int, secret: str) -> Response:
+        failures = AddressFailures("webhook_fail")
+        wait = failures.wait(request)
+        if wait is not None:
+            self.throttled(request, wait)
+        try:
+            hook = services.incoming_authenticate(hook_id=hook_id, secret=secret)
+        except NotFound:
+            failures.record(request)
+            raise
+        per_hook = TargetThrottle("webhook")
+        if not per_hook.allow_request(request, self):
+            self.throttled(request, per_hook.wait() or 1.0)
         data = serializers.HookPostIn(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.incoming_post(hook_id=hook_id, secret=secret, body=data.validated_data["body"])
+        message = services.incoming_post(hook=hook, body=data.validated_data["body"])
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
 

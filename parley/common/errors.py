@@ -85,8 +85,14 @@ class TooLarge(ServiceError):
 
 
 class RateLimited(ServiceError):
+    """429; `retry_after` (seconds) becomes the Retry-After header over REST."""
+
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: Text, *, retry_after: float | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, math.ceil(retry_after)) if retry_after is not None else None
 
 
 def error_body(code: str, message: Text, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -128,7 +134,9 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every API error as {"error": {code, message, fields}} with the right status."""
     if isinstance(exc, ServiceError):
-        return Response({"error": exc.as_dict()}, status=exc.status)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return Response({"error": exc.as_dict()}, status=exc.status, headers=headers)
     if isinstance(exc, OperationalError | InterfaceError):
         # The database is unreachable: nothing was stored, and the client may retry
         # (a send with the same client_id is stored at most once).

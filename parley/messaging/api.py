@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -36,10 +37,15 @@ def _user(request: Request) -> User:
     return request.user
 
 
+def too_fast() -> RateLimited:
+    """The send allowance refills one send every 1/WS_SEND_RATE seconds: come back then."""
+    return RateLimited(_("You are sending too fast; wait a moment."), retry_after=1 / settings.WS_SEND_RATE)
+
+
 def _allowed(user: User) -> User:
     """Every write that takes a seq shares the send allowance (a reaction flood is a message flood)."""
     if not runtime.current().limits.allow_send_sync(user.pk):
-        raise RateLimited(_("You are sending too fast; wait a moment."))
+        raise too_fast()
     return user
 
 

@@ -766,6 +766,11 @@ def clean_emoji(value: str) -> str:
     return value
 
 
+# Different emoji one message can carry (each by any number of people): a cap, so that a
+# message cannot be buried under every emoji there is. Published in docs/protocol.md.
+REACTIONS_MAX_DISTINCT = 20
+
+
 def reaction_toggle(
     *, actor: User, message_id: int, emoji: str, op: Literal["add", "remove"]
 ) -> list[dict[str, object]]:
@@ -789,7 +794,15 @@ def reaction_change(*, actor: User, message_id: int, emoji: str, op: Literal["ad
             raise Conflict(_("The message was deleted."), code="message_deleted")
         now = timezone.now()
         if op == "add":
-            changed = store.reaction_add(message.pk, actor.pk, emoji, now)
+            changed = store.reaction_add(message.pk, actor.pk, emoji, now, REACTIONS_MAX_DISTINCT)
+            if not changed and not Reaction.objects.filter(message=message, user=actor, emoji=emoji).exists():
+                raise Conflict(
+                    interpolate(
+                        _("A message takes at most %(count)s different reactions."),
+                        {"count": REACTIONS_MAX_DISTINCT},
+                    ),
+                    code="too_many_reactions",
+                )
         else:
             changed = store.reaction_remove(message.pk, actor.pk, emoji)
         if changed:

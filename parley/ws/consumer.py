@@ -14,6 +14,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from parley.accounts.serializers import user_data
 from parley.actions import posting
@@ -324,12 +325,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
         conn.push_text(protocol.done(client_id=frame.client_id, message_id=frame.message))
 
     async def on_resume(self, conn: Connection, frame: protocol.ResumeIn) -> None:
+        """Replay each named room the user is in. Rooms they are not in get ONE error for the
+        whole frame (ref = the lowest such id), counted as a bad frame: one small frame
+        naming a thousand strangers' rooms must not buy a thousand answers."""
+        unknown: list[int] = []
         for key, last in frame.rooms.items():
             room = int(key)
             if room not in conn.rooms:
-                conn.push_text(self._error("not_member", _("You are not a member of this room."), room))
+                unknown.append(room)
                 continue
             await conn.catch_up(room, after=last)
+        if unknown:
+            message = ngettext_lazy(
+                "You named %(count)s room you are not a member of.",
+                "You named %(count)s rooms you are not a member of.",
+                "count",
+            )
+            text = interpolate(message, {"count": len(unknown)})
+            await self._refuse(conn, "not_member", text, min(unknown))
 
     async def on_read(self, conn: Connection, frame: protocol.ReadIn) -> None:
         try:

@@ -136,11 +136,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Register (an email address is optional and is verified by a mailed link)
-         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
-         */
+        /** Register (an email address is optional and is verified by a mailed link) */
         post: operations["v1_auth_register_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/token/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A fresh key for this token, valid for TOKEN_TTL from now (the old key stops working) */
+        post: operations["v1_auth_token_renew_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -253,7 +267,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke an invite link (the room's owner or the link's creator)
+         * Revoke an invite link (the room's owner or the link's creator; anyone else: 404)
          * @description GET is open to anyone with the link (signed in or not); DELETE revokes it.
          */
         delete: operations["v1_invites_destroy"];
@@ -289,15 +303,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I */
+        /**
+         * Who am I
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         get: operations["v1_me_retrieve"];
         put?: never;
         post?: never;
-        /** Delete my account (signs out everywhere; messages kept as "Deleted user" or deleted) */
+        /**
+         * Delete my account (signs out everywhere; messages kept as "Deleted user" or deleted)
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         delete: operations["v1_me_destroy"];
         options?: never;
         head?: never;
-        /** Change my display name, bundled avatar, language or time zone */
+        /**
+         * Change my display name, bundled avatar, language or time zone
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         patch: operations["v1_me_partial_update"];
         trace?: never;
     };
@@ -345,14 +368,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My address and mail settings */
+        /**
+         * My address and mail settings
+         * @description An endpoint that mails someone: its scope per address and per user, and the shared
+         *     per-recipient count, taken only when `mail_recipient(request)` names an address (a request
+         *     that will send no mail costs nothing).
+         */
         get: operations["v1_me_mail_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change my address (a new one is verified by a mailed link) or turn digests on or off */
+        /**
+         * Change my address (a new one is verified by a mailed link) or turn digests on or off
+         * @description An endpoint that mails someone: its scope per address and per user, and the shared
+         *     per-recipient count, taken only when `mail_recipient(request)` names an address (a request
+         *     that will send no mail costs nothing).
+         */
         patch: operations["v1_me_mail_partial_update"];
         trace?: never;
     };
@@ -367,7 +400,9 @@ export interface paths {
         put?: never;
         /**
          * Mail the verification link for my address again
-         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         * @description An endpoint that mails someone: its scope per address and per user, and the shared
+         *     per-recipient count, taken only when `mail_recipient(request)` names an address (a request
+         *     that will send no mail costs nothing).
          */
         post: operations["v1_me_mail_verification_create"];
         delete?: never;
@@ -385,7 +420,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change password */
+        /**
+         * Change password
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         post: operations["v1_me_password_create"];
         delete?: never;
         options?: never;
@@ -1065,6 +1103,11 @@ export interface components {
         };
         AuthOut: {
             token: string;
+            /**
+             * Format: date-time
+             * @description When the token stops working (TOKEN_TTL); null: never. Renew before.
+             */
+            token_expires_at: string | null;
             user: components["schemas"]["SelfUser"];
         };
         AvatarOut: {
@@ -1655,6 +1698,11 @@ export interface components {
         TokenInRequest: {
             token: string;
         };
+        TokenRenewOut: {
+            token: string;
+            /** Format: date-time */
+            token_expires_at: string | null;
+        };
         UploadInRequest: {
             /** Format: binary */
             file: string;
@@ -1863,7 +1911,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Too many failed sign-in attempts for this username and address. */
+            /** @description Too many failed sign-in attempts for this username and address, or from this address. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2094,6 +2142,61 @@ export interface operations {
             };
             /** @description Too many requests from this address or account; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_auth_token_renew_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenRenewOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2552,8 +2655,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Not allowed (not the owner, and members may not invite here; not a member) */
-            403: {
+            /** @description No such room, or no such invite */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2561,8 +2664,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such room, or no such invite */
-            404: {
+            /** @description Too many invite requests from this address or account; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2724,6 +2827,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3002,6 +3114,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -3116,6 +3237,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -342,6 +342,26 @@ async def test_resume_for_a_foreign_room_is_an_error() -> None:
     await client.close()
 
 
+async def test_resume_naming_a_thousand_foreign_rooms_gets_one_error_and_counts_as_abuse() -> None:
+    setup = await setup_room()
+    rid = setup["room"].pk
+    client = await connected(setup["tokens"][1])
+    foreign = {str(rid + 1000 + i): 0 for i in range(1000)}
+    await client.send({"type": "resume", "rooms": foreign})
+    await client.send({"type": "ping"})
+    frames = []
+    while (frame := await client.recv())["type"] != "pong":
+        if frame["type"] not in ("presence", "ping"):
+            frames.append(frame)
+    errors = [f for f in frames if f["type"] == "error"]
+    assert [(e["code"], e["ref"]) for e in errors] == [("not_member", rid + 1000)]
+    assert "1000 rooms" in errors[0]["message"]
+    # Each such frame is one bad frame: the peer that repeats it is closed like any abuser.
+    for _ in range(60):
+        await client.send({"type": "resume", "rooms": foreign})
+    assert await client.expect_close() == 1008
+
+
 async def test_typing_reaches_other_members_only() -> None:
     setup = await setup_room()
     other = await setup_room("elsewhere")
