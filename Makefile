@@ -99,12 +99,14 @@ lint: deps-dev $(FRONT_STAMP)
 	cd frontend && npm run lint --silent
 
 ## The server's translation catalogues (docs/i18n.md, "Server"): collect every marked string into
-## locale/{zh_Hans,ko,ja}/LC_MESSAGES/django.po (translations kept), then compile the .mo files.
+## locale/<each language of settings.LANGUAGES but en>/LC_MESSAGES/django.po (translations kept),
+## then compile the .mo files.
 ## Needs GNU gettext; both files are committed, so running Parley does not.
 MESSAGES_IGNORE := --ignore '.venv/*' --ignore 'frontend/*' --ignore 'data/*' --ignore 'bench/*' --ignore 'docs/*' \
 	--ignore '*/tests/*' --ignore 'parley/testing/*'
 messages: deps-dev
-	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans -l ko -l ja \
+	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python manage.py makemessages \
+	  $$(env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python -m parley.common.languages --gettext-locales) \
 	  -e html,txt,py --add-location file --no-obsolete $(MESSAGES_IGNORE)
 	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
 
@@ -113,10 +115,12 @@ openapi: deps-run
 	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 	$(MAKE) --no-print-directory protocol
 
-## Regenerate the frames' JSON Schema and the client's generated types (frames and REST);
-## pytest and `npm run lint` fail while any of them is stale.
+## Regenerate the frames' JSON Schema, the list of languages (from settings.LANGUAGES) and the
+## client's generated types (frames, REST, languages); pytest and `npm run lint` fail while any
+## of them is stale.
 protocol: venv $(FRONT_STAMP)
 	$(BIN)/python -m parley.realtime.schema
+	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python -m parley.common.languages
 	cd frontend && npm run gen --silent
 
 fmt: deps-dev

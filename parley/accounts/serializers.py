@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from parley.accounts.avatars import avatar_url
 from parley.accounts.models import User
+from parley.common import languages
 
 
 class UserSerializer(serializers.ModelSerializer[User]):
@@ -143,10 +144,19 @@ class UserSearchOut(serializers.Serializer[Any]):
 class ProfileIn(serializers.Serializer[Any]):
     display_name = serializers.CharField(max_length=200, required=False, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, help_text="A key of the bundled set")
-    language = serializers.CharField(max_length=16, required=False, help_text="en, zh-hans, ko or ja")
+    language = serializers.ChoiceField(
+        choices=[], required=False, help_text="One of the languages the server speaks"
+    )
     time_zone = serializers.CharField(
         max_length=64, required=False, help_text="An IANA name, e.g. Asia/Seoul"
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read at each use, not at import: the one list is the setting (parley.common.languages).
+        language = self.fields["language"]
+        assert isinstance(language, serializers.ChoiceField)
+        language.choices = languages.choices()
 
 
 class AvatarUploadIn(serializers.Serializer[Any]):

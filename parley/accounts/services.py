@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from parley.accounts import selectors
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
 from parley.accounts.models import AuthToken, User
-from parley.common import mail
+from parley.common import languages, mail
 from parley.common.errors import Invalid
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
@@ -51,7 +51,7 @@ def _clean_email(email: str) -> str:
 def _starting_language(language: str | None) -> str:
     """A new account starts in the language it registered in (the request's), so the first
     mails (the address check) are already in it; the profile changes it later."""
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return language if languages.is_language(language) else settings.LANGUAGE_CODE
 
 
 def user_register(*, username: str, password: str, email: str = "", language: str | None = None) -> User:
