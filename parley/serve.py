@@ -31,8 +31,10 @@ PROTOCOL_OPTIONS: dict[str, Any] = {
     # Frames over 64 KiB get an error frame from the consumer; past 1 MiB the
     # connection is closed (1009) before anything is buffered.
     "ws_max_size": 1024 * 1024,
-    "ws_ping_interval": 20.0,
-    "ws_ping_timeout": 20.0,
+    # No protocol-level pings: the one keepalive is the hub's JSON ping, answered by the
+    # client (docs/protocol.md, "Keepalive"); a browser cannot see protocol pings, and each
+    # socket's ping timers would add to an idle socket's memory.
+    "ws_ping_interval": None,
 }
 
 

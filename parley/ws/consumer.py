@@ -181,6 +181,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         conn = self.conn
         if conn is None or conn.closed:
             return
+        conn.heard()  # any frame, even a bad one, answers the keepalive
         if text_data is None:
             await self._refuse(
                 conn, "invalid", _("Binary frames are not part of the protocol; send JSON text.")
@@ -213,9 +214,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             conn.terminate(1008, "too many bad frames")
 
     async def on_ping(self, conn: Connection, frame: protocol.PingIn) -> None:
+        """Clients before the one keepalive pinged the server themselves: still answered."""
         conn.push_text(protocol.PONG)
 
     async def on_pong(self, conn: Connection, frame: protocol.PongIn) -> None:
+        """The answer to the server's `ping`; `receive` has already noted the peer alive."""
         return None
 
     async def on_send(self, conn: Connection, frame: protocol.SendIn) -> None:
