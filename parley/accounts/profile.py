@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_for, uploaded_name
-from parley.accounts.models import AuthToken, User
+from parley.accounts.models import DISPLAY_NAME_MAX, AuthToken, User
 from parley.accounts.serializers import user_data
 from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE
 from parley.common import languages
@@ -37,7 +37,6 @@ from parley.realtime import protocol, publish
 from parley.rooms.models import Membership, Room
 from parley.rooms.services import room_transfer, user_memberships_end
 
-DISPLAY_NAME_MAX = 40
 AVATAR_SIZE = 256
 # Decoding a picture costs memory by its pixels, not its bytes: refuse huge canvases early.
 AVATAR_MAX_PIXELS = 40_000_000

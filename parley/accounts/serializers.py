@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from parley.accounts.avatars import avatar_url
-from parley.accounts.models import User
+from parley.accounts.models import DISPLAY_NAME_MAX, NICKNAME_MAX, User
 from parley.common import languages
 
 
@@ -103,7 +103,7 @@ class WsTicketOut(serializers.Serializer[Any]):
 
 
 class GuestIn(serializers.Serializer[Any]):
-    nickname = serializers.CharField(max_length=200, trim_whitespace=True)
+    nickname = serializers.CharField(max_length=NICKNAME_MAX, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, allow_blank=True)
 
 
@@ -142,7 +142,7 @@ class UserSearchOut(serializers.Serializer[Any]):
 
 
 class ProfileIn(serializers.Serializer[Any]):
-    display_name = serializers.CharField(max_length=200, required=False, trim_whitespace=True)
+    display_name = serializers.CharField(max_length=DISPLAY_NAME_MAX, required=False, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, help_text="A key of the bundled set")
     language = serializers.ChoiceField(
         choices=[], required=False, help_text="One of the languages the server speaks"

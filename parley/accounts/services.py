@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parley.accounts import selectors
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
-from parley.accounts.models import AuthToken, User
+from parley.accounts.models import NICKNAME_MAX, AuthToken, User
 from parley.common import languages, mail
 from parley.common.errors import Invalid
 from parley.common.i18n import interpolate
@@ -32,7 +32,6 @@ from parley.rooms import services as rooms
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 GUEST_PREFIX = "guest-"
 NOT_AVAILABLE = _("This name is not available.")
-NICKNAME_MAX = 24
 
 
 def _clean_email(email: str) -> str:
