@@ -757,10 +757,19 @@ def message_attachments_refresh(*, message_id: int) -> bool:
 
 
 def clean_emoji(value: str) -> str:
-    """One emoji of the Unicode set (skin tones and ZWJ sequences included), nothing else."""
+    """One emoji of the Unicode set (skin tones and ZWJ sequences included), nothing else.
+
+    Pickers (the web client's emojibase data among them) spell some emoji with a variation
+    selector their default presentation does not need (`👍` + U+FE0F): such a spelling is
+    stored as the plain one, so both count as the same reaction."""
+    if len(value) <= 32 and not emoji_data.is_emoji(value) and _VS16 in value:
+        value = value.replace(_VS16, "")
     if len(value) > 32 or not emoji_data.is_emoji(value):
         raise Invalid(_("That is not an emoji."), fields={"emoji": [_("Use a single Unicode emoji.")]})
     return value
+
+
+_VS16 = "\ufe0f"  # VARIATION SELECTOR-16: "show as emoji"
 
 
 def reaction_toggle(
