@@ -21,7 +21,8 @@ from django.utils.translation import gettext
 
 from parley.realtime import protocol
 from parley.realtime.hub import Hub
-from parley.realtime.outgoing import Outgoing, RawWriter
+from parley.realtime.internals import RawWriter
+from parley.realtime.outgoing import Outgoing
 
 log = logging.getLogger(__name__)
 
