@@ -27,6 +27,7 @@ GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 # Parley's keepalive: the server's JSON ping, which a client must answer (docs/protocol.md,
 # "Keepalive"), or the server closes a socket that stays silent for two pings.
 PARLEY_PING = b'{"type":"ping"}'
+PARLEY_PONG = b'{"type":"pong"}'
 
 
 def _mask(data: bytes, key: bytes) -> bytes:
@@ -47,9 +48,6 @@ def encode_frame(opcode: int, payload: bytes) -> bytes:
     else:
         head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
     return head + key + _mask(payload, key)
-
-
-PARLEY_PONG = b'{"type":"pong"}'
 
 
 class HandshakeError(Exception):
