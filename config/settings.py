@@ -210,7 +210,11 @@ WS_MAX_FRAME = 64 * 1024
 WS_SEND_RATE: float = env.float("WS_SEND_RATE", default=8.0)
 WS_SEND_BURST: int = env.int("WS_SEND_BURST", default=30)
 WS_QUEUE_MAX: int = env.int("WS_QUEUE_MAX", default=2000)
+# The one keepalive (docs/protocol.md, "Keepalive"): a JSON `ping` to every socket each
+# interval, which the client answers; a socket that sent nothing since the last WS_PING_MISSES
+# pings is closed at the next round (4009): 50 to 75 s of silence by default.
 WS_PING_INTERVAL: float = env.float("WS_PING_INTERVAL", default=25.0)
+WS_PING_MISSES: int = env.int("WS_PING_MISSES", default=2)
 WS_MAX_SOCKETS_PER_USER: int = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
 WS_RESUME_LIMIT: int = env.int("WS_RESUME_LIMIT", default=500)
 # Seconds after sending during which the author may edit a message; 0 = no limit.

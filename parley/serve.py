@@ -21,20 +21,25 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from parley.realtime.internals import websocket_protocol
+
 # How uvicorn speaks HTTP and WebSocket. The raw frame writer
-# (parley.realtime.outgoing) needs the sans-I/O WebSocket protocol (or a subclass) and
-# uncompressed frames; its test starts a server with these same options.
+# (parley.realtime.internals.RawWriter) needs the sans-I/O WebSocket protocol (or a subclass)
+# and uncompressed frames; its test starts a server with these same options.
 PROTOCOL_OPTIONS: dict[str, Any] = {
     "http": "httptools",
     # uvicorn's "websockets-sansio" protocol with a lighter receive queue (issue 18: an
-    # idle socket's memory); see parley.realtime.leanws.
-    "ws": "parley.realtime.leanws:LeanWebSocketProtocol",
+    # idle socket's memory), or uvicorn's own when its class changed (with a warning);
+    # see parley.realtime.internals.
+    "ws": websocket_protocol(),
     "ws_per_message_deflate": False,
     # Frames over 64 KiB get an error frame from the consumer; past 1 MiB the
     # connection is closed (1009) before anything is buffered.
     "ws_max_size": 1024 * 1024,
-    "ws_ping_interval": 20.0,
-    "ws_ping_timeout": 20.0,
+    # No protocol-level pings: the one keepalive is the hub's JSON ping, answered by the
+    # client (docs/protocol.md, "Keepalive"); a browser cannot see protocol pings, and each
+    # socket's ping timers would add to an idle socket's memory.
+    "ws_ping_interval": None,
 }
 
 

@@ -243,7 +243,12 @@ class Worker:
         for attempt in range(4):
             try:
                 return await fast_connect(
-                    c["url"], reader, origin=self.origin, timeout=60, engineio=self.proto == "socketio"
+                    c["url"],
+                    reader,
+                    origin=self.origin,
+                    timeout=60,
+                    engineio=self.proto == "socketio",
+                    answer_pings=self.proto == "parley",
                 )
             except (TimeoutError, OSError, HandshakeError):
                 await asyncio.sleep(0.2 * (attempt + 1))  # a client's back-off between connect attempts

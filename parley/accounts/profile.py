@@ -23,16 +23,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_for, uploaded_name
-from parley.accounts.models import AuthToken, User
+from parley.accounts.models import DISPLAY_NAME_MAX, AuthToken, User
 from parley.accounts.serializers import user_data
 from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE
+from parley.common import languages
 from parley.common.errors import Invalid, TooLarge
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
 from parley.realtime import protocol, publish
 
-LANGUAGES: tuple[str, ...] = ("en", "zh-hans", "ko", "ja")
-DISPLAY_NAME_MAX = 40
 AVATAR_SIZE = 256
 # Decoding a picture costs memory by its pixels, not its bytes: refuse huge canvases early.
 
@@ -83,11 +82,13 @@ def profile_update(
             user.avatar = avatar
             fields.append("avatar")
     if language is not None:
-        if language not in LANGUAGES:
+        if not languages.is_language(language):
             raise Invalid(
                 _("Choose a language."),
                 fields={
-                    "language": [interpolate(_("One of: %(values)s."), {"values": ", ".join(LANGUAGES)})]
+                    "language": [
+                        interpolate(_("One of: %(values)s."), {"values": ", ".join(languages.codes())})
+                    ]
                 },
             )
         user.language = language

@@ -5,7 +5,8 @@ from typing import Any
 from rest_framework import serializers
 
 from parley.accounts.avatars import avatar_url
-from parley.accounts.models import User
+from parley.accounts.models import DISPLAY_NAME_MAX, NICKNAME_MAX, User
+from parley.common import languages
 
 
 class UserSerializer(serializers.ModelSerializer[User]):
@@ -102,7 +103,7 @@ class WsTicketOut(serializers.Serializer[Any]):
 
 
 class GuestIn(serializers.Serializer[Any]):
-    nickname = serializers.CharField(max_length=200, trim_whitespace=True)
+    nickname = serializers.CharField(max_length=NICKNAME_MAX, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, allow_blank=True)
 
 
@@ -149,12 +150,21 @@ class UserSearchOut(serializers.Serializer[Any]):
 
 
 class ProfileIn(serializers.Serializer[Any]):
-    display_name = serializers.CharField(max_length=200, required=False, trim_whitespace=True)
+    display_name = serializers.CharField(max_length=DISPLAY_NAME_MAX, required=False, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, help_text="A key of the bundled set")
-    language = serializers.CharField(max_length=16, required=False, help_text="en, zh-hans, ko or ja")
+    language = serializers.ChoiceField(
+        choices=[], required=False, help_text="One of the languages the server speaks"
+    )
     time_zone = serializers.CharField(
         max_length=64, required=False, help_text="An IANA name, e.g. Asia/Seoul"
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read at each use, not at import: the one list is the setting (parley.common.languages).
+        language = self.fields["language"]
+        assert isinstance(language, serializers.ChoiceField)
+        language.choices = languages.choices()
 
 
 class AvatarUploadIn(serializers.Serializer[Any]):

@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from parley.accounts import selectors
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
-from parley.accounts.models import AuthToken, User
-from parley.common import mail
+from parley.accounts.models import NICKNAME_MAX, AuthToken, User
+from parley.common import languages, mail
 from parley.common.errors import Invalid
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
@@ -33,7 +33,6 @@ from parley.realtime import publish
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 GUEST_PREFIX = "guest-"
 NOT_AVAILABLE = _("This name is not available.")
-NICKNAME_MAX = 24
 
 
 def _clean_email(email: str) -> str:
@@ -52,7 +51,7 @@ def _clean_email(email: str) -> str:
 def _starting_language(language: str | None) -> str:
     """A new account starts in the language it registered in (the request's), so the first
     mails (the address check) are already in it; the profile changes it later."""
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return language if languages.is_language(language) else settings.LANGUAGE_CODE
 
 
 def user_register(*, username: str, password: str, email: str = "", language: str | None = None) -> User:

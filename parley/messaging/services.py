@@ -760,7 +760,13 @@ def attached_upload_changed(sender: object, *, message_id: int, **kwargs: object
 
 
 def clean_emoji(value: str) -> str:
-    """One emoji of the Unicode set (skin tones and ZWJ sequences included), nothing else."""
+    """One emoji of the Unicode set (skin tones and ZWJ sequences included), nothing else.
+
+    Pickers (the web client's emojibase data among them) spell some emoji with a variation
+    selector their default presentation does not need (`👍` + U+FE0F): such a spelling is
+    stored as the plain one, so both count as the same reaction."""
+    if len(value) <= 32 and not emoji_data.is_emoji(value) and _VS16 in value:
+        value = value.replace(_VS16, "")
     if len(value) > 32 or not emoji_data.is_emoji(value):
         raise Invalid(_("That is not an emoji."), fields={"emoji": [_("Use a single Unicode emoji.")]})
     return value
@@ -769,6 +775,7 @@ def clean_emoji(value: str) -> str:
 # Different emoji one message can carry (each by any number of people): a cap, so that a
 # message cannot be buried under every emoji there is. Published in docs/protocol.md.
 REACTIONS_MAX_DISTINCT = 20
+_VS16 = "\ufe0f"  # VARIATION SELECTOR-16: "show as emoji"
 
 
 def reaction_toggle(

@@ -21,7 +21,8 @@ from django.utils.translation import gettext
 
 from parley.realtime import protocol
 from parley.realtime.config import RealtimeConfig
-from parley.realtime.outgoing import Outgoing, RawWriter
+from parley.realtime.internals import RawWriter
+from parley.realtime.outgoing import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Connection:
         "last",
         "queue",
         "queue_max",
+        "quiet",
         "raw",
         "rooms",
         "started",
@@ -111,11 +113,18 @@ class Connection:
         self.cork: list[bytes] = []
         self.closed = False
         self.close_code: int | None = None
+        # Keepalive rounds (pings) since the peer last sent a frame: the hub's ping loop counts
+        # up, every frame received resets it (`heard`).
+        self.quiet = 0
         self._lock: asyncio.Lock | None = None  # serialises catch-ups; made by the first
         self._writer: asyncio.Task[None] | None = None
 
     def __hash__(self) -> int:
         return id(self)
+
+    def heard(self) -> None:
+        """The peer sent a frame (any frame): it is alive."""
+        self.quiet = 0
 
     # --- outgoing ----------------------------------------------------------------
     def start_writer(self) -> None:

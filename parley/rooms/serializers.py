@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parley.accounts.serializers import UserSerializer
-from parley.rooms.models import Invite, Notify, Room
+from parley.rooms.models import NAME_MAX, TOPIC_MAX, Invite, Notify, Room
 
 
 class RoomPublicSerializer(serializers.ModelSerializer[Room]):
@@ -88,14 +88,14 @@ class RoomSerializer(RoomPublicSerializer):
 
 
 class RoomCreateIn(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
-    topic = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=NAME_MAX)
+    topic = serializers.CharField(max_length=TOPIC_MAX, required=False, allow_blank=True, default="")
     visibility = serializers.ChoiceField(choices=Room.Visibility.choices, default=Room.Visibility.PUBLIC)
 
 
 class RoomUpdateIn(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200, required=False)
-    topic = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=NAME_MAX, required=False)
+    topic = serializers.CharField(max_length=TOPIC_MAX, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Room.Visibility.choices, required=False)
     members_can_invite = serializers.BooleanField(
         required=False, help_text="Members (not only the owner) may create invite links."

@@ -22,11 +22,8 @@ from parley.common.errors import Conflict, Forbidden, Invalid, NotFound
 from parley.common.names import clean_name
 from parley.realtime import protocol, publish
 from parley.rooms import selectors
-from parley.rooms.models import Ban, Membership, Notify, Room
+from parley.rooms.models import NAME_MAX, TOPIC_MAX, Ban, Membership, Notify, Room
 from parley.rooms.serializers import RoomPublicSerializer
-
-NAME_MAX = 64
-TOPIC_MAX = 250
 
 
 def _clean_name(name: str) -> str:

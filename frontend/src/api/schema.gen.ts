@@ -1292,6 +1292,14 @@ export interface components {
          */
         KindEnum: "room" | "direct";
         /**
+         * @description * `en` - English
+         *     * `zh-hans` - 简体中文
+         *     * `ko` - 한국어
+         *     * `ja` - 日本語
+         * @enum {string}
+         */
+        LanguageEnum: "en" | "zh-hans" | "ko" | "ja";
+        /**
          * @description * `info` - info
          *     * `error` - error
          * @enum {string}
@@ -1431,8 +1439,15 @@ export interface components {
             /** @description A key of the bundled set */
             avatar?: string;
             display_name?: string;
-            /** @description en, zh-hans, ko or ja */
-            language?: string;
+            /**
+             * @description One of the languages the server speaks
+             *
+             *     * `en` - English
+             *     * `zh-hans` - 简体中文
+             *     * `ko` - 한국어
+             *     * `ja` - 日本語
+             */
+            language?: components["schemas"]["LanguageEnum"];
             /** @description An IANA name, e.g. Asia/Seoul */
             time_zone?: string;
         };
