@@ -25,6 +25,15 @@ function isViewing(roomId: number): boolean {
   return rooms.activeRoomId === roomId && visible
 }
 
+/**
+ * A frame of a type this page does not know. `frame: never` makes every type declared in
+ * protocol.gen.ts a compile error (vue-tsc) until `dispatchFrame` routes it; at run time a
+ * newer server's frame lands here and is ignored, said in the console rather than silently.
+ */
+function unknownFrame(frame: never): void {
+  console.warn('realtime: ignored a frame of unknown type', (frame as { type?: unknown }).type)
+}
+
 /** Route one server frame to the stores. */
 export function dispatchFrame(frame: ServerFrame): void {
   const auth = useAuthStore()
@@ -105,8 +114,12 @@ export function dispatchFrame(frame: ServerFrame): void {
         useNoticesStore().push(frame.message || frame.code)
       }
       break
-    default:
+    case 'ping':
+    case 'pong':
+      // The connection answers and consumes these (realtime/connection.ts); nothing to route.
       break
+    default:
+      unknownFrame(frame)
   }
 }
 
