@@ -1,6 +1,6 @@
 /**
- * What a person can do to a message, in one place: reply, edit, delete, react (a quick
- * emoji or the picker), report, and the touch menu that offers them. The message list
+ * What a person can do to a message, in one place: reply, copy its link, edit, delete,
+ * react (a quick emoji or the picker), report, and the touch menu that offers them. The message list
  * only says which message and where the action came from; the dialogs these open are
  * drawn by MessageListDialogs.vue from the state kept here.
  */
@@ -13,9 +13,10 @@ import { useComposerStore } from '@/stores/composer'
 import { useNoticesStore } from '@/stores/notices'
 import { useRoomsStore } from '@/stores/rooms'
 import { useTimelineStore } from '@/stores/timeline'
+import { copyText } from '@/utils/clipboard'
 
 /** What the touch menu (MessageActionSheet) can ask for besides a quick reaction. */
-export type SheetAction = 'reply' | 'edit' | 'delete' | 'more' | 'report'
+export type SheetAction = 'reply' | 'copyLink' | 'edit' | 'delete' | 'more' | 'report'
 
 /** The server's words for a refusal when it gave any, else ours. */
 export function failureText(err: unknown, fallback: string): string {
@@ -26,7 +27,12 @@ function composerInput(): HTMLTextAreaElement | null {
   return document.querySelector<HTMLTextAreaElement>('[data-testid="composer"]')
 }
 
-export function useMessageActions(opts: { roomId: Ref<number>; touch: Ref<boolean> }) {
+export function useMessageActions(opts: {
+  roomId: Ref<number>
+  touch: Ref<boolean>
+  /** The address that opens the room at this message (the router knows its shape). */
+  linkOf: (m: Message) => string
+}) {
   const auth = useAuthStore()
   const rooms = useRoomsStore()
   const timelines = useTimelineStore()
@@ -68,6 +74,13 @@ export function useMessageActions(opts: { roomId: Ref<number>; touch: Ref<boolea
   function reply(m: Message): void {
     composer.startReply(opts.roomId.value, m)
     void nextTick(() => composerInput()?.focus())
+  }
+
+  // ---- link ----
+  async function copyLink(m: Message): Promise<void> {
+    const ok = await copyText(opts.linkOf(m))
+    if (ok) notices.push(t('messages.linkCopied'), 'info')
+    else notices.push(t('messages.copyFailed'))
   }
 
   // ---- edit ----
@@ -163,6 +176,7 @@ export function useMessageActions(opts: { roomId: Ref<number>; touch: Ref<boolea
     state.sheet = null
     if (!m) return
     if (action === 'reply') reply(m)
+    else if (action === 'copyLink') void copyLink(m)
     else if (action === 'edit') startEdit(m)
     else if (action === 'delete') askDelete(m)
     else if (action === 'report') report(m)
@@ -176,6 +190,7 @@ export function useMessageActions(opts: { roomId: Ref<number>; touch: Ref<boolea
     canDelete,
     canReport,
     reply,
+    copyLink,
     startEdit,
     cancelEdit,
     saveEdit,

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { ref } from 'vue'
 import { useMessageActions } from '@/composables/useMessageActions'
@@ -22,7 +22,7 @@ async function setup(owner = bob) {
   useRoomsStore().put(makeRoom({ id: 1, owner, last_seq: 2 }))
   const timeline = useTimelineStore()
   await timeline.loadLatest(1)
-  const actions = useMessageActions({ roomId: ref(1), touch: ref(false) })
+  const actions = useMessageActions({ roomId: ref(1), touch: ref(false), linkOf: (m) => `http://parley.test/rooms/${m.room}?msg=${m.id}&seq=${m.seq}` })
   return { http, actions, timeline, composer: useComposerStore(), mine: timeline.find(1, 1)!, theirs: timeline.find(1, 2)! }
 }
 
@@ -97,5 +97,26 @@ describe('useMessageActions', () => {
     await actions.react(theirs, '👍')
     expect(useNoticesStore().items.map((n) => n.text)).toContain('Deleted.')
     expect(timeline.find(1, 2)!.reactions.map((r) => r.emoji)).toEqual(['🎉'])
+  })
+
+  it("copies the message's link from the toolbar or the touch menu, and says whether it worked", async () => {
+    const writeText = vi.fn(async () => undefined)
+    Object.defineProperty(window, 'isSecureContext', { value: true, configurable: true })
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true })
+    try {
+      const { actions, theirs } = await setup()
+      await actions.copyLink(theirs)
+      expect(writeText).toHaveBeenCalledWith('http://parley.test/rooms/1?msg=2&seq=2')
+      expect(useNoticesStore().items.at(-1)).toMatchObject({ text: 'Link copied.', kind: 'info' })
+      actions.openSheet(theirs)
+      actions.sheetAction('copyLink')
+      await vi.waitFor(() => expect(writeText).toHaveBeenCalledTimes(2))
+      writeText.mockRejectedValueOnce(new Error('denied'))
+      await actions.copyLink(theirs)
+      expect(useNoticesStore().items.at(-1)).toMatchObject({ text: 'Could not copy the link.', kind: 'error' })
+    } finally {
+      Reflect.deleteProperty(navigator, 'clipboard')
+      Reflect.deleteProperty(window, 'isSecureContext')
+    }
   })
 })
