@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from functools import cache
 from typing import IO
-from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -26,6 +24,7 @@ from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_for, uploaded
 from parley.accounts.models import AuthToken, User
 from parley.accounts.serializers import user_data
 from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE
+from parley.accounts.zones import clean_time_zone
 from parley.common.errors import Invalid, TooLarge
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
@@ -36,11 +35,6 @@ DISPLAY_NAME_MAX = 40
 AVATAR_SIZE = 256
 # Decoding a picture costs memory by its pixels, not its bytes: refuse huge canvases early.
 AVATAR_MAX_PIXELS = 40_000_000
-
-
-@cache
-def time_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 def _announce(user: User) -> None:
@@ -94,12 +88,7 @@ def profile_update(
         user.language = language
         fields.append("language")
     if time_zone is not None:
-        if time_zone not in time_zones():
-            raise Invalid(
-                _("Choose a time zone."),
-                fields={"time_zone": [_("An IANA time zone name, e.g. Europe/Paris.")]},
-            )
-        user.time_zone = time_zone
+        user.time_zone = clean_time_zone(time_zone)
         fields.append("time_zone")
     if fields:
         user.save(update_fields=fields)

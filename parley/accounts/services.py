@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from parley.accounts import selectors
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
 from parley.accounts.models import AuthToken, User
+from parley.accounts.zones import UTC, clean_time_zone
 from parley.common import mail
 from parley.common.errors import Invalid
 from parley.common.i18n import interpolate
@@ -55,7 +56,9 @@ def _starting_language(language: str | None) -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def user_register(*, username: str, password: str, email: str = "", language: str | None = None) -> User:
+def user_register(
+    *, username: str, password: str, email: str = "", language: str | None = None, time_zone: str = ""
+) -> User:
     if not USERNAME_RE.fullmatch(username) or username.lower().startswith(GUEST_PREFIX):
         raise Invalid(
             _("Choose another username."),
@@ -66,6 +69,7 @@ def user_register(*, username: str, password: str, email: str = "", language: st
     if selectors.name_is_taken(name=username):
         raise Invalid(_("Choose another username."), fields={"username": [NOT_AVAILABLE]})
     email = _clean_email(email)
+    zone = clean_time_zone(time_zone) if time_zone else UTC
     candidate = User(username=username, email=email)
     try:
         password_validation.validate_password(password, candidate)
@@ -78,6 +82,7 @@ def user_register(*, username: str, password: str, email: str = "", language: st
                 avatar=avatar_for(username),
                 email=email,
                 language=_starting_language(language),
+                time_zone=zone,
             )
             user.set_password(password)
             user.save()
@@ -86,8 +91,12 @@ def user_register(*, username: str, password: str, email: str = "", language: st
     return user
 
 
-def guest_create(*, nickname: str, avatar: str | None = None, language: str | None = None) -> User:
+def guest_create(
+    *, nickname: str, avatar: str | None = None, language: str | None = None, time_zone: str = ""
+) -> User:
+    """A guest; `time_zone` is the browser's (UTC when it sent none)."""
     nickname = clean_name(nickname, field="nickname", max_length=NICKNAME_MAX, label=_("nickname"))
+    zone = clean_time_zone(time_zone) if time_zone else UTC
     key = avatar or DEFAULT_AVATAR
     if key not in AVATARS:
         raise Invalid(
@@ -102,6 +111,7 @@ def guest_create(*, nickname: str, avatar: str | None = None, language: str | No
         avatar=key,
         is_guest=True,
         language=_starting_language(language),
+        time_zone=zone,
     )
     user.set_unusable_password()
     user.save()

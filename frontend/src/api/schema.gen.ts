@@ -936,6 +936,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/time-zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Time zones for a picker
+         * @description The zones a picker offers (parley.accounts.zones): the server's list, so every zone a
+         *     client offers is one the server takes. Public: the sign-up page needs no account.
+         */
+        get: operations["v1_time_zones_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/uploads/{upload_id}/{name}": {
         parameters: {
             query?: never;
@@ -1164,6 +1185,8 @@ export interface components {
         GuestInRequest: {
             avatar?: string;
             nickname: string;
+            /** @description The browser's IANA time zone (Intl.DateTimeFormat().resolvedOptions().timeZone); UTC when left out. GET time-zones lists the zones a picker offers; any IANA name is accepted. */
+            time_zone?: string;
         };
         HighlightSegment: {
             match: boolean;
@@ -1426,6 +1449,8 @@ export interface components {
         RegisterInRequest: {
             email?: string;
             password: string;
+            /** @description The browser's IANA time zone (Intl.DateTimeFormat().resolvedOptions().timeZone); UTC when left out. GET time-zones lists the zones a picker offers; any IANA name is accepted. */
+            time_zone?: string;
             username: string;
         };
         ReplyOut: {
@@ -1651,6 +1676,19 @@ export interface components {
             id: number;
             messages: number;
             name: string;
+        };
+        TimeZoneOut: {
+            /** @description Its last part, spaces for underscores */
+            city: string;
+            /** @description ISO 3166 code (zone.tab), empty for UTC */
+            country: string;
+            /** @description The IANA name, as stored and as PATCH me takes it */
+            id: string;
+            /** @description Its first part (Europe, America, ...); UTC for UTC */
+            region: string;
+        };
+        TimeZonesOut: {
+            zones: components["schemas"]["TimeZoneOut"][];
         };
         TokenInRequest: {
             token: string;
@@ -6282,6 +6320,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_time_zones_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeZonesOut"];
                 };
             };
         };
