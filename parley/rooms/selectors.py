@@ -19,7 +19,7 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
     mention counts (messaging's, through `counts`), all in the one query."""
     mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
     members = (
-        Membership.objects.filter(room=OuterRef("pk"))
+        Membership.objects.filter(room=OuterRef("pk"), user__is_bot=False)  # people, not bots
         .order_by()
         .values("room")
         .annotate(n=Count("id"))
@@ -146,7 +146,7 @@ def online_member_counts(*, room_ids: list[int], online: frozenset[int]) -> dict
     if not online or not room_ids:
         return {}
     rows = (
-        Membership.objects.filter(room_id__in=room_ids, user_id__in=online)
+        Membership.objects.filter(room_id__in=room_ids, user_id__in=online, user__is_bot=False)
         .values("room_id")
         .annotate(n=Count("id"))
         .values_list("room_id", "n")
@@ -155,11 +155,18 @@ def online_member_counts(*, room_ids: list[int], online: frozenset[int]) -> dict
 
 
 def member_list(*, room: Room) -> list[Membership]:
-    return list(Membership.objects.filter(room=room).select_related("user").order_by("joined_at", "id"))
+    """The room's people. A bot's membership is only its seat to write from (commands, webhook
+    posts): it is not listed or counted as a member (docs/decisions.md, "Bots are not members")."""
+    return list(
+        Membership.objects.filter(room=room, user__is_bot=False)
+        .select_related("user")
+        .order_by("joined_at", "id")
+    )
 
 
 def member_count(*, room_id: int) -> int:
-    return Membership.objects.filter(room_id=room_id).count()
+    """How many people are in the room (bots not counted)."""
+    return Membership.objects.filter(room_id=room_id, user__is_bot=False).count()
 
 
 def muted_members(*, room: Room) -> list[Membership]:

@@ -172,6 +172,13 @@ def _joined(room: Room, user: User) -> None:
     membership = Membership.objects.create(room=room, user=user, last_read_seq=room.last_seq)
     count = selectors.member_count(room_id=room.pk)
     frame = protocol.member_changed("member.joined", room=room.pk, user=user_data(user), member_count=count)
+    if user.is_bot:
+        # A bot's seat is not a member people see: only its own sockets start receiving the
+        # room; the members' lists and the lobby's count do not change.
+        publish.user_joined_room(
+            user_id=user.pk, room_id=room.pk, last_seq=membership.last_read_seq, frame=None
+        )
+        return
     publish.room_frame(room_id=room.pk, frame=frame)
     publish.user_joined_room(user_id=user.pk, room_id=room.pk, last_seq=membership.last_read_seq, frame=frame)
     if room.is_public:
@@ -185,6 +192,8 @@ def membership_end(room: Room, user: User) -> None:
     frame = protocol.member_changed("member.left", room=room.pk, user=user_data(user), member_count=count)
     # The leaver's sockets hear it and stop receiving the room before the others are told.
     publish.user_left_room(user_id=user.pk, room_id=room.pk, frame=frame)
+    if user.is_bot:  # never listed as a member, so nobody else hears it go (see _joined)
+        return
     publish.room_frame(room_id=room.pk, frame=frame)
     if room.is_public:
         _announce(room, "room.updated")
