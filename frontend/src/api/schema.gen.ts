@@ -814,7 +814,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The room's messages per hour of day (UTC) this week, as a small PNG (/stats links it) */
+        /** The room's messages per hour of day this week, in your time zone, as a small PNG */
         get: operations["v1_rooms_stats.png_retrieve"];
         put?: never;
         post?: never;
