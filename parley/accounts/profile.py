@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parley.accounts import signout
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_for, uploaded_name
-from parley.accounts.models import AuthToken, User
+from parley.accounts.models import User
 from parley.accounts.serializers import user_data
 from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE
 from parley.accounts.zones import clean_time_zone
@@ -177,6 +178,5 @@ def account_anonymise(*, user: User) -> None:
     user.is_active = False
     user.deleted_at = timezone.now()
     user.save()
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="account deleted")
+    signout.account_end(user=user, reason=signout.ACCOUNT_DELETED)
     _announce(user)

@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from parley.accounts import selectors
+from parley.accounts import selectors, signout
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
 from parley.accounts.models import AuthToken, User
 from parley.accounts.zones import UTC, clean_time_zone
@@ -137,8 +137,8 @@ def logout(*, user: User, token: AuthToken | None, session_key: str | None) -> N
     auth_ids = [f"t:{pk}" for pk in ids]
     if session_key:
         auth_ids.append(f"s:{session_key}")
-    AuthToken.objects.filter(pk__in=ids).delete()
-    publish.user_close(user_id=user.pk, auth_ids=auth_ids, reason="logged out")
+    signout.tokens_end(AuthToken.objects.filter(pk__in=ids), signout.LOGGED_OUT)
+    publish.user_close(user_id=user.pk, auth_ids=auth_ids, reason=signout.LOGGED_OUT)
 
 
 def password_change(
@@ -155,17 +155,16 @@ def password_change(
     stale = AuthToken.objects.filter(user=user)
     if keep_token is not None:
         stale = stale.exclude(pk=keep_token.pk)
-    stale.delete()
+    signout.tokens_end(stale, signout.PASSWORD_CHANGED)
     # Every socket closes with 4001 and reconnects: the login that made the change (its token,
     # or its session, whose hash the view renews) gets back in; the others are refused and sign in.
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="password changed", code=4001)
+    publish.user_close(user_id=user.pk, auth_ids=None, reason=signout.PASSWORD_CHANGED, code=4001)
 
 
 def user_deactivate(*, user: User) -> None:
     user.is_active = False
     user.save(update_fields=["is_active"])
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="account deactivated")
+    signout.account_end(user=user, reason=signout.ACCOUNT_DEACTIVATED)
 
 
 def guest_deactivate(*, user: User) -> None:
@@ -176,8 +175,7 @@ def guest_deactivate(*, user: User) -> None:
         raise Invalid(_("Only guests are removed this way."))
     user.is_active = False
     user.save(update_fields=["is_active"])
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="guest removed")
+    signout.account_end(user=user, reason=signout.GUEST_REMOVED)
 
 
 # --- mail: verification, password reset, digest preference ---------------------------------
@@ -295,8 +293,7 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
     # Opening the link proves the address too.
     user.email_verified = True
     user.save(update_fields=["password", "email_verified"])
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="password reset")
+    signout.account_end(user=user, reason=signout.PASSWORD_RESET)
     return user
 
 

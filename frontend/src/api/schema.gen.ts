@@ -1170,6 +1170,8 @@ export interface components {
             };
             /** @description A sentence for people. */
             message: string;
+            /** @description Only with code `signed_out` (401): why the login ended: `password_changed`, `password_reset`, `account_deleted`, `account_deactivated`, `guest_removed`, `logged_out`. */
+            reason?: string;
         };
         ErrorOut: {
             error: components["schemas"]["ErrorDetailOut"];
