@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from parley.accounts.models import User
 from parley.rooms import services as rooms
 from parley.rooms.services import main_room
 from parley.testing.api import client_for, error_of, make_guest, make_user
@@ -12,7 +13,7 @@ from parley.testing.api import client_for, error_of, make_guest, make_user
 pytestmark = pytest.mark.django_db
 
 
-def _names(user, **params) -> list[str]:  # type: ignore[no-untyped-def]
+def _names(user: User, **params: object) -> list[str]:
     r = client_for(user).get("/api/v1/search/senders", params)
     assert r.status_code == 200, r.content
     return sorted(u["username"] for u in r.json()["results"])
@@ -23,7 +24,9 @@ def test_from_offers_the_people_of_my_rooms_and_no_one_else() -> None:
     guest = make_guest("Visitor")
     team = rooms.room_create(owner=owner, name="ss-team", visibility="private")
     rooms.member_add(room_id=team.pk, actor=owner, username="ss-bob")
-    rooms.room_leave(room_id=main_room().pk, user=carol)  # carol shares no room with the guest
+    general = main_room()
+    assert general is not None
+    rooms.room_leave(room_id=general.pk, user=carol)  # carol shares no room with the guest
 
     # Nobody has written yet: the filter still offers the room's people, the searcher too.
     assert _names(owner, room=team.pk) == ["ss-bob", "ss-owner"]
