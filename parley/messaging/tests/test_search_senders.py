@@ -13,7 +13,7 @@ from parley.testing.api import client_for, error_of, make_guest, make_user
 pytestmark = pytest.mark.django_db
 
 
-def _names(user: User, **params: object) -> list[str]:
+def _names(user: User, **params: str | int) -> list[str]:
     r = client_for(user).get("/api/v1/search/senders", params)
     assert r.status_code == 200, r.content
     return sorted(u["username"] for u in r.json()["results"])
