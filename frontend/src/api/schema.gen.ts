@@ -1658,6 +1658,14 @@ export interface components {
             day: string;
             messages: number;
         };
+        StatsDirectOut: {
+            /** @description People who sent a direct message in the period. */
+            active_users: number;
+            /** @description Direct conversations with a message in the period. */
+            conversations: number;
+            /** @description Messages in direct conversations over the period. */
+            messages: number;
+        };
         StatsHourOut: {
             /** @description Hour of the day, UTC. */
             hour: number;
@@ -1673,13 +1681,15 @@ export interface components {
             aggregated_at: string | null;
             /** @description Every day of the period, oldest first (30 entries). */
             days: components["schemas"]["StatsDayOut"][];
+            /** @description Direct messages as one aggregate: who talks to whom is not shown. */
+            direct: components["schemas"]["StatsDirectOut"];
             /** @description Messages per hour of the day over the period (24 entries). */
             hours: components["schemas"]["StatsHourOut"][];
             /** @description WebSocket connections open now, every worker's. */
             live_connections: number;
             /** @description Messages over the period. */
             messages: number;
-            /** @description The busiest rooms of the period, at most 10. */
+            /** @description The busiest rooms of the period, at most 10; direct messages are never listed. */
             rooms: components["schemas"]["StatsRoomOut"][];
             /**
              * Format: date
