@@ -30,7 +30,11 @@ TOPIC_MAX = 250
 
 
 def _clean_name(name: str) -> str:
-    return clean_name(name, field="name", max_length=NAME_MAX, label=_("room name"))
+    """A room's name without the '#' every client shows before it: people type "#lounge",
+    and a stored '#' showed as "##lounge" (the report queue, search, the room list)."""
+    return clean_name(
+        name.lstrip().lstrip("#\uff03"), field="name", max_length=NAME_MAX, label=_("room name")
+    )
 
 
 def _clean_topic(topic: str) -> str:
