@@ -164,6 +164,15 @@ def member_list(*, room: Room) -> list[Membership]:
     )
 
 
+def bot_seats(*, room: Room) -> list[Membership]:
+    """The bots that hold a seat in the room, listed apart from its people."""
+    return list(
+        Membership.objects.filter(room=room, user__is_bot=True)
+        .select_related("user")
+        .order_by("joined_at", "id")
+    )
+
+
 def member_count(*, room_id: int) -> int:
     """How many people are in the room (bots not counted)."""
     return Membership.objects.filter(room_id=room_id, user__is_bot=False).count()

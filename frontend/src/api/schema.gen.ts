@@ -1323,6 +1323,9 @@ export interface components {
             user: components["schemas"]["User"];
         };
         MembersOut: {
+            /** @description Bots with a seat in the room (they answered a command here, or post for a webhook or an owner's bot account): shown apart, never counted; the owner removes one like a member. */
+            bots: components["schemas"]["MemberOut"][];
+            /** @description The room's people (bots are not members: `bots`). */
             members: components["schemas"]["MemberOut"][];
         };
         MeOut: {

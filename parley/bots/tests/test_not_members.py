@@ -42,6 +42,13 @@ def _people(user: Any, room: int) -> tuple[int, int, list[str], int]:
 
 
 @db
+def _bots(user: Any, room: int) -> list[str]:
+    """The room's bots, listed apart from its people (so the owner can still remove one)."""
+    listed = client_for(user).get(f"/api/v1/rooms/{room}/members").json()["bots"]
+    return sorted(b["user"]["display_name"] for b in listed)
+
+
+@db
 def _webhook_post(owner: Any, room: int, body: str) -> int:
     hook = client_for(owner).post(f"/api/v1/rooms/{room}/webhooks", {"name": "CI"}, format="json")
     assert hook.status_code == 201
@@ -66,6 +73,7 @@ async def test_a_bot_answering_a_command_or_a_webhook_is_not_a_member_people_see
 
     # Two bots wrote; the room still has its two people, and nobody heard a bot join.
     assert await _people(s["owner"], s["room"]) == before
+    assert await _bots(s["owner"], s["room"]) == ["CI", "Dice"]
     await alice.nothing(ignore=("presence", "ping", "room.updated"))
     assert not [f for f in alice.seen if f["type"] == "member.joined"]
     assert not [f for f in alice.seen if f["type"] == "room.updated" and f["room"]["member_count"] != 2]
