@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from parley.accounts import profile, selectors, serializers, services, signin, tasks
+from parley.accounts import profile, selectors, serializers, services, signin, tasks, zones
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_url, uploaded_name
 from parley.accounts.models import AuthToken, User
 from parley.common.errors import Invalid
@@ -103,6 +103,17 @@ class AvatarsApi(APIView):
 
 
 # Reading and changing one's profile; DELETE is the erasure, in parley.actions.api.MeApi.
+class TimeZonesApi(APIView):
+    """The zones a picker offers (parley.accounts.zones): the server's list, so every zone a
+    client offers is one the server takes. Public: the sign-up page needs no account."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: serializers.TimeZonesOut}, summary="Time zones for a picker")
+    def get(self, request: Request) -> Response:
+        return Response(serializers.TimeZonesOut({"zones": zones.picker()}).data)
+
+
 class MeApi(APIView):
     @extend_schema(responses={200: serializers.MeOut, **AUTH}, summary="Who am I")
     def get(self, request: Request) -> Response:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from functools import cache
 from typing import IO
-from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -22,10 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parley.accounts import signout
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_for, uploaded_name
-from parley.accounts.models import DISPLAY_NAME_MAX, AuthToken, User
+from parley.accounts.models import DISPLAY_NAME_MAX, User
 from parley.accounts.serializers import user_data
 from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE
+from parley.accounts.zones import clean_time_zone
 from parley.common import languages
 from parley.common.errors import Invalid, TooLarge
 from parley.common.i18n import interpolate
@@ -34,11 +34,6 @@ from parley.realtime import protocol, publish
 
 AVATAR_SIZE = 256
 # Decoding a picture costs memory by its pixels, not its bytes: refuse huge canvases early.
-
-
-@cache
-def time_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 def _announce(user: User) -> None:
@@ -94,12 +89,7 @@ def profile_update(
         user.language = language
         fields.append("language")
     if time_zone is not None:
-        if time_zone not in time_zones():
-            raise Invalid(
-                _("Choose a time zone."),
-                fields={"time_zone": [_("An IANA time zone name, e.g. Europe/Paris.")]},
-            )
-        user.time_zone = time_zone
+        user.time_zone = clean_time_zone(time_zone)
         fields.append("time_zone")
     if fields:
         user.save(update_fields=fields)
@@ -190,6 +180,5 @@ def account_anonymise(*, user: User) -> None:
     user.is_active = False
     user.deleted_at = timezone.now()
     user.save()
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="account deleted")
+    signout.account_end(user=user, reason=signout.ACCOUNT_DELETED)
     _announce(user)

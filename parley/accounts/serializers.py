@@ -60,6 +60,12 @@ def self_data(user: User) -> dict[str, Any]:
     }
 
 
+ZONE_HELP = (
+    "The browser's IANA time zone (Intl.DateTimeFormat().resolvedOptions().timeZone); UTC when"
+    " left out. GET time-zones lists the zones a picker offers; any IANA name is accepted."
+)
+
+
 class CredentialsIn(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150, trim_whitespace=True)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
@@ -67,6 +73,7 @@ class CredentialsIn(serializers.Serializer[Any]):
 
 class RegisterIn(CredentialsIn):
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, trim_whitespace=True)
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text=ZONE_HELP)
 
 
 class TokenIn(serializers.Serializer[Any]):
@@ -105,6 +112,7 @@ class WsTicketOut(serializers.Serializer[Any]):
 class GuestIn(serializers.Serializer[Any]):
     nickname = serializers.CharField(max_length=NICKNAME_MAX, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text=ZONE_HELP)
 
 
 class PasswordChangeIn(serializers.Serializer[Any]):
@@ -165,6 +173,17 @@ class ProfileIn(serializers.Serializer[Any]):
         language = self.fields["language"]
         assert isinstance(language, serializers.ChoiceField)
         language.choices = languages.choices()
+
+
+class TimeZoneOut(serializers.Serializer[Any]):
+    id = serializers.CharField(help_text="The IANA name, as stored and as PATCH me takes it")
+    region = serializers.CharField(help_text="Its first part (Europe, America, ...); UTC for UTC")
+    city = serializers.CharField(help_text="Its last part, spaces for underscores")
+    country = serializers.CharField(help_text="ISO 3166 code (zone.tab), empty for UTC")
+
+
+class TimeZonesOut(serializers.Serializer[Any]):
+    zones = TimeZoneOut(many=True)
 
 
 class AvatarUploadIn(serializers.Serializer[Any]):

@@ -21,9 +21,10 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from parley.accounts import selectors
+from parley.accounts import selectors, signout
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
 from parley.accounts.models import NICKNAME_MAX, AuthToken, User
+from parley.accounts.zones import UTC, clean_time_zone
 from parley.common import languages, mail
 from parley.common.errors import Invalid
 from parley.common.i18n import interpolate
@@ -54,7 +55,9 @@ def _starting_language(language: str | None) -> str:
     return language if languages.is_language(language) else settings.LANGUAGE_CODE
 
 
-def user_register(*, username: str, password: str, email: str = "", language: str | None = None) -> User:
+def user_register(
+    *, username: str, password: str, email: str = "", language: str | None = None, time_zone: str = ""
+) -> User:
     if not USERNAME_RE.fullmatch(username) or username.lower().startswith(GUEST_PREFIX):
         raise Invalid(
             _("Choose another username."),
@@ -65,6 +68,7 @@ def user_register(*, username: str, password: str, email: str = "", language: st
     if selectors.name_is_taken(name=username):
         raise Invalid(_("Choose another username."), fields={"username": [NOT_AVAILABLE]})
     email = _clean_email(email)
+    zone = clean_time_zone(time_zone) if time_zone else UTC
     candidate = User(username=username, email=email)
     try:
         password_validation.validate_password(password, candidate)
@@ -77,6 +81,7 @@ def user_register(*, username: str, password: str, email: str = "", language: st
                 avatar=avatar_for(username),
                 email=email,
                 language=_starting_language(language),
+                time_zone=zone,
             )
             user.set_password(password)
             user.save()
@@ -85,8 +90,12 @@ def user_register(*, username: str, password: str, email: str = "", language: st
     return user
 
 
-def guest_create(*, nickname: str, avatar: str | None = None, language: str | None = None) -> User:
+def guest_create(
+    *, nickname: str, avatar: str | None = None, language: str | None = None, time_zone: str = ""
+) -> User:
+    """A guest; `time_zone` is the browser's (UTC when it sent none)."""
     nickname = clean_name(nickname, field="nickname", max_length=NICKNAME_MAX, label=_("nickname"))
+    zone = clean_time_zone(time_zone) if time_zone else UTC
     key = avatar or DEFAULT_AVATAR
     if key not in AVATARS:
         raise Invalid(
@@ -101,6 +110,7 @@ def guest_create(*, nickname: str, avatar: str | None = None, language: str | No
         avatar=key,
         is_guest=True,
         language=_starting_language(language),
+        time_zone=zone,
     )
     user.set_unusable_password()
     user.save()
@@ -136,8 +146,8 @@ def logout(*, user: User, token: AuthToken | None, session_key: str | None) -> N
     auth_ids = [f"t:{pk}" for pk in ids]
     if session_key:
         auth_ids.append(f"s:{session_key}")
-    AuthToken.objects.filter(pk__in=ids).delete()
-    publish.user_close(user_id=user.pk, auth_ids=auth_ids, reason="logged out")
+    signout.tokens_end(AuthToken.objects.filter(pk__in=ids), signout.LOGGED_OUT)
+    publish.user_close(user_id=user.pk, auth_ids=auth_ids, reason=signout.LOGGED_OUT)
 
 
 def password_change(
@@ -154,17 +164,16 @@ def password_change(
     stale = AuthToken.objects.filter(user=user)
     if keep_token is not None:
         stale = stale.exclude(pk=keep_token.pk)
-    stale.delete()
+    signout.tokens_end(stale, signout.PASSWORD_CHANGED)
     # Every socket closes with 4001 and reconnects: the login that made the change (its token,
     # or its session, whose hash the view renews) gets back in; the others are refused and sign in.
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="password changed", code=4001)
+    publish.user_close(user_id=user.pk, auth_ids=None, reason=signout.PASSWORD_CHANGED, code=4001)
 
 
 def user_deactivate(*, user: User) -> None:
     user.is_active = False
     user.save(update_fields=["is_active"])
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="account deactivated")
+    signout.account_end(user=user, reason=signout.ACCOUNT_DEACTIVATED)
 
 
 def guest_deactivate(*, user: User) -> None:
@@ -175,8 +184,7 @@ def guest_deactivate(*, user: User) -> None:
         raise Invalid(_("Only guests are removed this way."))
     user.is_active = False
     user.save(update_fields=["is_active"])
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="guest removed")
+    signout.account_end(user=user, reason=signout.GUEST_REMOVED)
 
 
 # --- mail: verification, password reset, digest preference ---------------------------------
@@ -301,8 +309,7 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
     # Opening the link proves the address too.
     user.email_verified = True
     user.save(update_fields=["password", "email_verified"])
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="password reset")
+    signout.account_end(user=user, reason=signout.PASSWORD_RESET)
     return user
 
 

@@ -76,6 +76,7 @@ class GuestApi(ScopedThrottleMixin, APIView):
             nickname=data.validated_data["nickname"],
             avatar=data.validated_data.get("avatar") or None,
             language=translation.get_language(),
+            time_zone=data.validated_data.get("time_zone", ""),
         )
         return accounts_api.signed_in(request, user, status.HTTP_201_CREATED)
 

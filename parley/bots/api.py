@@ -51,11 +51,12 @@ class RoomCommandsApi(APIView):
 class RoomStatsChartApi(APIView):
     @extend_schema(
         responses={(200, "image/png"): OpenApiTypes.BINARY, **AUTH, **errors(403, 404)},
-        summary="The room's messages per hour of day (UTC) this week, as a small PNG (/stats links it)",
+        summary="The room's messages per hour of day this week, in your time zone, as a small PNG",
     )
     def get(self, request: Request, room_id: int) -> HttpResponse:
-        room_for_member(user=_user(request), room_id=room_id)
-        png = chart.bar_chart_png(selectors.room_activity(room_id=room_id).hours)
+        user = _user(request)
+        room_for_member(user=user, room_id=room_id)
+        png = chart.bar_chart_png(selectors.room_activity(room_id=room_id, time_zone=user.time_zone).hours)
         response = HttpResponse(png, content_type="image/png")
         response["Cache-Control"] = "private, max-age=60"
         return response

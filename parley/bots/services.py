@@ -21,7 +21,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -190,6 +190,8 @@ def command_run(
                 "user": user.pk,
                 "user_name": user.shown_name,
                 "message": message.pk,
+                "language": user.language,
+                "time_zone": user.time_zone,
             }
             _queue(job)
         return outcome
@@ -331,24 +333,35 @@ def _run_command(job: dict[str, Any]) -> None:
         user_id=job["user"],
         user_name=job["user_name"],
         message_id=job["message"],
+        language=job.get("language") or settings.LANGUAGE_CODE,  # jobs queued before: the default
+        time_zone=job.get("time_zone") or "UTC",
     )
-    outcome = runner.run_limited(reg.key, lambda: reg.handler.handle(call))
+
+    def handle() -> Any:  # on the runner's own thread, where the asker's language must be active too
+        with translation.override(call.language):
+            return reg.handler.handle(call)
+
+    outcome = runner.run_limited(reg.key, handle)
     cmd = f"/{call.command}"
     picture: Answer | None = None
-    if outcome.status == "ok":
-        if outcome.value is None:
-            return
-        picture = outcome.value if isinstance(outcome.value, Answer) else None
-        body = picture.text if picture else str(outcome.value)
-    elif outcome.status == "error":
-        log.error("bot %s failed on %s", reg.key, cmd, exc_info=outcome.error)
-        body = f"Sorry, {cmd} failed."
-    elif outcome.status == "timeout":
-        log.warning("bot %s overran its time limit on %s", reg.key, cmd)
-        body = f"Sorry, {cmd} took too long and was given up."
-    else:
-        log.warning("bot %s is busy; %s refused", reg.key, cmd)
-        body = f"Sorry, {reg.name} is busy; try {cmd} again in a moment."
+    with translation.override(call.language):
+        if outcome.status == "ok":
+            if outcome.value is None:
+                return
+            picture = outcome.value if isinstance(outcome.value, Answer) else None
+            body = str(picture.text if picture else outcome.value)
+        elif outcome.status == "error":
+            log.error("bot %s failed on %s", reg.key, cmd, exc_info=outcome.error)
+            body = gettext("Sorry, %(command)s failed.") % {"command": cmd}
+        elif outcome.status == "timeout":
+            log.warning("bot %s overran its time limit on %s", reg.key, cmd)
+            body = gettext("Sorry, %(command)s took too long and was given up.") % {"command": cmd}
+        else:
+            log.warning("bot %s is busy; %s refused", reg.key, cmd)
+            body = gettext("Sorry, %(bot)s is busy; try %(command)s again in a moment.") % {
+                "bot": reg.name,
+                "command": cmd,
+            }
     bot = registered_bot_user(key=reg.key)
     files = [(picture.png_name, picture.png)] if picture else []
     bot_post(bot=bot, room_id=call.room_id, body=body, reply_to=call.message_id, files=files)

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from parley.common.i18n import Text
+from parley.common.signedout import SignedOut
 
 # Messages are often lazy (parley/common/i18n.py): they become text in the reader's language
 # when the error is rendered (`as_dict`), by the REST handler or the WebSocket consumer.
@@ -143,6 +144,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         logger.warning("database unavailable: %s", exc)
         body = error_body("unavailable", _("The service is briefly unavailable; try again."))
         return Response(body, status=503, headers={"Retry-After": "1"})
+    if isinstance(exc, drf.NotAuthenticated) and not isinstance(exc, SignedOut):
+        # A session the account's side ended (parley.accounts.authentication notes why).
+        reason = getattr(getattr(context.get("request"), "_request", None), "signed_out_reason", None)
+        if reason:
+            exc = SignedOut(reason)
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -151,6 +157,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     assert isinstance(exc, drf.APIException)
+    if isinstance(exc, SignedOut):
+        response.data = error_body("signed_out", str(exc.detail))
+        response.data["error"]["reason"] = exc.reason
+        return response
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     if isinstance(exc, drf.ValidationError):
         fields = _flatten(exc.detail)

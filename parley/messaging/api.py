@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.accounts.models import User
+from parley.accounts.serializers import UserSearchOut
 from parley.common.errors import RateLimited
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
@@ -268,3 +269,25 @@ class ReportResolveApi(APIView):
         report = reports.report_resolve(actor=_user(request), report_id=report_id, **data.validated_data)
         report = selectors.report_queue_item(report_id=report.pk)
         return Response(serializers.ReportStaffOut(report).data)
+
+
+class SearchSendersApi(ScopedThrottleMixin, APIView):
+    """The search's "From" filter: the people of your rooms (not everyone: guests may not
+    list all accounts), so it can offer senders before any result shows them."""
+
+    throttle_scope = "user_search"
+    throttled_methods = ("GET",)
+
+    @extend_schema(
+        parameters=[serializers.SenderChoicesIn],
+        responses={200: UserSearchOut, 400: E[400], **errors(429), **AUTH},
+        summary="People to filter a search by: those of your rooms (or of one room)",
+    )
+    def get(self, request: Request) -> Response:
+        params = serializers.SenderChoicesIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        args = params.validated_data
+        page, more = search.sender_choices(
+            user=_user(request), q_text=args["q"], room_id=args.get("room"), limit=args["limit"]
+        )
+        return Response(UserSearchOut({"results": page, "has_more": more}).data)

@@ -86,7 +86,7 @@ class Connection:
         auth_id: str,
         rooms: set[int],
         send: Callable[[str], Awaitable[None]],
-        close: Callable[[int], Coroutine[Any, Any, None]],
+        close: Callable[[int, str], Coroutine[Any, Any, None]],
         raw: RawWriter | None = None,
         queue_max: int | None = None,
         language: str = "en",
@@ -226,13 +226,14 @@ class Connection:
         self.queue = None
 
     def terminate(self, code: int, reason: str) -> None:
-        """Stop delivering now and close the socket with `code`."""
+        """Stop delivering now and close the socket with `code` and `reason` (the close frame's
+        reason: a code such as `password_changed` when the account ended the login)."""
         if self.closed:
             return
         self.stop()
         self.close_code = code
         self.hub.spawn(self.hub.detach(self))
-        self.hub.spawn(self._close(code))
+        self.hub.spawn(self._close(code, reason))
 
     # --- repair --------------------------------------------------------------------
     async def catch_up(self, room: int, after: int | None = None, *, hold: bool = True) -> None:

@@ -152,7 +152,12 @@ class BansOut(serializers.Serializer[Any]):
 
 
 class MembersOut(serializers.Serializer[Any]):
-    members = MemberOut(many=True)
+    members = MemberOut(many=True, help_text="The room's people (bots are not members: `bots`).")
+    bots = MemberOut(
+        many=True,
+        help_text="Bots with a seat in the room (they answered a command here, or post for a webhook"
+        " or an owner's bot account): shown apart, never counted; the owner removes one like a member.",
+    )
 
 
 class MemberAddIn(serializers.Serializer[Any]):

@@ -150,9 +150,9 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
     async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)
 
-    async def _close_with(self, code: int) -> None:
+    async def _close_with(self, code: int, reason: str = "") -> None:
         try:
-            await self.close(code)
+            await self.close(code, reason=reason[:120] or None)
         except Exception:
             log.debug("close after disconnect", exc_info=True)
 

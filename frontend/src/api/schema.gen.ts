@@ -852,7 +852,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The room's messages per hour of day (UTC) this week, as a small PNG (/stats links it) */
+        /** The room's messages per hour of day this week, in your time zone, as a small PNG */
         get: operations["v1_rooms_stats.png_retrieve"];
         put?: never;
         post?: never;
@@ -954,6 +954,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/senders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People to filter a search by: those of your rooms (or of one room)
+         * @description The search's "From" filter: the people of your rooms (not everyone: guests may not
+         *     list all accounts), so it can offer senders before any result shows them.
+         */
+        get: operations["v1_search_senders_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats": {
         parameters: {
             query?: never;
@@ -966,6 +987,27 @@ export interface paths {
          * @description Messages and active users per day over the last 30 days, the busiest rooms, messages per hour of the day (all UTC), and the connections open now. Read from tables a periodic job fills (`stats_aggregate`), so the newest minutes may not be counted yet (`aggregated_at`).
          */
         get: operations["v1_stats_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/time-zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Time zones for a picker
+         * @description The zones a picker offers (parley.accounts.zones): the server's list, so every zone a
+         *     client offers is one the server takes. Public: the sign-up page needs no account.
+         */
+        get: operations["v1_time_zones_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1192,6 +1234,8 @@ export interface components {
             };
             /** @description A sentence for people. */
             message: string;
+            /** @description Only with code `signed_out` (401): why the login ended: `password_changed`, `password_reset`, `account_deleted`, `account_deactivated`, `guest_removed`, `logged_out`. */
+            reason?: string;
         };
         ErrorOut: {
             error: components["schemas"]["ErrorDetailOut"];
@@ -1207,6 +1251,8 @@ export interface components {
         GuestInRequest: {
             avatar?: string;
             nickname: string;
+            /** @description The browser's IANA time zone (Intl.DateTimeFormat().resolvedOptions().timeZone); UTC when left out. GET time-zones lists the zones a picker offers; any IANA name is accepted. */
+            time_zone?: string;
         };
         HighlightSegment: {
             match: boolean;
@@ -1328,6 +1374,9 @@ export interface components {
             user: components["schemas"]["User"];
         };
         MembersOut: {
+            /** @description Bots with a seat in the room (they answered a command here, or post for a webhook or an owner's bot account): shown apart, never counted; the owner removes one like a member. */
+            bots: components["schemas"]["MemberOut"][];
+            /** @description The room's people (bots are not members: `bots`). */
             members: components["schemas"]["MemberOut"][];
         };
         MeOut: {
@@ -1484,6 +1533,8 @@ export interface components {
         RegisterInRequest: {
             email?: string;
             password: string;
+            /** @description The browser's IANA time zone (Intl.DateTimeFormat().resolvedOptions().timeZone); UTC when left out. GET time-zones lists the zones a picker offers; any IANA name is accepted. */
+            time_zone?: string;
             username: string;
         };
         ReplyOut: {
@@ -1668,6 +1719,14 @@ export interface components {
             day: string;
             messages: number;
         };
+        StatsDirectOut: {
+            /** @description People who sent a direct message in the period. */
+            active_users: number;
+            /** @description Direct conversations with a message in the period. */
+            conversations: number;
+            /** @description Messages in direct conversations over the period. */
+            messages: number;
+        };
         StatsHourOut: {
             /** @description Hour of the day, UTC. */
             hour: number;
@@ -1683,13 +1742,15 @@ export interface components {
             aggregated_at: string | null;
             /** @description Every day of the period, oldest first (30 entries). */
             days: components["schemas"]["StatsDayOut"][];
+            /** @description Direct messages as one aggregate: who talks to whom is not shown. */
+            direct: components["schemas"]["StatsDirectOut"];
             /** @description Messages per hour of the day over the period (24 entries). */
             hours: components["schemas"]["StatsHourOut"][];
             /** @description WebSocket connections open now, every worker's. */
             live_connections: number;
             /** @description Messages over the period. */
             messages: number;
-            /** @description The busiest rooms of the period, at most 10. */
+            /** @description The busiest rooms of the period, at most 10; direct messages are never listed. */
             rooms: components["schemas"]["StatsRoomOut"][];
             /**
              * Format: date
@@ -1709,6 +1770,19 @@ export interface components {
             id: number;
             messages: number;
             name: string;
+        };
+        TimeZoneOut: {
+            /** @description Its last part, spaces for underscores */
+            city: string;
+            /** @description ISO 3166 code (zone.tab), empty for UTC */
+            country: string;
+            /** @description The IANA name, as stored and as PATCH me takes it */
+            id: string;
+            /** @description Its first part (Europe, America, ...); UTC for UTC */
+            region: string;
+        };
+        TimeZonesOut: {
+            zones: components["schemas"]["TimeZoneOut"][];
         };
         TokenInRequest: {
             token: string;
@@ -6385,6 +6459,67 @@ export interface operations {
             };
         };
     };
+    v1_search_senders_retrieve: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Part of a name. */
+                q?: string;
+                /** @description Only the people of this room. */
+                room?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSearchOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests; slow down. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     v1_stats_retrieve: {
         parameters: {
             query?: never;
@@ -6427,6 +6562,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    v1_time_zones_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeZonesOut"];
                 };
             };
         };

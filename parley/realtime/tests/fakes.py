@@ -131,7 +131,7 @@ class FakeSocket:
             await asyncio.Event().wait()
         self.texts.append(text)
 
-    async def close(self, code: int) -> None:
+    async def close(self, code: int, reason: str = "") -> None:
         self.closed_with = code
 
     def seqs(self, room: int | None = None) -> list[int]:
