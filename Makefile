@@ -20,7 +20,7 @@ FRONT_SRC := $(shell find frontend/src frontend/public frontend/index.html front
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: openapi protocol run serve dev test test-fast test-python test-browser test-databases test-slot-databases test-slot-embedded test-services test-mariadb test-frontend lint fmt migrate \
+.PHONY: test-upstream openapi protocol run serve dev test test-fast test-python test-browser test-databases test-slot-databases test-slot-embedded test-services test-mariadb test-frontend lint fmt migrate \
 	frontend venv deps-run deps-dev deps-bench lock bench bench-quick clean messages
 
 ## The development environment: the dev lock (running + tests + lint).
@@ -99,12 +99,14 @@ lint: deps-dev $(FRONT_STAMP)
 	cd frontend && npm run lint --silent
 
 ## The server's translation catalogues (docs/i18n.md, "Server"): collect every marked string into
-## locale/{zh_Hans,ko,ja}/LC_MESSAGES/django.po (translations kept), then compile the .mo files.
+## locale/<each language of settings.LANGUAGES but en>/LC_MESSAGES/django.po (translations kept),
+## then compile the .mo files.
 ## Needs GNU gettext; both files are committed, so running Parley does not.
 MESSAGES_IGNORE := --ignore '.venv/*' --ignore 'frontend/*' --ignore 'data/*' --ignore 'bench/*' --ignore 'docs/*' \
 	--ignore '*/tests/*' --ignore 'parley/testing/*'
 messages: deps-dev
-	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans -l ko -l ja \
+	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python manage.py makemessages \
+	  $$(env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python -m parley.common.languages --gettext-locales) \
 	  -e html,txt,py --add-location file --no-obsolete $(MESSAGES_IGNORE)
 	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
 
@@ -113,10 +115,12 @@ openapi: deps-run
 	DEBUG=true $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 	$(MAKE) --no-print-directory protocol
 
-## Regenerate the frames' JSON Schema and the client's generated types (frames and REST);
-## pytest and `npm run lint` fail while any of them is stale.
+## Regenerate the frames' JSON Schema, the list of languages (from settings.LANGUAGES) and the
+## client's generated types (frames, REST, languages); pytest and `npm run lint` fail while any
+## of them is stale.
 protocol: venv $(FRONT_STAMP)
 	$(BIN)/python -m parley.realtime.schema
+	env -u DATABASE_URL -u REDIS_URL DEBUG=true $(BIN)/python -m parley.common.languages
 	cd frontend && npm run gen --silent
 
 fmt: deps-dev
@@ -183,6 +187,32 @@ test-mariadb: deps-dev
 	  echo "FAILED: PARLEY_REQUIRE_SERVICES=1 but MARIADB_URL is not set"; exit 1; \
 	else \
 	  echo "SKIPPED MariaDB pass: set MARIADB_URL (mysql://user@host:3306/db) to run the suite on it"; \
+	fi
+
+## The transport tests (the ones that exercise uvicorn's, websockets' and Channels' internals,
+## parley/realtime/internals.py) against the NEWEST uvicorn and websockets, in a venv of their
+## own (.venv-upstream: the dev lock, then those two upgraded), so a bump is one command. With
+## DATABASE_URL and REDIS_URL set the multi-process tests run too (the services pass).
+## The result of the last run is in docs/upstream.md.
+UPSTREAM_VENV := .venv-upstream
+UPSTREAM_PIP  := $(UPSTREAM_VENV)/bin/python -m pip --disable-pip-version-check
+UPSTREAM_TESTS := parley/realtime/tests parley/ws/tests/test_outgoing.py parley/ws/tests/test_internals.py \
+	parley/ws/tests/test_keepalive.py parley/ws/tests/test_consumer.py parley/ws/tests/test_processes.py \
+	parley/ws/tests/test_tickets_processes.py parley/ws/tests/test_abuse.py
+test-upstream:
+	test -x $(UPSTREAM_VENV)/bin/python || $(PYTHON) -m venv $(UPSTREAM_VENV)
+	$(UPSTREAM_PIP) install --quiet -r requirements/dev.txt
+	$(UPSTREAM_PIP) install --quiet --no-deps -e .
+	$(UPSTREAM_PIP) install --quiet --upgrade "uvicorn[standard]" websockets
+	@$(UPSTREAM_VENV)/bin/python -c "import uvicorn, websockets, channels, django; \
+	  print('upstream: uvicorn', uvicorn.__version__, '| websockets', websockets.__version__, \
+	  '| channels', channels.__version__, '| django', django.__version__)"
+	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
+	  echo "pass: services"; PARLEY_TEST_PASS=services $(UPSTREAM_VENV)/bin/python -m pytest \
+	    -q -p no:cacheprovider -m "not browser" $(UPSTREAM_TESTS) $(PYTEST_ARGS); \
+	else \
+	  echo "pass: embedded"; env -u DATABASE_URL -u REDIS_URL PARLEY_TEST_PASS=embedded $(UPSTREAM_VENV)/bin/python \
+	    -m pytest -q -p no:cacheprovider -m "not browser" $(UPSTREAM_TESTS) $(PYTEST_ARGS); \
 	fi
 
 bench: deps-bench

@@ -8,13 +8,20 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from parley.testing.live import (
+# The log guard below is a plugin in that package, imported here first: rewrite its asserts.
+pytest.register_assert_rewrite("parley.testing")
+
+from parley.testing.live import (  # noqa: E402
     ServerProcess,
     base_env,
     migrate,
     private_database,
     services_or_skip,
 )
+
+# After each test: no unexpected ERROR or traceback in a live server's log (parley/testing/logguard.py).
+# pytester: the guard's own test runs a suite of its own through it.
+pytest_plugins = ["parley.testing.logguard", "pytester"]
 
 
 @pytest.fixture(autouse=True)

@@ -28,20 +28,26 @@ from bench.__main__ import setup_parley
 from bench.loadgen.run import run_spec
 from bench.servers import Server
 from bench.util import raise_nofile
+from parley.testing.waits import wait_until
 
 
 def _dump(server: Server, prefix: str, n: int) -> tuple[tracemalloc.Snapshot, dict]:
     assert server.proc is not None
     os.kill(server.proc.pid, signal.SIGUSR2)
     types_path = f"{prefix}.{n}.types.json"
-    deadline = time.monotonic() + 300
-    while not os.path.exists(types_path):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server wrote no memory dump (is PARLEY_MEMPROBE honoured?)")
-        time.sleep(0.5)
-    time.sleep(1.0)  # the JSON is written last; let it finish
-    with open(types_path) as fh:
-        types = json.load(fh)
+
+    def written() -> dict | None:
+        """The dump's JSON once it parses whole (it is written last, after the snapshot)."""
+        try:
+            with open(types_path) as fh:
+                return dict(json.load(fh))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    try:
+        types = wait_until(written, timeout=300, interval=0.5)
+    except AssertionError:
+        raise RuntimeError("the server wrote no memory dump (is PARLEY_MEMPROBE honoured?)") from None
     return tracemalloc.Snapshot.load(f"{prefix}.{n}.snap"), types
 
 
@@ -60,13 +66,15 @@ def profile(kind: str, n: int, python: str, top: int) -> dict:
     out: dict = {"server": kind, "n": n}
     try:
         run_spec(idle_clients(srv, 50, offset=n), python=python)  # warm-up, closed again
+        # The server frees the warm-up's memory lazily and no event says when: the same 2 s
+        # as every recorded run, so the figures stay comparable.
         time.sleep(2.0)
         before, types0 = _dump(srv, prefix, 0)
         rss0 = srv.rss_kib()
         snaps: dict = {}
 
         def ready() -> None:
-            time.sleep(2.0)
+            time.sleep(2.0)  # the sockets' first frames settle; no event says when (as above)
             snaps["rss"] = srv.rss_kib()
             snaps["after"] = _dump(srv, prefix, 1)
 

@@ -21,10 +21,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
+
+from parley.testing.waits import wait_until
 
 
 def free_port() -> int:
+    """redis-server must be given its port before it starts (its `--port 0` means no TCP)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -63,6 +65,11 @@ def numsub(port: int) -> int:
     return int(out[1]) if len(out) > 1 else 0
 
 
+def ping(port: int) -> bool:
+    out = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True).stdout
+    return out.strip() == "PONG"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.redis_publish")
     ap.add_argument("--sizes", default="437,924,749,211,789")
@@ -96,7 +103,7 @@ def main() -> None:
     results = []
     subs: list[subprocess.Popen] = []
     try:
-        time.sleep(0.5)
+        wait_until(lambda: ping(port), timeout=30, what="redis-server to answer PING")
         version = subprocess.run(
             ["redis-server", "--version"], capture_output=True, text=True
         ).stdout.split()[2]
@@ -108,7 +115,7 @@ def main() -> None:
                         stdout=subprocess.DEVNULL,
                     )
                 )
-            time.sleep(0.5)
+            wait_until(lambda: numsub(port) >= nsub, timeout=30, what=f"{nsub} subscribers")  # noqa: B023
             for size in [int(x) for x in a.sizes.split(",")]:
                 for pipeline in (1, 16):
                     runs = sorted(

@@ -60,7 +60,7 @@ PARLEY_REF = os.path.abspath(os.environ["BENCH_PARLEY_REF"]) if os.environ.get("
 # The reference's own database when its schema is older (a copy of parley_bench migrated
 # back by the newer code: same users, tokens and rooms, the schema the old code expects).
 PARLEY_REF_DB = os.environ.get("BENCH_PARLEY_REF_DB", "")
-SECRET = "bench-secret-" + "k" * 48  # benchmark-only Django secret
+SECRET = "bench-secret-" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEF"  # benchmark-only Django secret
 
 
 def pg_dsn(db: str) -> str:
@@ -92,7 +92,7 @@ def wait_port(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.2)  # between polls of the port (the condition)
     raise RuntimeError(f"server did not listen on {port} in {timeout}s")
 
 
@@ -242,6 +242,9 @@ class Server:
                 cmd, env=api_env, cwd=cwd, stdout=self.log, stderr=self.log, start_new_session=True
             )
             wait_port(self.api_port, self.api_proc)
+        # Listening is not serving: the port answers as soon as it is bound, before every
+        # worker of a multi-process server (or of another project's server) has loaded its
+        # app, and none of them reports that. A settle time, as in every recorded run.
         time.sleep(0.5 if self.workers == 1 else 2.0)
 
     @property

@@ -13,3 +13,10 @@ from parley.ws.asgi import build_application  # noqa: E402
 django_asgi = ParleyASGIHandler()
 
 application = build_application(django_asgi)
+
+if os.environ.get("PARLEY_BEAT_IN_APP") == "1":
+    # `parley.serve --reload` (make dev) on the embedded default: the periodic jobs run in
+    # the served child, where the in-memory hub is, and restart with it (docs/jobs.md).
+    from config.celery import start_inprocess_beat
+
+    start_inprocess_beat()

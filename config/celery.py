@@ -26,6 +26,20 @@ log = logging.getLogger(__name__)
 _beat_started = False
 
 
+def ensure_scheduled_tasks_registered(schedule: dict[str, dict[str, object]]) -> None:
+    """Import every app's tasks module, then refuse a schedule that names an unknown task.
+
+    `autodiscover_tasks()` is lazy: a Celery worker imports the tasks modules when it
+    starts, but the web process only has the tasks some view happened to import, so
+    the in-process beat found `digests_send_due` and `stats_aggregate` unregistered
+    (issue 27). A misspelt task in CELERY_BEAT_SCHEDULE stops the server at start
+    instead of logging an error every interval."""
+    app.loader.import_default_modules()
+    missing = sorted(str(entry["task"]) for entry in schedule.values() if entry["task"] not in app.tasks)
+    if missing:
+        raise RuntimeError(f"CELERY_BEAT_SCHEDULE names tasks no app defines: {', '.join(missing)}")
+
+
 def start_inprocess_beat(*, stop: threading.Event | None = None) -> threading.Thread | None:
     """Run the beat schedule's periodic tasks on a daemon thread of this process.
 
@@ -38,6 +52,7 @@ def start_inprocess_beat(*, stop: threading.Event | None = None) -> threading.Th
     schedule = dict(app.conf.beat_schedule or {})
     if settings.REDIS_URL or not schedule or _beat_started:
         return None
+    ensure_scheduled_tasks_registered(schedule)
     _beat_started = True
     stop = stop or threading.Event()
     due = {name: time.monotonic() + float(entry["schedule"]) for name, entry in schedule.items()}

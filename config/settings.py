@@ -8,7 +8,9 @@ lists every variable.
 
 from __future__ import annotations
 
+import math
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,17 +31,50 @@ DEBUG = env.bool("DEBUG", default=False)
 TESTING = env.bool("PARLEY_TESTING", default=False)
 
 
+def _management_command() -> bool:
+    """This process runs `manage.py <command>` (or django-admin), not a server or a worker."""
+    return Path(sys.argv[0]).name in {"manage.py", "django-admin"}
+
+
+def _key_weakness(key: str) -> str:
+    """Why `key` is too weak to sign sessions and tokens with, or "" (at least 50 characters,
+    whose characters are spread enough to carry 128 bits or more: 50 times "s" carries none;
+    a repeated short pattern is refused too)."""
+    if key.startswith("django-insecure-"):
+        return "it is Django's insecure development key"
+    if len(key) < 50:
+        return f"it has {len(key)} characters (at least 50)"
+    counts = [key.count(c) for c in set(key)]
+    bits = max(0.0, -sum(n * math.log2(n / len(key)) for n in counts))
+    if bits < 128:
+        return f"its characters repeat too much (about {bits:.0f} bits; at least 128)"
+    return ""
+
+
 def _secret_key() -> str:
-    """Use SECRET_KEY when set; in DEBUG, generate one once into data/ so sessions survive restarts."""
+    """Use SECRET_KEY when set; in DEBUG, generate one once into data/ so sessions survive restarts.
+
+    A management command run by hand with DEBUG off (the README's `manage.py createsuperuser`
+    after `make run`) uses the key `make run` generated, so what it signs matches the
+    development server's; a server or worker with DEBUG off still needs SECRET_KEY. With DEBUG
+    off (make serve) a short or repetitive key is refused: it signs every session."""
     key = env.str("SECRET_KEY", default="")
     if key:
+        weakness = "" if DEBUG else _key_weakness(key)
+        if weakness:
+            raise environ.ImproperlyConfigured(
+                f"SECRET_KEY is too weak: {weakness}. "
+                "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            )
         return key
+    path = DATA_DIR / "secret_key"
     if not DEBUG and not TESTING:
+        if _management_command() and path.exists():
+            return path.read_text().strip()
         raise environ.ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (make serve). "
             "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
-    path = DATA_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
@@ -175,7 +210,11 @@ WS_MAX_FRAME = 64 * 1024
 WS_SEND_RATE: float = env.float("WS_SEND_RATE", default=8.0)
 WS_SEND_BURST: int = env.int("WS_SEND_BURST", default=30)
 WS_QUEUE_MAX: int = env.int("WS_QUEUE_MAX", default=2000)
+# The one keepalive (docs/protocol.md, "Keepalive"): a JSON `ping` to every socket each
+# interval, which the client answers; a socket that sent nothing since the last WS_PING_MISSES
+# pings is closed at the next round (4009): 50 to 75 s of silence by default.
 WS_PING_INTERVAL: float = env.float("WS_PING_INTERVAL", default=25.0)
+WS_PING_MISSES: int = env.int("WS_PING_MISSES", default=2)
 WS_MAX_SOCKETS_PER_USER: int = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
 WS_RESUME_LIMIT: int = env.int("WS_RESUME_LIMIT", default=500)
 # Seconds after sending during which the author may edit a message; 0 = no limit.
@@ -247,6 +286,8 @@ MAIL_DIGEST_INTERVAL: float = env.float("MAIL_DIGEST_INTERVAL", default=60.0)
 
 # The statistics page's tables are brought up to date this often (docs/decisions.md, "Statistics").
 STATS_INTERVAL: float = _duration(env.str("STATS_INTERVAL", default="5m"))
+# Messages younger than this are left for the next run (a send may still be committing).
+STATS_SETTLE: float = _duration(env.str("STATS_SETTLE", default="30s"))
 
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "mail-digests": {"task": "parley.notify.tasks.digests_send_due", "schedule": MAIL_DIGEST_INTERVAL},
@@ -325,6 +366,9 @@ TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+# API tokens (Authorization: Token, /ws/?token=) stop working this long after they were issued
+# or last renewed (POST auth/token/renew gives a fresh one); "0" = never expire.
+TOKEN_TTL: float = _duration(env.str("TOKEN_TTL", default="30d"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -394,6 +438,10 @@ WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+[.-][0-9a-zA-Z_-]{8,12}\..+$"
 UPLOAD_MAX_BYTES: int = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 # Images with more pixels than this keep no size and get no thumbnail (Pillow's bomb guard).
 UPLOAD_MAX_PIXELS: int = env.int("UPLOAD_MAX_PIXELS", default=50_000_000)
+# Pictures (thumbnails, avatars) are decoded only up to this many pixels, JPEGs after their
+# reduced-scale decode: the memory one decode may take is about 5 bytes a pixel (60 MB at
+# 12 million), whatever a file's header claims. Larger pictures keep no thumbnail.
+IMAGE_DECODE_MAX_PIXELS: int = env.int("IMAGE_DECODE_MAX_PIXELS", default=12_000_000)
 # Behind nginx in production: "/protected-uploads/" lets nginx send the file (an internal
 # location aliased to the upload folder, deploy/nginx.conf) once Parley has said yes.
 UPLOAD_ACCEL_REDIRECT: str = env.str("UPLOAD_ACCEL_REDIRECT", default="")
@@ -442,8 +490,14 @@ if _EMAIL_URL.startswith("filemail:///"):
     EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + str(EMAIL_CONFIG["EMAIL_FILE_PATH"]).lstrip("/")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parley <parley@localhost>")
-# Links in mail point here (the address people open Parley at).
-SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in mail point here (the address people open Parley at). Unset: the address
+# `parley.serve` listens on (HOST unless it is a wildcard, and PORT), so `make run` on
+# another port mails working links.
+PORT: int = env.int("PORT", default=8000)
+_HOST = env.str("HOST", default="127.0.0.1")
+_HOST = "127.0.0.1" if _HOST in {"", "0.0.0.0", "::"} else _HOST
+_HOST = f"[{_HOST}]" if ":" in _HOST else _HOST
+SITE_URL: str = env.str("SITE_URL", default=f"http://{_HOST}:{PORT}").rstrip("/")
 EMAIL_VERIFY_MAX_AGE: int = env.int("EMAIL_VERIFY_MAX_AGE", default=3 * 86400)
 PASSWORD_RESET_MAX_AGE: int = env.int("PASSWORD_RESET_MAX_AGE", default=3600)
 PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_MAX_AGE  # Django's reset tokens
@@ -457,10 +511,23 @@ THROTTLE_RATES: dict[str, str] = {
     "search": env.str("THROTTLE_SEARCH", default="60/minute"),
     "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
     "email_verify": env.str("THROTTLE_EMAIL_VERIFY", default="5/hour"),
+    # Changing the address through PATCH me/mail (each change mails a link), per user and address.
+    "email_change": env.str("THROTTLE_EMAIL_CHANGE", default="5/hour"),
+    # Every mail a request can make us send to one mailbox (case-folded), whoever asks:
+    # verification links (register, PATCH me/mail, resend) and password reset links.
+    "mail_recipient": env.str("THROTTLE_MAIL_RECIPIENT", default="5/hour"),
     "ws_ticket": env.str("THROTTLE_WS_TICKET", default="120/minute"),
     "dm_open": env.str("THROTTLE_DM_OPEN", default="120/hour"),
     "user_search": env.str("THROTTLE_USER_SEARCH", default="120/minute"),
     "webhook": env.str("THROTTLE_WEBHOOK", default="30/minute"),
+    # Wrong passwords per client address across every username (sign-in and the current-password
+    # checks); django-axes counts per username and address beside it (AXES_FAILURE_LIMIT).
+    "login_fail": env.str("THROTTLE_LOGIN_FAIL", default="20/hour"),
+    # Current-password checks (POST me/password, DELETE me), per user and address.
+    "password_check": env.str("THROTTLE_PASSWORD_CHECK", default="10/hour"),
+    # Posts to an incoming webhook with a wrong secret, per client address (counted apart from
+    # the hook's own limit, which only posts with the right secret use up).
+    "webhook_fail": env.str("THROTTLE_WEBHOOK_FAIL", default="30/minute"),
     # Creating invite links, and accepting or previewing them (a guess costs one of these).
     "invite": env.str("THROTTLE_INVITE", default="60/hour"),
     "invite_use": env.str("THROTTLE_INVITE_USE", default="120/hour"),

@@ -17,8 +17,13 @@ os.environ.update(
             "SEARCH",
             "PASSWORD_RESET",
             "EMAIL_VERIFY",
+            "EMAIL_CHANGE",
+            "MAIL_RECIPIENT",
             "WS_TICKET",
             "WEBHOOK",
+            "WEBHOOK_FAIL",
+            "LOGIN_FAIL",
+            "PASSWORD_CHECK",
             "INVITE",
             "INVITE_USE",
         )

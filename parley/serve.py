@@ -3,6 +3,8 @@
 `make run`, `make serve`, the multi-process tests and the benchmarks all start
 the server through here, so they measure and test the same thing.
 Environment: PORT (8000), HOST (127.0.0.1), WORKERS (1), DEBUG, plus the settings' own.
+PORT=0 lets the system choose a free port; PARLEY_PORT_FILE names a file that receives the
+port once the socket listens (how tests and the benchmark learn it, race-free).
 
 Background jobs start with it (PARLEY_JOBS=0 turns that off): with REDIS_URL, a
 Celery worker and a Celery beat as child processes that stop with the server;
@@ -19,20 +21,25 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from parley.realtime.internals import websocket_protocol
+
 # How uvicorn speaks HTTP and WebSocket. The raw frame writer
-# (parley.realtime.outgoing) needs the sans-I/O WebSocket protocol (or a subclass) and
-# uncompressed frames; its test starts a server with these same options.
+# (parley.realtime.internals.RawWriter) needs the sans-I/O WebSocket protocol (or a subclass)
+# and uncompressed frames; its test starts a server with these same options.
 PROTOCOL_OPTIONS: dict[str, Any] = {
     "http": "httptools",
     # uvicorn's "websockets-sansio" protocol with a lighter receive queue (issue 18: an
-    # idle socket's memory); see parley.realtime.leanws.
-    "ws": "parley.realtime.leanws:LeanWebSocketProtocol",
+    # idle socket's memory), or uvicorn's own when its class changed (with a warning);
+    # see parley.realtime.internals.
+    "ws": websocket_protocol(),
     "ws_per_message_deflate": False,
     # Frames over 64 KiB get an error frame from the consumer; past 1 MiB the
     # connection is closed (1009) before anything is buffered.
     "ws_max_size": 1024 * 1024,
-    "ws_ping_interval": 20.0,
-    "ws_ping_timeout": 20.0,
+    # No protocol-level pings: the one keepalive is the hub's JSON ping, answered by the
+    # client (docs/protocol.md, "Keepalive"); a browser cannot see protocol pings, and each
+    # socket's ping timers would add to an idle socket's memory.
+    "ws_ping_interval": None,
 }
 
 
@@ -61,9 +68,15 @@ def job_commands(env: dict[str, str]) -> list[list[str]]:
     return [worker, [*celery, "beat", f"--loglevel={level}"]]
 
 
-def start_jobs(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+def start_jobs(env: dict[str, str], *, reload: bool = False) -> list[subprocess.Popen[bytes]]:
+    """Start the jobs (docs/jobs.md). Without REDIS_URL the periodic ones run on a thread of
+    the process that serves: this one, or under --reload the served child, which starts
+    them when it loads the app (config/asgi.py, `PARLEY_BEAT_IN_APP`)."""
     children = [subprocess.Popen(cmd, env=env) for cmd in job_commands(env)]
     if not children and not env.get("REDIS_URL") and env.get("PARLEY_JOBS", "1") not in {"0", "false", "off"}:
+        if reload:
+            os.environ["PARLEY_BEAT_IN_APP"] = "1"
+            return children
         import django
 
         django.setup()
@@ -136,8 +149,7 @@ def main(argv: list[str] | None = None) -> None:
         _shared_metrics_dir()
     debug = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"}
     reload = "--reload" in args
-    # Under --reload the served code runs in a child process; jobs stay with `make run`'s own.
-    children = start_jobs(dict(os.environ)) if not reload else []
+    children = start_jobs(dict(os.environ), reload=reload)
     try:
         _serve(uvicorn, workers=workers, reload=reload, debug=debug)
     finally:
@@ -148,20 +160,48 @@ def _serve(uvicorn: Any, *, workers: int, reload: bool, debug: bool) -> None:
     from parley.common.logs import uvicorn_log_config
 
     log_level = os.environ.get("UVICORN_LOG_LEVEL", "info" if debug else "warning")
-    uvicorn.run(
-        "config.asgi:application",
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ.get("PORT", "8000")),
-        workers=workers,
-        reload=reload,
-        loop="uvloop",
+    options: dict[str, Any] = {
+        "host": os.environ.get("HOST", "127.0.0.1"),
+        "port": int(os.environ.get("PORT", "8000")),
+        "workers": workers,
+        "reload": reload,
+        "loop": "uvloop",
         **PROTOCOL_OPTIONS,
-        proxy_headers=False,
-        access_log=debug,
-        log_level=log_level,
-        log_config=uvicorn_log_config(os.environ.get("LOG_FORMAT", "plain"), log_level),
-        timeout_graceful_shutdown=5,
-    )
+        "proxy_headers": False,
+        "access_log": debug,
+        "log_level": log_level,
+        "log_config": uvicorn_log_config(os.environ.get("LOG_FORMAT", "plain"), log_level),
+        "timeout_graceful_shutdown": 5,
+    }
+    port_file = os.environ.get("PARLEY_PORT_FILE")
+    if not port_file or reload:
+        uvicorn.run("config.asgi:application", **options)
+        return
+    _serve_reporting_port(uvicorn, options, Path(port_file))
+
+
+def _serve_reporting_port(uvicorn: Any, options: dict[str, Any], port_file: Path) -> None:
+    """Bind and listen first, write the port the socket got, then serve on that socket: what
+    `uvicorn.run` does for several workers, done for one too. A test that starts servers side
+    by side gives PORT=0 and reads the file: no port is picked in advance, so none can be
+    taken by another process between the pick and the bind."""
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("config.asgi:application", **options)
+    sock = config.bind_socket()
+    sock.listen(config.backlog)  # connections queue from here on, before the app is loaded
+    write_port(port_file, sock.getsockname()[1])
+    if config.workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+def write_port(path: Path, port: int) -> None:
+    """Whole or not at all: a reader polling for the file never sees half a number."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(f"{port}\n")
+    partial.replace(path)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ except ImportError:  # pragma: no cover
     _c_mask = None
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+# Parley's keepalive: the server's JSON ping, which a client must answer (docs/protocol.md,
+# "Keepalive"), or the server closes a socket that stays silent for two pings.
+PARLEY_PING = b'{"type":"ping"}'
+PARLEY_PONG = b'{"type":"pong"}'
 
 
 def _mask(data: bytes, key: bytes) -> bytes:
@@ -53,8 +57,12 @@ class HandshakeError(Exception):
 class FastWS(asyncio.Protocol):
     """on_message(payload: bytes) is called for every text/binary message."""
 
-    def __init__(self, on_message, host_header: str, path: str, origin: str | None):
+    def __init__(
+        self, on_message, host_header: str, path: str, origin: str | None, answer_pings: bool = False
+    ):
         self.on_message = on_message
+        # Parley's JSON pings are answered here, not handed to on_message.
+        self.answer_pings = answer_pings
         self.req_key = base64.b64encode(os.urandom(16))
         self.host_header = host_header
         self.path = path
@@ -145,7 +153,10 @@ class FastWS(asyncio.Protocol):
             fin = b0 & 0x80
             if op in (1, 2):
                 if fin:
-                    on_message(payload)
+                    if self.answer_pings and payload == PARLEY_PING:
+                        self.transport.write(encode_frame(1, PARLEY_PONG))
+                    else:
+                        on_message(payload)
                 else:
                     self.frag = bytearray(payload)
             elif op == 0:
@@ -223,9 +234,15 @@ class EngineIO:
 
 
 async def fast_connect(
-    url: str, on_message, origin: str | None = None, timeout: float = 30.0, engineio: bool = False
+    url: str,
+    on_message,
+    origin: str | None = None,
+    timeout: float = 30.0,
+    engineio: bool = False,
+    answer_pings: bool = False,
 ) -> FastWS:
-    """Open a WebSocket (with `engineio`, a Socket.IO session on it, returned once joined)."""
+    """Open a WebSocket (with `engineio`, a Socket.IO session on it, returned once joined;
+    with `answer_pings`, Parley's JSON pings answered with pong)."""
     eio = EngineIO(on_message) if engineio else None
     if eio is not None:
         on_message = eio
@@ -235,7 +252,7 @@ async def fast_connect(
     loop = asyncio.get_running_loop()
 
     def factory() -> FastWS:
-        ws = FastWS(on_message, f"{host}:{port}", path, origin)
+        ws = FastWS(on_message, f"{host}:{port}", path, origin, answer_pings)
         if eio is not None:
             eio.ws = ws  # before any byte arrives: the open packet may come with the 101
         return ws

@@ -85,7 +85,7 @@ def run_spec(
             raise RuntimeError("generator timed out")
         if tick:
             tick(t0)
-        time.sleep(0.25)
+        time.sleep(0.25)  # between polls of the generators (the condition) and progress ticks
     results = []
     for p, out in zip(procs, outs):
         if p.returncode != 0:

@@ -243,10 +243,15 @@ class Worker:
         for attempt in range(4):
             try:
                 return await fast_connect(
-                    c["url"], reader, origin=self.origin, timeout=60, engineio=self.proto == "socketio"
+                    c["url"],
+                    reader,
+                    origin=self.origin,
+                    timeout=60,
+                    engineio=self.proto == "socketio",
+                    answer_pings=self.proto == "parley",
                 )
             except (TimeoutError, OSError, HandshakeError):
-                await asyncio.sleep(0.2 * (attempt + 1))
+                await asyncio.sleep(0.2 * (attempt + 1))  # a client's back-off between connect attempts
         return None
 
     async def connect_all(self):
@@ -296,7 +301,7 @@ class Worker:
             if interval:
                 d = start + offset + n * interval - mono()
                 if d > 0:
-                    await asyncio.sleep(d / 1e9)
+                    await asyncio.sleep(d / 1e9)  # the schedule: the next send is due then
             if every and n % every == every // 2 and c["i"] in self.last_ack:
                 kind = "edit" if (n // every) % 2 == 0 else "react"
                 actions.append(asyncio.create_task(self.act(k, c, kind, n)))
@@ -307,7 +312,7 @@ class Worker:
             sent += 1
             st.send_buffer_max = max(st.send_buffer_max, ws.write_buffer_size())
             if not interval and n % 20 == 19:
-                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # a turn of the loop for the readers
         st.sent[sid] = sent
         await asyncio.gather(*actions, return_exceptions=True)
 
@@ -375,7 +380,7 @@ class Worker:
                 break
             d = due - mono()
             if d > 0:
-                await asyncio.sleep(d / 1e9)
+                await asyncio.sleep(d / 1e9)  # the schedule: the next send is due then
             if not ws.send_text(send_frame(self.proto, c["room"], "flood", f"f{nonce}-{k}-{n}")):
                 break
             n += 1
@@ -385,12 +390,14 @@ class Worker:
         st = self.stats[k]
         start, send_end, _ = self.bounds[k]
         rnd = random.Random(c["i"])
-        await asyncio.sleep(max(0, start - mono()) / 1e9 + rnd.random())
+        await asyncio.sleep(
+            max(0, start - mono()) / 1e9 + rnd.random()
+        )  # the schedule: the phase starts then (plus a jitter)
         while mono() < send_end:
             ws = await self.open(c, counted=False)
             if ws is None:
                 st.churn_fail += 1
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(0.5)  # a client's back-off after a failed connect
                 continue
             st.churn_connects += 1
             try:
@@ -403,7 +410,7 @@ class Worker:
         iv = 0.01
         while not self.finished:
             t = mono()
-            await asyncio.sleep(iv)
+            await asyncio.sleep(iv)  # the event-loop lag probe: the lag is how late this wakes
             lag = (mono() - t) / 1e6 - iv * 1e3
             ph = self.current_phase()
             if ph is not None:
@@ -424,7 +431,7 @@ class Worker:
         mon = asyncio.create_task(self.lagmon())
         for k, p in enumerate(self.phases):
             start, _, end = self.bounds[k]
-            await asyncio.sleep(max(0, start - mono()) / 1e9)
+            await asyncio.sleep(max(0, start - mono()) / 1e9)  # the schedule: the phase starts then
             st = self.stats[k]
             ru = resource.getrusage(resource.RUSAGE_SELF)
             st.cpu0 = ru.ru_utime + ru.ru_stime
@@ -454,7 +461,7 @@ class Worker:
                     and all(t.done() for t in tasks if not p.get("churn"))
                 ):
                     break
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.1)  # between polls of the phase's end (the condition)
             end = mono()
             self.bounds[k] = (start, send_end, end)
             for tk in tasks:

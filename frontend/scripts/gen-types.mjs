@@ -2,6 +2,7 @@
 // Generates the client's types from the server's committed schemas:
 //   docs/api/protocol.schema.json → src/realtime/protocol.gen.ts  (json-schema-to-typescript)
 //   docs/api/openapi.yaml         → src/api/schema.gen.ts         (openapi-typescript)
+//   docs/api/languages.json       → src/i18n/languages.gen.ts     (settings.LANGUAGES, the one list)
 // `--check` writes nothing: it regenerates in memory and fails when a committed
 // file differs (run by `npm run lint`). `make protocol` regenerates everything.
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -60,7 +61,30 @@ async function restTypes() {
   return banner('docs/api/openapi.yaml', 'openapi-typescript') + '\n' + astToString(ast)
 }
 
+function languageList() {
+  const { default: fallback, languages } = JSON.parse(readFileSync(join(docs, 'languages.json'), 'utf8'))
+  const q = (value) => `'${String(value).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+  const key = (code) => (/^[a-z]+$/.test(code) ? code : q(code))
+  const table = (field) => languages.map((l) => `  ${key(l.code)}: ${q(l[field])},`).join('\n')
+  if (!languages.some((l) => l.code === fallback)) throw new Error('languages.json: the default is not listed')
+  return (
+    banner('docs/api/languages.json', 'settings.LANGUAGES') +
+    '\n/** The languages the server speaks, in its order (Django codes: the profile, `Accept-Language`, `lang=`). */\n' +
+    `export const LOCALES = [${languages.map((l) => q(l.code)).join(', ')}] as const\n` +
+    'export type Locale = (typeof LOCALES)[number]\n\n' +
+    '/** The server\'s default language (bundled; the fallback for a missing key). */\n' +
+    `export const DEFAULT_LOCALE = ${q(fallback)}\n\n` +
+    '/** Each language named in itself: the switcher lists them so anyone finds their own. */\n' +
+    `export const LOCALE_NAMES: Record<Locale, string> = {\n${table('name')}\n}\n\n` +
+    '/** The BCP 47 spelling, for `Intl` and `<html lang>`. */\n' +
+    `export const BCP47: Record<Locale, string> = {\n${table('bcp47')}\n}\n\n` +
+    '/** The primary subtag a browser language is matched on (`zh-TW` → `zh`). */\n' +
+    `export const MATCH: Record<Locale, string> = {\n${table('match')}\n}\n`
+  )
+}
+
 const outputs = [
+  [join(front, 'src', 'i18n', 'languages.gen.ts'), languageList()],
   [join(front, 'src', 'realtime', 'protocol.gen.ts'), await protocolTypes()],
   [join(front, 'src', 'api', 'schema.gen.ts'), await restTypes()],
 ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate, login, update_session_auth_hash
+from django.contrib.auth import login, update_session_auth_hash
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
@@ -18,12 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from parley.accounts import profile, selectors, serializers, services, tasks
+from parley.accounts import profile, selectors, serializers, services, signin, tasks, zones
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_url, uploaded_name
 from parley.accounts.models import AuthToken, User
-from parley.common.errors import Invalid, error_body
+from parley.common.errors import Invalid
 from parley.common.schema import AUTH, errors
-from parley.common.throttles import ScopedThrottleMixin
+from parley.common.throttles import MailThrottleMixin, ScopedThrottleMixin
 
 E429 = errors(429, e429="Too many requests from this address or account; see Retry-After.")
 
@@ -34,7 +35,10 @@ def signed_in(request: Request, user: User, code: int) -> Response:
     """Start a session and issue a token tied to it, so logout ends both."""
     login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
     token = services.token_issue(user=user, session_key=request.session.session_key or "")
-    return Response({"user": serializers.self_data(user), "token": token}, status=code)
+    expires = selectors.token_expires_at(timezone.now())
+    return Response(
+        {"user": serializers.self_data(user), "token": token, "token_expires_at": expires}, status=code
+    )
 
 
 class CsrfApi(APIView):
@@ -56,6 +60,13 @@ def send_verification(user: User) -> None:
     tasks.email_verification_send.delay(user.pk)
 
 
+def body_email(request: Request) -> str:
+    """The `email` of a request's body, or "" (the address a registration or change mails)."""
+    data = request.data
+    email = data.get("email") if hasattr(data, "get") else None
+    return email if isinstance(email, str) else ""
+
+
 class LoginApi(APIView):
     permission_classes = [AllowAny]
 
@@ -64,7 +75,10 @@ class LoginApi(APIView):
         responses={
             200: serializers.AuthOut,
             **ERRORS,
-            **errors(429, e429="Too many failed sign-in attempts for this username and address."),
+            **errors(
+                429,
+                e429="Too many failed sign-in attempts for this username and address, or from this address.",
+            ),
         },
         summary="Sign in",
     )
@@ -73,12 +87,7 @@ class LoginApi(APIView):
         data.is_valid(raise_exception=True)
         found = selectors.user_by_username(username=data.validated_data["username"])
         username = found.username if found else data.validated_data["username"]
-        user = authenticate(request._request, username=username, password=data.validated_data["password"])
-        if getattr(request._request, "axes_locked_out", False):
-            return Response(
-                error_body("rate_limited", _("Too many failed sign-in attempts. Try again later.")),
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+        user = signin.password_check(request, username=username, password=data.validated_data["password"])
         if user is None:
             raise Invalid(_("Wrong username or password."), code="invalid_credentials")
         assert isinstance(user, User)
@@ -94,6 +103,17 @@ class AvatarsApi(APIView):
 
 
 # Reading and changing one's profile; DELETE is the erasure, in parley.actions.api.MeApi.
+class TimeZonesApi(APIView):
+    """The zones a picker offers (parley.accounts.zones): the server's list, so every zone a
+    client offers is one the server takes. Public: the sign-up page needs no account."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: serializers.TimeZonesOut}, summary="Time zones for a picker")
+    def get(self, request: Request) -> Response:
+        return Response(serializers.TimeZonesOut({"zones": zones.picker()}).data)
+
+
 class MeApi(APIView):
     @extend_schema(responses={200: serializers.MeOut, **AUTH}, summary="Who am I")
     def get(self, request: Request) -> Response:
@@ -146,10 +166,12 @@ def avatar_file(request: HttpRequest, stem: str) -> FileResponse:
     return response
 
 
-class PasswordApi(APIView):
+class PasswordApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "password_check"
+
     @extend_schema(
         request=serializers.PasswordChangeIn,
-        responses={204: None, **ERRORS},
+        responses={204: None, **ERRORS, **E429},
         summary="Change password",
     )
     def post(self, request: Request) -> Response:
@@ -158,6 +180,12 @@ class PasswordApi(APIView):
         user = request.user
         assert isinstance(user, User)
         token = request.auth if isinstance(request.auth, AuthToken) else None
+        if not signin.current_password_check(
+            request, user=user, password=data.validated_data["old_password"]
+        ):
+            raise Invalid(
+                _("The current password is wrong."), fields={"old_password": [_("Wrong password.")]}
+            )
         services.password_change(user=user, keep_token=token, **data.validated_data)
         if token is None:
             update_session_auth_hash(request._request, user)
@@ -211,7 +239,15 @@ class PasswordResetConfirmApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MailSettingsApi(APIView):
+class MailSettingsApi(MailThrottleMixin, APIView):
+    throttle_scope = "email_change"
+
+    def mail_recipient(self, request: Request) -> str:
+        """The new address when the request changes it (a change mails a link to it)."""
+        email = body_email(request).strip()
+        current = getattr(request.user, "email", "") or ""
+        return "" if email.casefold() == current.casefold() else email
+
     @extend_schema(
         responses={200: serializers.MailSettingsOut, **AUTH}, summary="My address and mail settings"
     )
@@ -220,7 +256,7 @@ class MailSettingsApi(APIView):
 
     @extend_schema(
         request=serializers.MailSettingsIn,
-        responses={200: serializers.MailSettingsOut, **ERRORS},
+        responses={200: serializers.MailSettingsOut, **ERRORS, **E429},
         summary="Change my address (a new one is verified by a mailed link) or turn digests on or off",
     )
     def patch(self, request: Request) -> Response:
@@ -237,8 +273,11 @@ class MailSettingsApi(APIView):
         return Response(serializers.mail_settings_data(user))
 
 
-class MailVerificationApi(ScopedThrottleMixin, APIView):
+class MailVerificationApi(MailThrottleMixin, APIView):
     throttle_scope = "email_verify"
+
+    def mail_recipient(self, request: Request) -> str:
+        return getattr(request.user, "email", "") or ""
 
     @extend_schema(
         request=None,
@@ -251,6 +290,21 @@ class MailVerificationApi(ScopedThrottleMixin, APIView):
         services.email_verification_check_pending(user=user)
         send_verification(user)
         return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class TokenRenewApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: serializers.TokenRenewOut, **ERRORS},
+        summary="A fresh key for this token, valid for TOKEN_TTL from now (the old key stops working)",
+    )
+    def post(self, request: Request) -> Response:
+        token = request.auth if isinstance(request.auth, AuthToken) else None
+        if token is None:
+            raise Invalid(_("Only a request signed with a token can renew it."), code="no_token")
+        key = services.token_renew(token=token)
+        expires = selectors.token_expires_at(token.created_at)
+        return Response(serializers.TokenRenewOut({"token": key, "token_expires_at": expires}).data)
 
 
 class WsTicketApi(ScopedThrottleMixin, APIView):

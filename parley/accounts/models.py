@@ -5,6 +5,12 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+# A person's display name and a guest's nickname, at most (characters, after clean_name): the
+# services' checks and the limits the REST schema publishes (a test holds them equal). The
+# column is wider: bots' names and staff edits may take up to 64.
+DISPLAY_NAME_MAX = 40
+NICKNAME_MAX = 24
+
 
 class User(AbstractUser):
     """A registered account or a guest (nickname + avatar, no password)."""

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from functools import cache
 from typing import IO
-from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -22,25 +20,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parley.accounts import signout
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_for, uploaded_name
-from parley.accounts.models import AuthToken, User
+from parley.accounts.models import DISPLAY_NAME_MAX, User
 from parley.accounts.serializers import user_data
 from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE
+from parley.accounts.zones import clean_time_zone
+from parley.common import languages
 from parley.common.errors import Invalid, TooLarge
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
 from parley.realtime import protocol, publish
 
-LANGUAGES: tuple[str, ...] = ("en", "zh-hans", "ko", "ja")
-DISPLAY_NAME_MAX = 40
 AVATAR_SIZE = 256
 # Decoding a picture costs memory by its pixels, not its bytes: refuse huge canvases early.
-AVATAR_MAX_PIXELS = 40_000_000
-
-
-@cache
-def time_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 def _announce(user: User) -> None:
@@ -84,22 +77,19 @@ def profile_update(
             user.avatar = avatar
             fields.append("avatar")
     if language is not None:
-        if language not in LANGUAGES:
+        if not languages.is_language(language):
             raise Invalid(
                 _("Choose a language."),
                 fields={
-                    "language": [interpolate(_("One of: %(values)s."), {"values": ", ".join(LANGUAGES)})]
+                    "language": [
+                        interpolate(_("One of: %(values)s."), {"values": ", ".join(languages.codes())})
+                    ]
                 },
             )
         user.language = language
         fields.append("language")
     if time_zone is not None:
-        if time_zone not in time_zones():
-            raise Invalid(
-                _("Choose a time zone."),
-                fields={"time_zone": [_("An IANA time zone name, e.g. Europe/Paris.")]},
-            )
-        user.time_zone = time_zone
+        user.time_zone = clean_time_zone(time_zone)
         fields.append("time_zone")
     if fields:
         user.save(update_fields=fields)
@@ -121,6 +111,8 @@ def avatar_upload(*, user: User, file: IO[bytes], size: int) -> User:
     payload), after turning the picture upright by its EXIF orientation."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    from parley.common import images
+
     if size > settings.AVATAR_UPLOAD_MAX_BYTES:
         mib = settings.AVATAR_UPLOAD_MAX_BYTES / (1024 * 1024)
         raise TooLarge(
@@ -135,15 +127,15 @@ def avatar_upload(*, user: User, file: IO[bytes], size: int) -> User:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in {"PNG", "JPEG", "GIF", "WEBP"}:
                 raise not_image
-            if probe.width * probe.height > AVATAR_MAX_PIXELS:
-                raise Invalid(_("The picture has too many pixels."), fields={"file": [_("Too many pixels.")]})
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            img.seek(0)
-            upright = ImageOps.exif_transpose(img)
-            square = ImageOps.fit(
-                upright.convert("RGBA"), (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS
-            )
+        # Shrunk at decode within IMAGE_DECODE_MAX_PIXELS (a header may claim any size), then
+        # cropped: the centre square of a picture a few times the avatar's size looks the same.
+        box = (AVATAR_SIZE * 4, AVATAR_SIZE * 4)
+        small = images.small_copy(io.BytesIO(data), box, formats={"PNG", "JPEG", "GIF", "WEBP"})
+        square = ImageOps.fit(small.convert("RGBA"), (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+    except images.TooManyPixels as exc:
+        message = _("The picture has too many pixels.")
+        raise Invalid(message, fields={"file": [_("Too many pixels.")]}) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise not_image from exc
     out = io.BytesIO()
@@ -188,6 +180,5 @@ def account_anonymise(*, user: User) -> None:
     user.is_active = False
     user.deleted_at = timezone.now()
     user.save()
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="account deleted")
+    signout.account_end(user=user, reason=signout.ACCOUNT_DELETED)
     _announce(user)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import AuthToken, User
+from parley.common.errors import Forbidden
 
 
 def token_hash(key: str) -> str:
@@ -12,9 +17,20 @@ def token_hash(key: str) -> str:
 
 
 def token_lookup(*, key: str) -> AuthToken | None:
+    """The token `key` names, unless it is older than TOKEN_TTL (issued or last renewed)."""
     if not key or len(key) > 128:
         return None
-    return AuthToken.objects.select_related("user").filter(key_hash=token_hash(key)).first()
+    tokens = AuthToken.objects.select_related("user").filter(key_hash=token_hash(key))
+    if settings.TOKEN_TTL > 0:
+        tokens = tokens.filter(created_at__gt=timezone.now() - timedelta(seconds=settings.TOKEN_TTL))
+    return tokens.first()
+
+
+def token_expires_at(token_created_at: datetime) -> datetime | None:
+    """When a token issued (or renewed) at `token_created_at` stops working; None: never."""
+    if settings.TOKEN_TTL <= 0:
+        return None
+    return token_created_at + timedelta(seconds=settings.TOKEN_TTL)
 
 
 def user_by_username(*, username: str) -> User | None:
@@ -42,7 +58,10 @@ def user_for_reset(*, login: str) -> User | None:
 
 def user_search(*, viewer: User, q: str, limit: int, offset: int = 0) -> tuple[list[User], bool]:
     """Active registered people whose username or display name contains `q` (the "New
-    message" picker), the viewer left out; (page, has_more). Prefix matches come first."""
+    message" picker), the viewer left out; (page, has_more). Prefix matches come first.
+    Guests cannot start direct messages, so they get no list of everyone registered either."""
+    if viewer.is_guest:
+        raise Forbidden(_("Guests cannot start direct messages; register an account first."), code="guest")
     qs = User.objects.filter(is_active=True, is_guest=False).exclude(pk=viewer.pk)
     q = q.strip()
     if q:

@@ -5,7 +5,8 @@ from typing import Any
 from rest_framework import serializers
 
 from parley.accounts.avatars import avatar_url
-from parley.accounts.models import User
+from parley.accounts.models import DISPLAY_NAME_MAX, NICKNAME_MAX, User
+from parley.common import languages
 from parley.common.schema import ShapeField, shape_list
 from parley.realtime.shapes import SelfUserOut, UserOut
 
@@ -33,6 +34,12 @@ def self_data(user: User) -> dict[str, Any]:
     }
 
 
+ZONE_HELP = (
+    "The browser's IANA time zone (Intl.DateTimeFormat().resolvedOptions().timeZone); UTC when"
+    " left out. GET time-zones lists the zones a picker offers; any IANA name is accepted."
+)
+
+
 class CredentialsIn(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150, trim_whitespace=True)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
@@ -40,6 +47,7 @@ class CredentialsIn(serializers.Serializer[Any]):
 
 class RegisterIn(CredentialsIn):
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, trim_whitespace=True)
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text=ZONE_HELP)
 
 
 class TokenIn(serializers.Serializer[Any]):
@@ -76,8 +84,9 @@ class WsTicketOut(serializers.Serializer[Any]):
 
 
 class GuestIn(serializers.Serializer[Any]):
-    nickname = serializers.CharField(max_length=200, trim_whitespace=True)
+    nickname = serializers.CharField(max_length=NICKNAME_MAX, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text=ZONE_HELP)
 
 
 class PasswordChangeIn(serializers.Serializer[Any]):
@@ -88,6 +97,14 @@ class PasswordChangeIn(serializers.Serializer[Any]):
 class AuthOut(serializers.Serializer[Any]):
     user = ShapeField(SelfUserOut, self_data)
     token = serializers.CharField()
+    token_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the token stops working (TOKEN_TTL); null: never. Renew before."
+    )
+
+
+class TokenRenewOut(serializers.Serializer[Any]):
+    token = serializers.CharField()
+    token_expires_at = serializers.DateTimeField(allow_null=True)
 
 
 class MeOut(serializers.Serializer[Any]):
@@ -115,12 +132,32 @@ class UserSearchOut(serializers.Serializer[Any]):
 
 
 class ProfileIn(serializers.Serializer[Any]):
-    display_name = serializers.CharField(max_length=200, required=False, trim_whitespace=True)
+    display_name = serializers.CharField(max_length=DISPLAY_NAME_MAX, required=False, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, help_text="A key of the bundled set")
-    language = serializers.CharField(max_length=16, required=False, help_text="en, zh-hans, ko or ja")
+    language = serializers.ChoiceField(
+        choices=[], required=False, help_text="One of the languages the server speaks"
+    )
     time_zone = serializers.CharField(
         max_length=64, required=False, help_text="An IANA name, e.g. Asia/Seoul"
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read at each use, not at import: the one list is the setting (parley.common.languages).
+        language = self.fields["language"]
+        assert isinstance(language, serializers.ChoiceField)
+        language.choices = languages.choices()
+
+
+class TimeZoneOut(serializers.Serializer[Any]):
+    id = serializers.CharField(help_text="The IANA name, as stored and as PATCH me takes it")
+    region = serializers.CharField(help_text="Its first part (Europe, America, ...); UTC for UTC")
+    city = serializers.CharField(help_text="Its last part, spaces for underscores")
+    country = serializers.CharField(help_text="ISO 3166 code (zone.tab), empty for UTC")
+
+
+class TimeZonesOut(serializers.Serializer[Any]):
+    zones = TimeZoneOut(many=True)
 
 
 class AvatarUploadIn(serializers.Serializer[Any]):

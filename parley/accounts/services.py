@@ -21,10 +21,11 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from parley.accounts import selectors
+from parley.accounts import selectors, signout
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
-from parley.accounts.models import AuthToken, User
-from parley.common import mail
+from parley.accounts.models import NICKNAME_MAX, AuthToken, User
+from parley.accounts.zones import UTC, clean_time_zone
+from parley.common import languages, mail
 from parley.common.errors import Invalid
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
@@ -33,7 +34,6 @@ from parley.realtime import publish
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 GUEST_PREFIX = "guest-"
 NOT_AVAILABLE = _("This name is not available.")
-NICKNAME_MAX = 24
 
 
 def _clean_email(email: str) -> str:
@@ -52,10 +52,12 @@ def _clean_email(email: str) -> str:
 def _starting_language(language: str | None) -> str:
     """A new account starts in the language it registered in (the request's), so the first
     mails (the address check) are already in it; the profile changes it later."""
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return language if languages.is_language(language) else settings.LANGUAGE_CODE
 
 
-def user_register(*, username: str, password: str, email: str = "", language: str | None = None) -> User:
+def user_register(
+    *, username: str, password: str, email: str = "", language: str | None = None, time_zone: str = ""
+) -> User:
     if not USERNAME_RE.fullmatch(username) or username.lower().startswith(GUEST_PREFIX):
         raise Invalid(
             _("Choose another username."),
@@ -66,6 +68,7 @@ def user_register(*, username: str, password: str, email: str = "", language: st
     if selectors.name_is_taken(name=username):
         raise Invalid(_("Choose another username."), fields={"username": [NOT_AVAILABLE]})
     email = _clean_email(email)
+    zone = clean_time_zone(time_zone) if time_zone else UTC
     candidate = User(username=username, email=email)
     try:
         password_validation.validate_password(password, candidate)
@@ -78,6 +81,7 @@ def user_register(*, username: str, password: str, email: str = "", language: st
                 avatar=avatar_for(username),
                 email=email,
                 language=_starting_language(language),
+                time_zone=zone,
             )
             user.set_password(password)
             user.save()
@@ -86,8 +90,12 @@ def user_register(*, username: str, password: str, email: str = "", language: st
     return user
 
 
-def guest_create(*, nickname: str, avatar: str | None = None, language: str | None = None) -> User:
+def guest_create(
+    *, nickname: str, avatar: str | None = None, language: str | None = None, time_zone: str = ""
+) -> User:
+    """A guest; `time_zone` is the browser's (UTC when it sent none)."""
     nickname = clean_name(nickname, field="nickname", max_length=NICKNAME_MAX, label=_("nickname"))
+    zone = clean_time_zone(time_zone) if time_zone else UTC
     key = avatar or DEFAULT_AVATAR
     if key not in AVATARS:
         raise Invalid(
@@ -102,6 +110,7 @@ def guest_create(*, nickname: str, avatar: str | None = None, language: str | No
         avatar=key,
         is_guest=True,
         language=_starting_language(language),
+        time_zone=zone,
     )
     user.set_unusable_password()
     user.save()
@@ -112,6 +121,16 @@ def token_issue(*, user: User, session_key: str = "") -> str:
     """Create a token for one login and return its key; only the hash is kept."""
     key = secrets.token_urlsafe(32)
     AuthToken.objects.create(user=user, key_hash=selectors.token_hash(key), session_key=session_key or "")
+    return key
+
+
+def token_renew(*, token: AuthToken) -> str:
+    """A new key for the same login (same row, so its sockets and logout stay tied to it),
+    valid for TOKEN_TTL from now; the old key stops working at once."""
+    key = secrets.token_urlsafe(32)
+    token.key_hash = selectors.token_hash(key)
+    token.created_at = timezone.now()
+    AuthToken.objects.filter(pk=token.pk).update(key_hash=token.key_hash, created_at=token.created_at)
     return key
 
 
@@ -127,8 +146,8 @@ def logout(*, user: User, token: AuthToken | None, session_key: str | None) -> N
     auth_ids = [f"t:{pk}" for pk in ids]
     if session_key:
         auth_ids.append(f"s:{session_key}")
-    AuthToken.objects.filter(pk__in=ids).delete()
-    publish.user_close(user_id=user.pk, auth_ids=auth_ids, reason="logged out")
+    signout.tokens_end(AuthToken.objects.filter(pk__in=ids), signout.LOGGED_OUT)
+    publish.user_close(user_id=user.pk, auth_ids=auth_ids, reason=signout.LOGGED_OUT)
 
 
 def password_change(
@@ -145,17 +164,16 @@ def password_change(
     stale = AuthToken.objects.filter(user=user)
     if keep_token is not None:
         stale = stale.exclude(pk=keep_token.pk)
-    stale.delete()
+    signout.tokens_end(stale, signout.PASSWORD_CHANGED)
     # Every socket closes with 4001 and reconnects: the login that made the change (its token,
     # or its session, whose hash the view renews) gets back in; the others are refused and sign in.
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="password changed", code=4001)
+    publish.user_close(user_id=user.pk, auth_ids=None, reason=signout.PASSWORD_CHANGED, code=4001)
 
 
 def user_deactivate(*, user: User) -> None:
     user.is_active = False
     user.save(update_fields=["is_active"])
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="account deactivated")
+    signout.account_end(user=user, reason=signout.ACCOUNT_DEACTIVATED)
 
 
 def guest_deactivate(*, user: User) -> None:
@@ -166,8 +184,7 @@ def guest_deactivate(*, user: User) -> None:
         raise Invalid(_("Only guests are removed this way."))
     user.is_active = False
     user.save(update_fields=["is_active"])
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="guest removed")
+    signout.account_end(user=user, reason=signout.GUEST_REMOVED)
 
 
 # --- mail: verification, password reset, digest preference ---------------------------------
@@ -226,7 +243,12 @@ def email_set(*, user: User, email: str) -> bool:
     if user.is_guest:
         raise Invalid(_("Guests have no mail address."), fields={"email": [_("Register to add an address.")]})
     email = _clean_email(email)
-    if email == user.email:
+    if email.casefold() == user.email.casefold():
+        # Only the letter case changed (or nothing): the mailbox is the same, so it stays
+        # verified and nothing is mailed (alternating case must not mint verification mails).
+        if email != user.email:
+            user.email = email
+            user.save(update_fields=["email"])
         return False
     user.email = email
     user.email_verified = False
@@ -247,6 +269,8 @@ def password_reset_send(*, login: str) -> bool:
     user = selectors.user_for_reset(login=login.strip())
     if user is None:
         return False
+    if not mail.recipient_take(user.email):
+        return False  # this mailbox had its share of mail from us; the caller is told nothing
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = f"{uid}.{default_token_generator.make_token(user)}"
     mail.send(
@@ -285,8 +309,7 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
     # Opening the link proves the address too.
     user.email_verified = True
     user.save(update_fields=["password", "email_verified"])
-    AuthToken.objects.filter(user=user).delete()
-    publish.user_close(user_id=user.pk, auth_ids=None, reason="password reset")
+    signout.account_end(user=user, reason=signout.PASSWORD_RESET)
     return user
 
 

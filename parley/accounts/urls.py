@@ -14,6 +14,8 @@ urlpatterns = [
         name="auth-password-reset-confirm",
     ),
     path("auth/ws-ticket", api.WsTicketApi.as_view(), name="auth-ws-ticket"),
+    path("auth/token/renew", api.TokenRenewApi.as_view(), name="auth-token-renew"),
+    path("time-zones", api.TimeZonesApi.as_view(), name="time-zones"),
     path("users", api.UserSearchApi.as_view(), name="users"),
     path("me/mail", api.MailSettingsApi.as_view(), name="me-mail"),
     path("me/mail/verification", api.MailVerificationApi.as_view(), name="me-mail-verification"),

@@ -3,6 +3,8 @@ action, render). The rest of each path's methods are the app's own view, subclas
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import logout as django_logout
 from django.http import StreamingHttpResponse
 from django.utils import translation
@@ -18,12 +20,13 @@ from rest_framework.views import APIView
 
 from parley.accounts import api as accounts_api
 from parley.accounts import serializers as account_serializers
+from parley.accounts import signin
 from parley.accounts.models import AuthToken, User
 from parley.actions import erasure, export, onboarding, posting
 from parley.bots.serializers import CommandResultOut
-from parley.common.errors import RateLimited
+from parley.common.errors import Invalid
 from parley.common.schema import AUTH
-from parley.common.throttles import ScopedThrottleMixin
+from parley.common.throttles import RecipientThrottle, ScopedThrottleMixin, throttles
 from parley.messaging import api as messaging_api
 from parley.messaging import selectors as message_selectors
 from parley.messaging import serializers as message_serializers
@@ -34,9 +37,15 @@ from parley.realtime.shapes import MessageOut
 ERRORS, E429 = accounts_api.ERRORS, accounts_api.E429
 
 
-class RegisterApi(ScopedThrottleMixin, APIView):
+class RegisterApi(APIView):
     permission_classes = [AllowAny]
-    throttle_scope = "register"
+
+    def mail_recipient(self, request: Request) -> str:
+        return accounts_api.body_email(request)
+
+    def get_throttles(self) -> list[Any]:
+        found = throttles("register")
+        return [*found, RecipientThrottle()] if accounts_api.body_email(self.request).strip() else found
 
     @extend_schema(
         request=account_serializers.RegisterIn,
@@ -68,6 +77,7 @@ class GuestApi(ScopedThrottleMixin, APIView):
             nickname=data.validated_data["nickname"],
             avatar=data.validated_data.get("avatar") or None,
             language=translation.get_language(),
+            time_zone=data.validated_data.get("time_zone", ""),
         )
         return accounts_api.signed_in(request, user, status.HTTP_201_CREATED)
 
@@ -100,17 +110,28 @@ class BodyOnDeleteSchema(AutoSchema):
 
 # GET and PATCH are the account's; DELETE is the erasure. (A class docstring would become
 # the operations' description in the schema.)
-class MeApi(accounts_api.MeApi):
+class MeApi(ScopedThrottleMixin, accounts_api.MeApi):
     schema = BodyOnDeleteSchema()
+    # Deleting the account checks the current password: per user and address, beside the
+    # sign-in limits its wrong guesses count toward (parley.accounts.signin).
+    throttle_scope = "password_check"
+    throttled_methods = ("DELETE",)
 
     @extend_schema(
         request=account_serializers.AccountDeleteIn,
-        responses={204: None, **ERRORS},
+        responses={204: None, **ERRORS, **E429},
         summary='Delete my account (signs out everywhere; messages kept as "Deleted user" or deleted)',
     )
     def delete(self, request: Request) -> Response:
         data = account_serializers.AccountDeleteIn(data=request.data)
         data.is_valid(raise_exception=True)
+        user = request.user
+        assert isinstance(user, User)
+        password = data.validated_data.get("password")
+        if not user.is_guest and not signin.current_password_check(
+            request, user=user, password=password or ""
+        ):
+            raise Invalid(_("The password is wrong."), fields={"password": [_("Wrong password.")]})
         erasure.account_delete(
             user=request.user,  # type: ignore[arg-type]
             password=data.validated_data.get("password"),
@@ -152,7 +173,7 @@ class MessagesApi(messaging_api.MessagesApi):
         user = request.user
         assert isinstance(user, User)
         if not runtime.current().limits.allow_send_sync(user.pk):
-            raise RateLimited(_("You are sending too fast; wait a moment."))
+            raise messaging_api.too_fast()
         posted = posting.post(
             sender=user,
             room_id=room_id,

@@ -12,7 +12,22 @@ from django.utils import timezone
 from parley.accounts.models import User
 from parley.accounts.serializers import user_data
 from parley.messaging.models import Message, Reaction
-from parley.rooms.models import Membership
+from parley.rooms.models import Membership, Room
+
+
+def _room_names_seen_by(user: User) -> dict[int, str | None]:
+    """The name of each room the user wrote or reacted in, as far as they may see it now: a
+    public room's, or a room they still belong to. A private room they left or were removed
+    from gets None: its name may have changed since, and the new one is not theirs to see
+    (the name they knew is not kept: rooms keep no history of their names)."""
+    member_of = set(Membership.objects.filter(user=user).values_list("room_id", flat=True))
+    touched = set(Message.objects.filter(sender=user).values_list("room_id", flat=True).distinct())
+    touched |= set(Reaction.objects.filter(user=user).values_list("message__room_id", flat=True).distinct())
+    rows = Room.objects.filter(pk__in=touched).values_list("pk", "name", "visibility")
+    return {
+        pk: name if pk in member_of or visibility == Room.Visibility.PUBLIC else None
+        for pk, name, visibility in rows
+    }
 
 
 def export_chunks(*, user: User) -> Iterator[str]:
@@ -32,17 +47,18 @@ def export_chunks(*, user: User) -> Iterator[str]:
         for m in Membership.objects.filter(user=user).select_related("room").order_by("joined_at")
     ]
     yield ', "memberships": ' + json.dumps(memberships)
+    names = _room_names_seen_by(user)
     yield ', "messages": ['
     rows = (
         Message.objects.filter(sender=user, deleted_at__isnull=True)
         .order_by("pk")
-        .values_list("pk", "room_id", "room__name", "seq", "body", "created_at", "edited_at")
+        .values_list("pk", "room_id", "seq", "body", "created_at", "edited_at")
     )
-    for i, (pk, room_id, room_name, seq, body, created, edited) in enumerate(rows.iterator(chunk_size=1000)):
+    for i, (pk, room_id, seq, body, created, edited) in enumerate(rows.iterator(chunk_size=1000)):
         item: dict[str, Any] = {
             "id": pk,
             "room": room_id,
-            "room_name": room_name,
+            "room_name": names.get(room_id),
             "seq": seq,
             "body": body,
             "created_at": created.isoformat(),
@@ -53,12 +69,12 @@ def export_chunks(*, user: User) -> Iterator[str]:
     reactions = (
         Reaction.objects.filter(user=user)
         .order_by("pk")
-        .values_list("message_id", "message__room__name", "emoji", "created_at")
+        .values_list("message_id", "message__room_id", "emoji", "created_at")
     )
-    for i, (message_id, room_name, emoji, created) in enumerate(reactions.iterator(chunk_size=1000)):
+    for i, (message_id, room_id, emoji, created) in enumerate(reactions.iterator(chunk_size=1000)):
         item = {
             "message": message_id,
-            "room_name": room_name,
+            "room_name": names.get(room_id),
             "emoji": emoji,
             "created_at": created.isoformat(),
         }

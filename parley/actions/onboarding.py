@@ -9,17 +9,23 @@ from parley.accounts.models import User
 from parley.rooms import services as rooms
 
 
-def account_register(*, username: str, password: str, email: str = "", language: str | None = None) -> User:
+def account_register(
+    *, username: str, password: str, email: str = "", language: str | None = None, time_zone: str = ""
+) -> User:
     """Register and join the main room in one transaction: no account ever exists outside it."""
     with transaction.atomic():
-        user = accounts.user_register(username=username, password=password, email=email, language=language)
+        user = accounts.user_register(
+            username=username, password=password, email=email, language=language, time_zone=time_zone
+        )
         rooms.main_room_join(user=user)
     return user
 
 
-def guest_register(*, nickname: str, avatar: str | None = None, language: str | None = None) -> User:
+def guest_register(
+    *, nickname: str, avatar: str | None = None, language: str | None = None, time_zone: str = ""
+) -> User:
     """A guest, in the main room from the start (one transaction)."""
     with transaction.atomic():
-        user = accounts.guest_create(nickname=nickname, avatar=avatar, language=language)
+        user = accounts.guest_create(nickname=nickname, avatar=avatar, language=language, time_zone=time_zone)
         rooms.main_room_join(user=user)
     return user

@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 
 from parley.accounts.models import User
 from parley.bots import chart, selectors, serializers, services
+from parley.common.errors import NotFound
 from parley.common.schema import AUTH, errors
-from parley.common.throttles import TargetThrottle
+from parley.common.throttles import AddressFailures, TargetThrottle
 from parley.messaging.serializers import message_data
 from parley.realtime.shapes import MessageOut
 from parley.rooms.selectors import room_for_member
@@ -51,11 +52,12 @@ class RoomCommandsApi(APIView):
 class RoomStatsChartApi(APIView):
     @extend_schema(
         responses={(200, "image/png"): OpenApiTypes.BINARY, **AUTH, **errors(403, 404)},
-        summary="The room's messages per hour of day (UTC) this week, as a small PNG (/stats links it)",
+        summary="The room's messages per hour of day this week, in your time zone, as a small PNG",
     )
     def get(self, request: Request, room_id: int) -> HttpResponse:
-        room_for_member(user=_user(request), room_id=room_id)
-        png = chart.bar_chart_png(selectors.room_activity(room_id=room_id).hours)
+        user = _user(request)
+        room_for_member(user=user, room_id=room_id)
+        png = chart.bar_chart_png(selectors.room_activity(room_id=room_id, time_zone=user.time_zone).hours)
         response = HttpResponse(png, content_type="image/png")
         response["Cache-Control"] = "private, max-age=60"
         return response
@@ -106,10 +108,12 @@ class HookPostApi(APIView):
     permission_classes = [AllowAny]
 
     def get_throttles(self) -> list[Any]:
-        return [TargetThrottle("webhook")]
+        """None before the secret is checked (see `post`): a stranger's wrong secrets must not
+        use up the real integration's share of the per-hook limit."""
+        return []
 
     def throttle_target(self, request: Request) -> str:
-        """Counted per hook, whoever calls it: the secret URL is the only credential."""
+        """Counted per hook once the secret is right: the secret URL is the only credential."""
         return f"hook:{self.kwargs.get('hook_id')}"
 
     @extend_schema(
@@ -124,9 +128,21 @@ class HookPostApi(APIView):
         summary="Post into the room as the webhook's bot (the secret URL is the credential)",
     )
     def post(self, request: Request, hook_id: int, secret: str) -> Response:
+        failures = AddressFailures("webhook_fail")
+        wait = failures.wait(request)
+        if wait is not None:
+            self.throttled(request, wait)
+        try:
+            hook = services.incoming_authenticate(hook_id=hook_id, secret=secret)
+        except NotFound:
+            failures.record(request)
+            raise
+        per_hook = TargetThrottle("webhook")
+        if not per_hook.allow_request(request, self):
+            self.throttled(request, per_hook.wait() or 1.0)
         data = serializers.HookPostIn(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.incoming_post(hook_id=hook_id, secret=secret, body=data.validated_data["body"])
+        message = services.incoming_post(hook=hook, body=data.validated_data["body"])
         return Response(message_data(message), status=status.HTTP_201_CREATED)
 
 

@@ -24,6 +24,10 @@ class Call:
     user_id: int
     user_name: str  # the asker's display name
     message_id: int | None = None
+    # The asker's saved language and time zone. The answer is written in that language:
+    # `handle` runs with it active, so gettext in a handler speaks it (docs/bots.md).
+    language: str = "en"
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True)

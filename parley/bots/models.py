@@ -1,7 +1,9 @@
 """Bots, and the webhooks that let programs outside Parley post into rooms and hear commands.
 
 Every poster is a `User` with `is_bot` set, so messages, frames and permissions need no
-special case: a bot is a member of the rooms it writes in and is rate-limited like a person.
+special case: a bot holds a membership in the rooms it writes in (its seat: neither listed
+nor counted among the room's people, `rooms.selectors.member_list`) and is rate-limited like
+a person.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Count
 from django.utils import timezone
@@ -50,17 +51,26 @@ def outgoing_list(*, room_id: int) -> list[OutgoingWebhook]:
 
 @dataclass(frozen=True)
 class RoomActivity:
-    today: int  # messages since midnight (UTC)
+    today: int  # messages since midnight (in the asked time zone)
     top: list[tuple[str, int]]  # most active members this week: (name, messages)
-    hours: list[int]  # messages per hour of day (UTC) this week, 24 numbers
+    hours: list[int]  # messages per hour of day (in the asked time zone) this week, 24 numbers
 
 
-def room_activity(*, room_id: int, days: int = 7) -> RoomActivity:
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # stored names are checked; this is a guard
+        return ZoneInfo("UTC")
+
+
+def room_activity(*, room_id: int, days: int = 7, time_zone: str = "UTC") -> RoomActivity:
     """Three statements, bounded by the week's messages: today's count, the top senders,
-    and the hours (the timestamps are bucketed here so every database does the same)."""
+    and the hours (the timestamps are bucketed here, in `time_zone`, so every database does
+    the same)."""
+    zone = _zone(time_zone)
     now = timezone.now()
     since = now - timedelta(days=days)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     live = Message.objects.filter(room_id=room_id, deleted_at__isnull=True, sender__is_bot=False)
     today = live.filter(created_at__gte=midnight).count()
     top = (
@@ -70,7 +80,8 @@ def room_activity(*, room_id: int, days: int = 7) -> RoomActivity:
         .order_by("-n", "sender__username")[:3]
     )
     hours: Counter[int] = Counter(
-        t.hour for t in live.filter(created_at__gte=since).values_list("created_at", flat=True)[:20000]
+        t.astimezone(zone).hour
+        for t in live.filter(created_at__gte=since).values_list("created_at", flat=True)[:20000]
     )
     return RoomActivity(
         today=today,

@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +32,7 @@ from parley.accounts.models import User
 from parley.bots import commands, runner, selectors
 from parley.bots.handlers import Answer, Call
 from parley.bots.models import Bot, IncomingWebhook, OutgoingWebhook
+from parley.common import safefetch
 from parley.common.errors import Forbidden, Invalid, NotFound, RateLimited, ServiceError
 from parley.messaging import services as messaging
 from parley.messaging.models import BODY_MAX, Message
@@ -194,6 +190,8 @@ def command_run(
                 "user": user.pk,
                 "user_name": user.shown_name,
                 "message": message.pk,
+                "language": user.language,
+                "time_zone": user.time_zone,
             }
             _queue(job)
         return outcome
@@ -335,24 +333,35 @@ def _run_command(job: dict[str, Any]) -> None:
         user_id=job["user"],
         user_name=job["user_name"],
         message_id=job["message"],
+        language=job.get("language") or settings.LANGUAGE_CODE,  # jobs queued before: the default
+        time_zone=job.get("time_zone") or "UTC",
     )
-    outcome = runner.run_limited(reg.key, lambda: reg.handler.handle(call))
+
+    def handle() -> Any:  # on the runner's own thread, where the asker's language must be active too
+        with translation.override(call.language):
+            return reg.handler.handle(call)
+
+    outcome = runner.run_limited(reg.key, handle)
     cmd = f"/{call.command}"
     picture: Answer | None = None
-    if outcome.status == "ok":
-        if outcome.value is None:
-            return
-        picture = outcome.value if isinstance(outcome.value, Answer) else None
-        body = picture.text if picture else str(outcome.value)
-    elif outcome.status == "error":
-        log.error("bot %s failed on %s", reg.key, cmd, exc_info=outcome.error)
-        body = f"Sorry, {cmd} failed."
-    elif outcome.status == "timeout":
-        log.warning("bot %s overran its time limit on %s", reg.key, cmd)
-        body = f"Sorry, {cmd} took too long and was given up."
-    else:
-        log.warning("bot %s is busy; %s refused", reg.key, cmd)
-        body = f"Sorry, {reg.name} is busy; try {cmd} again in a moment."
+    with translation.override(call.language):
+        if outcome.status == "ok":
+            if outcome.value is None:
+                return
+            picture = outcome.value if isinstance(outcome.value, Answer) else None
+            body = str(picture.text if picture else outcome.value)
+        elif outcome.status == "error":
+            log.error("bot %s failed on %s", reg.key, cmd, exc_info=outcome.error)
+            body = gettext("Sorry, %(command)s failed.") % {"command": cmd}
+        elif outcome.status == "timeout":
+            log.warning("bot %s overran its time limit on %s", reg.key, cmd)
+            body = gettext("Sorry, %(command)s took too long and was given up.") % {"command": cmd}
+        else:
+            log.warning("bot %s is busy; %s refused", reg.key, cmd)
+            body = gettext("Sorry, %(bot)s is busy; try %(command)s again in a moment.") % {
+                "bot": reg.name,
+                "command": cmd,
+            }
     bot = registered_bot_user(key=reg.key)
     files = [(picture.png_name, picture.png)] if picture else []
     bot_post(bot=bot, room_id=call.room_id, body=body, reply_to=call.message_id, files=files)
@@ -423,14 +432,21 @@ def incoming_revoke(*, actor: User, hook_id: int) -> None:
     hook.delete()
 
 
-def incoming_post(*, hook_id: int, secret: str, body: str) -> Message:
-    """Post `body` as the hook's bot, if `secret` is the hook's (compared in constant time)."""
+def incoming_authenticate(*, hook_id: int, secret: str) -> IncomingWebhook:
+    """The hook, if `secret` is its secret (compared in constant time); NotFound otherwise."""
     hook = IncomingWebhook.objects.select_related("user").filter(pk=hook_id).first()
     expected = hook.secret_hash if hook is not None else _hash("")
     if not hmac.compare_digest(_hash(secret), expected) or hook is None:
         raise NotFound(_("No such webhook."))
+    return hook
+
+
+def incoming_post(*, hook: IncomingWebhook, body: str) -> Message:
+    """Post `body` as the hook's bot (the caller proved the secret with `incoming_authenticate`)."""
     if not runtime.current().limits.allow_send_sync(hook.user_id):
-        raise RateLimited(_("This webhook is posting too fast; wait a moment."))
+        raise RateLimited(
+            _("This webhook is posting too fast; wait a moment."), retry_after=1 / settings.WS_SEND_RATE
+        )
     return messaging.message_send(sender=hook.user, room_id=hook.room_id, body=body).message
 
 
@@ -450,26 +466,23 @@ def outgoing_signing_key(hook: OutgoingWebhook) -> str:
 
 def check_url(url: str) -> None:
     """Refuse what is not http(s), and (unless BOT_WEBHOOK_ALLOW_PRIVATE) any host that
-    resolves to a loopback, private, link-local or reserved address: a room owner must not
-    make the server call into its own network."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Invalid(_("Use an http or https URL."), fields={"url": [_("Use an http or https URL.")]})
-    if settings.BOT_WEBHOOK_ALLOW_PRIVATE:
-        return
+    resolves to a loopback, private, link-local or reserved address, an IPv6 form of one
+    included: a room owner must not make the server call into its own network
+    (parley.common.safefetch holds the rule; delivery connects to the address it checked)."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
-        raise Invalid(
-            _("That host does not resolve."), fields={"url": [_("That host does not resolve.")]}
-        ) from exc
-    for info in infos:
-        addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not addr.is_global:
+        safefetch.check_url(url, allow_private=settings.BOT_WEBHOOK_ALLOW_PRIVATE)
+    except safefetch.Refused as exc:
+        if exc.reason == "scheme":
+            message = _("Use an http or https URL.")
+            raise Invalid(message, fields={"url": [message]}) from exc
+        if exc.reason == "resolve":
             raise Invalid(
-                _("That URL points into a private network."),
-                fields={"url": [_("Private, loopback and link-local addresses are not allowed.")]},
-            )
+                _("That host does not resolve."), fields={"url": [_("That host does not resolve.")]}
+            ) from exc
+        raise Invalid(
+            _("That URL points into a private network."),
+            fields={"url": [_("Private, loopback and link-local addresses are not allowed.")]},
+        ) from exc
 
 
 def _clean_triggers(triggers: list[str]) -> list[str]:
@@ -511,14 +524,6 @@ def outgoing_revoke(*, actor: User, hook_id: int) -> None:
     hook.delete()
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect could lead past check_url
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def outgoing_deliver(*, hook_id: int, message_id: int) -> None:
     """POST one message to the hook, signed; post its JSON `{body}` answer back as the hook's bot.
 
@@ -545,30 +550,32 @@ def outgoing_deliver(*, hook_id: int, message_id: int) -> None:
     ).encode()
     signature = hmac.new(outgoing_signing_key(hook).encode(), payload, hashlib.sha256).hexdigest()
     try:
-        check_url(hook.url)
-    except Invalid:
-        log.warning("outgoing webhook %s: URL refused", hook.pk)
+        answered = safefetch.fetch(
+            "POST",
+            hook.url,
+            body=payload,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "Parley-Webhook",
+                "X-Parley-Signature": f"sha256={signature}",
+            },
+            timeout=settings.BOT_WEBHOOK_TIMEOUT,
+            max_bytes=BODY_MAX * 4 + 1024,
+            allow_private=settings.BOT_WEBHOOK_ALLOW_PRIVATE,
+        )
+    except safefetch.Refused as exc:
+        if exc.reason == "resolve":  # perhaps for a moment: retried
+            raise DeliveryFailed(str(exc)) from exc
+        log.warning("outgoing webhook %s: URL refused (%s)", hook.pk, exc)
         return
-    request = urllib.request.Request(
-        hook.url,
-        data=payload,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Parley-Webhook",
-            "X-Parley-Signature": f"sha256={signature}",
-        },
-    )
-    try:
-        with _opener.open(request, timeout=settings.BOT_WEBHOOK_TIMEOUT) as response:
-            answer = response.read(BODY_MAX * 4 + 1024)
-    except urllib.error.HTTPError as exc:
-        if exc.code >= 500 or exc.code == 429:
-            raise DeliveryFailed(f"HTTP {exc.code}") from exc
-        log.info("outgoing webhook %s refused with HTTP %s; not retried", hook.pk, exc.code)
-        return
-    except (urllib.error.URLError, OSError) as exc:
+    except OSError as exc:
         raise DeliveryFailed(str(exc)) from exc
+    if answered.status >= 500 or answered.status == 429:
+        raise DeliveryFailed(f"HTTP {answered.status}")
+    if not 200 <= answered.status < 300:
+        log.info("outgoing webhook %s refused with HTTP %s; not retried", hook.pk, answered.status)
+        return
+    answer = answered.body
     try:
         reply = json.loads(answer) if answer.strip() else None
     except ValueError:

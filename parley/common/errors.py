@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from parley.common.i18n import Text
+from parley.common.signedout import SignedOut
 
 # Messages are often lazy (parley/common/i18n.py): they become text in the reader's language
 # when the error is rendered (`as_dict`), by the REST handler or the WebSocket consumer.
@@ -85,8 +86,14 @@ class TooLarge(ServiceError):
 
 
 class RateLimited(ServiceError):
+    """429; `retry_after` (seconds) becomes the Retry-After header over REST."""
+
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: Text, *, retry_after: float | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, math.ceil(retry_after)) if retry_after is not None else None
 
 
 def error_body(code: str, message: Text, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -128,13 +135,20 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every API error as {"error": {code, message, fields}} with the right status."""
     if isinstance(exc, ServiceError):
-        return Response({"error": exc.as_dict()}, status=exc.status)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return Response({"error": exc.as_dict()}, status=exc.status, headers=headers)
     if isinstance(exc, OperationalError | InterfaceError):
         # The database is unreachable: nothing was stored, and the client may retry
         # (a send with the same client_id is stored at most once).
         logger.warning("database unavailable: %s", exc)
         body = error_body("unavailable", _("The service is briefly unavailable; try again."))
         return Response(body, status=503, headers={"Retry-After": "1"})
+    if isinstance(exc, drf.NotAuthenticated) and not isinstance(exc, SignedOut):
+        # A session the account's side ended (parley.accounts.authentication notes why).
+        reason = getattr(getattr(context.get("request"), "_request", None), "signed_out_reason", None)
+        if reason:
+            exc = SignedOut(reason)
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -143,6 +157,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     assert isinstance(exc, drf.APIException)
+    if isinstance(exc, SignedOut):
+        response.data = error_body("signed_out", str(exc.detail))
+        response.data["error"]["reason"] = exc.reason
+        return response
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     if isinstance(exc, drf.ValidationError):
         fields = _flatten(exc.detail)

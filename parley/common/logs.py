@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,30 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+# A credential in a URL's query: `/ws/?token=…`, `/ws/?ticket=…`, the mailed links'
+# `?token=…`. Whatever follows the name up to the next `&`, quote or space is cut out.
+_CREDENTIAL_IN_QUERY = re.compile(r"([?&](?:token|ticket)=)[^&\s\"']*", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """`text` with the value of every token= or ticket= query parameter replaced."""
+    return _CREDENTIAL_IN_QUERY.sub(r"\1[redacted]", text)
+
+
+class RedactCredentials(logging.Filter):
+    """Keeps tokens out of logs: uvicorn writes the request's path with its query string
+    (the access log, and "WebSocket /ws/?token=…" on connect)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        return True
+
+
 def formatter_config(fmt: str) -> dict[str, Any]:
     """A dictConfig formatter entry for LOG_FORMAT (`json` or anything else for plain text)."""
     if fmt.lower() == "json":
@@ -45,7 +70,10 @@ def uvicorn_log_config(fmt: str, level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"parley": formatter_config(fmt)},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "parley"}},
+        "filters": {"redact": {"()": "parley.common.logs.RedactCredentials"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "parley", "filters": ["redact"]}
+        },
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
             "uvicorn.access": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},

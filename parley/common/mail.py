@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -16,6 +18,34 @@ from django.utils.translation import get_supported_language_variant
 def site_link(path: str) -> str:
     """An absolute link into Parley for a mail (SITE_URL + path)."""
     return f"{settings.SITE_URL}{path}"
+
+
+RECIPIENT_SCOPE = "mail_recipient"
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def recipient_key(address: str) -> str:
+    """The cache key counting mail to one mailbox, case-folded (REST throttles share it:
+    `parley.common.throttles.RecipientThrottle`)."""
+    return f"throttle:{RECIPIENT_SCOPE}:t:{address.strip().casefold()}"
+
+
+def recipient_take(address: str) -> bool:
+    """Count one mail to `address` under THROTTLE_MAIL_RECIPIENT; False (nothing counted)
+    when that mailbox had its share. For jobs that look the recipient up themselves (a
+    password reset names an account, not an address)."""
+    rate = settings.THROTTLE_RATES.get(RECIPIENT_SCOPE)
+    if not rate or not address.strip():
+        return True
+    count, _sep, period = rate.partition("/")
+    limit, duration = int(count), _PERIODS[period[0]]
+    key = recipient_key(address)
+    now = time.time()
+    history = [at for at in cache.get(key, []) if at > now - duration]
+    if len(history) >= limit:
+        return False
+    cache.set(key, [now, *history], duration)
+    return True
 
 
 def _language(code: str) -> str:

@@ -133,6 +133,11 @@ class ErrorDetailOut(serializers.Serializer[Any]):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name -> messages; empty unless the input was invalid.",
     )
+    reason = serializers.CharField(
+        required=False,
+        help_text="Only with code `signed_out` (401): why the login ended: `password_changed`, "
+        "`password_reset`, `account_deleted`, `account_deactivated`, `guest_removed`, `logged_out`.",
+    )
 
 
 # Not `ErrorOut`: that name is the WebSocket's `error` frame, a different shape, and the

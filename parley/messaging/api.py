@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.accounts.models import User
+from parley.accounts.serializers import UserSearchOut
 from parley.common.errors import RateLimited
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
@@ -37,10 +39,15 @@ def _user(request: Request) -> User:
     return request.user
 
 
+def too_fast() -> RateLimited:
+    """The send allowance refills one send every 1/WS_SEND_RATE seconds: come back then."""
+    return RateLimited(_("You are sending too fast; wait a moment."), retry_after=1 / settings.WS_SEND_RATE)
+
+
 def _allowed(user: User) -> User:
     """Every write that takes a seq shares the send allowance (a reaction flood is a message flood)."""
     if not runtime.current().limits.allow_send_sync(user.pk):
-        raise RateLimited(_("You are sending too fast; wait a moment."))
+        raise too_fast()
     return user
 
 
@@ -263,3 +270,25 @@ class ReportResolveApi(APIView):
         report = reports.report_resolve(actor=_user(request), report_id=report_id, **data.validated_data)
         report = selectors.report_queue_item(report_id=report.pk)
         return Response(serializers.ReportStaffOut(report).data)
+
+
+class SearchSendersApi(ScopedThrottleMixin, APIView):
+    """The search's "From" filter: the people of your rooms (not everyone: guests may not
+    list all accounts), so it can offer senders before any result shows them."""
+
+    throttle_scope = "user_search"
+    throttled_methods = ("GET",)
+
+    @extend_schema(
+        parameters=[serializers.SenderChoicesIn],
+        responses={200: UserSearchOut, 400: E[400], **errors(429), **AUTH},
+        summary="People to filter a search by: those of your rooms (or of one room)",
+    )
+    def get(self, request: Request) -> Response:
+        params = serializers.SenderChoicesIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        args = params.validated_data
+        page, more = search.sender_choices(
+            user=_user(request), q_text=args["q"], room_id=args.get("room"), limit=args["limit"]
+        )
+        return Response(UserSearchOut({"results": page, "has_more": more}).data)

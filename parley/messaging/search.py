@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, F, TextField, Value
+from django.db.models import BooleanField, F, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
@@ -121,3 +121,30 @@ def search(
         for m in page
     ]
     return SearchPage(results, page[-1].pk if more and page else None)
+
+
+def sender_choices(
+    *, user: User, q_text: str = "", room_id: int | None = None, limit: int = 20
+) -> tuple[list[User], bool]:
+    """Whom the search's "From" filter offers: the people of the rooms `user` belongs to now
+    (of `room_id` only, when given: nobody if they are not in it), the user included, bots
+    too (they write messages), matched by username or display name; (page, has_more).
+
+    Never wider than what `search` can find, so a guest learns no one beyond the people
+    they already share a room with (the global people search is for registered accounts)."""
+    rooms = Membership.objects.filter(user=user)
+    if room_id is not None:
+        rooms = rooms.filter(room_id=room_id)
+    people = Membership.objects.filter(room_id__in=rooms.values("room_id")).values("user_id")
+    qs = User.objects.filter(pk__in=people, is_active=True)
+    text = q_text.strip()
+    if text:
+        qs = qs.filter(Q(username__icontains=text) | Q(display_name__icontains=text))
+    rows = list(qs.order_by("username", "id")[: limit + 1])
+    page, more = rows[:limit], len(rows) > limit
+    if text:
+        low = text.lower()
+        page.sort(
+            key=lambda u: not (u.username.lower().startswith(low) or u.shown_name.lower().startswith(low))
+        )
+    return page, more

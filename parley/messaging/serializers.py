@@ -117,6 +117,16 @@ class ReadIn(serializers.Serializer[Any]):
     seq = serializers.IntegerField(min_value=0, max_value=2**62)
 
 
+class SenderChoicesIn(serializers.Serializer[Any]):
+    q = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="Part of a name."
+    )
+    room = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**62, help_text="Only the people of this room."
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
+
+
 class SearchIn(serializers.Serializer[Any]):
     q = serializers.CharField(
         min_length=1, max_length=200, help_text="Words or characters; every term must match (AND)."

@@ -38,7 +38,7 @@ from parley.messaging.serializers import message_data
 from parley.realtime import metrics, protocol, publish
 from parley.rooms.models import Membership, Room
 from parley.rooms.moderation import mute_refusal
-from parley.rooms.selectors import room_for_member
+from parley.rooms.selectors import ban_refusal, is_banned, room_for_member
 from parley.uploads import storage as upload_storage
 from parley.uploads.models import Upload
 from parley.uploads.serializers import attachment_data
@@ -339,10 +339,12 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
             for i, req in enumerate(requests):
                 if req.sender.pk not in members:
                     answers[i] = (
-                        Forbidden(_("Join the room to write in it."), code="not_member")
+                        ban_refusal()
+                        if is_banned(room_id=room_id, user_id=req.sender.pk)
+                        else Forbidden(_("Join the room to write in it."), code="not_member")
                         if visibility == Room.Visibility.PUBLIC
                         else NotFound(_("No such room."))
-                    )
+                    )  # the ban is read only on this refusal path
                     continue
                 found = earlier.get((req.sender.pk, req.client_id))
                 if found is not None:
@@ -760,10 +762,22 @@ def attached_upload_changed(sender: object, *, message_id: int, **kwargs: object
 
 
 def clean_emoji(value: str) -> str:
-    """One emoji of the Unicode set (skin tones and ZWJ sequences included), nothing else."""
+    """One emoji of the Unicode set (skin tones and ZWJ sequences included), nothing else.
+
+    Pickers (the web client's emojibase data among them) spell some emoji with a variation
+    selector their default presentation does not need (`👍` + U+FE0F): such a spelling is
+    stored as the plain one, so both count as the same reaction."""
+    if len(value) <= 32 and not emoji_data.is_emoji(value) and _VS16 in value:
+        value = value.replace(_VS16, "")
     if len(value) > 32 or not emoji_data.is_emoji(value):
         raise Invalid(_("That is not an emoji."), fields={"emoji": [_("Use a single Unicode emoji.")]})
     return value
+
+
+# Different emoji one message can carry (each by any number of people): a cap, so that a
+# message cannot be buried under every emoji there is. Published in docs/protocol.md.
+REACTIONS_MAX_DISTINCT = 20
+_VS16 = "\ufe0f"  # VARIATION SELECTOR-16: "show as emoji"
 
 
 def reaction_toggle(
@@ -789,7 +803,15 @@ def reaction_change(*, actor: User, message_id: int, emoji: str, op: Literal["ad
             raise Conflict(_("The message was deleted."), code="message_deleted")
         now = timezone.now()
         if op == "add":
-            changed = store.reaction_add(message.pk, actor.pk, emoji, now)
+            changed = store.reaction_add(message.pk, actor.pk, emoji, now, REACTIONS_MAX_DISTINCT)
+            if not changed and not Reaction.objects.filter(message=message, user=actor, emoji=emoji).exists():
+                raise Conflict(
+                    interpolate(
+                        _("A message takes at most %(count)s different reactions."),
+                        {"count": REACTIONS_MAX_DISTINCT},
+                    ),
+                    code="too_many_reactions",
+                )
         else:
             changed = store.reaction_remove(message.pk, actor.pk, emoji)
         if changed:

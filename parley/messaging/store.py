@@ -183,10 +183,11 @@ def insert_mentions(mentions: Sequence[Mention]) -> None:
     _insert(Mention, mentions, ["message", "room", "user", "seq", "sender"], returning=False)
 
 
-def reaction_add(message_id: int, user_id: int, emoji: str, now: Any) -> bool:
-    """Add the reaction unless the user already has it or the message is deleted: one
-    statement, True if a row was inserted. The caller holds the room lock, which every
-    delete takes too, so `deleted_at` cannot change under it."""
+def reaction_add(message_id: int, user_id: int, emoji: str, now: Any, max_distinct: int) -> bool:
+    """Add the reaction unless the user already has it, the message is deleted, or the
+    emoji would be the message's (max_distinct + 1)th different one: one statement, True
+    if a row was inserted. The caller holds the room lock, which every delete takes too,
+    so `deleted_at` cannot change under it."""
     ops = connection.ops
     r, msg = table(Reaction), table(Message)
     created = Reaction._meta.get_field("created_at").get_db_prep_save(now, connection)  # type: ignore[union-attr]
@@ -195,10 +196,13 @@ def reaction_add(message_id: int, user_id: int, emoji: str, now: Any) -> bool:
     suffix = ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)  # type: ignore[arg-type]
     sql = (
         f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {r} ({columns}) "
-        f"SELECT %s, %s, %s, %s FROM {msg} WHERE {q('id')} = %s AND {q('deleted_at')} IS NULL {suffix}"
+        f"SELECT %s, %s, %s, %s FROM {msg} WHERE {q('id')} = %s AND {q('deleted_at')} IS NULL "
+        f"AND (EXISTS (SELECT 1 FROM {r} WHERE {q('message_id')} = %s AND {q('emoji')} = %s) "
+        f"OR (SELECT COUNT(DISTINCT {q('emoji')}) FROM {r} WHERE {q('message_id')} = %s) < %s) {suffix}"
     )
+    params = [message_id, user_id, emoji, created, message_id, message_id, emoji, message_id, max_distinct]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [message_id, user_id, emoji, created, message_id])
+        cursor.execute(sql, params)
         return bool(cursor.rowcount == 1)
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
         "messages/<int:message_id>/reactions/<str:emoji>", api.ReactionApi.as_view(), name="message-reaction"
     ),
     path("search", api.SearchApi.as_view(), name="search"),
+    path("search/senders", api.SearchSendersApi.as_view(), name="search-senders"),
     path("messages/<int:message_id>/reports", api.ReportCreateApi.as_view(), name="message-reports"),
     path("reports", api.ReportListApi.as_view(), name="reports"),
     path("reports/<int:report_id>/resolve", api.ReportResolveApi.as_view(), name="report-resolve"),

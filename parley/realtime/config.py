@@ -21,6 +21,7 @@ class RealtimeConfig:
     queue_max: int = 2000  # frames queued for a slow socket before it is closed
     max_frame: int = 64 * 1024
     ping_interval: float = 25.0
+    ping_misses: int = 2  # pings left unanswered before the socket is presumed dead
     resume_limit: int = 500
     sweep_interval: float = 5.0
     reorder_wait: float = 0.25
@@ -43,6 +44,7 @@ class RealtimeConfig:
             queue_max=int(settings.WS_QUEUE_MAX),
             max_frame=int(settings.WS_MAX_FRAME),
             ping_interval=float(settings.WS_PING_INTERVAL),
+            ping_misses=int(settings.WS_PING_MISSES),
             resume_limit=int(settings.WS_RESUME_LIMIT),
             sweep_interval=float(settings.HUB_SWEEP_INTERVAL),
             reorder_wait=float(settings.HUB_REORDER_WAIT),

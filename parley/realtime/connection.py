@@ -21,7 +21,8 @@ from django.utils.translation import gettext
 
 from parley.realtime import protocol
 from parley.realtime.config import RealtimeConfig
-from parley.realtime.outgoing import Outgoing, RawWriter
+from parley.realtime.internals import RawWriter
+from parley.realtime.outgoing import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Connection:
         "last",
         "queue",
         "queue_max",
+        "quiet",
         "raw",
         "rooms",
         "started",
@@ -84,7 +86,7 @@ class Connection:
         auth_id: str,
         rooms: set[int],
         send: Callable[[str], Awaitable[None]],
-        close: Callable[[int], Coroutine[Any, Any, None]],
+        close: Callable[[int, str], Coroutine[Any, Any, None]],
         raw: RawWriter | None = None,
         queue_max: int | None = None,
         language: str = "en",
@@ -111,11 +113,18 @@ class Connection:
         self.cork: list[bytes] = []
         self.closed = False
         self.close_code: int | None = None
+        # Keepalive rounds (pings) since the peer last sent a frame: the hub's ping loop counts
+        # up, every frame received resets it (`heard`).
+        self.quiet = 0
         self._lock: asyncio.Lock | None = None  # serialises catch-ups; made by the first
         self._writer: asyncio.Task[None] | None = None
 
     def __hash__(self) -> int:
         return id(self)
+
+    def heard(self) -> None:
+        """The peer sent a frame (any frame): it is alive."""
+        self.quiet = 0
 
     # --- outgoing ----------------------------------------------------------------
     def start_writer(self) -> None:
@@ -217,13 +226,14 @@ class Connection:
         self.queue = None
 
     def terminate(self, code: int, reason: str) -> None:
-        """Stop delivering now and close the socket with `code`."""
+        """Stop delivering now and close the socket with `code` and `reason` (the close frame's
+        reason: a code such as `password_changed` when the account ended the login)."""
         if self.closed:
             return
         self.stop()
         self.close_code = code
         self.hub.spawn(self.hub.detach(self))
-        self.hub.spawn(self._close(code))
+        self.hub.spawn(self._close(code, reason))
 
     # --- repair --------------------------------------------------------------------
     async def catch_up(self, room: int, after: int | None = None, *, hold: bool = True) -> None:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Nothing heard from the peer since the last WS_PING_MISSES pings.
+CLOSE_SILENT = 4009
+
 # (room id, after seq, limit) -> ([(seq, frame text)], head); (room ids) -> {room id: head}
 FetchEvents = Callable[[int, int, int], Awaitable[tuple[list[tuple[int, str]], int]]]
 FetchHeads = Callable[[Sequence[int]], Awaitable[dict[int, int]]]
@@ -325,9 +328,20 @@ class Hub:
                 log.exception("hub sweep crashed")
 
     async def _ping_forever(self) -> None:
-        """Application-level ping so idle proxies keep every connection open."""
+        """The one keepalive (docs/protocol.md, "Keepalive"): a JSON `ping` to every socket
+        each interval, one encoded frame for all of them. Traffic both ways keeps idle proxies
+        from closing the connection, the client learns the server is alive (a browser cannot
+        see protocol-level pings), and the client's answer tells the server the peer is alive:
+        a socket that sent nothing since the last `ping_misses` pings is closed, so a
+        vanished peer's presence and socket slot do not linger until TCP gives up."""
         ping = Outgoing(protocol.PING)
+        misses = max(1, self.config.ping_misses)
         while True:
             await self.clock.sleep(self.config.ping_interval)
             for conn in tuple(self.conns):
+                if conn.quiet >= misses:
+                    metrics.WS_SILENT_CLOSED.inc()
+                    conn.terminate(CLOSE_SILENT, "no frame heard")
+                    continue
+                conn.quiet += 1
                 conn.push(ping)

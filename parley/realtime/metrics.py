@@ -40,6 +40,10 @@ DELIVERY_SECONDS = Histogram(
 REDIS_RECONNECTS = Counter(
     "parley_redis_reconnects", "Times the hub's Redis subscription was lost and restored."
 )
+WS_SILENT_CLOSED = Counter(
+    "parley_ws_silent_closed",
+    "Sockets closed because the peer answered none of the last WS_PING_MISSES pings.",
+)
 HUB_SWEEPS = Counter("parley_hub_sweeps", "Sweeps comparing delivered heads with the database (Redis mode).")
 HUB_CATCHUPS = Counter(
     "parley_hub_catchups",

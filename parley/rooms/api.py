@@ -170,7 +170,8 @@ class MemberListApi(APIView):
         online = selectors.online_user_ids()
         now = timezone.now()
         members = [_member(m, room=room, online=online, now=now) for m in selectors.member_list(room=room)]
-        return Response(serializers.MembersOut({"members": members}).data)
+        bots = [_member(m, room=room, online=online, now=now) for m in selectors.bot_seats(room=room)]
+        return Response(serializers.MembersOut({"members": members, "bots": bots}).data)
 
     @extend_schema(
         request=serializers.MemberAddIn,

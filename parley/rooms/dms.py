@@ -15,8 +15,8 @@ from parley.accounts.models import User
 from parley.common.errors import Forbidden, Invalid
 from parley.common.i18n import interpolate
 from parley.realtime import protocol, publish
-from parley.rooms.models import Membership, Notify, Room
-from parley.rooms.services import NAME_MAX, room_public_data
+from parley.rooms.models import NAME_MAX, Membership, Notify, Room
+from parley.rooms.services import room_public_data
 
 DM_MAX_PEOPLE = 8  # the caller included
 

@@ -97,10 +97,12 @@ def invite_list(*, room_id: int, actor: User) -> QuerySet[Invite]:
 
 
 def invite_revoke(*, token: str, actor: User) -> Invite:
-    """Revoke a link (its room's owner or its creator); revoking twice is not an error."""
+    """Revoke a link (its room's owner or its creator); revoking twice is not an error.
+    Anyone else is told the link does not exist, exactly as for a made-up one: a refusal
+    must not confirm that a guessed code is real."""
     invite = _by_token(token)
     if actor.pk not in (invite.room.owner_id, invite.created_by_id):
-        raise Forbidden(_("Only the room's owner or the link's creator can revoke it."), code="not_allowed")
+        raise NotFound(_("No such invite."), code="invite_not_found")
     if invite.revoked_at is None:
         invite.revoked_at = timezone.now()
         invite.save(update_fields=["revoked_at"])

@@ -63,7 +63,7 @@ class InviteDetailApi(ScopedThrottleMixin, APIView):
     """GET is open to anyone with the link (signed in or not); DELETE revokes it."""
 
     throttle_scope = "invite_use"
-    throttled_methods = ("GET",)
+    throttled_methods = ("GET", "DELETE")  # a guess costs one of these either way
 
     def get_permissions(self) -> Sequence[BasePermission]:
         if self.request.method == "GET":
@@ -98,8 +98,8 @@ class InviteDetailApi(ScopedThrottleMixin, APIView):
         )
 
     @extend_schema(
-        responses={204: None, **E403, **E404, **AUTH},
-        summary="Revoke an invite link (the room's owner or the link's creator)",
+        responses={204: None, **E404, **E429, **AUTH},
+        summary="Revoke an invite link (the room's owner or the link's creator; anyone else: 404)",
     )
     def delete(self, request: Request, token: str) -> Response:
         invites.invite_revoke(token=token, actor=request.user)  # type: ignore[arg-type]

@@ -7,6 +7,11 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# A room's name and topic, at most (characters, after clean_name): the columns, the services'
+# checks and the limits the REST schema publishes are these (a test holds them equal).
+NAME_MAX = 64
+TOPIC_MAX = 250
+
 
 class Room(models.Model):
     """A chat room. `last_seq` is the head of the room's event log (see messaging.RoomEvent)."""
@@ -19,8 +24,8 @@ class Room(models.Model):
         ROOM = "room", _("Room")
         DIRECT = "direct", _("Direct")
 
-    name = models.CharField(max_length=64, verbose_name=_("name"))
-    topic = models.CharField(max_length=250, blank=True, verbose_name=_("topic"))
+    name = models.CharField(max_length=NAME_MAX, verbose_name=_("name"))
+    topic = models.CharField(max_length=TOPIC_MAX, blank=True, verbose_name=_("topic"))
     visibility = models.CharField(
         max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC, verbose_name=_("visibility")
     )

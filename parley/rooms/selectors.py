@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
-from parley.common.errors import Forbidden, NotFound
+from parley.common.errors import Forbidden, NotFound, ServiceError
 from parley.realtime import runtime
 from parley.rooms import counts
 from parley.rooms.models import Ban, Membership, Room
@@ -19,7 +19,7 @@ def _with_counts(qs: QuerySet[Room], user: User) -> QuerySet[Room]:
     mention counts (messaging's, through `counts`), all in the one query."""
     mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
     members = (
-        Membership.objects.filter(room=OuterRef("pk"))
+        Membership.objects.filter(room=OuterRef("pk"), user__is_bot=False)  # people, not bots
         .order_by()
         .values("room")
         .annotate(n=Count("id"))
@@ -83,30 +83,54 @@ def room_list(*, user: User, joined: bool | None = None) -> list[Room]:
     return _attach_online(list(_with_counts(qs, user).order_by("closed_at", "-last_seq", "id")[:1000]))
 
 
+def is_banned(*, room_id: int, user_id: int) -> bool:
+    return Ban.objects.filter(room_id=room_id, user_id=user_id).exists()
+
+
+def ban_refusal() -> Forbidden:
+    """What a banned person hears from the room they were put out of, whatever they try
+    (open it, read it, write in it, join it): distinct from "no such room" so the client can
+    say why, and naming nothing of the room (docs/decisions.md, "A banned person")."""
+    return Forbidden(_("You are banned from this room."), code="banned")
+
+
+def outsider_refusal(*, room_id: int, user_id: int, public: bool) -> ServiceError:
+    """Why a non-member cannot use a room: banned, not yet joined (public), or, for a private
+    room they have no ban from, no such room (a private room does not admit it exists).
+    Read only on the refusal path, so members pay nothing for it."""
+    if is_banned(room_id=room_id, user_id=user_id):
+        return ban_refusal()
+    if public:
+        return Forbidden(_("Join the room first."), code="not_member")
+    return NotFound(_("No such room."))
+
+
 def room_detail(*, user: User, room_id: int) -> Room:
     room = _with_counts(Room.objects.filter(pk=room_id), user).first()
-    if room is None or (not room.is_public and not room.is_member):  # type: ignore[attr-defined]
+    if room is None:
         raise NotFound(_("No such room."))
+    if not room.is_public and not room.is_member:  # type: ignore[attr-defined]
+        raise outsider_refusal(room_id=room.pk, user_id=user.pk, public=False)
     return _attach_online([room])[0]
 
 
 def room_for_member(*, user: User, room_id: int) -> Room:
     """The room if `user` belongs to it. Private rooms do not admit they exist (404);
-    a public room's content is 403 until the user joins."""
+    a public room's content is 403 until the user joins; a banned person hears `banned`."""
     room = Room.objects.select_related("owner").filter(pk=room_id).first()
     if room is None:
         raise NotFound(_("No such room."))
     if not Membership.objects.filter(room=room, user=user).exists():
-        if not room.is_public:
-            raise NotFound(_("No such room."))
-        raise Forbidden(_("Join the room first."), code="not_member")
+        raise outsider_refusal(room_id=room.pk, user_id=user.pk, public=room.is_public)
     return room
 
 
 def room_visible(*, user: User, room_id: int) -> Room:
     room = Room.objects.select_related("owner").filter(pk=room_id).first()
-    if room is None or (not room.is_public and not Membership.objects.filter(room=room, user=user).exists()):
+    if room is None:
         raise NotFound(_("No such room."))
+    if not room.is_public and not Membership.objects.filter(room=room, user=user).exists():
+        raise outsider_refusal(room_id=room.pk, user_id=user.pk, public=False)
     return room
 
 
@@ -122,7 +146,7 @@ def online_member_counts(*, room_ids: list[int], online: frozenset[int]) -> dict
     if not online or not room_ids:
         return {}
     rows = (
-        Membership.objects.filter(room_id__in=room_ids, user_id__in=online)
+        Membership.objects.filter(room_id__in=room_ids, user_id__in=online, user__is_bot=False)
         .values("room_id")
         .annotate(n=Count("id"))
         .values_list("room_id", "n")
@@ -131,11 +155,27 @@ def online_member_counts(*, room_ids: list[int], online: frozenset[int]) -> dict
 
 
 def member_list(*, room: Room) -> list[Membership]:
-    return list(Membership.objects.filter(room=room).select_related("user").order_by("joined_at", "id"))
+    """The room's people. A bot's membership is only its seat to write from (commands, webhook
+    posts): it is not listed or counted as a member (docs/decisions.md, "Bots are not members")."""
+    return list(
+        Membership.objects.filter(room=room, user__is_bot=False)
+        .select_related("user")
+        .order_by("joined_at", "id")
+    )
+
+
+def bot_seats(*, room: Room) -> list[Membership]:
+    """The bots that hold a seat in the room, listed apart from its people."""
+    return list(
+        Membership.objects.filter(room=room, user__is_bot=True)
+        .select_related("user")
+        .order_by("joined_at", "id")
+    )
 
 
 def member_count(*, room_id: int) -> int:
-    return Membership.objects.filter(room_id=room_id).count()
+    """How many people are in the room (bots not counted)."""
+    return Membership.objects.filter(room_id=room_id, user__is_bot=False).count()
 
 
 def muted_members(*, room: Room) -> list[Membership]:

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from parley.accounts.serializers import user_data
 from parley.common.schema import ShapeField
 from parley.realtime.shapes import UserOut, timestamp
-from parley.rooms.models import Invite, Notify, Room
+from parley.rooms.models import NAME_MAX, TOPIC_MAX, Invite, Notify, Room
 
 
 def public_room_data(room: Room) -> dict[str, Any]:
@@ -57,14 +57,14 @@ def room_data(room: Room) -> dict[str, Any]:
 
 
 class RoomCreateIn(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
-    topic = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=NAME_MAX)
+    topic = serializers.CharField(max_length=TOPIC_MAX, required=False, allow_blank=True, default="")
     visibility = serializers.ChoiceField(choices=Room.Visibility.choices, default=Room.Visibility.PUBLIC)
 
 
 class RoomUpdateIn(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200, required=False)
-    topic = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=NAME_MAX, required=False)
+    topic = serializers.CharField(max_length=TOPIC_MAX, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Room.Visibility.choices, required=False)
     members_can_invite = serializers.BooleanField(
         required=False, help_text="Members (not only the owner) may create invite links."
@@ -121,7 +121,12 @@ class BansOut(serializers.Serializer[Any]):
 
 
 class MembersOut(serializers.Serializer[Any]):
-    members = MemberOut(many=True)
+    members = MemberOut(many=True, help_text="The room's people (bots are not members: `bots`).")
+    bots = MemberOut(
+        many=True,
+        help_text="Bots with a seat in the room (they answered a command here, or post for a webhook"
+        " or an owner's bot account): shown apart, never counted; the owner removes one like a member.",
+    )
 
 
 class MemberAddIn(serializers.Serializer[Any]):

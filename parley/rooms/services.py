@@ -22,15 +22,16 @@ from parley.common.errors import Conflict, Forbidden, Invalid, NotFound
 from parley.common.names import clean_name
 from parley.realtime import protocol, publish
 from parley.rooms import selectors
-from parley.rooms.models import Ban, Membership, Notify, Room
+from parley.rooms.models import NAME_MAX, TOPIC_MAX, Ban, Membership, Notify, Room
 from parley.rooms.serializers import public_room_data
-
-NAME_MAX = 64
-TOPIC_MAX = 250
 
 
 def _clean_name(name: str) -> str:
-    return clean_name(name, field="name", max_length=NAME_MAX, label=_("room name"))
+    """A room's name without the '#' every client shows before it: people type "#lounge",
+    and a stored '#' showed as "##lounge" (the report queue, search, the room list)."""
+    return clean_name(
+        name.lstrip().lstrip("#\uff03"), field="name", max_length=NAME_MAX, label=_("room name")
+    )
 
 
 def _clean_topic(topic: str) -> str:
@@ -173,6 +174,13 @@ def _joined(room: Room, user: User) -> None:
     membership = Membership.objects.create(room=room, user=user, last_read_seq=room.last_seq)
     count = selectors.member_count(room_id=room.pk)
     frame = protocol.member_changed("member.joined", room=room.pk, user=user_data(user), member_count=count)
+    if user.is_bot:
+        # A bot's seat is not a member people see: only its own sockets start receiving the
+        # room; the members' lists and the lobby's count do not change.
+        publish.user_joined_room(
+            user_id=user.pk, room_id=room.pk, last_seq=membership.last_read_seq, frame=None
+        )
+        return
     publish.room_frame(room_id=room.pk, frame=frame)
     publish.user_joined_room(user_id=user.pk, room_id=room.pk, last_seq=membership.last_read_seq, frame=frame)
     if room.is_public:
@@ -186,6 +194,8 @@ def membership_end(room: Room, user: User) -> None:
     frame = protocol.member_changed("member.left", room=room.pk, user=user_data(user), member_count=count)
     # The leaver's sockets hear it and stop receiving the room before the others are told.
     publish.user_left_room(user_id=user.pk, room_id=room.pk, frame=frame)
+    if user.is_bot:  # never listed as a member, so nobody else hears it go (see _joined)
+        return
     publish.room_frame(room_id=room.pk, frame=frame)
     if room.is_public:
         _announce(room, "room.updated")

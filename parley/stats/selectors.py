@@ -9,6 +9,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from parley.realtime import metrics
+from parley.rooms.models import Room
 from parley.stats.models import HourDay, RoomDay, SenderDay, StatsCursor
 
 DAYS = 30
@@ -20,7 +21,8 @@ def stats_overview(
 ) -> dict[str, Any]:
     """The last `days` days (UTC, today included): per day, the busiest rooms, per hour of day.
 
-    Five small queries over the aggregated tables, whatever the number of messages."""
+    Seven small queries over the aggregated tables, whatever the number of messages. Direct
+    messages are one aggregate (`direct`), never listed by room."""
     today = today or timezone.now().date()
     since = today - timedelta(days=days - 1)
 
@@ -41,8 +43,10 @@ def stats_overview(
         for d in (since + timedelta(days=i) for i in range(days))
     ]
 
+    # Rooms by name; direct messages only as one aggregate: the staff page must not show who
+    # talks to whom (a DM's stored name is its people's names).
     rooms = list(
-        RoomDay.objects.filter(day__gte=since, day__lte=today)
+        RoomDay.objects.filter(day__gte=since, day__lte=today, room__kind=Room.Kind.ROOM)
         .values("room_id", "room__name", "room__closed_at")
         .annotate(messages=Sum("messages"))
         .order_by("-messages", "room_id")[:top_rooms]
@@ -64,6 +68,17 @@ def stats_overview(
         for r in rooms
     ]
 
+    dm_days = RoomDay.objects.filter(day__gte=since, day__lte=today, room__kind=Room.Kind.DIRECT)
+    dm_totals = dm_days.aggregate(messages=Sum("messages"), conversations=Count("room_id", distinct=True))
+    dm_senders = SenderDay.objects.filter(
+        day__gte=since, day__lte=today, room__kind=Room.Kind.DIRECT
+    ).aggregate(n=Count("user_id", distinct=True))
+    direct = {
+        "messages": int(dm_totals["messages"] or 0),
+        "conversations": int(dm_totals["conversations"] or 0),
+        "active_users": int(dm_senders["n"] or 0),
+    }
+
     hours = dict(
         HourDay.objects.filter(day__gte=since, day__lte=today)
         .values_list("hour")
@@ -81,6 +96,7 @@ def stats_overview(
         "until": today,
         "days": per_day,
         "rooms": busiest,
+        "direct": direct,
         "hours": per_hour,
         "messages": int(totals["messages"] or 0),
         "active_users": int(totals["active_users"] or 0),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,11 +15,14 @@ from parley.messaging.models import Message
 from parley.stats.models import HourDay, RoomDay, SenderDay, StatsCursor
 
 CURSOR = "messages"
-# Only messages older than this are read: a send's transaction still open when the
-# aggregation runs could commit a lower id after a higher one was read, and the cursor
-# would have passed it. Sends commit in milliseconds; half a minute is a wide margin.
-SETTLE = timedelta(seconds=30)
 BATCH = 5000
+
+
+def default_settle() -> timedelta:
+    """Only messages older than STATS_SETTLE (30 s) are read: a send's transaction still open
+    when the aggregation runs could commit a lower id after a higher one was read, and the
+    cursor would have passed it. Sends commit in milliseconds; half a minute is a wide margin."""
+    return timedelta(seconds=settings.STATS_SETTLE)
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class AggregateResult:
 
 
 def stats_aggregate(
-    *, now: datetime | None = None, settle: timedelta = SETTLE, batch: int = BATCH
+    *, now: datetime | None = None, settle: timedelta | None = None, batch: int = BATCH
 ) -> AggregateResult:
     """Add the messages stored since the last run to the daily counts; returns how many were added.
 
@@ -36,7 +40,7 @@ def stats_aggregate(
     one newer than `now - settle`. Each batch, its counts and the cursor's move commit
     together, under a lock on the cursor, so two runs never count a message twice and a
     second run with nothing new changes nothing."""
-    cutoff = (now or timezone.now()) - settle
+    cutoff = (now or timezone.now()) - (default_settle() if settle is None else settle)
     total = 0
     while True:
         with transaction.atomic():

@@ -15,7 +15,6 @@ import signal
 import sqlite3
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,10 +27,14 @@ from websockets.typing import Origin
 from parley.realtime.protocol import server_frame_adapter
 from parley.testing.live import free_port
 from parley.testing.remote import RemoteUser
+from parley.testing.waits import wait_until, wait_until_async
 
 
 class RedisServer:
-    """A private `redis-server` without persistence, so a restart comes back empty."""
+    """A private `redis-server` without persistence, so a restart comes back empty.
+
+    Its port is chosen before it starts (free_port): redis-server must be told one, and
+    its `--port 0` turns TCP off rather than asking the system for a free port."""
 
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
@@ -48,12 +51,8 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.ping():
-                return self
-            time.sleep(0.05)
-        raise RuntimeError(f"redis-server on {self.port} did not start")
+        wait_until(self.ping, timeout=timeout, what=f"redis-server on {self.port} to answer PING")
+        return self
 
     def client(self) -> Any:
         import redis
@@ -85,12 +84,14 @@ class TcpProxy:
     """A loopback TCP proxy on its own thread that a test can cut and restore.
 
     `cut()` closes every proxied connection and stops listening (new connections
-    are refused); `restore()` listens again on the same port.
+    are refused); `restore()` listens again on the same port. The first listen binds
+    port 0 and keeps the port it got; restoring must reuse it, as the server under test
+    was told that port.
     """
 
     def __init__(self, target_host: str, target_port: int):
         self.target = (target_host, target_port)
-        self.port = free_port()
+        self.port = 0
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="tcp-proxy", daemon=True)
         self.server: asyncio.Server | None = None
@@ -114,6 +115,7 @@ class TcpProxy:
         async def listen() -> None:
             if self.server is None:
                 self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+                self.port = self.server.sockets[0].getsockname()[1]
 
         self._call(listen())
 
@@ -201,6 +203,11 @@ class Peer:
     def url(self) -> str:
         return self.urls[self.url_index % len(self.urls)]
 
+    @property
+    def connected(self) -> bool:
+        """A socket is open and its resume and re-sends have gone out."""
+        return self._connected.is_set()
+
     async def start(self) -> Peer:
         await self._connect()
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -215,6 +222,8 @@ class Peer:
                 assert hello["type"] == "hello", hello
             except (OSError, TimeoutError, websockets.WebSocketException):
                 self.url_index += 1
+                # A real client's back-off between reconnects (the behaviour under test),
+                # not a wait for something: the next attempt is the check.
                 await asyncio.sleep(min(0.1 * (attempt + 1), 1.0))
                 continue
             self.ws = ws
@@ -315,13 +324,12 @@ class Peer:
 
 
 async def settle(peers: Sequence[Peer], expected: list[int], timeout: float) -> float:
-    """Wait until every peer's deduped timeline holds exactly `expected` seqs; seconds taken."""
+    """Wait until every peer's deduped timeline holds exactly `expected` seqs; seconds taken
+    (`timeout` when they never do: the caller's assertions then say which peer lacks what)."""
     loop = asyncio.get_running_loop()
     start = loop.time()
-    while loop.time() - start < timeout:
-        if all(sorted(p.timeline) == expected for p in peers):
-            return loop.time() - start
-        await asyncio.sleep(0.1)
+    with contextlib.suppress(AssertionError):
+        await wait_until_async(lambda: all(sorted(p.timeline) == expected for p in peers), timeout=timeout)
     return loop.time() - start
 
 
@@ -335,6 +343,7 @@ async def acked_all(peers: Sequence[Peer], timeout: float, retry_every: float = 
             for p in peers:
                 await p.retry_pending()
             last_retry = loop.time()
+        # Between polls of `pending` (the condition); retries go out every `retry_every`.
         await asyncio.sleep(0.1)
 
 

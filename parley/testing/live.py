@@ -1,4 +1,4 @@
-"""Real Parley processes for tests: a private database, migrations, uvicorn on a free port.
+"""Real Parley processes for tests: a private database, migrations, uvicorn on a port of its own.
 
 Used by the multi-process, fault and browser suites. Everything listens on
 loopback only and is torn down by the fixture that started it.
@@ -22,13 +22,32 @@ from pathlib import Path
 
 import pytest
 
+from parley.testing import logguard
+from parley.testing.waits import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
+    """A port free a moment ago, for a third-party program that must be told its port before
+    it starts (redis-server: its `--port 0` means "no TCP"). It binds and releases, so another
+    process may take the port before the program binds it; Parley's own servers bind port 0
+    and report the port they got instead (ServerProcess)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+_refusing: list[socket.socket] = []
+
+
+def refused_port() -> int:
+    """A loopback port where connections are refused for as long as this process runs: bound
+    (so no one else can take it) but never listening. For tests of a service that is away."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    _refusing.append(sock)
+    return int(sock.getsockname()[1])
 
 
 def unavailable(reason: str) -> None:
@@ -110,15 +129,27 @@ def migrate(env: dict[str, str]) -> None:
 
 
 class ServerProcess:
-    """One `python -m parley.serve` process (what `make serve` runs)."""
+    """One `python -m parley.serve` process (what `make serve` runs).
+
+    It binds port 0 and writes the port it got to a file (parley.serve's PARLEY_PORT_FILE),
+    so servers started side by side never race for a port. `port` is known once `start`
+    returns; pass `port` to start again on the port of a server that was stopped."""
 
     def __init__(self, env: dict[str, str], port: int | None = None):
-        self.port = port or free_port()
-        self.env = {**env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        self.port = port or 0
+        self.port_file = Path(tempfile.mkdtemp(prefix="parley-port-")) / "port"
+        self.env = {
+            **env,
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            "PARLEY_PORT_FILE": str(self.port_file),
+        }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the process
             prefix="parley-uvicorn-", suffix=".log", delete=False
         )
+        # After each test, an ERROR or traceback in this log fails it (parley/testing/logguard.py).
+        self.log_watch = logguard.watch(self.log.name, f"server log {Path(self.log.name).name}")
 
     @property
     def url(self) -> str:
@@ -129,6 +160,7 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/ws/"
 
     def start(self, timeout: float = 30) -> ServerProcess:
+        self.port_file.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "parley.serve"],
             cwd=ROOT,
@@ -137,16 +169,33 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.output()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start: {self.output()[-2000:]}")
+        try:
+            self.port = wait_until(self._bound_port, timeout=timeout, what="the server's port file")
+            wait_until(
+                self._healthy, timeout=max(deadline - time.monotonic(), 1), what="/healthz to answer 200"
+            )
+        except AssertionError as exc:
+            raise RuntimeError(f"server did not start ({exc}): {self.output()[-2000:]}") from None
+        return self
+
+    def _alive(self) -> None:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise RuntimeError(f"server exited: {self.output()[-2000:]}")
+
+    def _bound_port(self) -> int:
+        self._alive()
+        try:
+            return int(self.port_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    def _healthy(self) -> bool:
+        self._alive()
+        try:
+            with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                return bool(r.status == 200)
+        except OSError:
+            return False
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
@@ -164,5 +213,7 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        self.log_watch.close()  # the guard still checks what it logged last
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
+        shutil.rmtree(self.port_file.parent, ignore_errors=True)

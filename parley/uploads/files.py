@@ -10,8 +10,9 @@ from typing import IO
 
 import filetype
 from django.conf import settings
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
+from parley.common import images
 from parley.uploads.models import INLINE_IMAGE_TYPES
 
 SNIFF_BYTES = 8192
@@ -81,19 +82,9 @@ def inspect(file: IO[bytes]) -> Sniffed:
 
 def thumbnail(file: IO[bytes]) -> bytes:
     """A WebP at most THUMBNAIL_BOX in size: turned upright by its EXIF orientation, the
-    first frame of an animation. Raises OSError/ValueError for what Pillow cannot decode."""
-    Image.MAX_IMAGE_PIXELS = settings.UPLOAD_MAX_PIXELS
-    with Image.open(file) as image:
-        image.seek(0)
-        if image.format == "JPEG":  # decode at a reduced scale: a 24 MP photo never sits in memory whole
-            image.draft("RGB", (THUMBNAIL_BOX[0] * 2, THUMBNAIL_BOX[1] * 2))
-        upright = ImageOps.exif_transpose(image)
-        frame = upright.convert("RGBA" if _has_alpha(upright) else "RGB")
-        frame.thumbnail(THUMBNAIL_BOX)
-        out = io.BytesIO()
-        frame.save(out, format="WEBP", quality=80, method=4)
-        return out.getvalue()
-
-
-def _has_alpha(image: Image.Image) -> bool:
-    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    first frame of an animation, decoded within IMAGE_DECODE_MAX_PIXELS (parley.common.images).
+    Raises TooManyPixels, OSError or ValueError for what is not thumbnailed."""
+    frame = images.small_copy(file, THUMBNAIL_BOX)
+    out = io.BytesIO()
+    frame.save(out, format="WEBP", quality=80, method=4)
+    return out.getvalue()

@@ -22,7 +22,8 @@ from parley.accounts.models import User
 from parley.common.errors import Conflict, TooLarge
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
-from parley.rooms.models import Room
+from parley.rooms.models import Membership, Room
+from parley.rooms.moderation import is_muted, mute_refusal
 from parley.rooms.selectors import room_for_member
 from parley.uploads import files, signals
 from parley.uploads.models import NAME_MAX, Upload
@@ -67,6 +68,10 @@ def upload_create(*, uploader: User, room_id: int, file: File[bytes], name: str)
     room = room_for_member(user=uploader, room_id=room_id)
     if room.closed_at is not None:
         raise Conflict(_("The room is closed; it can be read but not written to."), code="room_closed")
+    membership = Membership.objects.filter(room=room, user=uploader).first()
+    if membership is not None and is_muted(membership):
+        # A file is a message waiting to happen: a muted member may read, not post.
+        raise mute_refusal(room_id=room.pk, user_id=uploader.pk)
     clean_name = clean_file_name(name)
     size = file.size or 0
     if size > settings.UPLOAD_MAX_BYTES:

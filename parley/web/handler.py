@@ -26,61 +26,18 @@ test's thread and inside its transaction.
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
-from typing import Any
-
-from asgiref.sync import iscoroutinefunction
-from channels.db import database_sync_to_async
 from django.conf import settings
-from django.core.exceptions import RequestAborted
-from django.core.handlers.asgi import ASGIHandler
 
 from parley.common.threads import LazyExecutor
+from parley.realtime.internals import django_asgi_handler
 
 # Bytes of a spilling body collected on the loop before a view thread writes them out.
 SPILL_CHUNK = 1024 * 1024
 
 _views = LazyExecutor("parley-view", lambda: settings.HTTP_VIEW_THREADS)
 
-
-class ParleyASGIHandler(ASGIHandler):
-    async def read_body(self, receive: Any) -> Any:
-        """Django's `read_body`, with the disk writes off the event loop. Bodies that fit in
-        memory (nearly all: JSON) are copied on the loop as before, with no thread hop."""
-        in_memory = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
-        body_file = tempfile.SpooledTemporaryFile(max_size=in_memory, mode="w+b")  # noqa: SIM115 - Django closes it
-        loop = asyncio.get_running_loop()
-        spill: list[bytes] = []
-        total = spilled = 0
-        try:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    raise RequestAborted()  # the client went away early
-                chunk = message.get("body", b"")
-                more = message.get("more_body", False)
-                total += len(chunk)
-                if total <= in_memory:
-                    body_file.write(chunk)
-                elif chunk:
-                    spill.append(chunk)
-                    spilled += len(chunk)
-                if spill and (spilled >= SPILL_CHUNK or not more):
-                    await loop.run_in_executor(_views.get(), body_file.writelines, spill)
-                    spill, spilled = [], 0
-                if not more:
-                    break
-        except BaseException:
-            body_file.close()
-            raise
-        body_file.seek(0)
-        return body_file
-
-    def make_view_atomic(self, view: Any) -> Any:
-        # Called for every request just before Django awaits the view; a sync view it
-        # would otherwise wrap in sync_to_async(thread_sensitive=True).
-        view = super().make_view_atomic(view)
-        if iscoroutinefunction(view):
-            return view
-        return database_sync_to_async(view, thread_sensitive=False, executor=_views.get())
+# Both changes override methods of Django's handler that are not public API (`read_body`,
+# `make_view_atomic`): they live with Parley's other uses of private internals, each added
+# only when Django's method is the one it was written for (else Django's own runs, with a
+# warning).
+ParleyASGIHandler = django_asgi_handler(view_executor=_views.get, spill_chunk=SPILL_CHUNK)

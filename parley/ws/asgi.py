@@ -14,8 +14,9 @@ class ParleyApplication:
     on first use, and starts/stops it with the server when the server speaks ASGI lifespan.
 
     Outermost, so the `send` it is given is the server's own: it also keeps that in the
-    scope for the raw frame writer (`parley.raw_send`), in the same copy of the scope.
-    Every layer's scope copy lives as long as its socket."""
+    scope for the raw frame writer (`parley.raw_send`, read by
+    `parley.realtime.internals.RawWriter`), in the same copy of the scope. Every layer's
+    scope copy lives as long as its socket."""
 
     def __init__(self, *, http: Any, websocket: Any, runtime_: runtime.Runtime | None = None):
         self.http = http

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlsplit
 
 from asgiref.sync import markcoroutinefunction
 from channels.auth import get_user
 from channels.db import database_sync_to_async
-from channels.security.websocket import OriginValidator, WebsocketDenier
+from channels.security.websocket import WebsocketDenier
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http.request import split_domain_port, validate_host
 
 from parley.accounts.selectors import token_lookup
 from parley.accounts.services import ws_ticket_redeem
@@ -77,31 +78,71 @@ class SessionAuthMiddleware:
         return await self.inner({**scope, "user": user, "auth_id": auth_id}, receive, send)
 
 
-class OriginGate(OriginValidator):
-    """Channels' check of the Origin header against `ALLOWED_HOSTS` (cross-site WebSocket
-    hijacking), decided before the socket's coroutine starts.
+Origin = tuple[str, str, int]
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> Origin | None:
+    """(scheme, host, port) of an http(s) origin, ports made explicit; None for anything else
+    ("null", other schemes, garbage)."""
+    try:
+        parts = urlsplit(url.strip())
+        scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return None
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    return scheme, host, port if port is not None else _DEFAULT_PORTS[scheme]
+
+
+class OriginGate:
+    """The Origin header must be this site's origin, scheme, host AND port (cross-site
+    WebSocket hijacking: any other page could otherwise open a socket with the user's
+    cookie). Allowed: `SITE_URL`'s origin, `CSRF_TRUSTED_ORIGINS`, and the origin the
+    handshake itself was addressed to (its Host, when `ALLOWED_HOSTS` accepts it, with http,
+    or https when the socket is TLS or the trusted proxy's SECURE_PROXY_SSL_HEADER says so).
 
     Not a coroutine function (marked as one for the servers and test harnesses that ask):
     it returns the next application's coroutine, so neither a frame of its own nor the
-    parsed header stays alive for as long as the socket is open, as Channels' `async`
-    `__call__` keeps them (docs/performance.md, issue 18)."""
+    parsed header stays alive for as long as the socket is open (docs/performance.md,
+    issue 18)."""
 
     def __init__(self, application: Any):
-        hosts = list(settings.ALLOWED_HOSTS)
-        if settings.DEBUG and not hosts:  # as Channels' AllowedHostsOriginValidator does
-            hosts = ["localhost", "127.0.0.1", "[::1]"]
-        super().__init__(application, hosts)
+        self.application = application
         self.denier = WebsocketDenier.as_asgi()
+        self.hosts = list(settings.ALLOWED_HOSTS)
+        if settings.DEBUG and not self.hosts:  # as Django's own host check does
+            self.hosts = [".localhost", "127.0.0.1", "[::1]"]
+        trusted = [settings.SITE_URL, *settings.CSRF_TRUSTED_ORIGINS]
+        self.trusted = {found for url in trusted if (found := origin_of(url)) is not None}
+        proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+        self.proto_header = (
+            (proxy[0].removeprefix("HTTP_").lower().replace("_", "-").encode(), proxy[1]) if proxy else None
+        )
 
     def allows(self, scope: dict[str, Any]) -> bool:
-        parsed = None
+        origin = host = proto = None
         for name, value in scope.get("headers", []):
             if name == b"origin":
-                parsed = urlparse(value.decode("latin-1"))
-        return bool(self.valid_origin(parsed))
+                origin = value.decode("latin-1")
+            elif name == b"host":
+                host = value.decode("latin-1")
+            elif self.proto_header is not None and name == self.proto_header[0]:
+                proto = value.decode("latin-1").split(",")[0].strip()
+        found = origin_of(origin) if origin is not None else None
+        if found is None:
+            return False
+        if found in self.trusted:
+            return True
+        if host is None or not validate_host(split_domain_port(host)[0], self.hosts):
+            return False
+        secure = scope.get("scheme") == "wss" or (
+            self.proto_header is not None and proto == self.proto_header[1]
+        )
+        return found == origin_of(f"{'https' if secure else 'http'}://{host}")
 
     @markcoroutinefunction
-    def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:  # type: ignore[override]
+    def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         app = self.application if self.allows(scope) else self.denier
         return app(scope, receive, send)
 

@@ -7,13 +7,11 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from parley.accounts.serializers import user_data
 from parley.actions import posting
@@ -25,8 +23,8 @@ from parley.messaging import unread
 from parley.messaging.services import SendResult
 from parley.realtime import protocol
 from parley.realtime.connection import CLOSE_TOO_MANY, Connection
+from parley.realtime.internals import LeanConsumerLoop, RawWriter
 from parley.realtime.limits import SendRefused
-from parley.realtime.outgoing import RawWriter
 from parley.realtime.runtime import Runtime
 from parley.rooms import selectors as rooms
 
@@ -65,9 +63,10 @@ ABUSE_WINDOW = 60.0
 ABUSE_LIMIT = 50
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
     """One socket. Everything per process (hub, limits, presence, the send batcher) comes
-    from the runtime the application put in the scope."""
+    from the runtime the application put in the scope. Its loop is `LeanConsumerLoop`
+    (parley.realtime.internals): no task per socket, no thread hop per frame."""
 
     conn: Connection | None = None
     counted = False  # this socket holds one of the user's socket slots
@@ -75,35 +74,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # bytes are multiplied by every open connection).
     errors: list[float] | None = None
     typing_at: dict[int, float] | None = None
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Channels' loop without a channel layer (Parley configures none): read the next
-        ASGI message and dispatch it, in order, as `await_many_dispatch` does, but without
-        the task it keeps per socket around `receive()` (a task, its coroutine and a
-        context copy for every idle connection). With a channel layer configured,
-        Channels' own loop runs."""
-        if get_channel_layer(self.channel_layer_alias) is not None:
-            await super().__call__(scope, receive, send)
-            return
-        self.scope = scope
-        self.channel_layer = None
-        self.base_send = send
-        try:
-            while True:
-                await self.dispatch(await receive())
-        except StopConsumer:
-            pass
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Channels' dispatch first runs `close_old_connections` on the one shared sync
-        thread for every ASGI message: a thread hop per incoming frame (a ping, a refused
-        send) and a queue behind whatever else that thread is doing. Every database call
-        here goes through `database_sync_to_async`, which closes stale connections in the
-        thread it runs on, so the hop protects nothing and is skipped."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def connect(self) -> None:
         """Called when a WebSocket connection is opened: authenticate, register, say hello."""
@@ -133,7 +103,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             rooms=set(await member_room_ids(user_id=user.pk)),
             send=self._send_text,
             close=self._close_with,
-            raw=RawWriter.for_send(self.scope.get("parley.raw_send")),
+            raw=RawWriter.for_send(self.scope.get("parley.raw_send"), self.scope),
             language=self.language,
         )
         await hub.attach(conn)
@@ -180,9 +150,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)
 
-    async def _close_with(self, code: int) -> None:
+    async def _close_with(self, code: int, reason: str = "") -> None:
         try:
-            await self.close(code)
+            await self.close(code, reason=reason[:120] or None)
         except Exception:
             log.debug("close after disconnect", exc_info=True)
 
@@ -192,6 +162,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         conn = self.conn
         if conn is None or conn.closed:
             return
+        conn.heard()  # any frame, even a bad one, answers the keepalive
         if text_data is None:
             await self._refuse(
                 conn, "invalid", _("Binary frames are not part of the protocol; send JSON text.")
@@ -224,9 +195,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             conn.terminate(1008, "too many bad frames")
 
     async def on_ping(self, conn: Connection, frame: protocol.PingIn) -> None:
+        """Clients before the one keepalive pinged the server themselves: still answered."""
         conn.push_text(protocol.PONG)
 
     async def on_pong(self, conn: Connection, frame: protocol.PongIn) -> None:
+        """The answer to the server's `ping`; `receive` has already noted the peer alive."""
         return None
 
     async def on_send(self, conn: Connection, frame: protocol.SendIn) -> None:
@@ -324,12 +297,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
         conn.push_text(protocol.done(client_id=frame.client_id, message_id=frame.message))
 
     async def on_resume(self, conn: Connection, frame: protocol.ResumeIn) -> None:
+        """Replay each named room the user is in. Rooms they are not in get ONE error for the
+        whole frame (ref = the lowest such id), counted as a bad frame: one small frame
+        naming a thousand strangers' rooms must not buy a thousand answers."""
+        unknown: list[int] = []
         for key, last in frame.rooms.items():
             room = int(key)
             if room not in conn.rooms:
-                conn.push_text(self._error("not_member", _("You are not a member of this room."), room))
+                unknown.append(room)
                 continue
             await conn.catch_up(room, after=last)
+        if unknown:
+            message = ngettext_lazy(
+                "You named %(count)s room you are not a member of.",
+                "You named %(count)s rooms you are not a member of.",
+                "count",
+            )
+            text = interpolate(message, {"count": len(unknown)})
+            await self._refuse(conn, "not_member", text, min(unknown))
 
     async def on_read(self, conn: Connection, frame: protocol.ReadIn) -> None:
         try:

@@ -1,9 +1,12 @@
 /**
  * The one HTTP client: CSRF header on unsafe methods, the error shape,
- * and 401 handling live here and nowhere else.
+ * and 401 handling live here and nowhere else. Paths, parameters and answers
+ * are typed by the generated schema through openapi-fetch (`rest`, `call`).
  */
 
+import createClient from 'openapi-fetch'
 import { currentLocale, t } from '@/i18n'
+import type { paths } from './schema.gen'
 
 export const API_BASE = '/api/v1/'
 
@@ -66,93 +69,78 @@ export function ensureCsrf(force = false): Promise<void> {
   return csrfReady
 }
 
-export type Query = Record<string, string | number | boolean | undefined | null>
-
-export interface RequestOptions {
-  method?: string
-  body?: unknown
-  query?: Query
-  /** Do not run the global 401 handler (e.g. GET me at start-up). */
-  quiet401?: boolean
-  signal?: AbortSignal
-}
-
-function buildUrl(path: string, query?: Query): string {
-  let url = API_BASE + path.replace(/^\//, '')
-  if (query) {
-    const params = new URLSearchParams()
-    for (const [k, v] of Object.entries(query)) {
-      if (v !== undefined && v !== null && v !== '') params.set(k, String(v))
-    }
-    const qs = params.toString()
-    if (qs) url += '?' + qs
-  }
-  return url
-}
-
-async function parseError(res: Response): Promise<ApiError> {
-  let code = 'http_' + res.status
-  // Not the status text: it is English (or empty over HTTP/2); the server's own message is translated.
-  let message = t('errors.requestFailed', { status: res.status })
-  let fields: FieldErrors = {}
-  try {
-    const data = (await res.json()) as { error?: { code?: string; message?: string; fields?: FieldErrors } }
-    if (data && data.error) {
-      code = data.error.code ?? code
-      message = data.error.message ?? message
-      fields = data.error.fields ?? {}
-    }
-  } catch {
-    // not JSON: keep the status text
-  }
-  return new ApiError(res.status, code, message, fields)
-}
-
-export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const method = (opts.method ?? 'GET').toUpperCase()
+/**
+ * Every request of the typed client passes here: the headers the server reads (the UI
+ * language, CSRF on unsafe methods) and a failed network turned into an ApiError (status 0).
+ * `fetch` is looked up at each call, so a test's stub of it is the one used.
+ */
+async function send(request: Request): Promise<Response> {
+  request.headers.set('Accept', 'application/json')
   // Server messages come back in the UI language (Django's codes: en, zh-hans, ko, ja).
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale() }
-  if (!SAFE_METHODS.has(method)) {
+  request.headers.set('Accept-Language', currentLocale())
+  if (!SAFE_METHODS.has(request.method)) {
     await ensureCsrf()
     const token = readCookie('csrftoken')
-    if (token) headers['X-CSRFToken'] = token
+    if (token) request.headers.set('X-CSRFToken', token)
   }
-  let body: string | FormData | undefined
-  if (opts.body instanceof FormData) {
-    body = opts.body // the browser sets the multipart boundary
-  } else if (opts.body !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    body = JSON.stringify(opts.body)
-  }
-  let res: Response
   try {
-    res = await fetch(buildUrl(path, opts.query), {
-      method,
-      headers,
-      body,
-      credentials: 'same-origin',
-      signal: opts.signal,
-    })
+    return await fetch(request)
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err
     throw new ApiError(0, 'network', t('errors.network'))
   }
-  if (!res.ok) {
-    const err = await parseError(res)
-    if (res.status === 401 && !opts.quiet401 && onUnauthorized) onUnauthorized()
-    if (res.status === 403 && err.code.startsWith('csrf')) ensureCsrf(true)
-    throw err
-  }
-  if (res.status === 204) return undefined as T
-  const text = await res.text()
-  return (text ? JSON.parse(text) : undefined) as T
 }
 
-export const http = {
-  get: <T>(path: string, query?: Query, opts: RequestOptions = {}) =>
-    request<T>(path, { ...opts, method: 'GET', query }),
-  post: <T>(path: string, body?: unknown, opts: RequestOptions = {}) =>
-    request<T>(path, { ...opts, method: 'POST', body }),
-  patch: <T>(path: string, body?: unknown) => request<T>(path, { method: 'PATCH', body }),
-  del: <T>(path: string, body?: unknown) => request<T>(path, { method: 'DELETE', body }),
+/** Query strings as the server reads them: absent, null and empty values are left out. */
+function serializeQuery(query: Record<string, unknown>): string {
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined && v !== null && v !== '') params.set(k, String(v))
+  }
+  return params.toString()
+}
+
+/**
+ * The REST client typed by the server's schema (schema.gen.ts from docs/api/openapi.yaml):
+ * a path, its parameters, its body and its answer are checked against the schema, so a
+ * path the server does not have, or a field it does not take, fails `vue-tsc`.
+ * The origin is explicit because a Request needs an absolute URL.
+ */
+export const rest = createClient<paths>({
+  baseUrl: typeof location === 'undefined' ? '' : location.origin,
+  credentials: 'same-origin',
+  fetch: send,
+  querySerializer: serializeQuery,
+})
+
+/** The error shape `{error: {code, message, fields}}` (or a proxy's page) as an ApiError. */
+function errorOf(status: number, body: unknown): ApiError {
+  // Not the status text: it is English (or empty over HTTP/2); the server's own message is translated.
+  const fallback = t('errors.requestFailed', { status })
+  const shape = body && typeof body === 'object' ? (body as { error?: { code?: string; message?: string; fields?: FieldErrors } }).error : undefined
+  if (!shape) return new ApiError(status, 'http_' + status, fallback)
+  return new ApiError(status, shape.code ?? 'http_' + status, shape.message ?? fallback, shape.fields ?? {})
+}
+
+export interface CallOptions {
+  /** Do not run the global 401 handler (e.g. GET me at start-up). */
+  quiet401?: boolean
+}
+
+/**
+ * The answer of one typed request: its data, or the server's refusal thrown as an ApiError
+ * after the one place that reacts to it (401: signed out; a CSRF refusal: a fresh cookie).
+ */
+export async function call<D>(
+  pending: Promise<{ data?: D; error?: unknown; response: Response }>,
+  opts: CallOptions = {},
+): Promise<D> {
+  const { data, error, response } = await pending
+  if (!response.ok) {
+    const err = errorOf(response.status, error)
+    if (response.status === 401 && !opts.quiet401 && onUnauthorized) onUnauthorized()
+    if (response.status === 403 && err.code.startsWith('csrf')) void ensureCsrf(true)
+    throw err
+  }
+  return data as D
 }

@@ -1,45 +1,24 @@
-/** Typed endpoints of /api/v1/. */
-import { http } from './client'
+/**
+ * The endpoints of /api/v1/ by name. Each goes through the schema-typed client: the path
+ * and its parameters are checked against docs/api/openapi.yaml and the answer's type comes
+ * from it, so nothing here declares a shape of its own.
+ */
+import { call, rest } from './client'
 import type {
-  AuthResult,
-  Avatar,
-  Ban,
-  CommandInfo,
-  Invite,
-  InviteCreate,
-  InvitePreview,
-  ProfileUpdate,
   AccountDelete,
   EventsOut,
-  IncomingWebhook,
-  IncomingWebhookSecret,
-  MailSettings,
+  InviteCreate,
   MailSettingsUpdate,
-  Member,
   MembershipUpdate,
-  Message,
-  MessagePage,
   PasswordChange,
-  ReadAll,
-  OutgoingWebhook,
-  OutgoingWebhookSecret,
-  Reaction,
+  ProfileUpdate,
   ReportCreate,
-  ReportQueue,
-  ReportReceipt,
   ReportResolve,
-  Room,
   RoomCreate,
-  RoomTransfer,
   RoomUpdate,
-  SearchOut,
-  SelfUser,
-  StaffReport,
-  Stats,
-  UserSearch,
-  WsTicket,
 } from './types'
 import type { ServerFrame } from '@/realtime/protocol'
+import type { paths } from './schema.gen'
 
 export * from './client'
 export type * from './types'
@@ -47,106 +26,137 @@ export type * from './types'
 /** `GET rooms/{id}/events`: the schema says "objects"; they are the protocol's server frames. */
 export type EventsPage = Omit<EventsOut, 'events'> & { events: ServerFrame[] }
 
+/** `GET search`'s filters (utils/searchLink builds them). */
+export type SearchQuery = Omit<NonNullable<paths['/api/v1/search']['get']['parameters']['query']>, 'cursor'>
+
+/** For the answers that carry nothing (204) or nothing the caller uses. */
+function none(): void {}
+
 export const api = {
   register: (username: string, password: string, email = '') =>
-    http.post<AuthResult>('auth/register', email ? { username, password, email } : { username, password }),
-  login: (username: string, password: string) =>
-    http.post<AuthResult>('auth/login', { username, password }),
+    call(rest.POST('/api/v1/auth/register', { body: email ? { username, password, email } : { username, password } })),
+  login: (username: string, password: string) => call(rest.POST('/api/v1/auth/login', { body: { username, password } })),
   guest: (nickname: string, avatar?: string) =>
-    http.post<AuthResult>('auth/guest', avatar ? { nickname, avatar } : { nickname }),
-  logout: () => http.post<void>('auth/logout'),
-  avatars: () => http.get<{ avatars: Avatar[] }>('auth/avatars'),
-  me: () => http.get<{ user: SelfUser }>('me', undefined, { quiet401: true }),
+    call(rest.POST('/api/v1/auth/guest', { body: avatar ? { nickname, avatar } : { nickname } })),
+  logout: () => call(rest.POST('/api/v1/auth/logout')).then(none),
+  avatars: () => call(rest.GET('/api/v1/auth/avatars')),
+  me: () => call(rest.GET('/api/v1/me'), { quiet401: true }),
   /** One-time ticket for `/ws/?ticket=`; the socket handles a 401 itself (signed out). */
-  wsTicket: () => http.post<WsTicket>('auth/ws-ticket', undefined, { quiet401: true }),
+  wsTicket: () => call(rest.POST('/api/v1/auth/ws-ticket'), { quiet401: true }),
   /** Always 202: the answer does not say whether an account matched. */
-  passwordReset: (login: string) => http.post<void>('auth/password-reset', { login }),
+  passwordReset: (login: string) => call(rest.POST('/api/v1/auth/password-reset', { body: { login } })).then(none),
   passwordResetConfirm: (token: string, new_password: string) =>
-    http.post<void>('auth/password-reset/confirm', { token, new_password }),
-  verifyEmail: (token: string) => http.post<MailSettings>('auth/verify-email', { token }),
-  mailSettings: () => http.get<MailSettings>('me/mail'),
-  updateMailSettings: (data: MailSettingsUpdate) => http.patch<MailSettings>('me/mail', data),
-  resendVerification: () => http.post<void>('me/mail/verification'),
+    call(rest.POST('/api/v1/auth/password-reset/confirm', { body: { token, new_password } })).then(none),
+  verifyEmail: (token: string) => call(rest.POST('/api/v1/auth/verify-email', { body: { token } })),
+  mailSettings: () => call(rest.GET('/api/v1/me/mail')),
+  updateMailSettings: (data: MailSettingsUpdate) => call(rest.PATCH('/api/v1/me/mail', { body: data })),
+  resendVerification: () => call(rest.POST('/api/v1/me/mail/verification')).then(none),
   /** Ends the account's other sessions and tokens; this one stays signed in. */
-  changePassword: (data: PasswordChange) => http.post<void>('me/password', data),
+  changePassword: (data: PasswordChange) => call(rest.POST('/api/v1/me/password', { body: data })).then(none),
 
-  rooms: (joined?: boolean) =>
-    http.get<Room[]>('rooms', joined === undefined ? undefined : { joined }),
-  room: (id: number) => http.get<Room>(`rooms/${id}`),
-  createRoom: (data: RoomCreate) => http.post<Room>('rooms', data),
-  updateRoom: (id: number, data: RoomUpdate) => http.patch<Room>(`rooms/${id}`, data),
+  rooms: (joined?: boolean) => call(rest.GET('/api/v1/rooms', { params: { query: { joined } } })),
+  room: (id: number) => call(rest.GET('/api/v1/rooms/{room_id}', { params: { path: { room_id: id } } })),
+  createRoom: (data: RoomCreate) => call(rest.POST('/api/v1/rooms', { body: data })),
+  updateRoom: (id: number, data: RoomUpdate) =>
+    call(rest.PATCH('/api/v1/rooms/{room_id}', { params: { path: { room_id: id } }, body: data })),
   transferRoom: (id: number, userId: number) =>
-    http.post<Room>(`rooms/${id}/transfer`, { user_id: userId } satisfies RoomTransfer),
-  closeRoom: (id: number) => http.del<void>(`rooms/${id}`),
-  joinRoom: (id: number) => http.post<Room>(`rooms/${id}/join`),
-  leaveRoom: (id: number) => http.post<Room>(`rooms/${id}/leave`),
-  members: (id: number) => http.get<{ members: Member[] }>(`rooms/${id}/members`),
+    call(rest.POST('/api/v1/rooms/{room_id}/transfer', { params: { path: { room_id: id } }, body: { user_id: userId } })),
+  closeRoom: (id: number) => call(rest.DELETE('/api/v1/rooms/{room_id}', { params: { path: { room_id: id } } })).then(none),
+  joinRoom: (id: number) => call(rest.POST('/api/v1/rooms/{room_id}/join', { params: { path: { room_id: id } } })),
+  leaveRoom: (id: number) => call(rest.POST('/api/v1/rooms/{room_id}/leave', { params: { path: { room_id: id } } })),
+  members: (id: number) => call(rest.GET('/api/v1/rooms/{room_id}/members', { params: { path: { room_id: id } } })),
   addMember: (id: number, username: string) =>
-    http.post<unknown>(`rooms/${id}/members`, { username }),
-  removeMember: (id: number, userId: number) => http.del<void>(`rooms/${id}/members/${userId}`),
+    call(rest.POST('/api/v1/rooms/{room_id}/members', { params: { path: { room_id: id } }, body: { username } })),
+  removeMember: (id: number, userId: number) =>
+    call(rest.DELETE('/api/v1/rooms/{room_id}/members/{user_id}', { params: { path: { room_id: id, user_id: userId } } })).then(none),
   /** Mute for `duration` seconds, or until lifted when null (owner or staff). */
   mute: (id: number, userId: number, duration: number | null) =>
-    http.post<Member>(`rooms/${id}/mutes/${userId}`, { duration }),
-  unmute: (id: number, userId: number) => http.del<void>(`rooms/${id}/mutes/${userId}`),
-  bans: (id: number) => http.get<{ bans: Ban[] }>(`rooms/${id}/bans`),
-  ban: (id: number, userId: number) => http.post<Ban>(`rooms/${id}/bans/${userId}`, {}),
-  unban: (id: number, userId: number) => http.del<void>(`rooms/${id}/bans/${userId}`),
+    call(rest.POST('/api/v1/rooms/{room_id}/mutes/{user_id}', { params: { path: { room_id: id, user_id: userId } }, body: { duration } })),
+  unmute: (id: number, userId: number) =>
+    call(rest.DELETE('/api/v1/rooms/{room_id}/mutes/{user_id}', { params: { path: { room_id: id, user_id: userId } } })).then(none),
+  bans: (id: number) => call(rest.GET('/api/v1/rooms/{room_id}/bans', { params: { path: { room_id: id } } })),
+  ban: (id: number, userId: number) =>
+    call(rest.POST('/api/v1/rooms/{room_id}/bans/{user_id}', { params: { path: { room_id: id, user_id: userId } }, body: { reason: '' } })),
+  unban: (id: number, userId: number) =>
+    call(rest.DELETE('/api/v1/rooms/{room_id}/bans/{user_id}', { params: { path: { room_id: id, user_id: userId } } })).then(none),
   /** The direct message of these people (the caller implied): 201 made, 200 found. */
-  openDm: (userIds: number[]) => http.post<Room>('dms', { user_ids: userIds }),
-  updateMembership: (id: number, data: MembershipUpdate) => http.patch<Room>(`rooms/${id}/membership`, data),
-  readAll: () => http.post<ReadAll>('rooms/read-all'),
-  users: (q: string, limit = 10) => http.get<UserSearch>('users', { q, limit }),
+  openDm: (userIds: number[]) => call(rest.POST('/api/v1/dms', { body: { user_ids: userIds } })),
+  updateMembership: (id: number, data: MembershipUpdate) =>
+    call(rest.PATCH('/api/v1/rooms/{room_id}/membership', { params: { path: { room_id: id } }, body: data })),
+  readAll: () => call(rest.POST('/api/v1/rooms/read-all')),
+  users: (q: string, limit = 10) => call(rest.GET('/api/v1/users', { params: { query: { q, limit } } })),
 
-  messages: (
-    id: number,
-    q: { before_seq?: number; after_seq?: number; around_seq?: number; limit?: number } = {},
-  ) => http.get<MessagePage>(`rooms/${id}/messages`, q),
+  messages: (id: number, q: { before_seq?: number; after_seq?: number; around_seq?: number; limit?: number } = {}) =>
+    call(rest.GET('/api/v1/rooms/{room_id}/messages', { params: { path: { room_id: id }, query: q } })),
   sendMessage: (id: number, body: string, client_id: string, reply_to?: number | null) =>
-    http.post<Message>(`rooms/${id}/messages`, reply_to ? { body, client_id, reply_to } : { body, client_id }),
-  editMessage: (id: number, body: string) => http.patch<Message>(`messages/${id}`, { body }),
-  deleteMessage: (id: number) => http.del<void>(`messages/${id}`),
+    call(
+      rest.POST('/api/v1/rooms/{room_id}/messages', {
+        params: { path: { room_id: id } },
+        body: reply_to ? { body, client_id, reply_to } : { body, client_id },
+      }),
+    ),
+  editMessage: (id: number, body: string) =>
+    call(rest.PATCH('/api/v1/messages/{message_id}', { params: { path: { message_id: id } }, body: { body } })),
+  deleteMessage: (id: number) => call(rest.DELETE('/api/v1/messages/{message_id}', { params: { path: { message_id: id } } })).then(none),
   react: (id: number, emoji: string) =>
-    http.post<{ reactions: Reaction[] }>(`messages/${id}/reactions/${encodeURIComponent(emoji)}`),
+    call(rest.POST('/api/v1/messages/{message_id}/reactions/{emoji}', { params: { path: { message_id: id, emoji } } })),
   unreact: (id: number, emoji: string) =>
-    http.del<{ reactions: Reaction[] }>(`messages/${id}/reactions/${encodeURIComponent(emoji)}`),
-  markRead: (id: number, seq: number) => http.post<void>(`rooms/${id}/read`, { seq }),
-  events: (id: number, after_seq: number, limit = 100) =>
-    http.get<EventsPage>(`rooms/${id}/events`, { after_seq, limit }),
+    call(rest.DELETE('/api/v1/messages/{message_id}/reactions/{emoji}', { params: { path: { message_id: id, emoji } } })),
+  markRead: (id: number, seq: number) =>
+    call(rest.POST('/api/v1/rooms/{room_id}/read', { params: { path: { room_id: id } }, body: { seq } })).then(none),
+  events: (id: number, after_seq: number, limit = 100): Promise<EventsPage> =>
+    call(rest.GET('/api/v1/rooms/{room_id}/events', { params: { path: { room_id: id }, query: { after_seq, limit } } })).then(
+      (page) => page as unknown as EventsPage,
+    ),
 
   /** `params` from `searchParams` (utils/searchLink); `cursor` is the previous page's `next_cursor`. */
-  search: (params: Record<string, string | number>, cursor?: string | null) =>
-    http.get<SearchOut>('search', cursor ? { ...params, cursor } : params),
+  search: (params: SearchQuery, cursor?: string | null) =>
+    call(rest.GET('/api/v1/search', { params: { query: cursor ? { ...params, cursor } : params } })),
 
-  stats: () => http.get<Stats>('stats'),
+  stats: () => call(rest.GET('/api/v1/stats')),
 
-  report: (messageId: number, data: ReportCreate) => http.post<ReportReceipt>(`messages/${messageId}/reports`, data),
+  report: (messageId: number, data: ReportCreate) =>
+    call(rest.POST('/api/v1/messages/{message_id}/reports', { params: { path: { message_id: messageId } }, body: data })),
   reports: (q: { status?: 'open' | 'resolved'; cursor?: string | null; limit?: number } = {}) =>
-    http.get<ReportQueue>('reports', q),
-  resolveReport: (id: number, data: ReportResolve) => http.post<StaffReport>(`reports/${id}/resolve`, data),
-  commands: (id: number) => http.get<CommandInfo[]>(`rooms/${id}/commands`),
-  webhooks: (id: number) => http.get<IncomingWebhook[]>(`rooms/${id}/webhooks`),
-  createWebhook: (id: number, name: string) => http.post<IncomingWebhookSecret>(`rooms/${id}/webhooks`, { name }),
-  rotateWebhook: (hookId: number) => http.post<IncomingWebhookSecret>(`webhooks/${hookId}/rotate`),
-  revokeWebhook: (hookId: number) => http.del<void>(`webhooks/${hookId}`),
-  outgoingWebhooks: (id: number) => http.get<OutgoingWebhook[]>(`rooms/${id}/outgoing-webhooks`),
+    // The queue's `next_cursor` is a string of the report id; its `cursor` parameter an integer.
+    call(rest.GET('/api/v1/reports', { params: { query: { ...q, cursor: q.cursor ? Number(q.cursor) : undefined } } })),
+  resolveReport: (id: number, data: ReportResolve) =>
+    call(rest.POST('/api/v1/reports/{report_id}/resolve', { params: { path: { report_id: id } }, body: data })),
+  commands: (id: number) => call(rest.GET('/api/v1/rooms/{room_id}/commands', { params: { path: { room_id: id } } })),
+  webhooks: (id: number) => call(rest.GET('/api/v1/rooms/{room_id}/webhooks', { params: { path: { room_id: id } } })),
+  createWebhook: (id: number, name: string) =>
+    call(rest.POST('/api/v1/rooms/{room_id}/webhooks', { params: { path: { room_id: id } }, body: { name } })),
+  rotateWebhook: (hookId: number) => call(rest.POST('/api/v1/webhooks/{hook_id}/rotate', { params: { path: { hook_id: hookId } } })),
+  revokeWebhook: (hookId: number) =>
+    call(rest.DELETE('/api/v1/webhooks/{hook_id}', { params: { path: { hook_id: hookId } } })).then(none),
+  outgoingWebhooks: (id: number) =>
+    call(rest.GET('/api/v1/rooms/{room_id}/outgoing-webhooks', { params: { path: { room_id: id } } })),
   createOutgoingWebhook: (id: number, data: { name: string; url: string; triggers: string[] }) =>
-    http.post<OutgoingWebhookSecret>(`rooms/${id}/outgoing-webhooks`, data),
-  deleteOutgoingWebhook: (hookId: number) => http.del<void>(`outgoing-webhooks/${hookId}`),
-  invites: (roomId: number) => http.get<{ invites: Invite[] }>(`rooms/${roomId}/invites`),
-  createInvite: (roomId: number, data: InviteCreate) => http.post<Invite>(`rooms/${roomId}/invites`, data),
-  revokeInvite: (token: string) => http.del<void>(`invites/${encodeURIComponent(token)}`),
+    call(rest.POST('/api/v1/rooms/{room_id}/outgoing-webhooks', { params: { path: { room_id: id } }, body: data })),
+  deleteOutgoingWebhook: (hookId: number) =>
+    call(rest.DELETE('/api/v1/outgoing-webhooks/{hook_id}', { params: { path: { hook_id: hookId } } })).then(none),
+  invites: (roomId: number) => call(rest.GET('/api/v1/rooms/{room_id}/invites', { params: { path: { room_id: roomId } } })),
+  createInvite: (roomId: number, data: InviteCreate) =>
+    call(rest.POST('/api/v1/rooms/{room_id}/invites', { params: { path: { room_id: roomId } }, body: data })),
+  revokeInvite: (token: string) => call(rest.DELETE('/api/v1/invites/{token}', { params: { path: { token } } })).then(none),
   /** Works signed out too; 410 (expired, revoked, used up) is the caller's to show. */
-  invite: (token: string) =>
-    http.get<InvitePreview>(`invites/${encodeURIComponent(token)}`, undefined, { quiet401: true }),
-  acceptInvite: (token: string) => http.post<Room>(`invites/${encodeURIComponent(token)}/accept`),
+  invite: (token: string) => call(rest.GET('/api/v1/invites/{token}', { params: { path: { token } } }), { quiet401: true }),
+  acceptInvite: (token: string) => call(rest.POST('/api/v1/invites/{token}/accept', { params: { path: { token } } })),
 
-  updateProfile: (data: ProfileUpdate) => http.patch<{ user: SelfUser }>('me', data),
-  uploadAvatar: (file: Blob) => {
-    const form = new FormData()
-    form.append('file', file, 'avatar.png')
-    return http.post<{ user: SelfUser }>('me/avatar', form)
-  },
-  deleteAccount: (data: AccountDelete) => http.del<void>('me', data),
+  updateProfile: (data: ProfileUpdate) => call(rest.PATCH('/api/v1/me', { body: data })),
+  uploadAvatar: (file: Blob) =>
+    call(
+      rest.POST('/api/v1/me/avatar', {
+        // The schema types the binary part as a string; the multipart body is built here.
+        body: { file: file as unknown as string },
+        bodySerializer: (b) => {
+          const form = new FormData()
+          form.append('file', b.file as unknown as Blob, 'avatar.png')
+          return form
+        },
+      }),
+    ),
+  deleteAccount: (data: AccountDelete) => call(rest.DELETE('/api/v1/me', { body: data })).then(none),
 }
 
 export type Api = typeof api

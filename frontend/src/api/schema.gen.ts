@@ -136,11 +136,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Register (an email address is optional and is verified by a mailed link)
-         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
-         */
+        /** Register (an email address is optional and is verified by a mailed link) */
         post: operations["v1_auth_register_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/token/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A fresh key for this token, valid for TOKEN_TTL from now (the old key stops working) */
+        post: operations["v1_auth_token_renew_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -253,7 +267,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke an invite link (the room's owner or the link's creator)
+         * Revoke an invite link (the room's owner or the link's creator; anyone else: 404)
          * @description GET is open to anyone with the link (signed in or not); DELETE revokes it.
          */
         delete: operations["v1_invites_destroy"];
@@ -289,15 +303,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I */
+        /**
+         * Who am I
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         get: operations["v1_me_retrieve"];
         put?: never;
         post?: never;
-        /** Delete my account (signs out everywhere; messages kept as "Deleted user" or deleted) */
+        /**
+         * Delete my account (signs out everywhere; messages kept as "Deleted user" or deleted)
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         delete: operations["v1_me_destroy"];
         options?: never;
         head?: never;
-        /** Change my display name, bundled avatar, language or time zone */
+        /**
+         * Change my display name, bundled avatar, language or time zone
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         patch: operations["v1_me_partial_update"];
         trace?: never;
     };
@@ -345,14 +368,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My address and mail settings */
+        /**
+         * My address and mail settings
+         * @description An endpoint that mails someone: its scope per address and per user, and the shared
+         *     per-recipient count, taken only when `mail_recipient(request)` names an address (a request
+         *     that will send no mail costs nothing).
+         */
         get: operations["v1_me_mail_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change my address (a new one is verified by a mailed link) or turn digests on or off */
+        /**
+         * Change my address (a new one is verified by a mailed link) or turn digests on or off
+         * @description An endpoint that mails someone: its scope per address and per user, and the shared
+         *     per-recipient count, taken only when `mail_recipient(request)` names an address (a request
+         *     that will send no mail costs nothing).
+         */
         patch: operations["v1_me_mail_partial_update"];
         trace?: never;
     };
@@ -367,7 +400,9 @@ export interface paths {
         put?: never;
         /**
          * Mail the verification link for my address again
-         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         * @description An endpoint that mails someone: its scope per address and per user, and the shared
+         *     per-recipient count, taken only when `mail_recipient(request)` names an address (a request
+         *     that will send no mail costs nothing).
          */
         post: operations["v1_me_mail_verification_create"];
         delete?: never;
@@ -385,7 +420,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change password */
+        /**
+         * Change password
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         post: operations["v1_me_password_create"];
         delete?: never;
         options?: never;
@@ -814,7 +852,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The room's messages per hour of day (UTC) this week, as a small PNG (/stats links it) */
+        /** The room's messages per hour of day this week, in your time zone, as a small PNG */
         get: operations["v1_rooms_stats.png_retrieve"];
         put?: never;
         post?: never;
@@ -916,6 +954,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/senders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People to filter a search by: those of your rooms (or of one room)
+         * @description The search's "From" filter: the people of your rooms (not everyone: guests may not
+         *     list all accounts), so it can offer senders before any result shows them.
+         */
+        get: operations["v1_search_senders_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats": {
         parameters: {
             query?: never;
@@ -928,6 +987,27 @@ export interface paths {
          * @description Messages and active users per day over the last 30 days, the busiest rooms, messages per hour of the day (all UTC), and the connections open now. Read from tables a periodic job fills (`stats_aggregate`), so the newest minutes may not be counted yet (`aggregated_at`).
          */
         get: operations["v1_stats_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/time-zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Time zones for a picker
+         * @description The zones a picker offers (parley.accounts.zones): the server's list, so every zone a
+         *     client offers is one the server takes. Public: the sign-up page needs no account.
+         */
+        get: operations["v1_time_zones_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1073,6 +1153,11 @@ export interface components {
         };
         AuthOut: {
             token: string;
+            /**
+             * Format: date-time
+             * @description When the token stops working (TOKEN_TTL); null: never. Renew before.
+             */
+            token_expires_at: string | null;
             user: components["schemas"]["SelfUserOut"];
         };
         AvatarOut: {
@@ -1157,6 +1242,8 @@ export interface components {
             };
             /** @description A sentence for people. */
             message: string;
+            /** @description Only with code `signed_out` (401): why the login ended: `password_changed`, `password_reset`, `account_deleted`, `account_deactivated`, `guest_removed`, `logged_out`. */
+            reason?: string;
         };
         EventsOut: {
             /** @description WebSocket frames, in seq order. */
@@ -1169,6 +1256,8 @@ export interface components {
         GuestInRequest: {
             avatar?: string;
             nickname: string;
+            /** @description The browser's IANA time zone (Intl.DateTimeFormat().resolvedOptions().timeZone); UTC when left out. GET time-zones lists the zones a picker offers; any IANA name is accepted. */
+            time_zone?: string;
         };
         HighlightSegment: {
             match: boolean;
@@ -1248,6 +1337,14 @@ export interface components {
             invites: components["schemas"]["InviteOut"][];
         };
         /**
+         * @description * `en` - English
+         *     * `zh-hans` - 简体中文
+         *     * `ko` - 한국어
+         *     * `ja` - 日本語
+         * @enum {string}
+         */
+        LanguageEnum: "en" | "zh-hans" | "ko" | "ja";
+        /**
          * @description * `info` - info
          *     * `error` - error
          * @enum {string}
@@ -1276,6 +1373,9 @@ export interface components {
             user: components["schemas"]["UserOut"];
         };
         MembersOut: {
+            /** @description Bots with a seat in the room (they answered a command here, or post for a webhook or an owner's bot account): shown apart, never counted; the owner removes one like a member. */
+            bots: components["schemas"]["MemberOut"][];
+            /** @description The room's people (bots are not members: `bots`). */
             members: components["schemas"]["MemberOut"][];
         };
         MeOut: {
@@ -1395,8 +1495,15 @@ export interface components {
             /** @description A key of the bundled set */
             avatar?: string;
             display_name?: string;
-            /** @description en, zh-hans, ko or ja */
-            language?: string;
+            /**
+             * @description One of the languages the server speaks
+             *
+             *     * `en` - English
+             *     * `zh-hans` - 简体中文
+             *     * `ko` - 한국어
+             *     * `ja` - 日本語
+             */
+            language?: components["schemas"]["LanguageEnum"];
             /** @description An IANA name, e.g. Asia/Seoul */
             time_zone?: string;
         };
@@ -1440,6 +1547,8 @@ export interface components {
         RegisterInRequest: {
             email?: string;
             password: string;
+            /** @description The browser's IANA time zone (Intl.DateTimeFormat().resolvedOptions().timeZone); UTC when left out. GET time-zones lists the zones a picker offers; any IANA name is accepted. */
+            time_zone?: string;
             username: string;
         };
         /**
@@ -1650,6 +1759,14 @@ export interface components {
             day: string;
             messages: number;
         };
+        StatsDirectOut: {
+            /** @description People who sent a direct message in the period. */
+            active_users: number;
+            /** @description Direct conversations with a message in the period. */
+            conversations: number;
+            /** @description Messages in direct conversations over the period. */
+            messages: number;
+        };
         StatsHourOut: {
             /** @description Hour of the day, UTC. */
             hour: number;
@@ -1665,13 +1782,15 @@ export interface components {
             aggregated_at: string | null;
             /** @description Every day of the period, oldest first (30 entries). */
             days: components["schemas"]["StatsDayOut"][];
+            /** @description Direct messages as one aggregate: who talks to whom is not shown. */
+            direct: components["schemas"]["StatsDirectOut"];
             /** @description Messages per hour of the day over the period (24 entries). */
             hours: components["schemas"]["StatsHourOut"][];
             /** @description WebSocket connections open now, every worker's. */
             live_connections: number;
             /** @description Messages over the period. */
             messages: number;
-            /** @description The busiest rooms of the period, at most 10. */
+            /** @description The busiest rooms of the period, at most 10; direct messages are never listed. */
             rooms: components["schemas"]["StatsRoomOut"][];
             /**
              * Format: date
@@ -1692,8 +1811,26 @@ export interface components {
             messages: number;
             name: string;
         };
+        TimeZoneOut: {
+            /** @description Its last part, spaces for underscores */
+            city: string;
+            /** @description ISO 3166 code (zone.tab), empty for UTC */
+            country: string;
+            /** @description The IANA name, as stored and as PATCH me takes it */
+            id: string;
+            /** @description Its first part (Europe, America, ...); UTC for UTC */
+            region: string;
+        };
+        TimeZonesOut: {
+            zones: components["schemas"]["TimeZoneOut"][];
+        };
         TokenInRequest: {
             token: string;
+        };
+        TokenRenewOut: {
+            token: string;
+            /** Format: date-time */
+            token_expires_at: string | null;
         };
         UploadInRequest: {
             /** Format: binary */
@@ -1907,7 +2044,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
-            /** @description Too many failed sign-in attempts for this username and address. */
+            /** @description Too many failed sign-in attempts for this username and address, or from this address. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2138,6 +2275,61 @@ export interface operations {
             };
             /** @description Too many requests from this address or account; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_auth_token_renew_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenRenewOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2596,8 +2788,8 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
-            /** @description Not allowed (not the owner, and members may not invite here; not a member) */
-            403: {
+            /** @description No such room, or no such invite */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2605,8 +2797,8 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
-            /** @description No such room, or no such invite */
-            404: {
+            /** @description Too many invite requests from this address or account; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2768,6 +2960,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3046,6 +3247,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
+            /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
             /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -3160,6 +3370,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6284,6 +6503,67 @@ export interface operations {
             };
         };
     };
+    v1_search_senders_retrieve: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Part of a name. */
+                q?: string;
+                /** @description Only the people of this room. */
+                room?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSearchOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many requests; slow down. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
     v1_stats_retrieve: {
         parameters: {
             query?: never;
@@ -6326,6 +6606,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_time_zones_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeZonesOut"];
                 };
             };
         };

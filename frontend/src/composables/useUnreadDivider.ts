@@ -9,7 +9,7 @@
  */
 import { computed, nextTick, ref, type Ref } from 'vue'
 import type { Message } from '@/api/types'
-import { useMessagesStore } from '@/stores/messages'
+import { useTimelineStore } from '@/stores/timeline'
 
 /**
  * The seq of the message the line goes above, or null: nothing unread, or the first
@@ -35,15 +35,15 @@ export function useUnreadDivider(opts: {
   meId: Ref<number | null>
   scroller: Ref<HTMLElement | null>
 }) {
-  const messages = useMessagesStore()
+  const timelines = useTimelineStore()
   const offScreen = ref(false)
   const dividerSeq = computed(() => {
-    const t = messages.timeline(opts.roomId.value)
+    const t = timelines.timeline(opts.roomId.value)
     return t ? firstUnreadSeq(t.messages, opts.unreadAfter.value, opts.meId.value, t.hasMore) : null
   })
   /** The unread start lies before everything loaded: the line is not drawn yet. */
   const beforeLoaded = computed(() => {
-    const t = messages.timeline(opts.roomId.value)
+    const t = timelines.timeline(opts.roomId.value)
     const first = t?.messages[0]
     return opts.unreadAfter.value !== null && !!first && t!.hasMore && first.seq > opts.unreadAfter.value + 1
   })
@@ -70,7 +70,7 @@ export function useUnreadDivider(opts: {
   async function jump(): Promise<void> {
     const after = opts.unreadAfter.value
     if (after === null) return
-    if (!divider()) await messages.loadAround(opts.roomId.value, after + 1)
+    if (!divider()) await timelines.loadAround(opts.roomId.value, after + 1)
     await nextTick()
     divider()?.scrollIntoView({ block: 'start' })
     measure()

@@ -1,43 +1,41 @@
 /**
- * The client's four languages: vue-i18n (Composition API), English bundled, the
- * others fetched as their own chunks the first time they are chosen. Codes are
- * Django's (`en`, `zh-hans`, `ko`, `ja`) everywhere: the profile, `Accept-Language`,
- * the socket's `lang=`. `Intl` gets the BCP 47 spelling (`zh-Hans`).
+ * The client's languages: vue-i18n (Composition API), English bundled, the others
+ * fetched as their own chunks the first time they are chosen. Which languages there
+ * are is the server's one list (settings.LANGUAGES), generated into `languages.gen.ts`
+ * (`make protocol`). Codes are Django's (`en`, `zh-hans`, `ko`, `ja`) everywhere: the
+ * profile, `Accept-Language`, the socket's `lang=`. `Intl` gets the BCP 47 spelling.
  */
 import { createI18n } from 'vue-i18n'
 import en from './locales/en.json'
+import { BCP47, DEFAULT_LOCALE, LOCALE_NAMES, LOCALES, MATCH, type Locale } from './languages.gen'
 
-export const LOCALES = ['en', 'zh-hans', 'ko', 'ja'] as const
-export type Locale = (typeof LOCALES)[number]
-
-/** Each language named in itself: the switcher lists them so anyone finds their own. */
-export const LOCALE_NAMES: Record<Locale, string> = {
-  en: 'English',
-  'zh-hans': '简体中文',
-  ko: '한국어',
-  ja: '日本語',
-}
-
-const BCP47: Record<Locale, string> = { en: 'en', 'zh-hans': 'zh-Hans', ko: 'ko', ja: 'ja' }
+export { BCP47, LOCALE_NAMES, LOCALES, type Locale }
 
 /** Where a signed-out choice is kept (the signed-in one is the profile's `language`). */
 export const STORAGE_KEY = 'parley.language'
 
 export type Messages = typeof en
 
+// A language added to the server's list fails to compile until its catalogue is loaded here.
 const loaders: Record<Exclude<Locale, 'en'>, () => Promise<{ default: Messages }>> = {
   'zh-hans': () => import('./locales/zh-hans.json'),
   ko: () => import('./locales/ko.json'),
   ja: () => import('./locales/ja.json'),
 }
 
+/** `Intl` knows only the `other` plural category for this language. */
+function oneForm(code: Locale): boolean {
+  return new Intl.PluralRules(BCP47[code]).resolvedOptions().pluralCategories.length === 1
+}
+
 export const i18n = createI18n<[Messages], Locale, false>({
   legacy: false,
-  locale: 'en',
-  fallbackLocale: 'en',
+  locale: DEFAULT_LOCALE,
+  fallbackLocale: DEFAULT_LOCALE,
   messages: { en } as Record<Locale, Messages>,
-  // Chinese, Korean and Japanese have one form for every count: their plural keys hold one.
-  pluralRules: { 'zh-hans': () => 0, ko: () => 0, ja: () => 0 },
+  // Languages that do not inflect for number (Chinese, Korean, Japanese) have one form for
+  // every count: their plural keys hold one.
+  pluralRules: Object.fromEntries(LOCALES.filter(oneForm).map((code) => [code, () => 0])),
   // A missing key shows English (the catalogue test keeps that from happening).
   missingWarn: false,
   fallbackWarn: false,
@@ -50,16 +48,19 @@ export function isLocale(code: unknown): code is Locale {
   return typeof code === 'string' && (LOCALES as readonly string[]).includes(code)
 }
 
-/** The best of ours for the browser's list: the first zh*, ko*, ja* or en* wins; else English. */
+/**
+ * The best of ours for the browser's list: the first tag that names one of ours exactly
+ * (`zh-Hans`), or by its primary subtag (`zh-TW` → `zh-hans`, `ko-KR` → `ko`); else the default.
+ */
 export function matchNavigator(languages: readonly string[]): Locale {
   for (const raw of languages) {
     const tag = raw.toLowerCase()
-    if (tag.startsWith('zh')) return 'zh-hans'
-    if (tag.startsWith('ko')) return 'ko'
-    if (tag.startsWith('ja')) return 'ja'
-    if (tag.startsWith('en')) return 'en'
+    const exact = LOCALES.find((code) => code === tag || BCP47[code].toLowerCase() === tag)
+    if (exact) return exact
+    const primary = LOCALES.find((code) => MATCH[code] === tag.split('-')[0])
+    if (primary) return primary
   }
-  return 'en'
+  return DEFAULT_LOCALE
 }
 
 /** Saved on the account > stored on this device > the browser's languages > English. */

@@ -61,8 +61,12 @@ export interface ConnectionOptions {
   maxDelayMs?: number
   /** Floor for the delay after close code 4029 (too many sockets). */
   tooManyDelayMs?: number
-  pingIntervalMs?: number
-  /** No frame for this long → assume the socket is dead and reconnect. */
+  /** How often the silence below is checked (a local timer: it sends nothing). */
+  idleCheckMs?: number
+  /**
+   * No frame for this long → assume the socket is dead and reconnect. The server pings
+   * every WS_PING_INTERVAL (25 s): this is two missed pings and then some.
+   */
   idleTimeoutMs?: number
   random?: () => number
 }
@@ -86,7 +90,7 @@ export class RealtimeConnection {
   private ready = false
   private stopped = true
   private retryTimer: ReturnType<typeof setTimeout> | null = null
-  private pingTimer: ReturnType<typeof setInterval> | null = null
+  private idleTimer: ReturnType<typeof setInterval> | null = null
   private lastFrameAt = 0
   private readonly opts: Required<
     Omit<ConnectionOptions, 'onReady' | 'onStateChange' | 'onAuthLost' | 'createSocket'>
@@ -99,7 +103,7 @@ export class RealtimeConnection {
       baseDelayMs: 500,
       maxDelayMs: 30_000,
       tooManyDelayMs: 10_000,
-      pingIntervalMs: 25_000,
+      idleCheckMs: 5_000,
       idleTimeoutMs: 70_000,
       random: Math.random,
       protocolVersion: PROTOCOL_VERSION,
@@ -245,7 +249,7 @@ export class RealtimeConnection {
       this.ready = true
       this.attempt = 0
       this.generation += 1
-      this.startPing()
+      this.startIdleWatch()
       this.opts.onFrame(frame)
       const seqs = this.opts.getResumeSeqs()
       if (Object.keys(seqs).length > 0) this.send({ type: 'resume', rooms: seqs })
@@ -253,13 +257,19 @@ export class RealtimeConnection {
       this.opts.onReady?.(frame, this.generation)
       return
     }
-    if (frame.type === 'ping' || frame.type === 'pong') return
+    if (frame.type === 'ping') {
+      // The one keepalive (docs/protocol.md, "Keepalive"): the server pings, we answer, so
+      // it knows we are alive; its pings tell us it is (see startIdleWatch).
+      this.send({ type: 'pong' })
+      return
+    }
+    if (frame.type === 'pong') return
     this.opts.onFrame(frame)
   }
 
   private afterClose(code: number): void {
     this.ready = false
-    this.stopPing()
+    this.stopIdleWatch()
     if (this.stopped) return
     if (code === CLOSE_AUTH) {
       this.setState('signedout')
@@ -289,23 +299,22 @@ export class RealtimeConnection {
     }, delay)
   }
 
-  private startPing(): void {
-    this.stopPing()
-    this.pingTimer = setInterval(() => {
+  /** The server pings every socket every 25 s: a socket silent for longer than
+   * idleTimeoutMs is half-open (the browser cannot tell), so drop it and reconnect. */
+  private startIdleWatch(): void {
+    this.stopIdleWatch()
+    this.idleTimer = setInterval(() => {
       if (Date.now() - this.lastFrameAt > this.opts.idleTimeoutMs) {
-        // Half-open socket: treat as dropped.
         const ws = this.ws
         this.dropSocket()
         if (ws) this.afterClose(1006)
-        return
       }
-      this.send({ type: 'ping' })
-    }, this.opts.pingIntervalMs)
+    }, this.opts.idleCheckMs)
   }
 
-  private stopPing(): void {
-    if (this.pingTimer) clearInterval(this.pingTimer)
-    this.pingTimer = null
+  private stopIdleWatch(): void {
+    if (this.idleTimer) clearInterval(this.idleTimer)
+    this.idleTimer = null
   }
 
   private clearRetry(): void {
@@ -316,14 +325,14 @@ export class RealtimeConnection {
 
   private clearTimers(): void {
     this.clearRetry()
-    this.stopPing()
+    this.stopIdleWatch()
   }
 
   private dropSocket(): void {
     const ws = this.ws
     this.ws = null
     this.ready = false
-    this.stopPing()
+    this.stopIdleWatch()
     if (ws) {
       ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null
       try {

@@ -3,11 +3,13 @@
  * routes every server frame to the store that owns it, stops it on sign-out.
  */
 import { useAuthStore } from '@/stores/auth'
+import { useComposerStore } from '@/stores/composer'
 import { useConnectionStore } from '@/stores/connection'
-import { useMessagesStore } from '@/stores/messages'
 import { useNoticesStore } from '@/stores/notices'
 import { useEphemeralStore } from '@/stores/ephemeral'
+import { useOutboxStore } from '@/stores/outbox'
 import { useRoomsStore } from '@/stores/rooms'
+import { useTimelineStore } from '@/stores/timeline'
 import { api, ApiError } from '@/api'
 import { notifications } from '@/composables/useNotifications'
 import { currentLocale } from '@/i18n'
@@ -23,11 +25,21 @@ function isViewing(roomId: number): boolean {
   return rooms.activeRoomId === roomId && visible
 }
 
+/**
+ * A frame of a type this page does not know. `frame: never` makes every type declared in
+ * protocol.gen.ts a compile error (vue-tsc) until `dispatchFrame` routes it; at run time a
+ * newer server's frame lands here and is ignored, said in the console rather than silently.
+ */
+function unknownFrame(frame: never): void {
+  console.warn('realtime: ignored a frame of unknown type', (frame as { type?: unknown }).type)
+}
+
 /** Route one server frame to the stores. */
 export function dispatchFrame(frame: ServerFrame): void {
   const auth = useAuthStore()
   const rooms = useRoomsStore()
-  const messages = useMessagesStore()
+  const timeline = useTimelineStore()
+  const outbox = useOutboxStore()
   const me = auth.user
   switch (frame.type) {
     case 'hello':
@@ -35,7 +47,7 @@ export function dispatchFrame(frame: ServerFrame): void {
       rooms.applyHello(frame.rooms)
       break
     case 'message': {
-      messages.applyLogFrame(frame)
+      timeline.applyLogFrame(frame)
       const m = frame.message
       const fromMe = me !== null && m.sender.id === me.id
       const mentionsMe = me !== null && (m.mentions.includes(me.id) || m.mentions_room)
@@ -46,19 +58,21 @@ export function dispatchFrame(frame: ServerFrame): void {
     case 'message.updated':
     case 'message.deleted':
     case 'reaction':
-      messages.applyLogFrame(frame)
+      timeline.applyLogFrame(frame)
       rooms.noteEvent(frame.room, frame.seq)
       break
     case 'done':
       settleDone(frame)
       break
     case 'gap':
-      messages.applyGap(frame)
+      timeline.applyGap(frame)
       break
-    case 'ack':
-      messages.applyAck(frame)
+    case 'ack': {
+      const acked = outbox.applyAck(frame)
+      if (acked) timeline.placeAcked(acked)
       rooms.noteMessage(frame.room, frame.seq, me?.id ?? 0, true, true)
       break
+    }
     case 'typing':
       if (!me || frame.user.id !== me.id) rooms.applyTyping(frame.room, frame.user)
       break
@@ -77,7 +91,7 @@ export function dispatchFrame(frame: ServerFrame): void {
     case 'member.left':
       rooms.applyMemberFrame(frame, me)
       if (frame.type === 'member.left' && me && frame.user.id === me.id) {
-        messages.dropRoom(frame.room)
+        timeline.dropRoom(frame.room)
       }
       break
     case 'member.updated':
@@ -85,7 +99,7 @@ export function dispatchFrame(frame: ServerFrame): void {
       break
     case 'notice':
       // A command's answer for me only: it settles the send that asked (nothing was stored).
-      if (typeof frame.ref === 'string') messages.settleCommand(frame.ref)
+      if (typeof frame.ref === 'string') outbox.settleCommand(frame.ref)
       useEphemeralStore().add(frame)
       break
     case 'user.updated':
@@ -94,14 +108,18 @@ export function dispatchFrame(frame: ServerFrame): void {
     case 'error':
       if (typeof frame.ref === 'number') {
         // A room id: `resume` named a room that is no longer ours. Stop resuming it and re-read it.
-        messages.dropRoom(frame.ref)
+        timeline.dropRoom(frame.ref)
         void rooms.refresh(frame.ref).catch(() => undefined)
-      } else if (!settleError(frame) && !messages.applyError(frame)) {
+      } else if (!settleError(frame) && !outbox.applyError(frame)) {
         useNoticesStore().push(frame.message || frame.code)
       }
       break
-    default:
+    case 'ping':
+    case 'pong':
+      // The connection answers and consumes these (realtime/connection.ts); nothing to route.
       break
+    default:
+      unknownFrame(frame)
   }
 }
 
@@ -133,17 +151,19 @@ export interface StartOptions {
 export function startRealtime(opts: StartOptions = {}): void {
   if (realtime.connection) return
   const conn = useConnectionStore()
-  const messages = useMessagesStore()
+  const timeline = useTimelineStore()
+  const outbox = useOutboxStore()
   const rooms = useRoomsStore()
   const auth = useAuthStore()
   let readyOnce = false
   realtime.start({
     url: opts.url ?? (() => ticketSocketUrl()),
     createSocket: opts.createSocket,
-    getResumeSeqs: () => messages.resumeSeqs(),
+    getResumeSeqs: () => timeline.resumeSeqs(),
     onFrame: dispatchFrame,
     onReady: (_hello, gen) => {
-      messages.flushOutbox(gen)
+      outbox.flush(gen)
+      timeline.fillAllHoles()
       // The lobby may have changed while we were away.
       if (readyOnce && rooms.loaded) void rooms.fetchAll().catch(() => undefined)
       readyOnce = true
@@ -151,7 +171,7 @@ export function startRealtime(opts: StartOptions = {}): void {
     onStateChange: (state) => {
       conn.set(state, realtime.connection?.nextRetryAt ?? null)
       if (state !== 'online') {
-        messages.connectionLost()
+        outbox.connectionLost()
         changesConnectionLost()
       }
     },
@@ -180,6 +200,8 @@ export function stopRealtime(): void {
   detach = null
   realtime.stop()
   useConnectionStore().reset()
-  useMessagesStore().reset()
+  useOutboxStore().reset()
+  useTimelineStore().reset()
+  useComposerStore().reset()
   useRoomsStore().reset()
 }

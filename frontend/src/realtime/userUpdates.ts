@@ -5,7 +5,7 @@
  */
 import type { User } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
-import { useMessagesStore } from '@/stores/messages'
+import { useTimelineStore } from '@/stores/timeline'
 import { useRoomsStore } from '@/stores/rooms'
 
 export function applyUserUpdated(user: User): void {
@@ -15,8 +15,8 @@ export function applyUserUpdated(user: User): void {
   for (const list of Object.values(rooms.members)) {
     for (const m of list) if (m.user.id === user.id) m.user = user
   }
-  const messages = useMessagesStore()
-  for (const t of Object.values(messages.timelines)) {
+  const timeline = useTimelineStore()
+  for (const t of Object.values(timeline.timelines)) {
     for (const msg of t.messages) {
       if (msg.sender.id === user.id) msg.sender = user
       if (msg.reply_to && msg.reply_to.sender.id === user.id) msg.reply_to = { ...msg.reply_to, sender: user }

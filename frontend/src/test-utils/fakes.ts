@@ -67,14 +67,31 @@ export const factory = (url: string) => new FakeWebSocket(url)
 
 type Handler = (url: URL, init: RequestInit) => unknown | Promise<unknown>
 
+/** What a Request carries, as the options of `fetch(url, init)` (headers as a plain record). */
+function initOf(request: Request): RequestInit | Promise<RequestInit> {
+  const headers: Record<string, string> = {}
+  request.headers.forEach((value, key) => {
+    headers[key] = value
+  })
+  // Without a body, synchronously: a route is then called in the same tick as fetch.
+  if (request.body === null) return { method: request.method, headers }
+  const multipart = (request.headers.get('Content-Type') ?? '').startsWith('multipart/')
+  const body = multipart ? request.clone().formData() : request.clone().text()
+  return body.then((b) => ({ method: request.method, headers, body: b === '' ? undefined : b }))
+}
+
 /** fetch mock: `route('GET rooms/1/events', handler)`; handler returns a JSON body or a Response. */
 export function mockFetch() {
   const routes: Array<{ method: string; path: string; handler: Handler }> = []
   const calls: Array<{ method: string; url: URL; body: unknown }> = []
-  const fn = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-    const url = new URL(String(input), 'http://localhost')
+  const fn = vi.fn(async (input: RequestInfo | URL, given: RequestInit = {}) => {
+    // The typed client sends a Request; a few callers (the CSRF cookie) a URL and options.
+    const read = input instanceof Request ? initOf(input) : given
+    const init: RequestInit = read instanceof Promise ? await read : read
+    const url = new URL(input instanceof Request ? input.url : String(input), 'http://localhost')
     const method = (init.method ?? 'GET').toUpperCase()
-    calls.push({ method, url, body: init.body ? JSON.parse(String(init.body)) : undefined })
+    const json = typeof init.body === 'string' && init.body !== '' ? (JSON.parse(init.body) as unknown) : undefined
+    calls.push({ method, url, body: json })
     const path = url.pathname.replace(/^\/api\/v1\//, '')
     const r = routes.find((x) => x.method === method && x.path === path)
     if (!r) {

@@ -32,7 +32,10 @@ const COMPONENT_GROUP = 2
 
 const loading = new Map<Locale, Promise<EmojiEntry[]>>()
 
-/** Each language's emojibase data: a file of its own (hashed, cached for good). */
+/**
+ * Each language's emojibase data: a file of its own (hashed, cached for good). Keyed by the
+ * generated `Locale`: a language added to the server's list fails to compile until it is here.
+ */
 const DATA_URL: Record<Locale, () => Promise<{ default: string }>> = {
   en: () => import('emojibase-data/en/compact.json?url'),
   'zh-hans': () => import('emojibase-data/zh/compact.json?url'),

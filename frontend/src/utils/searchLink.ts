@@ -4,6 +4,7 @@
  * (`?around_seq=`), scrolls to the message and flashes it.
  */
 import type { LocationQuery, RouteLocationRaw } from 'vue-router'
+import type { SearchQuery } from '@/api'
 
 export interface JumpTarget {
   id: number
@@ -36,8 +37,8 @@ export interface SearchFilters {
 }
 
 /** The API's parameters for the filters: empty ones left out, `before` a whole day inclusive. */
-export function searchParams(f: SearchFilters): Record<string, string | number> {
-  const out: Record<string, string | number> = { q: f.q.trim() }
+export function searchParams(f: SearchFilters): SearchQuery {
+  const out: SearchQuery = { q: f.q.trim() }
   if (f.room) out.room = Number(f.room)
   if (f.sender) out.sender = Number(f.sender)
   if (f.after) out.after = f.after

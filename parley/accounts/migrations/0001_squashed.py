@@ -1,8 +1,9 @@
 """accounts: the schema of Parley 1.0 in one migration (squashed on 2026-12-07).
 
-It replaces the history before it (0001_initial … 0005_i18n_labels). A database that applied all
-of those is marked as having applied this one by Django itself; a new database runs only
-this. docs/deploy.md ("Upgrading across the 1.0 squash") and docs/decisions.md say more.
+It replaces the history before it (0001_initial … 0005_i18n_labels). A database that
+applied all of those is marked as having applied this one by Django itself; a new
+database runs only this. docs/deploy.md ("Upgrading across the 1.0 squash") and
+docs/decisions.md say more.
 """
 
 import django.contrib.auth.models

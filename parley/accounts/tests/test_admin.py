@@ -39,7 +39,7 @@ def test_deactivating_a_user_ends_their_logins_and_sockets(monkeypatch: pytest.M
     assert not user.is_active
     assert not AuthToken.objects.filter(user=user).exists()
     assert api.get("/api/v1/me").status_code == 401
-    assert closed == [{"user_id": user.pk, "auth_ids": None, "reason": "account deactivated"}]
+    assert closed == [{"user_id": user.pk, "auth_ids": None, "reason": "account_deactivated", "code": 4003}]
 
 
 def test_staff_cannot_deactivate_themselves_and_users_are_not_deleted_from_the_list() -> None:

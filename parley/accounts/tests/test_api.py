@@ -20,7 +20,7 @@ def test_register_returns_user_token_and_session() -> None:
     r = client.post(REG, {"username": "Alice", "password": PASSWORD}, format="json")
     assert r.status_code == 201
     body = r.json()
-    assert set(body) == {"user", "token"}
+    assert set(body) == {"user", "token", "token_expires_at"}
     assert body["user"]["username"] == "Alice"
     assert body["user"]["is_guest"] is False
     assert body["user"]["avatar"].startswith("/static/avatars/")

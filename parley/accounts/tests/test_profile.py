@@ -250,6 +250,30 @@ def test_export_holds_profile_memberships_messages_and_reactions() -> None:
     assert APIClient().get("/api/v1/me/export").status_code == 401
 
 
+def test_a_removed_members_export_does_not_show_a_private_rooms_later_name() -> None:
+    owner, user = make_user("keeper"), make_user("leaver")
+    client_for(owner).post("/api/v1/rooms", {"name": "plans", "visibility": "private"}, format="json")
+    room = Room.objects.get(name="plans")
+    assert (
+        client_for(owner)
+        .post(f"/api/v1/rooms/{room.pk}/members", {"username": "leaver"}, format="json")
+        .status_code
+        == 201
+    )
+    mine = message_send(sender=user, room_id=room.pk, body="my idea", client_id="i1").message
+    reaction_toggle(actor=user, message_id=mine.pk, emoji="👍", op="add")
+    assert client_for(owner).delete(f"/api/v1/rooms/{room.pk}/members/{user.pk}").status_code in (200, 204)
+    renamed = client_for(owner).patch(f"/api/v1/rooms/{room.pk}", {"name": "merger with acme"}, format="json")
+    assert renamed.status_code == 200
+    r = client_for(user).get("/api/v1/me/export")
+    text = b"".join(r.streaming_content).decode()  # type: ignore[attr-defined]
+    assert "merger with acme" not in text
+    data = json.loads(text)
+    assert [(m["body"], m["room"], m["room_name"]) for m in data["messages"]] == [("my idea", room.pk, None)]
+    assert [x["room_name"] for x in data["reactions"]] == [None]
+    assert room.pk not in [m["room"] for m in data["memberships"]]
+
+
 # --- live: user.updated -------------------------------------------------------------------
 
 db = database_sync_to_async

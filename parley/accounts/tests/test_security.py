@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import websockets
 from channels.db import database_sync_to_async
+from django.core.cache import cache
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given
@@ -147,6 +148,50 @@ def test_lockout_behind_a_trusted_proxy_keys_on_the_hop_the_proxy_appended(setti
         **proxy, HTTP_X_FORWARDED_FOR="203.0.113.10",
     )  # fmt: skip
     assert other.status_code == 200
+
+
+@pytest.mark.django_db
+def test_one_address_cannot_try_a_few_passwords_on_every_username(settings: Any) -> None:
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login_fail": "20/hour"}
+    names = [make_user(f"spray{i}").username for i in range(12)]
+    codes = [_fail(name, REMOTE_ADDR="10.3.3.3") for name in names for _ in range(4)]
+    assert codes.count(400) == 20 and set(codes) == {400, 429}
+    fresh = make_user("spray-fresh")
+    credentials = {"username": fresh.username, "password": PASSWORD}
+    late = APIClient().post(LOGIN, credentials, format="json", REMOTE_ADDR="10.3.3.3")
+    assert late.status_code == 429 and int(late["Retry-After"]) > 0
+    ok = APIClient().post(LOGIN, credentials, format="json", REMOTE_ADDR="10.3.3.4")
+    assert ok.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [("post", "/api/v1/me/password", "old_password"), ("delete", "/api/v1/me", "password")],
+)
+def test_current_password_checks_are_throttled_and_count_toward_the_lockout(
+    settings: Any, method: str, path: str, field: str
+) -> None:
+    user = make_user()
+    client = client_for(user)
+    client.defaults["REMOTE_ADDR"] = "10.4.4.4"
+    body = {field: "wrong guess", "new_password": "a new long passphrase 9", "messages": "keep"}
+    codes = [getattr(client, method)(path, body, format="json").status_code for _ in range(5)]
+    assert codes == [400] * 4 + [429]
+    # The wrong guesses locked the account's sign-in from that address, as wrong sign-ins would.
+    login = APIClient().post(
+        LOGIN, {"username": user.username, "password": PASSWORD}, format="json", REMOTE_ADDR="10.4.4.4"
+    )
+    assert login.status_code == 429
+    # And the check itself is limited per user, from any address.
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "password_check": "3/hour"}
+    cache.clear()
+    roaming = client_for(user)
+    answers = []
+    for i in range(4):
+        roaming.defaults["REMOTE_ADDR"] = f"10.5.5.{i}"
+        answers.append(getattr(roaming, method)(path, body, format="json").status_code)
+    assert answers == [400, 400, 400, 429]
 
 
 # --- answers that do not tell whether an account exists ------------------------------------
@@ -349,6 +394,35 @@ async def test_a_live_server_refuses_foreign_null_and_missing_origins(
     ws = await websockets.connect(url, origin=Origin(srv.url), open_timeout=10)
     assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "hello"
     await ws.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("origin", "host", "opens"),
+    [
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", True),
+        ("http://localhost:8000", "localhost:8000", True),  # the same site under another allowed name
+        ("http://localhost:9999", "127.0.0.1:8000", False),  # another port
+        ("https://127.0.0.1", "127.0.0.1:8000", False),  # another scheme (and port)
+        ("http://[::1]:1234", "127.0.0.1:8000", False),
+        ("http://[::1]:1234", None, False),
+        ("http://127.0.0.1:8001", "127.0.0.1:8001", True),  # addressed to that port itself
+        ("http://evil.example:8000", "evil.example:8000", False),  # a host not in ALLOWED_HOSTS
+        ("http://127.0.0.1:8000", "127.0.0.1:9999", True),  # SITE_URL's own origin
+    ],
+)
+async def test_the_websocket_origin_must_match_scheme_host_and_port(
+    origin: str, host: str | None, opens: bool
+) -> None:
+    user = await database_sync_to_async(make_user)()
+    token = await database_sync_to_async(token_for)(user)
+    headers = [(b"origin", origin.encode())]
+    if host is not None:
+        headers.append((b"host", host.encode()))
+    client = WsClient(token, headers=headers)
+    ok, _code = await client.connect(expect_hello=opens)
+    assert ok is opens, (origin, host)
+    await client.close()
 
 
 # --- XSS payloads are data, never markup --------------------------------------------------

@@ -18,5 +18,5 @@ class SleepyBot(Bot):
     commands = {"sleepy": "Sleeps 30 seconds"}
 
     def handle(self, call: Call) -> str:
-        time.sleep(30)
+        time.sleep(30)  # the bot under test hangs (its caller's time limit is what is tested)
         return "good morning"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from parley.messaging.services import message_send
 from parley.rooms import services as rooms
 from parley.rooms.models import Membership
 from parley.testing.api import client_for, error_of, make_user
+from parley.testing.waits import wait_until
 from parley.testing.ws import WsClient
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -110,12 +110,10 @@ def test_stats_over_rest_is_answered_by_the_stats_bot() -> None:
     room = rooms.room_create(owner=owner, name="stats-rest")
     asked = client_for(owner).post(f"/api/v1/rooms/{room.pk}/messages", {"body": "/stats"}, format="json")
     assert asked.status_code == 201
-    deadline = time.monotonic() + 10
-    answer = None
-    while answer is None and time.monotonic() < deadline:
-        answer = Message.objects.filter(room=room, sender__username="stats").first()
-        time.sleep(0.05)
-    assert answer is not None and answer.body.startswith("📊 Messages today: 1")
+    answer = wait_until(
+        lambda: Message.objects.filter(room=room, sender__username="stats").first(), what="the bot's answer"
+    )
+    assert answer.body.startswith("📊 Messages today: 1")
     # The hours chart is posted with it as an image attachment, served to members only.
     (picture,) = answer.attachments
     assert (picture["name"], picture["content_type"]) == ("busy-hours.png", "image/png")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from parley.testing import logguard
 from parley.testing.live import ROOT, ServerProcess, base_env, migrate, private_database, services_or_skip
 from parley.testing.remote import RemoteUser
 
@@ -42,6 +43,8 @@ def _send(room: int, body: str, cid: str) -> dict[str, Any]:
     return {"type": "send", "room": room, "body": body, "client_id": cid}
 
 
+# The raising bot's traceback is logged for its author (and kept out of the room).
+@pytest.mark.server_log_expects(r"ERROR parley\.bots\.services: bot boom failed on /boom(.|\n)*RuntimeError")
 async def test_a_hanging_and_a_raising_bot_do_not_hold_up_anyone(
     embedded_with_bad_bots: ServerProcess,
 ) -> None:
@@ -89,6 +92,7 @@ def worker_site() -> Iterator[ServerProcess]:
         migrate(env)
         server = ServerProcess(env).start()
         log = tempfile.NamedTemporaryFile(prefix="parley-celery-", suffix=".log", delete=False)  # noqa: SIM115
+        watched = logguard.watch(log.name, "celery worker")  # its errors fail the test too
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=info"],
             cwd=ROOT,
@@ -105,6 +109,7 @@ def worker_site() -> Iterator[ServerProcess]:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(5)
+            watched.close()
             server.stop()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,9 +16,11 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from parley.bots import services
 from parley.messaging.models import Message
 from parley.rooms import services as rooms
 from parley.testing.api import client_for, error_of, make_user
+from parley.testing.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +28,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 class Receiver:
     """An HTTP server in a thread that records requests and answers from a script."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.requests: list[tuple[dict[str, str], bytes, float]] = []
         self.script: list[tuple[int, dict[str, Any] | None]] = []
         receiver = self
@@ -45,15 +48,13 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 return None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://{host}:{self.port}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def wait(self, n: int, timeout: float = 15) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < n and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(self.requests) >= n, f"{len(self.requests)} requests, wanted {n}"
+        wait_until(lambda: len(self.requests) >= n, timeout=timeout, what=f"{n} requests")
 
 
 @pytest.fixture
@@ -73,13 +74,7 @@ def _room() -> tuple[Any, Any, Any]:
 
 
 def _wait_for(query: Any, timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = query()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("nothing came")
+    return wait_until(query, timeout=timeout, what="the bot's answer")
 
 
 def test_incoming_webhook_posts_as_its_bot_and_rotate_and_revoke_end_the_old_urls() -> None:
@@ -129,6 +124,25 @@ def test_incoming_webhook_is_rate_limited_with_retry_after(settings: Any) -> Non
     assert Message.objects.filter(room=room).count() == 3
 
 
+def test_wrong_secrets_cannot_silence_a_hook_and_are_limited_per_address(settings: Any) -> None:
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "webhook": "3/minute", "webhook_fail": "5/minute"}
+    cache.clear()
+    owner, _alice, room = _room()
+    url = client_for(owner).post(f"/api/v1/rooms/{room.pk}/webhooks", {}, format="json").json()["url"]
+    wrong = url.rsplit("/", 1)[0] + "/" + "x" * 43
+    attacker, integration = client_for(), client_for()
+    attacker.defaults["REMOTE_ADDR"] = "10.9.9.9"
+    integration.defaults["REMOTE_ADDR"] = "10.8.8.8"
+    codes = [attacker.post(wrong, {"body": "spam"}, format="json").status_code for _ in range(30)]
+    assert codes == [404] * 5 + [429] * 25
+    refused = attacker.post(wrong, {"body": "spam"}, format="json")
+    assert error_of(refused)["code"] == "rate_limited" and int(refused["Retry-After"]) > 0
+    # The real integration, from its own address, still has its whole share.
+    posts = [integration.post(url, {"body": f"build {i}"}, format="json").status_code for i in range(4)]
+    assert posts == [201, 201, 201, 429]
+    assert Message.objects.filter(room=room).count() == 3
+
+
 def test_outgoing_webhook_is_signed_retried_with_back_off_and_its_reply_posted(receiver: Receiver) -> None:
     owner, alice, room = _room()
     api = client_for(owner)
@@ -175,6 +189,7 @@ def test_outgoing_webhook_is_signed_retried_with_back_off_and_its_reply_posted(r
         f"/api/v1/rooms/{room.pk}/messages", {"body": "/weather Rome"}, format="json"
     )
     assert gone.status_code == 202 and gone.json()["level"] == "error"  # revoked: an unknown command again
+    # Nothing may arrive: no event says "no request is coming", so give a late one a window.
     time.sleep(0.3)
     assert len(receiver.requests) == 4
 
@@ -200,3 +215,101 @@ def test_outgoing_webhook_refuses_private_addresses_and_non_http_by_default(sett
         format="json",
     )
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::7f00:1]/x",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a01:203]/x",  # NAT64 of 10.1.2.3
+        "http://[64:ff9b:1::a01:203]/x",  # local-use NAT64
+        "http://[2002:7f00:1::1]/x",  # 6to4 of 127.0.0.1
+        "http://[2002:c0a8:101::]/x",  # 6to4 of 192.168.1.1
+        "http://[::ffff:127.0.0.1]/x",  # IPv4-mapped
+        "http://[::ffff:a9fe:a9fe]/x",  # IPv4-mapped 169.254.169.254 (cloud metadata)
+        "http://[::127.0.0.1]/x",  # IPv4-compatible
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x",  # Teredo
+    ],
+)
+def test_outgoing_webhook_refuses_ipv6_forms_of_private_ipv4(settings: Any, url: str) -> None:
+    settings.BOT_WEBHOOK_ALLOW_PRIVATE = False
+    owner, _alice, room = _room()
+    r = client_for(owner).post(
+        f"/api/v1/rooms/{room.pk}/outgoing-webhooks", {"url": url, "triggers": ["/x"]}, format="json"
+    )
+    assert r.status_code == 400 and "url" in error_of(r)["fields"], url
+
+
+def test_delivery_connects_to_the_address_that_was_checked(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """A rebinding DNS server answers the check with one address and the connection with
+    another: the delivery must go to the address that was checked, looked up once."""
+    settings.BOT_WEBHOOK_RETRIES = 0
+    elsewhere = Receiver("127.0.0.2", receiver.port)  # what the name is rebound to
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "hooks.rebind.test":
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        return real("127.0.0.1" if len(lookups) <= 1 else "127.0.0.2", port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    try:
+        owner, _alice, room = _room()
+        url = f"http://hooks.rebind.test:{receiver.port}/hook"
+        made = client_for(owner).post(
+            f"/api/v1/rooms/{room.pk}/outgoing-webhooks", {"url": url, "triggers": ["/w"]}, format="json"
+        )
+        assert made.status_code == 201, made.json()
+        message = client_for(owner).post(
+            f"/api/v1/rooms/{room.pk}/messages", {"body": "not a trigger"}, format="json"
+        )
+        lookups.clear()
+        services.outgoing_deliver(hook_id=made.json()["id"], message_id=message.json()["id"])
+        assert len(receiver.requests) == 1 and elsewhere.requests == []
+        assert lookups == ["hooks.rebind.test"]
+        assert receiver.requests[0][0]["Host"] == f"hooks.rebind.test:{receiver.port}"
+    finally:
+        elsewhere.server.shutdown()
+
+
+def test_a_rebinding_name_cannot_turn_a_checked_public_address_into_a_private_one(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """The name answers the check with a public address and any later lookup with loopback:
+    the delivery connects to the public address it checked (the connection itself is stubbed
+    so that the test sends nothing to the internet)."""
+    settings.BOT_WEBHOOK_ALLOW_PRIVATE = False
+    settings.BOT_WEBHOOK_RETRIES = 0
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+    connects: list[tuple[str, int]] = []
+
+    def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "hooks.rebind.test":
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        return real("93.184.215.14" if len(lookups) <= 1 else "127.0.0.1", port, *args, **kwargs)
+
+    def no_network(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        connects.append(address)
+        raise ConnectionRefusedError("the test sends nothing")
+
+    owner, _alice, room = _room()
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    made = client_for(owner).post(
+        f"/api/v1/rooms/{room.pk}/outgoing-webhooks",
+        {"url": "http://hooks.rebind.test:8080/hook", "triggers": ["/w"]},
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    message = client_for(owner).post(f"/api/v1/rooms/{room.pk}/messages", {"body": "plain"}, format="json")
+    lookups.clear()
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    with pytest.raises(services.DeliveryFailed):
+        services.outgoing_deliver(hook_id=made.json()["id"], message_id=message.json()["id"])
+    assert lookups == ["hooks.rebind.test"]
+    assert connects == [("93.184.215.14", 8080)]

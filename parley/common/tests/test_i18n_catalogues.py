@@ -21,10 +21,12 @@ from django.conf import settings
 from django.template.base import Lexer, TokenType
 from django.utils.translation.template import templatize
 
-from parley.common import errors
+from parley.common import errors, languages
 
 ROOT = Path(settings.BASE_DIR)
-LOCALES = ("zh_Hans", "ko", "ja")
+# Every language of settings.LANGUAGES but the source one: a language added there without
+# its catalogue fails here.
+LOCALES = tuple(languages.gettext_locales())
 # Names that are the same in every language.
 TEMPLATE_ALLOWED_WORDS = {"Parley"}
 GETTEXT_FUNCS = {

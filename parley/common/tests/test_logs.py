@@ -54,3 +54,54 @@ def test_plain_logs_by_default() -> None:
     assert "Traceback" in out
     with pytest.raises(json.JSONDecodeError):
         json.loads(out.splitlines()[0])
+
+
+@pytest.mark.processes
+@pytest.mark.parametrize(
+    "mode",
+    [{"DEBUG": "true"}, {"DEBUG": "false", "UVICORN_LOG_LEVEL": "info"}],
+    ids=["make-run", "make-serve-verbose"],
+)
+async def test_tokens_in_urls_never_reach_the_server_log(mode: dict[str, str]) -> None:
+    """uvicorn logs each request's path with its query string, and "WebSocket /ws/?token=…"
+    on connect: the credential must be cut out of both (issue 28, finding 9)."""
+    import time
+
+    import httpx
+
+    from parley.testing.live import ServerProcess, base_env, migrate, private_database
+    from parley.testing.remote import RemoteUser
+
+    with private_database("sqlite") as db:
+        env = base_env(db, **mode)
+        migrate(env)
+        server = ServerProcess(env).start()
+        try:
+            user = RemoteUser.register(server.url)
+            sock = await user.socket()
+            await sock.close()
+            httpx.get(f"{server.url}/reset-password?token=MQ.secret-reset-link")
+            httpx.get(f"{server.url}/healthz?ticket=another-secret")
+            deadline = time.monotonic() + 10
+            while "/ws/" not in server.output() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            log = server.output()
+            assert "/ws/?token=[redacted]" in log, log[-2000:]
+            assert user.token not in log and "secret-reset-link" not in log and "another-secret" not in log
+        finally:
+            server.stop()
+
+
+def test_the_nginx_config_logs_websocket_requests_without_their_query_string() -> None:
+    import re
+
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    ws = re.search(r"location /ws/ \{(.*?)\n    \}", conf, re.S)
+    assert ws is not None
+    used = re.search(r"^\s*access_log\s+\S+\s+(\w+);", ws.group(1), re.M)
+    assert used is not None, "location /ws/ must log with a format of its own"
+    fmt = re.search(rf"log_format {used.group(1)}\s+((?:'[^']*'\s*)+);", conf)
+    assert fmt is not None
+    variables = set(re.findall(r"\$(\w+)", fmt.group(1)))
+    with_query = {"request", "request_uri", "args", "query_string", "arg_token"}
+    assert "uri" in variables and not variables & with_query

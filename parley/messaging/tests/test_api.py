@@ -229,8 +229,9 @@ def test_events_endpoint_returns_the_frames_after_a_seq(room_setup: dict[str, An
 def test_rest_sends_are_rate_limited(room_setup: dict[str, Any], settings: Any) -> None:
     settings.WS_SEND_RATE, settings.WS_SEND_BURST = 0.01, 3
     fresh_runtime()
-    codes = [send(room_setup["m"], room_setup["rid"], f"r{i}", f"r{i}").status_code for i in range(5)]
-    assert codes == [201, 201, 201, 429, 429]
+    answers = [send(room_setup["m"], room_setup["rid"], f"r{i}", f"r{i}") for i in range(5)]
+    assert [r.status_code for r in answers] == [201, 201, 201, 429, 429]
+    assert int(answers[-1]["Retry-After"]) == 100  # one send refills every 1/WS_SEND_RATE seconds
 
 
 def test_a_message_reads_the_same_over_rest_and_in_its_frame(room_setup: dict[str, Any]) -> None:

@@ -6,15 +6,17 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from parley.testing import logguard
 from parley.testing.live import ROOT, ServerProcess, base_env, migrate, private_database, services_or_skip
 from parley.testing.remote import RemoteUser
+from parley.testing.waits import wait_until
 
 pytestmark = [pytest.mark.processes, pytest.mark.services]
 
@@ -24,17 +26,39 @@ def _mail_text(folder: Path) -> str:
 
 
 def _wait_for(folder: Path, pattern: str, timeout: float = 60) -> re.Match[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.search(pattern, _mail_text(folder))
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"no mail matching {pattern!r}; mail so far:\n{_mail_text(folder)[-3000:]}")
+    try:
+        return wait_until(lambda: re.search(pattern, _mail_text(folder)), timeout=timeout, interval=0.1)
+    except AssertionError:
+        raise AssertionError(
+            f"no mail matching {pattern!r}; mail so far:\n{_mail_text(folder)[-3000:]}"
+        ) from None
+
+
+def _digest_clock_started(database_url: str, username: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT digest_through FROM accounts_user WHERE username = %s", (username,)
+        ).fetchone()
+    return row is not None and row[0] is not None
+
+
+def _digest_scans(worker_log: Path) -> int:
+    """Digest scans the worker finished (its log at info level names each task it ran)."""
+    return len(re.findall(r"digests_send_due\[[^]]+\] succeeded", worker_log.read_text(errors="replace")))
+
+
+@dataclass
+class Site:
+    server: ServerProcess
+    outbox: Path
+    database_url: str
+    worker_log: Path
 
 
 @pytest.fixture
-def worker_site() -> Iterator[tuple[ServerProcess, Path]]:
+def worker_site() -> Iterator[Site]:
     _db, redis_url = services_or_skip()
     outbox = Path(tempfile.mkdtemp(prefix="parley-mail-"))
     with private_database("postgres") as db:
@@ -49,6 +73,7 @@ def worker_site() -> Iterator[tuple[ServerProcess, Path]]:
         migrate(env)
         server = ServerProcess(env).start()
         log = tempfile.NamedTemporaryFile(prefix="parley-celery-", suffix=".log", delete=False)  # noqa: SIM115
+        watched = logguard.watch(log.name, "celery worker")  # its errors fail the test too
         # --pool=solo: one process, no forks; -B runs beat inside it. The key prefix
         # (PARLEY_REDIS_PREFIX, fresh per test) keeps its queues private in the shared Redis.
         worker = subprocess.Popen(
@@ -69,7 +94,7 @@ def worker_site() -> Iterator[tuple[ServerProcess, Path]]:
             stderr=subprocess.STDOUT,
         )
         try:
-            yield server, outbox
+            yield Site(server, outbox, db, Path(log.name))
         finally:
             worker.terminate()
             try:
@@ -77,6 +102,7 @@ def worker_site() -> Iterator[tuple[ServerProcess, Path]]:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(5)
+            watched.close()
             server.stop()
             lines = Path(log.name).read_text(errors="replace").splitlines()
             print("\n".join(line for line in lines if "digest" not in line)[-4000:])  # shown on failure
@@ -85,9 +111,9 @@ def worker_site() -> Iterator[tuple[ServerProcess, Path]]:
 
 
 def test_a_worker_mails_the_verification_link_and_then_one_digest(
-    worker_site: tuple[ServerProcess, Path],
+    worker_site: Site,
 ) -> None:
-    server, outbox = worker_site
+    server, outbox = worker_site.server, worker_site.outbox
     r = httpx.post(
         f"{server.url}/api/v1/auth/register",
         json={"username": "away", "password": "a-long enough passphrase 42", "email": "away@example.org"},
@@ -101,11 +127,15 @@ def test_a_worker_mails_the_verification_link_and_then_one_digest(
     talker = RemoteUser.register(server.url)
     room = talker.create_room("digest-room")
     away.join(room["id"])
-    time.sleep(1.5)  # the first scan after verification starts the user's digest clock
+    # The first scan after verification starts the user's digest clock; messages before it
+    # do not count as missed.
+    wait_until(lambda: _digest_clock_started(worker_site.database_url, "away"), timeout=30)
     for i in range(3):
         talker.http.post(f"rooms/{room['id']}/messages", json={"body": f"news {i}", "client_id": f"n{i}"})
     _wait_for(outbox, r"3 new messages on Parley")
-    time.sleep(3)  # more scans: still one digest for the three messages
+    scans = _digest_scans(worker_site.worker_log)
+    wait_until(lambda: _digest_scans(worker_site.worker_log) >= scans + 2, timeout=30, what="two more scans")
+    # ...and still one digest for the three messages
     text = _wait_for(outbox, r"news 2").string
     assert text.count("while you were away") == 1
     assert "digest-room" in text and "news 0" in text

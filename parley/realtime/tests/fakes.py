@@ -23,7 +23,7 @@ from parley.realtime.hub import Hub
 async def settle(rounds: int = 30) -> None:
     """Let every task that can run, run (no time passes)."""
     for _ in range(rounds):
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # a turn of the loop, not a wait: the fake clock does not move
 
 
 class FakeClock(Clock):
@@ -131,7 +131,7 @@ class FakeSocket:
             await asyncio.Event().wait()
         self.texts.append(text)
 
-    async def close(self, code: int) -> None:
+    async def close(self, code: int, reason: str = "") -> None:
         self.closed_with = code
 
     def seqs(self, room: int | None = None) -> list[int]:

@@ -110,3 +110,16 @@ async def test_pings_go_to_every_socket_each_interval() -> None:
         assert "ping" not in peer.types()
         await rig.clock.advance(1.0)
         assert peer.types().count("ping") == 1
+
+
+async def test_a_socket_that_answers_stays_and_one_heard_nothing_from_is_closed() -> None:
+    async with Rig(ping_interval=25.0, ping_misses=2) as rig:
+        answering, answering_peer = await rig.socket({ROOM: 0}, user_id=1)
+        _, silent_peer = await rig.socket({ROOM: 0}, user_id=2)
+        for _ in range(4):
+            await rig.clock.advance(25.0)
+            answering.heard()  # the client's `pong` (or any frame)
+        assert silent_peer.closed_with == 4009
+        assert silent_peer.types().count("ping") == 2  # at 25 and 50 s, unanswered: closed at 75 s
+        assert answering_peer.closed_with is None
+        assert answering_peer.types().count("ping") == 4

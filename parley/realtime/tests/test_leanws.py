@@ -1,10 +1,10 @@
-"""The receive queue parley.serve gives uvicorn's WebSocket protocol (parley.realtime.leanws)."""
+"""The receive queue parley.serve gives uvicorn's WebSocket protocol (parley.realtime.internals)."""
 
 from __future__ import annotations
 
 import asyncio
 
-from parley.realtime.leanws import LeanQueue, LeanWebSocketProtocol
+from parley.realtime.internals import LeanQueue, LeanWebSocketProtocol
 
 
 async def test_items_come_out_in_the_order_they_went_in() -> None:
@@ -20,7 +20,7 @@ async def test_items_come_out_in_the_order_they_went_in() -> None:
 async def test_a_waiting_reader_is_woken_by_the_next_put() -> None:
     q = LeanQueue()
     reader = asyncio.ensure_future(q.get())
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one turn of the loop (no time passes): the reader is now waiting
     assert not reader.done()
     q.put_nowait({"type": "websocket.receive", "text": "hi"})
     q.put_nowait({"type": "websocket.disconnect", "code": 1000})
@@ -31,7 +31,7 @@ async def test_a_waiting_reader_is_woken_by_the_next_put() -> None:
 async def test_a_cancelled_read_loses_nothing() -> None:
     q = LeanQueue()
     reader = asyncio.ensure_future(q.get())
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one turn of the loop (no time passes): the reader is now waiting
     reader.cancel()
     await asyncio.gather(reader, return_exceptions=True)
     q.put_nowait("kept")
@@ -40,9 +40,9 @@ async def test_a_cancelled_read_loses_nothing() -> None:
 
 async def test_the_handshake_is_let_go_once_accepted_and_the_socket_works_on() -> None:
     """A real uvicorn with this protocol (as `parley.serve` starts it): the app reads the
-    request headers while connecting, as Parley's layers do; after the accept they are
-    emptied (one list shared by every scope copy) and the protocol keeps no request or
-    response, yet frames still flow."""
+    request headers while connecting, as Parley's layers do; after the accept the protocol
+    keeps no request or response, the scope every layer shares is left as it was (its
+    headers still readable, the protocol's marker in its extensions), and frames flow."""
     import socket
 
     import uvicorn
@@ -59,20 +59,20 @@ async def test_the_handshake_is_let_go_once_accepted_and_the_socket_works_on() -
             message = await receive()  # type: ignore[operator]
             if message["type"] != "websocket.receive":
                 return
-            seen["after"] = len(scope["headers"])
+            seen["after"] = dict(scope["headers"]).get(b"x-probe")
+            seen["marked"] = "parley.leanws" in scope["extensions"]
             await send({"type": "websocket.send", "text": message["text"].upper()})  # type: ignore[operator]
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws=LeanWebSocketProtocol
-    )
+    # Bound and listening before uvicorn starts: the port is ours (no pick-then-bind race)
+    # and a connection made before the server is serving waits in the backlog.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws=LeanWebSocketProtocol)
     server = uvicorn.Server(config)
-    serving = asyncio.ensure_future(server.serve())
+    serving = asyncio.ensure_future(server.serve(sockets=[listener]))
     try:
-        while not server.started:
-            await asyncio.sleep(0.02)
         async with connect(
             f"ws://127.0.0.1:{port}/", additional_headers={"X-Probe": "kept until accepted"}
         ) as ws:
@@ -83,7 +83,8 @@ async def test_the_handshake_is_let_go_once_accepted_and_the_socket_works_on() -
             assert protocol.request is None and protocol.response is None
             await ws.send("again")
             assert await asyncio.wait_for(ws.recv(), 5) == "AGAIN"
-        assert seen == {"before": b"kept until accepted", "after": 0}
+        assert seen == {"before": b"kept until accepted", "after": b"kept until accepted", "marked": True}
     finally:
         server.should_exit = True
         await asyncio.wait_for(serving, 10)
+        listener.close()

@@ -59,7 +59,7 @@ GET rooms/{id}/invites    | 200     | 200     | 403/404  | 403/404 | 403/404 | 4
 POST rooms/{id}/invites   | 201     | 403     | 403/404  | 403/404 | 403/404 | 401       | 401
 GET invites/{invite}      | 200     | 200     | 200      | 200     | 200     | 200       | 401
 POST invites/{invite}/accept | 200  | 200     | 200      | 200     | 200     | 401       | 401
-DELETE invites/{invite}   | 204     | 403     | 403      | 403     | 403     | 401       | 401
+DELETE invites/{invite}   | 204     | 404     | 404      | 404     | 404     | 401       | 401
 """
 # The owner may not report their own message (400); staff alone read and resolve reports
 # (parley/messaging/tests/test_reports.py), and moderate any room (test_moderation.py).

@@ -221,3 +221,36 @@ def test_guests_can_create_and_join_rooms() -> None:
     guest = client_for(make_guest("Wanderer"))
     room = create(guest, "guest-made")
     assert room["owner"]["is_guest"] is True
+
+
+@pytest.mark.django_db
+def test_a_leading_hash_is_not_part_of_a_rooms_name_so_no_screen_shows_two() -> None:
+    """People type "#lounge" because every client shows rooms as #name; stored as typed,
+    the report queue showed "##lounge". The '#' is dropped on create and rename alike."""
+    from parley.testing.api import client_for, error_of, make_user
+
+    owner, member, staff = make_user(), make_user(), make_user()
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    api = client_for(owner)
+    r = api.post("/api/v1/rooms", {"name": "#lounge", "visibility": "public"}, format="json")
+    assert r.status_code == 201 and r.json()["name"] == "lounge"
+    room = r.json()["id"]
+    taken = api.post("/api/v1/rooms", {"name": "lounge"}, format="json")
+    assert taken.status_code == 409 and error_of(taken)["code"] == "name_taken"
+    assert client_for(member).post(f"/api/v1/rooms/{room}/join").status_code == 200
+    said = (
+        client_for(member)
+        .post(f"/api/v1/rooms/{room}/messages", {"body": "spam", "client_id": "h-1"}, format="json")
+        .json()
+    )
+    assert client_for(owner).post(
+        f"/api/v1/messages/{said['id']}/reports", {"category": "spam"}, format="json"
+    ).status_code in (200, 201)
+    queue = client_for(staff).get("/api/v1/reports").json()
+    assert [x["room"]["name"] for x in queue["results"]] == ["lounge"]
+
+    renamed = api.patch(f"/api/v1/rooms/{room}", {"name": "  ## den"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["name"] == "den"
+    blank = api.patch(f"/api/v1/rooms/{room}", {"name": "###"}, format="json")
+    assert blank.status_code == 400 and "name" in error_of(blank)["fields"]

@@ -311,6 +311,12 @@ def test_people_search_pages_and_validates() -> None:
     assert client_for().get("/api/v1/users").status_code in (401, 403)
 
 
+def test_guests_cannot_list_registered_people() -> None:
+    make_user("alice")
+    r = client_for(make_guest("lurker")).get("/api/v1/users?q=a")
+    assert r.status_code == 403 and error_of(r)["code"] == "guest"
+
+
 # --- concurrency ---------------------------------------------------------------------------
 
 

@@ -3,9 +3,12 @@ signing in; accept as an account or a guest; every dead state answers 410."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -156,7 +159,11 @@ def test_members_invite_only_when_the_owner_allows_it_and_see_only_their_own_lin
         members_link["token"],
     }
     # A member revokes their own link, not the owner's; the owner revokes any.
-    assert member.delete(f"/api/v1/invites/{owners_link['token']}").status_code == 403
+    refused = member.delete(f"/api/v1/invites/{owners_link['token']}")
+    made_up = member.delete("/api/v1/invites/" + "q" * len(owners_link["token"]))
+    # Not theirs: the same answer as for a code that does not exist.
+    assert (refused.status_code, refused.json()) == (made_up.status_code, made_up.json())
+    assert refused.status_code == 404 and error_of(refused)["code"] == "invite_not_found"
     assert member.delete(f"/api/v1/invites/{members_link['token']}").status_code == 204
     assert owner.delete(f"/api/v1/invites/{owners_link['token']}").status_code == 204
 
@@ -191,3 +198,22 @@ def test_accept_cost_does_not_grow_with_the_room(django_assert_max_num_queries) 
     last = client_for(make_user("last-one"))
     with django_assert_max_num_queries(25):
         assert last.post(f"/api/v1/invites/{invite['token']}/accept").status_code == 200
+
+
+def test_revoking_tells_a_stranger_nothing_and_is_throttled(settings: Any) -> None:
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "invite_use": "3/minute"}
+    cache.clear()
+    owner = client_for(make_user("host9"))
+    room = private_room(owner, "secret-club")
+    real = create_invite(owner, room["id"])
+    stranger = client_for(make_user("guesser"))
+    stranger.defaults["REMOTE_ADDR"] = "10.6.6.6"
+    answers = [
+        stranger.delete(f"/api/v1/invites/{token}")
+        for token in (real["token"], "z" * len(real["token"]), real["token"])
+    ]
+    assert {(r.status_code, json.dumps(r.json(), sort_keys=True)) for r in answers} == {
+        (404, json.dumps(answers[0].json(), sort_keys=True))
+    }
+    assert stranger.delete(f"/api/v1/invites/{real['token']}").status_code == 429
+    assert APIClient().get(f"/api/v1/invites/{real['token']}").status_code == 200  # still live

@@ -145,7 +145,7 @@ class TestBan:
         r = owner.post(f"/api/v1/rooms/{s['room']}/bans/{s['bob'].pk}", {"reason": "spam"}, format="json")
         assert r.status_code == 200 and r.json()["user"]["id"] == s["bob"].pk and r.json()["reason"] == "spam"
         assert not Membership.objects.filter(user=s["bob"], room_id=s["room"]).exists()
-        assert error_of(_send(s["bob"], s["room"]))["code"] == "not_member"
+        assert error_of(_send(s["bob"], s["room"]))["code"] == "banned"
         join = bob.post(f"/api/v1/rooms/{s['room']}/join")
         assert join.status_code == 403 and error_of(join)["code"] == "banned"
         add = owner.post(f"/api/v1/rooms/{s['room']}/members", {"username": s["bob"].username}, format="json")
@@ -160,6 +160,40 @@ class TestBan:
 
         assert owner.delete(f"/api/v1/rooms/{s['room']}/bans/{s['bob'].pk}").status_code == 204
         assert bob.post(f"/api/v1/rooms/{s['room']}/join").status_code == 200
+
+    @pytest.mark.parametrize("private", [False, True])
+    def test_a_banned_person_hears_banned_wherever_they_try_and_a_stranger_learns_nothing(
+        self, private: bool
+    ) -> None:
+        s = _room(private=private)
+        owner, bob, stranger = client_for(s["owner"]), client_for(s["bob"]), client_for(make_user())
+        assert owner.post(f"/api/v1/rooms/{s['room']}/bans/{s['bob'].pk}").status_code == 200
+        tries = {
+            "messages": bob.get(f"/api/v1/rooms/{s['room']}/messages"),
+            "send": _send(s["bob"], s["room"]),
+            "join": bob.post(f"/api/v1/rooms/{s['room']}/join"),
+            "members": bob.get(f"/api/v1/rooms/{s['room']}/members"),
+        }
+        if private:  # a public room's card stays readable in the lobby, as for anyone
+            tries["room"] = bob.get(f"/api/v1/rooms/{s['room']}")
+        for what, r in tries.items():
+            assert (what, r.status_code, error_of(r)["code"]) == (what, 403, "banned")
+        assert "banned" in error_of(tries["messages"])["message"]
+        # Someone never in the room and never banned learns no more than before.
+        expected = (404, "not_found") if private else (403, "not_member")
+        for r in (
+            stranger.get(f"/api/v1/rooms/{s['room']}/messages"),
+            stranger.post(
+                f"/api/v1/rooms/{s['room']}/messages", {"body": "x", "client_id": "x"}, format="json"
+            ),
+        ):
+            assert (r.status_code, error_of(r)["code"]) == expected
+        # Lifted: back to the ordinary refusal.
+        assert owner.delete(f"/api/v1/rooms/{s['room']}/bans/{s['bob'].pk}").status_code == 204
+        assert (bob.get(f"/api/v1/rooms/{s['room']}/messages").status_code, private) in (
+            (403, False),
+            (404, True),
+        )
 
     def test_members_and_strangers_cannot_see_or_use_the_lists(self) -> None:
         s = _room(private=True)
@@ -213,5 +247,8 @@ async def test_a_muted_socket_gets_a_muted_error_and_everyone_sees_the_mute_live
     await db(_send)(s["carol"], s["room"], "after the ban", "c-after")
     assert (await carol.recv_type("message"))["message"]["body"] == "after the ban"
     await bob.nothing(ignore=("presence", "ping", "room.updated", "member.left"))  # no message
+    await bob.send({"type": "send", "room": s["room"], "body": "let me in", "client_id": "m-3"})
+    refused = await bob.recv_type("error")
+    assert (refused["code"], refused["ref"]) == ("banned", "m-3")
     for c in (bob, carol):
         await c.close()

@@ -99,3 +99,27 @@ def test_live_connections_reads_the_open_sockets_gauge() -> None:
         assert client.get(URL).json()["live_connections"] == before + 2
     finally:
         OPEN_SOCKETS.dec(2)
+
+
+def test_direct_messages_are_one_aggregate_and_never_named() -> None:
+    """The staff page does not show who talks to whom: no DM among the rooms, no person's
+    name anywhere in the answer; DMs are counted together under `direct`."""
+    admin = staff()
+    ada, bea, cy = make_user("ada-private"), make_user("bea-private"), make_user("cy-private")
+    room = rooms.room_create(owner=admin, name="lounge")
+    today = timezone.now().astimezone(UTC).replace(hour=9, minute=0)
+    one = client_for(ada).post("/api/v1/dms", {"user_ids": [bea.pk]}, format="json").json()["id"]
+    two = client_for(cy).post("/api/v1/dms", {"user_ids": [ada.pk, bea.pk]}, format="json").json()["id"]
+    sends = [(ada, one), (bea, one), (cy, two), (admin, room.pk)]
+    for i, (user, room_id) in enumerate(sends):
+        m = message_send(sender=user, room_id=room_id, body="x", client_id=f"d{i}").message
+        Message.objects.filter(pk=m.pk).update(created_at=today)
+    stats_aggregate(now=today + timedelta(hours=1), settle=timedelta(0))
+
+    r = client_for(admin).get(URL)
+    assert r.status_code == 200
+    body = r.json()
+    assert [x["name"] for x in body["rooms"]] == ["lounge"]
+    assert body["direct"] == {"messages": 3, "conversations": 2, "active_users": 3}
+    assert body["messages"] == 4
+    assert "private" not in r.content.decode()

@@ -310,3 +310,15 @@ def test_a_purged_message_leaves_its_uploads_to_the_clean_up_job(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.uploads_remove_unattached() == 1
     assert stored_files(upload_dir) == []
+
+
+def test_a_muted_member_cannot_upload_until_unmuted(room: dict[str, Any], upload_dir: Path) -> None:
+    member = room["member"]
+    muted = room["o"].post(f"/api/v1/rooms/{room['rid']}/mutes/{member.pk}", {"duration": 600}, format="json")
+    assert muted.status_code == 200
+    refused = upload(room["m"], room["rid"], png())
+    assert refused.status_code == 403
+    assert error_of(refused)["code"] == "muted" and error_of(refused)["fields"]["muted_until"]
+    assert Upload.objects.filter(uploader=member).count() == 0 and stored_files(upload_dir) == []
+    assert room["o"].delete(f"/api/v1/rooms/{room['rid']}/mutes/{member.pk}").status_code == 204
+    assert upload(room["m"], room["rid"], png()).status_code == 201

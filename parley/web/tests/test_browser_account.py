@@ -14,7 +14,6 @@ import email.policy
 import re
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,11 +23,11 @@ from parley.testing.live import (
     ROOT,
     ServerProcess,
     base_env,
-    free_port,
     migrate,
     private_database,
     unavailable,
 )
+from parley.testing.waits import in_page, wait_until
 from parley.web.tests import test_browser
 from parley.web.tests.test_browser import SHOTS, new_page, unique
 from parley.web.tests.test_browser import sign_up_on_screen as sign_up
@@ -39,6 +38,7 @@ browser = test_browser.browser
 
 PASSWORD = "a long enough passphrase 42"
 NEW_PASSWORD = "another long passphrase 7"
+SITE = "http://parley.test"  # SITE_URL of the mail site: what its mailed links start with
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
@@ -48,12 +48,13 @@ def mail_site() -> Iterator[tuple[ServerProcess, Path]]:
     if not (ROOT / "frontend" / "dist" / "index.html").exists():
         unavailable("frontend/dist is not built (make frontend)")
     outbox = Path(tempfile.mkdtemp(prefix="parley-mail-"))
-    port = free_port()
     try:
         with private_database("sqlite") as db:
-            env = base_env(db, EMAIL_URL=f"filemail://{outbox}", SITE_URL=f"http://127.0.0.1:{port}")
+            # The port is known only once the server has bound it, so the mails name a site of
+            # their own and the browser opens their links on the server (`on`).
+            env = base_env(db, EMAIL_URL=f"filemail://{outbox}", SITE_URL=SITE)
             migrate(env)
-            server = ServerProcess(env, port=port).start()
+            server = ServerProcess(env).start()
             try:
                 yield server, outbox
             finally:
@@ -81,15 +82,26 @@ def mails_to(outbox: Path, address: str) -> list[str]:
 
 def link_in_mail(outbox: Path, address: str, path: str, *, count: int = 1, timeout: float = 15) -> str:
     """The `path?token=…` link of the `count`-th mail to `address` (waiting for it to arrive)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def arrived() -> list[str] | None:
         bodies = mails_to(outbox, address)
-        if len(bodies) >= count:
-            found = re.search(rf"(\S+{re.escape(path)}\?token=\S+)", bodies[count - 1])
-            assert found, bodies[count - 1]
-            return found.group(1)
-        time.sleep(0.2)
-    raise AssertionError(f"no mail #{count} to {address} in {outbox}")
+        return bodies if len(bodies) >= count else None
+
+    bodies = wait_until(
+        arrived,
+        timeout=timeout,
+        interval=0.1,
+        what=f"mail #{count} to {address} in {outbox}",
+    )
+    link = re.search(rf"(\S+{re.escape(path)}\?token=\S+)", bodies[count - 1])
+    assert link, bodies[count - 1]
+    return link.group(1)
+
+
+def on(server: ServerProcess, link: str) -> str:
+    """A mailed link of this site (SITE_URL), opened on the test's server."""
+    assert link.startswith(SITE + "/"), link
+    return server.url + link.removeprefix(SITE)
 
 
 def shot(page, name: str, size: str) -> None:  # type: ignore[no-untyped-def]
@@ -125,16 +137,13 @@ def test_register_verify_forget_and_reset_the_password(browser, mail_site, size:
         page.get_by_test_id("login-submit").click()
         page.get_by_test_id("composer").wait_for()  # a new account lands in the main room
         page.get_by_text(f"We sent a link to {address}").wait_for()
-        for _ in range(100):
-            if sockets:
-                break
-            page.wait_for_timeout(100)
+        wait_until(lambda: sockets, what="the page's socket", pause=in_page(page))
         assert sockets and all("?ticket=" in url and "token=" not in url for url in sockets), sockets
 
         # The mailed link is this site's /verify-email, and opening it confirms the address.
         link = link_in_mail(outbox, address, "/verify-email")
-        assert link.startswith(f"{server.url}/verify-email?token="), link
-        page.goto(link)
+        assert link.startswith(f"{SITE}/verify-email?token="), link
+        page.goto(on(server, link))
         page.get_by_test_id("verify-ok").wait_for()
         assert "Verified" in page.get_by_test_id("verify-ok").inner_text()
         assert address in page.get_by_test_id("verify-ok").inner_text()
@@ -170,8 +179,8 @@ def test_register_verify_forget_and_reset_the_password(browser, mail_site, size:
 
         # The mailed link opens the reset form; two different passwords are refused there.
         reset = link_in_mail(outbox, address, "/reset-password", count=2)
-        assert reset.startswith(f"{server.url}/reset-password?token="), reset
-        page.goto(reset)
+        assert reset.startswith(f"{SITE}/reset-password?token="), reset
+        page.goto(on(server, reset))
         page.get_by_test_id("reset-password").fill(NEW_PASSWORD)
         page.get_by_test_id("reset-repeat").fill(NEW_PASSWORD + "x")
         page.get_by_test_id("reset-submit").click()
@@ -191,7 +200,7 @@ def test_register_verify_forget_and_reset_the_password(browser, mail_site, size:
         page.get_by_test_id("lobby").wait_for()
 
         # The link worked once.
-        page.goto(reset)
+        page.goto(on(server, reset))
         page.get_by_test_id("reset-password").fill("yet another passphrase 9")
         page.get_by_test_id("reset-repeat").fill("yet another passphrase 9")
         page.get_by_test_id("reset-submit").click()
@@ -231,7 +240,7 @@ def test_a_broken_confirmation_link_leads_to_sending_a_new_one(browser, mail_sit
         page.get_by_test_id("account-status").wait_for()
         shot(page, "unverified", "phone")
 
-        page.goto(link_in_mail(outbox, address, "/verify-email", count=2))
+        page.goto(on(server, link_in_mail(outbox, address, "/verify-email", count=2)))
         page.get_by_test_id("verify-ok").wait_for()
         assert page.errors == []
     finally:

@@ -225,6 +225,26 @@ def test_a_reply_quotes_and_the_quote_jumps_to_the_original(chat) -> None:
     expect(alice.page.get_by_test_id("load-newer")).to_have_count(0)
 
 
+def test_a_copied_message_link_opens_the_room_at_that_message(chat, server: ServerProcess) -> None:
+    alice, bob, room = chat
+    alice.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    target = say(bob.page, "the link to this one")
+    target_id = target.get_attribute("data-id") or ""
+    row = by_id(alice.page, target_id)
+    row.hover()
+    row.get_by_test_id("action-copy-link").click()
+    expect(alice.page.get_by_role("alert")).to_contain_text("Link copied.")
+    link = alice.page.evaluate("navigator.clipboard.readText()")
+    assert link.startswith(server.url + f"/rooms/{room['id']}?msg={target_id}&seq="), link
+    for i in range(60):
+        post(alice.page, alice.token, room["id"], f"after the link {i}")
+    sent(bob.page, "after the link 59").wait_for()
+    bob.page.goto(link)
+    opened = by_id(bob.page, target_id)
+    expect(opened).to_be_in_viewport()
+    expect(opened).to_have_class(re.compile(r"\bflash\b"))
+
+
 def test_a_mention_picked_with_the_keyboard_is_highlighted_and_badged(chat, browser, server) -> None:
     alice, bob, room = chat
     # Bob looks at the lobby (phone): the mention arrives while he is not in the room.

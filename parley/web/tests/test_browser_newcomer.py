@@ -8,13 +8,14 @@ room over, switch it between public and private) instead of a Leave that fails.
 
 from __future__ import annotations
 
-import time
 import uuid
+from typing import Any
 
 import pytest
 
 from parley.testing.live import ServerProcess
 from parley.testing.remote import RemoteUser
+from parley.testing.waits import in_page, wait_until
 from parley.web.tests import test_browser
 from parley.web.tests.test_browser import join_room, new_page, register, send, sent, unique
 
@@ -39,11 +40,40 @@ def open_room(page, room_id: int) -> None:
     page.get_by_test_id("room-title").wait_for()
 
 
-def slow_route(route) -> None:  # type: ignore[no-untyped-def]
-    """Fetch the answer now, deliver it a second later."""
-    response = route.fetch()
-    time.sleep(1)
-    route.fulfill(response=response)
+class HeldAnswers:
+    """A route handler that fetches each answer at once and delivers it only on `release`:
+    the answer is computed now and arrives when the test says (a slow server, far away)."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[Any, Any]] = []
+
+    def __call__(self, route) -> None:  # type: ignore[no-untyped-def]
+        self.held.append((route, route.fetch()))
+
+    def release(self) -> None:
+        while self.held:
+            route, response = self.held.pop(0)
+            route.fulfill(response=response)
+
+
+class Requests:
+    """The page's HTTP requests still waiting for their answer."""
+
+    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
+        self.page, self.open = page, 0
+        page.on("request", lambda _r: self._count(1))
+        page.on("requestfinished", lambda _r: self._count(-1))
+        page.on("requestfailed", lambda _r: self._count(-1))
+
+    def _count(self, n: int) -> None:
+        self.open += n
+
+    def settled(self) -> None:
+        """Until every request has its answer and two frames were drawn since: the page
+        shows what it received. For asserting that something is *not* shown, where there
+        is no element to wait for."""
+        wait_until(lambda: self.open == 0, what="the page's requests to finish", pause=in_page(self.page))
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 def joined_rooms(page) -> dict[int, dict]:  # type: ignore[type-arg]
@@ -100,6 +130,7 @@ def test_what_the_open_room_showed_after_a_reconnect_is_read(browser, server: Se
     post_message(owner, room["id"], "before the drop")
     ctx, page = new_page(browser, server)
     try:
+        requests = Requests(page)
         register(page, unique("reader"))
         join_room(page, room["name"])
         sent(page, "before the drop").wait_for()
@@ -110,26 +141,33 @@ def test_what_the_open_room_showed_after_a_reconnect_is_read(browser, server: Se
         post_message(owner, room["id"], "while you were away 2")
         # The room list answers slower than the socket (a busy server, a long way away):
         # it is computed before the read marker moves and arrives after.
-        page.route("**/api/v1/rooms?joined=true", slow_route)
+        slow = HeldAnswers()
+        page.route("**/api/v1/rooms?joined=true", slow)
         page.context.set_offline(False)
         page.get_by_test_id("offline-banner").wait_for(state="hidden")
         sent(page, "while you were away 1").wait_for()
         sent(page, "while you were away 2").wait_for()
-        page.wait_for_timeout(1500)  # the slow room list has answered
+        wait_until(lambda: slow.held, what="the room list to be asked for", pause=in_page(page))
+        with page.expect_response("**/api/v1/rooms?joined=true"):
+            slow.release()  # the room list, computed before the messages were read, arrives
         page.unroute("**/api/v1/rooms?joined=true")
+        slow.release()  # any asked for meanwhile
+        requests.settled()
         assert room_item(page, room["id"]).get_by_test_id("unread-badge").count() == 0
 
         # The server's read marker follows what was on screen.
-        deadline = time.monotonic() + 5
-        while joined_rooms(page)[room["id"]]["unread_count"] != 0 and time.monotonic() < deadline:
-            page.wait_for_timeout(200)
-        assert joined_rooms(page)[room["id"]]["unread_count"] == 0
+        wait_until(
+            lambda: joined_rooms(page)[room["id"]]["unread_count"] == 0,
+            timeout=5,
+            what="the server's read marker",
+            pause=in_page(page),
+        )
 
         # Back to the lobby inside the app (its state, not a fresh load), then after a reload.
         page.get_by_role("link", name="← All rooms").click()
         page.get_by_test_id("lobby").wait_for()
         room_item(page, room["id"]).wait_for()
-        page.wait_for_timeout(500)
+        requests.settled()
         assert room_item(page, room["id"]).get_by_test_id("unread-badge").count() == 0
         page.reload()
         room_item(page, room["id"]).wait_for()

@@ -275,6 +275,7 @@ def test_opening_a_room_focuses_the_composer_on_desktop_only(browser, server: Se
             if focused:
                 expect(composer).to_be_focused()
             else:
+                # Focus must not move: nothing signals "it will not", so a late move gets a window.
                 page.wait_for_timeout(300)
                 expect(composer).not_to_be_focused()
         finally:

@@ -18,11 +18,12 @@ from parley.testing.faults import RedisServer, TcpProxy
 from parley.testing.live import (
     ServerProcess,
     base_env,
-    free_port,
     migrate,
     private_database,
+    refused_port,
     services_or_skip,
 )
+from parley.testing.waits import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def test_probes_over_plain_http_are_not_redirected_to_tls(settings: Any) -> None
 
 
 def test_a_configured_redis_that_refuses_connections_is_down(settings: Any) -> None:
-    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings.REDIS_URL = f"redis://127.0.0.1:{refused_port()}/0"  # held, never listening
     r = Client().get("/healthz")
     assert r.status_code == 503
     body = r.json()
@@ -95,21 +96,19 @@ def test_a_hung_redis_cannot_hang_the_probe(settings: Any, silent_server: int) -
 
 
 def _wait_for(url: str, status: int, timeout: float = 20) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
+    def answer() -> dict[str, Any] | None:
         try:
             r = httpx.get(url + "/healthz", timeout=5)
-            last = (r.status_code, r.text)
-            if r.status_code == status:
-                return dict(r.json())
-        except httpx.HTTPError as exc:
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError(f"/healthz did not answer {status} within {timeout} s; last: {last}")
+        except httpx.HTTPError:
+            return None
+        return dict(r.json()) if r.status_code == status else None
+
+    return wait_until(answer, timeout=timeout, interval=0.1, what=f"/healthz to answer {status}")
 
 
 @pytest.mark.processes
+# Django logs every 5xx answer at ERROR; a 503 from the probe is what this test provokes.
+@pytest.mark.server_log_expects(r"ERROR django\.request: Service Unavailable: /healthz$")
 def test_a_live_server_reports_redis_and_the_database_going_and_coming_back() -> None:
     """Real process, private redis-server (killed and restarted on its port), PostgreSQL
     behind a proxy the test cuts and restores."""

@@ -48,6 +48,7 @@ def test_every_metric_is_declared() -> None:
         "parley_delivery_seconds_bucket",
         "parley_redis_reconnects_total",
         "parley_hub_sweeps_total",
+        "parley_ws_silent_closed_total",
     ]:
         assert name in names, name
 

@@ -110,7 +110,8 @@ def test_production_settings_refuse_a_wildcard_host_and_a_missing_secret(tmp_pat
         text=True,
     )
     assert no_secret.returncode != 0 and "SECRET_KEY" in no_secret.stderr
-    wildcard_env = {**base, "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "*"}
+    strong = "wildcard-check-" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+    wildcard_env = {**base, "SECRET_KEY": strong, "ALLOWED_HOSTS": "*"}
     wildcard = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=root, env=wildcard_env, capture_output=True, text=True
     )

@@ -30,6 +30,7 @@ from parley.realtime import protocol
 from parley.testing.faults import guest
 from parley.testing.live import ServerProcess, base_env, migrate, private_database
 from parley.testing.remote import RemoteUser
+from parley.testing.waits import wait_until_async
 
 pytestmark = [pytest.mark.processes]
 
@@ -68,6 +69,14 @@ def rss_kib(srv: ServerProcess) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise AssertionError("no VmRSS")
+
+
+def open_sockets(srv: ServerProcess) -> float:
+    """The server's `parley_open_sockets` gauge (WebSockets registered with its hub)."""
+    text = httpx.get(srv.url + "/metrics", timeout=5).text
+    found = re.search(r"^parley_open_sockets(?:\{[^}]*\})? (\S+)$", text, re.MULTILINE)
+    assert found, "no parley_open_sockets in /metrics"
+    return float(found.group(1))
 
 
 def alive(srv: ServerProcess) -> bool:
@@ -255,7 +264,7 @@ async def bystanders(srv: ServerProcess, stop: asyncio.Event) -> dict[str, Any]:
         latencies.append(time.perf_counter() - t0)
         assert frame["seq"] == sent + 1 and frame["message"]["body"] == f"normal {sent}"
         sent += 1
-        await asyncio.sleep(1 / (RATE / 2))
+        await asyncio.sleep(1 / (RATE / 2))  # pacing: half the allowed rate (the workload, not a wait)
     await sa.close()
     await sb.close()
     return {"sent": sent, "p99_ms": round(1000 * sorted(latencies)[int(len(latencies) * 0.99)], 1)}
@@ -349,12 +358,17 @@ async def test_oversized_frames_are_refused_without_memory_growth(server: Server
     }
     for label, size in sizes.items():  # warm up: first-use allocations are not growth
         await try_frame(label, size)
+    sockets_before = await asyncio.to_thread(open_sockets, server)
     before = rss_kib(server)
     results.clear()
     for _ in range(10):
         for label, size in sizes.items():
             await try_frame(label, size)
-    await asyncio.sleep(0.5)
+
+    async def all_closed() -> bool:  # the server let go of every socket of the rounds
+        return await asyncio.to_thread(open_sockets, server) <= sockets_before
+
+    await wait_until_async(all_closed, timeout=15, interval=0.1)
     after = rss_kib(server)
     assert set(results["64KiB+1"]) == {"too_large"}
     assert set(results["1MiB"]) <= {"too_large", 1009}
@@ -413,13 +427,14 @@ async def test_a_flood_at_ten_times_the_rate_is_throttled_and_others_lose_nothin
         for n in range(n_flood):
             frame = {"type": "send", "room": room["id"], "body": "flood", "client_id": f"f{n}"}
             await flood_ws.send(json.dumps(frame))
+            # pacing: ten times the allowed rate, on a schedule (the workload, not a wait)
             await asyncio.sleep(max(0.0, start + (n + 1) / (10 * RATE) - time.monotonic()))
         return start
 
     async def talk() -> None:
         for n in range(n_talk):
             await talker.send({"type": "send", "room": room["id"], "body": f"talk {n}", "client_id": f"t{n}"})
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # pacing: the others send 20/s (the workload, not a wait)
 
     async def listen() -> None:
         while len(seen_by_listener) < n_talk:
@@ -459,8 +474,16 @@ async def test_sockets_per_user_are_capped_with_4029(server: ServerProcess) -> N
             await asyncio.wait_for(extra.recv(), 10)
     assert extra.close_code == 4029
     await held[0].close()
-    await asyncio.sleep(0.3)
-    again = await user.socket(server.url)  # a freed slot is usable again
+
+    async def reopened() -> Any:
+        try:
+            return await user.socket(server.url)
+        except websockets.ConnectionClosed:
+            return None  # closed with 4029: the server has not let go of the slot yet
+
+    again = await wait_until_async(
+        reopened, timeout=10, interval=0.05, what="a freed slot to be usable again"
+    )
     assert again.hello["type"] == "hello"
     for sock in [*held[1:], again]:
         await sock.close()

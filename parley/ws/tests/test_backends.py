@@ -14,18 +14,14 @@ import pytest
 from parley.realtime import wire
 from parley.realtime.backends import MemoryBackend, RedisBackend
 from parley.realtime.tests.fakes import Rig
-from parley.testing.live import free_port, services_or_skip
+from parley.testing.live import refused_port, services_or_skip
+from parley.testing.waits import wait_until_async
 
 ROOM = 7
 
 
 async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.01)
+    await wait_until_async(check, timeout=timeout)
 
 
 async def publish_from_thread(rig: Rig, body: str) -> None:
@@ -35,7 +31,7 @@ async def publish_from_thread(rig: Rig, body: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "make", [MemoryBackend, lambda: RedisBackend(f"redis://127.0.0.1:{free_port()}/0", "t")]
+    "make", [MemoryBackend, lambda: RedisBackend(f"redis://127.0.0.1:{refused_port()}/0", "t")]
 )
 async def test_own_events_reach_local_sockets_at_once_even_with_redis_away(make: Callable[[], Any]) -> None:
     async with Rig(backend=make()) as rig:
@@ -73,7 +69,13 @@ async def test_two_processes_each_get_every_event_once() -> None:
         await one.backend.publish_async("l", 0, wire.pack("l", 0, 0, '{"type":"lobby"}'))
         await until(lambda: here.seqs() == there.seqs() == [1, 2, 3, 4])
         await until(lambda: "lobby" in lobby_here[1].types() and "lobby" in lobby_there[1].types())
-        await asyncio.sleep(0.2)  # the echoes of the publishes above have come back by now
+        # A fence: Redis hands a subscriber its messages in the order it ran the publishes, so
+        # once each process has received a frame the *other* one published after everything
+        # above, the echoes of its own publishes have come back (and been dropped) too.
+        await two.backend.publish_async("e", ROOM, wire.pack("e", ROOM, 0, '{"type":"fence"}'))
+        await until(lambda: "fence" in here.types())
+        await one.backend.publish_async("e", ROOM, wire.pack("e", ROOM, 0, '{"type":"fence"}'))
+        await until(lambda: there.types().count("fence") == 2)
         assert here.seqs() == there.seqs() == [1, 2, 3, 4]
         assert lobby_here[1].types().count("lobby") == lobby_there[1].types().count("lobby") == 1
         assert one.store.event_reads == 0

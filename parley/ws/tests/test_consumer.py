@@ -20,6 +20,7 @@ from parley.rooms import services as rooms
 from parley.rooms.services import main_room
 from parley.testing.api import make_user, token_for
 from parley.testing.runtime import fresh_runtime
+from parley.testing.waits import wait_until_async
 from parley.testing.ws import ORIGIN, WsClient
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -341,6 +342,26 @@ async def test_resume_for_a_foreign_room_is_an_error() -> None:
     await client.close()
 
 
+async def test_resume_naming_a_thousand_foreign_rooms_gets_one_error_and_counts_as_abuse() -> None:
+    setup = await setup_room()
+    rid = setup["room"].pk
+    client = await connected(setup["tokens"][1])
+    foreign = {str(rid + 1000 + i): 0 for i in range(1000)}
+    await client.send({"type": "resume", "rooms": foreign})
+    await client.send({"type": "ping"})
+    frames = []
+    while (frame := await client.recv())["type"] != "pong":
+        if frame["type"] not in ("presence", "ping"):
+            frames.append(frame)
+    errors = [f for f in frames if f["type"] == "error"]
+    assert [(e["code"], e["ref"]) for e in errors] == [("not_member", rid + 1000)]
+    assert "1000 rooms" in errors[0]["message"]
+    # Each such frame is one bad frame: the peer that repeats it is closed like any abuser.
+    for _ in range(60):
+        await client.send({"type": "resume", "rooms": foreign})
+    assert await client.expect_close() == 1008
+
+
 async def test_typing_reaches_other_members_only() -> None:
     setup = await setup_room()
     other = await setup_room("elsewhere")
@@ -441,7 +462,7 @@ async def test_a_socket_that_does_not_keep_up_is_closed_and_others_are_not(setti
     slow_conn = next(c for c in hub.conns if c.user_id == setup["users"][1].pk)
 
     async def never_drains(text: str) -> None:
-        await asyncio.sleep(3600)
+        await asyncio.Event().wait()  # no one sets it
 
     slow_conn._send = never_drains  # the peer stopped reading: sends never complete
     for i in range(10):
@@ -518,7 +539,9 @@ async def test_fanout_cost_does_not_grow_with_the_room(monkeypatch: pytest.Monke
     async def cost(members: int, name: str) -> tuple[int, int]:
         setup = await setup_room(name, members=members)
         clients = [await connected(t) for t in setup["tokens"]]
-        await asyncio.sleep(1.2)  # let the connects' presence update go out first
+        # The connects' presence update goes out first: the last one shows everyone online.
+        while (await clients[-1].recv_type("presence", timeout=10))["online"] < len(clients):
+            pass
         encodes.clear()
         publishes.clear()
         await clients[0].send(
@@ -551,8 +574,7 @@ async def test_frames_do_not_wait_for_the_shared_sync_thread() -> None:
 
     blocker = asyncio.ensure_future(sync_to_async(occupy, thread_sensitive=True)())
     try:
-        while not started.is_set():
-            await asyncio.sleep(0.01)
+        await wait_until_async(started.is_set, what="the shared sync thread to be occupied")
         await client.send({"type": "ping"})
         assert (await client.recv_type("pong", timeout=10))["type"] == "pong"
         await client.send({"type": "send", "room": setup["room"].pk, "body": "now", "client_id": "busy-1"})

@@ -9,8 +9,9 @@ Each test prints a `FIGURES` line (run with `-s` to see them).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -34,6 +35,7 @@ from parley.testing.live import (
     services_or_skip,
 )
 from parley.testing.remote import RemoteUser
+from parley.testing.waits import wait_until_async
 
 pytestmark = [pytest.mark.processes]
 
@@ -68,8 +70,23 @@ async def traffic(senders: list[Peer], stop: asyncio.Event, every: float = 0.02)
     while not stop.is_set() and sent < 5000:
         await senders[sent % len(senders)].send()
         sent += 1
-        await asyncio.sleep(every)
+        await asyncio.sleep(every)  # pacing: one send every `every` s (the workload, not a wait)
     return sent
+
+
+def acked(peers: list[Peer]) -> int:
+    return sum(len(p.acks) for p in peers)
+
+
+def refused(peers: list[Peer]) -> int:
+    return sum(len(codes) for p in peers for codes in p.errors.values())
+
+
+async def grown(count: Callable[[], int], by: int, what: str, timeout: float = 30) -> None:
+    """Until `count()` has grown by `by` from now: the traffic went on through a phase of the
+    fault (so the phase covers real sends, however fast or slow the machine is)."""
+    start = count()
+    await wait_until_async(lambda: count() >= start + by, timeout=timeout, interval=0.05, what=what)
 
 
 def check_against_database(database_url: str, room_id: int, peers: list[Peer]) -> list[int]:
@@ -114,20 +131,20 @@ async def test_redis_killed_and_flushed_mid_traffic_loses_nothing(fault_db: str)
         sending = asyncio.get_running_loop().create_task(traffic(senders, stop))
         faults = []
 
-        await asyncio.sleep(1.5)
+        await grown(lambda: acked(senders), 50, "sends acknowledged before the fault")
         redis.client().set("fault:marker", "1")
         redis.kill9()  # no persistence: whatever Redis held is gone
         faults.append("kill -9")
-        await asyncio.sleep(3.0)  # sends keep committing while Redis is down
+        await grown(lambda: acked(senders), 100, "sends committing while Redis is down")
         redis.start()
         # Not dbsize() == 0: the servers reconnect at once and may already have written a key.
         assert redis.client().get("fault:marker") is None, "the restarted Redis must have lost its data"
-        await asyncio.sleep(2.0)
+        await grown(lambda: acked(senders), 50, "sends acknowledged after Redis came back")
         redis.client().flushall()
         redis.kill9()
         faults.append("flushall + kill -9, restarted at once")
         redis.start()
-        await asyncio.sleep(2.0)
+        await grown(lambda: acked(senders), 50, "sends acknowledged after the flush")
         stop.set()
         sent = await sending
 
@@ -143,17 +160,17 @@ async def test_redis_killed_and_flushed_mid_traffic_loses_nothing(fault_db: str)
 
         # Live delivery is back: both processes subscribed again, and a new message arrives on both.
         topic = f"{env['PARLEY_REDIS_PREFIX']}:r:{rid}"
-        for _ in range(100):
-            if await subscribers(redis, topic) == 2:
-                break
-            await asyncio.sleep(0.1)
-        assert await subscribers(redis, topic) == 2, "both processes resubscribe to the room"
+
+        async def resubscribed() -> bool:
+            return await subscribers(redis, topic) == 2
+
+        await wait_until_async(resubscribed, interval=0.1, what="both processes to resubscribe to the room")
         before = {p.name: len(p.timeline) for p in peers}
         await peers[0].send("after recovery")
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        while loop.time() - t0 < 5 and any(len(p.timeline) == before[p.name] for p in peers):
-            await asyncio.sleep(0.02)
+        with contextlib.suppress(AssertionError):  # the assertion below says who lacks it
+            await wait_until_async(lambda: all(len(p.timeline) > before[p.name] for p in peers), timeout=5)
         latency = loop.time() - t0
         assert all(len(p.timeline) == before[p.name] + 1 for p in peers)
         figures(
@@ -177,7 +194,15 @@ async def test_redis_killed_and_flushed_mid_traffic_loses_nothing(fault_db: str)
         redis.stop()
 
 
+# What the server logs while its database is unreachable is the point of these two.
+DATABASE_CUT_ERRORS = (
+    r"OperationalError",
+    r"ERROR django\.request: Service Unavailable: /api/v1/",
+)
+
+
 @pytest.mark.fault
+@pytest.mark.server_log_expects(*DATABASE_CUT_ERRORS)
 async def test_database_cut_gives_errors_never_false_acks_and_retries_store_once(fault_db: str) -> None:
     target = urlparse(fault_db)
     with TcpProxy(target.hostname or "127.0.0.1", target.port or 5432) as proxy:
@@ -199,14 +224,15 @@ async def test_database_cut_gives_errors_never_false_acks_and_retries_store_once
             proxy.cut()
             for _ in range(20):
                 sent_during_cut.append(await peer.send())
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0.01)  # pacing: 100 sends/s into the cut (the workload)
             rest = await asyncio.to_thread(
                 user.http.post, f"rooms/{rid}/messages", json={"body": "via REST", "client_id": "rest-cut"}
             )
-            for _ in range(100):  # every send answered
-                if all(cid in peer.errors or cid in peer.acks for cid in sent_during_cut):
-                    break
-                await asyncio.sleep(0.05)
+            with contextlib.suppress(AssertionError):  # the assertions below say which was not
+                await wait_until_async(
+                    lambda: all(cid in peer.errors or cid in peer.acks for cid in sent_during_cut),
+                    interval=0.05,
+                )
             answered_with_error = [cid for cid in sent_during_cut if cid in peer.errors]
             assert not [cid for cid in sent_during_cut if cid in peer.acks], "an ack while the DB is cut"
             assert answered_with_error == sent_during_cut, "every send gets an explicit error"
@@ -247,6 +273,7 @@ async def test_database_cut_gives_errors_never_false_acks_and_retries_store_once
 
 
 @pytest.mark.fault
+@pytest.mark.server_log_expects(*DATABASE_CUT_ERRORS)
 async def test_database_cut_in_the_middle_of_a_burst_loses_nothing_acknowledged(fault_db: str) -> None:
     target = urlparse(fault_db)
     with TcpProxy(target.hostname or "127.0.0.1", target.port or 5432) as proxy:
@@ -258,11 +285,11 @@ async def test_database_cut_in_the_middle_of_a_burst_loses_nothing_acknowledged(
             peers = [await Peer(u, [server.url], room["id"]).start() for u in users]
             stop = asyncio.Event()
             sending = asyncio.get_running_loop().create_task(traffic(peers, stop, every=0.005))
-            await asyncio.sleep(0.5)
+            await grown(lambda: acked(peers), 30, "sends acknowledged before the cut")
             proxy.cut()  # transactions in flight die with their connections
-            await asyncio.sleep(1.0)
+            await grown(lambda: refused(peers), 20, "sends refused while the database is cut")
             proxy.restore()
-            await asyncio.sleep(0.5)
+            await grown(lambda: acked(peers), 30, "sends acknowledged after the database came back")
             stop.set()
             sent = await sending
             await acked_all(peers, timeout=20, retry_every=0.5)
@@ -298,9 +325,14 @@ async def test_a_killed_process_clients_resume_on_the_other_with_nothing_lost(fa
         peers = [await Peer(u, [urls[i % 2], urls[(i + 1) % 2]], rid).start() for i, u in enumerate(users)]
         stop = asyncio.Event()
         sending = asyncio.get_running_loop().create_task(traffic(peers[:4], stop))
-        await asyncio.sleep(1.5)
+        await grown(lambda: acked(peers), 50, "sends acknowledged before the kill")
         servers[0].kill()  # SIGKILL: no goodbye to anyone
-        await asyncio.sleep(2.5)
+        await wait_until_async(
+            lambda: sum(1 for p in peers if p.drops and p.connected) == 3,
+            timeout=30,
+            what="the killed process's clients to reconnect to the other one",
+        )
+        await grown(lambda: acked(peers), 50, "sends acknowledged after the kill")
         stop.set()
         sent = await sending
         await acked_all(peers, timeout=20)

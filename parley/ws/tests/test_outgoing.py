@@ -19,8 +19,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedOK
 from websockets.frames import Frame, Opcode
 
-from parley.realtime.outgoing import Outgoing, RawWriter
+from parley.realtime.internals import RawWriter
+from parley.realtime.outgoing import Outgoing
 from parley.serve import PROTOCOL_OPTIONS
+from parley.testing.waits import wait_until_async
 
 
 def text_of(size: int) -> str:
@@ -71,26 +73,41 @@ def writing_app(report: dict[str, Any]) -> Any:
     return app
 
 
+def keeping_the_server_send(app: Any) -> Any:
+    """Outermost, as ParleyApplication is: keeps the server's own `send` in the scope."""
+
+    async def outer(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope["type"] == "websocket":
+            scope = {**scope, "parley.raw_send": send}
+        return await app(scope, receive, send)
+
+    return outer
+
+
 @asynccontextmanager
-async def uvicorn_serving(app: Any, **overrides: Any) -> AsyncIterator[int]:
-    """A uvicorn server on this event loop and a free loopback port; yields the port."""
+async def uvicorn_serving(app: Any, *, keep_send: bool = True, **overrides: Any) -> AsyncIterator[int]:
+    """A uvicorn server on this event loop and a free loopback port; yields the port.
+    `keep_send`: the server's `send` is put in the scope outermost (else `app` is served as is)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     options = {**PROTOCOL_OPTIONS, **overrides}
-
-    async def with_raw_send(scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        """What ParleyApplication does for sockets: the server's own `send` in the scope."""
-        return await app({**scope, "parley.raw_send": send}, receive, send)
-
-    config = uvicorn.Config(with_raw_send, lifespan="off", log_level="warning", access_log=False, **options)
+    config = uvicorn.Config(
+        keeping_the_server_send(app) if keep_send else app,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        **options,
+    )
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
     try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                assert not task.done(), "uvicorn stopped while starting"
-                await asyncio.sleep(0.01)
+
+        def started() -> bool:
+            assert not task.done(), "uvicorn stopped while starting"
+            return bool(server.started)
+
+        await wait_until_async(started, timeout=10, what="uvicorn to start")
         yield sock.getsockname()[1]
     finally:
         server.should_exit = True
@@ -131,12 +148,12 @@ async def test_another_uvicorn_websocket_protocol_falls_back_with_a_warning(
     The warning is logged once per process and reason; no other test uses this protocol.
     """
     report: dict[str, Any] = {}
-    with caplog.at_level(logging.WARNING, logger="parley.realtime.outgoing"):
+    with caplog.at_level(logging.WARNING, logger="parley.realtime.internals"):
         async with uvicorn_serving(writing_app(report), ws="websockets") as port:
             received, close_code = await receive_all(port)
     assert report["writer"] is None
     assert received == []
     assert close_code == 1000
-    warnings = [r.getMessage() for r in caplog.records if r.name == "parley.realtime.outgoing"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "parley.realtime.internals"]
     assert warnings == [f"WebSocket frames go through the slower ASGI send: {report['reason']}"]
     assert "WebSocketProtocol, not WebSocketsSansIOProtocol" in report["reason"]

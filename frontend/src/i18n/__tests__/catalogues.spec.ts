@@ -8,9 +8,7 @@ import { join } from 'node:path'
 import { baseCompile } from '@intlify/message-compiler'
 import { describe, expect, it } from 'vitest'
 import en from '../locales/en.json'
-import ja from '../locales/ja.json'
-import ko from '../locales/ko.json'
-import zhHans from '../locales/zh-hans.json'
+import { LOCALES } from '../languages.gen'
 import { AVATAR_COLOURS } from '@/utils/avatar'
 
 type Tree = { [key: string]: string | Tree }
@@ -25,16 +23,23 @@ function flatten(tree: Tree, prefix = ''): Record<string, string> {
 }
 
 const EN = flatten(en as Tree)
-const OTHERS: Record<string, Record<string, string>> = {
-  'zh-hans': flatten(zhHans as Tree),
-  ko: flatten(ko as Tree),
-  ja: flatten(ja as Tree),
-}
+// Every catalogue on disk, by language code (`../locales/zh-hans.json` → `zh-hans`).
+const FILES = import.meta.glob<Tree>('../locales/*.json', { eager: true, import: 'default' })
+const CATALOGUES = Object.fromEntries(
+  Object.entries(FILES).map(([path, tree]) => [path.replace(/^.*\/(.+)\.json$/, '$1'), tree]),
+)
+const OTHERS: Record<string, Record<string, string>> = Object.fromEntries(
+  LOCALES.filter((code) => code !== 'en').map((code) => [code, flatten(CATALOGUES[code] ?? {})]),
+)
 
 const placeholders = (msg: string) => [...new Set([...msg.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort()
 const forms = (msg: string) => msg.split(' | ')
 
 describe('catalogues', () => {
+  it('there is one for each language of the server and no other', () => {
+    expect(Object.keys(CATALOGUES).sort()).toEqual([...LOCALES].sort())
+  })
+
   it('English has keys, none empty, every message compiles', () => {
     expect(Object.keys(EN).length).toBeGreaterThan(300)
     for (const [key, msg] of Object.entries(EN)) {

@@ -87,7 +87,9 @@ describe('switching', () => {
     const server = mockFetch()
     server.route('GET me', () => ({ user: { ...alice, is_staff: false, language: 'ja', time_zone: 'UTC' } }))
     await useAuthStore().init()
-    const headers = server.fn.mock.calls.map(([, init]) => new Headers((init as RequestInit | undefined)?.headers))
+    const headers = server.fn.mock.calls.map(([input, init]) =>
+      input instanceof Request ? input.headers : new Headers((init as RequestInit | undefined)?.headers),
+    )
     expect(headers.length).toBeGreaterThan(0)
     for (const h of headers) expect(h.get('Accept-Language')).toBe('ja')
   })

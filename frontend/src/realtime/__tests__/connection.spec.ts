@@ -178,22 +178,26 @@ describe('RealtimeConnection', () => {
     expect(conn.state).toBe('online')
   })
 
-  it('pings periodically and treats a silent socket as dead', () => {
-    const { conn } = make({ pingIntervalMs: 1000, idleTimeoutMs: 2500 })
+  it('sends no pings of its own and treats a socket silent past the timeout as dead', () => {
+    const { conn } = make({ idleCheckMs: 1000, idleTimeoutMs: 2500 })
     conn.start()
     FakeWebSocket.last.hello(alice)
-    vi.advanceTimersByTime(1000)
-    expect(FakeWebSocket.last.sentOfType('ping')).toHaveLength(1)
-    vi.advanceTimersByTime(2000) // 3 s without a frame
+    vi.advanceTimersByTime(2000)
+    FakeWebSocket.last.receive(serverFrame('ping')) // the server's keepalive: still alive
+    vi.advanceTimersByTime(2000)
+    expect(conn.state).toBe('online')
+    expect(FakeWebSocket.last.sentOfType('ping')).toHaveLength(0)
+    vi.advanceTimersByTime(1000) // 3 s without a frame
     expect(conn.state).toBe('offline')
     expect(FakeWebSocket.instances[0]!.closedByClient).toBe(true)
   })
 
-  it('ignores server pings and hands other frames on', () => {
+  it('answers server pings with pong, keeps them from the stores and hands other frames on', () => {
     const { conn, frames } = make()
     conn.start()
     FakeWebSocket.last.hello(alice)
     FakeWebSocket.last.receive(serverFrame('ping'))
+    expect(FakeWebSocket.last.sentOfType('pong')).toHaveLength(1)
     FakeWebSocket.last.receive(serverFrame('unread'))
     FakeWebSocket.last.onmessage?.({ data: 'not json' } as MessageEvent)
     expect(frames.map((f) => (f as { type: string }).type)).toEqual(['hello', 'unread'])

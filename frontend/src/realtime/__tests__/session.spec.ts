@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { ApiError } from '@/api'
 import { SignedOutError } from '@/realtime/connection'
-import { startRealtime, stopRealtime, ticketSocketUrl } from '@/realtime/session'
+import { dispatchFrame, startRealtime, stopRealtime, ticketSocketUrl } from '@/realtime/session'
+import type { ServerFrame } from '@/realtime/protocol'
 import { useAuthStore } from '@/stores/auth'
 import { alice, factory, FakeWebSocket, flush, jsonResponse, mockFetch } from '@/test-utils/fakes'
 
@@ -71,5 +72,27 @@ describe('WebSocket tickets', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+})
+
+describe('frame dispatch', () => {
+  beforeEach(() => setActivePinia(createPinia()))
+  afterEach(() => vi.restoreAllMocks())
+
+  it('a frame of a type this page does not know (a newer server) is ignored with a warning', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    useAuthStore().user = alice
+    const frame = { type: 'thread.summary', room: 1, root: 5 } as unknown as ServerFrame
+    expect(() => dispatchFrame(frame)).not.toThrow()
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(String(warn.mock.calls[0]![1])).toBe('thread.summary')
+    expect(useAuthStore().user).toEqual(alice)
+  })
+
+  it('keepalive frames that reach it are routed nowhere, without a warning', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    dispatchFrame({ type: 'pong' })
+    dispatchFrame({ type: 'ping' })
+    expect(warn).not.toHaveBeenCalled()
   })
 })

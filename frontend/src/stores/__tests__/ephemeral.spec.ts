@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { startRealtime, stopRealtime } from '@/realtime/session'
 import { useAuthStore } from '@/stores/auth'
 import { useEphemeralStore } from '@/stores/ephemeral'
-import { useMessagesStore } from '@/stores/messages'
+import { useOutboxStore } from '@/stores/outbox'
 import { useRoomsStore } from '@/stores/rooms'
 import { alice, factory, FakeWebSocket, makeRoom, mockFetch } from '@/test-utils/fakes'
 import { serverFrame } from '@/test-utils/frames'
@@ -18,19 +18,19 @@ function setup() {
   useRoomsStore().put(makeRoom({ id: 1 }))
   startRealtime({ createSocket: factory, url: 'ws://test/ws/' })
   FakeWebSocket.last.hello(alice)
-  return { messages: useMessagesStore(), ephemeral: useEphemeralStore() }
+  return { outbox: useOutboxStore(), ephemeral: useEphemeralStore() }
 }
 
 describe('notice frames', () => {
   afterEach(() => stopRealtime())
 
   it('settle the pending command and add a line for its room only', () => {
-    const { messages, ephemeral } = setup()
-    const sent = messages.send(1, '/frobnicate')
-    expect(messages.outgoingFor(1)).toHaveLength(1)
+    const { outbox, ephemeral } = setup()
+    const sent = outbox.send(1, '/frobnicate')
+    expect(outbox.outgoingFor(1)).toHaveLength(1)
     const frame = serverFrame('notice', { room: 1, ref: sent.client_id })
     FakeWebSocket.last.receive(frame)
-    expect(messages.outgoingFor(1)).toHaveLength(0)
+    expect(outbox.outgoingFor(1)).toHaveLength(0)
     expect(ephemeral.lines(1)).toEqual([{ id: 1, text: frame.text, level: 'error' }])
     expect(ephemeral.lines(2)).toEqual([])
     ephemeral.dismiss(1, 1)
@@ -38,10 +38,10 @@ describe('notice frames', () => {
   })
 
   it('keep only the last five lines and leave other sends alone', () => {
-    const { messages, ephemeral } = setup()
-    const other = messages.send(1, 'hello')
+    const { outbox, ephemeral } = setup()
+    const other = outbox.send(1, 'hello')
     for (let i = 0; i < 7; i++) FakeWebSocket.last.receive(serverFrame('notice', { room: 1, text: `n${i}`, ref: null }))
     expect(ephemeral.lines(1).map((l) => l.text)).toEqual(['n2', 'n3', 'n4', 'n5', 'n6'])
-    expect(messages.outgoingFor(1).map((o) => o.client_id)).toEqual([other.client_id])
+    expect(outbox.outgoingFor(1).map((o) => o.client_id)).toEqual([other.client_id])
   })
 })

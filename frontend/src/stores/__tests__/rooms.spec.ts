@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { startRealtime, stopRealtime } from '@/realtime/session'
 import { useAuthStore } from '@/stores/auth'
 import { useRoomsStore } from '@/stores/rooms'
-import { useMessagesStore } from '@/stores/messages'
+import { useTimelineStore } from '@/stores/timeline'
 import { useNoticesStore } from '@/stores/notices'
 import { alice, bob, factory, FakeWebSocket, makeRoom, mockFetch } from '@/test-utils/fakes'
 import { serverFrame } from '@/test-utils/frames'
@@ -149,15 +149,15 @@ describe('rooms store: live lobby', () => {
 
   it('an error naming a room (resume of a room no longer mine) stops resuming it and re-reads it', async () => {
     const rooms = useRoomsStore()
-    const messages = useMessagesStore()
+    const timeline = useTimelineStore()
     await rooms.fetchAll()
     http.route('GET rooms/1/messages', () => ({ messages: [], has_more: false }))
     http.route('GET rooms/1', () => new Response(JSON.stringify({ error: { code: 'not_found', message: 'gone' } }), { status: 404 }))
-    await messages.loadLatest(1)
+    await timeline.loadLatest(1)
     FakeWebSocket.last.hello(alice)
     expect(FakeWebSocket.last.sentOfType('resume')).toEqual([{ type: 'resume', rooms: { '1': 0 } }])
     FakeWebSocket.last.receive(serverFrame('error:room_ref', { ref: 1 }))
-    expect(messages.resumeSeqs()).toEqual({})
+    expect(timeline.resumeSeqs()).toEqual({})
     await vi.waitFor(() => expect(rooms.get(1)).toBeUndefined())
     expect(useNoticesStore().items).toEqual([])
   })

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from parley.stats.services import SETTLE, stats_aggregate
+from parley.stats.services import stats_aggregate
 
 
 class Command(BaseCommand):
@@ -17,14 +17,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--settle",
             type=float,
-            default=SETTLE.total_seconds(),
-            help=f"leave out messages younger than this many seconds (default {SETTLE.total_seconds():g})",
+            default=None,
+            help="leave out messages younger than this many seconds (default: STATS_SETTLE, 30)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["settle"] < 0:
+        settle = options["settle"]
+        if settle is not None and settle < 0:
             raise CommandError("--settle must be zero or more.")
-        result = stats_aggregate(settle=timedelta(seconds=options["settle"]))
+        result = stats_aggregate(settle=None if settle is None else timedelta(seconds=settle))
         self.stdout.write(
             f"Aggregated {result.messages} message(s); read up to message {result.last_message_id}."
         )

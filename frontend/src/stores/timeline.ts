@@ -1,48 +1,25 @@
-import { t } from '@/i18n'
+/**
+ * The timeline of each room: the messages held, in seq order, and the room's event log
+ * as far as it is known here (the last seq, holes to fetch, stretches left out by a jump).
+ * Every path a message can take (a page of history, a live frame, a resume replay, a hole
+ * filled over REST, my own ack) ends in the same placement by id, so it is shown once.
+ * Edits, deletions and reactions I make are applied here too. The outbox (stores/outbox.ts)
+ * holds what I have not had acknowledged; the composer (stores/composer.ts) what I am writing.
+ */
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
 import { api } from '@/api'
-import type { Attachment, Message, Reaction, ReplyTo, User } from '@/api/types'
-import { realtime } from '@/realtime'
+import type { Message, Reaction, User } from '@/api/types'
 import { sendChange } from '@/realtime/changes'
-import type {
-  AckOut,
-  ErrorOut,
-  GapOut,
-  MessageDeletedOut,
-  MessageFrame,
-  MessageUpdatedOut,
-  ReactionFrame,
-  SendIn,
-  ServerFrame,
-} from '@/realtime/protocol'
-import { newClientId } from '@/utils/ids'
+import type { GapOut, MessageDeletedOut, MessageFrame, MessageUpdatedOut, ReactionFrame, ServerFrame } from '@/realtime/protocol'
 import { REACTION_USERS_MAX } from '@/utils/reactions'
 import { useAuthStore } from './auth'
+import { useComposerStore } from './composer'
+import { useOutboxStore } from './outbox'
 import { useRoomsStore } from './rooms'
 
 export const PAGE_SIZE = 50
 export const EVENTS_PAGE = 100
-/** No ack this long after a send on a live socket → failed (retry offered). */
-export const ACK_TIMEOUT_MS = 15_000
-
-export type OutgoingStatus = 'pending' | 'failed'
-
-/** A message we wrote that the server has not acknowledged yet. */
-export interface OutgoingMessage {
-  client_id: string
-  room: number
-  body: string
-  created_at: string
-  status: OutgoingStatus
-  error: string | null
-  /** Socket generation it was last sent on (-1: not sent yet). */
-  sentGen: number
-  /** The message it answers, as quoted while it is pending. */
-  reply_to: ReplyTo | null
-  /** Uploaded files it carries. */
-  attachments: Attachment[]
-}
 
 /** Frames that take a seq in the room's log and change what the timeline shows. */
 export type LogFrame = MessageFrame | MessageUpdatedOut | MessageDeletedOut | ReactionFrame
@@ -122,24 +99,14 @@ function insertSorted(list: Message[], msg: Message, fromFrame = false): boolean
   return true
 }
 
-export const useMessagesStore = defineStore('messages', () => {
+export const useTimelineStore = defineStore('timeline', () => {
   const timelines = reactive<Record<number, Timeline>>({})
-  const outgoing = reactive<Record<number, OutgoingMessage[]>>({})
-  const ackTimers = new Map<string, ReturnType<typeof setTimeout>>()
   const loadingLatest = new Map<number, Promise<void>>()
-  /** Per room: the message the composer answers. */
-  const replyTo = reactive<Record<number, Message | null>>({})
-  /** Per room: the id of the message being edited in place. */
-  const editing = reactive<Record<number, number | null>>({})
   /** A message to flash after a jump to it (its id), and a counter to replay the flash. */
   const flash = ref<{ id: number; n: number } | null>(null)
 
   function timeline(roomId: number): Timeline | undefined {
     return timelines[roomId]
-  }
-
-  function outgoingFor(roomId: number): OutgoingMessage[] {
-    return outgoing[roomId] ?? []
   }
 
   // ---- history ----
@@ -164,7 +131,8 @@ export const useMessagesStore = defineStore('messages', () => {
         t.hasMore = page.has_more
         t.lastSeq = Math.max(t.lastSeq, headBefore, ...page.messages.map((m) => m.seq))
         t.loaded = true
-        for (const m of page.messages) resolveOutgoing(m)
+        const outbox = useOutboxStore()
+        for (const m of page.messages) outbox.resolve(m)
         const buffered = t.buffer.splice(0).sort((a, b) => a.seq - b.seq)
         for (const f of buffered) ingestFrame(roomId, f)
       } finally {
@@ -195,25 +163,10 @@ export const useMessagesStore = defineStore('messages', () => {
 
   // ---- live ----
 
-  /** A message we hold as outgoing came back: it is no longer pending. */
-  function resolveOutgoing(msg: Message): void {
-    const me = useAuthStore().user
-    if (!msg.client_id || (me && msg.sender.id !== me.id)) return
-    const list = outgoing[msg.room]
-    if (!list) return
-    const at = list.findIndex((o) => o.client_id === msg.client_id)
-    if (at === -1) return
-    list.splice(at, 1)
-    clearAckTimer(msg.client_id)
-  }
-
-  /** Add one message at `seq`; detect holes. `track=false` for acks (the frame follows). */
-  function ingest(roomId: number, msg: Message, seq: number, track = true): void {
-    const t = timelines[roomId]
-    if (!t) return
-    resolveOutgoing(msg)
+  /** Add one message at `seq` (it leaves the outbox if it was mine); detect holes. */
+  function ingest(roomId: number, t: Timeline, msg: Message, seq: number): void {
+    useOutboxStore().resolve(msg)
     insertSorted(t.messages, { ...msg, seq }, true)
-    if (!track) return
     trackSeq(roomId, t, seq)
   }
 
@@ -236,7 +189,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const t = timelines[roomId]
     if (!t) return
     if (f.type === 'message') {
-      ingest(roomId, f.message, f.seq)
+      ingest(roomId, t, f.message, f.seq)
       return
     }
     if (f.seq <= t.lastSeq) return
@@ -276,11 +229,7 @@ export const useMessagesStore = defineStore('messages', () => {
     for (const r of t.messages) {
       if (r.reply_to && r.reply_to.id === id) r.reply_to = { ...r.reply_to, excerpt: '', deleted: true }
     }
-    const room = m?.room
-    if (room !== undefined) {
-      if (replyTo[room]?.id === id) replyTo[room] = null
-      if (editing[room] === id) editing[room] = null
-    }
+    if (m) useComposerStore().messageDeleted(m.room, id)
   }
 
   /**
@@ -313,7 +262,7 @@ export const useMessagesStore = defineStore('messages', () => {
   function applyLogFrame(frame: LogFrame): boolean {
     const t = timelines[frame.room]
     if (!t) {
-      if (frame.type === 'message') resolveOutgoing(frame.message)
+      if (frame.type === 'message') useOutboxStore().resolve(frame.message)
       return false
     }
     if (!t.loaded) {
@@ -324,9 +273,13 @@ export const useMessagesStore = defineStore('messages', () => {
     return true
   }
 
-  /** A `message` frame (kept for callers of protocol 1's name). */
-  function applyMessageFrame(frame: MessageFrame): boolean {
-    return applyLogFrame(frame)
+  /**
+   * My send was acknowledged (the outbox built the message from what I wrote): show it in
+   * its place now. The log's seq is not advanced: the `message` frame that follows does that.
+   */
+  function placeAcked(msg: Message): void {
+    const t = timelines[msg.room]
+    if (t?.loaded) insertSorted(t.messages, { ...msg }, true)
   }
 
   /** The server could not replay everything: fetch (after_seq, until_seq] ourselves. */
@@ -355,7 +308,7 @@ export const useMessagesStore = defineStore('messages', () => {
           // Past the hole: those came live and were applied already.
           if (ev.seq > until) continue
           if (ev.type === 'message') {
-            resolveOutgoing(ev.message)
+            useOutboxStore().resolve(ev.message)
             insertSorted(t.messages, { ...ev.message, seq: ev.seq }, true)
           } else applyChange(t, ev)
           if (ev.seq > t.lastSeq) t.lastSeq = ev.seq
@@ -371,6 +324,13 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
+  /** The socket is ready again: retry the holes an earlier fill could not close. */
+  function fillAllHoles(): void {
+    for (const id of Object.keys(timelines)) {
+      if (timelines[Number(id)]!.holes.length > 0) void fillHoles(Number(id))
+    }
+  }
+
   /** last_seq per room for `resume`: the rooms whose history we hold. */
   function resumeSeqs(): Record<string, number> {
     const out: Record<string, number> = {}
@@ -379,157 +339,6 @@ export const useMessagesStore = defineStore('messages', () => {
     }
     return out
   }
-
-  // ---- sending ----
-
-  function send(
-    roomId: number,
-    body: string,
-    answer: Message | null = null,
-    attachments: Attachment[] = [],
-  ): OutgoingMessage {
-    const o: OutgoingMessage = {
-      client_id: newClientId(),
-      room: roomId,
-      body,
-      created_at: new Date().toISOString(),
-      status: 'pending',
-      error: null,
-      sentGen: -1,
-      reply_to: answer
-        ? { id: answer.id, seq: answer.seq, sender: answer.sender, excerpt: answer.body.slice(0, 120), deleted: false }
-        : null,
-      attachments,
-    }
-    if (!outgoing[roomId]) outgoing[roomId] = []
-    const list = outgoing[roomId]!
-    list.push(o)
-    const stored = list[list.length - 1]!
-    trySend(stored)
-    return stored
-  }
-
-  function trySend(o: OutgoingMessage): void {
-    if (o.status !== 'pending') return
-    const frame = {
-      type: 'send',
-      room: o.room,
-      body: o.body,
-      client_id: o.client_id,
-      ...(o.reply_to ? { reply_to: o.reply_to.id } : {}),
-      ...(o.attachments.length ? { attachments: o.attachments.map((a) => a.id) as SendIn['attachments'] } : {}),
-    } as const
-    const sent = realtime.send(frame)
-    if (!sent) return // queued: flushed when the socket is ready
-    o.sentGen = realtime.generation
-    clearAckTimer(o.client_id)
-    ackTimers.set(
-      o.client_id,
-      setTimeout(() => {
-        ackTimers.delete(o.client_id)
-        if (o.status === 'pending' && realtime.isReady && o.sentGen === realtime.generation) {
-          o.status = 'failed'
-          o.error = t('messages.notConfirmed')
-        }
-      }, ACK_TIMEOUT_MS),
-    )
-  }
-
-  /** Socket ready (generation `gen`): send every pending message not yet sent on it, once. */
-  function flushOutbox(gen: number): void {
-    for (const list of Object.values(outgoing)) {
-      for (const o of list) {
-        if (o.status === 'pending' && o.sentGen !== gen) trySend(o)
-      }
-    }
-    for (const id of Object.keys(timelines)) {
-      if (timelines[Number(id)]!.holes.length > 0) void fillHoles(Number(id))
-    }
-  }
-
-  /** The socket dropped: pending sends wait for the next connection instead of timing out. */
-  function connectionLost(): void {
-    for (const timer of ackTimers.values()) clearTimeout(timer)
-    ackTimers.clear()
-  }
-
-  function retry(clientId: string): void {
-    const o = findOutgoing(clientId)
-    if (!o || o.status !== 'failed') return
-    o.status = 'pending'
-    o.error = null
-    o.sentGen = -1
-    trySend(o)
-  }
-
-  /** A slash command answered with a `notice`: its send stored nothing, so stop holding it. */
-  function settleCommand(clientId: string): void {
-    const o = findOutgoing(clientId)
-    if (o && o.status === 'pending') discard(clientId)
-  }
-
-  function discard(clientId: string): void {
-    for (const [room, list] of Object.entries(outgoing)) {
-      const at = list.findIndex((o) => o.client_id === clientId)
-      if (at !== -1) {
-        list.splice(at, 1)
-        clearAckTimer(clientId)
-        if (list.length === 0) delete outgoing[Number(room)]
-        return
-      }
-    }
-  }
-
-  function applyAck(frame: AckOut): void {
-    const o = findOutgoing(frame.client_id)
-    if (!o) return
-    const me = useAuthStore().user
-    const msg: Message = {
-      id: frame.id,
-      room: frame.room,
-      seq: frame.seq,
-      sender: me ?? { id: 0, username: '', display_name: '', avatar: '', is_guest: false, is_bot: false },
-      body: o.body,
-      created_at: o.created_at,
-      edited_at: null,
-      client_id: o.client_id,
-      deleted: false,
-      reply_to: o.reply_to,
-      mentions: [],
-      mentions_room: false,
-      reactions: [],
-      attachments: o.attachments,
-    }
-    const t = timelines[frame.room]
-    if (t?.loaded) ingest(frame.room, msg, frame.seq, false)
-    else resolveOutgoing(msg)
-  }
-
-  /** An `error` frame; true when it belonged to one of our sends. */
-  function applyError(frame: ErrorOut): boolean {
-    if (typeof frame.ref !== 'string') return false
-    const o = findOutgoing(frame.ref)
-    if (!o) return false
-    clearAckTimer(o.client_id)
-    o.status = 'failed'
-    o.error = frame.message || frame.code
-    return true
-  }
-
-  function findOutgoing(clientId: string): OutgoingMessage | undefined {
-    for (const list of Object.values(outgoing)) {
-      const o = list.find((x) => x.client_id === clientId)
-      if (o) return o
-    }
-    return undefined
-  }
-
-  function clearAckTimer(clientId: string): void {
-    const t = ackTimers.get(clientId)
-    if (t) clearTimeout(t)
-    ackTimers.delete(clientId)
-  }
-
 
   // ---- edits, deletions, reactions (over the socket, REST when it is down: realtime/changes.ts;
   // the frames that follow are applied once) ----
@@ -567,7 +376,7 @@ export const useMessagesStore = defineStore('messages', () => {
     // the `message.updated` (edited_at, mentions) comes first.
     const m = find(roomId, id)
     if (m && !m.deleted) m.body = body
-    if (editing[roomId] === id) editing[roomId] = null
+    useComposerStore().stopEdit(roomId, id)
   }
 
   async function remove(roomId: number, id: number): Promise<void> {
@@ -662,23 +471,15 @@ export const useMessagesStore = defineStore('messages', () => {
   }
 
   function reset(): void {
-    connectionLost()
     for (const k of Object.keys(timelines)) delete timelines[Number(k)]
-    for (const k of Object.keys(outgoing)) delete outgoing[Number(k)]
-    for (const k of Object.keys(replyTo)) delete replyTo[Number(k)]
-    for (const k of Object.keys(editing)) delete editing[Number(k)]
     flash.value = null
     loadingLatest.clear()
   }
 
   return {
     timelines,
-    outgoing,
-    replyTo,
-    editing,
     flash,
     timeline,
-    outgoingFor,
     loadLatest,
     loadOlder,
     loadAround,
@@ -690,18 +491,11 @@ export const useMessagesStore = defineStore('messages', () => {
     remove,
     toggleReaction,
     applyLogFrame,
-    applyMessageFrame,
+    placeAcked,
     applyGap,
     fillHoles,
+    fillAllHoles,
     resumeSeqs,
-    send,
-    flushOutbox,
-    connectionLost,
-    retry,
-    discard,
-    settleCommand,
-    applyAck,
-    applyError,
     dropRoom,
     reset,
   }
