@@ -109,7 +109,7 @@ class TimeZonesApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: serializers.TimeZonesOut}, summary="Time zones for a picker")
+    @extend_schema(responses={200: serializers.TimeZonesOut, **AUTH}, summary="Time zones for a picker")
     def get(self, request: Request) -> Response:
         return Response(serializers.TimeZonesOut({"zones": zones.picker()}).data)
 

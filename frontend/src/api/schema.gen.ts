@@ -6627,6 +6627,24 @@ export interface operations {
                     "application/json": components["schemas"]["TimeZonesOut"];
                 };
             };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
         };
     };
     v1_uploads_retrieve: {
