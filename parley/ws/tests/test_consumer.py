@@ -517,15 +517,22 @@ async def test_session_cookie_authenticates_the_socket() -> None:
 
 
 async def test_fanout_cost_does_not_grow_with_the_room(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Per message: the same number of JSON encodes and hub publishes for 2 or 12 listeners."""
+    """Per message: the same number of JSON encodes and hub publishes for 2 or 12 listeners.
+
+    Presence and keepalive frames are left out of the count: they go out on their own
+    schedule (a presence update coalesced after the connects, a ping tick), so one may fall
+    inside the measured send under load without being part of the send's cost."""
     from parley.realtime import protocol
 
-    encodes: list[int] = []
+    encodes: list[str] = []
     publishes: list[str] = []
     real_dumps = protocol.json.dumps
+    scheduled = {"presence", "ping"}
 
     def counting_dumps(*args: Any, **kwargs: Any) -> str:
-        encodes.append(1)
+        kind = args[0].get("type") if args and isinstance(args[0], dict) else None
+        if kind not in scheduled:
+            encodes.append(str(kind))
         return real_dumps(*args, **kwargs)
 
     monkeypatch.setattr(protocol.json, "dumps", counting_dumps)
