@@ -4,7 +4,6 @@ hours; the same commands asked by an English speaker in UTC come back as before.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from parley.accounts.models import User
 from parley.messaging.models import Message
 from parley.rooms import services as rooms
 from parley.testing.api import client_for, make_user
+from parley.testing.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -22,15 +22,8 @@ def _ask(user: User, room: int, body: str, bot: str) -> str:
     """Post a command over REST and wait for the bot's answer to it."""
     asked = client_for(user).post(f"/api/v1/rooms/{room}/messages", {"body": body}, format="json")
     assert asked.status_code == 201, asked.content
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        answer = Message.objects.filter(
-            room_id=room, sender__username=bot, reply_to_id=asked.json()["id"]
-        ).first()
-        if answer is not None:
-            return answer.body
-        time.sleep(0.05)
-    raise AssertionError(f"no answer to {body}")
+    answers = Message.objects.filter(room_id=room, sender__username=bot, reply_to_id=asked.json()["id"])
+    return wait_until(lambda: answers.first(), what=f"the bot's answer to {body}").body
 
 
 def test_answers_follow_the_callers_language_and_time_zone() -> None:
