@@ -130,7 +130,8 @@ fmt: deps-dev
 ## Every suite: lint first, then two slots side by side (CI stays under 20 minutes on two
 ## cores: a fresh-clone .ci/run took 12 min 45 s, the services pass 7 min 42 s then MariaDB
 ## 3 min 43 s, beside the embedded pass 3 min 48 s then the browser suite 5 min 27 s).
-## One slot runs the database passes: PostgreSQL + Redis (when DATABASE_URL and REDIS_URL
+## One slot runs the database passes (after the client is built: the live-server, log and
+## deploy-kit tests serve it): PostgreSQL + Redis (when DATABASE_URL and REDIS_URL
 ## are set), then MariaDB (when MARIADB_URL is set). The other builds and tests the web
 ## client, runs the Python suite on the embedded defaults (SQLite + in-memory), then the
 ## browser suite. Each pass has its own database, and every test process prefixes its Redis
@@ -139,7 +140,7 @@ fmt: deps-dev
 test: lint
 	$(MAKE) --no-print-directory -j2 -O test-slot-databases test-slot-embedded
 
-test-slot-databases: deps-dev
+test-slot-databases: deps-dev frontend
 	$(MAKE) --no-print-directory test-services
 	$(MAKE) --no-print-directory test-mariadb
 
