@@ -120,6 +120,8 @@ export const api = {
   reports: (q: { status?: 'open' | 'resolved'; cursor?: string | null; limit?: number } = {}) =>
     // The queue's `next_cursor` is a string of the report id; its `cursor` parameter an integer.
     call(rest.GET('/api/v1/reports', { params: { query: { ...q, cursor: q.cursor ? Number(q.cursor) : undefined } } })),
+  /** Staff: the reported message among its neighbours, read-only, in any room (member or not). */
+  reportContext: (id: number) => call(rest.GET('/api/v1/reports/{report_id}/context', { params: { path: { report_id: id } } })),
   resolveReport: (id: number, data: ReportResolve) =>
     call(rest.POST('/api/v1/reports/{report_id}/resolve', { params: { path: { report_id: id } }, body: data })),
   commands: (id: number) => call(rest.GET('/api/v1/rooms/{room_id}/commands', { params: { path: { room_id: id } } })),

@@ -183,10 +183,9 @@ def test_staff_open_a_report_in_context_and_delete_the_message(
         page.goto("/moderation")
         item = page.get_by_test_id("report-item").first
         item.get_by_test_id("report-context").click()
-        page.wait_for_url(f"**/rooms/{reported['room']['id']}*")
-        shown = page.locator('[data-testid="message"]', has=page.get_by_text(SPAM, exact=True))
-        expect(shown).to_be_visible()
-        page.go_back()
+        shown = item.locator(f'[data-testid="context-message"][data-id="{reported["spam_id"]}"]')
+        expect(shown).to_contain_text(SPAM)
+        expect(shown).to_have_class("msg reported")
         page.once("dialog", lambda d: d.accept())
         page.get_by_test_id("report-item").first.get_by_test_id("resolve-delete_message").click()
         expect(page.get_by_test_id("reports-empty")).to_be_visible()

@@ -12,7 +12,8 @@ import pytest
 from parley.testing.live import ServerProcess
 from parley.web.tests import test_browser as base
 from parley.web.tests.test_browser import SHOTS, new_page, unique
-from parley.web.tests.test_browser_ui import DESKTOP, api, make_room, open_room, sign_up
+from parley.web.tests.test_browser_stats import manage
+from parley.web.tests.test_browser_ui import DESKTOP, api, make_room, open_room, post, sign_up
 
 browser = base.browser
 server = base.server
@@ -92,3 +93,49 @@ def test_an_owner_sees_each_members_name_beside_the_actions(
     finally:
         ctx.close()
         ctx_m.close()
+
+
+def make_staff(page, server: ServerProcess) -> str:
+    """A fresh account made staff the way an operator does (the shell), signed in on `page`."""
+    name = unique("staff")
+    sign_up(page, name)
+    manage(server, "shell", "-c", f"from parley.accounts.models import User; "
+           f"User.objects.filter(username='{name}').update(is_staff=True)")  # fmt: skip
+    return name
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_staff_read_a_report_in_context_in_a_private_room_they_are_not_in(
+    browser, server: ServerProcess, width: str
+) -> None:
+    """ "See in context" used to open "Room not found" for a private room staff are not in."""
+    ctx, page = new_page(browser, server, **WIDTHS[width])
+    ctx_o, setup = new_page(browser, server)
+    ctx_a, author_page = new_page(browser, server)
+    try:
+        owner_token = sign_up(setup)
+        room = api(setup, owner_token, "POST", "rooms", {"name": unique("hush"), "visibility": "private"})
+        author = unique("author")
+        author_token = sign_up(author_page, author)
+        api(setup, owner_token, "POST", f"rooms/{room['id']}/members", {"username": author})
+        for body in ("before 1", "before 2", "the reported one", "after 1", "after 2"):
+            post(setup, author_token, room["id"], body)
+        history = api(setup, owner_token, "GET", f"rooms/{room['id']}/messages")["messages"]
+        target = next(m for m in history if m["body"] == "the reported one")
+        api(setup, owner_token, "POST", f"messages/{target['id']}/reports", {"category": "spam"})
+        make_staff(page, server)
+        page.goto("/moderation")
+        item = page.locator('[data-testid="report-item"]', has_text=room["name"])
+        item.get_by_test_id("report-context").click()
+        view = item.get_by_test_id("report-context-view")
+        expect(view).to_contain_text(room["name"])
+        reported = view.locator(f'[data-testid="context-message"][data-id="{target["id"]}"]')
+        expect(reported).to_contain_text("the reported one")
+        expect(view.get_by_test_id("context-message")).to_have_count(5)
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        shot(page, f"report-context-{width}")
+        assert page.errors == [], page.errors
+    finally:
+        ctx.close()
+        ctx_o.close()
+        ctx_a.close()
