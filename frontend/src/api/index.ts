@@ -75,8 +75,8 @@ export const api = {
   unmute: (id: number, userId: number) =>
     call(rest.DELETE('/api/v1/rooms/{room_id}/mutes/{user_id}', { params: { path: { room_id: id, user_id: userId } } })).then(none),
   bans: (id: number) => call(rest.GET('/api/v1/rooms/{room_id}/bans', { params: { path: { room_id: id } } })),
-  ban: (id: number, userId: number) =>
-    call(rest.POST('/api/v1/rooms/{room_id}/bans/{user_id}', { params: { path: { room_id: id, user_id: userId } }, body: { reason: '' } })),
+  ban: (id: number, userId: number, reason = '') =>
+    call(rest.POST('/api/v1/rooms/{room_id}/bans/{user_id}', { params: { path: { room_id: id, user_id: userId } }, body: { reason } })),
   unban: (id: number, userId: number) =>
     call(rest.DELETE('/api/v1/rooms/{room_id}/bans/{user_id}', { params: { path: { room_id: id, user_id: userId } } })).then(none),
   /** The direct message of these people (the caller implied): 201 made, 200 found. */

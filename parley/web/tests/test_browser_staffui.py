@@ -139,3 +139,56 @@ def test_staff_read_a_report_in_context_in_a_private_room_they_are_not_in(
         ctx.close()
         ctx_o.close()
         ctx_a.close()
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_an_owner_bans_through_a_dialog_with_a_reason(browser, server: ServerProcess, width: str) -> None:
+    """Ban used the browser's confirm(): now a dialog with a reason, keyboard only, focus kept inside."""
+    ctx, owner = new_page(browser, server, **WIDTHS[width])
+    ctx_m, other = new_page(browser, server)
+    try:
+        token = sign_up(owner)
+        name = unique("rowdy")
+        member_token = sign_up(other, name)
+        room = make_room(owner, token)
+        api(other, member_token, "POST", f"rooms/{room['id']}/join")
+        open_room(owner, room["id"])
+        open_members(owner)
+        row = owner.locator(f'[data-testid="member-item"][data-username="{name}"]')
+        native: list[str] = []
+        owner.on("dialog", lambda d: (native.append(d.message), d.dismiss()))
+
+        row.get_by_test_id("member-moderate-toggle").click()
+        row.get_by_test_id("ban").click()
+        form = owner.get_by_test_id("ban-form")
+        expect(form).to_be_visible()
+        dialog = owner.get_by_role("dialog")
+        expect(dialog).to_contain_text(name)
+        reason = form.get_by_test_id("ban-reason")
+        expect(reason).to_be_focused()
+        for _ in range(6):  # Tab cycles through the dialog's controls and never leaves it
+            owner.keyboard.press("Tab")
+            assert dialog.evaluate("d => d.contains(document.activeElement)")
+        owner.keyboard.press("Escape")
+        expect(form).to_have_count(0)
+        expect(row).to_have_count(1)
+
+        row.get_by_test_id("member-moderate-toggle").click()
+        row.get_by_test_id("ban").click()
+        form.get_by_test_id("ban-reason").fill("Spamming links all morning")
+        shot(owner, f"ban-dialog-{width}")
+        owner.keyboard.press("Tab")
+        owner.keyboard.press("Tab")
+        expect(form.get_by_test_id("ban-submit")).to_be_focused()
+        owner.keyboard.press("Enter")
+        expect(form).to_have_count(0)
+        expect(row).to_have_count(0)
+        bans = api(owner, token, "GET", f"rooms/{room['id']}/bans")
+        assert [(b["user"]["username"], b["reason"]) for b in bans["bans"]] == [
+            (name, "Spamming links all morning")
+        ], bans
+        assert native == [], native
+        assert owner.errors == [], owner.errors
+    finally:
+        ctx.close()
+        ctx_m.close()
