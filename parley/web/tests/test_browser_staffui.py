@@ -192,3 +192,38 @@ def test_an_owner_bans_through_a_dialog_with_a_reason(browser, server: ServerPro
     finally:
         ctx.close()
         ctx_m.close()
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_your_own_long_message_is_scrolled_into_view(browser, server: ServerProcess, width: str) -> None:
+    """After an 8-line or code-block message the list stayed put and offered "New messages ↓".
+
+    Sent from a list scrolled up (reading back, or the composer grown over the bottom), your
+    own message is still brought into view: you wrote it, so you want to see it land."""
+    ctx, page = new_page(browser, server, **WIDTHS[width])
+    try:
+        token = sign_up(page)
+        room = make_room(page, token)
+        for i in range(30):
+            post(page, token, room["id"], f"filler {i}")
+        open_room(page, room["id"])
+        composer = page.get_by_test_id("composer")
+        listing = page.get_by_test_id("message-list")
+        for n, lines in enumerate((["line"] * 8, ["```", *["code();"] * 8, "```"])):
+            listing.evaluate("el => { el.scrollTop = el.scrollHeight - el.clientHeight - 300 }")
+            expect(page.get_by_text("filler 29", exact=True)).not_to_be_in_viewport()
+            composer.click()
+            for k, line in enumerate(lines):
+                composer.type(f"{line} {n}.{k}" if not line.startswith("```") else line)
+                if k < len(lines) - 1:
+                    page.keyboard.press("Shift+Enter")
+            page.get_by_test_id("send-button").click()
+            mine = page.locator('[data-testid="message"]').last
+            expect(mine).to_contain_text(f"{n}.{len(lines) - 2}")
+            expect(mine).to_be_in_viewport(ratio=0.9)
+            expect(page.get_by_test_id("new-messages")).to_have_count(0)
+        shot(page, f"own-long-{width}")
+        assert page.errors == [], page.errors
+    finally:
+        ctx.close()
+
