@@ -227,3 +227,30 @@ def test_your_own_long_message_is_scrolled_into_view(browser, server: ServerProc
     finally:
         ctx.close()
 
+
+def test_a_command_without_arguments_is_sent_with_one_enter(browser, server: ServerProcess) -> None:
+    """`/help` typed in full needed two Enters: the first only completed the suggestion."""
+    ctx, page = new_page(browser, server, **DESKTOP)
+    try:
+        token = sign_up(page)
+        room = make_room(page, token)
+        open_room(page, room["id"])
+        composer = page.get_by_test_id("composer")
+        composer.click()
+        composer.type("/help")
+        expect(page.get_by_test_id("mention-option").filter(has_text="/help")).to_have_count(1)
+        page.keyboard.press("Enter")
+        expect(page.get_by_test_id("ephemeral")).to_have_count(1)
+        expect(composer).to_have_value("")
+        # Notices no longer pile up above the composer: only the latest answer stays.
+        notice = page.get_by_test_id("ephemeral")
+        first = notice.inner_text()
+        composer.fill("/nosuchcommand")
+        page.get_by_test_id("send-button").click()
+        expect(notice).to_contain_text("nosuchcommand")
+        expect(notice).to_have_count(1)
+        assert notice.inner_text() != first
+        assert page.errors == [], page.errors
+    finally:
+        ctx.close()
+
