@@ -254,3 +254,47 @@ def test_a_command_without_arguments_is_sent_with_one_enter(browser, server: Ser
     finally:
         ctx.close()
 
+
+# Every Korean word (a run of Hangul between spaces) of the page laid out on one line.
+SPLIT_WORDS = """() => {
+  const split = []
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement
+    if (!el || el.closest('[hidden], .visually-hidden') || el.getClientRects().length === 0) continue
+    for (const m of node.data.matchAll(/[\\uac00-\\ud7a3]{2,}/g)) {
+      const range = document.createRange()
+      range.setStart(node, m.index)
+      range.setEnd(node, m.index + m[0].length)
+      const rects = [...range.getClientRects()].filter((r) => r.width > 0)
+      const tops = new Set(rects.map((r) => Math.round(r.top)))
+      if (tops.size > 1) split.push(m[0])
+    }
+  }
+  return split
+}"""
+
+
+def test_korean_words_do_not_break_mid_word_on_a_phone(browser, server: ServerProcess) -> None:
+    """At 360 px Korean broke inside words (멤/버, 없습니/다): whole words wrap instead."""
+    ctx, page = new_page(browser, server, locale="ko-KR", **NARROW)
+    ctx_o, setup = new_page(browser, server)
+    try:
+        owner_token = sign_up(setup)
+        room = make_room(setup, owner_token, topic="모두가 함께 이야기하는 공개 대화방입니다 환영합니다")
+        token = sign_up(page)
+        api(page, token, "PATCH", "me", {"language": "ko"})
+        page.goto(f"/rooms/{room['id']}")
+        page.wait_for_function("() => document.documentElement.lang === 'ko'")
+        expect(page.get_by_text("멤버가 아닙니다", exact=False).first).to_be_visible()
+        assert page.evaluate(SPLIT_WORDS) == []
+        page.goto("/")
+        page.get_by_test_id("room-list").first.wait_for() if page.get_by_test_id(
+            "room-list"
+        ).count() else None
+        assert page.evaluate(SPLIT_WORDS) == []
+        shot(page, "korean-phone")
+        assert page.errors == [], page.errors
+    finally:
+        ctx.close()
+        ctx_o.close()
