@@ -254,6 +254,24 @@ class ReportListApi(APIView):
         return Response(serializers.ReportQueueOut(out).data)
 
 
+class ReportContextApi(APIView):
+    @extend_schema(
+        responses={200: serializers.ReportContextOut, **{k: v for k, v in R.items() if k not in (400, 415)}},
+        summary="The reported message with the messages around it, read-only, in any room (staff)",
+    )
+    def get(self, request: Request, report_id: int) -> Response:
+        report, page, older, newer = reports.report_context(actor=_user(request), report_id=report_id)
+        out = {
+            "report_id": report.pk,
+            "message_id": report.message_id,
+            "room": report.message.room,
+            "messages": page,
+            "has_more_before": older,
+            "has_more_after": newer,
+        }
+        return Response(serializers.ReportContextOut(out).data)
+
+
 class ReportResolveApi(APIView):
     @extend_schema(
         request=serializers.ReportResolveIn,

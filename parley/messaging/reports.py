@@ -19,6 +19,7 @@ from parley.accounts.models import User
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
+from parley.messaging import selectors
 from parley.messaging import services as messaging
 from parley.messaging.models import Message, Report
 from parley.rooms import moderation
@@ -102,3 +103,23 @@ def report_resolve(*, actor: User, report_id: int, action: str, duration: int | 
         )
     report.refresh_from_db()
     return report
+
+
+def report_context(
+    *, actor: User, report_id: int, limit: int = 50
+) -> tuple[Report, list[Message], bool, bool]:
+    """Staff read the reported message among its neighbours, in any room, member or not.
+
+    Read-only: the queue is where staff act, and they must judge a report by what was said
+    around it without joining the room (a private room would refuse them, and joining
+    would announce them). Returns the report, the page (oldest first) and whether older
+    and newer messages exist.
+    """
+    staff_only(actor)
+    report = Report.objects.select_related("message__room").filter(pk=report_id).first()
+    if report is None:
+        raise NotFound(_("No such report."))
+    page, older, newer = selectors.history_around(
+        room=report.message.room, viewer=actor, around_seq=report.message.seq, limit=limit
+    )
+    return report, page, older, newer

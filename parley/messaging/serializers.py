@@ -246,6 +246,17 @@ class ReportQueueIn(serializers.Serializer[Any]):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
 
 
+class ReportContextOut(serializers.Serializer[Any]):
+    """A reported message among its neighbours, for staff (read-only, member or not)."""
+
+    report_id = serializers.IntegerField()
+    message_id = serializers.IntegerField()
+    room = RoomNameOut()
+    messages = shape_list(MessageOut, message_data)
+    has_more_before = serializers.BooleanField()
+    has_more_after = serializers.BooleanField()
+
+
 class ReportQueueOut(serializers.Serializer[Any]):
     results = ReportStaffOut(many=True)
     next_cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page.")

@@ -14,5 +14,6 @@ urlpatterns = [
     path("search/senders", api.SearchSendersApi.as_view(), name="search-senders"),
     path("messages/<int:message_id>/reports", api.ReportCreateApi.as_view(), name="message-reports"),
     path("reports", api.ReportListApi.as_view(), name="reports"),
+    path("reports/<int:report_id>/context", api.ReportContextApi.as_view(), name="report-context"),
     path("reports/<int:report_id>/resolve", api.ReportResolveApi.as_view(), name="report-resolve"),
 ]

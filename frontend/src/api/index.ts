@@ -75,8 +75,8 @@ export const api = {
   unmute: (id: number, userId: number) =>
     call(rest.DELETE('/api/v1/rooms/{room_id}/mutes/{user_id}', { params: { path: { room_id: id, user_id: userId } } })).then(none),
   bans: (id: number) => call(rest.GET('/api/v1/rooms/{room_id}/bans', { params: { path: { room_id: id } } })),
-  ban: (id: number, userId: number) =>
-    call(rest.POST('/api/v1/rooms/{room_id}/bans/{user_id}', { params: { path: { room_id: id, user_id: userId } }, body: { reason: '' } })),
+  ban: (id: number, userId: number, reason = '') =>
+    call(rest.POST('/api/v1/rooms/{room_id}/bans/{user_id}', { params: { path: { room_id: id, user_id: userId } }, body: { reason } })),
   unban: (id: number, userId: number) =>
     call(rest.DELETE('/api/v1/rooms/{room_id}/bans/{user_id}', { params: { path: { room_id: id, user_id: userId } } })).then(none),
   /** The direct message of these people (the caller implied): 201 made, 200 found. */
@@ -120,6 +120,8 @@ export const api = {
   reports: (q: { status?: 'open' | 'resolved'; cursor?: string | null; limit?: number } = {}) =>
     // The queue's `next_cursor` is a string of the report id; its `cursor` parameter an integer.
     call(rest.GET('/api/v1/reports', { params: { query: { ...q, cursor: q.cursor ? Number(q.cursor) : undefined } } })),
+  /** Staff: the reported message among its neighbours, read-only, in any room (member or not). */
+  reportContext: (id: number) => call(rest.GET('/api/v1/reports/{report_id}/context', { params: { path: { report_id: id } } })),
   resolveReport: (id: number, data: ReportResolve) =>
     call(rest.POST('/api/v1/reports/{report_id}/resolve', { params: { path: { report_id: id } }, body: data })),
   commands: (id: number) => call(rest.GET('/api/v1/rooms/{room_id}/commands', { params: { path: { room_id: id } } })),

@@ -518,6 +518,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/{report_id}/context": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reported message with the messages around it, read-only, in any room (staff) */
+        get: operations["v1_reports_context_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/{report_id}/resolve": {
         parameters: {
             query?: never;
@@ -1563,6 +1580,15 @@ export interface components {
             sender: components["schemas"]["UserOut"];
             /** @description Its seq: `around_seq` loads the history around it. */
             seq: number;
+        };
+        /** @description A reported message among its neighbours, for staff (read-only, member or not). */
+        ReportContextOut: {
+            has_more_after: boolean;
+            has_more_before: boolean;
+            message_id: number;
+            messages: components["schemas"]["MessageOut"][];
+            report_id: number;
+            room: components["schemas"]["RoomNameOut"];
         };
         ReportedMessageOut: {
             /** Format: date-time */
@@ -3936,6 +3962,63 @@ export interface operations {
             };
             /** @description Staff only (`staff_only`), or a public room you are not in */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_reports_context_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportContextOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Staff only (`staff_only`), or a public room you are not in */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such message or report */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,7 +8,9 @@ export interface EphemeralLine {
   level: 'info' | 'error'
 }
 
-const KEEP = 5
+/** Only the latest answer stays above the composer: earlier ones piled up over the
+ * conversation (a few `/help`s filled a phone's screen), and each is dismissable. */
+const KEEP = 1
 
 /**
  * Answers only I can see (the `notice` frame: a slash command's result, an unknown

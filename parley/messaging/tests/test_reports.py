@@ -149,3 +149,38 @@ def test_bad_actions_change_nothing(w: dict[str, Any]) -> None:
         staff.post("/api/v1/reports/999999/resolve", {"action": "dismiss"}, format="json").status_code == 404
     )
     assert Report.objects.get(pk=rid).status == "open"
+
+
+def test_staff_read_a_reported_message_in_context_without_joining(w: dict[str, Any]) -> None:
+    """Staff judge a report by what was said around it, in a private room they are not in."""
+    private = rooms.room_create(owner=w["owner"], name="hidden", visibility="private")
+    rooms.member_add(room_id=private.pk, actor=w["owner"], username=w["author"].username)
+    post = client_for(w["author"])
+    ids = [
+        post.post(
+            f"/api/v1/rooms/{private.pk}/messages",
+            {"body": f"line {i}", "client_id": f"c-{i}"},
+            format="json",
+        ).json()["id"]
+        for i in range(5)
+    ]
+    report = client_for(w["owner"]).post(
+        f"/api/v1/messages/{ids[2]}/reports", {"category": "spam"}, format="json"
+    )
+    assert report.status_code == 201, report.content
+    url = f"/api/v1/reports/{report.json()['id']}/context"
+
+    r = client_for(w["staff"]).get(url)
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert (body["message_id"], body["room"]) == (ids[2], {"id": private.pk, "name": "hidden"})
+    assert [m["id"] for m in body["messages"]] == ids
+    assert (body["has_more_before"], body["has_more_after"]) == (False, False)
+    assert not Membership.objects.filter(room=private, user=w["staff"]).exists()
+
+    for who in ("owner", "author", "alice"):
+        refused = client_for(w[who]).get(url)
+        assert (refused.status_code, error_of(refused)["code"]) == (403, "staff_only"), who
+    missing = client_for(w["staff"]).get("/api/v1/reports/999999/context")
+    assert missing.status_code == 404
+    assert client_for(w["staff"]).post(url, {}, format="json").status_code == 405

@@ -37,11 +37,11 @@ describe('notice frames', () => {
     expect(ephemeral.lines(1)).toEqual([])
   })
 
-  it('keep only the last five lines and leave other sends alone', () => {
+  it('keep only the latest line and leave other sends alone', () => {
     const { outbox, ephemeral } = setup()
     const other = outbox.send(1, 'hello')
     for (let i = 0; i < 7; i++) FakeWebSocket.last.receive(serverFrame('notice', { room: 1, text: `n${i}`, ref: null }))
-    expect(ephemeral.lines(1).map((l) => l.text)).toEqual(['n2', 'n3', 'n4', 'n5', 'n6'])
+    expect(ephemeral.lines(1).map((l) => l.text)).toEqual(['n6'])
     expect(outbox.outgoingFor(1).map((o) => o.client_id)).toEqual([other.client_id])
   })
 })
