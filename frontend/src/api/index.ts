@@ -33,11 +33,16 @@ export type SearchQuery = Omit<NonNullable<paths['/api/v1/search']['get']['param
 function none(): void {}
 
 export const api = {
-  register: (username: string, password: string, email = '') =>
-    call(rest.POST('/api/v1/auth/register', { body: email ? { username, password, email } : { username, password } })),
+  /** `time_zone`: the browser's IANA zone (the server stores UTC without it). */
+  register: (username: string, password: string, email = '', time_zone?: string) =>
+    call(
+      rest.POST('/api/v1/auth/register', {
+        body: { username, password, ...(email ? { email } : {}), ...(time_zone ? { time_zone } : {}) },
+      }),
+    ),
   login: (username: string, password: string) => call(rest.POST('/api/v1/auth/login', { body: { username, password } })),
-  guest: (nickname: string, avatar?: string) =>
-    call(rest.POST('/api/v1/auth/guest', { body: avatar ? { nickname, avatar } : { nickname } })),
+  guest: (nickname: string, avatar?: string, time_zone?: string) =>
+    call(rest.POST('/api/v1/auth/guest', { body: { nickname, ...(avatar ? { avatar } : {}), ...(time_zone ? { time_zone } : {}) } })),
   logout: () => call(rest.POST('/api/v1/auth/logout')).then(none),
   avatars: () => call(rest.GET('/api/v1/auth/avatars')),
   me: () => call(rest.GET('/api/v1/me'), { quiet401: true }),
@@ -143,6 +148,8 @@ export const api = {
   invite: (token: string) => call(rest.GET('/api/v1/invites/{token}', { params: { path: { token } } }), { quiet401: true }),
   acceptInvite: (token: string) => call(rest.POST('/api/v1/invites/{token}/accept', { params: { path: { token } } })),
 
+  /** The zones the profile's picker offers: each once, with region, city and ISO country. */
+  timeZones: () => call(rest.GET('/api/v1/time-zones')),
   updateProfile: (data: ProfileUpdate) => call(rest.PATCH('/api/v1/me', { body: data })),
   uploadAvatar: (file: Blob) =>
     call(

@@ -4,6 +4,7 @@ import { api, ApiError, ensureCsrf } from '@/api'
 import type { SelfUser, User } from '@/api/types'
 import { currentLocale, isLocale, setLocale, type Locale } from '@/i18n'
 import { setTimeZone } from '@/utils/time'
+import { browserTimeZone } from '@/utils/zones'
 
 export const useAuthStore = defineStore('auth', () => {
   const user = ref<User | null>(null)
@@ -13,12 +14,21 @@ export const useAuthStore = defineStore('auth', () => {
   const ready = ref(false)
   let initPromise: Promise<void> | null = null
 
+  /** The account's saved time zone (`me` and the sign-in answers; the hello's user has none). */
+  const timeZone = ref<string | null>(null)
+
   const isSignedIn = computed(() => user.value !== null)
+
+  /** Show dates in the account's zone from now on (sign-in, a profile saved). */
+  function applyTimeZone(zone: string): void {
+    timeZone.value = zone
+    setTimeZone(zone)
+  }
 
   function signedIn(self: SelfUser): void {
     user.value = self
     isStaff.value = self.is_staff
-    setTimeZone(self.time_zone)
+    applyTimeZone(self.time_zone)
     // After sign-in the account's saved language wins over this device's and the browser's.
     if (isLocale(self.language) && self.language !== currentLocale()) void setLocale(self.language)
   }
@@ -55,11 +65,28 @@ export const useAuthStore = defineStore('auth', () => {
 
   /** An address (optional) is mailed a link that confirms it. */
   async function register(username: string, password: string, email = ''): Promise<void> {
-    signedIn(keepLanguage((await api.register(username, password, email)).user))
+    signedIn(keepLanguage((await withZone((zone) => api.register(username, password, email, zone))).user))
   }
 
   async function guest(nickname: string, avatar?: string): Promise<void> {
-    signedIn(keepLanguage((await api.guest(nickname, avatar)).user))
+    signedIn(keepLanguage((await withZone((zone) => api.guest(nickname, avatar, zone))).user))
+  }
+
+  /**
+   * A new account or guest starts in the browser's time zone. A server that refuses the
+   * name (an engine's id it does not know) answers 400 on `time_zone`: joining must not
+   * fail for that, so the request goes again without it (the server's UTC, changed later
+   * in the profile).
+   */
+  async function withZone<T>(send: (zone?: string) => Promise<T>): Promise<T> {
+    const zone = browserTimeZone()
+    if (!zone) return send()
+    try {
+      return await send(zone)
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400 && err.field('time_zone')) return send()
+      throw err
+    }
   }
 
   /**
@@ -87,7 +114,8 @@ export const useAuthStore = defineStore('auth', () => {
   function sessionLost(): void {
     user.value = null
     isStaff.value = false
+    timeZone.value = null
   }
 
-  return { user, isStaff, ready, isSignedIn, init, login, register, guest, logout, sessionLost, chooseLanguage }
+  return { user, isStaff, timeZone, applyTimeZone, ready, isSignedIn, init, login, register, guest, logout, sessionLost, chooseLanguage }
 })

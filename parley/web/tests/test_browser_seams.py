@@ -1,0 +1,90 @@
+"""The web client's side of the seams of issue 27, in Chromium.
+
+A browser in Seoul registers and is saved in Seoul; the profile's picker lists the
+server's zones by region, "City · Country", each once; the same person on a phone in
+New York is offered New York and takes it, and back on the desktop keeps Seoul's offer
+dismissed. (Screenshots in artifacts/screenshots/seams-*.png.)
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from parley.testing.live import ServerProcess
+from parley.web.tests import test_browser as base
+from parley.web.tests.test_browser import SHOTS, new_page, sign_up_on_screen, unique
+from parley.web.tests.test_browser_ui import DESKTOP, PASSWORD
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # pragma: no cover - playwright is a dev dependency
+    expect = None  # type: ignore[assignment]
+
+browser = base.browser
+server = base.server
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes]
+
+PHONE = {"viewport": {"width": 375, "height": 812}, "has_touch": True, "is_mobile": True}
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"seams-{name}.png"))
+
+
+def saved_zone(page) -> str:
+    r = page.request.get("/api/v1/me")
+    assert r.ok, r.text()
+    return str(r.json()["user"]["time_zone"])
+
+
+def test_the_browser_zone_is_taken_at_sign_up_listed_by_region_and_offered_later(
+    browser, server: ServerProcess
+) -> None:
+    ctx_d, desk = new_page(browser, server, timezone_id="Asia/Seoul", **DESKTOP)
+    ctx_p, phone = new_page(browser, server, timezone_id="America/New_York", **PHONE)
+    try:
+        name = unique("tz")
+        sign_up_on_screen(desk, name)
+        assert saved_zone(desk) == "Asia/Seoul"
+        expect(desk.get_by_test_id("time-zone-offer")).to_have_count(0)
+
+        desk.goto("/account")
+        picker = desk.get_by_test_id("profile-time-zone")
+        expect(picker).to_have_value("Asia/Seoul")
+        assert picker.locator("option:checked").inner_text() == "Seoul · South Korea"
+        groups = picker.locator("optgroup").evaluate_all("gs => gs.map(g => g.label)")
+        assert groups[0] == "Coordinated Universal Time" and {"Asia", "Europe", "Americas"} <= set(groups)
+        ids = picker.locator("option").evaluate_all("os => os.map(o => o.value)")
+        assert len(ids) == len(set(ids)) and len(ids) > 300
+        assert "Asia/Pyongyang" in ids and "Asia/Macau" in ids
+
+        # The same person on a phone in New York: offered the phone's zone, and takes it.
+        r = phone.request.post("/api/v1/auth/login", data={"username": name, "password": PASSWORD})
+        assert r.ok, r.text()
+        phone.goto("/")
+        offer = phone.get_by_test_id("time-zone-offer")
+        expect(offer).to_contain_text("America/New_York")
+        expect(offer).to_contain_text("Asia/Seoul")
+        shot(phone, "zone-offer-phone")
+        phone.get_by_test_id("time-zone-use").click()
+        expect(offer).to_have_count(0)
+        assert saved_zone(phone) == "America/New_York"
+
+        # Back in Seoul: offered Seoul, kept New York; not asked again on reload.
+        desk.goto("/")
+        offer = desk.get_by_test_id("time-zone-offer")
+        expect(offer).to_contain_text("Asia/Seoul")
+        shot(desk, "zone-offer-desktop")
+        desk.get_by_test_id("time-zone-keep").click()
+        expect(offer).to_have_count(0)
+        desk.reload()
+        desk.get_by_test_id("lobby").wait_for()
+        expect(offer).to_have_count(0)
+        assert saved_zone(desk) == "America/New_York"
+        for page in (desk, phone):
+            assert page.errors == [], page.errors
+    finally:
+        ctx_d.close()
+        ctx_p.close()
