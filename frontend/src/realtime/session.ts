@@ -106,6 +106,14 @@ export function dispatchFrame(frame: ServerFrame): void {
       applyUserUpdated(frame.user)
       break
     case 'error':
+      if (frame.code === 'banned') {
+        // Refused for a ban (a resume, a send): the room view says so instead of "not found".
+        const room = typeof frame.ref === 'number' ? frame.ref : typeof frame.ref === 'string' ? outbox.roomOf(frame.ref) : undefined
+        if (room !== undefined) {
+          timeline.dropRoom(room)
+          rooms.markBanned(room)
+        }
+      }
       if (typeof frame.ref === 'number') {
         // A room id: `resume` named a room that is no longer ours. Stop resuming it and re-read it.
         timeline.dropRoom(frame.ref)

@@ -3,7 +3,8 @@
 A browser in Seoul registers and is saved in Seoul; the profile's picker lists the
 server's zones by region, "City · Country", each once; the same person on a phone in
 New York is offered New York and takes it, and back on the desktop keeps Seoul's offer
-dismissed. (Screenshots in artifacts/screenshots/seams-*.png.)
+dismissed. A banned person reads "You were banned from this room", not "Room not
+found". (Screenshots in artifacts/screenshots/seams-*.png.)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from parley.testing.live import ServerProcess
 from parley.web.tests import test_browser as base
 from parley.web.tests.test_browser import SHOTS, new_page, sign_up_on_screen, unique
-from parley.web.tests.test_browser_ui import DESKTOP, PASSWORD
+from parley.web.tests.test_browser_ui import DESKTOP, PASSWORD, api, make_room, open_room, sign_up
 
 try:
     from playwright.sync_api import expect
@@ -86,5 +87,42 @@ def test_the_browser_zone_is_taken_at_sign_up_listed_by_region_and_offered_later
         for page in (desk, phone):
             assert page.errors == [], page.errors
     finally:
+        ctx_d.close()
+        ctx_p.close()
+
+
+def test_a_banned_person_is_told_so_not_that_the_room_is_missing(browser, server: ServerProcess) -> None:
+    ctx_o, owner = new_page(browser, server, **DESKTOP)
+    ctx_d, desk = new_page(browser, server, **DESKTOP)
+    ctx_p, phone = new_page(browser, server, **PHONE)
+    try:
+        owner_token = sign_up(owner)
+        name = unique("ban")
+        token = sign_up(desk, name)
+        r = phone.request.post("/api/v1/auth/login", data={"username": name, "password": PASSWORD})
+        assert r.ok, r.text()
+        me = api(desk, token, "GET", "me")["user"]["id"]
+        public = make_room(owner, owner_token)
+        private = api(owner, owner_token, "POST", "rooms", {"name": unique("hush"), "visibility": "private"})
+        api(desk, token, "POST", f"rooms/{public['id']}/join")
+        api(owner, owner_token, "POST", f"rooms/{private['id']}/members", {"username": name})
+        open_room(desk, public["id"])
+
+        for room in (public, private):
+            api(owner, owner_token, "POST", f"rooms/{room['id']}/bans/{me}", {"reason": ""})
+        # In the room when it happened: the join offered, and refused with the reason.
+        expect(desk.get_by_test_id("composer")).to_have_count(0)
+        desk.get_by_test_id("join-room").click()
+        expect(desk.get_by_test_id("room-banned")).to_contain_text("You were banned from this room")
+        shot(desk, "banned-desktop")
+        # Opening the private room later: banned, not "Room not found".
+        phone.goto(f"/rooms/{private['id']}")
+        expect(phone.get_by_test_id("room-banned")).to_contain_text("You were banned from this room")
+        expect(phone.get_by_text("Room not found")).to_have_count(0)
+        shot(phone, "banned-phone")
+        for page in (desk, phone):
+            assert page.errors == [], page.errors
+    finally:
+        ctx_o.close()
         ctx_d.close()
         ctx_p.close()
