@@ -142,7 +142,7 @@ export async function ticketSocketUrl(base: string = defaultSocketUrl()): Promis
     // `lang`: the server's error and notice frames in the UI language (read at each connect).
     return `${base}?ticket=${encodeURIComponent(ticket)}&lang=${encodeURIComponent(currentLocale())}`
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) throw new SignedOutError(err.message)
+    if (err instanceof ApiError && err.status === 401) throw new SignedOutError(err.message, err.reason)
     throw err
   }
 }
@@ -183,7 +183,7 @@ export function startRealtime(opts: StartOptions = {}): void {
         changesConnectionLost()
       }
     },
-    onAuthLost: () => auth.sessionLost(),
+    onAuthLost: (reason) => auth.sessionLost(reason),
   })
   if (typeof window !== 'undefined') {
     const online = () => realtime.reconnectNow()

@@ -6,6 +6,21 @@ import { currentLocale, isLocale, setLocale, type Locale } from '@/i18n'
 import { setTimeZone } from '@/utils/time'
 import { browserTimeZone } from '@/utils/zones'
 
+/** The reasons the server gives for ending a login (docs/protocol.md, "Signed out"). */
+export const SIGNED_OUT_REASONS = [
+  'password_changed',
+  'password_reset',
+  'account_deleted',
+  'account_deactivated',
+  'guest_removed',
+  'logged_out',
+] as const
+export type SignedOutReason = (typeof SIGNED_OUT_REASONS)[number]
+
+function isSignedOutReason(reason: unknown): reason is SignedOutReason {
+  return typeof reason === 'string' && (SIGNED_OUT_REASONS as readonly string[]).includes(reason)
+}
+
 export const useAuthStore = defineStore('auth', () => {
   const user = ref<User | null>(null)
   /** Whether this account is staff (from `me` and the sign-in answers; frames do not carry it). */
@@ -16,6 +31,9 @@ export const useAuthStore = defineStore('auth', () => {
 
   /** The account's saved time zone (`me` and the sign-in answers; the hello's user has none). */
   const timeZone = ref<string | null>(null)
+
+  /** Why the server ended this login (docs/protocol.md, "Signed out"), for the sign-in page; null when not said. */
+  const signedOutReason = ref<SignedOutReason | null>(null)
 
   const isSignedIn = computed(() => user.value !== null)
 
@@ -28,6 +46,7 @@ export const useAuthStore = defineStore('auth', () => {
   function signedIn(self: SelfUser): void {
     user.value = self
     isStaff.value = self.is_staff
+    signedOutReason.value = null
     applyTimeZone(self.time_zone)
     // After sign-in the account's saved language wins over this device's and the browser's.
     if (isLocale(self.language) && self.language !== currentLocale()) void setLocale(self.language)
@@ -110,12 +129,16 @@ export const useAuthStore = defineStore('auth', () => {
     await ensureCsrf(true)
   }
 
-  /** The server says we are not signed in (401, socket close 4003). */
-  function sessionLost(): void {
+  /**
+   * The server says we are not signed in (401, socket close 4003), with the reason it
+   * gave, if any (an unknown one is not shown: the page then says nothing of why).
+   */
+  function sessionLost(reason?: string): void {
+    signedOutReason.value = isSignedOutReason(reason) ? reason : null
     user.value = null
     isStaff.value = false
     timeZone.value = null
   }
 
-  return { user, isStaff, timeZone, applyTimeZone, ready, isSignedIn, init, login, register, guest, logout, sessionLost, chooseLanguage }
+  return { user, isStaff, signedOutReason, timeZone, applyTimeZone, ready, isSignedIn, init, login, register, guest, logout, sessionLost, chooseLanguage }
 })

@@ -4,7 +4,8 @@ A browser in Seoul registers and is saved in Seoul; the profile's picker lists t
 server's zones by region, "City · Country", each once; the same person on a phone in
 New York is offered New York and takes it, and back on the desktop keeps Seoul's offer
 dismissed. A banned person reads "You were banned from this room", not "Room not
-found". (Screenshots in artifacts/screenshots/seams-*.png.)
+found". A device signed out by a password change elsewhere, or by the account's
+deletion, says why on the sign-in page. (Screenshots in artifacts/screenshots/seams-*.png.)
 """
 
 from __future__ import annotations
@@ -126,3 +127,40 @@ def test_a_banned_person_is_told_so_not_that_the_room_is_missing(browser, server
         ctx_o.close()
         ctx_d.close()
         ctx_p.close()
+
+
+def test_a_signed_out_device_says_why_on_the_sign_in_page(browser, server: ServerProcess) -> None:
+    ctx_d, desk = new_page(browser, server, **DESKTOP)
+    ctx_p, phone = new_page(browser, server, **PHONE)
+    ctx_x, other = new_page(browser, server, **DESKTOP)
+    try:
+        name = unique("out")
+        token = sign_up(other, name)
+        for page in (desk, phone):
+            r = page.request.post("/api/v1/auth/login", data={"username": name, "password": PASSWORD})
+            assert r.ok, r.text()
+            page.goto("/")
+            page.get_by_test_id("lobby").wait_for()
+
+        # The password changed on another login: the phone's socket closes 4001, its
+        # ticket is refused with the reason, and the sign-in page says so.
+        new = "another long passphrase 99"
+        api(other, token, "POST", "me/password", {"old_password": PASSWORD, "new_password": new})
+        for page in (desk, phone):
+            expect(page.get_by_test_id("signed-out-reason")).to_contain_text("the password was changed on another device")
+        shot(phone, "signed-out-phone")
+
+        # The account deleted: closed 4003 with its reason.
+        r = desk.request.post("/api/v1/auth/login", data={"username": name, "password": new})
+        assert r.ok, r.text()
+        desk.goto("/")
+        desk.get_by_test_id("lobby").wait_for()
+        api(other, token, "DELETE", "me", {"password": new, "messages": "keep"})
+        expect(desk.get_by_test_id("signed-out-reason")).to_have_text("You were signed out because this account was deleted.")
+        shot(desk, "signed-out-desktop")
+        for page in (desk, phone):
+            assert page.errors == [], page.errors
+    finally:
+        ctx_d.close()
+        ctx_p.close()
+        ctx_x.close()
