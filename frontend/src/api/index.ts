@@ -118,6 +118,9 @@ export const api = {
   search: (params: SearchQuery, cursor?: string | null) =>
     call(rest.GET('/api/v1/search', { params: { query: cursor ? { ...params, cursor } : params } })),
 
+  /** The search's "From" choices: the people of my rooms (or of `room`) whose name holds `q`. */
+  searchSenders: (q: string, room?: number, limit = 8) =>
+    call(rest.GET('/api/v1/search/senders', { params: { query: { q, room, limit } } })),
   stats: () => call(rest.GET('/api/v1/stats')),
 
   report: (messageId: number, data: ReportCreate) =>

@@ -5,10 +5,13 @@ server's zones by region, "City · Country", each once; the same person on a pho
 New York is offered New York and takes it, and back on the desktop keeps Seoul's offer
 dismissed. A banned person reads "You were banned from this room", not "Room not
 found". A device signed out by a password change elsewhere, or by the account's
-deletion, says why on the sign-in page. (Screenshots in artifacts/screenshots/seams-*.png.)
+deletion, says why on the sign-in page. The search's "From" offers the people of one's rooms as
+one types, before any result shows them. (Screenshots in artifacts/screenshots/seams-*.png.)
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -164,3 +167,33 @@ def test_a_signed_out_device_says_why_on_the_sign_in_page(browser, server: Serve
         ctx_d.close()
         ctx_p.close()
         ctx_x.close()
+
+
+def test_search_from_offers_the_people_of_my_rooms_as_i_type(browser, server: ServerProcess) -> None:
+    ctx, page = new_page(browser, server, **DESKTOP)
+    ctx_b, other = new_page(browser, server, **DESKTOP)
+    try:
+        token = sign_up(page)
+        bob = unique("bobby")
+        bob_token = sign_up(other, bob)
+        bob_id = api(other, bob_token, "GET", "me")["user"]["id"]
+        room = make_room(page, token)
+        api(other, bob_token, "POST", f"rooms/{room['id']}/join")
+        page.goto("/search")
+        sender = page.get_by_test_id("search-sender")
+        with page.expect_request(lambda r: "/api/v1/search/senders" in r.url and f"q={bob[:6]}" in r.url):
+            sender.fill(bob[:6])
+        option = page.get_by_test_id("sender-option").filter(has_text=bob)
+        expect(option).to_have_count(1)  # Bob has written nothing: offered all the same
+        shot(page, "search-from-desktop")
+        option.click()
+        expect(sender).to_have_value(bob)
+        with page.expect_request(lambda r: "/api/v1/search/senders" in r.url and f"room={room['id']}" in r.url):
+            page.get_by_test_id("search-room").select_option(str(room["id"]))
+        page.get_by_test_id("search-input").fill("anything")
+        page.get_by_test_id("search-input").press("Enter")
+        expect(page).to_have_url(re.compile(f"sender={bob_id}"))
+        assert page.errors == [], page.errors
+    finally:
+        ctx.close()
+        ctx_b.close()
