@@ -6,7 +6,8 @@ New York is offered New York and takes it, and back on the desktop keeps Seoul's
 dismissed. A banned person reads "You were banned from this room", not "Room not
 found". A device signed out by a password change elsewhere, or by the account's
 deletion, says why on the sign-in page. The search's "From" offers the people of one's rooms as
-one types, before any result shows them. (Screenshots in artifacts/screenshots/seams-*.png.)
+one types, before any result shows them. A room's bots are listed apart in the member
+panel, where the owner removes one. (Screenshots in artifacts/screenshots/seams-*.png.)
 """
 
 from __future__ import annotations
@@ -197,3 +198,38 @@ def test_search_from_offers_the_people_of_my_rooms_as_i_type(browser, server: Se
     finally:
         ctx.close()
         ctx_b.close()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_member_panel_lists_bots_apart_and_the_owner_removes_one(
+    browser, server: ServerProcess, size: str
+) -> None:
+    ctx, page = new_page(browser, server, **(DESKTOP if size == "desktop" else PHONE))
+    try:
+        token = sign_up(page)
+        room = make_room(page, token)
+        hook = api(page, token, "POST", f"rooms/{room['id']}/webhooks", {"name": "CI"})
+        fresh = page.context.browser.new_context()
+        try:
+            assert fresh.request.post(hook["url"], data={"body": "build passed"}).status == 201
+        finally:
+            fresh.close()
+        members = api(page, token, "GET", f"rooms/{room['id']}/members")
+        assert [b["user"]["display_name"] for b in members["bots"]] == ["CI"]
+        open_room(page, room["id"])
+        if size == "phone":
+            page.get_by_test_id("room-menu").click()  # the header's actions sit in a menu
+        page.get_by_test_id("toggle-members").click()
+        bots = page.get_by_test_id("room-bots")
+        expect(bots).to_contain_text("Bots")
+        bot = bots.get_by_test_id("bot-item").filter(has_text="CI")
+        expect(bot).to_have_count(1)
+        expect(page.get_by_test_id("member-item").filter(has_text="CI")).to_have_count(0)
+        shot(page, f"bots-{size}")
+        page.once("dialog", lambda d: d.accept())
+        bot.get_by_test_id("remove-bot").click()
+        expect(bots).to_have_count(0)
+        assert api(page, token, "GET", f"rooms/{room['id']}/members")["bots"] == []
+        assert page.errors == [], page.errors
+    finally:
+        ctx.close()
