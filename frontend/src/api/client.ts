@@ -16,13 +16,16 @@ export class ApiError extends Error {
   readonly status: number
   readonly code: string
   readonly fields: FieldErrors
+  /** Only with code `signed_out`: why the login ended (`password_changed`, `account_deleted`, ...). */
+  readonly reason: string | undefined
 
-  constructor(status: number, code: string, message: string, fields: FieldErrors = {}) {
+  constructor(status: number, code: string, message: string, fields: FieldErrors = {}, reason?: string) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.fields = fields
+    this.reason = reason
   }
 
   /** First message for a field, if the server gave one. */
@@ -36,7 +39,7 @@ export function isNetworkError(err: unknown): boolean {
   return err instanceof ApiError && err.status === 0
 }
 
-type UnauthorizedHandler = () => void
+type UnauthorizedHandler = (err: ApiError) => void
 let onUnauthorized: UnauthorizedHandler | null = null
 
 /** Register what to do on a 401 (the router sends the user to sign-in). */
@@ -117,9 +120,12 @@ export const rest = createClient<paths>({
 function errorOf(status: number, body: unknown): ApiError {
   // Not the status text: it is English (or empty over HTTP/2); the server's own message is translated.
   const fallback = t('errors.requestFailed', { status })
-  const shape = body && typeof body === 'object' ? (body as { error?: { code?: string; message?: string; fields?: FieldErrors } }).error : undefined
+  const shape =
+    body && typeof body === 'object'
+      ? (body as { error?: { code?: string; message?: string; fields?: FieldErrors; reason?: string } }).error
+      : undefined
   if (!shape) return new ApiError(status, 'http_' + status, fallback)
-  return new ApiError(status, shape.code ?? 'http_' + status, shape.message ?? fallback, shape.fields ?? {})
+  return new ApiError(status, shape.code ?? 'http_' + status, shape.message ?? fallback, shape.fields ?? {}, shape.reason)
 }
 
 export interface CallOptions {
@@ -138,7 +144,7 @@ export async function call<D>(
   const { data, error, response } = await pending
   if (!response.ok) {
     const err = errorOf(response.status, error)
-    if (response.status === 401 && !opts.quiet401 && onUnauthorized) onUnauthorized()
+    if (response.status === 401 && !opts.quiet401 && onUnauthorized) onUnauthorized(err)
     if (response.status === 403 && err.code.startsWith('csrf')) void ensureCsrf(true)
     throw err
   }

@@ -33,11 +33,16 @@ export type SearchQuery = Omit<NonNullable<paths['/api/v1/search']['get']['param
 function none(): void {}
 
 export const api = {
-  register: (username: string, password: string, email = '') =>
-    call(rest.POST('/api/v1/auth/register', { body: email ? { username, password, email } : { username, password } })),
+  /** `time_zone`: the browser's IANA zone (the server stores UTC without it). */
+  register: (username: string, password: string, email = '', time_zone?: string) =>
+    call(
+      rest.POST('/api/v1/auth/register', {
+        body: { username, password, ...(email ? { email } : {}), ...(time_zone ? { time_zone } : {}) },
+      }),
+    ),
   login: (username: string, password: string) => call(rest.POST('/api/v1/auth/login', { body: { username, password } })),
-  guest: (nickname: string, avatar?: string) =>
-    call(rest.POST('/api/v1/auth/guest', { body: avatar ? { nickname, avatar } : { nickname } })),
+  guest: (nickname: string, avatar?: string, time_zone?: string) =>
+    call(rest.POST('/api/v1/auth/guest', { body: { nickname, ...(avatar ? { avatar } : {}), ...(time_zone ? { time_zone } : {}) } })),
   logout: () => call(rest.POST('/api/v1/auth/logout')).then(none),
   avatars: () => call(rest.GET('/api/v1/auth/avatars')),
   me: () => call(rest.GET('/api/v1/me'), { quiet401: true }),
@@ -113,6 +118,9 @@ export const api = {
   search: (params: SearchQuery, cursor?: string | null) =>
     call(rest.GET('/api/v1/search', { params: { query: cursor ? { ...params, cursor } : params } })),
 
+  /** The search's "From" choices: the people of my rooms (or of `room`) whose name holds `q`. */
+  searchSenders: (q: string, room?: number, limit = 8) =>
+    call(rest.GET('/api/v1/search/senders', { params: { query: { q, room, limit } } })),
   stats: () => call(rest.GET('/api/v1/stats')),
 
   report: (messageId: number, data: ReportCreate) =>
@@ -145,6 +153,8 @@ export const api = {
   invite: (token: string) => call(rest.GET('/api/v1/invites/{token}', { params: { path: { token } } }), { quiet401: true }),
   acceptInvite: (token: string) => call(rest.POST('/api/v1/invites/{token}/accept', { params: { path: { token } } })),
 
+  /** The zones the profile's picker offers: each once, with region, city and ISO country. */
+  timeZones: () => call(rest.GET('/api/v1/time-zones')),
   updateProfile: (data: ProfileUpdate) => call(rest.PATCH('/api/v1/me', { body: data })),
   uploadAvatar: (file: Blob) =>
     call(

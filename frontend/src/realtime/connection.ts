@@ -34,9 +34,13 @@ export type WebSocketFactory = (url: string) => WebSocketLike
  * the connection stops as on close code 4003. Any other error waits out the backoff.
  */
 export class SignedOutError extends Error {
-  constructor(message = 'signed out') {
+  /** Why the login ended (the 401's `error.reason`: docs/protocol.md, "Signed out"), if said. */
+  readonly reason: string | undefined
+
+  constructor(message = 'signed out', reason?: string) {
     super(message)
     this.name = 'SignedOutError'
+    this.reason = reason
   }
 }
 
@@ -53,8 +57,8 @@ export interface ConnectionOptions {
   /** After hello and resume: the socket may carry sends. */
   onReady?: (hello: HelloOut, generation: number) => void
   onStateChange?: (state: ConnectionState) => void
-  /** Close code 4003: the session is gone. */
-  onAuthLost?: () => void
+  /** Close code 4003: the session is gone; `reason` is the close frame's (or the ticket's 401's) reason code. */
+  onAuthLost?: (reason?: string) => void
   /** The protocol this client speaks; a hello with a newer one stops the connection for good. */
   protocolVersion?: number
   baseDelayMs?: number
@@ -205,7 +209,8 @@ export class RealtimeConnection {
 
   /** No URL (no ticket): signed out stops for good, anything else is a failed attempt. */
   private urlFailed(err: unknown): void {
-    this.afterClose(err instanceof SignedOutError ? CLOSE_AUTH : 1006)
+    if (err instanceof SignedOutError) this.afterClose(CLOSE_AUTH, err.reason)
+    else this.afterClose(1006)
   }
 
   private connect(url: string): void {
@@ -229,7 +234,7 @@ export class RealtimeConnection {
     ws.onclose = (ev) => {
       if (ws !== this.ws) return
       this.ws = null
-      this.afterClose(ev.code)
+      this.afterClose(ev.code, ev.reason)
     }
     ws.onerror = () => {
       // onclose follows; nothing to do here
@@ -267,14 +272,14 @@ export class RealtimeConnection {
     this.opts.onFrame(frame)
   }
 
-  private afterClose(code: number): void {
+  private afterClose(code: number, reason?: string): void {
     this.ready = false
     this.stopIdleWatch()
     if (this.stopped) return
     if (code === CLOSE_AUTH) {
       this.setState('signedout')
       this.stopped = true
-      this.opts.onAuthLost?.()
+      this.opts.onAuthLost?.(reason || undefined)
       return
     }
     this.setState('offline')

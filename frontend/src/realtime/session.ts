@@ -106,6 +106,14 @@ export function dispatchFrame(frame: ServerFrame): void {
       applyUserUpdated(frame.user)
       break
     case 'error':
+      if (frame.code === 'banned') {
+        // Refused for a ban (a resume, a send): the room view says so instead of "not found".
+        const room = typeof frame.ref === 'number' ? frame.ref : typeof frame.ref === 'string' ? outbox.roomOf(frame.ref) : undefined
+        if (room !== undefined) {
+          timeline.dropRoom(room)
+          rooms.markBanned(room)
+        }
+      }
       if (typeof frame.ref === 'number') {
         // A room id: `resume` named a room that is no longer ours. Stop resuming it and re-read it.
         timeline.dropRoom(frame.ref)
@@ -134,7 +142,7 @@ export async function ticketSocketUrl(base: string = defaultSocketUrl()): Promis
     // `lang`: the server's error and notice frames in the UI language (read at each connect).
     return `${base}?ticket=${encodeURIComponent(ticket)}&lang=${encodeURIComponent(currentLocale())}`
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) throw new SignedOutError(err.message)
+    if (err instanceof ApiError && err.status === 401) throw new SignedOutError(err.message, err.reason)
     throw err
   }
 }
@@ -175,7 +183,7 @@ export function startRealtime(opts: StartOptions = {}): void {
         changesConnectionLost()
       }
     },
-    onAuthLost: () => auth.sessionLost(),
+    onAuthLost: (reason) => auth.sessionLost(reason),
   })
   if (typeof window !== 'undefined') {
     const online = () => realtime.reconnectNow()

@@ -101,9 +101,9 @@ onLocaleChange(() => {
 })
 
 /** A 401 from any request: the session is gone, go to sign-in. */
-setUnauthorizedHandler(() => {
+setUnauthorizedHandler((err) => {
   const auth = useAuthStore()
-  auth.sessionLost()
+  auth.sessionLost(err.code === 'signed_out' ? err.reason : undefined)
   const current = router.currentRoute.value
   if (!current.meta.public) void router.replace(loginTarget(current))
 })

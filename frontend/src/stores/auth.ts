@@ -4,6 +4,22 @@ import { api, ApiError, ensureCsrf } from '@/api'
 import type { SelfUser, User } from '@/api/types'
 import { currentLocale, isLocale, setLocale, type Locale } from '@/i18n'
 import { setTimeZone } from '@/utils/time'
+import { browserTimeZone } from '@/utils/zones'
+
+/** The reasons the server gives for ending a login (docs/protocol.md, "Signed out"). */
+export const SIGNED_OUT_REASONS = [
+  'password_changed',
+  'password_reset',
+  'account_deleted',
+  'account_deactivated',
+  'guest_removed',
+  'logged_out',
+] as const
+export type SignedOutReason = (typeof SIGNED_OUT_REASONS)[number]
+
+function isSignedOutReason(reason: unknown): reason is SignedOutReason {
+  return typeof reason === 'string' && (SIGNED_OUT_REASONS as readonly string[]).includes(reason)
+}
 
 export const useAuthStore = defineStore('auth', () => {
   const user = ref<User | null>(null)
@@ -13,12 +29,25 @@ export const useAuthStore = defineStore('auth', () => {
   const ready = ref(false)
   let initPromise: Promise<void> | null = null
 
+  /** The account's saved time zone (`me` and the sign-in answers; the hello's user has none). */
+  const timeZone = ref<string | null>(null)
+
+  /** Why the server ended this login (docs/protocol.md, "Signed out"), for the sign-in page; null when not said. */
+  const signedOutReason = ref<SignedOutReason | null>(null)
+
   const isSignedIn = computed(() => user.value !== null)
+
+  /** Show dates in the account's zone from now on (sign-in, a profile saved). */
+  function applyTimeZone(zone: string): void {
+    timeZone.value = zone
+    setTimeZone(zone)
+  }
 
   function signedIn(self: SelfUser): void {
     user.value = self
     isStaff.value = self.is_staff
-    setTimeZone(self.time_zone)
+    signedOutReason.value = null
+    applyTimeZone(self.time_zone)
     // After sign-in the account's saved language wins over this device's and the browser's.
     if (isLocale(self.language) && self.language !== currentLocale()) void setLocale(self.language)
   }
@@ -55,11 +84,28 @@ export const useAuthStore = defineStore('auth', () => {
 
   /** An address (optional) is mailed a link that confirms it. */
   async function register(username: string, password: string, email = ''): Promise<void> {
-    signedIn(keepLanguage((await api.register(username, password, email)).user))
+    signedIn(keepLanguage((await withZone((zone) => api.register(username, password, email, zone))).user))
   }
 
   async function guest(nickname: string, avatar?: string): Promise<void> {
-    signedIn(keepLanguage((await api.guest(nickname, avatar)).user))
+    signedIn(keepLanguage((await withZone((zone) => api.guest(nickname, avatar, zone))).user))
+  }
+
+  /**
+   * A new account or guest starts in the browser's time zone. A server that refuses the
+   * name (an engine's id it does not know) answers 400 on `time_zone`: joining must not
+   * fail for that, so the request goes again without it (the server's UTC, changed later
+   * in the profile).
+   */
+  async function withZone<T>(send: (zone?: string) => Promise<T>): Promise<T> {
+    const zone = browserTimeZone()
+    if (!zone) return send()
+    try {
+      return await send(zone)
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400 && err.field('time_zone')) return send()
+      throw err
+    }
   }
 
   /**
@@ -83,11 +129,16 @@ export const useAuthStore = defineStore('auth', () => {
     await ensureCsrf(true)
   }
 
-  /** The server says we are not signed in (401, socket close 4003). */
-  function sessionLost(): void {
+  /**
+   * The server says we are not signed in (401, socket close 4003), with the reason it
+   * gave, if any (an unknown one is not shown: the page then says nothing of why).
+   */
+  function sessionLost(reason?: string): void {
+    signedOutReason.value = isSignedOutReason(reason) ? reason : null
     user.value = null
     isStaff.value = false
+    timeZone.value = null
   }
 
-  return { user, isStaff, ready, isSignedIn, init, login, register, guest, logout, sessionLost, chooseLanguage }
+  return { user, isStaff, signedOutReason, timeZone, applyTimeZone, ready, isSignedIn, init, login, register, guest, logout, sessionLost, chooseLanguage }
 })

@@ -190,6 +190,14 @@ export const useOutboxStore = defineStore('outbox', () => {
     return true
   }
 
+  /** The room a pending send of ours went to (an error frame names only its client_id). */
+  function roomOf(clientId: string): number | undefined {
+    for (const [room, list] of Object.entries(outgoing)) {
+      if (list.some((x) => x.client_id === clientId)) return Number(room)
+    }
+    return undefined
+  }
+
   function find(clientId: string): OutgoingMessage | undefined {
     for (const list of Object.values(outgoing)) {
       const o = list.find((x) => x.client_id === clientId)
@@ -222,6 +230,7 @@ export const useOutboxStore = defineStore('outbox', () => {
     resolve,
     applyAck,
     applyError,
+    roomOf,
     reset,
   }
 })

@@ -27,6 +27,8 @@ function byName(a: Room, b: Room): number {
 
 export const useRoomsStore = defineStore('rooms', () => {
   const byId = ref<Record<number, Room>>({})
+  /** Rooms the server refused with `banned` (REST or a socket error): the room view says so. */
+  const banned = ref<Record<number, true>>({})
   const loaded = ref(false)
   const loading = ref(false)
   const members = ref<Record<number, Member[]>>({})
@@ -117,6 +119,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     } catch (err) {
       if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
         if (err.status === 404) delete byId.value[id]
+        if (err.code === 'banned') markBanned(id)
         return null
       }
       throw err
@@ -128,7 +131,18 @@ export const useRoomsStore = defineStore('rooms', () => {
   }
 
   async function join(id: number): Promise<Room> {
-    return put(await api.joinRoom(id))
+    try {
+      return put(await api.joinRoom(id))
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'banned') markBanned(id)
+      throw err
+    }
+  }
+
+  /** The server said `banned` for this room: forget what we held of it, and remember why. */
+  function markBanned(id: number): void {
+    banned.value[id] = true
+    delete byId.value[id]
   }
 
   async function leave(id: number): Promise<void> {
@@ -361,6 +375,7 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   function reset(): void {
     byId.value = {}
+    banned.value = {}
     loaded.value = false
     members.value = {}
     typing.value = {}
@@ -369,6 +384,8 @@ export const useRoomsStore = defineStore('rooms', () => {
   }
 
   return {
+    banned,
+    markBanned,
     byId,
     loaded,
     loading,

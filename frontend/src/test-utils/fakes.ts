@@ -53,9 +53,9 @@ export class FakeWebSocket implements WebSocketLike {
     this.receive(serverFrame('hello', { user, rooms }))
   }
 
-  serverClose(code = 1006): void {
+  serverClose(code = 1006, reason = ''): void {
     this.readyState = 3
-    this.onclose?.({ code } as CloseEvent)
+    this.onclose?.({ code, reason } as CloseEvent)
   }
 
   sentOfType(type: string): Array<Record<string, unknown>> {

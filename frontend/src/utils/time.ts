@@ -45,52 +45,6 @@ export function setTimeZone(zone: string | undefined): void {
   build()
 }
 
-/** The IANA zones the browser knows, for the profile's picker. */
-export function timeZones(): string[] {
-  const supported = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf
-  const zones = supported ? supported('timeZone') : []
-  return zones.includes('UTC') ? zones : ['UTC', ...zones]
-}
-
-const JANUARY = new Date(Date.UTC(2026, 0, 15))
-const JULY = new Date(Date.UTC(2026, 6, 15))
-
-function zonePart(fmt: Intl.DateTimeFormat, when: Date): string {
-  return fmt.formatToParts(when).find((p) => p.type === 'timeZoneName')?.value ?? ''
-}
-
-/**
- * The profile's zone picker in the UI language: "GMT+09:00 · 韩国时间", not IANA's English
- * "Asia/Seoul". Zones that read the same and keep the same offsets in January and in July
- * keep the same clock, so one of them stands for all (the `keep` zone is always listed).
- * Sorted by offset, then name.
- */
-export function zoneChoices(zones: string[], keep?: string): { zone: string; label: string }[] {
-  const loc = intlLocale()
-  const seen = new Map<string, { zone: string; label: string; minutes: number }>()
-  for (const zone of zones) {
-    let generic: string, jan: string, jul: string
-    try {
-      const offset = new Intl.DateTimeFormat(loc, { timeZone: zone, timeZoneName: 'longOffset' })
-      generic = zonePart(new Intl.DateTimeFormat(loc, { timeZone: zone, timeZoneName: 'longGeneric' }), JANUARY)
-      jan = zonePart(offset, JANUARY)
-      jul = zonePart(offset, JULY)
-    } catch {
-      continue
-    }
-    const label = generic && generic !== jan ? `${jan} · ${generic}` : jan || zone
-    const key = `${label}|${jul}`
-    const sign = /[+-]/.exec(jan)?.[0] === '-' ? -1 : 1
-    const [h, m] = (jan.match(/(\d{1,2}):?(\d{2})?/)?.slice(1) ?? ['0', '0']).map((x) => Number(x ?? 0))
-    const entry = { zone, label, minutes: sign * ((h ?? 0) * 60 + (m ?? 0)) }
-    if (!seen.has(key) || zone === keep) seen.set(key, entry)
-  }
-  const collator = new Intl.Collator(loc)
-  return [...seen.values()]
-    .sort((a, b) => a.minutes - b.minutes || collator.compare(a.label, b.label))
-    .map(({ zone, label }) => ({ zone, label }))
-}
-
 export function formatTime(iso: string): string {
   fresh()
   return timeFmt.format(new Date(iso))

@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.processes]
 ADMIN, ADMIN_PASSWORD = "admin", "a long admin passphrase 42"
 PASSWORD = "a long enough passphrase 42"
 ROOMS = {"townsquare": 40, "random": 25, "dev-talk": 15, "support": 8, "a-room-with-a-rather-long-name": 3}
+DM_MESSAGES = 4
 TOTAL = sum(ROOMS.values())
 
 # Dates the messages over the last three weeks (some today), at varied hours.
@@ -96,9 +97,14 @@ def counted(server: ServerProcess) -> dict[str, int]:
                 http.post(
                     f"rooms/{room['id']}/messages", json=body, headers=heads[1 if i % 3 == 0 else 0]
                 ).raise_for_status()
+        # A direct conversation: counted apart, never named in the busiest rooms.
+        dm = http.post("dms", json={"user_ids": [admin.json()["user"]["id"]]}, headers=heads[1]).json()
+        for i in range(DM_MESSAGES):
+            body = {"body": f"just us {i}", "client_id": uuid.uuid4().hex}
+            http.post(f"rooms/{dm['id']}/messages", json=body, headers=heads[i % 2]).raise_for_status()
     manage(server, "shell", "-c", SPREAD)
     out = manage(server, "stats_aggregate", "--settle", "0")
-    assert out.startswith(f"Aggregated {TOTAL} message(s)")
+    assert out.startswith(f"Aggregated {TOTAL + DM_MESSAGES} message(s)")
     assert manage(server, "stats_aggregate", "--settle", "0").startswith("Aggregated 0 message(s)")
     return ROOMS
 
@@ -145,9 +151,12 @@ def test_staff_see_the_charts(browser, server: ServerProcess, counted, scheme: s
             canvas.wait_for()
             box = canvas.bounding_box()
             assert box is not None and box["width"] > 200 and box["height"] > 150, (chart, box)
-        assert page.get_by_test_id("stats-messages").inner_text().split()[-1] == str(TOTAL)
+        assert page.get_by_test_id("stats-messages").inner_text().split()[-1] == str(TOTAL + DM_MESSAGES)
         assert page.get_by_test_id("stats-active").inner_text().split()[-1] == "2"
-        assert "townsquare" in page.get_by_test_id("chart-rooms").get_attribute("aria-label")
+        rooms_label = page.get_by_test_id("chart-rooms").get_attribute("aria-label")
+        assert "townsquare" in rooms_label and "admin" not in rooms_label and "bob" not in rooms_label
+        direct = page.get_by_test_id("stats-direct").inner_text()
+        assert direct == f"Direct messages: messages {DM_MESSAGES} · conversations 1 · people 2 (not in the list above)", direct
         # Usable at phone width: nothing wider than the viewport.
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -97,3 +97,19 @@ describe('api client', () => {
     expect((err as ApiError).status).toBe(0)
   })
 })
+
+describe('the search "From" choices', () => {
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('ask search/senders with what is typed, and the room when one is chosen', async () => {
+    const server = mockFetch()
+    server.route('GET search/senders', () => ({ results: [], has_more: false }))
+    await api.searchSenders('bo')
+    await api.searchSenders('', 7)
+    const queries = server.callsTo('GET search/senders').map((c) => Object.fromEntries(c.url.searchParams))
+    expect(queries).toEqual([
+      { q: 'bo', limit: '8' },
+      { room: '7', limit: '8' },
+    ])
+  })
+})

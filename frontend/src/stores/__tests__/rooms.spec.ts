@@ -5,7 +5,8 @@ import { useAuthStore } from '@/stores/auth'
 import { useRoomsStore } from '@/stores/rooms'
 import { useTimelineStore } from '@/stores/timeline'
 import { useNoticesStore } from '@/stores/notices'
-import { alice, bob, factory, FakeWebSocket, makeRoom, mockFetch } from '@/test-utils/fakes'
+import { useOutboxStore } from '@/stores/outbox'
+import { alice, bob, factory, FakeWebSocket, jsonResponse, makeRoom, mockFetch } from '@/test-utils/fakes'
 import { serverFrame } from '@/test-utils/frames'
 import type { RoomPublicOut } from '@/realtime/protocol'
 
@@ -166,5 +167,34 @@ describe('rooms store: live lobby', () => {
     FakeWebSocket.last.hello(alice)
     FakeWebSocket.last.serverClose(4003)
     expect(useAuthStore().user).toBeNull()
+  })
+})
+
+describe('rooms store: banned', () => {
+  let http: ReturnType<typeof mockFetch>
+  const refusal = () => jsonResponse(403, { error: { code: 'banned', message: 'You are banned from this room.', fields: {} } })
+  beforeEach(() => {
+    FakeWebSocket.reset()
+    setActivePinia(createPinia())
+    http = mockFetch()
+    useAuthStore().user = alice
+    startRealtime({ createSocket: factory, url: 'ws://test/ws/' })
+  })
+  afterEach(() => stopRealtime())
+
+  it('is remembered from a REST refusal (open, join), not taken for "not found"', async () => {
+    http.route('GET rooms/7', refusal)
+    http.route('POST rooms/8/join', refusal)
+    const rooms = useRoomsStore()
+    expect(await rooms.refresh(7)).toBeNull()
+    await expect(rooms.join(8)).rejects.toMatchObject({ code: 'banned' })
+    expect(rooms.banned).toEqual({ 7: true, 8: true })
+  })
+
+  it('is remembered from the socket\'s error frame for a send of ours', () => {
+    FakeWebSocket.last.hello(alice)
+    const o = useOutboxStore().send(4, 'still here?')
+    FakeWebSocket.last.receive(serverFrame('error', { code: 'banned', message: 'You are banned from this room.', ref: o.client_id }))
+    expect(useRoomsStore().banned[4]).toBe(true)
   })
 })
