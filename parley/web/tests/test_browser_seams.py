@@ -151,7 +151,9 @@ def test_a_signed_out_device_says_why_on_the_sign_in_page(browser, server: Serve
         new = "another long passphrase 99"
         api(other, token, "POST", "me/password", {"old_password": PASSWORD, "new_password": new})
         for page in (desk, phone):
-            expect(page.get_by_test_id("signed-out-reason")).to_contain_text("the password was changed on another device")
+            expect(page.get_by_test_id("signed-out-reason")).to_contain_text(
+                "the password was changed on another device"
+            )
         shot(phone, "signed-out-phone")
 
         # The account deleted: closed 4003 with its reason.
@@ -160,7 +162,9 @@ def test_a_signed_out_device_says_why_on_the_sign_in_page(browser, server: Serve
         desk.goto("/")
         desk.get_by_test_id("lobby").wait_for()
         api(other, token, "DELETE", "me", {"password": new, "messages": "keep"})
-        expect(desk.get_by_test_id("signed-out-reason")).to_have_text("You were signed out because this account was deleted.")
+        expect(desk.get_by_test_id("signed-out-reason")).to_have_text(
+            "You were signed out because this account was deleted."
+        )
         shot(desk, "signed-out-desktop")
         for page in (desk, phone):
             assert page.errors == [], page.errors
@@ -189,7 +193,9 @@ def test_search_from_offers_the_people_of_my_rooms_as_i_type(browser, server: Se
         shot(page, "search-from-desktop")
         option.click()
         expect(sender).to_have_value(bob)
-        with page.expect_request(lambda r: "/api/v1/search/senders" in r.url and f"room={room['id']}" in r.url):
+        with page.expect_request(
+            lambda r: "/api/v1/search/senders" in r.url and f"room={room['id']}" in r.url
+        ):
             page.get_by_test_id("search-room").select_option(str(room["id"]))
         page.get_by_test_id("search-input").fill("anything")
         page.get_by_test_id("search-input").press("Enter")

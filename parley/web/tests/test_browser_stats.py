@@ -156,7 +156,10 @@ def test_staff_see_the_charts(browser, server: ServerProcess, counted, scheme: s
         rooms_label = page.get_by_test_id("chart-rooms").get_attribute("aria-label")
         assert "townsquare" in rooms_label and "admin" not in rooms_label and "bob" not in rooms_label
         direct = page.get_by_test_id("stats-direct").inner_text()
-        assert direct == f"Direct messages: messages {DM_MESSAGES} · conversations 1 · people 2 (not in the list above)", direct
+        assert (
+            direct
+            == f"Direct messages: messages {DM_MESSAGES} · conversations 1 · people 2 (not in the list above)"
+        ), direct
         # Usable at phone width: nothing wider than the viewport.
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
         SHOTS.mkdir(parents=True, exist_ok=True)
