@@ -128,8 +128,8 @@ fmt: deps-dev
 	$(BIN)/ruff format .
 
 ## Every suite: lint first, then two slots side by side (CI stays under 20 minutes on two
-## cores: a fresh-clone .ci/run took 12 min 45 s, the services pass 7 min 42 s then MariaDB
-## 3 min 43 s, beside the embedded pass 3 min 48 s then the browser suite 5 min 27 s).
+## cores: on 2026-12-07 `.ci/run` took 15 min 2 s, the services pass 9 min 40 s then MariaDB
+## 4 min 26 s, beside the embedded pass 5 min 11 s then the browser suite 6 min 37 s).
 ## One slot runs the database passes (after the client is built: the live-server, log and
 ## deploy-kit tests serve it): PostgreSQL + Redis (when DATABASE_URL and REDIS_URL
 ## are set), then MariaDB (when MARIADB_URL is set). The other builds and tests the web
