@@ -32,6 +32,8 @@ export const useRoomsStore = defineStore('rooms', () => {
   const loaded = ref(false)
   const loading = ref(false)
   const members = ref<Record<number, Member[]>>({})
+  /** A room's bots: `GET members` lists them apart (they are not counted as members). */
+  const bots = ref<Record<number, Member[]>>({})
   const typing = ref<Record<number, Record<number, TypingEntry>>>({})
   /** The room on screen (no unread bump for it while the page is visible). */
   const activeRoomId = ref<number | null>(null)
@@ -179,6 +181,7 @@ export const useRoomsStore = defineStore('rooms', () => {
   async function fetchMembers(id: number): Promise<Member[]> {
     const res = await api.members(id)
     members.value[id] = res.members
+    bots.value[id] = res.bots
     const r = byId.value[id]
     if (r) {
       r.member_count = res.members.length
@@ -190,6 +193,11 @@ export const useRoomsStore = defineStore('rooms', () => {
   async function addMember(id: number, username: string): Promise<void> {
     await api.addMember(id, username)
     await fetchMembers(id)
+  }
+
+  async function removeBot(id: number, userId: number): Promise<void> {
+    await api.removeMember(id, userId)
+    bots.value[id] = (bots.value[id] ?? []).filter((b) => b.user.id !== userId)
   }
 
   async function removeMember(id: number, userId: number): Promise<void> {
@@ -390,6 +398,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     loaded,
     loading,
     members,
+    bots,
     typing,
     activeRoomId,
     all,
@@ -412,6 +421,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     fetchMembers,
     addMember,
     removeMember,
+    removeBot,
     openDm,
     setNotify,
     markAllRead,
