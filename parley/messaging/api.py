@@ -18,7 +18,7 @@ from parley.accounts.serializers import UserSearchOut
 from parley.common.errors import RateLimited
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
-from parley.messaging import reports, search, selectors, serializers, services
+from parley.messaging import pins, reports, search, selectors, serializers, services
 from parley.realtime import runtime
 from parley.realtime.shapes import MessageOut
 from parley.rooms.selectors import room_for_member
@@ -310,3 +310,100 @@ class SearchSendersApi(ScopedThrottleMixin, APIView):
             user=_user(request), q_text=args["q"], room_id=args.get("room"), limit=args["limit"]
         )
         return Response(UserSearchOut({"results": page, "has_more": more}).data)
+
+
+# --- pins and saved messages -------------------------------------------------------------------
+
+P = {
+    **AUTH,
+    **errors(400, e400="Too many pins in the room (`too_many_pins`)"),
+    **errors(
+        403,
+        e403="Not allowed to pin here (`pin_not_allowed`, `guest`), muted, or not a member",
+    ),
+    **errors(404, e404="No such message (or in a private room you are not in)"),
+    **errors(409, e409="Room closed, or the message was deleted"),
+    **errors(429, e429="Writing too fast (the send allowance)"),
+}
+
+
+class PinApi(APIView):
+    def _set(self, request: Request, message_id: int, pinned: bool) -> Response:
+        pins.pin_set(actor=_allowed(_user(request)), message_id=message_id, pinned=pinned)
+        return Response(serializers.PinnedOut({"pinned": pinned}).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.PinnedOut, **P},
+        summary="Pin a message in its room (owner, staff, members where allowed; idempotent)",
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        return self._set(request, message_id, True)
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.PinnedOut, **{k: v for k, v in P.items() if k != 400}},
+        summary="Unpin a message (idempotent)",
+    )
+    def delete(self, request: Request, message_id: int) -> Response:
+        return self._set(request, message_id, False)
+
+
+class RoomPinsApi(APIView):
+    @extend_schema(
+        responses={200: serializers.PinsOut, 403: E[403], 404: E[404], **AUTH},
+        summary="The room's pinned messages, most recently pinned first",
+    )
+    def get(self, request: Request, room_id: int) -> Response:
+        user = _user(request)
+        room = room_for_member(user=user, room_id=room_id)
+        return Response(serializers.PinsOut({"pins": pins.room_pins(room=room, viewer=user)}).data)
+
+
+S = {
+    **AUTH,
+    **errors(403, e403="A message of a public room you are not in"),
+    **errors(404, e404="No such message (or in a private room you are not in)"),
+    **errors(409, e409="The message was deleted"),
+    **errors(429, e429="Writing too fast (the send allowance)"),
+}
+
+
+class SaveApi(APIView):
+    def _set(self, request: Request, message_id: int, saved: bool) -> Response:
+        pins.save_set(actor=_allowed(_user(request)), message_id=message_id, saved=saved)
+        return Response(serializers.SavedOut({"saved": saved}).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.SavedOut, **S},
+        summary="Save a message for later (private to you; idempotent)",
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        return self._set(request, message_id, True)
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.SavedOut, **{k: v for k, v in S.items() if k != 409}},
+        summary="Take a message off your Saved list (idempotent)",
+    )
+    def delete(self, request: Request, message_id: int) -> Response:
+        return self._set(request, message_id, False)
+
+
+class SavedListApi(APIView):
+    @extend_schema(
+        parameters=[serializers.SavedListIn],
+        responses={200: serializers.SavedListOut, 400: E[400], **AUTH},
+        summary="Your saved messages, newest saved first (paged by next_cursor)",
+    )
+    def get(self, request: Request) -> Response:
+        params = serializers.SavedListIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page = pins.saved_page(
+            user=_user(request),
+            before_id=params.validated_data.get("cursor"),
+            limit=params.validated_data["limit"],
+        )
+        out = {"results": page.rows, "next_cursor": serializers.saved_cursor(page.next_cursor)}
+        return Response(serializers.SavedListOut(out).data)

@@ -9,6 +9,7 @@ from parley.rooms.models import Room
 BODY_MAX = 4000
 EXCERPT_MAX = 120
 ATTACHMENTS_MAX = 10  # uploads on one message
+PINS_MAX = 50  # pinned messages in one room: a pin list people can still read through
 
 
 class Message(models.Model):
@@ -105,6 +106,7 @@ class RoomEvent(models.Model):
         UPDATED = "message.updated", _("Updated")
         DELETED = "message.deleted", _("Deleted")
         REACTION = "reaction", _("Reaction")
+        PINNED = "message.pinned", _("Pinned")
 
     room = models.ForeignKey(
         Room, on_delete=models.CASCADE, related_name="events", db_index=False, verbose_name=_("room")
@@ -278,3 +280,64 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.pk} of {self.message_id}"
+
+
+class Pin(models.Model):
+    """A message pinned in its room (at most once): the room's list of what to come back to.
+
+    `room` is denormalised from the message so a room's pins are one index range, newest
+    first, with no join through the messages to find them."""
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="pin", verbose_name=_("message")
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("room")
+    )
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("pinned by"),
+    )
+    pinned_at = models.DateTimeField(verbose_name=_("pinned at"))
+
+    class Meta:
+        verbose_name = _("pin")
+        verbose_name_plural = _("pins")
+        indexes = [models.Index(fields=["room", "-pinned_at"], name="messaging_pin_room")]
+
+    def __str__(self) -> str:
+        return f"pin of {self.message_id} in {self.room_id}"
+
+
+class SavedMessage(models.Model):
+    """A message one person saved for later: private to them (nobody else hears of it).
+
+    Rows stay when the person can no longer see the message (they left the room, it was
+    deleted): the list filters those out when read, so rejoining brings them back."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("user"),
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="+", verbose_name=_("message")
+    )
+    saved_at = models.DateTimeField(verbose_name=_("saved at"))
+
+    class Meta:
+        verbose_name = _("saved message")
+        verbose_name_plural = _("saved messages")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "message"], name="messaging_saved_once"),
+        ]
+        # The Saved list: one person's rows, newest first, paged by id.
+        indexes = [models.Index(fields=["user", "-id"], name="messaging_saved_list")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} saved by {self.user_id}"

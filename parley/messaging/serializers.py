@@ -278,3 +278,56 @@ class ReadAllOut(serializers.Serializer[Any]):
     rooms = serializers.ListField(
         child=serializers.IntegerField(), help_text="The rooms whose read marker moved"
     )
+
+
+# --- pins and saved messages (parley/messaging/pins.py) ----------------------------------------
+
+
+class PinnedOut(serializers.Serializer[Any]):
+    pinned = serializers.BooleanField(help_text="The message is pinned now.")
+
+
+class PinsOut(serializers.Serializer[Any]):
+    pins = shape_list(MessageOut, message_data)
+
+
+class SavedOut(serializers.Serializer[Any]):
+    saved = serializers.BooleanField(help_text="The message is on your Saved list now.")
+
+
+SAVED_CURSOR_SALT = "parley.saved.cursor"
+
+
+def saved_cursor(row_id: int | None) -> str | None:
+    """The opaque `next_cursor` of `GET saved`, signed so a forged one is refused (as search's)."""
+    return None if row_id is None else signing.Signer(salt=SAVED_CURSOR_SALT).sign(str(row_id))
+
+
+class SavedListIn(serializers.Serializer[Any]):
+    cursor = serializers.CharField(
+        required=False, max_length=200, help_text="`next_cursor` of the previous page, as given."
+    )
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
+
+    def validate_cursor(self, value: str) -> int:
+        try:
+            return int(signing.Signer(salt=SAVED_CURSOR_SALT).unsign(value))
+        except (signing.BadSignature, ValueError):
+            raise serializers.ValidationError(
+                _("Not a cursor this server gave; start again without it.")
+            ) from None
+
+
+class SavedItemOut(serializers.Serializer[Any]):
+    message = ShapeField(MessageOut, message_data)
+    room = RoomNameOut(source="message.room")
+
+
+class SavedListOut(serializers.Serializer[Any]):
+    results = SavedItemOut(
+        many=True,
+        help_text="Newest saved first; only messages you can still see (not deleted, in your rooms).",
+    )
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text="Pass as `cursor` for the next page; null on the last page."
+    )

@@ -30,6 +30,7 @@ from parley.messaging.models import (
     Mention,
     Message,
     MessageEdit,
+    Pin,
     Reaction,
     RoomEvent,
 )
@@ -687,6 +688,7 @@ def message_delete(*, actor: User, message_id: int, erasure: bool = False) -> bo
             update_fields=["body", "deleted_at", "mentions", "mentions_room", "search_text", "attachments"]
         )
         _delete_uploads(message.pk)
+        Pin.objects.filter(message=message).delete()  # off the room's pins (clients: on message.deleted)
         Reaction.objects.filter(message=message).delete()
         Mention.objects.filter(message=message).delete()
         message.reaction_list = []

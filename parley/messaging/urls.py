@@ -10,6 +10,10 @@ urlpatterns = [
     path(
         "messages/<int:message_id>/reactions/<str:emoji>", api.ReactionApi.as_view(), name="message-reaction"
     ),
+    path("messages/<int:message_id>/pin", api.PinApi.as_view(), name="message-pin"),
+    path("rooms/<int:room_id>/pins", api.RoomPinsApi.as_view(), name="room-pins"),
+    path("messages/<int:message_id>/save", api.SaveApi.as_view(), name="message-save"),
+    path("saved", api.SavedListApi.as_view(), name="saved"),
     path("search", api.SearchApi.as_view(), name="search"),
     path("search/senders", api.SearchSendersApi.as_view(), name="search-senders"),
     path("messages/<int:message_id>/reports", api.ReportCreateApi.as_view(), name="message-reports"),

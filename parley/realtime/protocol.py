@@ -200,6 +200,29 @@ class ReactionFrame(_Out):
     op: Literal["add", "remove"]
 
 
+class MessagePinnedOut(_Out):
+    """Protocol 3 (issue 32): a message was pinned in its room or unpinned. A logged event
+    (it takes a seq; `resume` and gap repair replay it). A deleted message leaves the
+    room's pins without one: clients drop it on `message.deleted`."""
+
+    type: Literal["message.pinned"]
+    room: int
+    seq: int
+    message_id: int
+    pinned: bool
+    by: UserOut = Field(description="Who pinned or unpinned it.")
+
+
+class SavedUpdatedOut(_Out):
+    """Protocol 3 (issue 32): you saved a message for later, or took it off your list.
+    Sent to your own sockets only (your other devices), never stored or replayed; a
+    socket that missed it reads `GET saved` again."""
+
+    type: Literal["saved.updated"]
+    message_id: int
+    saved: bool
+
+
 class AckOut(_Out):
     type: Literal["ack"]
     client_id: str
@@ -308,6 +331,8 @@ ServerFrame = Annotated[
     | MessageUpdatedOut
     | MessageDeletedOut
     | ReactionFrame
+    | MessagePinnedOut
+    | SavedUpdatedOut
     | AckOut
     | DoneOut
     | GapOut
@@ -374,6 +399,23 @@ def reaction(
             "op": op,
         }
     )
+
+
+def message_pinned(*, room: int, seq: int, message_id: int, pinned: bool, by: dict[str, Any]) -> str:
+    return encode(
+        {
+            "type": "message.pinned",
+            "room": room,
+            "seq": seq,
+            "message_id": message_id,
+            "pinned": pinned,
+            "by": by,
+        }
+    )
+
+
+def saved_updated(*, message_id: int, saved: bool) -> str:
+    return encode({"type": "saved.updated", "message_id": message_id, "saved": saved})
 
 
 def ack(*, client_id: str, room: int, id: int, seq: int, duplicate: bool) -> str:

@@ -182,3 +182,6 @@ class RoomOut(RoomPublicOut):
         "first after it; clients draw their 'New messages' line there."
     )
     members_can_invite: bool
+    members_can_pin: bool = Field(
+        description="Members (not only the owner and staff) may pin and unpin messages."
+    )

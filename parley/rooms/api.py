@@ -90,7 +90,7 @@ class RoomDetailApi(APIView):
     @extend_schema(
         request=serializers.RoomUpdateIn,
         responses={200: RoomOut, **E},
-        summary="Edit name, topic, visibility or whether members may invite (owner)",
+        summary="Edit name, topic, visibility, or whether members may invite or pin (owner)",
     )
     def patch(self, request: Request, room_id: int) -> Response:
         data = serializers.RoomUpdateIn(data=request.data)
@@ -98,13 +98,21 @@ class RoomDetailApi(APIView):
         fields = dict(data.validated_data)
         visibility = fields.pop("visibility", None)
         members_can_invite = fields.pop("members_can_invite", None)
+        members_can_pin = fields.pop("members_can_pin", None)
         if members_can_invite is not None:
             invites.invite_settings_update(
                 room_id=room_id,
                 actor=request.user,  # type: ignore[arg-type]
                 members_can_invite=members_can_invite,
             )
-        if fields or (visibility is None and members_can_invite is None):
+        if members_can_pin is not None:
+            services.room_pin_settings_update(
+                room_id=room_id,
+                actor=request.user,  # type: ignore[arg-type]
+                members_can_pin=members_can_pin,
+            )
+        flags = (visibility, members_can_invite, members_can_pin)
+        if fields or all(flag is None for flag in flags):
             services.room_update(room_id=room_id, actor=request.user, **fields)  # type: ignore[arg-type]
         if visibility is not None:
             services.room_set_visibility(room_id=room_id, actor=request.user, visibility=visibility)  # type: ignore[arg-type]
@@ -157,6 +165,7 @@ class RoomLeaveApi(APIView):
                 **{"muted": False, "muted_until": None},
                 **{"notify": None, "hidden": False, "last_read_seq": None},
                 "members_can_invite": room.members_can_invite,
+                "members_can_pin": room.members_can_pin,
             }
         )
 

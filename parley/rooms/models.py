@@ -44,6 +44,8 @@ class Room(models.Model):
     dm_key = models.CharField(max_length=160, null=True, blank=True, unique=True, verbose_name=_("dm key"))
     # Members (not only the owner) may create invite links.
     members_can_invite = models.BooleanField(default=False, verbose_name=_("members can invite"))
+    # Members (not only the owner and staff) may pin and unpin messages.
+    members_can_pin = models.BooleanField(default=False, verbose_name=_("members can pin"))
 
     class Meta:
         verbose_name = _("room")

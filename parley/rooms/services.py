@@ -150,6 +150,20 @@ def room_update(*, room_id: int, actor: User, name: str | None = None, topic: st
     return room
 
 
+def room_pin_settings_update(*, room_id: int, actor: User, members_can_pin: bool) -> Room:
+    """The owner lets members pin messages, or stops them (what is pinned stays pinned).
+
+    Carried by REST room answers only, like `members_can_invite`: the server checks it on
+    every pin, so a client that shows a stale value hears a 403, nothing worse."""
+    with transaction.atomic():
+        room = _owned(room_id, actor)
+        _open(room)
+        if room.members_can_pin != members_can_pin:
+            room.members_can_pin = members_can_pin
+            room.save(update_fields=["members_can_pin"])
+    return room
+
+
 def room_close(*, room_id: int, actor: User) -> Room:
     """Close a room: its owner, or staff moderating (the admin's action) any room.
     The main room only by staff: everyone is in it, so closing it is never a whim of one."""
