@@ -15,6 +15,8 @@ export type ServerFrame =
   | MessageUpdatedOut
   | MessageDeletedOut
   | ReactionFrame
+  | MessagePinnedOut
+  | SavedUpdatedOut
   | AckOut
   | DoneOut
   | GapOut
@@ -31,6 +33,10 @@ export type ServerFrame =
   | ErrorOut
 export type UserOut = components['schemas']['UserOut']
 export type MessageOut = components['schemas']['MessageOut']
+/**
+ * Who pinned or unpinned it.
+ */
+export type UserOut1 = components['schemas']['UserOut']
 export type RoomPublicOut = components['schemas']['RoomPublicOut']
 /**
  * A frame the client sends.
@@ -77,6 +83,29 @@ export interface ReactionFrame {
   emoji: string
   user: UserOut
   op: 'add' | 'remove'
+}
+/**
+ * Protocol 3 (issue 32): a message was pinned in its room or unpinned. A logged event
+ * (it takes a seq; `resume` and gap repair replay it). A deleted message leaves the
+ * room's pins without one: clients drop it on `message.deleted`.
+ */
+export interface MessagePinnedOut {
+  type: 'message.pinned'
+  room: number
+  seq: number
+  message_id: number
+  pinned: boolean
+  by: UserOut1
+}
+/**
+ * Protocol 3 (issue 32): you saved a message for later, or took it off your list.
+ * Sent to your own sockets only (your other devices), never stored or replayed; a
+ * socket that missed it reads `GET saved` again.
+ */
+export interface SavedUpdatedOut {
+  type: 'saved.updated'
+  message_id: number
+  saved: boolean
 }
 export interface AckOut {
   type: 'ack'
