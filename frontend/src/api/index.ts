@@ -107,6 +107,15 @@ export const api = {
     call(rest.POST('/api/v1/messages/{message_id}/reactions/{emoji}', { params: { path: { message_id: id, emoji } } })),
   unreact: (id: number, emoji: string) =>
     call(rest.DELETE('/api/v1/messages/{message_id}/reactions/{emoji}', { params: { path: { message_id: id, emoji } } })),
+  pin: (id: number) => call(rest.POST('/api/v1/messages/{message_id}/pin', { params: { path: { message_id: id } } })),
+  unpin: (id: number) => call(rest.DELETE('/api/v1/messages/{message_id}/pin', { params: { path: { message_id: id } } })),
+  /** A room's pinned messages, most recently pinned first. */
+  pins: (roomId: number) => call(rest.GET('/api/v1/rooms/{room_id}/pins', { params: { path: { room_id: roomId } } })),
+  save: (id: number) => call(rest.POST('/api/v1/messages/{message_id}/save', { params: { path: { message_id: id } } })),
+  unsave: (id: number) => call(rest.DELETE('/api/v1/messages/{message_id}/save', { params: { path: { message_id: id } } })),
+  /** My saved messages, newest saved first; `cursor` is the previous page's `next_cursor`. */
+  saved: (cursor?: string | null, limit = 20) =>
+    call(rest.GET('/api/v1/saved', { params: { query: cursor ? { cursor, limit } : { limit } } })),
   markRead: (id: number, seq: number) =>
     call(rest.POST('/api/v1/rooms/{room_id}/read', { params: { path: { room_id: id } }, body: { seq } })).then(none),
   events: (id: number, after_seq: number, limit = 100): Promise<EventsPage> =>

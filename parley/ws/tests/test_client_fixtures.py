@@ -24,6 +24,7 @@ from parley.accounts import profile
 from parley.accounts import services as accounts
 from parley.accounts.models import User
 from parley.actions import onboarding
+from parley.messaging import pins
 from parley.messaging import services as messaging
 from parley.messaging.services import message_send
 from parley.realtime.protocol import PROTOCOL_VERSION, server_frame_adapter
@@ -187,6 +188,12 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
 
     await db(profile.profile_update)(user=carol_user, display_name="Carol C.")
     got["user.updated"] = await alice.next("user.updated")
+
+    # Protocol 3 (issue 32), last so the seqs above stay those the client's specs expect.
+    await db(pins.pin_set)(actor=alice_user, message_id=first, pinned=True)
+    got["message.pinned"] = await alice.next("message.pinned")
+    await db(pins.save_set)(actor=alice_user, message_id=first, saved=True)
+    got["saved.updated"] = await alice.next("saved.updated")
 
     await alice.send({"type": "ping"})
     got["pong"] = await alice.next("pong")
