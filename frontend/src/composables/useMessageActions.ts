@@ -11,12 +11,14 @@ import type { Message } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
 import { useComposerStore } from '@/stores/composer'
 import { useNoticesStore } from '@/stores/notices'
+import { usePinsStore } from '@/stores/pins'
 import { useRoomsStore } from '@/stores/rooms'
+import { useSavedStore } from '@/stores/saved'
 import { useTimelineStore } from '@/stores/timeline'
 import { copyText } from '@/utils/clipboard'
 
 /** What the touch menu (MessageActionSheet) can ask for besides a quick reaction. */
-export type SheetAction = 'reply' | 'copyLink' | 'edit' | 'delete' | 'more' | 'report'
+export type SheetAction = 'reply' | 'copyLink' | 'edit' | 'delete' | 'more' | 'report' | 'pin' | 'save'
 
 /** The server's words for a refusal when it gave any, else ours. */
 export function failureText(err: unknown, fallback: string): string {
@@ -38,6 +40,8 @@ export function useMessageActions(opts: {
   const timelines = useTimelineStore()
   const composer = useComposerStore()
   const notices = useNoticesStore()
+  const pins = usePinsStore()
+  const saved = useSavedStore()
 
   const state = reactive({
     /** The emoji picker: for which message, placed by what opened it, focus going back there. */
@@ -64,6 +68,18 @@ export function useMessageActions(opts: {
   const canEdit = (m: Message): boolean => own(m)
   const canDelete = (m: Message): boolean => own(m) || isOwner.value || auth.isStaff
   const canReport = (m: Message): boolean => !own(m)
+  /** The server's rule (parley/messaging/pins.py): the owner, staff, a DM's people, and members
+   * (not guests) where the room lets them. */
+  const mayPin = computed(() => {
+    const r = room.value
+    if (!r || !auth.user) return false
+    if (isOwner.value || auth.isStaff) return true
+    if (auth.user.is_guest) return false
+    return r.kind === 'direct' || r.members_can_pin
+  })
+  const canPin = (m: Message): boolean => mayPin.value && !m.deleted
+  const isPinned = (m: Message): boolean => pins.isPinned(opts.roomId.value, m.id)
+  const isSaved = (m: Message): boolean => saved.isSaved(m.id)
 
   function focusComposer(): void {
     // On a touch screen focusing would pop the keyboard up over what was just done.
@@ -126,6 +142,28 @@ export function useMessageActions(opts: {
     if (p) void react(p.msg, emoji)
   }
 
+  // ---- pin (the room's list) and save (mine) ----
+  async function togglePin(m: Message): Promise<void> {
+    const pinned = isPinned(m)
+    try {
+      if (pinned) await pins.unpin(opts.roomId.value, m.id)
+      else await pins.pin(opts.roomId.value, m)
+      notices.push(pinned ? t('pins.unpinned') : t('pins.pinned'), 'info')
+    } catch (err) {
+      notices.push(failureText(err, pinned ? t('pins.unpinFailed') : t('pins.pinFailed')))
+    }
+  }
+  async function toggleSaved(m: Message): Promise<void> {
+    const was = isSaved(m)
+    try {
+      if (was) await saved.unsave(m.id)
+      else await saved.save(m.id)
+      notices.push(was ? t('saved.removed') : t('saved.added'), 'info')
+    } catch (err) {
+      notices.push(failureText(err, t('saved.failed')))
+    }
+  }
+
   // ---- report ----
   function report(m: Message): void {
     state.reporting = m
@@ -180,6 +218,8 @@ export function useMessageActions(opts: {
     else if (action === 'edit') startEdit(m)
     else if (action === 'delete') askDelete(m)
     else if (action === 'report') report(m)
+    else if (action === 'pin') void togglePin(m)
+    else if (action === 'save') void toggleSaved(m)
     else openPicker(m, null)
   }
 
@@ -189,6 +229,11 @@ export function useMessageActions(opts: {
     canEdit,
     canDelete,
     canReport,
+    canPin,
+    isPinned,
+    isSaved,
+    togglePin,
+    toggleSaved,
     reply,
     copyLink,
     startEdit,

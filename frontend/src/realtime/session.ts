@@ -8,7 +8,9 @@ import { useConnectionStore } from '@/stores/connection'
 import { useNoticesStore } from '@/stores/notices'
 import { useEphemeralStore } from '@/stores/ephemeral'
 import { useOutboxStore } from '@/stores/outbox'
+import { usePinsStore } from '@/stores/pins'
 import { useRoomsStore } from '@/stores/rooms'
+import { useSavedStore } from '@/stores/saved'
 import { useTimelineStore } from '@/stores/timeline'
 import { api, ApiError } from '@/api'
 import { notifications } from '@/composables/useNotifications'
@@ -60,6 +62,19 @@ export function dispatchFrame(frame: ServerFrame): void {
     case 'reaction':
       timeline.applyLogFrame(frame)
       rooms.noteEvent(frame.room, frame.seq)
+      if (frame.type === 'message.updated') usePinsStore().applyUpdated(frame.room, frame.message)
+      if (frame.type === 'message.deleted') {
+        usePinsStore().drop(frame.room, frame.id)
+        useSavedStore().applyDeleted(frame.id)
+      }
+      break
+    case 'message.pinned':
+      // The timeline hands it to the pins store in seq order; without a timeline here, directly.
+      if (!timeline.applyLogFrame(frame)) usePinsStore().applyPinned(frame)
+      rooms.noteEvent(frame.room, frame.seq)
+      break
+    case 'saved.updated':
+      useSavedStore().applySaved(frame)
       break
     case 'done':
       settleDone(frame)
@@ -212,4 +227,6 @@ export function stopRealtime(): void {
   useTimelineStore().reset()
   useComposerStore().reset()
   useRoomsStore().reset()
+  usePinsStore().reset()
+  useSavedStore().reset()
 }

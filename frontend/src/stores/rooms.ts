@@ -82,7 +82,7 @@ export const useRoomsStore = defineStore('rooms', () => {
       byId.value[room.id] = {
         ...room,
         ...{ is_member: false, unread_count: 0, mention_count: 0, muted: false, muted_until: null },
-        ...{ notify: null, hidden: false, last_read_seq: null, members_can_invite: false },
+        ...{ notify: null, hidden: false, last_read_seq: null, members_can_invite: false, members_can_pin: false },
       }
       void quietRefresh(room.id)
     }
@@ -159,7 +159,7 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   async function update(
     id: number,
-    data: { name?: string; topic?: string; visibility?: Visibility; members_can_invite?: boolean },
+    data: { name?: string; topic?: string; visibility?: Visibility; members_can_invite?: boolean; members_can_pin?: boolean },
   ): Promise<Room> {
     return put(await api.updateRoom(id, data))
   }

@@ -11,21 +11,28 @@ import { reactive, ref } from 'vue'
 import { api } from '@/api'
 import type { Message, Reaction, User } from '@/api/types'
 import { sendChange } from '@/realtime/changes'
-import type { GapOut, MessageDeletedOut, MessageFrame, MessageUpdatedOut, ReactionFrame, ServerFrame } from '@/realtime/protocol'
+import type { GapOut, MessageDeletedOut, MessageFrame, MessagePinnedOut, MessageUpdatedOut, ReactionFrame, ServerFrame } from '@/realtime/protocol'
 import { REACTION_USERS_MAX } from '@/utils/reactions'
 import { useAuthStore } from './auth'
 import { useComposerStore } from './composer'
 import { useOutboxStore } from './outbox'
+import { usePinsStore } from './pins'
 import { useRoomsStore } from './rooms'
 
 export const PAGE_SIZE = 50
 export const EVENTS_PAGE = 100
 
 /** Frames that take a seq in the room's log and change what the timeline shows. */
-export type LogFrame = MessageFrame | MessageUpdatedOut | MessageDeletedOut | ReactionFrame
+export type LogFrame = MessageFrame | MessageUpdatedOut | MessageDeletedOut | ReactionFrame | MessagePinnedOut
 
 export function isLogFrame(f: ServerFrame): f is LogFrame {
-  return f.type === 'message' || f.type === 'message.updated' || f.type === 'message.deleted' || f.type === 'reaction'
+  return (
+    f.type === 'message' ||
+    f.type === 'message.updated' ||
+    f.type === 'message.deleted' ||
+    f.type === 'reaction' ||
+    f.type === 'message.pinned'
+  )
 }
 
 /** Older messages we have not loaded lie between the seqs `after` and `before` (a jump left them out). */
@@ -197,9 +204,11 @@ export const useTimelineStore = defineStore('timeline', () => {
     trackSeq(roomId, t, f.seq)
   }
 
-  /** Apply an edit, a deletion or a reaction to the messages we hold. */
-  function applyChange(t: Timeline, f: MessageUpdatedOut | MessageDeletedOut | ReactionFrame): void {
-    if (f.type === 'message.updated') {
+  /** Apply an edit, a deletion or a reaction to the messages we hold; a pin goes to the room's pins. */
+  function applyChange(t: Timeline, f: Exclude<LogFrame, MessageFrame>): void {
+    if (f.type === 'message.pinned') {
+      usePinsStore().applyPinned(f, t.messages.find((x) => x.id === f.message_id))
+    } else if (f.type === 'message.updated') {
       const m = t.messages.find((x) => x.id === f.message.id)
       if (!m) return
       if (f.message.deleted) {
