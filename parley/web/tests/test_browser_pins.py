@@ -83,7 +83,8 @@ def test_the_owner_pins_the_other_sees_it_live_jumps_to_it_and_saves(
 
         # The other person sees both live: the count, the marker, the list (newest pin first).
         expect(page.get_by_test_id("pins-count")).to_have_text("2")
-        expect(by_body(page, "Meeting moved to Thursday 10:00").get_by_test_id("message-pinned")).to_be_visible()
+        meeting_there = by_body(page, "Meeting moved to Thursday 10:00")
+        expect(meeting_there.get_by_test_id("message-pinned")).to_be_visible()
         expect(by_body(page, RULES)).to_have_count(0)  # not loaded yet
         page.get_by_test_id("pins-button").click()
         items = page.get_by_test_id("pin-item")
