@@ -117,7 +117,11 @@ describe('MessageListItem', () => {
   })
 
   it('Enter moves into the toolbar, arrows walk it, Esc returns to the message', async () => {
-    const props = { ...base, own: true, body: 'mine', status: 'sent' as const, seq: 4, messageId: 4, actions: true, canEdit: true, canDelete: true }
+    const props = {
+      ...base,
+      ...{ own: true, body: 'mine', status: 'sent' as const, seq: 4, messageId: 4 },
+      ...{ actions: true, canEdit: true, canDelete: true, canPin: true, pinned: true },
+    }
     const w = mount(MessageListItem, { props, attachTo: document.body })
     const li = w.get('[data-testid="message"]')
     ;(li.element as HTMLElement).focus()
@@ -125,11 +129,20 @@ describe('MessageListItem', () => {
     await li.trigger('keydown', { key: 'Enter' })
     await nextTick()
     const tools = w.findAll('[data-testid="message-toolbar"] button')
-    expect(tools.map((b) => b.attributes('title'))).toEqual(['Add a reaction (+)', 'Reply (R)', 'Copy link', 'Edit (E)', 'Delete (Delete key)'])
+    expect(tools.map((b) => b.attributes('title'))).toEqual([
+      'Add a reaction (+)',
+      'Reply (R)',
+      'Copy link',
+      'Unpin',
+      'Save for later',
+      'Edit (E)',
+      'Delete (Delete key)',
+    ])
+    expect(w.get('[data-testid="message-pinned"]').text()).toBe('Pinned')
     expect(document.activeElement).toBe(tools[0]!.element)
     await tools[0]!.trigger('keydown', { key: 'ArrowLeft' })
-    expect(document.activeElement).toBe(tools[4]!.element)
-    await tools[4]!.trigger('keydown', { key: 'ArrowRight' })
+    expect(document.activeElement).toBe(tools[6]!.element)
+    await tools[6]!.trigger('keydown', { key: 'ArrowRight' })
     expect(document.activeElement).toBe(tools[0]!.element)
     await tools[0]!.trigger('keydown', { key: 'Escape' })
     expect(document.activeElement).toBe(li.element)
