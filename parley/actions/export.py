@@ -1,5 +1,5 @@
-"""Downloading your data: the profile (accounts), memberships (rooms), messages and
-reactions (messaging) in one JSON document. A read, but across apps, so it sits here."""
+"""Downloading your data: the profile (accounts), memberships (rooms), messages,
+reactions and saved messages (messaging) in one JSON document. A read, but across apps, so it sits here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from parley.accounts.models import User
 from parley.accounts.serializers import user_data
-from parley.messaging.models import Message, Reaction
+from parley.messaging.models import Message, Reaction, SavedMessage
 from parley.rooms.models import Membership, Room
 
 
@@ -32,7 +32,8 @@ def _room_names_seen_by(user: User) -> dict[int, str | None]:
 
 def export_chunks(*, user: User) -> Iterator[str]:
     """The user's data as one JSON document, produced piece by piece so a long history is
-    streamed instead of held in memory: profile, memberships, messages, reactions."""
+    streamed instead of held in memory: profile, memberships, messages, reactions, and the
+    messages saved for later (ids and when: the text of another's message is not theirs)."""
     profile = {
         **user_data(user),
         "email": user.email,
@@ -79,4 +80,8 @@ def export_chunks(*, user: User) -> Iterator[str]:
             "created_at": created.isoformat(),
         }
         yield ("," if i else "") + json.dumps(item)
+    yield '], "saved": ['
+    saved = SavedMessage.objects.filter(user=user).order_by("pk").values_list("message_id", "saved_at")
+    for i, (message_id, saved_at) in enumerate(saved.iterator(chunk_size=1000)):
+        yield ("," if i else "") + json.dumps({"message": message_id, "saved_at": saved_at.isoformat()})
     yield "]}\n"

@@ -239,6 +239,7 @@ def test_export_holds_profile_memberships_messages_and_reactions() -> None:
     mine = message_send(sender=user, room_id=room.pk, body="mine", client_id="m1").message
     message_send(sender=other, room_id=room.pk, body="not mine", client_id="n1")
     reaction_toggle(actor=user, message_id=mine.pk, emoji="👍", op="add")
+    assert client_for(user).post(f"/api/v1/messages/{mine.pk}/save").status_code == 200
     r = client_for(user).get("/api/v1/me/export")
     assert r.status_code == 200
     assert r["Content-Disposition"].startswith("attachment;")
@@ -247,6 +248,7 @@ def test_export_holds_profile_memberships_messages_and_reactions() -> None:
     assert {m["room_name"] for m in data["memberships"]} == {"general", "bystander-room"}
     assert [(m["body"], m["room_name"]) for m in data["messages"]] == [("mine", "bystander-room")]
     assert [(x["emoji"], x["message"]) for x in data["reactions"]] == [("👍", mine.pk)]
+    assert [x["message"] for x in data["saved"]] == [mine.pk]
     assert APIClient().get("/api/v1/me/export").status_code == 401
 
 
