@@ -108,7 +108,8 @@ def test_the_owner_pins_the_other_sees_it_live_jumps_to_it_and_saves(
         chatter = by_body(page, "chatter 3")
         act(page, chatter, "save", phone)
         expect(page.get_by_role("alert").filter(has_text="Saved.")).to_have_count(1)
-        expect(chatter.get_by_test_id("action-save") if not phone else chatter).to_be_visible()
+        saved_ids = [r["message"]["id"] for r in api(page, token, "GET", "saved")["results"]]
+        assert saved_ids == [int(chatter.get_attribute("data-id") or 0)]
         page.get_by_test_id("saved-link").click()
         expect(page).to_have_url(re.compile(r"/saved$"))
         saved = page.get_by_test_id("saved-item")
