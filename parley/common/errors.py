@@ -177,6 +177,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         wait = math.ceil(seconds) if seconds is not None else None
         if wait is None:
             message = _("Too many requests; slow down.")
+        elif wait > 90:  # "in 2491 seconds" makes a person do the sum: say minutes
+            minutes = math.ceil(wait / 60)
+            message = ngettext(
+                "Too many requests; try again in %(count)s minute.",
+                "Too many requests; try again in %(count)s minutes.",
+                minutes,
+            ) % {"count": minutes}
         else:
             message = ngettext(
                 "Too many requests; try again in %(count)s second.",

@@ -39,7 +39,7 @@ from parley.messaging.serializers import message_data
 from parley.realtime import metrics, protocol, publish
 from parley.rooms.models import Membership, Room
 from parley.rooms.moderation import mute_refusal
-from parley.rooms.selectors import ban_refusal, is_banned, room_for_member
+from parley.rooms.selectors import ban_is_told, ban_refusal, room_for_member
 from parley.uploads import storage as upload_storage
 from parley.uploads.models import Upload
 from parley.uploads.serializers import attachment_data
@@ -341,7 +341,11 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 if req.sender.pk not in members:
                     answers[i] = (
                         ban_refusal()
-                        if is_banned(room_id=room_id, user_id=req.sender.pk)
+                        if ban_is_told(
+                            room_id=room_id,
+                            user_id=req.sender.pk,
+                            public=visibility == Room.Visibility.PUBLIC,
+                        )
                         else Forbidden(_("Join the room to write in it."), code="not_member")
                         if visibility == Room.Visibility.PUBLIC
                         else NotFound(_("No such room."))

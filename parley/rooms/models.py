@@ -136,6 +136,9 @@ class Ban(models.Model):
     )
     reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    # In the room when banned. Only such a person is told `banned` by a private room; someone
+    # banned in advance hears the 404 every outsider hears (the room does not admit it exists).
+    of_member = models.BooleanField(default=False, verbose_name=_("was a member"))
 
     class Meta:
         verbose_name = _("ban")

@@ -158,10 +158,11 @@ def member_ban(*, room_id: int, actor: User, user_id: int, reason: str = "") -> 
     with transaction.atomic():
         case = _case(actor=actor, room_id=room_id, user_id=user_id)
         room = Room.objects.select_for_update().get(pk=case.room.pk)
+        member = Membership.objects.filter(room=room, user=case.target).exists()
         ban, _created = Ban.objects.get_or_create(
-            room=room, user=case.target, defaults={"banned_by": actor, "reason": reason}
+            room=room, user=case.target, defaults={"banned_by": actor, "reason": reason, "of_member": member}
         )
-        if Membership.objects.filter(room=room, user=case.target).exists():
+        if member:
             membership_end(room, case.target)
     return ban
 

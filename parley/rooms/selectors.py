@@ -83,8 +83,13 @@ def room_list(*, user: User, joined: bool | None = None) -> list[Room]:
     return _attach_online(list(_with_counts(qs, user).order_by("closed_at", "-last_seq", "id")[:1000]))
 
 
-def is_banned(*, room_id: int, user_id: int) -> bool:
-    return Ban.objects.filter(room_id=room_id, user_id=user_id).exists()
+def ban_is_told(*, room_id: int, user_id: int, public: bool) -> bool:
+    """Whether the person hears `banned` from the room rather than the outsider's refusal.
+    A public room is seen by all, so any ban is told; a private room tells only someone
+    banned while in it: a person banned in advance would otherwise learn, from `banned`
+    against 404, that the room exists (docs/decisions.md, "A ban in advance")."""
+    bans = Ban.objects.filter(room_id=room_id, user_id=user_id)
+    return bans.exists() if public else bans.filter(of_member=True).exists()
 
 
 def ban_refusal() -> Forbidden:
@@ -95,10 +100,11 @@ def ban_refusal() -> Forbidden:
 
 
 def outsider_refusal(*, room_id: int, user_id: int, public: bool) -> ServiceError:
-    """Why a non-member cannot use a room: banned, not yet joined (public), or, for a private
-    room they have no ban from, no such room (a private room does not admit it exists).
+    """Why a non-member cannot use a room: banned (any ban from a public room, a ban while a
+    member from a private one), not yet joined (public), or, for a private room, no such room
+    (a private room does not admit it exists, even to someone banned from it in advance).
     Read only on the refusal path, so members pay nothing for it."""
-    if is_banned(room_id=room_id, user_id=user_id):
+    if ban_is_told(room_id=room_id, user_id=user_id, public=public):
         return ban_refusal()
     if public:
         return Forbidden(_("Join the room first."), code="not_member")

@@ -7,6 +7,7 @@ every socket (seed 000's live room list), private rooms' only to members.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from django.conf import settings
@@ -25,13 +26,15 @@ from parley.rooms import selectors
 from parley.rooms.models import NAME_MAX, TOPIC_MAX, Ban, Membership, Notify, Room
 from parley.rooms.serializers import public_room_data
 
+# The '#' (or the full-width U+FF03) people type before a room's name, with any spaces among them.
+_LEADING_HASHES = re.compile(r"^[\s#\uff03]+")
+
 
 def _clean_name(name: str) -> str:
     """A room's name without the '#' every client shows before it: people type "#lounge",
-    and a stored '#' showed as "##lounge" (the report queue, search, the room list)."""
-    return clean_name(
-        name.lstrip().lstrip("#\uff03"), field="name", max_length=NAME_MAX, label=_("room name")
-    )
+    and a stored '#' showed as "##lounge" (the report queue, search, the room list).
+    Rooms named before this are cleaned by migration rooms 0002."""
+    return clean_name(_LEADING_HASHES.sub("", name), field="name", max_length=NAME_MAX, label=_("room name"))
 
 
 def _clean_topic(topic: str) -> str:

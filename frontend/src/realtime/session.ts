@@ -107,6 +107,7 @@ export function dispatchFrame(frame: ServerFrame): void {
       rooms.applyMemberFrame(frame, me)
       if (frame.type === 'member.left' && me && frame.user.id === me.id) {
         timeline.dropRoom(frame.room)
+        void rooms.learnWhyRemoved(frame.room)
       }
       break
     case 'member.updated':

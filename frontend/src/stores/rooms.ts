@@ -147,8 +147,30 @@ export const useRoomsStore = defineStore('rooms', () => {
     delete byId.value[id]
   }
 
+  /** Rooms I am leaving by my own Leave: their `member.left` needs no asking why. */
+  const leavingByMe = new Set<number>()
+
+  /**
+   * Taken out of a room by someone else (`member.left` about me, not my own Leave): ask the
+   * room once why, so a ban shows as "You were banned" at once, not as "Join" until a
+   * reload (issue 27). The frame says only that I left; the members list answers `banned`
+   * to a banned person and `not_member`/`not_found` to someone merely removed.
+   */
+  async function learnWhyRemoved(id: number): Promise<void> {
+    if (leavingByMe.delete(id)) return
+    try {
+      await api.members(id)
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'banned') markBanned(id)
+    }
+  }
+
   async function leave(id: number): Promise<void> {
-    const room = await api.leaveRoom(id)
+    leavingByMe.add(id)
+    const room = await api.leaveRoom(id).catch((err: unknown) => {
+      leavingByMe.delete(id)
+      throw err
+    })
     if (room.kind === 'direct') {
       put(room) // a DM is hidden, not left: its people are fixed
       return
@@ -394,6 +416,7 @@ export const useRoomsStore = defineStore('rooms', () => {
   return {
     banned,
     markBanned,
+    learnWhyRemoved,
     byId,
     loaded,
     loading,

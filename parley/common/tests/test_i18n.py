@@ -117,7 +117,12 @@ def test_throttled_requests_are_told_when_to_come_back_in_their_language(setting
     )
     assert r.status_code == 429
     message = r.json()["error"]["message"]
-    assert message.startswith("リクエストが多すぎます。") and "秒後にもう一度お試しください。" in message
+    # An hour's wait is told in minutes ("in 3597 seconds" made people do the sum).
+    assert message.startswith("リクエストが多すぎます。") and "分後にもう一度お試しください。" in message
+    english = client.post(
+        "/api/v1/auth/register", {"username": "third3", "password": PASSWORD}, format="json"
+    ).json()["error"]["message"]
+    assert english == "Too many requests; try again in 60 minutes."
     cache.clear()
 
 

@@ -253,5 +253,7 @@ def test_a_leading_hash_is_not_part_of_a_rooms_name_so_no_screen_shows_two() -> 
 
     renamed = api.patch(f"/api/v1/rooms/{room}", {"name": "  ## den"}, format="json")
     assert renamed.status_code == 200 and renamed.json()["name"] == "den"
+    spaced = api.patch(f"/api/v1/rooms/{room}", {"name": "# #den"}, format="json")
+    assert spaced.status_code == 200 and spaced.json()["name"] == "den"
     blank = api.patch(f"/api/v1/rooms/{room}", {"name": "###"}, format="json")
     assert blank.status_code == 400 and "name" in error_of(blank)["fields"]

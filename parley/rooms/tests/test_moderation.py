@@ -195,6 +195,47 @@ class TestBan:
             (404, True),
         )
 
+    def test_a_ban_in_advance_from_a_private_room_tells_no_more_than_to_any_outsider(self) -> None:
+        """Banned before ever joining, a person must not learn from `banned` (against the
+        outsider's 404) that a private room's id exists; a banned former member is told why."""
+        s = _room(private=True)
+        owner, ahead, stranger = client_for(s["owner"]), make_user(), client_for(make_user())
+        assert owner.post(f"/api/v1/rooms/{s['room']}/bans/{ahead.pk}").status_code == 200
+        assert owner.post(f"/api/v1/rooms/{s['room']}/bans/{s['bob'].pk}").status_code == 200
+        assert [b["user"]["id"] for b in owner.get(f"/api/v1/rooms/{s['room']}/bans").json()["bans"]] == [
+            s["bob"].pk,
+            ahead.pk,
+        ]
+
+        def tries(c: Any) -> dict[str, Any]:
+            return {
+                "room": c.get(f"/api/v1/rooms/{s['room']}"),
+                "messages": c.get(f"/api/v1/rooms/{s['room']}/messages"),
+                "send": c.post(
+                    f"/api/v1/rooms/{s['room']}/messages", {"body": "x", "client_id": "x"}, format="json"
+                ),
+                "join": c.post(f"/api/v1/rooms/{s['room']}/join"),
+                "members": c.get(f"/api/v1/rooms/{s['room']}/members"),
+            }
+
+        outsider = {what: (r.status_code, r.json()) for what, r in tries(stranger).items()}
+        assert {what: status for what, (status, _body) in outsider.items()} == dict.fromkeys(outsider, 404)
+        banned_ahead = {what: (r.status_code, r.json()) for what, r in tries(client_for(ahead)).items()}
+        assert banned_ahead == outsider
+        former = tries(client_for(s["bob"]))
+        assert {what: (r.status_code, error_of(r)["code"]) for what, r in former.items()} == dict.fromkeys(
+            former, (403, "banned")
+        )
+
+    def test_a_ban_in_advance_from_a_public_room_is_told(self) -> None:
+        """A public room is seen by everyone: a ban in advance hides nothing, so it is said."""
+        s = _room()
+        ahead = make_user()
+        owner = client_for(s["owner"])
+        assert owner.post(f"/api/v1/rooms/{s['room']}/bans/{ahead.pk}").status_code == 200
+        for r in (client_for(ahead).post(f"/api/v1/rooms/{s['room']}/join"), _send(ahead, s["room"])):
+            assert (r.status_code, error_of(r)["code"]) == (403, "banned")
+
     def test_members_and_strangers_cannot_see_or_use_the_lists(self) -> None:
         s = _room(private=True)
         stranger = make_user()
@@ -252,3 +293,22 @@ async def test_a_muted_socket_gets_a_muted_error_and_everyone_sees_the_mute_live
     assert (refused["code"], refused["ref"]) == ("banned", "m-3")
     for c in (bob, carol):
         await c.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_banned_in_advance_from_a_private_room_hears_not_found_like_any_outsider() -> None:
+    s = await db(_room)(private=True)
+    ahead, stranger = await db(make_user)(), await db(make_user)()
+    owner = await db(client_for)(s["owner"])
+    for user in (ahead, s["bob"]):
+        assert (await db(owner.post)(f"/api/v1/rooms/{s['room']}/bans/{user.pk}")).status_code == 200
+    heard: dict[str, dict[str, Any]] = {}
+    for who, user in (("stranger", stranger), ("ahead", ahead), ("former", s["bob"])):
+        c = WsClient(await db(token_for)(user))
+        assert (await c.connect())[0]
+        await c.send({"type": "send", "room": s["room"], "body": "hi", "client_id": "x-1"})
+        heard[who] = await c.recv_type("error")
+        await c.close()
+    assert heard["ahead"] == heard["stranger"]
+    assert (heard["ahead"]["code"], heard["ahead"]["ref"]) == ("not_found", "x-1")
+    assert (heard["former"]["code"], heard["former"]["ref"]) == ("banned", "x-1")

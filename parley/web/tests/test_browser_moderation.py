@@ -147,9 +147,18 @@ def reported(browser, server: ServerProcess) -> Iterator[dict]:
     expect(form).to_have_count(0)
     expect(reporter.get_by_text("Thank you. Staff will look at your report.")).to_be_visible()
     yield {"room": room, "staff": staff, "reporter": reporter, "spam_id": spam_id}
+    # Nothing of this module's stays open in the queue the session's server shares.
+    queue = api(page, staff_token, "GET", "reports")["results"]
+    for left in (r for r in queue if r["room"]["id"] == room["id"]):
+        api(page, staff_token, "POST", f"reports/{left['id']}/resolve", {"action": "dismiss"})
     assert reporter.errors == [], reporter.errors
     reporter_ctx.close()
     ctx.close()
+
+
+def own_report(page, reported: dict):
+    """This module's report in the queue, whatever other tests left open on the shared server."""
+    return page.locator('[data-testid="report-item"]', has_text=reported["room"]["name"])
 
 
 @pytest.mark.parametrize(("width", "scheme"), [(390, "dark"), (1280, "light")])
@@ -163,7 +172,7 @@ def test_staff_see_the_report_in_the_queue(
         page.goto("/")
         page.get_by_test_id("moderation-link").click()
         page.wait_for_url("**/moderation")
-        item = page.get_by_test_id("report-item").first
+        item = own_report(page, reported)
         expect(item.get_by_test_id("report-excerpt")).to_have_text(SPAM)
         expect(item).to_contain_text("Spam or advertising")
         expect(item).to_contain_text("Third time today")
@@ -181,15 +190,15 @@ def test_staff_open_a_report_in_context_and_delete_the_message(
     try:
         sign_in(page, reported["staff"])
         page.goto("/moderation")
-        item = page.get_by_test_id("report-item").first
+        item = own_report(page, reported)
         item.get_by_test_id("report-context").click()
         shown = item.locator(f'[data-testid="context-message"][data-id="{reported["spam_id"]}"]')
         expect(shown).to_contain_text(SPAM)
         expect(shown).to_have_class("msg reported")
         page.once("dialog", lambda d: d.accept())
-        page.get_by_test_id("report-item").first.get_by_test_id("resolve-delete_message").click()
-        expect(page.get_by_test_id("reports-empty")).to_be_visible()
-        shot(page, "queue-empty-desktop")
+        item.get_by_test_id("resolve-delete_message").click()
+        expect(item).to_have_count(0)  # other tests' reports may still be open on this server
+        shot(page, "queue-resolved-desktop")
         gone = reported["reporter"].locator(f'[data-testid="message"][data-id="{reported["spam_id"]}"]')
         expect(gone.get_by_test_id("message-deleted")).to_have_text("message deleted")
         assert page.errors == [], page.errors

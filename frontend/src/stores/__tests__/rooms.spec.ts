@@ -6,7 +6,7 @@ import { useRoomsStore } from '@/stores/rooms'
 import { useTimelineStore } from '@/stores/timeline'
 import { useNoticesStore } from '@/stores/notices'
 import { useOutboxStore } from '@/stores/outbox'
-import { alice, bob, factory, FakeWebSocket, jsonResponse, makeRoom, mockFetch } from '@/test-utils/fakes'
+import { alice, bob, factory, FakeWebSocket, flush, jsonResponse, makeRoom, mockFetch } from '@/test-utils/fakes'
 import { serverFrame } from '@/test-utils/frames'
 import type { RoomPublicOut } from '@/realtime/protocol'
 
@@ -189,6 +189,28 @@ describe('rooms store: banned', () => {
     expect(await rooms.refresh(7)).toBeNull()
     await expect(rooms.join(8)).rejects.toMatchObject({ code: 'banned' })
     expect(rooms.banned).toEqual({ 7: true, 8: true })
+  })
+
+  it('is learnt at once when someone else takes me out, not after a reload', async () => {
+    http.route('GET rooms/6/members', refusal)
+    http.route('GET rooms/9/members', () =>
+      jsonResponse(403, { error: { code: 'not_member', message: 'Join the room first.', fields: {} } }),
+    )
+    FakeWebSocket.last.hello(alice)
+    FakeWebSocket.last.receive(serverFrame('member.left', { room: 6, user: alice, member_count: 1 }))
+    FakeWebSocket.last.receive(serverFrame('member.left', { room: 9, user: alice, member_count: 1 }))
+    await vi.waitFor(() => expect(useRoomsStore().banned).toEqual({ 6: true }))
+    expect(http.callsTo('GET rooms/9/members')).toHaveLength(1)
+  })
+
+  it('is not asked about after my own Leave', async () => {
+    http.route('POST rooms/3/leave', () => makeRoom({ id: 3, is_member: false }))
+    const rooms = useRoomsStore()
+    await rooms.leave(3)
+    FakeWebSocket.last.hello(alice)
+    FakeWebSocket.last.receive(serverFrame('member.left', { room: 3, user: alice, member_count: 1 }))
+    await flush()
+    expect(http.callsTo('GET rooms/3/members')).toHaveLength(0)
   })
 
   it('is remembered from the socket\'s error frame for a send of ours', () => {
