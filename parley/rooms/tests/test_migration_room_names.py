@@ -1,4 +1,4 @@
-"""Migration rooms 0002: rooms named "#lounge" before the services stripped the '#' lose it,
+"""Migration rooms 0003: rooms named "#lounge" before the services stripped the '#' lose it,
 and a name that would then collide takes a suffix instead of breaking the unique name."""
 
 from __future__ import annotations
