@@ -10,6 +10,8 @@ urlpatterns = [
     path(
         "messages/<int:message_id>/reactions/<str:emoji>", api.ReactionApi.as_view(), name="message-reaction"
     ),
+    path("messages/<int:message_id>/previews/<int:index>", api.PreviewApi.as_view(), name="message-preview"),
+    path("link-previews/<int:preview_id>/<str:name>", api.PreviewImageApi.as_view(), name="preview-image"),
     path("search", api.SearchApi.as_view(), name="search"),
     path("search/senders", api.SearchSendersApi.as_view(), name="search-senders"),
     path("messages/<int:message_id>/reports", api.ReportCreateApi.as_view(), name="message-reports"),

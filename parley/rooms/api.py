@@ -90,7 +90,7 @@ class RoomDetailApi(APIView):
     @extend_schema(
         request=serializers.RoomUpdateIn,
         responses={200: RoomOut, **E},
-        summary="Edit name, topic, visibility or whether members may invite (owner)",
+        summary="Edit name, topic, visibility, whether members may invite, link previews (owner)",
     )
     def patch(self, request: Request, room_id: int) -> Response:
         data = serializers.RoomUpdateIn(data=request.data)
@@ -157,6 +157,7 @@ class RoomLeaveApi(APIView):
                 **{"muted": False, "muted_until": None},
                 **{"notify": None, "hidden": False, "last_read_seq": None},
                 "members_can_invite": room.members_can_invite,
+                "link_previews": room.link_previews,
             }
         )
 

@@ -44,6 +44,8 @@ class Room(models.Model):
     dm_key = models.CharField(max_length=160, null=True, blank=True, unique=True, verbose_name=_("dm key"))
     # Members (not only the owner) may create invite links.
     members_can_invite = models.BooleanField(default=False, verbose_name=_("members can invite"))
+    # Links in this room's messages get preview cards (when the server's LINK_PREVIEWS is on too).
+    link_previews = models.BooleanField(default=True, verbose_name=_("link previews"))
 
     class Meta:
         verbose_name = _("room")

@@ -53,6 +53,7 @@ def room_data(room: Room) -> dict[str, Any]:
         "hidden": room.hidden,  # type: ignore[attr-defined]
         "last_read_seq": room.my_read,  # type: ignore[attr-defined]
         "members_can_invite": room.members_can_invite,
+        "link_previews": room.link_previews,
     }
 
 
@@ -68,6 +69,9 @@ class RoomUpdateIn(serializers.Serializer[Any]):
     visibility = serializers.ChoiceField(choices=Room.Visibility.choices, required=False)
     members_can_invite = serializers.BooleanField(
         required=False, help_text="Members (not only the owner) may create invite links."
+    )
+    link_previews = serializers.BooleanField(
+        required=False, help_text="Links in new messages get preview cards (when the server allows them)."
     )
 
 
