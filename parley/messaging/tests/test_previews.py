@@ -4,6 +4,7 @@ fetch per URL for all rooms; the author's removal; the room's and the server's s
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import threading
@@ -63,10 +64,8 @@ class Site:
                 if route is None:
                     self.send_error(404)
                     return
-                try:
-                    route(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the fetcher hung up (the size cap): expected
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    route(self)  # a hang-up by the fetcher (the size cap) is expected
 
             def log_message(self, format: str, *args: Any) -> None:
                 return None
