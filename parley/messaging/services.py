@@ -40,6 +40,7 @@ from parley.realtime import metrics, protocol, publish
 from parley.rooms.models import Membership, Room
 from parley.rooms.moderation import mute_refusal
 from parley.rooms.selectors import ban_refusal, is_banned, room_for_member
+from parley.uploads import selectors as upload_selectors
 from parley.uploads import storage as upload_storage
 from parley.uploads.models import Upload
 from parley.uploads.serializers import attachment_data
@@ -925,7 +926,19 @@ def clean_emoji(value: str) -> str:
 
     Pickers (the web client's emojibase data among them) spell some emoji with a variation
     selector their default presentation does not need (`👍` + U+FE0F): such a spelling is
-    stored as the plain one, so both count as the same reaction."""
+    stored as the plain one, so both count as the same reaction.
+
+    Or `:name:` of a custom emoji that exists now (a name nobody added is refused, so a
+    reaction always names a picture when it is made)."""
+    custom = _CUSTOM.fullmatch(value)
+    if custom is not None:
+        if not upload_selectors.emoji_exists(custom.group(1)):
+            raise Invalid(
+                interpolate(_("There is no custom emoji %(name)s."), {"name": value}),
+                code="unknown_emoji",
+                fields={"emoji": [_("Use a Unicode emoji or the :name: of a custom one.")]},
+            )
+        return value
     if len(value) <= 32 and not emoji_data.is_emoji(value) and _VS16 in value:
         value = value.replace(_VS16, "")
     if len(value) > 32 or not emoji_data.is_emoji(value):
@@ -937,6 +950,7 @@ def clean_emoji(value: str) -> str:
 # message cannot be buried under every emoji there is. Published in docs/protocol.md.
 REACTIONS_MAX_DISTINCT = 20
 _VS16 = "\ufe0f"  # VARIATION SELECTOR-16: "show as emoji"
+_CUSTOM = re.compile(r":([a-z0-9_-]{2,32}):")
 
 
 def reaction_toggle(
