@@ -171,7 +171,9 @@ class EmojiApi(ScopedThrottleMixin, APIView):
             request.upload_handlers = [EmojiUploadHandler(request), *request.upload_handlers]
         return super().initialize_request(request, *args, **kwargs)
 
-    @extend_schema(responses={200: EmojiListOut, **AUTH}, summary="The custom emoji, by name")
+    @extend_schema(
+        responses={200: EmojiListOut, **AUTH}, summary="The custom emoji, by name", operation_id="v1_emoji_list"
+    )
     def get(self, request: Request) -> Response:
         return Response(EmojiListOut({"emoji": selectors.emoji_list()}).data)
 
@@ -220,6 +222,7 @@ class EmojiFileApi(APIView):
             **errors(404, e404="No such emoji"),
         },
         summary="A custom emoji's picture",
+        operation_id="v1_emoji_file",
     )
     def get(self, request: Request, emoji_id: int, filename: str) -> HttpResponseBase:
         found = selectors.emoji_file(emoji_id=emoji_id, filename=filename)

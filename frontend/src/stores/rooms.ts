@@ -83,6 +83,7 @@ export const useRoomsStore = defineStore('rooms', () => {
         ...room,
         ...{ is_member: false, unread_count: 0, mention_count: 0, muted: false, muted_until: null },
         ...{ notify: null, hidden: false, last_read_seq: null, members_can_invite: false },
+        link_previews: true,
       }
       void quietRefresh(room.id)
     }

@@ -97,6 +97,7 @@ class Site:
 
 @pytest.fixture
 def site(settings: Any, tmp_path: Path) -> Iterator[Site]:
+    settings.LINK_PREVIEWS = True  # off in the test settings (no test goes to the network)
     settings.LINK_PREVIEW_ALLOW_PRIVATE = True  # loopback only: the test site
     settings.STORAGES = {
         **settings.STORAGES,
