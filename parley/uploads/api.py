@@ -175,7 +175,9 @@ class EmojiApi(ScopedThrottleMixin, APIView):
         responses={200: EmojiListOut, **AUTH}, summary="The custom emoji, by name", operation_id="v1_emoji_list"
     )
     def get(self, request: Request) -> Response:
-        return Response(EmojiListOut({"emoji": selectors.emoji_list()}).data)
+        assert isinstance(request.user, User)
+        may = services.emoji_may_add(request.user)
+        return Response(EmojiListOut({"emoji": selectors.emoji_list(), "can_add": may}).data)
 
     @extend_schema(
         request={"multipart/form-data": EmojiIn},

@@ -65,3 +65,4 @@ class EmojiOut(serializers.Serializer[Any]):
 
 class EmojiListOut(serializers.Serializer[Any]):
     emoji = EmojiOut(many=True, help_text="By name.")
+    can_add = serializers.BooleanField(help_text="You may add emoji (CUSTOM_EMOJI: staff, or members).")

@@ -1352,6 +1352,8 @@ export interface components {
             name: string;
         };
         EmojiListOut: {
+            /** @description You may add emoji (CUSTOM_EMOJI: staff, or members). */
+            can_add: boolean;
             /** @description By name. */
             emoji: components["schemas"]["EmojiOut"][];
         };

@@ -160,7 +160,7 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   async function update(
     id: number,
-    data: { name?: string; topic?: string; visibility?: Visibility; members_can_invite?: boolean },
+    data: { name?: string; topic?: string; visibility?: Visibility; members_can_invite?: boolean; link_previews?: boolean },
   ): Promise<Room> {
     return put(await api.updateRoom(id, data))
   }

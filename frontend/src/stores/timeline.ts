@@ -379,6 +379,14 @@ export const useTimelineStore = defineStore('timeline', () => {
     useComposerStore().stopEdit(roomId, id)
   }
 
+  /** The author takes a link preview off their message; the answer (and the `message.updated`
+   * everyone gets) carries the cards left. Throws the server's refusal for the caller to show. */
+  async function removePreview(roomId: number, id: number, index: number): Promise<void> {
+    const saved = await api.removePreview(id, index)
+    const m = find(roomId, id)
+    if (m && !m.deleted) m.previews = [...saved.previews]
+  }
+
   async function remove(roomId: number, id: number): Promise<void> {
     await sendChange({ type: 'delete', message: id }, () => api.deleteMessage(id))
     const t = timelines[roomId]
@@ -488,6 +496,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     find,
     lastOwn,
     edit,
+    removePreview,
     remove,
     toggleReaction,
     applyLogFrame,

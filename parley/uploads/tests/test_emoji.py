@@ -51,6 +51,8 @@ def test_staff_add_list_and_remove_an_emoji(
     made = r.json()
     assert (made["name"], made["animated"], made["creator"]["id"]) == ("party_parrot", False, staff.pk)
     other = client_for(make_user())
+    assert s.get("/api/v1/emoji").json()["can_add"] is True
+    assert other.get("/api/v1/emoji").json()["can_add"] is False
     listed = other.get("/api/v1/emoji").json()["emoji"]
     assert [e["name"] for e in listed] == ["party_parrot"] and listed[0]["url"] == made["url"]
     assert fetch(other, made["url"]).size == (128, 64)  # made small
@@ -119,6 +121,8 @@ def test_who_may_add_is_a_server_setting(staff: Any, settings: Any) -> None:
     r = add(member, "mine", png())
     assert (r.status_code, error_of(r)["code"]) == (403, "emoji_not_allowed")
     settings.CUSTOM_EMOJI = "members"
+    assert member.get("/api/v1/emoji").json()["can_add"] is True
+    assert guest.get("/api/v1/emoji").json()["can_add"] is False
     assert add(member, "mine", png()).status_code == 201
     assert error_of(add(guest, "guests", png()))["code"] == "emoji_not_allowed"
     # The creator may remove their own; staff may remove anyone's.
