@@ -9,12 +9,15 @@ export const CUSTOM_IN_TEXT = /:([a-z0-9_-]{2,32}):/g
 
 /** After this long away, coming back to the tab refetches the list. */
 const STALE_MS = 60_000
+/** A name not in the list refetches it (one just added elsewhere), at most this often. */
+const UNKNOWN_MS = 20_000
 
 /**
  * The server's custom emoji. Loaded when first needed (a message names one, a picker
- * opens, the settings list them) and again when the window regains focus after a
- * minute away, so emoji added or removed meanwhile show without a reload (there is no
- * frame for them: a change is rare and the list is small).
+ * opens, the settings list them), again when the window regains focus after a minute
+ * away, and when a message names one the list lacks (at most every 20 s), so emoji added
+ * or removed meanwhile show without a reload (there is no frame for them: a change is
+ * rare and the list is small).
  */
 export const useCustomEmojiStore = defineStore('customEmoji', () => {
   const list = ref<CustomEmoji[]>([])
@@ -56,8 +59,10 @@ export const useCustomEmojiStore = defineStore('customEmoji', () => {
 
   /** The emoji named `:name:` in `text`, or undefined (and a first load is started). */
   function find(name: string): CustomEmoji | undefined {
+    const found = byName.value.get(name)
     if (!loaded.value) void load()
-    return byName.value.get(name)
+    else if (!found && Date.now() - fetchedAt > UNKNOWN_MS) void load(true)
+    return found
   }
 
   async function add(name: string, file: File): Promise<CustomEmoji> {
