@@ -212,6 +212,8 @@ export const useTimelineStore = defineStore('timeline', () => {
         mentions: f.message.mentions,
         mentions_room: f.message.mentions_room,
         attachments: f.message.attachments ?? m.attachments,
+        // Link previews arrive after the send (and go when the author removes one).
+        previews: f.message.previews ?? m.previews ?? [],
       })
     } else if (f.type === 'message.deleted') {
       markDeleted(t, f.id)
