@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -172,7 +173,9 @@ class EmojiApi(ScopedThrottleMixin, APIView):
         return super().initialize_request(request, *args, **kwargs)
 
     @extend_schema(
-        responses={200: EmojiListOut, **AUTH}, summary="The custom emoji, by name", operation_id="v1_emoji_list"
+        responses={200: EmojiListOut, **AUTH},
+        summary="The custom emoji, by name",
+        operation_id="v1_emoji_list",
     )
     def get(self, request: Request) -> Response:
         assert isinstance(request.user, User)
@@ -196,7 +199,9 @@ class EmojiApi(ScopedThrottleMixin, APIView):
     def post(self, request: Request) -> Response:
         data = EmojiIn(data=request.data)
         if not data.is_valid():
-            fields = {k: [str(e) for e in v] for k, v in data.errors.items()}
+            fields: dict[str, list[str | Promise]] = {
+                str(k): [str(e) for e in v] for k, v in data.errors.items()
+            }
             raise Invalid(_("Give the emoji a name and a picture."), fields=fields)
         assert isinstance(request.user, User)
         made = services.emoji_create(

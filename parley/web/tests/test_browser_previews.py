@@ -160,6 +160,7 @@ def test_a_custom_emoji_added_on_the_account_page_shows_in_a_message_and_as_a_re
     item = section.locator('[data-testid="custom-emoji-item"][data-name="harbour_logo"]')
     expect(item).to_be_visible()
     expect(item.locator("img")).to_have_js_property("complete", True)
+    item.scroll_into_view_if_needed()
     shot(page, "emoji-settings")
 
     open_room(page, room["id"])
@@ -172,15 +173,16 @@ def test_a_custom_emoji_added_on_the_account_page_shows_in_a_message_and_as_a_re
     expect(theirs.get_by_test_id("message-body")).to_contain_text("See you at the pier")
 
     # Bob reacts with it from the picker's Custom tab (the ⋯ sheet on his phone).
-    theirs.get_by_test_id("message-more").click()
-    bob.page.get_by_test_id("sheet-more-emoji").click()
+    theirs.get_by_test_id("message-body").tap()  # no hover on a phone: a tap shows "⋯"
+    theirs.get_by_test_id("message-more").tap()
+    bob.page.get_by_test_id("sheet-more-emoji").tap()
     picker = bob.page.get_by_test_id("emoji-picker")
     picker.get_by_test_id("emoji-tab-custom").click()
     picker.get_by_test_id("emoji-search").fill("harb")
     option = picker.locator('[data-testid="emoji-option"][data-emoji=":harbour_logo:"]')
     expect(option).to_be_visible()
     shot(bob.page, "emoji-picker-phone")
-    option.click()
+    option.tap()
     chip = last_message(page).locator('[data-testid="reaction"][data-emoji=":harbour_logo:"]')
     expect(chip).to_have_text(re.compile(r"1"))
     expect(chip.get_by_test_id("custom-emoji")).to_have_attribute("alt", ":harbour_logo:")
