@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from parley.messaging import linkpreview
@@ -343,6 +345,23 @@ def test_the_room_and_the_server_can_turn_previews_off(
     settings.LINK_PREVIEWS = False
     sent = send(room["m"], room["rid"], f"{site.base}/og", django_capture_on_commit_callbacks)
     assert stored(sent["id"]) == [] and site.hits["/og"] == 0
+
+
+def test_a_send_with_links_costs_no_more_statements(
+    site: Site, room: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """The send only schedules the job after commit: no statement for the room's setting,
+    the cache or the page; the job's own statements come later, off the send path."""
+    url = f"/api/v1/rooms/{room['rid']}/messages"
+    room["m"].post(url, {"body": "warm up"}, format="json")
+    with django_capture_on_commit_callbacks() as plain_jobs, CaptureQueriesContext(connection) as plain:
+        assert room["m"].post(url, {"body": "no link here"}, format="json").status_code == 201
+    body = f"a link {site.base}/og"
+    with django_capture_on_commit_callbacks() as link_jobs, CaptureQueriesContext(connection) as linked:
+        assert room["m"].post(url, {"body": body}, format="json").status_code == 201
+    assert len(linked) == len(plain), [q["sql"] for q in linked]
+    assert len(link_jobs) == len(plain_jobs) + 1  # the previews job, started after commit
+    assert site.hits["/og"] == 0  # not run by the send
 
 
 def test_links_are_found_as_people_write_them() -> None:
