@@ -149,3 +149,46 @@ def test_reactions_take_the_name_of_an_existing_custom_emoji(staff: Any) -> None
     history = m.get(f"/api/v1/rooms/{rid}/messages").json()["messages"]
     assert history[-1]["reactions"][0]["emoji"] == ":parley:"
     assert m.delete(f"/api/v1/messages/{sent['id']}/reactions/:parley:").json()["reactions"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_custom_emoji_reaction_over_the_socket() -> None:
+    """The socket's `react` takes `:name:` of an existing custom emoji (up to 32 letters in
+    the name, so 34 characters) and refuses an unknown one with `unknown_emoji`."""
+    from channels.db import database_sync_to_async as db
+    from django.core.files.base import ContentFile
+
+    from parley.messaging import services as messaging
+    from parley.rooms import services as rooms
+    from parley.testing.api import token_for
+    from parley.testing.ws import WsClient
+    from parley.uploads import services as uploads
+    from parley.uploads.models import CustomEmoji
+
+    long_name = "a" * 32
+
+    @db
+    def setup() -> tuple[int, int, str]:
+        staff = make_user()
+        staff.is_staff = True
+        staff.save(update_fields=["is_staff"])
+        uploads.emoji_create(actor=staff, name=long_name, file=ContentFile(png(), name="e.png"))
+        member = make_user()
+        room = rooms.room_create(owner=member, name=f"emoji-ws-{member.pk}")
+        sent = messaging.message_send(sender=member, room_id=room.pk, body="react to me", client_id="m-1")
+        return room.pk, sent.message.pk, token_for(member)
+
+    _room, mid, token = await setup()
+    assert await db(CustomEmoji.objects.count)() == 1
+    client = WsClient(token)
+    ok, _ = await client.connect()
+    assert ok
+    emoji = f":{long_name}:"
+    await client.send({"type": "react", "message": mid, "emoji": emoji, "op": "add", "client_id": "r-1"})
+    assert (await client.recv_type("done"))["message_id"] == mid
+    frame = await client.recv_type("reaction")
+    assert (frame["emoji"], frame["op"]) == (emoji, "add")
+    await client.send({"type": "react", "message": mid, "emoji": ":nobody:", "op": "add", "client_id": "r-2"})
+    err = await client.recv_type("error")
+    assert (err["code"], err["ref"]) == ("unknown_emoji", "r-2")
+    await client.close()
