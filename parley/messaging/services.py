@@ -806,21 +806,25 @@ def link_preview_get(*, url: str) -> LinkPreview | None:
     if log_reason:
         linkpreview.log.info("no link preview for %s: %s", url, log_reason)
     old_image = row.image_name if row is not None else ""
-    with transaction.atomic():
-        row, _created = LinkPreview.objects.update_or_create(
-            url_key=key,
-            defaults={
-                "url": linkpreview.normalise(url),
-                "found": page.found,
-                "title": page.title,
-                "description": page.description,
-                "site_name": page.site_name,
-                "image_name": page.image,
-                "fetched_at": now,
-            },
-        )
-        if old_image and old_image != page.image:
-            upload_storage.delete_files_on_commit([old_image])
+    fields = {
+        "url": linkpreview.normalise(url),
+        "found": page.found,
+        "title": page.title,
+        "description": page.description,
+        "site_name": page.site_name,
+        "image_name": page.image,
+        "fetched_at": now,
+    }
+    try:
+        with transaction.atomic():
+            row, _created = LinkPreview.objects.update_or_create(url_key=key, defaults=fields)
+            if old_image and old_image != page.image:
+                upload_storage.delete_files_on_commit([old_image])
+    except IntegrityError:
+        # Another job stored the same new page a moment ago: keep theirs, drop our picture.
+        if page.image:
+            upload_storage.delete_files([page.image])
+        row = LinkPreview.objects.get(url_key=key)
     return row if row.found else None
 
 

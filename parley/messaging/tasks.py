@@ -4,6 +4,7 @@ a previews job runs."""
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 from celery import shared_task
@@ -31,8 +32,11 @@ def message_previews(message_id: int) -> bool:
     return services.message_previews_make(message_id=message_id)
 
 
-# Fetching waits on the network, not the CPU: two at a time per process.
+# Fetching waits on the network, not the CPU: two at a time per process, and at most
+# PREVIEWS_QUEUED waiting (a flood of links is dropped, logged, rather than queued for hours).
 _previews = LazyExecutor("parley-previews", lambda: 2)
+PREVIEWS_QUEUED = 200
+_queued = threading.BoundedSemaphore(PREVIEWS_QUEUED)
 
 
 def _in_thread(message_id: int) -> None:
@@ -41,6 +45,7 @@ def _in_thread(message_id: int) -> None:
     except Exception:
         log.exception("link previews of message %s failed", message_id)
     finally:
+        _queued.release()
         connections.close_all()  # this thread's own connections
 
 
@@ -50,6 +55,9 @@ def previews_later(message_id: int) -> None:
     worker thread of this process (LINK_PREVIEWS_IN_THREAD; the tests run it eagerly), so
     neither the send nor the socket's send batcher ever waits on a remote site."""
     if settings.LINK_PREVIEWS_IN_THREAD and not settings.REDIS_URL:
+        if not _queued.acquire(blocking=False):
+            log.warning("link previews of message %s skipped: %s jobs waiting", message_id, PREVIEWS_QUEUED)
+            return
         _previews.get().submit(_in_thread, message_id)
     else:
         message_previews.delay(message_id)

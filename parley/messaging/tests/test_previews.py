@@ -375,3 +375,25 @@ def test_links_are_found_as_people_write_them() -> None:
         "https://c.example/",
     ]
     assert linkpreview.normalise("HTTPS://Example.COM:443") == "https://example.com/"
+
+
+def test_a_flood_of_previews_jobs_is_dropped_not_queued(settings: Any, monkeypatch: Any, caplog: Any) -> None:
+    """Without Redis the jobs wait on two threads; past PREVIEWS_QUEUED waiting, a job is
+    dropped with a warning instead of joining an endless queue."""
+    import threading
+
+    from parley.messaging import tasks
+
+    settings.LINK_PREVIEWS_IN_THREAD, settings.REDIS_URL = True, ""
+    full = threading.BoundedSemaphore(1)
+    full.acquire()
+    monkeypatch.setattr(tasks, "_queued", full)
+    submitted: list[int] = []
+    monkeypatch.setattr(
+        tasks._previews, "get", lambda: type("P", (), {"submit": lambda _s, _f, m: submitted.append(m)})()
+    )
+    tasks.previews_later(41)
+    assert submitted == [] and "skipped" in caplog.text
+    full.release()
+    tasks.previews_later(42)
+    assert submitted == [42]
