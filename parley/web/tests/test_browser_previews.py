@@ -164,7 +164,17 @@ def test_a_custom_emoji_added_on_the_account_page_shows_in_a_message_and_as_a_re
     shot(page, "emoji-settings")
 
     open_room(page, room["id"])
-    say(page, "See you at the pier :harbour_logo: !")
+    # The composer offers custom emoji by name after a colon; Enter completes it.
+    composer = page.get_by_test_id("composer")
+    composer.fill("See you at the pier :harb")
+    composer.press("End")  # the caret at the end, as after typing
+    option = page.locator('[data-testid="mention-option"][data-username="harbour_logo"]')
+    expect(option).to_be_visible()
+    expect(option.locator("img")).to_have_js_property("complete", True)
+    composer.press("Enter")
+    expect(composer).to_have_value("See you at the pier :harbour_logo: ")
+    composer.press_sequentially("!")
+    page.get_by_test_id("send-button").click()
     theirs = last_message(bob.page)
     emoji = theirs.get_by_test_id("message-body").get_by_test_id("custom-emoji")
     expect(emoji).to_have_attribute("alt", ":harbour_logo:")
