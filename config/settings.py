@@ -448,6 +448,32 @@ UPLOAD_ACCEL_REDIRECT: str = env.str("UPLOAD_ACCEL_REDIRECT", default="")
 # Without Redis, thumbnails are made on a worker thread of the web process (not in the
 # request); with Redis, by the Celery worker. The tests turn the thread off.
 UPLOAD_THUMBNAILS_IN_THREAD: bool = env.bool("UPLOAD_THUMBNAILS_IN_THREAD", default=True)
+
+# --- Link previews and custom emoji (docs/uploads.md, "Link previews", "Custom emoji") ---
+# The first LINK_PREVIEW_LINKS http(s) links of a message are fetched off the send path and
+# shown as cards. Off for the whole server with LINK_PREVIEWS=false (rooms turn them off with
+# PATCH rooms/{id} `link_previews`). One fetch per URL for all rooms, kept LINK_PREVIEW_TTL.
+LINK_PREVIEWS: bool = env.bool("LINK_PREVIEWS", default=True)
+LINK_PREVIEW_LINKS: int = env.int("LINK_PREVIEW_LINKS", default=3)
+LINK_PREVIEW_TTL = timedelta(seconds=_duration(env.str("LINK_PREVIEW_TTL", default="1d")))
+# Per request: seconds per network wait, and for the whole answer (a slow trickle is cut).
+LINK_PREVIEW_TIMEOUT: float = env.float("LINK_PREVIEW_TIMEOUT", default=3.0)
+LINK_PREVIEW_DEADLINE: float = env.float("LINK_PREVIEW_DEADLINE", default=8.0)
+# Bytes read of a page (the rest is never read) and of its image (a larger image is dropped).
+LINK_PREVIEW_MAX_BYTES: int = env.int("LINK_PREVIEW_MAX_BYTES", default=1024 * 1024)
+LINK_PREVIEW_IMAGE_MAX_BYTES: int = env.int("LINK_PREVIEW_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+LINK_PREVIEW_REDIRECTS: int = env.int("LINK_PREVIEW_REDIRECTS", default=3)
+# For tests and development only: also fetch from loopback addresses (127.0.0.0/8, ::1).
+# Every other private, link-local or reserved address (10/8, 169.254/16, ...) stays refused,
+# after every redirect too (parley.common.safefetch, `allow_loopback`).
+LINK_PREVIEW_ALLOW_PRIVATE: bool = env.bool("LINK_PREVIEW_ALLOW_PRIVATE", default=False)
+# Without Redis, previews are fetched on a worker thread of the web process (as thumbnails).
+LINK_PREVIEWS_IN_THREAD: bool = env.bool("LINK_PREVIEWS_IN_THREAD", default=True)
+# Who may add custom emoji: "staff" or "members" (any signed-in member but guests).
+CUSTOM_EMOJI: str = env.str("CUSTOM_EMOJI", default="staff")
+if CUSTOM_EMOJI not in ("staff", "members"):
+    raise environ.ImproperlyConfigured("CUSTOM_EMOJI must be staff or members")
+CUSTOM_EMOJI_MAX_BYTES: int = env.int("CUSTOM_EMOJI_MAX_BYTES", default=256 * 1024)
 UPLOAD_DIR = Path(env.str("UPLOAD_DIR", default="") or DATA_DIR / "uploads")
 UPLOAD_S3_BUCKET: str = env.str("UPLOAD_S3_BUCKET", default="")
 # Small files stay in memory while parsed, larger ones are spooled to a temporary file.

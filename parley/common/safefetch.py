@@ -15,7 +15,9 @@ One rule, in one place:
 - no redirects are followed (a redirect could lead past the check).
 
 `allow_private=True` (settings such as BOT_WEBHOOK_ALLOW_PRIVATE, for tests and closed
-networks) skips the address rule only; the connection is still pinned.
+networks) skips the address rule only; the connection is still pinned. `allow_loopback=True`
+(LINK_PREVIEW_ALLOW_PRIVATE) lets loopback addresses through and nothing else: a test site on
+127.0.0.1 can be fetched while a redirect into 10/8 or 169.254/16 is still refused.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -76,7 +79,7 @@ class Target:
     address: str
 
 
-def check_url(url: str, *, allow_private: bool = False) -> Target:
+def check_url(url: str, *, allow_private: bool = False, allow_loopback: bool = False) -> Target:
     """Resolve `url`'s host once and check every address; raise Refused, or return the target
     to connect to (the first address)."""
     try:
@@ -94,7 +97,9 @@ def check_url(url: str, *, allow_private: bool = False) -> Target:
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise Refused("resolve", "no address")
-    if not allow_private and not all(address_allowed(addr) for addr in addresses):
+    if not allow_private and not all(
+        address_allowed(addr) or (allow_loopback and addr.is_loopback) for addr in addresses
+    ):
         raise Refused("private", "the host resolves into a private network")
     path = parts.path or "/"
     if parts.query:
@@ -142,20 +147,40 @@ def fetch(
     timeout: float,
     max_bytes: int,
     allow_private: bool = False,
+    allow_loopback: bool = False,
+    deadline: float | None = None,
 ) -> Fetched:
     """One request to `url` under the rule above; at most `max_bytes` of the answer are read.
 
-    Raises Refused when the URL may not be fetched, OSError (http.client's errors included)
-    when the network fails. Any status is returned: redirects are not followed."""
-    target = check_url(url, allow_private=allow_private)
+    `timeout` bounds each network wait; `deadline` (a `time.monotonic()` moment), when given,
+    bounds the whole answer: the body is read in pieces and a server that trickles it past
+    the deadline gets TimeoutError. Raises Refused when the URL may not be fetched, OSError
+    (http.client's errors included) when the network fails. Any status is returned:
+    redirects are not followed."""
+    target = check_url(url, allow_private=allow_private, allow_loopback=allow_loopback)
     conn_class = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
     conn = conn_class(target, timeout)
     try:
         conn.request(method, target.path, body=body, headers=headers or {})
         response = conn.getresponse()
-        data = response.read(max_bytes)
+        data = response.read(max_bytes) if deadline is None else _read_until(response, max_bytes, deadline)
         return Fetched(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
     except http.client.HTTPException as exc:
         raise OSError(f"HTTP protocol error: {exc!r}") from exc
     finally:
         conn.close()
+
+
+def _read_until(response: http.client.HTTPResponse, max_bytes: int, deadline: float) -> bytes:
+    """At most `max_bytes` of the body, in pieces, giving up at `deadline`."""
+    chunks: list[bytes] = []
+    left = max_bytes
+    while left > 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the answer took longer than its deadline")
+        chunk = response.read1(min(left, 64 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)

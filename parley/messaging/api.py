@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,13 +16,14 @@ from rest_framework.views import APIView
 
 from parley.accounts.models import User
 from parley.accounts.serializers import UserSearchOut
-from parley.common.errors import RateLimited
+from parley.common.errors import NotFound, RateLimited
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
 from parley.messaging import pins, reports, search, selectors, serializers, services
 from parley.realtime import runtime
 from parley.realtime.shapes import MessageOut
 from parley.rooms.selectors import room_for_member
+from parley.uploads.storage import upload_storage
 
 E = {
     **errors(400, 415),
@@ -107,6 +109,44 @@ class MessageApi(APIView):
     def delete(self, request: Request, message_id: int) -> Response:
         services.message_delete(actor=_allowed(_user(request)), message_id=message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PreviewApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: MessageOut, **{k: v for k, v in M.items() if k not in (400, 415)}},
+        summary="Remove one link preview from your message (by its place in `previews`)",
+    )
+    def delete(self, request: Request, message_id: int, index: int) -> Response:
+        message = services.message_preview_remove(
+            actor=_allowed(_user(request)), message_id=message_id, index=index
+        )
+        return Response(serializers.message_data(message))
+
+
+class PreviewImageApi(APIView):
+    @extend_schema(
+        responses={
+            (200, "image/webp"): OpenApiResponse(description="The picture, as Parley stored it."),
+            **AUTH,
+            **errors(404, e404="No such preview picture"),
+        },
+        summary="A link preview's picture (served by Parley: readers never load the remote one)",
+    )
+    def get(self, request: Request, preview_id: int, name: str) -> HttpResponseBase:
+        image = selectors.preview_image(preview_id=preview_id, name=name)
+        if image is None:
+            raise NotFound(_("No such picture."))
+        try:
+            handle = upload_storage().open(image, "rb")
+        except OSError as exc:
+            raise NotFound(_("No such picture.")) from exc
+        response = FileResponse(handle, content_type="image/webp")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        # The name changes when the picture does: it may be kept (by this browser only).
+        response["Cache-Control"] = "private, max-age=86400, immutable"
+        return response
 
 
 class ReactionApi(APIView):

@@ -7,7 +7,7 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
-        from parley.messaging import unread
+        from parley.messaging import linkpreview, tasks, unread
         from parley.messaging.search_index import sqlite_restore_after_migrate
         from parley.messaging.services import attached_upload_changed
         from parley.rooms import counts
@@ -17,3 +17,5 @@ class MessagingConfig(AppConfig):
         signals.attached_upload_changed.connect(attached_upload_changed, dispatch_uid="parley.messaging")
         # The lobby's counts are messaging's; rooms asks for them through its port.
         counts.provide(unread.room_annotations)
+        # A send starts its link previews' job through this port (services sit below tasks).
+        linkpreview.provide_scheduler(tasks.previews_later)

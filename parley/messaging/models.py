@@ -64,6 +64,10 @@ class Message(models.Model):
     # width, height, thumbnail_url}]), copied from the Upload rows at send and when a thumbnail
     # is made, so history and frames read no upload rows. Emptied when the message is deleted.
     attachments = models.JSONField(default=list, blank=True, verbose_name=_("attachments"))
+    # Protocol 3: cards for the first links of the body ([{url, title, description, image_url,
+    # site_name}]), filled by a job after the send (`message.updated`), copied from LinkPreview
+    # so history reads no other rows. The author may remove one; emptied on delete.
+    previews = models.JSONField(default=list, blank=True, verbose_name=_("previews"))
 
     # Set by the selectors for the viewer (not a column): [{emoji, count, me}].
     reaction_list: list[dict[str, object]] = []
@@ -91,6 +95,31 @@ class Message(models.Model):
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class LinkPreview(models.Model):
+    """What one URL's page said of itself when last fetched: one fetch for every room.
+
+    Keyed by the normalised URL's SHA-256 (`linkpreview.normalise`; URLs can be longer than
+    an index takes). A page with nothing to show is kept too (`found` false), so it is not
+    fetched again for LINK_PREVIEW_TTL either. The picture is a WebP Parley made and serves
+    itself (`image_name` in the uploads storage): readers never load the remote one."""
+
+    url_key = models.CharField(max_length=64, unique=True, verbose_name=_("URL key"))
+    url = models.TextField(verbose_name=_("URL"))
+    found = models.BooleanField(default=False, verbose_name=_("found"))
+    title = models.CharField(max_length=300, blank=True, default="", verbose_name=_("title"))
+    description = models.CharField(max_length=500, blank=True, default="", verbose_name=_("description"))
+    site_name = models.CharField(max_length=100, blank=True, default="", verbose_name=_("site name"))
+    image_name = models.CharField(max_length=255, blank=True, default="", verbose_name=_("image name"))
+    fetched_at = models.DateTimeField(verbose_name=_("fetched at"))
+
+    class Meta:
+        verbose_name = _("link preview")
+        verbose_name_plural = _("link previews")
+
+    def __str__(self) -> str:
+        return self.url[:100]
 
 
 class RoomEvent(models.Model):
@@ -164,7 +193,8 @@ class Reaction(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
     )
-    emoji = models.CharField(max_length=32, verbose_name=_("emoji"))
+    # A Unicode emoji, or `:name:` of a custom one (a name is at most 32 characters).
+    emoji = models.CharField(max_length=40, verbose_name=_("emoji"))
     created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:

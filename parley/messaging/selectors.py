@@ -8,7 +8,7 @@ from django.db.models import Case, Count, F, Max, Min, When, Window
 from django.db.models.functions import RowNumber
 
 from parley.accounts.models import User
-from parley.messaging.models import Message, Reaction, Report, RoomEvent
+from parley.messaging.models import LinkPreview, Message, Reaction, Report, RoomEvent
 from parley.rooms.models import Room
 
 # How many of the people behind one emoji a message lists (`users`): enough to name them
@@ -147,3 +147,17 @@ def report_queue_item(*, report_id: int) -> Report:
     return Report.objects.select_related("message__sender", "message__room", "reporter", "resolved_by").get(
         pk=report_id
     )
+
+
+def preview_image(*, preview_id: int, name: str) -> str | None:
+    """The stored name of a link preview's picture, when `name` is its file's (the address
+    `services.preview_image_url` gave); None otherwise. Any signed-in person may see it: it
+    is what a public page shows of itself, shared by every room that links to it."""
+    stored = (
+        LinkPreview.objects.filter(pk=preview_id, found=True).values_list("image_name", flat=True).first()
+        if 0 < preview_id < 2**63
+        else None
+    )
+    if not stored or stored.rsplit("/", 1)[-1] != name:
+        return None
+    return stored

@@ -48,6 +48,7 @@ def message_data(message: Message) -> dict[str, Any]:
         "mentions_room": message.mentions_room,
         "reactions": list(message.reaction_list),
         "attachments": list(message.attachments),
+        "previews": list(message.previews),
     }
 
 

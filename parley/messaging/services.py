@@ -22,11 +22,12 @@ from parley.accounts.models import User
 from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
 from parley.common.i18n import interpolate
-from parley.messaging import selectors, store, unread
+from parley.messaging import linkpreview, selectors, store, unread
 from parley.messaging.excerpts import plain_excerpt
 from parley.messaging.models import (
     ATTACHMENTS_MAX,
     BODY_MAX,
+    LinkPreview,
     Mention,
     Message,
     MessageEdit,
@@ -40,6 +41,7 @@ from parley.realtime import metrics, protocol, publish
 from parley.rooms.models import Membership, Room
 from parley.rooms.moderation import mute_refusal
 from parley.rooms.selectors import ban_is_told, ban_refusal, room_for_member
+from parley.uploads import selectors as upload_selectors
 from parley.uploads import storage as upload_storage
 from parley.uploads.models import Upload
 from parley.uploads.serializers import attachment_data
@@ -423,6 +425,10 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 mention_rows = [row for _i, m in fresh for row in _mention_rows(m)]
                 if mention_rows:
                     store.insert_mentions(mention_rows)
+                if settings.LINK_PREVIEWS:  # no statement: the job reads the room's setting
+                    linkpreview.schedule_after_commit(
+                        [m.pk for _i, m in fresh if linkpreview.maybe_has_links(m.body)]
+                    )
             for i, answer in enumerate(answers):
                 if answer is None:  # repeated client_id inside this batch
                     answers[i] = _as_retry(
@@ -624,7 +630,11 @@ def message_edit(*, actor: User, message_id: int, body: str, reactions: bool = T
         message.body = body
         message.edited_at = now
         message.search_text = _search_text(body)  # found by its new text only
-        message.save(update_fields=["body", "edited_at", "mentions", "mentions_room", "search_text"])
+        kept = {linkpreview.normalise(link) for link in linkpreview.links(body)}
+        message.previews = [p for p in message.previews if _normalised(p["url"]) in kept]
+        message.save(
+            update_fields=["body", "edited_at", "mentions", "mentions_room", "search_text", "previews"]
+        )
         Mention.objects.filter(message=message).delete()
         rows = _mention_rows(message)
         if rows:
@@ -688,9 +698,12 @@ def message_delete(*, actor: User, message_id: int, erasure: bool = False) -> bo
         message.body, message.deleted_at, message.mentions, message.mentions_room = "", now, [], False
         message.search_text = None  # out of the search index
         message.attachments = []
+        message.previews = []
         message.save(
-            update_fields=["body", "deleted_at", "mentions", "mentions_room", "search_text", "attachments"]
-        )
+            update_fields=[
+                "body", "deleted_at", "mentions", "mentions_room", "search_text", "attachments", "previews"
+            ]
+        )  # fmt: skip
         _delete_uploads(message.pk)
         Pin.objects.filter(message=message).delete()  # off the room's pins (clients: on message.deleted)
         Reaction.objects.filter(message=message).delete()
@@ -762,6 +775,157 @@ def message_attachments_refresh(*, message_id: int) -> bool:
     return True
 
 
+def _normalised(url: str) -> str:
+    try:
+        return linkpreview.normalise(url)
+    except ValueError:
+        return url
+
+
+PREVIEW_URL_PREFIX = "/api/v1/link-previews"
+
+
+def preview_image_url(row: LinkPreview) -> str | None:
+    """The address Parley serves a preview's picture at; the file's name is in it, so a
+    picture fetched again after LINK_PREVIEW_TTL is a new address (no stale cache)."""
+    if not row.image_name:
+        return None
+    return f"{PREVIEW_URL_PREFIX}/{row.pk}/{row.image_name.rsplit('/', 1)[-1]}"
+
+
+def link_preview_get(*, url: str) -> LinkPreview | None:
+    """The preview of one URL: the stored one while younger than LINK_PREVIEW_TTL, else
+    fetched now (network time outside any transaction) and stored for every room. A page
+    with nothing to show is stored too (`found` false), so it is not fetched again either."""
+    key = linkpreview.url_key(url)
+    row = LinkPreview.objects.filter(url_key=key).first()
+    now = timezone.now()
+    if row is not None and now - row.fetched_at < settings.LINK_PREVIEW_TTL:
+        return row if row.found else None
+    try:
+        page = linkpreview.fetch_page(url)
+    except linkpreview.Skipped as exc:
+        page = linkpreview.Page("", "", "", "")
+        log_reason = exc.reason
+    else:
+        log_reason = ""
+    if log_reason:
+        linkpreview.log.info("no link preview for %s: %s", url, log_reason)
+    old_image = row.image_name if row is not None else ""
+    fields = {
+        "url": linkpreview.normalise(url),
+        "found": page.found,
+        "title": page.title,
+        "description": page.description,
+        "site_name": page.site_name,
+        "image_name": page.image,
+        "fetched_at": now,
+    }
+    try:
+        with transaction.atomic():
+            row, _created = LinkPreview.objects.update_or_create(url_key=key, defaults=fields)
+            if old_image and old_image != page.image:
+                upload_storage.delete_files_on_commit([old_image])
+    except IntegrityError:
+        # Another job stored the same new page a moment ago: keep theirs, drop our picture.
+        if page.image:
+            upload_storage.delete_files([page.image])
+        row = LinkPreview.objects.get(url_key=key)
+    return row if row.found else None
+
+
+def message_previews_make(*, message_id: int) -> bool:
+    """The job after a send: fetch (or find cached) the previews of the message's first links
+    and publish the message again with them (`message.updated`); True if it did.
+
+    Nothing happens when previews are off (LINK_PREVIEWS, the room's `link_previews`), the
+    message is gone, deleted or has previews already, or no link has anything to show."""
+    if not settings.LINK_PREVIEWS:
+        return False
+    message = Message.objects.select_related("room").filter(pk=message_id).first()
+    if message is None or message.deleted or message.previews or not message.room.link_previews:
+        return False
+    cards = []
+    for link in linkpreview.links(message.body):
+        row = link_preview_get(url=link)
+        if row is not None:
+            cards.append(
+                {
+                    "url": link,
+                    "title": row.title,
+                    "description": row.description,
+                    "image_url": preview_image_url(row),
+                    "site_name": row.site_name,
+                }
+            )
+    if not cards:
+        return False
+    with transaction.atomic():
+        found = store.lock_message(message_id)
+        if found is None or found[1] is None:
+            return False
+        room_id = found[0]
+        held = None if store.late_room_lock() else found[1]
+        message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
+        still = {_normalised(link) for link in linkpreview.links(message.body)}
+        cards = [c for c in cards if _normalised(str(c["url"])) in still]  # edited meanwhile
+        if message.deleted or message.previews or not cards:
+            return False
+        message.previews = cards
+        message.save(update_fields=["previews"])
+        return _publish_updated(message, room_id=room_id, held=held)
+
+
+def _publish_updated(message: Message, *, room_id: int, held: store.LockedRoom | None) -> bool:
+    """Log and publish `message.updated` for a change made by the server; a room that closed
+    meanwhile rolls the change back (False)."""
+    message.reaction_list = []  # frames carry none: clients keep applying `reaction` events
+    data = message_data(message)
+    try:
+        _append(
+            room_id=room_id,
+            kind=RoomEvent.Kind.UPDATED,
+            message_id=message.pk,
+            frame_for=lambda seq: protocol.message_updated(room=room_id, seq=seq, message=data),
+            now=timezone.now(),
+            held=held,
+        )
+    except (NotFound, Conflict):
+        transaction.set_rollback(True)
+        return False
+    return True
+
+
+def message_preview_remove(*, actor: User, message_id: int, index: int) -> Message:
+    """The author removes one of their message's previews (`message.updated` to everyone).
+    The link stays in the body; the card does not come back."""
+    with transaction.atomic():
+        t = _target(actor=actor, message_id=message_id)
+        message = t.message
+        if message.sender_id != actor.pk:
+            raise Forbidden(_("Only the author can remove a link preview."), code="not_author")
+        if message.deleted:
+            raise Conflict(_("The message was deleted."), code="message_deleted")
+        if not 0 <= index < len(message.previews):
+            raise NotFound(_("No such link preview."), code="no_preview")
+        message.previews = [p for i, p in enumerate(message.previews) if i != index]
+        message.save(update_fields=["previews"])
+        message.reaction_list = []
+        data = message_data(message)
+        _append(
+            room_id=message.room_id,
+            kind=RoomEvent.Kind.UPDATED,
+            message_id=message.pk,
+            frame_for=lambda seq: protocol.message_updated(room=message.room_id, seq=seq, message=data),
+            now=timezone.now(),
+            held=t.held,
+        )
+    message.reaction_list = selectors.reactions_for(viewer=actor, message_ids=[message.pk]).get(
+        message.pk, []
+    )
+    return message
+
+
 def attached_upload_changed(sender: object, *, message_id: int, **kwargs: object) -> None:
     """An upload this message carries changed (uploads.signals): publish its new copy."""
     message_attachments_refresh(message_id=message_id)
@@ -772,7 +936,19 @@ def clean_emoji(value: str) -> str:
 
     Pickers (the web client's emojibase data among them) spell some emoji with a variation
     selector their default presentation does not need (`👍` + U+FE0F): such a spelling is
-    stored as the plain one, so both count as the same reaction."""
+    stored as the plain one, so both count as the same reaction.
+
+    Or `:name:` of a custom emoji that exists now (a name nobody added is refused, so a
+    reaction always names a picture when it is made)."""
+    custom = _CUSTOM.fullmatch(value)
+    if custom is not None:
+        if not upload_selectors.emoji_exists(custom.group(1)):
+            raise Invalid(
+                interpolate(_("There is no custom emoji %(name)s."), {"name": value}),
+                code="unknown_emoji",
+                fields={"emoji": [_("Use a Unicode emoji or the :name: of a custom one.")]},
+            )
+        return value
     if len(value) <= 32 and not emoji_data.is_emoji(value) and _VS16 in value:
         value = value.replace(_VS16, "")
     if len(value) > 32 or not emoji_data.is_emoji(value):
@@ -784,6 +960,7 @@ def clean_emoji(value: str) -> str:
 # message cannot be buried under every emoji there is. Published in docs/protocol.md.
 REACTIONS_MAX_DISTINCT = 20
 _VS16 = "\ufe0f"  # VARIATION SELECTOR-16: "show as emoji"
+_CUSTOM = re.compile(r":([a-z0-9_-]{2,32}):")
 
 
 def reaction_toggle(

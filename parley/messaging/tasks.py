@@ -1,14 +1,21 @@
-"""Messaging jobs: thin wrappers around the services (retention)."""
+"""Messaging jobs: thin wrappers around the services (retention, link previews), and where
+a previews job runs."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
-from parley.messaging import retention
+from parley.common.threads import LazyExecutor
+from parley.messaging import retention, services
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="parley.messaging.tasks.messages_purge", ignore_result=True)
@@ -18,3 +25,39 @@ def messages_purge() -> int:
         return 0
     cutoff = timezone.now() - timedelta(seconds=settings.PURGE_OLDER_THAN)
     return retention.messages_purge(cutoff=cutoff).messages
+
+
+@shared_task(name="parley.messaging.tasks.message_previews", ignore_result=True)
+def message_previews(message_id: int) -> bool:
+    return services.message_previews_make(message_id=message_id)
+
+
+# Fetching waits on the network, not the CPU: two at a time per process, and at most
+# PREVIEWS_QUEUED waiting (a flood of links is dropped, logged, rather than queued for hours).
+_previews = LazyExecutor("parley-previews", lambda: 2)
+PREVIEWS_QUEUED = 200
+_queued = threading.BoundedSemaphore(PREVIEWS_QUEUED)
+
+
+def _in_thread(message_id: int) -> None:
+    try:
+        message_previews.apply(args=[message_id])
+    except Exception:
+        log.exception("link previews of message %s failed", message_id)
+    finally:
+        _queued.release()
+        connections.close_all()  # this thread's own connections
+
+
+def previews_later(message_id: int) -> None:
+    """Start the previews job of a message that just committed (the send schedules it
+    through `linkpreview.provide_scheduler`). With Redis a Celery worker runs it; without, a
+    worker thread of this process (LINK_PREVIEWS_IN_THREAD; the tests run it eagerly), so
+    neither the send nor the socket's send batcher ever waits on a remote site."""
+    if settings.LINK_PREVIEWS_IN_THREAD and not settings.REDIS_URL:
+        if not _queued.acquire(blocking=False):
+            log.warning("link previews of message %s skipped: %s jobs waiting", message_id, PREVIEWS_QUEUED)
+            return
+        _previews.get().submit(_in_thread, message_id)
+    else:
+        message_previews.delay(message_id)

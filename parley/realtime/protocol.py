@@ -87,7 +87,7 @@ class ReactIn(_In):
 
     type: Literal["react"]
     message: RoomId
-    emoji: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=32)]
+    emoji: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=40)]
     op: Literal["add", "remove"]
     client_id: ClientId
 

@@ -65,6 +65,19 @@ class AttachmentOut(Shape):
     )
 
 
+class PreviewOut(Shape):
+    """A card for a link in a message (protocol 3), filled after the send by `message.updated`."""
+
+    url: str = Field(description="The link as written in the body.")
+    title: str
+    description: str = Field(description="May be empty.")
+    image_url: str | None = Field(
+        description="The page's picture as Parley stored and serves it (never the remote address); "
+        "null when it has none."
+    )
+    site_name: str = Field(description="og:site_name, else the host.")
+
+
 class UserOut(Shape):
     """A user's public face: in every REST answer and frame that names someone."""
 
@@ -136,6 +149,10 @@ class MessageOut(Shape):
     reactions: list[ReactionOut] = Field(description="From the viewer's side; always empty in frames.")
     # Frames logged before uploads existed lack it: clients read a missing list as empty.
     attachments: list[AttachmentOut]
+    # Protocol 3; frames logged before it lack it: clients read a missing list as empty.
+    previews: list[PreviewOut] = Field(
+        description="Cards for the first links of the body, filled after the send through `message.updated`."
+    )
 
 
 class RoomPublicOut(Shape):
@@ -184,4 +201,7 @@ class RoomOut(RoomPublicOut):
     members_can_invite: bool
     members_can_pin: bool = Field(
         description="Members (not only the owner and staff) may pin and unpin messages."
+    )
+    link_previews: bool = Field(
+        description="Links in this room's new messages get preview cards (protocol 3; the owner sets it)."
     )

@@ -90,7 +90,7 @@ class RoomDetailApi(APIView):
     @extend_schema(
         request=serializers.RoomUpdateIn,
         responses={200: RoomOut, **E},
-        summary="Edit name, topic, visibility, or whether members may invite or pin (owner)",
+        summary="Edit name, topic, visibility, whether members may invite or pin, link previews (owner)",
     )
     def patch(self, request: Request, room_id: int) -> Response:
         data = serializers.RoomUpdateIn(data=request.data)
@@ -166,6 +166,7 @@ class RoomLeaveApi(APIView):
                 **{"notify": None, "hidden": False, "last_read_seq": None},
                 "members_can_invite": room.members_can_invite,
                 "members_can_pin": room.members_can_pin,
+                "link_previews": room.link_previews,
             }
         )
 

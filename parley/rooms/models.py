@@ -46,6 +46,8 @@ class Room(models.Model):
     members_can_invite = models.BooleanField(default=False, verbose_name=_("members can invite"))
     # Members (not only the owner and staff) may pin and unpin messages.
     members_can_pin = models.BooleanField(default=False, verbose_name=_("members can pin"))
+    # Links in this room's messages get preview cards (when the server's LINK_PREVIEWS is on too).
+    link_previews = models.BooleanField(default=True, verbose_name=_("link previews"))
 
     class Meta:
         verbose_name = _("room")

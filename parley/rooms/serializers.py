@@ -54,6 +54,7 @@ def room_data(room: Room) -> dict[str, Any]:
         "last_read_seq": room.my_read,  # type: ignore[attr-defined]
         "members_can_invite": room.members_can_invite,
         "members_can_pin": room.members_can_pin,
+        "link_previews": room.link_previews,
     }
 
 
@@ -72,6 +73,9 @@ class RoomUpdateIn(serializers.Serializer[Any]):
     )
     members_can_pin = serializers.BooleanField(
         required=False, help_text="Members (not only the owner and staff) may pin messages."
+    )
+    link_previews = serializers.BooleanField(
+        required=False, help_text="Links in new messages get preview cards (when the server allows them)."
     )
 
 

@@ -125,7 +125,14 @@ def room_create(*, owner: User, name: str, topic: str = "", visibility: str = Ro
     return room
 
 
-def room_update(*, room_id: int, actor: User, name: str | None = None, topic: str | None = None) -> Room:
+def room_update(
+    *,
+    room_id: int,
+    actor: User,
+    name: str | None = None,
+    topic: str | None = None,
+    link_previews: bool | None = None,
+) -> Room:
     with transaction.atomic():
         room = _owned(room_id, actor)
         _open(room)
@@ -143,6 +150,9 @@ def room_update(*, room_id: int, actor: User, name: str | None = None, topic: st
         if topic is not None:
             room.topic = _clean_topic(topic)
             fields.append("topic")
+        if link_previews is not None and link_previews != room.link_previews:
+            room.link_previews = link_previews  # for messages sent from now on
+            fields.append("link_previews")
         if fields:
             try:
                 with transaction.atomic():

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -26,7 +27,7 @@ from parley.common.throttles import ScopedThrottleMixin
 from parley.realtime.shapes import AttachmentOut
 from parley.uploads import selectors, services, tasks
 from parley.uploads.models import Upload
-from parley.uploads.serializers import UploadIn, attachment_data
+from parley.uploads.serializers import EmojiIn, EmojiListOut, EmojiOut, UploadIn, attachment_data
 from parley.uploads.storage import upload_storage
 
 MULTIPART_SLACK = 64 * 1024  # the multipart envelope around the file
@@ -39,15 +40,21 @@ class LimitedUploadHandler(FileUploadHandler):
     (by its Content-Length when sent, else as the bytes arrive); it passes the data on to
     Django's own handlers, which keep small files in memory and spool the rest to disk."""
 
+    def limit(self) -> int:
+        return settings.UPLOAD_MAX_BYTES
+
+    def refusal(self) -> Exception:
+        return services.too_large()
+
     def handle_raw_input(
         self, input_data: Any, META: Any, content_length: int, boundary: Any, encoding: Any = None
     ) -> None:
-        if content_length > settings.UPLOAD_MAX_BYTES + MULTIPART_SLACK:
-            raise services.too_large()
+        if content_length > self.limit() + MULTIPART_SLACK:
+            raise self.refusal()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > settings.UPLOAD_MAX_BYTES:
-            raise services.too_large()
+        if start + len(raw_data) > self.limit():
+            raise self.refusal()
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
@@ -141,3 +148,100 @@ def file_response(upload: Upload, *, thumbnail: bool) -> HttpResponseBase:
     response["Content-Security-Policy"] = FILE_CSP
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+class EmojiUploadHandler(LimitedUploadHandler):
+    """The same guard with the emoji's cap (CUSTOM_EMOJI_MAX_BYTES)."""
+
+    def limit(self) -> int:
+        return settings.CUSTOM_EMOJI_MAX_BYTES
+
+    def refusal(self) -> Exception:
+        return services.emoji_too_large()
+
+
+class EmojiApi(ScopedThrottleMixin, APIView):
+    throttle_scope = "upload"
+    parser_classes = [MultiPartParser]
+
+    def get_throttles(self) -> list[Any]:
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        if request.method == "POST":  # before anything reads the body
+            request.upload_handlers = [EmojiUploadHandler(request), *request.upload_handlers]
+        return super().initialize_request(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={200: EmojiListOut, **AUTH},
+        summary="The custom emoji, by name",
+        operation_id="v1_emoji_list",
+    )
+    def get(self, request: Request) -> Response:
+        assert isinstance(request.user, User)
+        may = services.emoji_may_add(request.user)
+        return Response(EmojiListOut({"emoji": selectors.emoji_list(), "can_add": may}).data)
+
+    @extend_schema(
+        request={"multipart/form-data": EmojiIn},
+        responses={
+            201: EmojiOut,
+            **errors(400, e400="A bad name (bad_emoji_name), or not a PNG, GIF or WebP (bad_emoji_file)"),
+            **AUTH,
+            **errors(403, e403="CUSTOM_EMOJI does not let you add emoji (emoji_not_allowed)"),
+            **errors(409, e409="The name is taken (emoji_taken)"),
+            **errors(413, e413="The file is larger than CUSTOM_EMOJI_MAX_BYTES"),
+            **errors(415, e415="The body is not multipart/form-data"),
+            **errors(429, e429="Too many uploads; see Retry-After."),
+        },
+        summary="Add a custom emoji (staff, or members when CUSTOM_EMOJI=members)",
+    )
+    def post(self, request: Request) -> Response:
+        data = EmojiIn(data=request.data)
+        if not data.is_valid():
+            fields: dict[str, list[str | Promise]] = {
+                str(k): [str(e) for e in v] for k, v in data.errors.items()
+            }
+            raise Invalid(_("Give the emoji a name and a picture."), fields=fields)
+        assert isinstance(request.user, User)
+        made = services.emoji_create(
+            actor=request.user, name=data.validated_data["name"], file=data.validated_data["file"]
+        )
+        return Response(EmojiOut(made).data, status=status.HTTP_201_CREATED)
+
+
+class EmojiDetailApi(APIView):
+    @extend_schema(
+        responses={204: None, **AUTH, **errors(403, e403="Not its creator nor staff"), **errors(404)},
+        summary="Remove a custom emoji (its creator or staff)",
+    )
+    def delete(self, request: Request, name: str) -> Response:
+        assert isinstance(request.user, User)
+        services.emoji_delete(actor=request.user, name=name)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmojiFileApi(APIView):
+    @extend_schema(
+        responses={
+            (200, "image/*"): OpenApiResponse(description="The emoji's picture (PNG, GIF or WebP)."),
+            **AUTH,
+            **errors(404, e404="No such emoji"),
+        },
+        summary="A custom emoji's picture",
+        operation_id="v1_emoji_file",
+    )
+    def get(self, request: Request, emoji_id: int, filename: str) -> HttpResponseBase:
+        found = selectors.emoji_file(emoji_id=emoji_id, filename=filename)
+        if found is None:
+            raise NotFound(_("No such emoji."))
+        try:
+            handle = upload_storage().open(found.storage_name, "rb")
+        except OSError as exc:
+            raise NotFound(_("No such emoji.")) from exc
+        response = FileResponse(handle, content_type=found.content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = FILE_CSP
+        # A new picture under the same name has a new address.
+        response["Cache-Control"] = "private, max-age=86400, immutable"
+        return response

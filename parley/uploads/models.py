@@ -64,3 +64,36 @@ class Upload(models.Model):
 
 # Shown inline (and thumbnailed). SVG is not among them: it can carry script.
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+EMOJI_NAME_PATTERN = r"^[a-z0-9_-]{2,32}$"
+EMOJI_TYPES = {"PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+class CustomEmoji(models.Model):
+    """A community's own emoji: `:name:` in a message or as a reaction shows its picture.
+
+    The picture is checked and made small when it is added (animated ones keep moving) and
+    stored through the uploads storage; it is served to signed-in people by the API."""
+
+    name = models.CharField(max_length=32, unique=True, verbose_name=_("name"))
+    storage_name = models.CharField(max_length=255, verbose_name=_("storage name"))
+    content_type = models.CharField(max_length=32, verbose_name=_("content type"))
+    animated = models.BooleanField(default=False, verbose_name=_("animated"))
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("creator"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("custom emoji")
+        verbose_name_plural = _("custom emoji")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f":{self.name}:"

@@ -5,7 +5,10 @@ from urllib.parse import quote
 
 from rest_framework import serializers
 
-from parley.uploads.models import Upload
+from parley.accounts.serializers import user_data
+from parley.common.schema import ShapeField
+from parley.realtime.shapes import UserOut
+from parley.uploads.models import CustomEmoji, Upload
 
 URL_PREFIX = "/api/v1/uploads"
 
@@ -35,3 +38,31 @@ def attachment_data(upload: Upload) -> dict[str, Any]:
 
 class UploadIn(serializers.Serializer[Any]):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
+def emoji_url(emoji: CustomEmoji) -> str:
+    """Its picture's address: the id changes when a name is given to a new picture."""
+    return f"/api/v1/emoji/{emoji.pk}/{emoji.name}.{emoji.storage_name.rsplit('.', 1)[-1]}"
+
+
+class EmojiIn(serializers.Serializer[Any]):
+    name = serializers.CharField(
+        max_length=64, help_text="2 to 32 of a-z, 0-9, _ and -; `:name:` in messages."
+    )
+    file = serializers.FileField(allow_empty_file=False, use_url=False, help_text="PNG, GIF or WebP.")
+
+
+class EmojiOut(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="The picture, served to signed-in people.")
+    animated = serializers.BooleanField()
+    creator = ShapeField(UserOut, user_data, allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_url(self, emoji: CustomEmoji) -> str:
+        return emoji_url(emoji)
+
+
+class EmojiListOut(serializers.Serializer[Any]):
+    emoji = EmojiOut(many=True, help_text="By name.")
+    can_add = serializers.BooleanField(help_text="You may add emoji (CUSTOM_EMOJI: staff, or members).")

@@ -14,19 +14,20 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
-from parley.common.errors import Conflict, TooLarge
+from parley.common import images
+from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from parley.common.i18n import interpolate
 from parley.common.names import clean_name
 from parley.rooms.models import Membership, Room
 from parley.rooms.moderation import is_muted, mute_refusal
 from parley.rooms.selectors import room_for_member
-from parley.uploads import files, signals
-from parley.uploads.models import NAME_MAX, Upload
+from parley.uploads import emoji, files, signals
+from parley.uploads.models import EMOJI_NAME_PATTERN, NAME_MAX, CustomEmoji, Upload
 from parley.uploads.storage import delete_files, delete_files_on_commit, upload_storage
 
 log = logging.getLogger(__name__)
@@ -138,3 +139,83 @@ def uploads_remove_unattached(*, older_than: datetime | None = None) -> int:
         Upload.objects.filter(pk__in=[pk for pk, _s, _t in found]).delete()
         delete_files_on_commit(name for _pk, s, t in found for name in (s, t))
     return len(found)
+
+
+def emoji_too_large() -> TooLarge:
+    limit = settings.CUSTOM_EMOJI_MAX_BYTES
+    return TooLarge(
+        interpolate(_("The picture is too large: emoji are limited to %(size)s."), {"size": _human(limit)}),
+        code="file_too_large",
+        fields={"file": [interpolate(_("At most %(count)s bytes."), {"count": limit})]},
+    )
+
+
+def emoji_may_add(user: User) -> bool:
+    """CUSTOM_EMOJI: "staff" (the default) or "members" (any account, not guests or bots)."""
+    if user.is_staff:
+        return True
+    return settings.CUSTOM_EMOJI == "members" and not user.is_guest and not user.is_bot
+
+
+def emoji_create(*, actor: User, name: str, file: File[bytes]) -> CustomEmoji:
+    """Add a custom emoji: a free name of 2 to 32 of a-z, 0-9, _ and -, and a PNG, GIF or WebP
+    (sniffed) of at most CUSTOM_EMOJI_MAX_BYTES, made small (animations kept). The file is
+    written before the row; if the row cannot be written the file is removed."""
+    if not emoji_may_add(actor):
+        raise Forbidden(_("You may not add custom emoji on this server."), code="emoji_not_allowed")
+    if not re.fullmatch(EMOJI_NAME_PATTERN, name or ""):
+        message = _("Use 2 to 32 lower-case letters, digits, _ or -.")
+        raise Invalid(message, code="bad_emoji_name", fields={"name": [message]})
+    if (file.size or 0) > settings.CUSTOM_EMOJI_MAX_BYTES:
+        raise emoji_too_large()
+    file.seek(0)
+    data = file.read(settings.CUSTOM_EMOJI_MAX_BYTES + 1)
+    if len(data) > settings.CUSTOM_EMOJI_MAX_BYTES:
+        raise emoji_too_large()
+    try:
+        picture = emoji.prepare(data)
+    except (emoji.NotAnEmoji, images.TooManyPixels) as exc:
+        log.info("custom emoji %s refused: %s", name, exc)
+        message = _("Use a PNG, GIF or WebP picture.")
+        raise Invalid(message, code="bad_emoji_file", fields={"file": [message]}) from exc
+    if CustomEmoji.objects.filter(name=name).exists():
+        raise _emoji_taken()
+    stored = upload_storage().save(
+        f"emoji/{name}-{uuid.uuid4().hex[:12]}.{picture.extension}", ContentFile(picture.data)
+    )
+    try:
+        with transaction.atomic():
+            return CustomEmoji.objects.create(
+                name=name,
+                storage_name=stored,
+                content_type=picture.content_type,
+                animated=picture.animated,
+                creator=actor,
+            )
+    except IntegrityError as exc:  # the same name, added at the same moment
+        delete_files([stored])
+        raise _emoji_taken() from exc
+    except BaseException:
+        delete_files([stored])
+        raise
+
+
+def _emoji_taken() -> Conflict:
+    return Conflict(
+        _("A custom emoji with this name exists."),
+        code="emoji_taken",
+        fields={"name": [_("Already taken.")]},
+    )
+
+
+def emoji_delete(*, actor: User, name: str) -> None:
+    """Remove a custom emoji (its creator or staff): the row now, the file after commit.
+    Messages and reactions that name it keep `:name:` as text."""
+    with transaction.atomic():
+        found = CustomEmoji.objects.select_for_update().filter(name=name).first()
+        if found is None:
+            raise NotFound(_("No such emoji."))
+        if found.creator_id != actor.pk and not actor.is_staff:
+            raise Forbidden(_("Only its creator or staff can remove an emoji."), code="not_creator")
+        found.delete()
+        delete_files_on_commit([found.storage_name])

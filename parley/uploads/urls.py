@@ -10,4 +10,7 @@ urlpatterns = [
         name="upload-thumbnail",
     ),
     path("uploads/<int:upload_id>/<str:name>", api.UploadFileApi.as_view(), name="upload-file"),
+    path("emoji", api.EmojiApi.as_view(), name="emoji"),
+    path("emoji/<int:emoji_id>/<str:filename>", api.EmojiFileApi.as_view(), name="emoji-file"),
+    path("emoji/<str:name>", api.EmojiDetailApi.as_view(), name="emoji-detail"),
 ]

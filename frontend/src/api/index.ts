@@ -178,6 +178,25 @@ export const api = {
       }),
     ),
   deleteAccount: (data: AccountDelete) => call(rest.DELETE('/api/v1/me', { body: data })).then(none),
+
+  /** The author takes one card off their message (`message.updated` follows for everyone). */
+  removePreview: (messageId: number, index: number) =>
+    call(rest.DELETE('/api/v1/messages/{message_id}/previews/{index}', { params: { path: { message_id: messageId, index } } })),
+  customEmoji: () => call(rest.GET('/api/v1/emoji')),
+  addCustomEmoji: (name: string, file: Blob, filename: string) =>
+    call(
+      rest.POST('/api/v1/emoji', {
+        // The schema types the binary part as a string; the multipart body is built here.
+        body: { name, file: file as unknown as string },
+        bodySerializer: (b) => {
+          const form = new FormData()
+          form.append('name', b.name)
+          form.append('file', b.file as unknown as Blob, filename)
+          return form
+        },
+      }),
+    ),
+  deleteCustomEmoji: (name: string) => call(rest.DELETE('/api/v1/emoji/{name}', { params: { path: { name } } })).then(none),
 }
 
 export type Api = typeof api

@@ -235,6 +235,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/emoji": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The custom emoji, by name
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        get: operations["v1_emoji_list"];
+        put?: never;
+        /**
+         * Add a custom emoji (staff, or members when CUSTOM_EMOJI=members)
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        post: operations["v1_emoji_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emoji/{emoji_id}/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A custom emoji's picture */
+        get: operations["v1_emoji_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emoji/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a custom emoji (its creator or staff) */
+        delete: operations["v1_emoji_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/hooks/{hook_id}/{secret}": {
         parameters: {
             query?: never;
@@ -290,6 +348,23 @@ export interface paths {
          * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
          */
         post: operations["v1_invites_accept_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/link-previews/{preview_id}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A link preview's picture (served by Parley: readers never load the remote one) */
+        get: operations["v1_link_previews_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -467,6 +542,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messages/{message_id}/previews/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one link preview from your message (by its place in `previews`) */
+        delete: operations["v1_messages_previews_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messages/{message_id}/reactions/{emoji}": {
         parameters: {
             query?: never;
@@ -627,7 +719,7 @@ export interface paths {
         delete: operations["v1_rooms_destroy"];
         options?: never;
         head?: never;
-        /** Edit name, topic, visibility, or whether members may invite or pin (owner) */
+        /** Edit name, topic, visibility, whether members may invite or pin, link previews (owner) */
         patch: operations["v1_rooms_partial_update"];
         trace?: never;
     };
@@ -1320,6 +1412,30 @@ export interface components {
             /** @description The other people (your own id may be included; it is implied). */
             user_ids: number[];
         };
+        EmojiInRequest: {
+            /**
+             * Format: binary
+             * @description PNG, GIF or WebP.
+             */
+            file: string;
+            /** @description 2 to 32 of a-z, 0-9, _ and -; `:name:` in messages. */
+            name: string;
+        };
+        EmojiListOut: {
+            /** @description You may add emoji (CUSTOM_EMOJI: staff, or members). */
+            can_add: boolean;
+            /** @description By name. */
+            emoji: components["schemas"]["EmojiOut"][];
+        };
+        EmojiOut: {
+            animated: boolean;
+            /** Format: date-time */
+            created_at: string;
+            creator: components["schemas"]["UserOut"] | null;
+            name: string;
+            /** @description The picture, served to signed-in people. */
+            readonly url: string;
+        };
         ErrorDetailOut: {
             /** @description Stable machine-readable code, e.g. `not_found`, `rate_limited`. */
             code: string;
@@ -1488,6 +1604,8 @@ export interface components {
             mentions: number[];
             /** @description It mentions @room. */
             mentions_room: boolean;
+            /** @description Cards for the first links of the body, filled after the send through `message.updated`. */
+            previews: components["schemas"]["PreviewOut"][];
             /** @description From the viewer's side; always empty in frames. */
             reactions: components["schemas"]["ReactionOut"][];
             reply_to: components["schemas"]["ReplyOut"] | null;
@@ -1595,6 +1713,8 @@ export interface components {
             time_zone?: string;
         };
         PatchedRoomUpdateInRequest: {
+            /** @description Links in new messages get preview cards (when the server allows them). */
+            link_previews?: boolean;
             /** @description Members (not only the owner) may create invite links. */
             members_can_invite?: boolean;
             /** @description Members (not only the owner and staff) may pin messages. */
@@ -1609,6 +1729,21 @@ export interface components {
         };
         PinsOut: {
             pins: components["schemas"]["MessageOut"][];
+        };
+        /**
+         * PreviewOut
+         * @description A card for a link in a message (protocol 3), filled after the send by `message.updated`.
+         */
+        PreviewOut: {
+            /** @description May be empty. */
+            description: string;
+            /** @description The page's picture as Parley stored and serves it (never the remote address); null when it has none. */
+            image_url: string | null;
+            /** @description og:site_name, else the host. */
+            site_name: string;
+            title: string;
+            /** @description The link as written in the body. */
+            url: string;
         };
         /**
          * ReactionOut
@@ -1756,6 +1891,8 @@ export interface components {
             last_read_seq: number | null;
             /** @description The head of the room's event log. */
             last_seq: number;
+            /** @description Links in this room's new messages get preview cards (protocol 3; the owner sets it). */
+            link_previews: boolean;
             member_count: number;
             members_can_invite: boolean;
             /** @description Members (not only the owner and staff) may pin and unpin messages. */
@@ -2736,6 +2873,242 @@ export interface operations {
             };
         };
     };
+    v1_emoji_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmojiListOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_emoji_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["EmojiInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmojiOut"];
+                };
+            };
+            /** @description A bad name (bad_emoji_name), or not a PNG, GIF or WebP (bad_emoji_file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description CUSTOM_EMOJI does not let you add emoji (emoji_not_allowed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The name is taken (emoji_taken) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The file is larger than CUSTOM_EMOJI_MAX_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not multipart/form-data */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many uploads; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_emoji_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                emoji_id: number;
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The emoji's picture (PNG, GIF or WebP). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such emoji */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_emoji_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not its creator nor staff */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
     v1_hooks_create: {
         parameters: {
             query?: never;
@@ -2986,6 +3359,54 @@ export interface operations {
             };
             /** @description Too many invite requests from this address or account; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_link_previews_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                preview_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture, as Parley stored it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such preview picture */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3811,6 +4232,82 @@ export interface operations {
                 };
             };
             /** @description Not allowed to pin here (`pin_not_allowed`, `guest`), muted, or not a member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such message (or in a private room you are not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Room closed, or the message was deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Writing too fast (the send allowance) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_messages_previews_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                index: number;
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not allowed (not the author, past the edit window), or not a member */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -52,6 +52,9 @@ export type ReportResolve = Schemas['ReportResolveInRequest']
 export type PasswordChange = Schemas['PasswordChangeInRequest']
 /** An uploaded file: the upload answer and each of `message.attachments`. */
 export type Attachment = Schemas['AttachmentOut']
+/** A card for a link in a message (`message.previews`), filled after the send. */
+export type LinkPreview = Schemas['PreviewOut']
+export type CustomEmoji = Schemas['EmojiOut']
 export type RoomKind = Schemas['RoomOut']['kind']
 export type NotifySetting = Schemas['NotifyEnum']
 export type MembershipUpdate = Schemas['PatchedMembershipUpdateInRequest']

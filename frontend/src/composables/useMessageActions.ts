@@ -119,6 +119,15 @@ export function useMessageActions(opts: {
     }
   }
 
+  // ---- link previews ----
+  async function removePreview(m: Message, index: number): Promise<void> {
+    try {
+      await timelines.removePreview(opts.roomId.value, m.id, index)
+    } catch (err) {
+      notices.push(failureText(err, t('previews.removeFailed')))
+    }
+  }
+
   // ---- reactions ----
   async function react(m: Message, emoji: string): Promise<void> {
     try {
@@ -239,6 +248,7 @@ export function useMessageActions(opts: {
     startEdit,
     cancelEdit,
     saveEdit,
+    removePreview,
     react,
     openPicker,
     closePicker,

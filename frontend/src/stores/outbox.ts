@@ -174,6 +174,7 @@ export const useOutboxStore = defineStore('outbox', () => {
       mentions_room: false,
       reactions: [],
       attachments: o.attachments,
+      previews: [],
     }
     resolve(msg)
     return msg

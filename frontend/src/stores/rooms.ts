@@ -83,6 +83,7 @@ export const useRoomsStore = defineStore('rooms', () => {
         ...room,
         ...{ is_member: false, unread_count: 0, mention_count: 0, muted: false, muted_until: null },
         ...{ notify: null, hidden: false, last_read_seq: null, members_can_invite: false, members_can_pin: false },
+        link_previews: true,
       }
       void quietRefresh(room.id)
     }
@@ -181,7 +182,7 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   async function update(
     id: number,
-    data: { name?: string; topic?: string; visibility?: Visibility; members_can_invite?: boolean; members_can_pin?: boolean },
+    data: { name?: string; topic?: string; visibility?: Visibility; members_can_invite?: boolean; members_can_pin?: boolean; link_previews?: boolean },
   ): Promise<Room> {
     return put(await api.updateRoom(id, data))
   }

@@ -221,6 +221,8 @@ export const useTimelineStore = defineStore('timeline', () => {
         mentions: f.message.mentions,
         mentions_room: f.message.mentions_room,
         attachments: f.message.attachments ?? m.attachments,
+        // Link previews arrive after the send (and go when the author removes one).
+        previews: f.message.previews ?? m.previews ?? [],
       })
     } else if (f.type === 'message.deleted') {
       markDeleted(t, f.id)
@@ -388,6 +390,14 @@ export const useTimelineStore = defineStore('timeline', () => {
     useComposerStore().stopEdit(roomId, id)
   }
 
+  /** The author takes a link preview off their message; the answer (and the `message.updated`
+   * everyone gets) carries the cards left. Throws the server's refusal for the caller to show. */
+  async function removePreview(roomId: number, id: number, index: number): Promise<void> {
+    const saved = await api.removePreview(id, index)
+    const m = find(roomId, id)
+    if (m && !m.deleted) m.previews = [...saved.previews]
+  }
+
   async function remove(roomId: number, id: number): Promise<void> {
     await sendChange({ type: 'delete', message: id }, () => api.deleteMessage(id))
     const t = timelines[roomId]
@@ -497,6 +507,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     find,
     lastOwn,
     edit,
+    removePreview,
     remove,
     toggleReaction,
     applyLogFrame,

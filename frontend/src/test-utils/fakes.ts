@@ -152,6 +152,7 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     last_read_seq: 0,
     members_can_invite: false,
     members_can_pin: false,
+    link_previews: true,
     ...over,
   }
 }

@@ -52,9 +52,10 @@ def test_send_returns_the_stored_message(room_setup: dict[str, Any]) -> None:
         "mentions_room",
         "reactions",
         "attachments",
+        "previews",
     }
     assert (msg["deleted"], msg["reply_to"], msg["mentions"], msg["reactions"]) == (False, None, [], [])
-    assert msg["attachments"] == []
+    assert msg["attachments"] == [] and msg["previews"] == []
     assert msg["seq"] == 1
     assert msg["body"] == "hello <b>world</b>"
     assert msg["sender"]["username"] == "member"

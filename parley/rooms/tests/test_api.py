@@ -16,6 +16,7 @@ ROOM_KEYS = {
     "is_member", "unread_count", "mention_count", "last_seq", "closed", "created_at",
     "muted", "muted_until", "kind", "dm_members", "notify", "hidden", "last_read_seq", "members_can_invite",
     "members_can_pin",
+    "link_previews",
 }  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
 import { mount } from '@vue/test-utils'
 import { nextTick } from 'vue'
 import MessageListItem from '@/components/MessageListItem.vue'
@@ -7,6 +8,9 @@ import { bob } from '@/test-utils/fakes'
 const base = { sender: bob, createdAt: '2025-01-01T12:00:00Z', own: false, grouped: false }
 
 describe('MessageListItem', () => {
+  // The body shows custom emoji from the server's list (a store).
+  beforeEach(() => setActivePinia(createPinia()))
+
   it('renders HTML in a body as text', () => {
     const w = mount(MessageListItem, { props: { ...base, body: '<img src=x onerror=alert(1)> <b>hi</b>', seq: 3, status: 'sent' } })
     const body = w.get('[data-testid="message-body"]')

@@ -1,8 +1,12 @@
-import { describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
 import { flushPromises, mount } from '@vue/test-utils'
 import MessageMarkdown from '@/components/MessageMarkdown.vue'
 
 describe('MessageMarkdown', () => {
+  // The body shows custom emoji from the server's list (a store).
+  beforeEach(() => setActivePinia(createPinia()))
+
   it('renders Markdown as elements and the body as text', () => {
     const w = mount(MessageMarkdown, { props: { body: '**bold** <i>not html</i>\n- one\n- two\n\n> quote @alice' } })
     expect(w.get('strong').text()).toBe('bold')

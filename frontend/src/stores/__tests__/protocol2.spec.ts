@@ -57,6 +57,18 @@ describe('protocol 2 frames in the stores', () => {
     expect(timeline.timeline(1)!.holes).toEqual([])
   })
 
+  it('applies message.updated carrying link previews (filled after the send), and their removal', async () => {
+    const { timeline } = setup([captured], 6)
+    await timeline.loadLatest(1)
+    FakeWebSocket.last.hello(alice)
+    const frame = serverFrame('message.updated')
+    const card = { url: 'https://example.com', title: 'Example', description: '', image_url: null, site_name: 'example.com' }
+    FakeWebSocket.last.receive({ ...frame, message: { ...frame.message, previews: [card] } })
+    expect(msg(timeline, 3).previews).toEqual([card])
+    FakeWebSocket.last.receive({ ...frame, seq: 8, message: { ...frame.message, previews: [] } })
+    expect(msg(timeline, 3).previews).toEqual([])
+  })
+
   it('applies message.deleted: a tombstone in place, quotes of it blanked, a reply draft to it dropped', async () => {
     const target = makeMessage(8, { id: 6, body: 'secret plans', reactions: [{ emoji: '👍', count: 1, me: true, users: [A] }] })
     const answer = makeMessage(9, {
