@@ -24,8 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from parley.accounts.models import User
-from parley.messaging.models import Mention, Message, Reaction, Report, RoomEvent, ThreadFollow
-from parley.messaging.serializers import summary_of
+from parley.messaging.models import Mention, Message, Reaction, Report, RoomEvent, ThreadFollow, summary_of
 from parley.rooms.models import Room
 
 # How many of the people behind one emoji a message lists (`users`): enough to name them
