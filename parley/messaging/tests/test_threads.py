@@ -243,7 +243,8 @@ def test_the_thread_pages_by_seq(w: dict[str, Any]) -> None:
 def test_a_thread_reply_costs_one_statement_more_than_a_message(w: dict[str, Any]) -> None:
     """The pinned cost: a plain send is six statements per batch, a thread reply seven (the
     root is read with the retries, its summary written once per batch), whatever the batch
-    size, with or without `reply_to`, to the root or to a reply in the thread."""
+    size, with or without `reply_to`. Naming a reply as the thread reads its root too (one
+    more, only then)."""
     root = send(w["o"], w["rid"], "root")
     inner = send(w["a"], w["rid"], "inner", thread=root["id"])
     users = [w["alice"], w["bob"], w["owner"]]
@@ -261,12 +262,15 @@ def test_a_thread_reply_costs_one_statement_more_than_a_message(w: dict[str, Any
         counted(lambda u, c, i: SendRequest(u, f"reply {i}", c, thread=root["id"]), k) for k in (1, 12)
     ]
     quoting = [
-        counted(lambda u, c, i: SendRequest(u, f"quote {i}", c, reply_to=inner["id"], thread=inner["id"]), k)
+        counted(lambda u, c, i: SendRequest(u, f"quote {i}", c, reply_to=inner["id"], thread=root["id"]), k)
         for k in (1, 12)
     ]
+    via_reply = [
+        counted(lambda u, c, i: SendRequest(u, f"via {i}", c, thread=inner["id"]), k) for k in (1, 12)
+    ]
     assert plain == [6, 6]
-    assert replies == [7, 7] and quoting == [7, 7]
-    assert ThreadSummary.objects.get(root_id=root["id"]).reply_count == 1 + 2 * 13
+    assert replies == [7, 7] and quoting == [7, 7] and via_reply == [8, 8]
+    assert ThreadSummary.objects.get(root_id=root["id"]).reply_count == 1 + 3 * 13
 
 
 # --- everything else that touches messages -------------------------------------------------
