@@ -16,6 +16,7 @@ from parley.messaging import retention
 from parley.messaging.models import Message, ThreadSummary
 from parley.messaging.services import SendRequest, message_send_batch
 from parley.realtime.shapes import MessageOut
+from parley.rooms import moderation
 from parley.testing.api import client_for, error_of, make_guest, make_user
 
 pytestmark = pytest.mark.django_db
@@ -326,3 +327,15 @@ def test_staff_delete_a_root_and_judge_a_reported_reply_among_its_thread(w: dict
     page = thread(w["b"], root["id"])
     assert page["root"]["deleted"] is True and len(page["replies"]) == 3
     assert [t["root"]["deleted"] for t in threads(w["b"])] == [True]
+
+
+def test_muted_and_banned_members_cannot_reply_in_threads(w: dict[str, Any]) -> None:
+    root = send(w["o"], w["rid"], "root")
+    moderation.member_mute(room_id=w["rid"], actor=w["owner"], user_id=w["bob"].pk, duration=600)
+    r = w["b"].post(f"/api/v1/rooms/{w['rid']}/messages", {"body": "hi", "thread": root["id"]}, format="json")
+    assert error_of(r)["code"] == "muted"
+    moderation.member_ban(room_id=w["rid"], actor=w["owner"], user_id=w["alice"].pk)
+    r = w["a"].post(f"/api/v1/rooms/{w['rid']}/messages", {"body": "hi", "thread": root["id"]}, format="json")
+    assert r.status_code in (403, 404) and error_of(r)["code"] == "banned"
+    assert w["a"].get(f"/api/v1/messages/{root['id']}/thread").status_code in (403, 404)
+    assert not ThreadSummary.objects.exists()
