@@ -8,7 +8,9 @@ import { useConnectionStore } from '@/stores/connection'
 import { useNoticesStore } from '@/stores/notices'
 import { useEphemeralStore } from '@/stores/ephemeral'
 import { useOutboxStore } from '@/stores/outbox'
+import { inRoomFlow } from '@/stores/messageOps'
 import { useRoomsStore } from '@/stores/rooms'
+import { useThreadsStore } from '@/stores/threads'
 import { useTimelineStore } from '@/stores/timeline'
 import { api, ApiError } from '@/api'
 import { notifications } from '@/composables/useNotifications'
@@ -40,6 +42,7 @@ export function dispatchFrame(frame: ServerFrame): void {
   const rooms = useRoomsStore()
   const timeline = useTimelineStore()
   const outbox = useOutboxStore()
+  const threads = useThreadsStore()
   const me = auth.user
   switch (frame.type) {
     case 'hello':
@@ -48,10 +51,13 @@ export function dispatchFrame(frame: ServerFrame): void {
       break
     case 'message': {
       timeline.applyLogFrame(frame)
+      threads.applyLogFrame(frame)
       const m = frame.message
       const fromMe = me !== null && m.sender.id === me.id
       const mentionsMe = me !== null && (m.mentions.includes(me.id) || m.mentions_room)
-      rooms.noteMessage(frame.room, frame.seq, m.sender.id, fromMe, isViewing(frame.room), mentionsMe)
+      // A mention in a thread is read there: the room's count does not wait for it while the thread is open.
+      const viewing = isViewing(frame.room) && (inRoomFlow(m) || threads.activeThread === m.thread)
+      rooms.noteMessage(frame.room, frame.seq, m.sender.id, fromMe, viewing, mentionsMe, inRoomFlow(m))
       notifications.onMessage(frame)
       break
     }
@@ -59,6 +65,7 @@ export function dispatchFrame(frame: ServerFrame): void {
     case 'message.deleted':
     case 'reaction':
       timeline.applyLogFrame(frame)
+      threads.applyLogFrame(frame)
       rooms.noteEvent(frame.room, frame.seq)
       break
     case 'done':
@@ -74,7 +81,13 @@ export function dispatchFrame(frame: ServerFrame): void {
       break
     }
     case 'typing':
-      if (!me || frame.user.id !== me.id) rooms.applyTyping(frame.room, frame.user)
+      if (me && frame.user.id === me.id) break
+      // Typing in a thread shows in that thread only (issue 29).
+      if (frame.thread) threads.applyTyping(frame)
+      else rooms.applyTyping(frame.room, frame.user)
+      break
+    case 'thread.state':
+      threads.applyState(frame)
       break
     case 'presence':
       rooms.applyPresence(frame)
@@ -92,6 +105,7 @@ export function dispatchFrame(frame: ServerFrame): void {
       rooms.applyMemberFrame(frame, me)
       if (frame.type === 'member.left' && me && frame.user.id === me.id) {
         timeline.dropRoom(frame.room)
+        threads.dropRoom(frame.room)
       }
       break
     case 'member.updated':
@@ -111,6 +125,7 @@ export function dispatchFrame(frame: ServerFrame): void {
         const room = typeof frame.ref === 'number' ? frame.ref : typeof frame.ref === 'string' ? outbox.roomOf(frame.ref) : undefined
         if (room !== undefined) {
           timeline.dropRoom(room)
+          threads.dropRoom(room)
           rooms.markBanned(room)
         }
       }
@@ -174,6 +189,8 @@ export function startRealtime(opts: StartOptions = {}): void {
       timeline.fillAllHoles()
       // The lobby may have changed while we were away.
       if (readyOnce && rooms.loaded) void rooms.fetchAll().catch(() => undefined)
+      // Open threads read what the room's resume may not bring; the followed list its counts.
+      if (readyOnce) void useThreadsStore().catchUp()
       readyOnce = true
     },
     onStateChange: (state) => {
@@ -211,5 +228,6 @@ export function stopRealtime(): void {
   useOutboxStore().reset()
   useTimelineStore().reset()
   useComposerStore().reset()
+  useThreadsStore().reset()
   useRoomsStore().reset()
 }
