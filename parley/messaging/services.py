@@ -132,6 +132,21 @@ class SendRequest:
     client_id: str
     reply_to: int | None = None
     attachments: tuple[int, ...] = ()
+    thread: int | None = None  # protocol 3: the thread's root (or a reply in it)
+    also_to_room: bool = False
+
+
+NO_THREAD = _("No such thread in this room.")
+
+
+def check_thread(thread: int | None, also_to_room: bool) -> None:
+    """`also_to_room` only says something about a thread reply."""
+    if also_to_room and thread is None:
+        metrics.send_refused("invalid")
+        raise Invalid(
+            _("Only a reply in a thread can also go to the room."),
+            fields={"also_to_room": [_("Give `thread` too, or leave this out.")]},
+        )
 
 
 # `@name` not preceded by a word character, '.', '@' (mail addresses) or '-'.
@@ -261,13 +276,15 @@ def message_send(
     client_id: str | None = None,
     reply_to: int | None = None,
     attachments: list[int] | None = None,
+    thread: int | None = None,
+    also_to_room: bool = False,
 ) -> SendResult:
     """Store one message and publish it after commit (a batch of one; see message_send_batch)."""
+    check_thread(thread, also_to_room)
     ids = clean_attachments(attachments)
     body = clean_body(body, attachments=ids)
-    return message_store(
-        room_id=room_id, request=SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to, ids)
-    )
+    request = SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to, ids, thread, also_to_room)
+    return message_store(room_id=room_id, request=request)
 
 
 def message_store(*, room_id: int, request: SendRequest) -> SendResult:
