@@ -11,7 +11,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref } from 'vue'
 import { api } from '@/api'
-import type { FollowedThread, Message, User } from '@/api/types'
+import type { FollowedThread, Message, ThreadPage, User } from '@/api/types'
 import type { MessageDeletedOut, MessageUpdatedOut, ReactionFrame, ServerFrame, ThreadStateOut, TypingOut } from '@/realtime/protocol'
 import { useAuthStore } from './auth'
 import { applyReaction, applyUpdate, insertSorted, tombstone } from './messageOps'
@@ -19,7 +19,9 @@ import { useOutboxStore } from './outbox'
 import { useRoomsStore } from './rooms'
 import { useTimelineStore } from './timeline'
 
-export const THREAD_PAGE = 50
+/** Replies per request (the server's most), and requests per read of a thread. */
+export const THREAD_PAGE = 100
+export const THREAD_PAGES = 20
 const TYPING_TTL_MS = 6000
 /** Many replies in a burst ask for the list of followed threads once. */
 const LIST_REFRESH_MS = 400
@@ -28,12 +30,14 @@ export interface ThreadView {
   rootId: number
   roomId: number
   root: Message | null
-  /** Replies held, in seq order (the newest page first, older ones loaded on demand). */
+  /** Replies held, in seq order. */
   replies: Message[]
-  /** Older replies exist on the server. */
-  hasMore: boolean
+  /** The thread is longer than the pages read: newer replies wait on the server (past `pagedTo`). */
+  hasNewer: boolean
+  /** The highest seq read in order from the server's pages. */
+  pagedTo: number
   loaded: boolean
-  loadingOlder: boolean
+  loadingNewer: boolean
   /** The room's head when the first page was asked for: changes at or below it are in the page. */
   seqAtLoad: number
   /** Seqs of the changes applied since (a replay or a hole fill is not applied twice). */
@@ -74,7 +78,11 @@ export const useThreadsStore = defineStore('threads', () => {
 
   // ---- loading ----
 
-  /** Load a thread's root and newest replies once. */
+  /**
+   * Load a thread's root and its replies once. The server pages a thread from its first reply
+   * on (`after_seq`), so the pages are read in order up to THREAD_PAGES of them; the panel shows
+   * the newest and reveals older ones on demand. A longer thread offers the rest ("newer").
+   */
   function open(rootId: number, roomId: number): Promise<void> {
     const existing = views[rootId]
     if (existing?.loaded) return Promise.resolve()
@@ -86,9 +94,10 @@ export const useThreadsStore = defineStore('threads', () => {
         roomId,
         root: null,
         replies: [],
-        hasMore: false,
+        hasNewer: false,
+        pagedTo: 0,
         loaded: false,
-        loadingOlder: false,
+        loadingNewer: false,
         seqAtLoad: 0,
         applied: [],
         readAtOpen: 0,
@@ -99,17 +108,13 @@ export const useThreadsStore = defineStore('threads', () => {
     v.seqAtLoad = useRoomsStore().get(roomId)?.last_seq ?? 0
     const p = (async () => {
       try {
-        const page = await api.thread(rootId, { limit: THREAD_PAGE })
-        if (views[rootId] !== v) return
-        v.root = page.root
-        v.roomId = page.root.room
-        for (const m of page.replies) insertSorted(v.replies, m)
-        v.hasMore = page.has_more
-        v.readAtOpen = page.last_read_seq
-        v.unreadAtOpen = page.unread_count
+        const first = await readPages(v, 0)
+        if (views[rootId] !== v || !first) return
+        v.root = first.root
+        v.roomId = first.root.room
+        v.readAtOpen = first.last_read_seq
+        v.unreadAtOpen = first.unread_count
         v.loaded = true
-        const outbox = useOutboxStore()
-        for (const m of page.replies) outbox.resolve(m)
       } finally {
         if (views[rootId] === v) loading.delete(rootId)
       }
@@ -118,28 +123,46 @@ export const useThreadsStore = defineStore('threads', () => {
     return p
   }
 
+  /** Read pages of replies after `after` (up to THREAD_PAGES) into the view; the first page's answer. */
+  async function readPages(v: ThreadView, after: number): Promise<ThreadPage | null> {
+    let first: ThreadPage | null = null
+    let from = after
+    for (let n = 0; n < THREAD_PAGES; n++) {
+      const page = await api.thread(v.rootId, { after_seq: from, limit: THREAD_PAGE })
+      if (views[v.rootId] !== v) return null
+      first ??= page
+      if (v.root) placeRoot(v, page.root)
+      const outbox = useOutboxStore()
+      for (const m of page.replies) {
+        outbox.resolve(m)
+        insertSorted(v.replies, m, v.loaded)
+      }
+      const hi = page.replies.reduce((x, m) => Math.max(x, m.seq), from)
+      v.pagedTo = Math.max(v.pagedTo, hi)
+      v.hasNewer = page.has_more && hi > from
+      if (!v.hasNewer) break
+      from = hi
+    }
+    return first
+  }
+
+  /** The next pages of a thread longer than one read holds. */
+  async function loadNewer(rootId: number): Promise<void> {
+    const v = views[rootId]
+    if (!v || !v.loaded || !v.hasNewer || v.loadingNewer) return
+    v.loadingNewer = true
+    try {
+      await readPages(v, v.pagedTo)
+    } finally {
+      v.loadingNewer = false
+    }
+  }
+
   /** The thread's panel closed: its view goes (opened again, it is read afresh with its read marker). */
   function close(rootId: number): void {
     delete views[rootId]
     loading.delete(rootId)
     if (activeThread.value === rootId) activeThread.value = null
-  }
-
-  /** The page of replies before the oldest held; the number added. */
-  async function loadOlder(rootId: number): Promise<number> {
-    const v = views[rootId]
-    const first = v?.replies[0]
-    if (!v || !v.loaded || !v.hasMore || v.loadingOlder || !first) return 0
-    v.loadingOlder = true
-    try {
-      const page = await api.thread(rootId, { before_seq: first.seq, limit: THREAD_PAGE })
-      let added = 0
-      for (const m of page.replies) if (insertSorted(v.replies, m)) added++
-      v.hasMore = page.has_more
-      return added
-    } finally {
-      v.loadingOlder = false
-    }
   }
 
   /**
@@ -419,7 +442,7 @@ export const useThreadsStore = defineStore('threads', () => {
     follows,
     open,
     close,
-    loadOlder,
+    loadNewer,
     catchUp,
     applyLogFrame,
     placeAcked,

@@ -225,6 +225,25 @@ describe('threads store', () => {
     await vi.waitFor(() => expect(ids(threads.view(ROOT)!.replies)).toEqual([30, 70]))
   })
 
+  it('reads a long thread page after page from its first reply, and offers the rest past the pages read', async () => {
+    const { threads, http } = setup()
+    const all = Array.from({ length: 25 }, (_, i) => reply(3 + i, { id: 100 + i }))
+    http.route(`GET messages/${ROOT}/thread`, (url) => {
+      // A server that answers 10 at a time whatever was asked: the client follows `has_more`.
+      const after = Number(url.searchParams.get('after_seq'))
+      const rest = all.filter((m) => m.seq > after)
+      return { root: root(), replies: rest.slice(0, 10), has_more: rest.length > 10, last_read_seq: 4, unread_count: 20 }
+    })
+    await threads.open(ROOT, 1)
+    const v = threads.view(ROOT)!
+    expect(v.replies).toHaveLength(25)
+    expect(v.hasNewer).toBe(false)
+    expect(v.readAtOpen).toBe(4)
+    expect(v.unreadAtOpen).toBe(20)
+    expect(v.replies.map((m) => m.seq)).toEqual(all.map((m) => m.seq))
+    expect(http.callsTo(`GET messages/${ROOT}/thread`).map((c) => c.url.searchParams.get('after_seq'))).toEqual(['0', '12', '22'])
+  })
+
   it('forgets every thread on sign-out', async () => {
     const { threads, composer } = setup({ followed: [item({ unread_count: 1 })] })
     await threads.loadList()
