@@ -16,7 +16,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -154,6 +154,14 @@ def bot_post(
 # --- commands ---------------------------------------------------------------------------
 
 
+class Where(NamedTuple):
+    """Where a command was posted, for a built-in that posts a message (`/me`)."""
+
+    client_id: str | None
+    reply_to: int | None
+    thread: int | None
+
+
 def command_run(
     *,
     user: User,
@@ -187,7 +195,7 @@ def command_run(
     room = room_for_member(user=user, room_id=room_id)
     builtin = _BUILTINS.get(name)
     if builtin is not None:
-        return builtin(user, room, args, client_id, reply_to, thread)
+        return builtin(user, room, args, Where(client_id, reply_to, thread))
     bot = commands.bot_commands().get(name)
     if bot is not None:
         outcome = _send_and_trigger(user, room_id, body, client_id, reply_to, thread, command=name)
@@ -263,7 +271,7 @@ def _send_and_trigger(
     return CommandOutcome(command, result=result)
 
 
-def _help(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None, thread: int | None) -> CommandOutcome:
+def _help(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     lines = [
         f"/{c.name}{' ' + c.usage if c.usage else ''} — {c.help}" + (f" ({c.bot})" if c.bot else "")
         for c in selectors.room_commands(room_id=room.pk)
@@ -271,16 +279,21 @@ def _help(user: User, room: Room, args: str, client_id: str | None, reply_to: in
     return CommandOutcome("help", notice=gettext("Commands in this room:") + "\n" + "\n".join(lines))
 
 
-def _me(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None, thread: int | None) -> CommandOutcome:
+def _me(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     if not args:
         raise Invalid(_("Say what you are doing: /me waves."), fields={"body": [_("/me needs an action.")]})
     result = messaging.message_send(
-        sender=user, room_id=room.pk, body=f"/me {args}", client_id=client_id, reply_to=reply_to, thread=thread
+        sender=user,
+        room_id=room.pk,
+        body=f"/me {args}",
+        client_id=at.client_id,
+        reply_to=at.reply_to,
+        thread=at.thread,
     )
     return CommandOutcome("me", result=result)
 
 
-def _topic(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None, thread: int | None) -> CommandOutcome:
+def _topic(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     rooms.room_update(room_id=room.pk, actor=user, topic=args)
     return CommandOutcome(
         "topic",
@@ -288,7 +301,7 @@ def _topic(user: User, room: Room, args: str, client_id: str | None, reply_to: i
     )
 
 
-def _nick(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None, thread: int | None) -> CommandOutcome:
+def _nick(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     if not args:
         raise Invalid(_("Give the name to show: /nick Ada."), fields={"body": [_("/nick needs a name.")]})
     user = profile.profile_update(user=user, display_name=args)  # others see the new name live
@@ -297,7 +310,7 @@ def _nick(user: User, room: Room, args: str, client_id: str | None, reply_to: in
     )
 
 
-def _invite(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None, thread: int | None) -> CommandOutcome:
+def _invite(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     name = args.split()[0].lstrip("@") if args else ""
     if not name:
         raise Invalid(
@@ -311,7 +324,7 @@ def _invite(user: User, room: Room, args: str, client_id: str | None, reply_to: 
     )
 
 
-def _leave(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None, thread: int | None) -> CommandOutcome:
+def _leave(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     rooms.room_leave(room_id=room.pk, user=user)
     return CommandOutcome("leave", notice=gettext("You left %(room)s.") % {"room": room.name})
 

@@ -355,7 +355,9 @@ class FollowApi(APIView):
         following = threads.thread_follow(user=_user(request), message_id=message_id, following=True)
         return Response(serializers.FollowOut({"following": following}).data)
 
-    @extend_schema(request=None, responses={200: serializers.FollowOut, **T}, summary="Stop following a thread")
+    @extend_schema(
+        request=None, responses={200: serializers.FollowOut, **T}, summary="Stop following a thread"
+    )
     def delete(self, request: Request, message_id: int) -> Response:
         following = threads.thread_follow(user=_user(request), message_id=message_id, following=False)
         return Response(serializers.FollowOut({"following": following}).data)

@@ -171,7 +171,11 @@ class ThreadFollow(models.Model):
         Message, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("root")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("user"),
     )
     room = models.ForeignKey(
         Room, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("room")
@@ -309,7 +313,12 @@ class Mention(models.Model):
     )
     # Protocol 3: the thread of a mentioning reply (the mentioned follow it); null elsewhere.
     thread = models.ForeignKey(
-        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False,
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
         verbose_name=_("thread"),
     )
 

@@ -40,6 +40,16 @@ def summary_data(summary: ThreadSummary | None, following: bool | None) -> dict[
     }
 
 
+def summary_of(message: Message) -> ThreadSummary | None:
+    """The message's thread summary as loaded with it (None: no replies yet, or not loaded)."""
+    if not Message.summary.is_cached(message):  # type: ignore[attr-defined]
+        return None
+    try:
+        return message.summary
+    except ThreadSummary.DoesNotExist:
+        return None
+
+
 def _thread_summary(message: Message) -> dict[str, Any] | None:
     """The root's summary: loaded with the message (`select_related("summary")`) wherever
     messages are read, and set to none on a message just sent, so this reads nothing
@@ -149,7 +159,8 @@ class SendIn(serializers.Serializer[Any]):
         "joins that reply's thread).",
     )
     also_to_room = serializers.BooleanField(
-        required=False, help_text="Protocol 3: show the thread reply in the room as well (false when left out)."
+        required=False,
+        help_text="Protocol 3: show the thread reply in the room as well (false when left out).",
     )
 
 
@@ -331,7 +342,8 @@ class ThreadPageIn(serializers.Serializer[Any]):
 
 
 class ThreadPageOut(serializers.Serializer[Any]):
-    root = ShapeField(MessageOut, message_data)
+    # `root` shadows Field.root only on the class body: DRF moves declared fields off the class.
+    root = ShapeField(MessageOut, message_data)  # type: ignore[assignment]
     replies = shape_list(MessageOut, message_data)
     has_more = serializers.BooleanField(help_text="Newer replies exist: ask again with the last one's seq.")
     last_read_seq = serializers.IntegerField(help_text="Your read marker in the thread (0: none read).")
@@ -348,7 +360,7 @@ class ThreadReadOut(serializers.Serializer[Any]):
 
 
 class ThreadItemOut(serializers.Serializer[Any]):
-    root = ShapeField(MessageOut, message_data)
+    root = ShapeField(MessageOut, message_data)  # type: ignore[assignment]
     room = serializers.IntegerField(help_text="The room's id.")
     unread_count = serializers.IntegerField(help_text="Replies by others after your read marker.")
     last_reply_at = serializers.DateTimeField()

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +32,8 @@ from parley.accounts.models import User
 from parley.common.errors import NotFound
 from parley.messaging import selectors
 from parley.messaging.models import Mention, Message, ThreadFollow, ThreadSummary
+from parley.messaging.selectors import explicit_choice, follow_annotations, following_of
+from parley.messaging.serializers import summary_of
 from parley.realtime import protocol, publish
 from parley.rooms.models import Membership
 from parley.rooms.selectors import room_for_member
@@ -49,57 +58,6 @@ def thread_root(*, viewer: User, message_id: int) -> Message:
     return root
 
 
-def _explicit(user: User | int, root: object) -> QuerySet[ThreadFollow]:
-    return ThreadFollow.objects.filter(root=root, user=user)
-
-
-def follow_annotations(user: User) -> dict[str, object]:
-    """For a Message queryset of roots: `my_choice` (the explicit follow, or null), `my_read`
-    (the thread read marker, 0 without one) and `derived` (wrote, replied in or was
-    mentioned in the thread)."""
-    root = OuterRef("pk")
-    return {
-        "my_choice": Subquery(_explicit(user, root).values("following")[:1]),
-        "my_read": Coalesce(Subquery(_explicit(user, root).values("last_read_seq")[:1]), Value(0)),
-        "derived": ExpressionWrapper(
-            Q(sender=user)
-            | Exists(Message.objects.filter(thread=root, sender=user))
-            | Exists(Mention.objects.filter(thread=root, user=user)),
-            output_field=BooleanField(),
-        ),
-    }
-
-
-def _following(choice: bool | None, derived: bool) -> bool:
-    return bool(derived) if choice is None else bool(choice)
-
-
-def with_following(messages: list[Message], viewer: User) -> list[Message]:
-    """Set `viewer_following` on the roots among `messages` that have replies: one query, and
-    none when no message of the page has a thread."""
-    roots = {m.pk: m for m in messages if m.thread_id is None and summary_of(m) is not None}
-    if not roots:
-        return messages
-    rows = (
-        Message.objects.filter(pk__in=list(roots))
-        .annotate(**follow_annotations(viewer))  # type: ignore[arg-type]
-        .values_list("pk", "my_choice", "derived")
-    )
-    for pk, choice, derived in rows:
-        roots[pk].viewer_following = _following(choice, derived)
-    return messages
-
-
-def summary_of(message: Message) -> ThreadSummary | None:
-    """The message's summary as loaded with it (None: no replies, or not loaded)."""
-    if not Message.summary.is_cached(message):  # type: ignore[attr-defined]
-        return None
-    try:
-        return message.summary
-    except ThreadSummary.DoesNotExist:
-        return None
-
-
 def unread_in(*, user: User | int, root_id: int, after_seq: int) -> int:
     """Replies by others after `after_seq`: an index range over (thread, seq)."""
     return Message.objects.filter(thread_id=root_id, seq__gt=after_seq).exclude(sender=user).count()
@@ -121,8 +79,7 @@ def thread_page(*, viewer: User, message_id: int, after_seq: int = 0, limit: int
     rows = list(_loaded().filter(thread=root, seq__gt=after_seq).order_by("seq")[: limit + 1])
     replies = rows[:limit]
     selectors.with_reactions([root, *replies], viewer)
-    with_following([root], viewer)
-    read = _explicit(viewer, root).values_list("last_read_seq", flat=True).first() or 0
+    read = explicit_choice(viewer, root).values_list("last_read_seq", flat=True).first() or 0
     return ThreadPage(
         root, replies, len(rows) > limit, read, unread_in(user=viewer, root_id=root.pk, after_seq=read)
     )
@@ -131,13 +88,13 @@ def thread_page(*, viewer: User, message_id: int, after_seq: int = 0, limit: int
 def _state(user: User, root: Message) -> tuple[bool, int, int]:
     """(following, last_read_seq, unread_count) of the user in the root's thread."""
     row = (
-        Message.objects.filter(pk=root.pk)
+        Message.objects.filter(pk=root.pk)  # type: ignore[misc]  # annotated names
         .annotate(**follow_annotations(user))  # type: ignore[arg-type]
         .values_list("my_choice", "derived", "my_read")
         .get()
     )
     read = int(row[2])
-    return _following(row[0], row[1]), read, unread_in(user=user, root_id=root.pk, after_seq=read)
+    return following_of(row[0], row[1]), read, unread_in(user=user, root_id=root.pk, after_seq=read)
 
 
 def _publish_state(user: User, root: Message) -> tuple[bool, int, int]:
@@ -198,10 +155,14 @@ def followed_root_ids(*, user: User) -> set[int]:
     """The roots of every thread the user follows, in rooms they are a member of (threads
     with replies only: a thread begins with its first reply)."""
     rooms = Membership.objects.filter(user=user).values("room_id")
-    wrote = ThreadSummary.objects.filter(root_sender=user, room_id__in=rooms).values_list("root_id", flat=True)
+    wrote = ThreadSummary.objects.filter(root_sender=user, room_id__in=rooms).values_list(
+        "root_id", flat=True
+    )
     replied = Message.objects.filter(sender=user, thread__isnull=False).values_list("thread_id", flat=True)
     mentioned = Mention.objects.filter(user=user, thread__isnull=False).values_list("thread_id", flat=True)
-    choices = dict(ThreadFollow.objects.filter(user=user, following__isnull=False).values_list("root_id", "following"))
+    choices = dict(
+        ThreadFollow.objects.filter(user=user, following__isnull=False).values_list("root_id", "following")
+    )
     derived = {*wrote, *replied.distinct(), *mentioned.distinct()}
     return {r for r in derived if choices.get(r, True)} | {r for r, yes in choices.items() if yes}
 
@@ -213,7 +174,7 @@ def threads_followed(*, user: User, limit: int = 50) -> list[FollowedThread]:
         return []
     rooms = Membership.objects.filter(user=user).values("room_id")
     read = Coalesce(
-        Subquery(_explicit(user, OuterRef("root_id")).values("last_read_seq")[:1]), Value(0)
+        Subquery(explicit_choice(user, OuterRef("root_id")).values("last_read_seq")[:1]), Value(0)
     )
     unread = (
         Message.objects.filter(thread_id=OuterRef("root_id"), seq__gt=OuterRef("my_read"))

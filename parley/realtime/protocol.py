@@ -236,7 +236,9 @@ class TypingOut(_Out):
     type: Literal["typing"]
     room: int
     user: UserOut
-    thread: int | None = Field(description="Protocol 3: typing in this thread (the root's id); null: in the room.")
+    thread: int | None = Field(
+        description="Protocol 3: typing in this thread (the root's id); null: in the room."
+    )
 
 
 class PresenceOut(_Out):

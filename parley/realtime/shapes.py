@@ -161,7 +161,7 @@ class MessageOut(Shape):
         "else (a root included)."
     )
     also_to_room: bool = Field(
-        description="A thread reply also shown in the room's flow (\"also send to room\"); "
+        description='A thread reply also shown in the room\'s flow ("also send to room"); '
         "false for anything else. Thread replies without it are not in the room's history."
     )
     thread_summary: ThreadSummaryOut | None = Field(

@@ -6,90 +6,140 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0001_squashed'),
-        ('rooms', '0001_squashed'),
+        ("messaging", "0001_squashed"),
+        ("rooms", "0001_squashed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ThreadFollow',
+            name="ThreadFollow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
-                ('following', models.BooleanField(blank=True, default=None, null=True)),
-                ('last_read_seq', models.BigIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("following", models.BooleanField(blank=True, default=None, null=True)),
+                ("last_read_seq", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='ThreadSummary',
+            name="ThreadSummary",
             fields=[
-                ('root', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='summary', serialize=False, to='messaging.message')),
-                ('reply_count', models.IntegerField(default=0)),
-                ('last_reply_at', models.DateTimeField()),
-                ('last_reply_seq', models.BigIntegerField()),
-                ('participants', models.JSONField(blank=True, default=list)),
+                (
+                    "root",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="summary",
+                        serialize=False,
+                        to="messaging.message",
+                    ),
+                ),
+                ("reply_count", models.IntegerField(default=0)),
+                ("last_reply_at", models.DateTimeField()),
+                ("last_reply_seq", models.BigIntegerField()),
+                ("participants", models.JSONField(blank=True, default=list)),
             ],
         ),
         migrations.AddField(
-            model_name='mention',
-            name='thread',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='messaging.message'),
+            model_name="mention",
+            name="thread",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="messaging.message",
+            ),
         ),
         migrations.AddField(
-            model_name='message',
-            name='also_to_room',
+            model_name="message",
+            name="also_to_room",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='message',
-            name='thread',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='thread_replies', to='messaging.message'),
+            model_name="message",
+            name="thread",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="thread_replies",
+                to="messaging.message",
+            ),
         ),
         migrations.AddIndex(
-            model_name='mention',
-            index=models.Index(condition=models.Q(('thread__isnull', False)), fields=['user', 'thread'], name='messaging_mention_thread'),
+            model_name="mention",
+            index=models.Index(
+                condition=models.Q(("thread__isnull", False)),
+                fields=["user", "thread"],
+                name="messaging_mention_thread",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('thread__isnull', False)), fields=['thread', 'seq'], name='messaging_message_thread'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("thread__isnull", False)),
+                fields=["thread", "seq"],
+                name="messaging_message_thread",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('thread__isnull', False)), fields=['sender', 'thread'], name='messaging_message_replied'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("thread__isnull", False)),
+                fields=["sender", "thread"],
+                name="messaging_message_replied",
+            ),
         ),
         migrations.AddField(
-            model_name='threadfollow',
-            name='room',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='rooms.room'),
+            model_name="threadfollow",
+            name="room",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="rooms.room"
+            ),
         ),
         migrations.AddField(
-            model_name='threadfollow',
-            name='root',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='messaging.message'),
+            model_name="threadfollow",
+            name="root",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="messaging.message",
+            ),
         ),
         migrations.AddField(
-            model_name='threadfollow',
-            name='user',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="threadfollow",
+            name="user",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='threadsummary',
-            name='room',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='rooms.room'),
+            model_name="threadsummary",
+            name="room",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="rooms.room"
+            ),
         ),
         migrations.AddField(
-            model_name='threadsummary',
-            name='root_sender',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="threadsummary",
+            name="root_sender",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddIndex(
-            model_name='threadfollow',
-            index=models.Index(fields=['user', 'following'], name='messaging_threadfollow_user'),
+            model_name="threadfollow",
+            index=models.Index(fields=["user", "following"], name="messaging_threadfollow_user"),
         ),
         migrations.AddConstraint(
-            model_name='threadfollow',
-            constraint=models.UniqueConstraint(fields=('root', 'user'), name='messaging_threadfollow_once'),
+            model_name="threadfollow",
+            constraint=models.UniqueConstraint(fields=("root", "user"), name="messaging_threadfollow_once"),
         ),
     ]
