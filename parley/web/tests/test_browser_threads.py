@@ -149,7 +149,9 @@ def test_two_people_hold_a_thread_while_a_third_talks_in_the_room(trio) -> None:
     expect(summary.locator(".thread-people > *")).to_have_count(2)
     for page in (a, b):
         expect(in_list(room_flow(page), "Fine by me, at noon")).to_have_count(0)
-    # Typing in the thread shows in the thread, not under the room.
+    # Typing in the thread shows in the thread, not under the room (the server passes one
+    # typing per person and thread every 2 s: Bob's send just now had one).
+    b.wait_for_timeout(2100)
     panel(b).get_by_test_id("thread-composer").fill("typing…")
     expect(panel(a).get_by_test_id("thread-typing")).to_contain_text(bob.username)
     expect(a.get_by_test_id("typing-indicator")).to_have_text("")
