@@ -189,9 +189,9 @@ describe('threads store', () => {
     http.route('GET threads', () => ({ threads: [item({ unread_count: 2 })] }))
     await threads.loadList()
     expect(threads.unreadTotal).toBe(2)
-    ws().receive({ type: 'thread.state', room: 1, root: ROOT, following: true, last_read_seq: 9, unread_count: 0 })
+    ws().receive(serverFrame('thread.state', { room: 1, root: ROOT, following: true, last_read_seq: 9, unread_count: 0 }))
     expect(threads.unreadTotal).toBe(0)
-    ws().receive({ type: 'thread.state', room: 1, root: ROOT, following: false, last_read_seq: 9, unread_count: 0 })
+    ws().receive(serverFrame('thread.state', { room: 1, root: ROOT, following: false, last_read_seq: 9, unread_count: 0 }))
     expect(threads.followed).toEqual([])
   })
 
