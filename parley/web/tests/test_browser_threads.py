@@ -51,9 +51,8 @@ def person(browser, server: ServerProcess, prefix: str, size: dict[str, Any]) ->
 
 
 def post(who: Person, room_id: int, body: str, **extra: Any) -> dict:
-    return api(
-        who.page, who.token, "POST", f"rooms/{room_id}/messages", {"body": body, "client_id": uuid.uuid4().hex, **extra}
-    )
+    data = {"body": body, "client_id": uuid.uuid4().hex, **extra}
+    return api(who.page, who.token, "POST", f"rooms/{room_id}/messages", data)
 
 
 def shot(page, name: str) -> None:
@@ -175,7 +174,8 @@ def test_two_people_hold_a_thread_while_a_third_talks_in_the_room(trio) -> None:
         expect(in_list(panel(b), body)).to_have_count(1)
     in_list(panel(a), "Written in the tunnel").wait_for()
     expect(in_list(panel(a), "Written in the tunnel")).to_have_count(1)
-    seqs = [int(s) for s in panel(b).locator('[data-testid="message"]').evaluate_all("els => els.map(e => e.dataset.seq)")]
+    rows = panel(b).locator('[data-testid="message"]')
+    seqs = [int(s) for s in rows.evaluate_all("els => els.map(e => e.dataset.seq)")]
     assert seqs == sorted(seqs) and len(seqs) == len(set(seqs)), seqs
     expect(summary.get_by_test_id("thread-count")).to_have_text("5 replies")
     for page in (a, b):
