@@ -183,7 +183,9 @@ def test_two_people_hold_a_thread_while_a_third_talks_in_the_room(trio) -> None:
             expect(in_list(room_flow(page), body)).to_have_count(0)
     in_list(room_flow(b), "Cat while Bob was away").wait_for()
 
-    # The Threads badge: Ann closes the thread; Bob's next reply counts for her, live.
+    # The Threads badge: Ann closes the thread (a draft in it is kept); Bob's next reply counts
+    # for her, live.
+    panel(a).get_by_test_id("thread-composer").fill("half a thought")
     panel(a).get_by_test_id("thread-close").click()
     expect(panel(a)).to_have_count(0)
     badge = a.get_by_test_id("threads-link").get_by_test_id("threads-badge")
@@ -201,6 +203,12 @@ def test_two_people_hold_a_thread_while_a_third_talks_in_the_room(trio) -> None:
     item.get_by_test_id("thread-open").click()
     in_list(panel(a), "Bring the map").wait_for()
     expect(a.get_by_test_id("threads-link").get_by_test_id("threads-badge")).to_have_count(0)
+    # Where Ann stopped reading: the line sits right above Bob's first unread reply.
+    divider = panel(a).get_by_test_id("unread-divider")
+    expect(divider).to_have_text("New replies")
+    after = divider.locator('xpath=following-sibling::li[@data-testid="message"][1]')
+    expect(after.get_by_test_id("message-body")).to_have_text("See you there")
+    expect(panel(a).get_by_test_id("thread-composer")).to_have_value("half a thought")
 
     # "Also send to room": the reply shows in the room too, with a line back to its thread.
     panel(a).get_by_test_id("also-to-room-box").check()
