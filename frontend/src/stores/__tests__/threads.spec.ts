@@ -244,6 +244,16 @@ describe('threads store', () => {
     expect(http.callsTo(`GET messages/${ROOT}/thread`).map((c) => c.url.searchParams.get('after_seq'))).toEqual(['0', '12', '22'])
   })
 
+  it("follows a renamed person in a thread's replies and on its root's summary", async () => {
+    const { threads, timeline } = setup()
+    await timeline.loadLatest(1)
+    await threads.open(ROOT, 1)
+    const renamed = { ...bob, display_name: 'Robert' }
+    ws().receive(serverFrame('user.updated', { user: renamed }))
+    expect(threads.view(ROOT)!.replies[0]!.sender.display_name).toBe('Robert')
+    expect(timeline.find(1, ROOT)!.thread_summary!.participants[0]!.display_name).toBe('Robert')
+  })
+
   it('forgets every thread on sign-out', async () => {
     const { threads, composer } = setup({ followed: [item({ unread_count: 1 })] })
     await threads.loadList()
