@@ -338,10 +338,20 @@ export const useThreadsStore = defineStore('threads', () => {
     }
   }
 
+  /**
+   * Read the threads I follow. The list is the truth for threads with replies: an open
+   * thread's root learns from it that replying (or a mention) made me a follower, which
+   * no frame says (the server keeps the send path free of it).
+   */
   async function loadList(): Promise<void> {
     const page = await api.threads()
     followed.value = page.threads
     listLoaded.value = true
+    const ids = new Set(page.threads.map((t) => t.root.id))
+    for (const v of Object.values(views)) {
+      const f = v.root?.thread_summary?.following
+      if (v.root?.thread_summary && f !== ids.has(v.rootId)) setFollowingLocally(v.rootId, ids.has(v.rootId))
+    }
   }
 
   function refreshListSoon(): void {

@@ -254,6 +254,23 @@ describe('threads store', () => {
     expect(timeline.find(1, ROOT)!.thread_summary!.participants[0]!.display_name).toBe('Robert')
   })
 
+  it('an open thread learns from the followed list that replying made me a follower', async () => {
+    const { threads, http } = setup({ followed: [] })
+    http.route(`GET messages/${ROOT}/thread`, () => ({
+      root: root({ thread_summary: summary({ following: false }) }),
+      replies: [reply(3, { id: 30 })],
+      has_more: false,
+      last_read_seq: 0,
+      unread_count: 0,
+    }))
+    await threads.loadList()
+    await threads.open(ROOT, 1)
+    expect(threads.view(ROOT)!.root!.thread_summary!.following).toBe(false)
+    http.route('GET threads', () => ({ threads: [item()] }))
+    await threads.loadList()
+    expect(threads.view(ROOT)!.root!.thread_summary!.following).toBe(true)
+  })
+
   it('forgets every thread on sign-out', async () => {
     const { threads, composer } = setup({ followed: [item({ unread_count: 1 })] })
     await threads.loadList()
