@@ -116,6 +116,16 @@ export const api = {
   /** My saved messages, newest saved first; `cursor` is the previous page's `next_cursor`. */
   saved: (cursor?: string | null, limit = 20) =>
     call(rest.GET('/api/v1/saved', { params: { query: cursor ? { cursor, limit } : { limit } } })),
+  /** A thread (issue 29): its root and a page of replies in seq order, with my read marker in it. */
+  thread: (rootId: number, q: { after_seq?: number; before_seq?: number; limit?: number } = {}) =>
+    call(rest.GET('/api/v1/messages/{message_id}/thread', { params: { path: { message_id: rootId }, query: q } })),
+  /** Read a thread up to `seq` (its replies leave the Threads badge; mentions in it too). */
+  readThread: (rootId: number, seq: number) =>
+    call(rest.POST('/api/v1/messages/{message_id}/thread/read', { params: { path: { message_id: rootId } }, body: { seq } })),
+  follow: (rootId: number) => call(rest.POST('/api/v1/messages/{message_id}/follow', { params: { path: { message_id: rootId } } })),
+  unfollow: (rootId: number) => call(rest.DELETE('/api/v1/messages/{message_id}/follow', { params: { path: { message_id: rootId } } })),
+  /** The threads I follow, newest reply first, with their unread replies. */
+  threads: (limit?: number) => call(rest.GET('/api/v1/threads', { params: { query: { limit } } })),
   markRead: (id: number, seq: number) =>
     call(rest.POST('/api/v1/rooms/{room_id}/read', { params: { path: { room_id: id } }, body: { seq } })).then(none),
   events: (id: number, after_seq: number, limit = 100): Promise<EventsPage> =>

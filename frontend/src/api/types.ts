@@ -20,6 +20,11 @@ export type SelfUser = Schemas['SelfUserOut']
 export type Visibility = Schemas['VisibilityEnum']
 export type Room = Local<Schemas['RoomOut']>
 export type Message = Local<Schemas['MessageOut']>
+/** A thread root's replies at a glance (issue 29). */
+export type ThreadSummary = Schemas['ThreadSummaryOut']
+/** One thread I follow (`GET threads`); local, its unread count moves with live replies. */
+export type FollowedThread = Local<Schemas['ThreadItemOut']>
+export type ThreadPage = Schemas['ThreadPageOut']
 export type Member = Schemas['MemberOut']
 export type Avatar = Schemas['AvatarOut']
 export type AuthResult = Schemas['AuthOut']

@@ -18,15 +18,15 @@ import { useTimelineStore } from '@/stores/timeline'
 import { copyText } from '@/utils/clipboard'
 
 /** What the touch menu (MessageActionSheet) can ask for besides a quick reaction. */
-export type SheetAction = 'reply' | 'copyLink' | 'edit' | 'delete' | 'more' | 'report' | 'pin' | 'save'
+export type SheetAction = 'reply' | 'thread' | 'copyLink' | 'edit' | 'delete' | 'more' | 'report' | 'pin' | 'save'
 
 /** The server's words for a refusal when it gave any, else ours. */
 export function failureText(err: unknown, fallback: string): string {
   return err instanceof ApiError ? err.message || fallback : fallback
 }
 
-function composerInput(): HTMLTextAreaElement | null {
-  return document.querySelector<HTMLTextAreaElement>('[data-testid="composer"]')
+function composerInput(testId = 'composer'): HTMLTextAreaElement | null {
+  return document.querySelector<HTMLTextAreaElement>(`[data-testid="${testId}"]`)
 }
 
 export function useMessageActions(opts: {
@@ -34,6 +34,10 @@ export function useMessageActions(opts: {
   touch: Ref<boolean>
   /** The address that opens the room at this message (the router knows its shape). */
   linkOf: (m: Message) => string
+  /** Open the thread of this message (its root's, for a reply). */
+  openThread?: (m: Message) => void
+  /** The composer a reply or an edit gives the focus back to (the room's by default). */
+  composerTestId?: string
 }) {
   const auth = useAuthStore()
   const rooms = useRoomsStore()
@@ -80,16 +84,18 @@ export function useMessageActions(opts: {
   const canPin = (m: Message): boolean => mayPin.value && !m.deleted
   const isPinned = (m: Message): boolean => pins.isPinned(opts.roomId.value, m.id)
   const isSaved = (m: Message): boolean => saved.isSaved(m.id)
+  /** "Reply in thread": a message of the room's flow that is not itself in a thread. */
+  const canThread = (m: Message): boolean => !!opts.openThread && !m.thread && !m.deleted
 
   function focusComposer(): void {
     // On a touch screen focusing would pop the keyboard up over what was just done.
-    if (!opts.touch.value) composerInput()?.focus()
+    if (!opts.touch.value) composerInput(opts.composerTestId)?.focus()
   }
 
   // ---- reply ----
   function reply(m: Message): void {
     composer.startReply(opts.roomId.value, m)
-    void nextTick(() => composerInput()?.focus())
+    void nextTick(() => composerInput(opts.composerTestId)?.focus())
   }
 
   // ---- link ----
@@ -223,6 +229,7 @@ export function useMessageActions(opts: {
     state.sheet = null
     if (!m) return
     if (action === 'reply') reply(m)
+    else if (action === 'thread') opts.openThread?.(m)
     else if (action === 'copyLink') void copyLink(m)
     else if (action === 'edit') startEdit(m)
     else if (action === 'delete') askDelete(m)
@@ -243,6 +250,7 @@ export function useMessageActions(opts: {
     isSaved,
     togglePin,
     toggleSaved,
+    canThread,
     reply,
     copyLink,
     startEdit,

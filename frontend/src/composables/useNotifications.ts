@@ -12,6 +12,7 @@ import { ref } from 'vue'
 import type { MessageFrame } from '@/realtime/protocol'
 import { useAuthStore } from '@/stores/auth'
 import { useRoomsStore } from '@/stores/rooms'
+import { useThreadsStore } from '@/stores/threads'
 import { dmOthers, roomTitle } from '@/utils/roomTitle'
 import { excerpt, notificationTitle, shouldNotify } from '@/utils/notify'
 
@@ -34,10 +35,10 @@ function storedSound(): boolean {
 const permission = ref<Permission>(currentPermission())
 const soundOn = ref(storedSound())
 let audio: AudioContext | null = null
-/** How a click on a notification opens its room (App.vue hands in the router's way). */
-let openRoom: (id: number) => void = () => undefined
+/** How a click on a notification opens its room, or a thread beside it at a reply (App.vue hands in the router's way). */
+let openRoom: (id: number, thread?: { root: number; at: number }) => void = () => undefined
 
-export function setRoomOpener(open: (id: number) => void): void {
+export function setRoomOpener(open: (id: number, thread?: { root: number; at: number }) => void): void {
   openRoom = open
 }
 
@@ -89,6 +90,9 @@ function onMessage(frame: MessageFrame): void {
   const room = useRoomsStore().get(frame.room)
   const m = frame.message
   if (!me || !room) return
+  // A reply only in its thread: for the threads I follow, or when it names me (issue 29).
+  const mentionsMe = m.mentions.includes(me.id) || m.mentions_room
+  if (m.thread && !m.also_to_room && !mentionsMe && !useThreadsStore().follows(m.thread)) return
   const decision = shouldNotify({
     setting: room.notify,
     kind: room.kind,
@@ -104,7 +108,7 @@ function onMessage(frame: MessageFrame): void {
     const n = new Notification(title, { body: excerpt(m.body), tag: `parley-room-${frame.room}` })
     n.onclick = () => {
       window.focus()
-      openRoom(frame.room)
+      openRoom(frame.room, m.thread ? { root: m.thread, at: frame.seq } : undefined)
       n.close()
     }
   } catch {

@@ -8,9 +8,11 @@ import { useConnectionStore } from '@/stores/connection'
 import { useNoticesStore } from '@/stores/notices'
 import { useEphemeralStore } from '@/stores/ephemeral'
 import { useOutboxStore } from '@/stores/outbox'
+import { inRoomFlow } from '@/stores/messageOps'
 import { usePinsStore } from '@/stores/pins'
 import { useRoomsStore } from '@/stores/rooms'
 import { useSavedStore } from '@/stores/saved'
+import { useThreadsStore } from '@/stores/threads'
 import { useTimelineStore } from '@/stores/timeline'
 import { api, ApiError } from '@/api'
 import { notifications } from '@/composables/useNotifications'
@@ -42,6 +44,7 @@ export function dispatchFrame(frame: ServerFrame): void {
   const rooms = useRoomsStore()
   const timeline = useTimelineStore()
   const outbox = useOutboxStore()
+  const threads = useThreadsStore()
   const me = auth.user
   switch (frame.type) {
     case 'hello':
@@ -50,10 +53,13 @@ export function dispatchFrame(frame: ServerFrame): void {
       break
     case 'message': {
       timeline.applyLogFrame(frame)
+      threads.applyLogFrame(frame)
       const m = frame.message
       const fromMe = me !== null && m.sender.id === me.id
       const mentionsMe = me !== null && (m.mentions.includes(me.id) || m.mentions_room)
-      rooms.noteMessage(frame.room, frame.seq, m.sender.id, fromMe, isViewing(frame.room), mentionsMe)
+      // A mention in a thread is read there: the room's count does not wait for it while the thread is open.
+      const viewing = isViewing(frame.room) && (inRoomFlow(m) || threads.activeThread === m.thread)
+      rooms.noteMessage(frame.room, frame.seq, m.sender.id, fromMe, viewing, mentionsMe, inRoomFlow(m))
       notifications.onMessage(frame)
       break
     }
@@ -61,6 +67,7 @@ export function dispatchFrame(frame: ServerFrame): void {
     case 'message.deleted':
     case 'reaction':
       timeline.applyLogFrame(frame)
+      threads.applyLogFrame(frame)
       rooms.noteEvent(frame.room, frame.seq)
       if (frame.type === 'message.updated') usePinsStore().applyUpdated(frame.room, frame.message)
       if (frame.type === 'message.deleted') {
@@ -89,7 +96,13 @@ export function dispatchFrame(frame: ServerFrame): void {
       break
     }
     case 'typing':
-      if (!me || frame.user.id !== me.id) rooms.applyTyping(frame.room, frame.user)
+      if (me && frame.user.id === me.id) break
+      // Typing in a thread shows in that thread only (issue 29).
+      if (frame.thread) threads.applyTyping(frame)
+      else rooms.applyTyping(frame.room, frame.user)
+      break
+    case 'thread.state':
+      threads.applyState(frame)
       break
     case 'presence':
       rooms.applyPresence(frame)
@@ -107,6 +120,7 @@ export function dispatchFrame(frame: ServerFrame): void {
       rooms.applyMemberFrame(frame, me)
       if (frame.type === 'member.left' && me && frame.user.id === me.id) {
         timeline.dropRoom(frame.room)
+        threads.dropRoom(frame.room)
         void rooms.learnWhyRemoved(frame.room)
       }
       break
@@ -127,6 +141,7 @@ export function dispatchFrame(frame: ServerFrame): void {
         const room = typeof frame.ref === 'number' ? frame.ref : typeof frame.ref === 'string' ? outbox.roomOf(frame.ref) : undefined
         if (room !== undefined) {
           timeline.dropRoom(room)
+          threads.dropRoom(room)
           rooms.markBanned(room)
         }
       }
@@ -190,6 +205,8 @@ export function startRealtime(opts: StartOptions = {}): void {
       timeline.fillAllHoles()
       // The lobby may have changed while we were away.
       if (readyOnce && rooms.loaded) void rooms.fetchAll().catch(() => undefined)
+      // Open threads read what the room's resume may not bring; the followed list its counts.
+      if (readyOnce) void useThreadsStore().catchUp()
       readyOnce = true
     },
     onStateChange: (state) => {
@@ -227,6 +244,7 @@ export function stopRealtime(): void {
   useOutboxStore().reset()
   useTimelineStore().reset()
   useComposerStore().reset()
+  useThreadsStore().reset()
   useRoomsStore().reset()
   usePinsStore().reset()
   useSavedStore().reset()

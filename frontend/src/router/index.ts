@@ -21,6 +21,7 @@ export const router = createRouter({
       component: () => import('@/views/RoomView.vue'),
       props: (route) => ({ id: Number(route.params.id) }),
     },
+    { path: '/threads', name: 'threads', component: () => import('@/views/ThreadsView.vue'), meta: { title: 'route.threads' } },
     { path: '/search', name: 'search', component: () => import('@/views/SearchView.vue'), meta: { title: 'route.search' } },
     { path: '/saved', name: 'saved', component: () => import('@/views/SavedView.vue'), meta: { title: 'route.saved' } },
     // Staff only: the view says so to anyone else (the API answers 403 either way).

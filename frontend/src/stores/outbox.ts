@@ -33,14 +33,35 @@ export interface OutgoingMessage {
   reply_to: ReplyTo | null
   /** Uploaded files it carries. */
   attachments: Attachment[]
+  /** The thread it replies in (its root's id), or null for the room's flow. */
+  thread: number | null
+  /** A thread reply shown in the room as well. */
+  also_to_room: boolean
+}
+
+/** Where a send goes besides its room: a thread, and whether the room sees it too. */
+export interface SendPlace {
+  thread?: number | null
+  alsoToRoom?: boolean
+}
+
+/** Does this pending send show in the room's own flow (not only in its thread)? */
+export function inRoomFlow(o: Pick<OutgoingMessage, 'thread' | 'also_to_room'>): boolean {
+  return o.thread === null || o.also_to_room
 }
 
 export const useOutboxStore = defineStore('outbox', () => {
   const outgoing = reactive<Record<number, OutgoingMessage[]>>({})
   const ackTimers = new Map<string, ReturnType<typeof setTimeout>>()
 
+  /** The room's pending sends that show in its flow (a thread's own replies wait in the thread). */
   function outgoingFor(roomId: number): OutgoingMessage[] {
-    return outgoing[roomId] ?? []
+    return (outgoing[roomId] ?? []).filter(inRoomFlow)
+  }
+
+  /** A thread's pending replies (also those sent to the room as well). */
+  function outgoingForThread(roomId: number, rootId: number): OutgoingMessage[] {
+    return (outgoing[roomId] ?? []).filter((o) => o.thread === rootId)
   }
 
   /** Messages of every room still waiting for their ack (the connection banner counts them). */
@@ -48,7 +69,13 @@ export const useOutboxStore = defineStore('outbox', () => {
     return Object.values(outgoing).reduce((n, list) => n + list.filter((o) => o.status === 'pending').length, 0)
   }
 
-  function send(roomId: number, body: string, answer: Message | null = null, attachments: Attachment[] = []): OutgoingMessage {
+  function send(
+    roomId: number,
+    body: string,
+    answer: Message | null = null,
+    attachments: Attachment[] = [],
+    place: SendPlace = {},
+  ): OutgoingMessage {
     const o: OutgoingMessage = {
       client_id: newClientId(),
       room: roomId,
@@ -61,6 +88,8 @@ export const useOutboxStore = defineStore('outbox', () => {
         ? { id: answer.id, seq: answer.seq, sender: answer.sender, excerpt: answer.body.slice(0, 120), deleted: false }
         : null,
       attachments,
+      thread: place.thread ?? null,
+      also_to_room: !!place.thread && !!place.alsoToRoom,
     }
     if (!outgoing[roomId]) outgoing[roomId] = []
     const list = outgoing[roomId]!
@@ -80,6 +109,7 @@ export const useOutboxStore = defineStore('outbox', () => {
       client_id: o.client_id,
       ...(o.reply_to ? { reply_to: o.reply_to.id } : {}),
       ...(o.attachments.length ? { attachments: o.attachments.map((a) => a.id) as SendIn['attachments'] } : {}),
+      ...(o.thread !== null ? { thread: o.thread, ...(o.also_to_room ? { also_to_room: true } : {}) } : {}),
     } as const
     const sent = realtime.send(frame)
     if (!sent) return // queued: flushed when the socket is ready
@@ -175,6 +205,9 @@ export const useOutboxStore = defineStore('outbox', () => {
       reactions: [],
       attachments: o.attachments,
       previews: [],
+      thread: o.thread,
+      also_to_room: o.also_to_room,
+      thread_summary: null,
     }
     resolve(msg)
     return msg
@@ -221,6 +254,7 @@ export const useOutboxStore = defineStore('outbox', () => {
   return {
     outgoing,
     outgoingFor,
+    outgoingForThread,
     pendingCount,
     send,
     flush,

@@ -285,7 +285,11 @@ export const useRoomsStore = defineStore('rooms', () => {
     }
   }
 
-  /** A message arrived (or was acked): bump last_seq and maybe the unread (and mention) badge. */
+  /**
+   * A message arrived (or was acked): bump last_seq and maybe the unread (and mention) badge.
+   * `inFlow` false: a reply only in its thread, which the room's unread count does not count
+   * (its mention of me does: issue 29), and which says nothing of typing in the room.
+   */
   function noteMessage(
     roomId: number,
     seq: number,
@@ -293,15 +297,16 @@ export const useRoomsStore = defineStore('rooms', () => {
     fromMe: boolean,
     viewing: boolean,
     mentionsMe = false,
+    inFlow = true,
   ): void {
-    clearTyping(roomId, senderId)
+    if (inFlow) clearTyping(roomId, senderId)
     const r = byId.value[roomId]
     if (!r) return
     if (seq > r.last_seq) {
       r.last_seq = seq
       r.hidden = false // a hidden DM comes back with its next message (so the server says)
       if (!fromMe && !viewing) {
-        r.unread_count += 1
+        if (inFlow) r.unread_count += 1
         if (mentionsMe) r.mention_count += 1
       }
     }

@@ -5,19 +5,23 @@
  * filled over REST, my own ack) ends in the same placement by id, so it is shown once.
  * Edits, deletions and reactions I make are applied here too. The outbox (stores/outbox.ts)
  * holds what I have not had acknowledged; the composer (stores/composer.ts) what I am writing.
+ * A thread reply (issue 29) takes its seq in the room's log like any message but is held
+ * here only when it was sent to the room as well; its thread's view (stores/threads.ts)
+ * holds it in any case, and every change to a message reaches both copies.
  */
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
 import { api } from '@/api'
-import type { Message, Reaction, User } from '@/api/types'
+import type { Message } from '@/api/types'
 import { sendChange } from '@/realtime/changes'
 import type { GapOut, MessageDeletedOut, MessageFrame, MessagePinnedOut, MessageUpdatedOut, ReactionFrame, ServerFrame } from '@/realtime/protocol'
-import { REACTION_USERS_MAX } from '@/utils/reactions'
 import { useAuthStore } from './auth'
 import { useComposerStore } from './composer'
+import { applyReaction, applyUpdate, inRoomFlow, insertSorted, tombstone } from './messageOps'
 import { useOutboxStore } from './outbox'
 import { usePinsStore } from './pins'
 import { useRoomsStore } from './rooms'
+import { useThreadsStore } from './threads'
 
 export const PAGE_SIZE = 50
 export const EVENTS_PAGE = 100
@@ -74,38 +78,6 @@ function newTimeline(): Timeline {
   }
 }
 
-/** What a deleted message keeps of its fields (a fresh object each time: arrays are never shared). */
-function tombstone(): Pick<Message, 'deleted' | 'body' | 'reactions' | 'mentions' | 'mentions_room'> {
-  return { deleted: true, body: '', reactions: [], mentions: [], mentions_room: false }
-}
-
-/**
- * Insert in seq order; a message already known (same id) is replaced. A frame's
- * message carries no reactions (`[]` for every viewer): `fromFrame` keeps the
- * reactions already held; a REST page is the viewer's own truth and replaces them.
- */
-function insertSorted(list: Message[], msg: Message, fromFrame = false): boolean {
-  const at = list.findIndex((m) => m.id === msg.id)
-  if (at !== -1) {
-    const prev = list[at]!
-    const reactions = msg.deleted ? [] : fromFrame ? prev.reactions : msg.reactions
-    // A frame replayed from before an edit must not bring back the old text.
-    const stale = fromFrame && !!prev.edited_at && (!msg.edited_at || msg.edited_at < prev.edited_at)
-    list[at] = stale ? { ...prev, deleted: prev.deleted || msg.deleted } : { ...msg, reactions }
-    if (prev.deleted || msg.deleted) Object.assign(list[at]!, tombstone())
-    return false
-  }
-  let lo = 0
-  let hi = list.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (list[mid]!.seq < msg.seq) lo = mid + 1
-    else hi = mid
-  }
-  list.splice(lo, 0, msg)
-  return true
-}
-
 export const useTimelineStore = defineStore('timeline', () => {
   const timelines = reactive<Record<number, Timeline>>({})
   const loadingLatest = new Map<number, Promise<void>>()
@@ -134,7 +106,7 @@ export const useTimelineStore = defineStore('timeline', () => {
         const page = await api.messages(roomId, { limit: PAGE_SIZE })
         // Dropped meanwhile (left, or reset by a join): whoever dropped it loads afresh.
         if (timelines[roomId] !== t) return
-        for (const m of page.messages) insertSorted(t.messages, m)
+        for (const m of page.messages) if (inRoomFlow(m)) insertSorted(t.messages, m)
         t.hasMore = page.has_more
         t.lastSeq = Math.max(t.lastSeq, headBefore, ...page.messages.map((m) => m.seq))
         t.loaded = true
@@ -160,7 +132,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     try {
       const page = await api.messages(roomId, { before_seq: first.seq, limit: PAGE_SIZE })
       let added = 0
-      for (const m of page.messages) if (insertSorted(t.messages, m)) added++
+      for (const m of page.messages) if (inRoomFlow(m) && insertSorted(t.messages, m)) added++
       t.hasMore = page.has_more
       return added
     } finally {
@@ -173,7 +145,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   /** Add one message at `seq` (it leaves the outbox if it was mine); detect holes. */
   function ingest(roomId: number, t: Timeline, msg: Message, seq: number): void {
     useOutboxStore().resolve(msg)
-    insertSorted(t.messages, { ...msg, seq }, true)
+    if (inRoomFlow(msg)) insertSorted(t.messages, { ...msg, seq }, true)
     trackSeq(roomId, t, seq)
   }
 
@@ -211,19 +183,8 @@ export const useTimelineStore = defineStore('timeline', () => {
     } else if (f.type === 'message.updated') {
       const m = t.messages.find((x) => x.id === f.message.id)
       if (!m) return
-      if (f.message.deleted) {
-        markDeleted(t, m.id)
-        return
-      }
-      Object.assign(m, {
-        body: f.message.body,
-        edited_at: f.message.edited_at,
-        mentions: f.message.mentions,
-        mentions_room: f.message.mentions_room,
-        attachments: f.message.attachments ?? m.attachments,
-        // Link previews arrive after the send (and go when the author removes one).
-        previews: f.message.previews ?? m.previews ?? [],
-      })
+      if (f.message.deleted) markDeleted(t, m.id)
+      else applyUpdate(m, f)
     } else if (f.type === 'message.deleted') {
       markDeleted(t, f.id)
     } else {
@@ -241,32 +202,6 @@ export const useTimelineStore = defineStore('timeline', () => {
       if (r.reply_to && r.reply_to.id === id) r.reply_to = { ...r.reply_to, excerpt: '', deleted: true }
     }
     if (m) useComposerStore().messageDeleted(m.room, id)
-  }
-
-  /**
-   * One person's reaction came or went. Mine are applied once whatever the path (REST answer, frame).
-   * `users` (who reacted, the first REACTION_USERS_MAX as the server lists them) follows along.
-   */
-  function applyReaction(m: Message, emoji: string, op: 'add' | 'remove', who: Pick<User, 'id' | 'display_name'>, mine: boolean): void {
-    const list: Reaction[] = m.reactions.map((r) => ({ ...r, users: [...(r.users ?? [])] }))
-    const at = list.findIndex((r) => r.emoji === emoji)
-    const r = at === -1 ? undefined : list[at]
-    const person = { id: who.id, display_name: who.display_name }
-    if (op === 'add') {
-      if (mine && r?.me) return
-      if (r) {
-        r.count += 1
-        if (mine) r.me = true
-        if (r.users.length < REACTION_USERS_MAX && !r.users.some((u) => u.id === who.id)) r.users.push(person)
-      } else list.push({ emoji, count: 1, me: mine, users: [person] })
-    } else {
-      if (!r || (mine && !r.me)) return
-      r.count -= 1
-      if (mine) r.me = false
-      r.users = r.users.filter((u) => u.id !== who.id)
-      if (r.count <= 0) list.splice(at, 1)
-    }
-    m.reactions = list
   }
 
   /** A frame of the room's log. Returns false when the room's history is not loaded here. */
@@ -290,7 +225,8 @@ export const useTimelineStore = defineStore('timeline', () => {
    */
   function placeAcked(msg: Message): void {
     const t = timelines[msg.room]
-    if (t?.loaded) insertSorted(t.messages, { ...msg }, true)
+    if (t?.loaded && inRoomFlow(msg)) insertSorted(t.messages, { ...msg }, true)
+    if (msg.thread) useThreadsStore().placeAcked(msg)
   }
 
   /** The server could not replay everything: fetch (after_seq, until_seq] ourselves. */
@@ -318,9 +254,11 @@ export const useTimelineStore = defineStore('timeline', () => {
           maxSeq = Math.max(maxSeq, ev.seq)
           // Past the hole: those came live and were applied already.
           if (ev.seq > until) continue
+          // A thread's replies and their changes reach its view too (it holds no log of its own).
+          useThreadsStore().applyLogFrame(ev)
           if (ev.type === 'message') {
             useOutboxStore().resolve(ev.message)
-            insertSorted(t.messages, { ...ev.message, seq: ev.seq }, true)
+            if (inRoomFlow(ev.message)) insertSorted(t.messages, { ...ev.message, seq: ev.seq }, true)
           } else applyChange(t, ev)
           if (ev.seq > t.lastSeq) t.lastSeq = ev.seq
         }
@@ -355,7 +293,13 @@ export const useTimelineStore = defineStore('timeline', () => {
   // the frames that follow are applied once) ----
 
   function find(roomId: number, id: number): Message | undefined {
-    return timelines[roomId]?.messages.find((m) => m.id === id)
+    return timelines[roomId]?.messages.find((m) => m.id === id) ?? useThreadsStore().find(id)
+  }
+
+  /** Every copy of a message held here and in the thread views (a root, a reply sent to the room too). */
+  function copies(roomId: number, id: number): Message[] {
+    const own = timelines[roomId]?.messages.find((m) => m.id === id)
+    return [...(own ? [own] : []), ...useThreadsStore().copies(id)]
   }
 
   /** My newest message that can still be edited (↑ in an empty composer). */
@@ -373,8 +317,8 @@ export const useTimelineStore = defineStore('timeline', () => {
   async function edit(roomId: number, id: number, body: string): Promise<void> {
     await sendChange({ type: 'edit', message: id, body }, async () => {
       const saved = await api.editMessage(id, body)
-      const m = find(roomId, id)
-      if (m && !m.deleted) {
+      for (const m of copies(roomId, id)) {
+        if (m.deleted) continue
         Object.assign(m, {
           edited_at: saved.edited_at,
           mentions: saved.mentions,
@@ -385,8 +329,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     })
     // The body is stored as written: the new text shows at once, whichever of the answer and
     // the `message.updated` (edited_at, mentions) comes first.
-    const m = find(roomId, id)
-    if (m && !m.deleted) m.body = body
+    for (const m of copies(roomId, id)) if (!m.deleted) m.body = body
     useComposerStore().stopEdit(roomId, id)
   }
 
@@ -402,6 +345,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     await sendChange({ type: 'delete', message: id }, () => api.deleteMessage(id))
     const t = timelines[roomId]
     if (t) markDeleted(t, id)
+    useThreadsStore().markDeleted(id)
   }
 
   /** Add my reaction, or take it back if I had it; shown at once, set right by the answer. */
@@ -409,20 +353,18 @@ export const useTimelineStore = defineStore('timeline', () => {
     const m = find(roomId, id)
     if (!m || m.deleted) return
     const had = m.reactions.some((r) => r.emoji === emoji && r.me)
-    const before = m.reactions
+    const held = copies(roomId, id).map((c) => [c, c.reactions] as const)
     const me = useAuthStore().user
-    if (me) applyReaction(m, emoji, had ? 'remove' : 'add', me, true)
+    if (me) for (const [c] of held) applyReaction(c, emoji, had ? 'remove' : 'add', me, true)
     try {
       // Over the socket the `reaction` event confirms what is already shown; over REST the
       // answer is the message's reactions.
       await sendChange({ type: 'react', message: id, emoji, op: had ? 'remove' : 'add' }, async () => {
         const res = had ? await api.unreact(id, emoji) : await api.react(id, emoji)
-        const now = find(roomId, id)
-        if (now && !now.deleted) now.reactions = res.reactions
+        for (const now of copies(roomId, id)) if (!now.deleted) now.reactions = res.reactions
       })
     } catch (err) {
-      const now = find(roomId, id)
-      if (now) now.reactions = before
+      for (const [c, before] of held) c.reactions = before
       throw err
     }
   }
@@ -445,7 +387,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (timelines[roomId] !== t || page.messages.length === 0) return false
     const lo = page.messages[0]!.seq
     const hi = page.messages[page.messages.length - 1]!.seq
-    for (const m of page.messages) insertSorted(t.messages, m)
+    for (const m of page.messages) if (inRoomFlow(m)) insertSorted(t.messages, m)
     if (inBreak) {
       t.breaks = t.breaks.filter((b) => b !== inBreak)
       if (page.has_more_before && lo > inBreak.after) t.breaks.push({ after: inBreak.after, before: lo })
@@ -466,7 +408,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     t.loadingBreak = true
     try {
       const page = await api.messages(roomId, { after_seq: b.after, limit: PAGE_SIZE })
-      for (const m of page.messages) if (m.seq < b.before) insertSorted(t.messages, m)
+      for (const m of page.messages) if (m.seq < b.before && inRoomFlow(m)) insertSorted(t.messages, m)
       const hi = page.messages.reduce((n, m) => Math.max(n, m.seq), b.after)
       if (!page.has_more || hi >= b.before || page.messages.length === 0) t.breaks = t.breaks.filter((x) => x !== b)
       else b.after = hi

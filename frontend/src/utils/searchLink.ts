@@ -1,7 +1,8 @@
 /**
  * A search result opens its room at the message: `/rooms/:id?msg=<id>&seq=<seq>`. The room
  * view reads the two back with `jumpTarget`, loads the history around the seq
- * (`?around_seq=`), scrolls to the message and flashes it.
+ * (`?around_seq=`), scrolls to the message and flashes it. A reply in a thread (issue 29)
+ * opens the thread beside the room at that reply instead: `/rooms/:id?thread=<root>&at=<seq>`.
  */
 import type { LocationQuery, RouteLocationRaw } from 'vue-router'
 import type { SearchQuery } from '@/api'
@@ -11,8 +12,28 @@ export interface JumpTarget {
   seq: number
 }
 
-export function resultLink(message: { id: number; room: number; seq: number }): RouteLocationRaw {
+export function resultLink(message: { id: number; room: number; seq: number; thread?: number | null }): RouteLocationRaw {
+  if (message.thread) return threadLink(message.room, message.thread, message.seq)
   return { name: 'room', params: { id: message.room }, query: { msg: String(message.id), seq: String(message.seq) } }
+}
+
+/** The room with a thread open beside it; `at`: the reply to show (its seq). */
+export function threadLink(roomId: number, rootId: number, at?: number): RouteLocationRaw {
+  const query: Record<string, string> = { thread: String(rootId) }
+  if (at) query.at = String(at)
+  return { name: 'room', params: { id: roomId }, query }
+}
+
+export interface ThreadTarget {
+  root: number
+  /** The seq of the reply to show, or null: the newest. */
+  at: number | null
+}
+
+/** The thread a room link asks to open (`?thread=<root>&at=<seq>`), or null. */
+export function threadTarget(query: LocationQuery): ThreadTarget | null {
+  const root = positive(query.thread)
+  return root === null ? null : { root, at: positive(query.at) }
 }
 
 function positive(v: unknown): number | null {

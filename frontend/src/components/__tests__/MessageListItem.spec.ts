@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { mount } from '@vue/test-utils'
 import { nextTick } from 'vue'
 import MessageListItem from '@/components/MessageListItem.vue'
-import { bob } from '@/test-utils/fakes'
+import { alice, bob } from '@/test-utils/fakes'
 
 const base = { sender: bob, createdAt: '2025-01-01T12:00:00Z', own: false, grouped: false }
 
@@ -163,5 +163,41 @@ describe('MessageListItem', () => {
     })
     expect(w.get('[data-testid="reaction"]').attributes('aria-label')).toBe('🎉 from you and Bob. Click to take yours back')
     expect(w.get('[data-testid="reaction-who"]').text()).toBe('🎉 you and Bob')
+  })
+
+  it("shows a root's thread summary with its people, under a deleted root too, and opens the thread", async () => {
+    const threadSummary = {
+      reply_count: 3,
+      last_reply_at: new Date().toISOString(),
+      last_reply_seq: 9,
+      participants: [bob, alice],
+      following: null,
+    }
+    const w = mount(MessageListItem, { props: { ...base, body: 'root', status: 'sent', threadSummary } })
+    const s = w.get('[data-testid="thread-summary"]')
+    expect(s.get('[data-testid="thread-count"]').text()).toBe('3 replies')
+    expect(s.findAll('.thread-people > *')).toHaveLength(2)
+    await s.trigger('click')
+    expect(w.emitted('thread')).toHaveLength(1)
+    const gone = mount(MessageListItem, { props: { ...base, body: '', status: 'sent', deleted: true, threadSummary } })
+    expect(gone.find('[data-testid="thread-summary"]').exists()).toBe(true)
+    const none = mount(MessageListItem, { props: { ...base, body: 'plain', status: 'sent', threadSummary: null } })
+    expect(none.find('[data-testid="thread-summary"]').exists()).toBe(false)
+  })
+
+  it('says "replied to a thread" on a reply also sent to the room, and offers "Reply in thread" only where asked', async () => {
+    const reply = mount(MessageListItem, { props: { ...base, body: 'also here', status: 'sent', inThread: true } })
+    await reply.get('[data-testid="thread-link"]').trigger('click')
+    expect(reply.emitted('thread')).toHaveLength(1)
+    const inRoom = mount(MessageListItem, { props: { ...base, body: 'x', status: 'sent', actions: true, canThread: true } })
+    await inRoom.get('[data-testid="message"]').trigger('mouseenter')
+    await inRoom.get('[data-testid="action-thread"]').trigger('click')
+    expect(inRoom.emitted('thread')).toHaveLength(1)
+    await inRoom.get('[data-testid="message"]').trigger('keydown', { key: 't' })
+    expect(inRoom.emitted('thread')).toHaveLength(2)
+    const inThread = mount(MessageListItem, { props: { ...base, body: 'x', status: 'sent', actions: true, canQuote: false } })
+    await inThread.get('[data-testid="message"]').trigger('mouseenter')
+    expect(inThread.find('[data-testid="action-thread"]').exists()).toBe(false)
+    expect(inThread.find('[data-testid="action-reply"]').exists()).toBe(false)
   })
 })
