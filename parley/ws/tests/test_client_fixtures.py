@@ -43,6 +43,10 @@ VARIANTS = {
     "error:room_ref": lambda f: type(f["ref"]) is int,
     "error:client_id_ref": lambda f: isinstance(f["ref"], str),
     "member.updated": lambda f: f["muted"] is True and f["muted_until"] is not None,
+    "presence": lambda f: f["room"] is not None and f["online"] == 2,
+    "presence:person": lambda f: f["state"] == "online" and f["status"] is None,
+    "presence:status": lambda f: f["state"] == "offline" and f["status"]["text"] == "On holiday",
+    "read.updated": lambda f: f["last_read_seq"] == 4,
 }
 
 db = database_sync_to_async
@@ -115,7 +119,8 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
     alice, bob = Socket(s["tokens"]["alice"]), Socket(s["tokens"]["bob"])
     got: dict[str, dict[str, Any]] = {"hello": await alice.connect()}
     await bob.connect()
-    got["presence"] = await alice.next("presence", lambda f: f["online"] == 2)
+    got["presence:person"] = await alice.next("presence", lambda f: f.get("user_id") == bob_user.pk)
+    got["presence"] = await alice.next("presence", lambda f: f.get("online") == 2)
 
     await bob.send(
         {"type": "send", "room": room, "body": "hi Alice, see https://example.org", "client_id": "b-3"}
@@ -157,6 +162,8 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
     got["typing"] = await alice.next("typing")
     await alice.send({"type": "read", "room": room, "seq": 4})
     got["unread"] = await alice.next("unread")
+    await bob.send({"type": "read", "room": room, "seq": 4})
+    got["read.updated"] = await alice.next("read.updated")
 
     for i in range(3):
         await db(message_send)(sender=bob_user, room_id=room, body=f"later {i}", client_id=f"late-{i}")
@@ -187,6 +194,10 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
 
     await db(profile.profile_update)(user=carol_user, display_name="Carol C.")
     got["user.updated"] = await alice.next("user.updated")
+    await db(profile.profile_update)(
+        user=carol_user, status={"emoji": "🌴", "text": "On holiday", "expires_at": None}
+    )
+    got["presence:status"] = await alice.next("presence", lambda f: f.get("status") is not None)
 
     await alice.send({"type": "ping"})
     got["pong"] = await alice.next("pong")
