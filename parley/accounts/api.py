@@ -122,7 +122,7 @@ class MeApi(APIView):
     @extend_schema(
         request=serializers.ProfileIn,
         responses={200: serializers.MeOut, **ERRORS},
-        summary="Change my display name, avatar, language, time zone, status, do-not-disturb, away or read receipts",
+        summary="Change my profile: name, avatar, language, time zone, status, do-not-disturb, away, receipts",
     )
     def patch(self, request: Request) -> Response:
         data = serializers.ProfileIn(data=request.data)

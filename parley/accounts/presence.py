@@ -110,9 +110,7 @@ def clean_status_text(value: str) -> str:
         raise Invalid(
             _("The status is too long."),
             fields={
-                "status.text": [
-                    interpolate(_("At most %(count)s characters."), {"count": STATUS_TEXT_MAX})
-                ]
+                "status.text": [interpolate(_("At most %(count)s characters."), {"count": STATUS_TEXT_MAX})]
             },
         )
     return value

@@ -479,7 +479,9 @@ def _read_receipt(*, room_id: int, user: User, seq: int) -> None:
     recipients = [uid for uid, shares in rows if shares and uid != user.pk]
     if recipients:
         transaction.on_commit(
-            lambda: runtime.current().reads.note(room_id=room_id, user_id=user.pk, seq=seq, recipients=recipients)
+            lambda: runtime.current().reads.note(
+                room_id=room_id, user_id=user.pk, seq=seq, recipients=recipients
+            )
         )
 
 

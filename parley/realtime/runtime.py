@@ -31,8 +31,8 @@ from parley.realtime.limits import LocalLimits, RedisLimits, SendRefused
 from parley.realtime.metrics import DeliveryTimer
 from parley.realtime.ports import EventStore, StoreBatch
 from parley.realtime.presence import Presence
-from parley.realtime.reads import ReadCoalescer
 from parley.realtime.publisher import Publisher
+from parley.realtime.reads import ReadCoalescer
 
 log = logging.getLogger(__name__)
 

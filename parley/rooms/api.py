@@ -179,7 +179,9 @@ class MemberListApi(APIView):
         members = [
             _member(m, room=room, online=online, idle=idle, now=now) for m in selectors.member_list(room=room)
         ]
-        bots = [_member(m, room=room, online=online, idle=idle, now=now) for m in selectors.bot_seats(room=room)]
+        bots = [
+            _member(m, room=room, online=online, idle=idle, now=now) for m in selectors.bot_seats(room=room)
+        ]
         return Response(serializers.MembersOut({"members": members, "bots": bots}).data)
 
     @extend_schema(

@@ -110,7 +110,7 @@ class ReadsOut(serializers.Serializer[Any]):
 
 class ReadsIn(serializers.Serializer[Any]):
     min_seq = serializers.IntegerField(
-        required=False, default=0, min_value=0, help_text="Only readers who read this seq (\"seen by\")"
+        required=False, default=0, min_value=0, help_text='Only readers who read this seq ("seen by")'
     )
 
 

@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_squashed'),
+        ("accounts", "0001_squashed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='away',
+            model_name="user",
+            name="away",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='user',
-            name='dnd_until',
+            model_name="user",
+            name="dnd_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='share_read_receipts',
+            model_name="user",
+            name="share_read_receipts",
             field=models.BooleanField(default=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='status_emoji',
+            model_name="user",
+            name="status_emoji",
             field=models.CharField(blank=True, max_length=32),
         ),
         migrations.AddField(
-            model_name='user',
-            name='status_expires_at',
+            model_name="user",
+            name="status_expires_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='status_text',
+            model_name="user",
+            name="status_text",
             field=models.CharField(blank=True, max_length=100),
         ),
     ]
