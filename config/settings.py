@@ -206,6 +206,7 @@ PARLEY_REDIS_PREFIX: str = env.str("PARLEY_REDIS_PREFIX", default="parley")
 # The realtime hub carries every event between processes; Channels' own layer is unused.
 CHANNEL_LAYERS: dict[str, dict[str, object]] = {}
 
+
 def _duration(text: str) -> float:
     """'90', '90s', '15m', '24h', '7d' -> seconds (0 for empty)."""
     text = text.strip().lower()
