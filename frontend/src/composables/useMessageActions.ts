@@ -16,7 +16,7 @@ import { useTimelineStore } from '@/stores/timeline'
 import { copyText } from '@/utils/clipboard'
 
 /** What the touch menu (MessageActionSheet) can ask for besides a quick reaction. */
-export type SheetAction = 'reply' | 'copyLink' | 'edit' | 'delete' | 'more' | 'report'
+export type SheetAction = 'reply' | 'copyLink' | 'edit' | 'delete' | 'more' | 'report' | 'seenBy'
 
 /** The server's words for a refusal when it gave any, else ours. */
 export function failureText(err: unknown, fallback: string): string {
@@ -49,6 +49,8 @@ export function useMessageActions(opts: {
     deleting: false,
     deleteError: '',
     reporting: null as Message | null,
+    /** The message whose "Seen by" list is open. */
+    seenBy: null as Message | null,
     /** Per message id: why the last edit was refused. */
     editErrors: {} as Record<number, string>,
   })
@@ -64,6 +66,14 @@ export function useMessageActions(opts: {
   const canEdit = (m: Message): boolean => own(m)
   const canDelete = (m: Message): boolean => own(m) || isOwner.value || auth.isStaff
   const canReport = (m: Message): boolean => !own(m)
+  /** "Seen by": my own sent messages in rooms (a DM shows "Seen" under the last one instead). */
+  const canSeenBy = (m: Message): boolean => own(m) && !m.deleted && room.value?.kind === 'room'
+  function seenBy(m: Message): void {
+    state.seenBy = m
+  }
+  function closeSeenBy(): void {
+    state.seenBy = null
+  }
 
   function focusComposer(): void {
     // On a touch screen focusing would pop the keyboard up over what was just done.
@@ -180,6 +190,7 @@ export function useMessageActions(opts: {
     else if (action === 'edit') startEdit(m)
     else if (action === 'delete') askDelete(m)
     else if (action === 'report') report(m)
+    else if (action === 'seenBy') seenBy(m)
     else openPicker(m, null)
   }
 
@@ -189,6 +200,9 @@ export function useMessageActions(opts: {
     canEdit,
     canDelete,
     canReport,
+    canSeenBy,
+    seenBy,
+    closeSeenBy,
     reply,
     copyLink,
     startEdit,

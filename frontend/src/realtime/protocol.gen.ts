@@ -3,7 +3,7 @@
 import type {components} from '../api/schema.gen'
 
 /**
- * Every WebSocket frame of Parley protocol 2.
+ * Every WebSocket frame of Parley protocol 3.
  */
 export type ParleyFrame = ServerFrame | ClientFrame
 /**
@@ -20,6 +20,7 @@ export type ServerFrame =
   | GapOut
   | TypingOut
   | PresenceOut
+  | ReadUpdatedOut
   | UnreadOut
   | RoomFrame
   | MemberFrame
@@ -31,6 +32,7 @@ export type ServerFrame =
   | ErrorOut
 export type UserOut = components['schemas']['UserOut']
 export type MessageOut = components['schemas']['MessageOut']
+export type StatusOut = components['schemas']['StatusOut']
 export type RoomPublicOut = components['schemas']['RoomPublicOut']
 /**
  * A frame the client sends.
@@ -39,7 +41,7 @@ export type ClientFrame = ResumeIn | SendIn | ReadIn | TypingIn | EditIn | Delet
 
 export interface HelloOut {
   type: 'hello'
-  protocol: 2
+  protocol: 3
   user: UserOut
   rooms: HelloRoom[]
 }
@@ -107,10 +109,29 @@ export interface TypingOut {
   room: number
   user: UserOut
 }
+/**
+ * Two forms under one type (old clients ignore what they do not know): a room's online
+ * count (`room`, `online`), and, protocol 3, a person's presence (`user_id`, `state`,
+ * `status`), sent to every socket when it changes.
+ */
 export interface PresenceOut {
   type: 'presence'
+  room?: number | null
+  online?: number | null
+  user_id?: number | null
+  state?: ('online' | 'away' | 'dnd' | 'offline') | null
+  status?: StatusOut | null
+}
+/**
+ * Protocol 3: a member's read position in a room advanced. Ephemeral (no seq, never
+ * replayed); only between members who share read receipts, in rooms of at most
+ * READ_RECEIPTS_LIVE_MAX members.
+ */
+export interface ReadUpdatedOut {
+  type: 'read.updated'
   room: number
-  online: number
+  user_id: number
+  last_read_seq: number
 }
 export interface UnreadOut {
   type: 'unread'
@@ -246,4 +267,4 @@ export interface PongIn {
 }
 
 /** The protocol version these types describe: the client speaks it (`hello.protocol`). */
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3

@@ -8,6 +8,8 @@ import { useConnectionStore } from '@/stores/connection'
 import { useNoticesStore } from '@/stores/notices'
 import { useEphemeralStore } from '@/stores/ephemeral'
 import { useOutboxStore } from '@/stores/outbox'
+import { usePresenceStore } from '@/stores/presence'
+import { useReadsStore } from '@/stores/reads'
 import { useRoomsStore } from '@/stores/rooms'
 import { useTimelineStore } from '@/stores/timeline'
 import { api, ApiError } from '@/api'
@@ -77,7 +79,10 @@ export function dispatchFrame(frame: ServerFrame): void {
       if (!me || frame.user.id !== me.id) rooms.applyTyping(frame.room, frame.user)
       break
     case 'presence':
-      rooms.applyPresence(frame)
+      if (!usePresenceStore().applyFrame(frame)) rooms.applyPresence(frame)
+      break
+    case 'read.updated':
+      useReadsStore().applyFrame(frame)
       break
     case 'unread':
       rooms.applyUnread(frame)
@@ -212,4 +217,6 @@ export function stopRealtime(): void {
   useTimelineStore().reset()
   useComposerStore().reset()
   useRoomsStore().reset()
+  usePresenceStore().reset()
+  useReadsStore().reset()
 }

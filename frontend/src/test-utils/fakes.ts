@@ -151,6 +151,7 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     hidden: false,
     last_read_seq: 0,
     members_can_invite: false,
+    dm_presence: [],
     ...over,
   }
 }
