@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parley.accounts.avatars import avatar_url
@@ -167,6 +168,40 @@ class StatusIn(serializers.Serializer[Any]):
     )
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "emoji": {"type": "string", "maxLength": 32, "description": "One emoji, or empty"},
+                    "text": {"type": "string", "maxLength": STATUS_TEXT_MAX},
+                    "expires_at": {
+                        "type": ["string", "null"],
+                        "format": "date-time",
+                        "description": "In the future; null: until cleared",
+                    },
+                },
+                "additionalProperties": False,
+            },
+            {"type": "null"},
+        ],
+        "description": "Your status; null (or no emoji and no text) clears it",
+    }
+)
+class StatusField(serializers.Field):  # type: ignore[type-arg]
+    """`status` of PATCH me: `StatusIn`'s fields, inline in the schema (a component of its own
+    would be `StatusOut` a second time under another name)."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        inner = StatusIn(data=data)
+        inner.is_valid(raise_exception=True)
+        return dict(inner.validated_data)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class ProfileIn(serializers.Serializer[Any]):
     display_name = serializers.CharField(max_length=DISPLAY_NAME_MAX, required=False, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, help_text="A key of the bundled set")
@@ -176,9 +211,7 @@ class ProfileIn(serializers.Serializer[Any]):
     time_zone = serializers.CharField(
         max_length=64, required=False, help_text="An IANA name, e.g. Asia/Seoul"
     )
-    status = StatusIn(
-        required=False, allow_null=True, help_text="Your status; null (or no emoji and no text) clears it"
-    )
+    status = StatusField(required=False, allow_null=True)
     dnd_until = serializers.DateTimeField(
         required=False, allow_null=True, help_text="Do not disturb until then (in the future); null: off"
     )

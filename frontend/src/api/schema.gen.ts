@@ -1574,7 +1574,16 @@ export interface components {
             /** @description Off: others do not see your read position, and you do not see theirs */
             share_read_receipts?: boolean;
             /** @description Your status; null (or no emoji and no text) clears it */
-            status?: components["schemas"]["StatusInRequest"] | null;
+            status?: {
+                /** @description One emoji, or empty */
+                emoji?: string;
+                /**
+                 * Format: date-time
+                 * @description In the future; null: until cleared
+                 */
+                expires_at?: string | null;
+                text?: string;
+            } | null;
             /** @description An IANA name, e.g. Asia/Seoul */
             time_zone?: string;
         };
@@ -1901,20 +1910,6 @@ export interface components {
             id: number;
             messages: number;
             name: string;
-        };
-        StatusInRequest: {
-            /**
-             * @description One emoji, or empty
-             * @default
-             */
-            emoji: string;
-            /**
-             * Format: date-time
-             * @description In the future; null: until cleared
-             */
-            expires_at?: string | null;
-            /** @default  */
-            text: string;
         };
         /**
          * StatusOut

@@ -60,6 +60,7 @@ def test_a_status_is_set_read_back_and_cleared_by_null() -> None:
         ({"emoji": "🚆", "text": "late", "expires_at": "2001-01-01T00:00:00Z"}, "status.expires_at"),
         ({"emoji": "🚆", "text": "far", "expires_at": "2999-01-01T00:00:00Z"}, "status.expires_at"),
         ({"emoji": "🚆", "text": "x", "expires_at": "not a time"}, "expires_at"),
+        ("Commuting", "status"),
     ],
 )
 def test_a_bad_status_is_refused_with_the_field_and_changes_nothing(
