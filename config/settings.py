@@ -206,6 +206,18 @@ PARLEY_REDIS_PREFIX: str = env.str("PARLEY_REDIS_PREFIX", default="parley")
 # The realtime hub carries every event between processes; Channels' own layer is unused.
 CHANNEL_LAYERS: dict[str, dict[str, object]] = {}
 
+
+def _duration(text: str) -> float:
+    """'90', '90s', '15m', '24h', '7d' -> seconds (0 for empty)."""
+    text = text.strip().lower()
+    if not text:
+        return 0.0
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if text[-1] in units:
+        return float(text[:-1]) * units[text[-1]]
+    return float(text)
+
+
 WS_MAX_FRAME = 64 * 1024
 WS_SEND_RATE: float = env.float("WS_SEND_RATE", default=8.0)
 WS_SEND_BURST: int = env.int("WS_SEND_BURST", default=30)
@@ -217,6 +229,14 @@ WS_PING_INTERVAL: float = env.float("WS_PING_INTERVAL", default=25.0)
 WS_PING_MISSES: int = env.int("WS_PING_MISSES", default=2)
 WS_MAX_SOCKETS_PER_USER: int = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
 WS_RESUME_LIMIT: int = env.int("WS_RESUME_LIMIT", default=500)
+# Presence (docs/delivery.md, "Presence states"): a person with a socket who sent no
+# activity frame (send, typing, read, edit, delete, react) for this many seconds is away.
+AWAY_AFTER: float = _duration(env.str("AWAY_AFTER", default="600"))
+# Read receipts go live (`read.updated`) only in rooms of at most this many members; larger
+# rooms answer `GET rooms/{id}/reads` on demand. Positions that advance within
+# READ_RECEIPT_COALESCE seconds are sent once, with the newest seq.
+READ_RECEIPTS_LIVE_MAX: int = env.int("READ_RECEIPTS_LIVE_MAX", default=20)
+READ_RECEIPT_COALESCE: float = env.float("READ_RECEIPT_COALESCE", default=0.5)
 # Seconds after sending during which the author may edit a message; 0 = no limit.
 MESSAGE_EDIT_WINDOW: int = env.int("MESSAGE_EDIT_WINDOW", default=0)
 # Keep the search index current on send and edit. Off only for the benchmark's comparison
@@ -263,17 +283,6 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 
-def _duration(text: str) -> float:
-    """'90', '90s', '15m', '24h', '7d' -> seconds (0 for empty)."""
-    text = text.strip().lower()
-    if not text:
-        return 0.0
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    if text[-1] in units:
-        return float(text[:-1]) * units[text[-1]]
-    return float(text)
-
-
 # Retention (seed 000 cleared data hourly): off unless PURGE_OLDER_THAN is set.
 PURGE_OLDER_THAN: float = _duration(env.str("PURGE_OLDER_THAN", default=""))
 PURGE_INTERVAL: float = env.float("PURGE_INTERVAL", default=3600.0)
@@ -301,6 +310,14 @@ if GUEST_IDLE_DAYS > 0:
     CELERY_BEAT_SCHEDULE["guests-remove-idle"] = {
         "task": "parley.accounts.tasks.guests_remove_idle",
         "schedule": GUEST_CLEANUP_INTERVAL,
+    }
+# Statuses and do-not-disturb that ran out are cleared (and announced) this often; clients
+# and every read treat them as gone at their time already.
+PRESENCE_EXPIRE_INTERVAL: float = _duration(env.str("PRESENCE_EXPIRE_INTERVAL", default="30s"))
+if PRESENCE_EXPIRE_INTERVAL > 0:
+    CELERY_BEAT_SCHEDULE["presence-expire"] = {
+        "task": "parley.accounts.tasks.presence_expire",
+        "schedule": PRESENCE_EXPIRE_INTERVAL,
     }
 # Uploads no message took are removed this long after they were made (docs/decisions.md, "Uploads").
 UPLOAD_UNATTACHED_TTL = timedelta(seconds=_duration(env.str("UPLOAD_UNATTACHED_TTL", default="1d")))

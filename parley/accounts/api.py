@@ -122,7 +122,7 @@ class MeApi(APIView):
     @extend_schema(
         request=serializers.ProfileIn,
         responses={200: serializers.MeOut, **ERRORS},
-        summary="Change my display name, bundled avatar, language or time zone",
+        summary="Change my profile: name, avatar, language, time zone, status, DND, away, receipts",
     )
     def patch(self, request: Request) -> Response:
         data = serializers.ProfileIn(data=request.data)

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 # column is wider: bots' names and staff edits may take up to 64.
 DISPLAY_NAME_MAX = 40
 NICKNAME_MAX = 24
+# A status's text, at most (characters).
+STATUS_TEXT_MAX = 100
 
 
 class User(AbstractUser):
@@ -32,6 +34,16 @@ class User(AbstractUser):
     # Set when the account was deleted: the row stays (messages keep a sender, PROTECT),
     # anonymised, and is shown as "Deleted user".
     deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted at"))
+    # Status and do-not-disturb (issue 30). An expired status or DND reads as none at once
+    # (checked at read time); a periodic job clears the columns and tells everyone.
+    status_emoji = models.CharField(max_length=32, blank=True, verbose_name=_("status emoji"))
+    status_text = models.CharField(max_length=STATUS_TEXT_MAX, blank=True, verbose_name=_("status text"))
+    status_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status expires at"))
+    dnd_until = models.DateTimeField(null=True, blank=True, verbose_name=_("do not disturb until"))
+    # Away by hand: stays until cleared, whatever the activity.
+    away = models.BooleanField(default=False, verbose_name=_("away"))
+    # Read receipts: off hides yours from others and theirs from you.
+    share_read_receipts = models.BooleanField(default=True, verbose_name=_("share read receipts"))
 
     class Meta:
         verbose_name = _("user")

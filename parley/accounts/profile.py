@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parley.accounts import signout
+from parley.accounts import presence, signout
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_for, uploaded_name
 from parley.accounts.models import DISPLAY_NAME_MAX, User
 from parley.accounts.serializers import user_data
@@ -33,6 +33,8 @@ from parley.common.names import clean_name
 from parley.realtime import protocol, publish
 
 AVATAR_SIZE = 256
+# "Not given" for the fields where None means "clear" (status, dnd_until).
+UNSET: Any = object()
 # Decoding a picture costs memory by its pixels, not its bytes: refuse huge canvases early.
 
 
@@ -47,9 +49,25 @@ def profile_update(
     avatar: str | None = None,
     language: str | None = None,
     time_zone: str | None = None,
+    status: dict[str, Any] | None = UNSET,
+    dnd_until: Any = UNSET,
+    away: bool | None = None,
+    share_read_receipts: bool | None = None,
 ) -> User:
-    """Change what was given; others hear of a new name or picture at once."""
+    """Change what was given; others hear of a new name, picture, status, do-not-disturb or
+    away at once. Nothing is saved when any field is refused."""
     fields: list[str] = []
+    now = timezone.now()
+    if status is not UNSET:
+        fields += presence.status_fields(user, status=status, now=now)
+    if dnd_until is not UNSET:
+        fields += presence.dnd_fields(user, until=dnd_until, now=now)
+    if away is not None and away != user.away:
+        user.away = away
+        fields.append("away")
+    if share_read_receipts is not None and share_read_receipts != user.share_read_receipts:
+        user.share_read_receipts = share_read_receipts
+        fields.append("share_read_receipts")
     if display_name is not None:
         name = clean_name(
             display_name, field="display_name", max_length=DISPLAY_NAME_MAX, label=_("display name")
@@ -95,6 +113,8 @@ def profile_update(
         user.save(update_fields=fields)
         if {"display_name", "avatar"} & set(fields):
             _announce(user)
+        if {"status_emoji", "status_text", "status_expires_at", "dnd_until", "away"} & set(fields):
+            presence.presence_announce(user_ids=[user.pk], users=[user])
     return user
 
 

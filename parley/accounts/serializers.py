@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parley.accounts.avatars import avatar_url
-from parley.accounts.models import DISPLAY_NAME_MAX, NICKNAME_MAX, User
+from parley.accounts.models import DISPLAY_NAME_MAX, NICKNAME_MAX, STATUS_TEXT_MAX, User
 from parley.common import languages
 from parley.common.schema import ShapeField, shape_list
-from parley.realtime.shapes import SelfUserOut, UserOut
+from parley.realtime.shapes import SelfUserOut, UserOut, timestamp
 
 
 def user_data(user: User) -> dict[str, Any]:
@@ -24,13 +27,35 @@ def user_data(user: User) -> dict[str, Any]:
     }
 
 
+def status_data(user: User, now: datetime | None = None) -> dict[str, Any] | None:
+    """The user's status as `StatusOut`, or None when there is none or it has run out (an
+    expired status reads as gone at once; the periodic job only tidies the columns)."""
+    if not (user.status_emoji or user.status_text):
+        return None
+    expires = user.status_expires_at
+    if expires is not None and expires <= (now or timezone.now()):
+        return None
+    return {"emoji": user.status_emoji, "text": user.status_text, "expires_at": timestamp(expires)}
+
+
+def dnd_until(user: User, now: datetime | None = None) -> datetime | None:
+    """When the user's do-not-disturb ends, or None when it is off (or over)."""
+    until = user.dnd_until
+    return until if until is not None and until > (now or timezone.now()) else None
+
+
 def self_data(user: User) -> dict[str, Any]:
     """The signed-in user as `SelfUserOut`."""
+    now = timezone.now()
     return {
         **user_data(user),
         "is_staff": user.is_staff,
         "language": user.language,
         "time_zone": user.time_zone,
+        "status": status_data(user, now),
+        "dnd_until": timestamp(dnd_until(user, now)),
+        "away": user.away,
+        "share_read_receipts": user.share_read_receipts,
     }
 
 
@@ -131,6 +156,52 @@ class UserSearchOut(serializers.Serializer[Any]):
     has_more = serializers.BooleanField()
 
 
+class StatusIn(serializers.Serializer[Any]):
+    emoji = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="", help_text="One emoji, or empty"
+    )
+    text = serializers.CharField(
+        max_length=STATUS_TEXT_MAX, required=False, allow_blank=True, default="", trim_whitespace=True
+    )
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="In the future; null: until cleared"
+    )
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "emoji": {"type": "string", "maxLength": 32, "description": "One emoji, or empty"},
+                    "text": {"type": "string", "maxLength": STATUS_TEXT_MAX},
+                    "expires_at": {
+                        "type": ["string", "null"],
+                        "format": "date-time",
+                        "description": "In the future; null: until cleared",
+                    },
+                },
+                "additionalProperties": False,
+            },
+            {"type": "null"},
+        ],
+        "description": "Your status; null (or no emoji and no text) clears it",
+    }
+)
+class StatusField(serializers.Field):  # type: ignore[type-arg]
+    """`status` of PATCH me: `StatusIn`'s fields, inline in the schema (a component of its own
+    would be `StatusOut` a second time under another name)."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        inner = StatusIn(data=data)
+        inner.is_valid(raise_exception=True)
+        return dict(inner.validated_data)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class ProfileIn(serializers.Serializer[Any]):
     display_name = serializers.CharField(max_length=DISPLAY_NAME_MAX, required=False, trim_whitespace=True)
     avatar = serializers.CharField(max_length=32, required=False, help_text="A key of the bundled set")
@@ -139,6 +210,14 @@ class ProfileIn(serializers.Serializer[Any]):
     )
     time_zone = serializers.CharField(
         max_length=64, required=False, help_text="An IANA name, e.g. Asia/Seoul"
+    )
+    status = StatusField(required=False, allow_null=True)
+    dnd_until = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Do not disturb until then (in the future); null: off"
+    )
+    away = serializers.BooleanField(required=False, help_text="Away by hand, until set false")
+    share_read_receipts = serializers.BooleanField(
+        required=False, help_text="Off: others do not see your read position, and you do not see theirs"
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -40,7 +40,7 @@ from parley.messaging.models import (
 )
 from parley.messaging.search_text import document_terms
 from parley.messaging.serializers import message_data
-from parley.realtime import metrics, protocol, publish
+from parley.realtime import metrics, protocol, publish, runtime
 from parley.rooms.models import Membership, Room
 from parley.rooms.moderation import mute_refusal
 from parley.rooms.selectors import ban_is_told, ban_refusal, room_for_member
@@ -585,6 +585,8 @@ def room_mark_read(*, user: User, room_id: int, seq: int) -> int:
         Membership.objects.filter(room_id=room_id, user=user).values_list("last_read_seq", flat=True).first()
     )
     count = unread.unread_count(user=user, room_id=room_id, after_seq=read or 0)
+    if moved and user.share_read_receipts:
+        _read_receipt(room_id=room_id, user=user, seq=read or 0)
     if moved:
         mentions = unread.mention_count(user=user, room_id=room_id, after_seq=read or 0)
         publish.user_frame(
@@ -592,6 +594,27 @@ def room_mark_read(*, user: User, room_id: int, seq: int) -> int:
             frame=protocol.unread(room=room_id, count=count, last_read_seq=read or 0, mention_count=mentions),
         )
     return count
+
+
+def _read_receipt(*, room_id: int, user: User, seq: int) -> None:
+    """Tell the room's members who share receipts that `user` read up to `seq` (one query;
+    nothing live in rooms of more than READ_RECEIPTS_LIVE_MAX people, who ask with GET
+    rooms/{id}/reads). Coalesced per reader and room by the runtime, after commit."""
+    bound = settings.READ_RECEIPTS_LIVE_MAX
+    rows = list(
+        Membership.objects.filter(room_id=room_id, user__is_bot=False).values_list(
+            "user_id", "user__share_read_receipts"
+        )[: bound + 1]
+    )
+    if len(rows) > bound:
+        return
+    recipients = [uid for uid, shares in rows if shares and uid != user.pk]
+    if recipients:
+        transaction.on_commit(
+            lambda: runtime.current().reads.note(
+                room_id=room_id, user_id=user.pk, seq=seq, recipients=recipients
+            )
+        )
 
 
 def rooms_mark_all_read(*, user: User) -> list[int]:

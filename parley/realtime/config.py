@@ -28,6 +28,8 @@ class RealtimeConfig:
     presence_flush: float = 1.0  # room online counts are recomputed at most this often
     process_ttl: float = 30.0  # how long a process's Redis records outlive its last refresh
     process_refresh: float = 10.0
+    away_after: float = 600.0  # seconds without an activity frame before a person is away
+    read_coalesce: float = 0.5  # read positions advancing within this are sent once
 
     @classmethod
     def from_settings(cls, settings: Any = None) -> RealtimeConfig:
@@ -48,4 +50,6 @@ class RealtimeConfig:
             resume_limit=int(settings.WS_RESUME_LIMIT),
             sweep_interval=float(settings.HUB_SWEEP_INTERVAL),
             reorder_wait=float(settings.HUB_REORDER_WAIT),
+            away_after=float(settings.AWAY_AFTER),
+            read_coalesce=float(settings.READ_RECEIPT_COALESCE),
         )

@@ -4,7 +4,7 @@ The hub repairs delivery from the event log and the presence tracker counts
 online members; both read tables that belong to the apps above this layer.
 Rather than import them (the apps' services import this layer to publish), the
 runtime is handed an object with these methods (`parley.ws.wiring`).
-All three are synchronous database reads; the runtime runs them off the loop.
+All are synchronous database work; the runtime runs them off the loop.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ class EventStore(Protocol):
 
     def online_member_counts(self, room_ids: Sequence[int], online: frozenset[int]) -> dict[int, int]:
         """How many of `online` belong to each room."""
+        ...
+
+    def presence_changed(self, user_ids: Sequence[int]) -> None:
+        """These people came, went, fell idle or came back: tell everyone their presence
+        (the apps know the rest of it: do-not-disturb, away by hand, the status)."""
         ...
 
 

@@ -23,7 +23,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from parley.realtime.shapes import MessageOut, RoomPublicOut, Shape, UserOut
+from parley.realtime.shapes import MessageOut, PresenceState, RoomPublicOut, Shape, StatusOut, UserOut
 
 PROTOCOL_VERSION = 3
 
@@ -265,9 +265,27 @@ class TypingOut(_Out):
 
 
 class PresenceOut(_Out):
+    """Two forms under one type (old clients ignore what they do not know): a room's online
+    count (`room`, `online`), and, protocol 3, a person's presence (`user_id`, `state`,
+    `status`), sent to every socket when it changes."""
+
     type: Literal["presence"]
+    room: int | None = None
+    online: int | None = None
+    user_id: int | None = None
+    state: PresenceState | None = None
+    status: StatusOut | None = None
+
+
+class ReadUpdatedOut(_Out):
+    """Protocol 3: a member's read position in a room advanced. Ephemeral (no seq, never
+    replayed); only between members who share read receipts, in rooms of at most
+    READ_RECEIPTS_LIVE_MAX members."""
+
+    type: Literal["read.updated"]
     room: int
-    online: int
+    user_id: int
+    last_read_seq: int
 
 
 class UnreadOut(_Out):
@@ -361,6 +379,7 @@ ServerFrame = Annotated[
     | GapOut
     | TypingOut
     | PresenceOut
+    | ReadUpdatedOut
     | UnreadOut
     | RoomFrame
     | MemberFrame
@@ -462,6 +481,15 @@ def typing(*, room: int, user: dict[str, Any], thread: int | None = None) -> str
 
 def presence(*, room: int, online: int) -> str:
     return encode({"type": "presence", "room": room, "online": online})
+
+
+def person_presence(*, presence: dict[str, Any]) -> str:
+    """A `presence` frame of one person; `presence` is a `UserPresenceOut` dict."""
+    return encode({"type": "presence", **presence})
+
+
+def read_updated(*, room: int, user_id: int, last_read_seq: int) -> str:
+    return encode({"type": "read.updated", "room": room, "user_id": user_id, "last_read_seq": last_read_seq})
 
 
 def unread(*, room: int, count: int, last_read_seq: int, mention_count: int) -> str:

@@ -32,6 +32,7 @@ from parley.realtime.metrics import DeliveryTimer
 from parley.realtime.ports import EventStore, StoreBatch
 from parley.realtime.presence import Presence
 from parley.realtime.publisher import Publisher
+from parley.realtime.reads import ReadCoalescer
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class Runtime:
             run_sync=_in_pool,
             clock=self.clock,
         )
+        self.reads = ReadCoalescer(publisher=self.publisher, window=config.read_coalesce, clock=self.clock)
         self.limits: LocalLimits | RedisLimits = (
             RedisLimits(
                 url=config.redis_url,

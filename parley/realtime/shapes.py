@@ -89,6 +89,29 @@ class UserOut(Shape):
     is_bot: bool
 
 
+PresenceState = Literal["online", "away", "dnd", "offline"]
+
+
+class StatusOut(Shape):
+    """A person's status (issue 30): one emoji and a short text, until `expires_at`. An expired
+    status is never sent (null instead)."""
+
+    emoji: str = Field(description="One emoji, or empty.")
+    text: str = Field(description="At most 100 characters, or empty.")
+    expires_at: Timestamp | None = Field(description="When it clears itself; null: until cleared.")
+
+
+class UserPresenceOut(Shape):
+    """Where a person is: in member lists, DM lists and the `presence` frame."""
+
+    user_id: int
+    state: PresenceState = Field(
+        description='"offline": no socket; "dnd": do not disturb now; "away": set by hand, or no '
+        "activity for AWAY_AFTER seconds; else online."
+    )
+    status: StatusOut | None
+
+
 class SelfUserOut(UserOut):
     """The signed-in user's own record (`me`, sign-in answers): the public face plus what the
     client needs of its own account. REST only: frames reach everyone in a room."""
@@ -96,6 +119,12 @@ class SelfUserOut(UserOut):
     is_staff: bool
     language: str
     time_zone: str
+    status: StatusOut | None
+    dnd_until: Timestamp | None = Field(description="Do not disturb until then (null: off).")
+    away: bool = Field(description="Away set by hand (stays until cleared).")
+    share_read_receipts: bool = Field(
+        description="Off: others do not see your read position, and you do not see theirs."
+    )
 
 
 class ReactionUserOut(Shape):
@@ -235,4 +264,7 @@ class RoomOut(RoomPublicOut):
     )
     link_previews: bool = Field(
         description="Links in this room's new messages get preview cards (protocol 3; the owner sets it)."
+    )
+    dm_presence: list[UserPresenceOut] = Field(
+        description="The presence of a direct message's members (`dm_members`); empty for rooms."
     )

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from parley.accounts import presence
 from parley.accounts.models import User
 from parley.common.schema import AUTH, errors, shape_many
 from parley.common.throttles import ScopedThrottleMixin
@@ -28,12 +29,17 @@ E = {
 }
 
 
-def _member(m: Membership, *, room: Room, online: frozenset[int], now: datetime) -> dict[str, Any]:
+def _member(
+    m: Membership, *, room: Room, online: frozenset[int], now: datetime, idle: frozenset[int] = frozenset()
+) -> dict[str, Any]:
     muted = moderation.is_muted(m, now)
+    where = presence.presence_data(m.user, online=online, idle=idle, now=now)
     return {
         "user": m.user,
         "is_owner": m.user_id == room.owner_id,
         "online": m.user_id in online,
+        "state": where["state"],
+        "status": where["status"],
         "joined_at": m.joined_at,
         "muted": muted,
         "muted_until": m.muted_until if muted else None,
@@ -167,6 +173,7 @@ class RoomLeaveApi(APIView):
                 "members_can_invite": room.members_can_invite,
                 "members_can_pin": room.members_can_pin,
                 "link_previews": room.link_previews,
+                "dm_presence": [],
             }
         )
 
@@ -177,10 +184,14 @@ class MemberListApi(APIView):
     )
     def get(self, request: Request, room_id: int) -> Response:
         room = selectors.room_for_member(user=request.user, room_id=room_id)  # type: ignore[arg-type]
-        online = selectors.online_user_ids()
+        online, idle = presence.presence_sets()
         now = timezone.now()
-        members = [_member(m, room=room, online=online, now=now) for m in selectors.member_list(room=room)]
-        bots = [_member(m, room=room, online=online, now=now) for m in selectors.bot_seats(room=room)]
+        members = [
+            _member(m, room=room, online=online, idle=idle, now=now) for m in selectors.member_list(room=room)
+        ]
+        bots = [
+            _member(m, room=room, online=online, idle=idle, now=now) for m in selectors.bot_seats(room=room)
+        ]
         return Response(serializers.MembersOut({"members": members, "bots": bots}).data)
 
     @extend_schema(
@@ -192,13 +203,28 @@ class MemberListApi(APIView):
         data = serializers.MemberAddIn(data=request.data)
         data.is_valid(raise_exception=True)
         m = services.member_add(room_id=room_id, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
-        out = {
-            "user": m.user,
-            "is_owner": False,
-            "online": m.user_id in selectors.online_user_ids(),
-            "joined_at": m.joined_at,
-        }
+        online, idle = presence.presence_sets()
+        out = _member(m, room=m.room, online=online, idle=idle, now=timezone.now())
         return Response(serializers.MemberOut(out).data, status=status.HTTP_201_CREATED)
+
+
+class RoomReadsApi(APIView):
+    @extend_schema(
+        parameters=[serializers.ReadsIn],
+        responses={200: serializers.ReadsOut, 400: E[400], 403: E[403], 404: E[404], **AUTH},
+        summary="Read receipts: how far the members who share them have read (members who share only)",
+    )
+    def get(self, request: Request, room_id: int) -> Response:
+        params = serializers.ReadsIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        user = request.user
+        assert isinstance(user, User)
+        reads = selectors.room_reads(user=user, room_id=room_id, min_seq=params.validated_data["min_seq"])
+        data = {
+            "reads": [{"user": m.user, "last_read_seq": m.last_read_seq} for m in reads],
+            "sharing": user.share_read_receipts,
+        }
+        return Response(serializers.ReadsOut(data).data)
 
 
 class MemberDetailApi(APIView):
@@ -227,8 +253,10 @@ class MuteListApi(APIView):
     def get(self, request: Request, room_id: int) -> Response:
         room = moderation.room_moderated(actor=request.user, room_id=room_id)  # type: ignore[arg-type]
         now = timezone.now()
+        online, idle = presence.presence_sets()
         mutes = [
-            _member(m, room=room, online=frozenset(), now=now) for m in selectors.muted_members(room=room)
+            _member(m, room=room, online=online, idle=idle, now=now)
+            for m in selectors.muted_members(room=room)
         ]
         return Response(serializers.MutesOut({"mutes": mutes}).data)
 
@@ -248,7 +276,8 @@ class MuteApi(APIView):
             user_id=user_id,
             duration=data.validated_data["duration"],
         )
-        out = _member(m, room=m.room, online=selectors.online_user_ids(), now=timezone.now())
+        online, idle = presence.presence_sets()
+        out = _member(m, room=m.room, online=online, idle=idle, now=timezone.now())
         return Response(serializers.MemberOut(out).data)
 
     @extend_schema(responses={204: None, **MOD}, summary="Lift a mute (owner or staff)")

@@ -199,3 +199,26 @@ def ban_list(*, room: Room) -> list[Ban]:
     return list(
         Ban.objects.filter(room=room).select_related("user", "banned_by").order_by("-created_at", "-id")
     )
+
+
+READS_MAX = 1000
+
+
+def room_reads(*, user: User, room_id: int, min_seq: int = 0) -> list[Membership]:
+    """Where the room's other people who share read receipts have read to (at least
+    `min_seq`), furthest first; nothing when `user` does not share theirs (as Signal does).
+    Members only (the room's usual refusals otherwise)."""
+    room_for_member(user=user, room_id=room_id)
+    if not user.share_read_receipts:
+        return []
+    return list(
+        Membership.objects.filter(
+            room_id=room_id,
+            user__is_bot=False,
+            user__share_read_receipts=True,
+            last_read_seq__gte=max(min_seq, 1),
+        )
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("-last_read_seq", "id")[:READS_MAX]
+    )

@@ -6,9 +6,10 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from parley.accounts import presence
 from parley.accounts.serializers import user_data
 from parley.common.schema import ShapeField
-from parley.realtime.shapes import UserOut, timestamp
+from parley.realtime.shapes import StatusOut, UserOut, timestamp
 from parley.rooms.models import NAME_MAX, TOPIC_MAX, Invite, Notify, Room
 
 
@@ -55,6 +56,7 @@ def room_data(room: Room) -> dict[str, Any]:
         "members_can_invite": room.members_can_invite,
         "members_can_pin": room.members_can_pin,
         "link_previews": room.link_previews,
+        "dm_presence": list(presence.presence_of(room.dm_users).values()) if room.dm_users else [],  # type: ignore[attr-defined]
     }
 
 
@@ -91,10 +93,32 @@ class MemberOut(serializers.Serializer[Any]):
     user = ShapeField(UserOut, user_data)
     is_owner = serializers.BooleanField()
     online = serializers.BooleanField()
+    state = serializers.ChoiceField(
+        choices=["online", "away", "dnd", "offline"], help_text="Presence (docs/delivery.md)"
+    )
+    status = ShapeField(StatusOut, allow_null=True)
     joined_at = serializers.DateTimeField()
     muted = serializers.BooleanField(default=False)
     muted_until = serializers.DateTimeField(
         allow_null=True, default=None, help_text="When the mute ends; null when not muted or until lifted."
+    )
+
+
+class ReadOut(serializers.Serializer[Any]):
+    user = ShapeField(UserOut, user_data)
+    last_read_seq = serializers.IntegerField(help_text="Everything up to this seq is read")
+
+
+class ReadsOut(serializers.Serializer[Any]):
+    reads = ReadOut(many=True)
+    sharing = serializers.BooleanField(
+        help_text="You share read receipts; when false, `reads` is empty (you see nobody's)"
+    )
+
+
+class ReadsIn(serializers.Serializer[Any]):
+    min_seq = serializers.IntegerField(
+        required=False, default=0, min_value=0, help_text='Only readers who read this seq ("seen by")'
     )
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
         api.MemberDetailApi.as_view(),
         name="room-member",
     ),
+    path("rooms/<int:room_id>/reads", api.RoomReadsApi.as_view(), name="room-reads"),
     path("rooms/<int:room_id>/mutes", api.MuteListApi.as_view(), name="room-mutes"),
     path("rooms/<int:room_id>/mutes/<int:user_id>", api.MuteApi.as_view(), name="room-mute"),
     path("rooms/<int:room_id>/bans", api.BanListApi.as_view(), name="room-bans"),

@@ -203,6 +203,7 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
         return None
 
     async def on_send(self, conn: Connection, frame: protocol.SendIn) -> None:
+        await self.runtime.presence.activity(conn.user_id)
         if not self.runtime.limits.admit_send(conn.user_id):
             conn.push_text(self._error(SendRefused.code, SendRefused.message, frame.client_id))
             return
@@ -280,6 +281,7 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
         change: Any,
         **kwargs: Any,
     ) -> None:
+        await self.runtime.presence.activity(conn.user_id)
         if not self.runtime.limits.admit_send(conn.user_id):
             conn.push_text(self._error(SendRefused.code, SendRefused.message, frame.client_id))
             return
@@ -319,6 +321,7 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
             await self._refuse(conn, "not_member", text, min(unknown))
 
     async def on_read(self, conn: Connection, frame: protocol.ReadIn) -> None:
+        await self.runtime.presence.activity(conn.user_id)
         try:
             await mark_read(user=self.user, room_id=frame.room, seq=frame.seq)
         except ServiceError as exc:
@@ -328,6 +331,7 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
         if frame.room not in conn.rooms:
             conn.push_text(self._error("not_member", _("You are not a member of this room."), frame.room))
             return
+        await self.runtime.presence.activity(conn.user_id)
         now = time.monotonic()
         typing_at = self.typing_at
         if typing_at is None:

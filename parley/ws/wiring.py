@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from parley.accounts import presence as people
 from parley.messaging import selectors as messages
 from parley.messaging import services as messaging
 from parley.realtime import metrics
@@ -30,6 +31,9 @@ class DatabaseEventStore:
 
     def online_member_counts(self, room_ids: Sequence[int], online: frozenset[int]) -> dict[int, int]:
         return rooms.online_member_counts(room_ids=list(room_ids), online=online)
+
+    def presence_changed(self, user_ids: Sequence[int]) -> None:
+        people.presence_announce(user_ids=list(user_ids))
 
 
 def store_send_batch(room_id: int, requests: list[Any]) -> list[Any]:

@@ -175,6 +175,9 @@ export const api = {
   /** The zones the profile's picker offers: each once, with region, city and ISO country. */
   timeZones: () => call(rest.GET('/api/v1/time-zones')),
   updateProfile: (data: ProfileUpdate) => call(rest.PATCH('/api/v1/me', { body: data })),
+  /** Read receipts of a room (`minSeq`: only who read that far, a message's "seen by"). */
+  reads: (roomId: number, minSeq?: number) =>
+    call(rest.GET('/api/v1/rooms/{room_id}/reads', { params: { path: { room_id: roomId }, query: { min_seq: minSeq } } })),
   uploadAvatar: (file: Blob) =>
     call(
       rest.POST('/api/v1/me/avatar', {

@@ -393,7 +393,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change my display name, bundled avatar, language or time zone
+         * Change my profile: name, avatar, language, time zone, status, DND, away, receipts
          * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
          */
         patch: operations["v1_me_partial_update"];
@@ -1059,6 +1059,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rooms/{room_id}/reads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read receipts: how far the members who share them have read (members who share only) */
+        get: operations["v1_rooms_reads_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rooms/{room_id}/stats.png": {
         parameters: {
             query?: never;
@@ -1595,12 +1612,20 @@ export interface components {
              *     * `revoked` - revoked
              *     * `used_up` - used_up
              */
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["InviteOutStateEnum"];
             token: string;
             /** @description The client's page for the link: share this. */
             readonly url: string;
             uses: number;
         };
+        /**
+         * @description * `active` - active
+         *     * `expired` - expired
+         *     * `revoked` - revoked
+         *     * `used_up` - used_up
+         * @enum {string}
+         */
+        InviteOutStateEnum: "active" | "expired" | "revoked" | "used_up";
         InvitePreviewOut: {
             /** Format: date-time */
             expires_at: string | null;
@@ -1652,8 +1677,26 @@ export interface components {
              */
             muted_until?: string | null;
             online: boolean;
+            /**
+             * @description Presence (docs/delivery.md)
+             *
+             *     * `online` - online
+             *     * `away` - away
+             *     * `dnd` - dnd
+             *     * `offline` - offline
+             */
+            state: components["schemas"]["MemberOutStateEnum"];
+            status: components["schemas"]["StatusOut"] | null;
             user: components["schemas"]["UserOut"];
         };
+        /**
+         * @description * `online` - online
+         *     * `away` - away
+         *     * `dnd` - dnd
+         *     * `offline` - offline
+         * @enum {string}
+         */
+        MemberOutStateEnum: "online" | "away" | "dnd" | "offline";
         MembersOut: {
             /** @description Bots with a seat in the room (they answered a command here, or post for a webhook or an owner's bot account): shown apart, never counted; the owner removes one like a member. */
             bots: components["schemas"]["MemberOut"][];
@@ -1784,7 +1827,14 @@ export interface components {
         PatchedProfileInRequest: {
             /** @description A key of the bundled set */
             avatar?: string;
+            /** @description Away by hand, until set false */
+            away?: boolean;
             display_name?: string;
+            /**
+             * Format: date-time
+             * @description Do not disturb until then (in the future); null: off
+             */
+            dnd_until?: string | null;
             /**
              * @description One of the languages the server speaks
              *
@@ -1794,6 +1844,19 @@ export interface components {
              *     * `ja` - 日本語
              */
             language?: components["schemas"]["LanguageEnum"];
+            /** @description Off: others do not see your read position, and you do not see theirs */
+            share_read_receipts?: boolean;
+            /** @description Your status; null (or no emoji and no text) clears it */
+            status?: {
+                /** @description One emoji, or empty */
+                emoji?: string;
+                /**
+                 * Format: date-time
+                 * @description In the future; null: until cleared
+                 */
+                expires_at?: string | null;
+                text?: string;
+            } | null;
             /** @description An IANA name, e.g. Asia/Seoul */
             time_zone?: string;
         };
@@ -1859,6 +1922,16 @@ export interface components {
         ReadInRequest: {
             /** Format: int64 */
             seq: number;
+        };
+        ReadOut: {
+            /** @description Everything up to this seq is read */
+            last_read_seq: number;
+            user: components["schemas"]["UserOut"];
+        };
+        ReadsOut: {
+            reads: components["schemas"]["ReadOut"][];
+            /** @description You share read receipts; when false, `reads` is empty (you see nobody's) */
+            sharing: boolean;
         };
         RegisterInRequest: {
             email?: string;
@@ -1963,6 +2036,8 @@ export interface components {
             created_at: string;
             /** @description A direct message's members (its fixed set of people); empty for rooms. Clients name a DM by the other members' display names. */
             dm_members: components["schemas"]["UserOut"][];
+            /** @description The presence of a direct message's members (`dm_members`); empty for rooms. */
+            dm_presence: components["schemas"]["UserPresenceOut"][];
             /** @description A direct message you left: hidden until its next message. */
             hidden: boolean;
             id: number;
@@ -2063,13 +2138,20 @@ export interface components {
         SelfUserOut: {
             /** @description The picture's address. */
             avatar: string;
+            /** @description Away set by hand (stays until cleared). */
+            away: boolean;
             /** @description What clients show: the display name, else the username. */
             display_name: string;
+            /** @description Do not disturb until then (null: off). */
+            dnd_until: string | null;
             id: number;
             is_bot: boolean;
             is_guest: boolean;
             is_staff: boolean;
             language: string;
+            /** @description Off: others do not see your read position, and you do not see theirs. */
+            share_read_receipts: boolean;
+            status: components["schemas"]["StatusOut"] | null;
             time_zone: string;
             username: string;
         };
@@ -2091,14 +2173,6 @@ export interface components {
              */
             thread?: number | null;
         };
-        /**
-         * @description * `active` - active
-         *     * `expired` - expired
-         *     * `revoked` - revoked
-         *     * `used_up` - used_up
-         * @enum {string}
-         */
-        StateEnum: "active" | "expired" | "revoked" | "used_up";
         StatsDayOut: {
             /** @description People who sent at least one message that day. */
             active_users: number;
@@ -2160,6 +2234,19 @@ export interface components {
             id: number;
             messages: number;
             name: string;
+        };
+        /**
+         * StatusOut
+         * @description A person's status (issue 30): one emoji and a short text, until `expires_at`. An expired
+         *     status is never sent (null instead).
+         */
+        StatusOut: {
+            /** @description One emoji, or empty. */
+            emoji: string;
+            /** @description When it clears itself; null: until cleared. */
+            expires_at: string | null;
+            /** @description At most 100 characters, or empty. */
+            text: string;
         };
         ThreadItemOut: {
             last_read_seq: number;
@@ -2244,6 +2331,19 @@ export interface components {
             is_bot: boolean;
             is_guest: boolean;
             username: string;
+        };
+        /**
+         * UserPresenceOut
+         * @description Where a person is: in member lists, DM lists and the `presence` frame.
+         */
+        UserPresenceOut: {
+            /**
+             * @description "offline": no socket; "dnd": do not disturb now; "away": set by hand, or no activity for AWAY_AFTER seconds; else online.
+             * @enum {string}
+             */
+            state: "online" | "away" | "dnd" | "offline";
+            status: components["schemas"]["StatusOut"] | null;
+            user_id: number;
         };
         UserSearchOut: {
             has_more: boolean;
@@ -7424,6 +7524,75 @@ export interface operations {
             };
             /** @description Sending too fast */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_rooms_reads_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Only readers who read this seq ("seen by") */
+                min_seq?: number;
+            };
+            header?: never;
+            path: {
+                room_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadsOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not allowed (not the owner, or not a member of a public room) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such room (private rooms are not visible to non-members) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -76,3 +76,10 @@ export type InvitePreview = Schemas['InvitePreviewOut']
 export type ProfileUpdate = Schemas['PatchedProfileInRequest']
 /** `DELETE me`'s body: the password (not for guests) and what becomes of the messages. */
 export type AccountDelete = Schemas['AccountDeleteInRequest']
+/** A person's status (emoji, text, when it clears), in presence and the own record. */
+export type Status = Schemas['StatusOut']
+/** Where a person is: `online`, `away`, `dnd` or `offline`, with their status. */
+export type UserPresence = Schemas['UserPresenceOut']
+export type PresenceState = UserPresence['state']
+/** `GET rooms/{id}/reads`: how far the members who share receipts have read. */
+export type Reads = Schemas['ReadsOut']

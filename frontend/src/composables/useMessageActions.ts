@@ -18,7 +18,7 @@ import { useTimelineStore } from '@/stores/timeline'
 import { copyText } from '@/utils/clipboard'
 
 /** What the touch menu (MessageActionSheet) can ask for besides a quick reaction. */
-export type SheetAction = 'reply' | 'thread' | 'copyLink' | 'edit' | 'delete' | 'more' | 'report' | 'pin' | 'save'
+export type SheetAction = 'reply' | 'thread' | 'copyLink' | 'edit' | 'delete' | 'more' | 'report' | 'pin' | 'save' | 'seenBy'
 
 /** The server's words for a refusal when it gave any, else ours. */
 export function failureText(err: unknown, fallback: string): string {
@@ -57,6 +57,8 @@ export function useMessageActions(opts: {
     deleting: false,
     deleteError: '',
     reporting: null as Message | null,
+    /** The message whose "Seen by" list is open. */
+    seenBy: null as Message | null,
     /** Per message id: why the last edit was refused. */
     editErrors: {} as Record<number, string>,
   })
@@ -86,6 +88,14 @@ export function useMessageActions(opts: {
   const isSaved = (m: Message): boolean => saved.isSaved(m.id)
   /** "Reply in thread": a message of the room's flow that is not itself in a thread. */
   const canThread = (m: Message): boolean => !!opts.openThread && !m.thread && !m.deleted
+  /** "Seen by": my own sent messages in rooms (a DM shows "Seen" under the last one instead). */
+  const canSeenBy = (m: Message): boolean => own(m) && !m.deleted && room.value?.kind === 'room'
+  function seenBy(m: Message): void {
+    state.seenBy = m
+  }
+  function closeSeenBy(): void {
+    state.seenBy = null
+  }
 
   function focusComposer(): void {
     // On a touch screen focusing would pop the keyboard up over what was just done.
@@ -236,6 +246,7 @@ export function useMessageActions(opts: {
     else if (action === 'report') report(m)
     else if (action === 'pin') void togglePin(m)
     else if (action === 'save') void toggleSaved(m)
+    else if (action === 'seenBy') seenBy(m)
     else openPicker(m, null)
   }
 
@@ -251,6 +262,9 @@ export function useMessageActions(opts: {
     togglePin,
     toggleSaved,
     canThread,
+    canSeenBy,
+    seenBy,
+    closeSeenBy,
     reply,
     copyLink,
     startEdit,

@@ -6,11 +6,13 @@
  * the room's setting (`utils/notify`) while the page is hidden shows a notification
  * (title: who and where; body: a plain excerpt) and plays a short beep made with
  * WebAudio (no sound file to ship); clicking it focuses the tab and opens the room.
- * The sound's on/off lives in localStorage, per browser.
+ * The sound's on/off lives in localStorage, per browser. Nothing sounds or shows while my
+ * do-not-disturb is on (the presence store; push notifications will read the same).
  */
 import { ref } from 'vue'
 import type { MessageFrame } from '@/realtime/protocol'
 import { useAuthStore } from '@/stores/auth'
+import { usePresenceStore } from '@/stores/presence'
 import { useRoomsStore } from '@/stores/rooms'
 import { useThreadsStore } from '@/stores/threads'
 import { dmOthers, roomTitle } from '@/utils/roomTitle'
@@ -101,6 +103,8 @@ function onMessage(frame: MessageFrame): void {
     pageVisible: document.visibilityState !== 'hidden',
   })
   if (!decision) return
+  // Do-not-disturb: no sound and no desktop notification (the unread badges still count).
+  if (usePresenceStore().dndOn) return
   beep()
   if (permission.value !== 'granted' || typeof Notification === 'undefined') return
   const title = notificationTitle(m.sender.display_name, room.kind, roomTitle(room, me.id), dmOthers(room, me.id).length)

@@ -22,6 +22,7 @@ export type ServerFrame =
   | GapOut
   | TypingOut
   | PresenceOut
+  | ReadUpdatedOut
   | UnreadOut
   | RoomFrame
   | MemberFrame
@@ -38,6 +39,7 @@ export type MessageOut = components['schemas']['MessageOut']
  * Who pinned or unpinned it.
  */
 export type UserOut1 = components['schemas']['UserOut']
+export type StatusOut = components['schemas']['StatusOut']
 export type RoomPublicOut = components['schemas']['RoomPublicOut']
 /**
  * A frame the client sends.
@@ -141,10 +143,29 @@ export interface TypingOut {
    */
   thread: number | null
 }
+/**
+ * Two forms under one type (old clients ignore what they do not know): a room's online
+ * count (`room`, `online`), and, protocol 3, a person's presence (`user_id`, `state`,
+ * `status`), sent to every socket when it changes.
+ */
 export interface PresenceOut {
   type: 'presence'
+  room?: number | null
+  online?: number | null
+  user_id?: number | null
+  state?: ('online' | 'away' | 'dnd' | 'offline') | null
+  status?: StatusOut | null
+}
+/**
+ * Protocol 3: a member's read position in a room advanced. Ephemeral (no seq, never
+ * replayed); only between members who share read receipts, in rooms of at most
+ * READ_RECEIPTS_LIVE_MAX members.
+ */
+export interface ReadUpdatedOut {
+  type: 'read.updated'
   room: number
-  online: number
+  user_id: number
+  last_read_seq: number
 }
 export interface UnreadOut {
   type: 'unread'

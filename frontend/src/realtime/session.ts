@@ -10,6 +10,8 @@ import { useEphemeralStore } from '@/stores/ephemeral'
 import { useOutboxStore } from '@/stores/outbox'
 import { inRoomFlow } from '@/stores/messageOps'
 import { usePinsStore } from '@/stores/pins'
+import { usePresenceStore } from '@/stores/presence'
+import { useReadsStore } from '@/stores/reads'
 import { useRoomsStore } from '@/stores/rooms'
 import { useSavedStore } from '@/stores/saved'
 import { useThreadsStore } from '@/stores/threads'
@@ -105,7 +107,10 @@ export function dispatchFrame(frame: ServerFrame): void {
       threads.applyState(frame)
       break
     case 'presence':
-      rooms.applyPresence(frame)
+      if (!usePresenceStore().applyFrame(frame)) rooms.applyPresence(frame)
+      break
+    case 'read.updated':
+      useReadsStore().applyFrame(frame)
       break
     case 'unread':
       rooms.applyUnread(frame)
@@ -248,4 +253,6 @@ export function stopRealtime(): void {
   useRoomsStore().reset()
   usePinsStore().reset()
   useSavedStore().reset()
+  usePresenceStore().reset()
+  useReadsStore().reset()
 }

@@ -4,6 +4,7 @@ import { api, ApiError, ensureCsrf } from '@/api'
 import type { SelfUser, User } from '@/api/types'
 import { currentLocale, isLocale, setLocale, type Locale } from '@/i18n'
 import { setTimeZone } from '@/utils/time'
+import { usePresenceStore } from '@/stores/presence'
 import { browserTimeZone } from '@/utils/zones'
 
 /** The reasons the server gives for ending a login (docs/protocol.md, "Signed out"). */
@@ -47,6 +48,7 @@ export const useAuthStore = defineStore('auth', () => {
     user.value = self
     isStaff.value = self.is_staff
     signedOutReason.value = null
+    usePresenceStore().fromSelf(self)
     applyTimeZone(self.time_zone)
     // After sign-in the account's saved language wins over this device's and the browser's.
     if (isLocale(self.language) && self.language !== currentLocale()) void setLocale(self.language)

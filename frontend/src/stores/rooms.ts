@@ -4,6 +4,7 @@ import { computed, ref } from 'vue'
 import { api, ApiError } from '@/api'
 import type { Member, NotifySetting, Room, User, Visibility } from '@/api/types'
 import { realtime } from '@/realtime'
+import { usePresenceStore } from '@/stores/presence'
 import type {
   HelloRoom,
   MemberFrame,
@@ -61,6 +62,7 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   /** Insert or replace a room as seen from our point of view. */
   function put(room: Room): Room {
+    usePresenceStore().applyMany(room.dm_presence)
     const prev = byId.value[room.id]
     const next = { ...room, last_seq: Math.max(room.last_seq, prev?.last_seq ?? 0) }
     byId.value[room.id] = next
@@ -84,6 +86,7 @@ export const useRoomsStore = defineStore('rooms', () => {
         ...{ is_member: false, unread_count: 0, mention_count: 0, muted: false, muted_until: null },
         ...{ notify: null, hidden: false, last_read_seq: null, members_can_invite: false, members_can_pin: false },
         link_previews: true,
+        dm_presence: [],
       }
       void quietRefresh(room.id)
     }
@@ -96,6 +99,8 @@ export const useRoomsStore = defineStore('rooms', () => {
       const next: Record<number, Room> = {}
       for (const r of others) next[r.id] = { ...r, is_member: false }
       for (const r of mine) next[r.id] = { ...r, is_member: true }
+      const presence = usePresenceStore()
+      for (const r of mine) presence.applyMany(r.dm_presence)
       for (const r of Object.values(next)) {
         const prev = byId.value[r.id]
         if (prev) r.last_seq = Math.max(r.last_seq, prev.last_seq)
@@ -205,6 +210,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     const res = await api.members(id)
     members.value[id] = res.members
     bots.value[id] = res.bots
+    usePresenceStore().applyMany(res.members.map((m) => ({ user_id: m.user.id, state: m.state, status: m.status })))
     const r = byId.value[id]
     if (r) {
       r.member_count = res.members.length
@@ -329,7 +335,9 @@ export const useRoomsStore = defineStore('rooms', () => {
     lastReadSent[frame.room] = Math.max(lastReadSent[frame.room] ?? 0, frame.last_read_seq)
   }
 
+  /** A room's online count (a person's presence is the presence store's). */
   function applyPresence(frame: PresenceOut): void {
+    if (frame.room == null || frame.online == null) return
     const r = byId.value[frame.room]
     if (r) r.online_count = frame.online
   }
@@ -354,7 +362,16 @@ export const useRoomsStore = defineStore('rooms', () => {
       }
       const list = members.value[roomId]
       if (list && !list.some((m) => m.user.id === frame.user.id)) {
-        list.push({ user: frame.user, is_owner: false, online: true, joined_at: new Date().toISOString(), muted: false })
+        const where = usePresenceStore()
+        list.push({
+          user: frame.user,
+          is_owner: false,
+          online: true,
+          state: where.people[frame.user.id]?.state ?? 'online',
+          status: where.statusOf(frame.user.id),
+          joined_at: new Date().toISOString(),
+          muted: false,
+        })
       }
     } else {
       if (isMe) {

@@ -153,6 +153,7 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     members_can_invite: false,
     members_can_pin: false,
     link_previews: true,
+    dm_presence: [],
     ...over,
   }
 }

@@ -17,6 +17,7 @@ ROOM_KEYS = {
     "muted", "muted_until", "kind", "dm_members", "notify", "hidden", "last_read_seq", "members_can_invite",
     "members_can_pin",
     "link_previews",
+    "dm_presence",
 }  # fmt: skip
 
 

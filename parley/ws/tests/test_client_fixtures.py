@@ -47,6 +47,10 @@ VARIANTS = {
     "message:thread": lambda f: f["message"]["thread"] is not None,
     "message.updated:thread": lambda f: f["message"]["thread_summary"] is not None,
     "typing:thread": lambda f: f["thread"] is not None,
+    "presence": lambda f: f["room"] is not None and f["online"] == 2,
+    "presence:person": lambda f: f["state"] == "online" and f["status"] is None,
+    "presence:status": lambda f: f["state"] == "offline" and f["status"]["text"] == "On holiday",
+    "read.updated": lambda f: f["last_read_seq"] == 4,
 }
 
 db = database_sync_to_async
@@ -119,7 +123,8 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
     alice, bob = Socket(s["tokens"]["alice"]), Socket(s["tokens"]["bob"])
     got: dict[str, dict[str, Any]] = {"hello": await alice.connect()}
     await bob.connect()
-    got["presence"] = await alice.next("presence", lambda f: f["online"] == 2)
+    got["presence:person"] = await alice.next("presence", lambda f: f.get("user_id") == bob_user.pk)
+    got["presence"] = await alice.next("presence", lambda f: f.get("online") == 2)
 
     await bob.send(
         {"type": "send", "room": room, "body": "hi Alice, see https://example.org", "client_id": "b-3"}
@@ -161,6 +166,8 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
     got["typing"] = await alice.next("typing")
     await alice.send({"type": "read", "room": room, "seq": 4})
     got["unread"] = await alice.next("unread")
+    await bob.send({"type": "read", "room": room, "seq": 4})
+    got["read.updated"] = await alice.next("read.updated")
 
     for i in range(3):
         await db(message_send)(sender=bob_user, room_id=room, body=f"later {i}", client_id=f"late-{i}")
@@ -191,6 +198,10 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
 
     await db(profile.profile_update)(user=carol_user, display_name="Carol C.")
     got["user.updated"] = await alice.next("user.updated")
+    await db(profile.profile_update)(
+        user=carol_user, status={"emoji": "🌴", "text": "On holiday", "expires_at": None}
+    )
+    got["presence:status"] = await alice.next("presence", lambda f: f.get("status") is not None)
 
     # Protocol 3 (issue 32), last so the seqs above stay those the client's specs expect.
     await db(pins.pin_set)(actor=alice_user, message_id=first, pinned=True)
