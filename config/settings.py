@@ -277,6 +277,9 @@ def _duration(text: str) -> float:
 # Retention (seed 000 cleared data hourly): off unless PURGE_OLDER_THAN is set.
 PURGE_OLDER_THAN: float = _duration(env.str("PURGE_OLDER_THAN", default=""))
 PURGE_INTERVAL: float = env.float("PURGE_INTERVAL", default=3600.0)
+# A room's owner may set the room's own retention (`retention_days`) within these bounds (days).
+ROOM_RETENTION_MIN_DAYS: int = env.int("ROOM_RETENTION_MIN_DAYS", default=1)
+ROOM_RETENTION_MAX_DAYS: int = env.int("ROOM_RETENTION_MAX_DAYS", default=3650)
 # Guests idle this long are removed with their memberships (0 = never).
 GUEST_IDLE_DAYS: float = env.float("GUEST_IDLE_DAYS", default=30.0)
 GUEST_CLEANUP_INTERVAL: float = env.float("GUEST_CLEANUP_INTERVAL", default=3600.0)
@@ -309,11 +312,11 @@ CELERY_BEAT_SCHEDULE["uploads-remove-unattached"] = {
     "task": "parley.uploads.tasks.uploads_remove_unattached",
     "schedule": UPLOAD_CLEANUP_INTERVAL,
 }
-if PURGE_OLDER_THAN > 0:
-    CELERY_BEAT_SCHEDULE["messages-purge"] = {
-        "task": "parley.messaging.tasks.messages_purge",
-        "schedule": PURGE_INTERVAL,
-    }
+# Always scheduled: a room may keep its own retention even when the server default is off.
+CELERY_BEAT_SCHEDULE["messages-purge"] = {
+    "task": "parley.messaging.tasks.messages_purge",
+    "schedule": PURGE_INTERVAL,
+}
 
 # --- Bots (docs/bots.md) --------------------------------------------------------
 # Handlers by dotted path; BOTS_EXTRA adds "key=dotted.path.Class" entries (comma-separated).

@@ -5,13 +5,17 @@ resuming from before a purge finds the log starting later than it asked and is
 told `gap` (parley.realtime.connection), never handed another message under an
 old seq. Deletion goes room by room in small batches so no transaction holds a
 room for long.
+
+Each room's age comes from its policy (issue 32): the room's own `retention_days`
+when its owner set one, else the server's default (PURGE_OLDER_THAN, or the age
+given to `manage.py purge --older-than`); a room with neither keeps everything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count
@@ -29,6 +33,98 @@ class PurgeResult:
     messages: int = 0
     events: int = 0
     rooms: dict[str, int] = field(default_factory=dict)  # room name -> messages purged
+    # room name -> (age kept, "room" or "server"), for the rooms with something to purge
+    policies: dict[str, tuple[timedelta, str]] = field(default_factory=dict)
+
+
+def room_cutoffs(
+    *, now: datetime, default_age: timedelta | None, room_id: int | None = None
+) -> tuple[dict[int, datetime], datetime | None]:
+    """The rooms with their own retention and their cutoffs, and the default cutoff for the
+    others (None when the server keeps everything). Few rooms set their own: one query."""
+    rooms = Room.objects.filter(retention_days__isnull=False)
+    if room_id is not None:
+        rooms = rooms.filter(pk=room_id)
+    own = {pk: now - timedelta(days=days) for pk, days in rooms.values_list("pk", "retention_days")}
+    default = now - default_age if default_age is not None and default_age > timedelta(0) else None
+    return own, default
+
+
+def policy_counts(
+    *, now: datetime, default_age: timedelta | None, room_id: int | None = None
+) -> dict[int, tuple[datetime, int]]:
+    """Per room id: its cutoff and how many messages are older than it (rooms with none left out)."""
+    own, default = room_cutoffs(now=now, default_age=default_age, room_id=room_id)
+    found: dict[int, tuple[datetime, int]] = {}
+    for pk, cutoff in own.items():
+        n = Message.objects.filter(room_id=pk, created_at__lt=cutoff).count()
+        if n:
+            found[pk] = (cutoff, n)
+    if default is not None:
+        qs = Message.objects.filter(created_at__lt=default, room__retention_days__isnull=True)
+        if room_id is not None:
+            qs = qs.filter(room_id=room_id)
+        for row in qs.values("room_id").annotate(n=Count("id")):
+            found[row["room_id"]] = (default, row["n"])
+    return found
+
+
+def messages_purge_by_policy(
+    *,
+    now: datetime,
+    default_age: timedelta | None,
+    room_id: int | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> PurgeResult:
+    """Purge every room by its own policy (see the module's docstring)."""
+    plan = policy_counts(now=now, default_age=default_age, room_id=room_id)
+    rooms = {
+        pk: (name, days)
+        for pk, name, days in Room.objects.filter(pk__in=plan).values_list("pk", "name", "retention_days")
+    }
+    result = PurgeResult(cutoff=now - default_age if default_age else now, dry_run=dry_run)
+    total = sum(n for _cutoff, n in plan.values())
+    done = 0
+    for pk in sorted(plan):
+        cutoff, n = plan[pk]
+        name, days = rooms.get(pk, (str(pk), None))
+        result.rooms[name] = n
+        result.policies[name] = (
+            (timedelta(days=days), "room") if days is not None else (default_age or timedelta(0), "server")
+        )
+        if dry_run:
+            result.messages += n
+            result.events += RoomEvent.objects.filter(room_id=pk, created_at__lt=cutoff).count()
+            continue
+        messages, events = _purge_room(pk, cutoff, lambda k: progress(done + k, total) if progress else None)
+        done += messages
+        result.messages += messages
+        result.events += events
+    return result
+
+
+def _purge_room(rid: int, cutoff: datetime, progress: Callable[[int], object]) -> tuple[int, int]:
+    """Delete one room's messages and log entries older than `cutoff`, in batches; returns
+    (messages, log entries) deleted. `progress(done in this room)` after each batch."""
+    messages = events = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Message.objects.filter(room_id=rid, created_at__lt=cutoff)
+                .order_by("seq")
+                .values_list("pk", flat=True)[:BATCH]
+            )
+            if not ids:
+                break
+            ev, _count = RoomEvent.objects.filter(room_id=rid, message_id__in=ids).delete()
+            _total, per_model = Message.objects.filter(pk__in=ids).delete()
+        events += ev
+        messages += per_model.get(Message._meta.label, 0)
+        progress(messages)
+    # Log entries of other kinds (edits, deletions) older than the cutoff go too.
+    events += RoomEvent.objects.filter(room_id=rid, created_at__lt=cutoff).delete()[0]
+    return messages, events
 
 
 def purge_counts(*, cutoff: datetime, room_id: int | None = None) -> dict[int, int]:
@@ -60,22 +156,8 @@ def messages_purge(
         return result
     done = 0
     for rid in sorted(counts):
-        while True:
-            with transaction.atomic():
-                ids = list(
-                    Message.objects.filter(room_id=rid, created_at__lt=cutoff)
-                    .order_by("seq")
-                    .values_list("pk", flat=True)[:BATCH]
-                )
-                if not ids:
-                    break
-                events, _count = RoomEvent.objects.filter(room_id=rid, message_id__in=ids).delete()
-                deleted, _count = Message.objects.filter(pk__in=ids).delete()
-            result.events += events
-            result.messages += deleted
-            done += deleted
-            if progress:
-                progress(done, total)
-        # Log entries of other kinds (edits, deletions) older than the cutoff go too.
-        result.events += RoomEvent.objects.filter(room_id=rid, created_at__lt=cutoff).delete()[0]
+        messages, events = _purge_room(rid, cutoff, lambda k: progress(done + k, total) if progress else None)
+        done += messages
+        result.messages += messages
+        result.events += events
     return result

@@ -161,6 +161,16 @@ class RoomPublicOut(Shape):
     )
 
 
+class RetentionPolicyOut(Shape):
+    """The server's retention: its default and the bounds a room's owner may choose within."""
+
+    default_days: float | None = Field(
+        description="Days the server keeps messages of rooms without their own setting; null = forever."
+    )
+    min_days: int
+    max_days: int
+
+
 class RoomOut(RoomPublicOut):
     """A room from one viewer's side (REST answers): adds membership, unread and mention counts."""
 
@@ -182,3 +192,8 @@ class RoomOut(RoomPublicOut):
         "first after it; clients draw their 'New messages' line there."
     )
     members_can_invite: bool
+    retention_days: int | None = Field(
+        description="How many days the room keeps its messages (its owner's choice); null = the "
+        "server's default (`retention_policy.default_days`)."
+    )
+    retention_policy: RetentionPolicyOut

@@ -90,7 +90,7 @@ class RoomDetailApi(APIView):
     @extend_schema(
         request=serializers.RoomUpdateIn,
         responses={200: RoomOut, **E},
-        summary="Edit name, topic, visibility or whether members may invite (owner)",
+        summary="Edit name, topic, visibility, whether members may invite, or retention (owner)",
     )
     def patch(self, request: Request, room_id: int) -> Response:
         data = serializers.RoomUpdateIn(data=request.data)
@@ -98,13 +98,21 @@ class RoomDetailApi(APIView):
         fields = dict(data.validated_data)
         visibility = fields.pop("visibility", None)
         members_can_invite = fields.pop("members_can_invite", None)
+        has_retention = "retention_days" in fields
+        retention_days = fields.pop("retention_days", None)
+        if has_retention:
+            services.room_set_retention(
+                room_id=room_id,
+                actor=request.user,  # type: ignore[arg-type]
+                retention_days=retention_days,
+            )
         if members_can_invite is not None:
             invites.invite_settings_update(
                 room_id=room_id,
                 actor=request.user,  # type: ignore[arg-type]
                 members_can_invite=members_can_invite,
             )
-        if fields or (visibility is None and members_can_invite is None):
+        if fields or (visibility is None and members_can_invite is None and not has_retention):
             services.room_update(room_id=room_id, actor=request.user, **fields)  # type: ignore[arg-type]
         if visibility is not None:
             services.room_set_visibility(room_id=room_id, actor=request.user, visibility=visibility)  # type: ignore[arg-type]
@@ -157,6 +165,8 @@ class RoomLeaveApi(APIView):
                 **{"muted": False, "muted_until": None},
                 **{"notify": None, "hidden": False, "last_read_seq": None},
                 "members_can_invite": room.members_can_invite,
+                "retention_days": room.retention_days,
+                "retention_policy": serializers.retention_policy(),
             }
         )
 

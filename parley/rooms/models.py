@@ -44,6 +44,9 @@ class Room(models.Model):
     dm_key = models.CharField(max_length=160, null=True, blank=True, unique=True, verbose_name=_("dm key"))
     # Members (not only the owner) may create invite links.
     members_can_invite = models.BooleanField(default=False, verbose_name=_("members can invite"))
+    # Messages older than this many days are purged (issue 32); null = the server's default
+    # (PURGE_OLDER_THAN, which may be off). Set by the owner within ROOM_RETENTION_*_DAYS.
+    retention_days = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("retention days"))
 
     class Meta:
         verbose_name = _("room")

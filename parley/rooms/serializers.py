@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -53,6 +54,19 @@ def room_data(room: Room) -> dict[str, Any]:
         "hidden": room.hidden,  # type: ignore[attr-defined]
         "last_read_seq": room.my_read,  # type: ignore[attr-defined]
         "members_can_invite": room.members_can_invite,
+        "retention_days": room.retention_days,
+        "retention_policy": retention_policy(),
+    }
+
+
+def retention_policy() -> dict[str, Any]:
+    """The server's side of retention, which every room's settings show: its default
+    (PURGE_OLDER_THAN in days, null when it keeps everything) and the bounds an owner may set."""
+    default = settings.PURGE_OLDER_THAN
+    return {
+        "default_days": round(default / 86400, 2) if default > 0 else None,
+        "min_days": settings.ROOM_RETENTION_MIN_DAYS,
+        "max_days": settings.ROOM_RETENTION_MAX_DAYS,
     }
 
 
@@ -68,6 +82,14 @@ class RoomUpdateIn(serializers.Serializer[Any]):
     visibility = serializers.ChoiceField(choices=Room.Visibility.choices, required=False)
     members_can_invite = serializers.BooleanField(
         required=False, help_text="Members (not only the owner) may create invite links."
+    )
+    retention_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="Messages older than this many days are deleted; null = the server's default."
+        " Must lie within `retention_policy` (min_days..max_days), else 400 retention_out_of_bounds.",
     )
 
 

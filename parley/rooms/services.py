@@ -150,6 +150,27 @@ def room_update(*, room_id: int, actor: User, name: str | None = None, topic: st
     return room
 
 
+def room_set_retention(*, room_id: int, actor: User, retention_days: int | None) -> Room:
+    """The owner sets how long the room keeps its messages (days), or null for the server's
+    default. Bounded by ROOM_RETENTION_MIN_DAYS..ROOM_RETENTION_MAX_DAYS: a value outside is
+    refused (400 `retention_out_of_bounds`), never clamped, so nobody loses more than they chose.
+    The hourly purge (messaging.retention) applies it."""
+    low, high = settings.ROOM_RETENTION_MIN_DAYS, settings.ROOM_RETENTION_MAX_DAYS
+    if retention_days is not None and not low <= retention_days <= high:
+        message = _("Retention must be between %(low)d and %(high)d days, or the server default.") % {
+            "low": low,
+            "high": high,
+        }
+        raise Invalid(message, code="retention_out_of_bounds", fields={"retention_days": [message]})
+    with transaction.atomic():
+        room = _owned(room_id, actor)
+        _open(room)
+        if room.retention_days != retention_days:
+            room.retention_days = retention_days
+            room.save(update_fields=["retention_days"])
+    return room
+
+
 def room_close(*, room_id: int, actor: User) -> Room:
     """Close a room: its owner, or staff moderating (the admin's action) any room.
     The main room only by staff: everyone is in it, so closing it is never a whim of one."""

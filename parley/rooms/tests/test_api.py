@@ -15,6 +15,7 @@ ROOM_KEYS = {
     "id", "name", "topic", "visibility", "owner", "member_count", "online_count",
     "is_member", "unread_count", "mention_count", "last_seq", "closed", "created_at",
     "muted", "muted_until", "kind", "dm_members", "notify", "hidden", "last_read_seq", "members_can_invite",
+    "retention_days", "retention_policy",
 }  # fmt: skip
 
 
