@@ -97,7 +97,9 @@ def messages_purge_by_policy(
             result.messages += n
             result.events += RoomEvent.objects.filter(room_id=pk, created_at__lt=cutoff).count()
             continue
-        messages, events = _purge_room(pk, cutoff, lambda k: progress(done + k, total) if progress else None)
+        messages, events = _purge_room(
+            pk, cutoff, lambda k, base=done: progress(base + k, total) if progress else None
+        )
         done += messages
         result.messages += messages
         result.events += events
@@ -156,7 +158,9 @@ def messages_purge(
         return result
     done = 0
     for rid in sorted(counts):
-        messages, events = _purge_room(rid, cutoff, lambda k: progress(done + k, total) if progress else None)
+        messages, events = _purge_room(
+            rid, cutoff, lambda k, base=done: progress(base + k, total) if progress else None
+        )
         done += messages
         result.messages += messages
         result.events += events
