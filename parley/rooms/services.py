@@ -7,6 +7,7 @@ every socket (seed 000's live room list), private rooms' only to members.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from django.conf import settings
@@ -120,6 +121,69 @@ def room_create(*, owner: User, name: str, topic: str = "", visibility: str = Ro
     if room.is_public:
         publish.lobby_frame(frame=frame)
     return room
+
+
+def _free_room_name(wanted: str) -> str:
+    name = _clean_name(wanted or "imported")
+    base, n = name, 1
+    while _name_taken(name):
+        n += 1
+        name = f"{base[: NAME_MAX - len(str(n)) - 1]}-{n}"
+    return name
+
+
+def room_import(
+    *,
+    owner: User,
+    name: str,
+    topic: str = "",
+    visibility: str = Room.Visibility.PUBLIC,
+    member_ids: Sequence[int] = (),
+    direct: bool = False,
+) -> Room:
+    """A room (or a DM) for history imported from elsewhere (issue 32), with its members.
+
+    A room keeps the source's name where free (else `name-2`, ...); a DM of the same people
+    as an existing one is that one (its key is their ids). Announced to nobody: an import
+    runs offline, and members see the room in their list when they next load it."""
+    people = sorted({owner.pk, *member_ids})
+    with transaction.atomic():
+        if direct:
+            key = ",".join(str(pk) for pk in people)
+            room = Room.objects.filter(dm_key=key).first()
+            if room is None:
+                room = Room.objects.create(
+                    owner=owner,
+                    name=name[:NAME_MAX],
+                    visibility=Room.Visibility.PRIVATE,
+                    kind=Room.Kind.DIRECT,
+                    dm_key=key,
+                )
+            notify = Notify.ALL
+        else:
+            room = Room.objects.create(
+                owner=owner,
+                name=_free_room_name(name),
+                topic=_clean_topic(topic[:TOPIC_MAX]) if topic else "",
+                visibility=visibility,
+            )
+            notify = Notify.MENTIONS
+        Membership.objects.bulk_create(
+            [Membership(room=room, user_id=pk, notify=notify) for pk in people], ignore_conflicts=True
+        )
+    return room
+
+
+def room_import_members(*, room_id: int, member_ids: Sequence[int]) -> None:
+    """Add members to an imported room (a later run of an import: people who joined since)."""
+    Membership.objects.bulk_create(
+        [Membership(room_id=room_id, user_id=pk) for pk in member_ids], ignore_conflicts=True
+    )
+
+
+def room_import_close(*, room_id: int) -> None:
+    """An imported room that was archived at its source: closed, readable, not writable."""
+    Room.objects.filter(pk=room_id, closed_at__isnull=True).update(closed_at=timezone.now())
 
 
 def room_update(*, room_id: int, actor: User, name: str | None = None, topic: str | None = None) -> Room:
