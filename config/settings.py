@@ -280,6 +280,12 @@ PURGE_INTERVAL: float = env.float("PURGE_INTERVAL", default=3600.0)
 # A room's owner may set the room's own retention (`retention_days`) within these bounds (days).
 ROOM_RETENTION_MIN_DAYS: int = env.int("ROOM_RETENTION_MIN_DAYS", default=1)
 ROOM_RETENTION_MAX_DAYS: int = env.int("ROOM_RETENTION_MAX_DAYS", default=3650)
+# A room's export (GET rooms/{id}/export) is kept this long for downloading again, then removed;
+# one that stopped moving this long (its worker died) is built again. In the embedded mode it is
+# built on a thread of the web process (ROOM_EXPORT_IN_THREAD; the tests turn it off).
+ROOM_EXPORT_TTL: float = _duration(env.str("ROOM_EXPORT_TTL", default="1d"))
+ROOM_EXPORT_STALL: float = _duration(env.str("ROOM_EXPORT_STALL", default="10m"))
+ROOM_EXPORT_IN_THREAD: bool = env.bool("ROOM_EXPORT_IN_THREAD", default=True)
 # Guests idle this long are removed with their memberships (0 = never).
 GUEST_IDLE_DAYS: float = env.float("GUEST_IDLE_DAYS", default=30.0)
 GUEST_CLEANUP_INTERVAL: float = env.float("GUEST_CLEANUP_INTERVAL", default=3600.0)

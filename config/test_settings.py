@@ -46,4 +46,5 @@ else:
 CELERY_TASK_ALWAYS_EAGER = True
 # Thumbnails too (after commit, in the test's thread); each test run stores its uploads apart.
 UPLOAD_THUMBNAILS_IN_THREAD = False
+ROOM_EXPORT_IN_THREAD = False
 STORAGES["uploads"]["OPTIONS"] = {"location": str(DATA_DIR / f"test-uploads-{os.getpid()}"), "base_url": None}  # type: ignore[index]  # noqa: F405
