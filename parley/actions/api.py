@@ -199,13 +199,10 @@ class RoomExportApi(APIView):
     @extend_schema(
         parameters=[serializers.RoomExportIn],
         responses={
-            (200, "application/json"): OpenApiResponse(
-                description="The export, when built: the room, its members, messages (replies, reactions,"
-                " edits, attachments' metadata) and the people in it (docs/protocol.md, 'Room export')."
-            ),
-            (200, "application/zip"): OpenApiResponse(
-                description="With files=1: room.json and files/<id>/<name>."
-            ),
+            # The document's fields: docs/protocol.md, "Room export"; with files=1, a zip of
+            # room.json and files/<id>/<name>.
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/zip"): OpenApiTypes.BINARY,
             202: serializers.RoomExportStatusOut,
             400: ERRORS[400],
             **errors(403, e403="Not the room's owner or staff"),

@@ -591,7 +591,7 @@ export interface paths {
         delete: operations["v1_rooms_destroy"];
         options?: never;
         head?: never;
-        /** Edit name, topic, visibility or whether members may invite (owner) */
+        /** Edit name, topic, visibility, whether members may invite, or retention (owner) */
         patch: operations["v1_rooms_partial_update"];
         trace?: never;
     };
@@ -656,6 +656,23 @@ export interface paths {
         };
         /** The room's event log after a seq (fills a gap) */
         get: operations["v1_rooms_events_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rooms/{room_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export a room (owner or staff): 202 with progress while it is built, then 200 with the file */
+        get: operations["v1_rooms_export_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1330,12 +1347,20 @@ export interface components {
              *     * `revoked` - revoked
              *     * `used_up` - used_up
              */
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["InviteOutStateEnum"];
             token: string;
             /** @description The client's page for the link: share this. */
             readonly url: string;
             uses: number;
         };
+        /**
+         * @description * `active` - active
+         *     * `expired` - expired
+         *     * `revoked` - revoked
+         *     * `used_up` - used_up
+         * @enum {string}
+         */
+        InviteOutStateEnum: "active" | "expired" | "revoked" | "used_up";
         InvitePreviewOut: {
             /** Format: date-time */
             expires_at: string | null;
@@ -1528,6 +1553,8 @@ export interface components {
             /** @description Members (not only the owner) may create invite links. */
             members_can_invite?: boolean;
             name?: string;
+            /** @description Messages older than this many days are deleted; null = the server's default. Must lie within `retention_policy` (min_days..max_days), else 400 retention_out_of_bounds. */
+            retention_days?: number | null;
             topic?: string;
             visibility?: components["schemas"]["VisibilityEnum"];
         };
@@ -1642,6 +1669,16 @@ export interface components {
             status: string;
             text: string;
         };
+        /**
+         * RetentionPolicyOut
+         * @description The server's retention: its default and the bounds a room's owner may choose within.
+         */
+        RetentionPolicyOut: {
+            /** @description Days the server keeps messages of rooms without their own setting; null = forever. */
+            default_days: number | null;
+            max_days: number;
+            min_days: number;
+        };
         RoomCreateInRequest: {
             name: string;
             /** @default  */
@@ -1649,6 +1686,32 @@ export interface components {
             /** @default public */
             visibility: components["schemas"]["VisibilityEnum"];
         };
+        RoomExportStatusOut: {
+            /** Format: date-time */
+            created_at: string;
+            done: number;
+            files: boolean;
+            id: number;
+            /**
+             * Format: double
+             * @description 0 to 1: messages written of `total`.
+             */
+            progress: number;
+            room: number;
+            state: components["schemas"]["RoomExportStatusOutStateEnum"];
+            /** @description Ask again here (the same address) until it answers 200. */
+            status_url: string;
+            /** @description Messages in the room when the export was asked for. */
+            total: number;
+        };
+        /**
+         * @description * `queued` - queued
+         *     * `running` - running
+         *     * `done` - done
+         *     * `failed` - failed
+         * @enum {string}
+         */
+        RoomExportStatusOutStateEnum: "queued" | "running" | "done" | "failed";
         /** @description A room named where a message is shown out of it (a search hit, a report). */
         RoomNameOut: {
             id: number;
@@ -1690,6 +1753,9 @@ export interface components {
             notify: ("all" | "mentions" | "nothing") | null;
             online_count: number;
             owner: components["schemas"]["UserOut"];
+            /** @description How many days the room keeps its messages (its owner's choice); null = the server's default (`retention_policy.default_days`). */
+            retention_days: number | null;
+            retention_policy: components["schemas"]["RetentionPolicyOut"];
             topic: string;
             unread_count: number;
             /** @enum {string} */
@@ -1767,14 +1833,6 @@ export interface components {
              */
             reply_to?: number | null;
         };
-        /**
-         * @description * `active` - active
-         *     * `expired` - expired
-         *     * `revoked` - revoked
-         *     * `used_up` - used_up
-         * @enum {string}
-         */
-        StateEnum: "active" | "expired" | "revoked" | "used_up";
         StatsDayOut: {
             /** @description People who sent at least one message that day. */
             active_users: number;
@@ -4779,6 +4837,86 @@ export interface operations {
                 };
             };
             /** @description No such room (or private and not a member) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_rooms_export_retrieve: {
+        parameters: {
+            query?: {
+                /** @description 1: a zip of room.json and the room's files; else the JSON. */
+                files?: boolean;
+            };
+            header?: never;
+            path: {
+                room_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                    "application/zip": string;
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomExportStatusOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not the room's owner or staff */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such room (private rooms are not visible to non-members) */
             404: {
                 headers: {
                     [name: string]: unknown;

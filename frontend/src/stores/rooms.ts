@@ -83,6 +83,8 @@ export const useRoomsStore = defineStore('rooms', () => {
         ...room,
         ...{ is_member: false, unread_count: 0, mention_count: 0, muted: false, muted_until: null },
         ...{ notify: null, hidden: false, last_read_seq: null, members_can_invite: false },
+        // Until the refresh below brings the room's own: no setting, no server default known.
+        ...{ retention_days: null, retention_policy: { default_days: null, min_days: 1, max_days: 3650 } },
       }
       void quietRefresh(room.id)
     }
@@ -159,7 +161,13 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   async function update(
     id: number,
-    data: { name?: string; topic?: string; visibility?: Visibility; members_can_invite?: boolean },
+    data: {
+      name?: string
+      topic?: string
+      visibility?: Visibility
+      members_can_invite?: boolean
+      retention_days?: number | null
+    },
   ): Promise<Room> {
     return put(await api.updateRoom(id, data))
   }

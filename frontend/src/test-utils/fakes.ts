@@ -151,6 +151,8 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     hidden: false,
     last_read_seq: 0,
     members_can_invite: false,
+    retention_days: null,
+    retention_policy: { default_days: null, min_days: 1, max_days: 3650 },
     ...over,
   }
 }
