@@ -1,6 +1,6 @@
 """A room's export for its owner or staff (issue 32; `GET rooms/{id}/export`): the room,
-its members, and every message with its replies, reactions, edits and attachments'
-metadata, as one JSON document; with `files`, a zip of that document and the files.
+its members, and every message with its quote-replies and threads (`reply_to`, `thread`:
+ids of other messages in the document), reactions, edits and attachments' metadata, as one JSON document; with `files`, a zip of that document and the files.
 
 Built by a job (`tasks.room_export_later`), a chunk of messages at a time, into a
 temporary file that is then stored in the uploads storage: memory stays flat whatever the
@@ -132,7 +132,7 @@ def _messages(room: Room, through_seq: int) -> Iterator[list[dict[str, Any]]]:
             Message.objects.filter(room=room, seq__gt=after, seq__lte=through_seq)
             .order_by("seq")
             .values("pk", "seq", "sender_id", "body", "created_at", "edited_at", "deleted_at", "reply_to_id",
-                    "mentions", "attachments")[:CHUNK]
+                    "thread_id", "also_to_room", "mentions", "attachments")[:CHUNK]
         )  # fmt: skip
         if not rows:
             return
@@ -154,6 +154,8 @@ def _messages(room: Room, through_seq: int) -> Iterator[list[dict[str, Any]]]:
                 "edited_at": _iso(r["edited_at"]),
                 "deleted": r["deleted_at"] is not None,
                 "reply_to": r["reply_to_id"],
+                "thread": r["thread_id"],
+                "also_to_room": r["also_to_room"],
                 "mentions": r["mentions"],
                 "reactions": [
                     {"emoji": emoji, "users": users} for emoji, users in reactions.get(r["pk"], {}).items()

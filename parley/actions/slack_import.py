@@ -9,7 +9,9 @@ export; exports made with files carry them under `__uploads/<file id>/<name>`.
 What it makes: an account per person (no usable password: they claim it through the
 password reset, or sign in through the organisation), a room per channel (private ones
 private), a DM per DM, and the messages in time order (seq follows `ts`) with their
-original times, edits (`edited_at`), reactions, mentions, files and thread replies.
+original times, edits (`edited_at`), reactions, mentions, files and threads (a Slack
+thread reply is a reply in its root's thread; one "also sent to the channel" is
+`also_to_room`).
 
 Running it again makes nothing twice: every user, conversation, message and file it made
 is recorded with its Slack id in `ImportKey`, and found there first. A later export of the
@@ -387,6 +389,8 @@ class SlackImport:
             except (KeyError, ValueError):
                 self.report.skipped["message without a valid ts"] += 1
         keyed.sort(key=lambda pair: pair[0])
+        # The roots replies name: the only messages this run keeps at hand after storing them.
+        roots = {str(m["thread_ts"]) for _ts, m in keyed if m.get("thread_ts") and m["thread_ts"] != m["ts"]}
         keys = _Keys("message", prefix=f"{conv.slack_id}:")
         files = _Keys("file")
         members: set[int] = set(room.memberships.values_list("user_id", flat=True))
@@ -407,7 +411,9 @@ class SlackImport:
                     batch_size=500,
                 )
             for m, (_item, key) in zip(stored, chunk, strict=True):
-                targets[key.split(":", 1)[1]] = m
+                ts = key.split(":", 1)[1]
+                if ts in roots:
+                    targets[ts] = m
             done += len(chunk)
             self.report.made["messages"] += len(chunk)
             chunk.clear()
@@ -433,13 +439,13 @@ class SlackImport:
             if not body and not stored_files:
                 self.report.skipped["empty message"] += 1
                 continue
-            reply_to, reply_index = None, None
+            root, root_index = None, None
             thread_ts = message.get("thread_ts")
             if thread_ts and thread_ts != message["ts"]:
-                reply_index = pending.get(str(thread_ts))
-                if reply_index is None:
-                    reply_to = self._target(conv, str(thread_ts), targets)
-                if reply_to is None and reply_index is None:
+                root_index = pending.get(str(thread_ts))
+                if root_index is None:
+                    root = self._target(conv, str(thread_ts), targets)
+                if root is None and root_index is None:
                     self.report.skipped["thread reply whose root is missing (imported as a message)"] += 1
             edited = message.get("edited") or {}
             parts = [body[i : i + BODY_MAX] for i in range(0, max(len(body), 1), BODY_MAX)]
@@ -450,8 +456,9 @@ class SlackImport:
                     created_at=_time(message["ts"]),
                     client_id=f"slack:{conv.slack_id}:{message['ts']}" + (f"#{n + 1}" if n else ""),
                     edited_at=_time(edited["ts"]) if edited.get("ts") else None,
-                    reply_to=reply_to,
-                    reply_to_index=reply_index,
+                    thread=root,
+                    thread_index=root_index,
+                    also_to_room=message.get("subtype") in {"thread_broadcast", "reply_broadcast"},
                     reactions=self._reactions(message) if n == 0 else [],
                     uploads=stored_files if n == 0 else [],
                 )

@@ -84,6 +84,7 @@ def _special(general: list[dict[str, Any]], t: float) -> float:
     general.append(
         {
             "type": "message",
+            "subtype": "thread_broadcast",
             "user": "U003",
             "ts": _ts(t + 60),
             "thread_ts": root,

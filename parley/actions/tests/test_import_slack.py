@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 
 from parley.accounts.models import User
 from parley.actions.models import ImportKey
-from parley.messaging.models import Message, Reaction, RoomEvent
+from parley.messaging.models import Message, Reaction, RoomEvent, ThreadSummary
 from parley.rooms.models import Membership, Room
 from parley.testing.api import client_for
 from parley.testing.slack_export import FILE_TEXT, build_export
@@ -89,8 +89,12 @@ def test_a_slack_export_is_imported_once_with_its_history(export: Path) -> None:
     assert root.edited_at is not None and root.edited_at > root.created_at
     assert root.mentions == [User.objects.get(username="bob").pk]
     assert sorted(Reaction.objects.filter(message=root).values_list("emoji", flat=True)) == ["🎉", "👍", "👍"]
-    replies = list(Message.objects.filter(reply_to=root).order_by("seq").values_list("body", flat=True))
-    assert replies == ["First reply", "Second reply with `*code*`"]
+    # The thread: its replies, the one also sent to the channel, the root's summary.
+    replies = list(Message.objects.filter(thread=root).order_by("seq").values_list("body", "also_to_room"))
+    assert replies == [("First reply", False), ("Second reply with `*code*`", True)]
+    summary = ThreadSummary.objects.get(root=root)
+    assert (summary.reply_count, [p["username"] for p in summary.participants]) == (2, ["carol.k", "bob"])
+    assert summary.last_reply_at == Message.objects.filter(thread=root).order_by("-seq")[0].created_at
 
     shared = Message.objects.get(room=general, body__startswith="Notes attached")
     assert "📎 slides.pdf (123456 bytes, application/pdf)" in shared.body
@@ -102,6 +106,9 @@ def test_a_slack_export_is_imported_once_with_its_history(export: Path) -> None:
     api = client_for(alice)
     page = api.get(f"/api/v1/rooms/{general.pk}/messages", {"limit": 5, "after_seq": 0}).json()
     assert page["messages"][0]["body"].startswith("Thread root")
+    assert page["messages"][0]["thread_summary"]["reply_count"] == 2
+    thread = api.get(f"/api/v1/messages/{root.pk}/thread").json()
+    assert [m["body"] for m in thread["replies"]] == ["First reply", "Second reply with `*code*`"]
     found = api.get("/api/v1/search", {"q": "plan"}).json()
     assert [r["message"]["id"] for r in found["results"]] == [root.pk]
     secret = Room.objects.get(name="secret-plans")

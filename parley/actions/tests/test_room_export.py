@@ -31,6 +31,7 @@ def room() -> dict[str, Any]:
     first = message_send(sender=owner, room_id=room.pk, body="hello **all**").message
     reply = message_send(sender=member, room_id=room.pk, body="hi", reply_to=first.pk).message
     gone = message_send(sender=member, room_id=room.pk, body="oops").message
+    in_thread = message_send(sender=member, room_id=room.pk, body="in the thread", thread=first.pk).message
     reaction_change(actor=member, message_id=first.pk, emoji="👍", op="add")
     reaction_change(actor=owner, message_id=first.pk, emoji="👍", op="add")
     message_edit(actor=owner, message_id=first.pk, body="hello **everyone**")
@@ -40,7 +41,15 @@ def room() -> dict[str, Any]:
         f"/api/v1/rooms/{room.pk}/uploads", {"file": _named(b"notes\n", "notes.txt")}, format="multipart"
     ).json()
     api.post(f"/api/v1/rooms/{room.pk}/messages", {"body": "", "attachments": [upload["id"]]}, format="json")
-    return {"room": room, "owner": owner, "member": member, "api": api, "first": first, "reply": reply}
+    return {
+        "room": room,
+        "owner": owner,
+        "member": member,
+        "api": api,
+        "first": first,
+        "reply": reply,
+        "in_thread": in_thread,
+    }
 
 
 def _named(data: bytes, name: str) -> io.BytesIO:
@@ -60,14 +69,14 @@ def test_the_owner_gets_202_with_progress_then_the_json(
     assert (status["state"], status["progress"], status["total"], status["files"]) == (
         "queued",
         0.0,
-        4,
+        5,
         False,
     )
     assert started["Location"] == f"/api/v1/rooms/{rid}/export" == status["status_url"]
     assert len(jobs) == 1  # the job, scheduled after commit
 
     # Asking again while it is queued or running answers its progress, and starts nothing new.
-    RoomExport.objects.filter(pk=status["id"]).update(state="running", done=2)
+    RoomExport.objects.filter(pk=status["id"]).update(state="running", done=2, total=4)
     with django_capture_on_commit_callbacks(execute=False) as again:
         polled = api.get(f"/api/v1/rooms/{rid}/export").json()
     assert (polled["id"], polled["state"], polled["progress"]) == (status["id"], "running", 0.5)
@@ -82,7 +91,8 @@ def test_the_owner_gets_202_with_progress_then_the_json(
     data = json.loads(_body(done))
     assert data["room"]["name"] == "archive"
     assert [m["seq"] for m in data["messages"]] == sorted(m["seq"] for m in data["messages"])
-    first, reply, gone, shared = data["messages"]
+    first, reply, gone, threaded, shared = data["messages"]
+    assert (threaded["thread"], threaded["body"], first["thread"]) == (first["id"], "in the thread", None)
     assert first["body"] == "hello **everyone**" and first["edited_at"] is not None
     assert first["reactions"] == [{"emoji": "👍", "users": [room["member"].pk, room["owner"].pk]}]
     assert reply["reply_to"] == first["id"]
@@ -111,7 +121,7 @@ def test_with_files_it_is_a_zip_and_a_changed_room_is_exported_anew(
     with django_capture_on_commit_callbacks(execute=True):
         again = api.get(f"/api/v1/rooms/{rid}/export", {"files": "1"})
     assert again.status_code == 202 and again.json()["id"] != first.json()["id"]
-    assert again.json()["total"] == 5
+    assert again.json()["total"] == 6
 
 
 def test_only_the_owner_or_staff_may_export(
