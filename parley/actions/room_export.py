@@ -1,6 +1,7 @@
 """A room's export for its owner or staff (issue 32; `GET rooms/{id}/export`): the room,
 its members, and every message with its quote-replies and threads (`reply_to`, `thread`:
-ids of other messages in the document), reactions, edits and attachments' metadata, as one JSON document; with `files`, a zip of that document and the files.
+ids of other messages in the document), reactions, edits and attachments' metadata, as
+one JSON document; with `files`, a zip of that document and the files.
 
 Built by a job (`tasks.room_export_later`), a chunk of messages at a time, into a
 temporary file that is then stored in the uploads storage: memory stays flat whatever the

@@ -45,7 +45,7 @@ def room_cutoffs(
     rooms = Room.objects.filter(retention_days__isnull=False)
     if room_id is not None:
         rooms = rooms.filter(pk=room_id)
-    own = {pk: now - timedelta(days=days) for pk, days in rooms.values_list("pk", "retention_days")}
+    own = {pk: now - timedelta(days=days or 0) for pk, days in rooms.values_list("pk", "retention_days")}
     default = now - default_age if default_age is not None and default_age > timedelta(0) else None
     return own, default
 
@@ -97,16 +97,24 @@ def messages_purge_by_policy(
             result.messages += n
             result.events += RoomEvent.objects.filter(room_id=pk, created_at__lt=cutoff).count()
             continue
-        messages, events = _purge_room(
-            pk, cutoff, lambda k, base=done: progress(base + k, total) if progress else None
-        )
+        messages, events = _purge_room(pk, cutoff, _reporter(progress, done, total))
         done += messages
         result.messages += messages
         result.events += events
     return result
 
 
-def _purge_room(rid: int, cutoff: datetime, progress: Callable[[int], object]) -> tuple[int, int]:
+def _reporter(progress: Callable[[int, int], None] | None, base: int, total: int) -> Callable[[int], None]:
+    """`progress(done, total)` for one room's batches, counting on from the rooms before it."""
+
+    def report(done_here: int) -> None:
+        if progress is not None:
+            progress(base + done_here, total)
+
+    return report
+
+
+def _purge_room(rid: int, cutoff: datetime, progress: Callable[[int], None]) -> tuple[int, int]:
     """Delete one room's messages and log entries older than `cutoff`, in batches; returns
     (messages, log entries) deleted. `progress(done in this room)` after each batch."""
     messages = events = 0
@@ -158,9 +166,7 @@ def messages_purge(
         return result
     done = 0
     for rid in sorted(counts):
-        messages, events = _purge_room(
-            rid, cutoff, lambda k, base=done: progress(base + k, total) if progress else None
-        )
+        messages, events = _purge_room(rid, cutoff, _reporter(progress, done, total))
         done += messages
         result.messages += messages
         result.events += events

@@ -70,7 +70,9 @@ from parley.rooms.models import Room
 owner = User.objects.get(username="owner")
 def build(name):
     room = Room.objects.get(name=name)
-    export = RoomExport.objects.create(room=room, requested_by=owner, through_seq=room.last_seq, total=room.last_seq)
+    export = RoomExport.objects.create(
+        room=room, requested_by=owner, through_seq=room.last_seq, total=room.last_seq
+    )
     assert export_build(export_id=export.pk)
     return RoomExport.objects.get(pk=export.pk)
 def status(field):
@@ -83,7 +85,8 @@ with open("/proc/self/clear_refs", "w") as f:
     f.write("5")
 before = status("VmRSS")
 made = build("big")
-print(json.dumps({"state": made.state, "size": made.size, "before": before, "peak_growth": status("VmHWM") - before}))
+growth = status("VmHWM") - before
+print(json.dumps({"state": made.state, "size": made.size, "before": before, "peak_growth": growth}))
 """
 
 
