@@ -478,13 +478,18 @@ def incoming_authenticate(*, hook_id: int, secret: str) -> IncomingWebhook:
     return hook
 
 
-def incoming_post(*, hook: IncomingWebhook, body: str) -> Message:
-    """Post `body` as the hook's bot (the caller proved the secret with `incoming_authenticate`)."""
+def incoming_post(
+    *, hook: IncomingWebhook, body: str, thread: int | None = None, also_to_room: bool = False
+) -> Message:
+    """Post `body` as the hook's bot (the caller proved the secret with `incoming_authenticate`),
+    in the room or, with `thread`, as a reply in that thread of the hook's room."""
     if not runtime.current().limits.allow_send_sync(hook.user_id):
         raise RateLimited(
             _("This webhook is posting too fast; wait a moment."), retry_after=1 / settings.WS_SEND_RATE
         )
-    return messaging.message_send(sender=hook.user, room_id=hook.room_id, body=body).message
+    return messaging.message_send(
+        sender=hook.user, room_id=hook.room_id, body=body, thread=thread, also_to_room=also_to_room
+    ).message
 
 
 # --- outgoing webhooks --------------------------------------------------------------------

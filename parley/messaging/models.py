@@ -159,6 +159,17 @@ class ThreadSummary(models.Model):
         return f"thread {self.root_id}: {self.reply_count}"
 
 
+def summary_of(message: Message) -> ThreadSummary | None:
+    """The message's thread summary as loaded with it (`select_related("summary")`, or set
+    by the send); None when it has no replies yet or the summary was not loaded (no query)."""
+    if not Message.summary.is_cached(message):  # type: ignore[attr-defined]
+        return None
+    try:
+        return message.summary
+    except ThreadSummary.DoesNotExist:
+        return None
+
+
 class ThreadFollow(models.Model):
     """A user's own choice and read marker in one thread.
 

@@ -24,8 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from parley.accounts.models import User
-from parley.messaging.models import Mention, Message, Reaction, Report, RoomEvent, ThreadFollow
-from parley.messaging.serializers import summary_of
+from parley.messaging.models import Mention, Message, Reaction, Report, RoomEvent, ThreadFollow, summary_of
 from parley.rooms.models import Room
 
 # How many of the people behind one emoji a message lists (`users`): enough to name them
@@ -127,23 +126,27 @@ def with_following(messages: list[Message], viewer: User) -> list[Message]:
     return messages
 
 
-def _messages(room: Room) -> Any:
-    """The room's flow: thread replies only when also sent to the room (protocol 3)."""
+def _messages(room: Room, thread: int | None = None) -> Any:
+    """The room's flow: thread replies only when also sent to the room (protocol 3). With
+    `thread` (a root's id), that thread instead: the root and its replies."""
+    flow = (
+        Q(pk=thread) | Q(thread_id=thread)
+        if thread is not None
+        else Q(thread__isnull=True) | Q(also_to_room=True)
+    )
     return (
-        Message.objects.filter(room=room)
-        .filter(Q(thread__isnull=True) | Q(also_to_room=True))
-        .select_related("sender", "reply_to__sender", "summary")
+        Message.objects.filter(room=room).filter(flow).select_related("sender", "reply_to__sender", "summary")
     )
 
 
 def history_around(
-    *, room: Room, viewer: User, around_seq: int, limit: int = 50
+    *, room: Room, viewer: User, around_seq: int, limit: int = 50, thread: int | None = None
 ) -> tuple[list[Message], bool, bool]:
     """The page centred on `around_seq` (a search hit): up to half of `limit` at or before it,
     the rest after; fewer on one side leave more room on the other. Returns the page (oldest
     first, reactions attached), whether older messages exist, whether newer ones do."""
-    before = list(_messages(room).filter(seq__lte=around_seq).order_by("-seq")[: limit + 1])
-    after = list(_messages(room).filter(seq__gt=around_seq).order_by("seq")[: limit + 1])
+    before = list(_messages(room, thread).filter(seq__lte=around_seq).order_by("-seq")[: limit + 1])
+    after = list(_messages(room, thread).filter(seq__gt=around_seq).order_by("seq")[: limit + 1])
     older = max(limit - limit // 2, limit - len(after))
     newer = limit - min(len(before), older)
     page = [*reversed(before[:older]), *after[:newer]]

@@ -40,16 +40,6 @@ def summary_data(summary: ThreadSummary | None, following: bool | None) -> dict[
     }
 
 
-def summary_of(message: Message) -> ThreadSummary | None:
-    """The message's thread summary as loaded with it (None: no replies yet, or not loaded)."""
-    if not Message.summary.is_cached(message):  # type: ignore[attr-defined]
-        return None
-    try:
-        return message.summary
-    except ThreadSummary.DoesNotExist:
-        return None
-
-
 def _thread_summary(message: Message) -> dict[str, Any] | None:
     """The root's summary: loaded with the message (`select_related("summary")`) wherever
     messages are read, and set to none on a message just sent, so this reads nothing

@@ -34,9 +34,10 @@ from parley.messaging.models import (
     Reaction,
     RoomEvent,
     ThreadSummary,
+    summary_of,
 )
 from parley.messaging.search_text import document_terms
-from parley.messaging.serializers import message_data, summary_of
+from parley.messaging.serializers import message_data
 from parley.realtime import metrics, protocol, publish
 from parley.rooms.models import Membership, Room
 from parley.rooms.moderation import mute_refusal

@@ -31,9 +31,8 @@ from django.utils.translation import gettext_lazy as _
 from parley.accounts.models import User
 from parley.common.errors import NotFound
 from parley.messaging import selectors
-from parley.messaging.models import Mention, Message, ThreadFollow, ThreadSummary
+from parley.messaging.models import Mention, Message, ThreadFollow, ThreadSummary, summary_of
 from parley.messaging.selectors import explicit_choice, follow_annotations, following_of
-from parley.messaging.serializers import summary_of
 from parley.realtime import protocol, publish
 from parley.rooms.models import Membership
 from parley.rooms.selectors import room_for_member

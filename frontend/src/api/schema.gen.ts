@@ -1370,7 +1370,14 @@ export interface components {
             text: string;
         };
         HookPostInRequest: {
+            /** @description With `thread`: show the reply in the room as well (false when left out). */
+            also_to_room?: boolean;
             body: string;
+            /**
+             * Format: int64
+             * @description Post as a reply in this thread (its root's id, or a reply's: in the hook's room).
+             */
+            thread?: number | null;
         };
         IncomingCreateInRequest: {
             /** @default  */

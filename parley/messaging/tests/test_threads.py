@@ -3,13 +3,17 @@ following, read markers, the room's flow and counts, permissions and cost."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from parley.messaging.models import ThreadSummary
+from parley.messaging import retention
+from parley.messaging.models import Message, ThreadSummary
 from parley.messaging.services import SendRequest, message_send_batch
 from parley.realtime.shapes import MessageOut
 from parley.testing.api import client_for, error_of, make_guest, make_user
@@ -263,3 +267,58 @@ def test_a_thread_reply_costs_one_statement_more_than_a_message(w: dict[str, Any
     assert plain == [6, 6]
     assert replies == [7, 7] and quoting == [7, 7]
     assert ThreadSummary.objects.get(root_id=root["id"]).reply_count == 1 + 2 * 13
+
+
+# --- everything else that touches messages -------------------------------------------------
+
+
+def test_search_hits_say_they_are_in_a_thread(w: dict[str, Any]) -> None:
+    root = send(w["o"], w["rid"], "root")
+    reply = send(w["a"], w["rid"], "the flamingo answer", thread=root["id"])
+    hits = w["b"].get("/api/v1/search", {"q": "flamingo"}).json()["results"]
+    assert [(h["message"]["id"], h["message"]["thread"]) for h in hits] == [(reply["id"], root["id"])]
+
+
+def test_the_data_export_says_which_thread_a_message_is_in(w: dict[str, Any]) -> None:
+    root = send(w["a"], w["rid"], "root")
+    send(w["a"], w["rid"], "reply", thread=root["id"], also_to_room=True)
+    r = w["a"].get("/api/v1/me/export")
+    doc = json.loads(b"".join(r.streaming_content))
+    assert [(m["body"], m["thread"], m["also_to_room"]) for m in doc["messages"]] == [
+        ("root", None, False),
+        ("reply", root["id"], True),
+    ]
+
+
+def test_the_purge_keeps_a_root_while_its_thread_has_newer_replies(w: dict[str, Any]) -> None:
+    old = timezone.now() - timedelta(days=3)
+    root = send(w["o"], w["rid"], "old root")
+    early = send(w["a"], w["rid"], "old reply", thread=root["id"])
+    late = send(w["b"], w["rid"], "new reply", thread=root["id"])
+    gone = send(w["o"], w["rid"], "old root without news")
+    send(w["a"], w["rid"], "its old reply", thread=gone["id"])
+    Message.objects.exclude(pk=late["id"]).update(created_at=old)
+    ThreadSummary.objects.filter(root_id=gone["id"]).update(last_reply_at=old)
+    result = retention.messages_purge(cutoff=timezone.now() - timedelta(days=1))
+    assert result.messages == 3  # the old reply, the other root and its reply
+    assert set(Message.objects.values_list("pk", flat=True)) == {root["id"], late["id"]}
+    assert not Message.objects.filter(pk=early["id"]).exists()
+    page = thread(w["b"], root["id"])
+    assert [m["id"] for m in page["replies"]] == [late["id"]]
+    assert page["root"]["thread_summary"]["reply_count"] == 1  # recounted
+
+
+def test_staff_delete_a_root_and_judge_a_reported_reply_among_its_thread(w: dict[str, Any]) -> None:
+    staff = make_user("staff")
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    root = send(w["a"], w["rid"], "root")
+    send(w["o"], w["rid"], "room chatter")
+    replies = [send(w["b"], w["rid"], f"reply {i}", thread=root["id"]) for i in range(3)]
+    report = w["a"].post(f"/api/v1/messages/{replies[1]['id']}/reports", {"category": "spam"}, format="json")
+    context = client_for(staff).get(f"/api/v1/reports/{report.json()['id']}/context").json()
+    assert [m["id"] for m in context["messages"]] == [root["id"], *(r["id"] for r in replies)]
+    assert client_for(staff).delete(f"/api/v1/messages/{root['id']}").status_code == 204
+    page = thread(w["b"], root["id"])
+    assert page["root"]["deleted"] is True and len(page["replies"]) == 3
+    assert [t["root"]["deleted"] for t in threads(w["b"])] == [True]
