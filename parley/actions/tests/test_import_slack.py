@@ -17,8 +17,8 @@ from django.core.management.base import CommandError
 from parley.accounts.models import User
 from parley.actions.models import ImportKey
 from parley.messaging.models import Message, Reaction, RoomEvent, ThreadSummary
-from parley.rooms.models import Membership, Room
 from parley.rooms import services as rooms
+from parley.rooms.models import Membership, Room
 from parley.testing.api import client_for, make_user
 from parley.testing.slack_export import FILE_TEXT, build_export
 from parley.uploads.models import Upload
@@ -41,8 +41,9 @@ def export(tmp_path_factory: Any) -> Path:
 
 
 def test_a_slack_export_is_imported_once_with_its_history(export: Path) -> None:
-    if not Room.objects.filter(name__iexact="general").exists():  # the main room (gone after a flush)
-        rooms.room_create(owner=make_user("parley-admin"), name="general")
+    admin = make_user("parley-admin")  # registering makes the main room, "general", if need be
+    if not Room.objects.filter(name__iexact="general").exists():
+        rooms.room_create(owner=admin, name="general")
     out, err, took = _run(export)
     assert "Imported 6 people, 7 rooms, 10000 messages" in out, out
     assert took < 60, took
