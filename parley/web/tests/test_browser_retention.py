@@ -35,7 +35,7 @@ def shot(page, name: str, *, full: bool = False) -> None:  # type: ignore[no-unt
     page.screenshot(path=str(DOC_SHOTS / f"export-{name}.png"), full_page=full)
 
 
-def test_the_owner_sets_retention_and_exports_a_member_sees_the_policy(browser, server: ServerProcess) -> None:  # type: ignore[no-untyped-def]
+def test_the_owner_sets_retention_and_exports_and_a_member_sees_it(browser, server: ServerProcess) -> None:
     ctx_o, owner = new_page(browser, server, **DESKTOP)
     ctx_m, member = new_page(browser, server, color_scheme="dark", **PHONE)
     try:
@@ -73,7 +73,8 @@ def test_the_owner_sets_retention_and_exports_a_member_sees_the_policy(browser, 
         assert download.value.suggested_filename.startswith(f"parley-{room['name']}-")
         data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
         assert data["room"]["retention_days"] == 90
-        assert [m["body"] for m in data["messages"]][-2:] == ["entry 29: figures for week 29", "thanks, all read"]
+        bodies = [m["body"] for m in data["messages"]]
+        assert bodies[-2:] == ["entry 29: figures for week 29", "thanks, all read"]
 
         # A member: the policy in the room's member panel (read-only), on a phone.
         open_room(member, room["id"])
@@ -82,6 +83,7 @@ def test_the_owner_sets_retention_and_exports_a_member_sees_the_policy(browser, 
         note = member.get_by_test_id("retention-note")
         expect(note).to_have_text("Messages are kept for 90 days (set by the room's owner)")
         expect(member.get_by_test_id("room-settings")).to_have_count(0)
+        expect(member.get_by_test_id("member-item")).to_have_count(2)
         shot(member, "retention-member-dark-390")
         refused = member.request.get(
             f"/api/v1/rooms/{room['id']}/export", headers={"Authorization": f"Token {member_token}"}
