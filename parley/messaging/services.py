@@ -281,22 +281,28 @@ def _earlier_and_targets(
     replies), by id.
 
     Without names, the ids of earlier sends are one hand-written statement and their rows a
-    second, only on a retry. With names, one statement reads all of them: a reply, in a
-    thread or not, costs no more statements than a plain send."""
-    thread_ids = sorted({r.thread for r in requests if r.thread is not None})
-    named = sorted({r.reply_to for r in requests if r.reply_to is not None} | set(thread_ids))
+    second, only on a retry. With names, one statement reads all of them (two index ranges,
+    the unique (sender, client_id) and the primary key, ORed: no subquery, which would turn
+    the OR into a scan of every message), so a reply, in a thread or not, costs no more
+    statements than a plain send. Only a `thread` naming a reply whose root is not among
+    them (a client that answers a reply's id instead of its root's) costs one more."""
+    thread_ids = {r.thread for r in requests if r.thread is not None}
+    named = sorted({r.reply_to for r in requests if r.reply_to is not None} | thread_ids)
     if not named:
         earlier_ids = store.earlier_message_ids(senders, client_ids)
         found = Message.objects.select_related("sender").filter(pk__in=earlier_ids) if earlier_ids else ()
         return {(m.sender_id, m.client_id): m for m in found}, {}
-    wanted = Q(sender_id__in=senders, client_id__in=client_ids) | Q(pk__in=named)
-    if thread_ids:  # a reply's id names its root's thread: the root comes in the same statement
-        wanted |= Q(
-            pk__in=Message.objects.filter(pk__in=thread_ids, thread__isnull=False).values("thread_id")
-        )
-    rows = list(Message.objects.select_related("sender", "reply_to__sender", "summary").filter(wanted))
+    loaded = Message.objects.select_related("sender", "reply_to__sender", "summary")
+    rows = list(loaded.filter(Q(sender_id__in=senders, client_id__in=client_ids) | Q(pk__in=named)))
     earlier = {(m.sender_id, m.client_id): m for m in rows}  # the caller matches whole pairs
-    return earlier, {m.pk: m for m in rows if m.room_id == room_id}
+    targets = {m.pk: m for m in rows if m.room_id == room_id}
+    missing = sorted(
+        {m.thread_id for m in targets.values() if m.pk in thread_ids and m.thread_id is not None}
+        - set(targets)
+    )
+    if missing:
+        targets.update((m.pk, m) for m in loaded.filter(pk__in=missing, room_id=room_id))
+    return earlier, targets
 
 
 def _thread_root(req: SendRequest, targets: dict[int, Message]) -> Message | ServiceError | None:

@@ -16,6 +16,7 @@ from parley.messaging import retention
 from parley.messaging.models import Message, ThreadSummary
 from parley.messaging.services import SendRequest, message_send_batch
 from parley.realtime.shapes import MessageOut
+from parley.rooms import moderation
 from parley.testing.api import client_for, error_of, make_guest, make_user
 
 pytestmark = pytest.mark.django_db
@@ -243,7 +244,8 @@ def test_the_thread_pages_by_seq(w: dict[str, Any]) -> None:
 def test_a_thread_reply_costs_one_statement_more_than_a_message(w: dict[str, Any]) -> None:
     """The pinned cost: a plain send is six statements per batch, a thread reply seven (the
     root is read with the retries, its summary written once per batch), whatever the batch
-    size, with or without `reply_to`, to the root or to a reply in the thread."""
+    size, with or without `reply_to`. Naming a reply as the thread reads its root too (one
+    more, only then)."""
     root = send(w["o"], w["rid"], "root")
     inner = send(w["a"], w["rid"], "inner", thread=root["id"])
     users = [w["alice"], w["bob"], w["owner"]]
@@ -261,12 +263,15 @@ def test_a_thread_reply_costs_one_statement_more_than_a_message(w: dict[str, Any
         counted(lambda u, c, i: SendRequest(u, f"reply {i}", c, thread=root["id"]), k) for k in (1, 12)
     ]
     quoting = [
-        counted(lambda u, c, i: SendRequest(u, f"quote {i}", c, reply_to=inner["id"], thread=inner["id"]), k)
+        counted(lambda u, c, i: SendRequest(u, f"quote {i}", c, reply_to=inner["id"], thread=root["id"]), k)
         for k in (1, 12)
     ]
+    via_reply = [
+        counted(lambda u, c, i: SendRequest(u, f"via {i}", c, thread=inner["id"]), k) for k in (1, 12)
+    ]
     assert plain == [6, 6]
-    assert replies == [7, 7] and quoting == [7, 7]
-    assert ThreadSummary.objects.get(root_id=root["id"]).reply_count == 1 + 2 * 13
+    assert replies == [7, 7] and quoting == [7, 7] and via_reply == [8, 8]
+    assert ThreadSummary.objects.get(root_id=root["id"]).reply_count == 1 + 3 * 13
 
 
 # --- everything else that touches messages -------------------------------------------------
@@ -322,3 +327,15 @@ def test_staff_delete_a_root_and_judge_a_reported_reply_among_its_thread(w: dict
     page = thread(w["b"], root["id"])
     assert page["root"]["deleted"] is True and len(page["replies"]) == 3
     assert [t["root"]["deleted"] for t in threads(w["b"])] == [True]
+
+
+def test_muted_and_banned_members_cannot_reply_in_threads(w: dict[str, Any]) -> None:
+    root = send(w["o"], w["rid"], "root")
+    moderation.member_mute(room_id=w["rid"], actor=w["owner"], user_id=w["bob"].pk, duration=600)
+    r = w["b"].post(f"/api/v1/rooms/{w['rid']}/messages", {"body": "hi", "thread": root["id"]}, format="json")
+    assert error_of(r)["code"] == "muted"
+    moderation.member_ban(room_id=w["rid"], actor=w["owner"], user_id=w["alice"].pk)
+    r = w["a"].post(f"/api/v1/rooms/{w['rid']}/messages", {"body": "hi", "thread": root["id"]}, format="json")
+    assert r.status_code in (403, 404) and error_of(r)["code"] == "banned"
+    assert w["a"].get(f"/api/v1/messages/{root['id']}/thread").status_code in (403, 404)
+    assert not ThreadSummary.objects.exists()

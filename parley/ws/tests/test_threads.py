@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from parley.messaging import threads
 from parley.messaging.services import message_send
 from parley.rooms import services as rooms
-from parley.testing.api import make_user, token_for
+from parley.testing.api import client_for, make_user, token_for
 from parley.testing.ws import WsClient
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -110,3 +110,20 @@ async def test_following_and_reading_a_thread_reach_my_other_sockets() -> None:
     state = await mine.recv_type("thread.state")
     assert (state["following"], state["unread_count"]) == (True, 0) and state["last_read_seq"] > 0
     await mine.close()
+
+
+async def test_hello_counts_thread_replies_like_the_lobby_does() -> None:
+    """`hello`'s unread count leaves out thread replies not also sent to the room (as the
+    room list does); its mention count keeps the mentions in them."""
+    s = await setup_room()
+    root = s["root"]
+    for body, extra in (("quiet reply", {}), ("hey @t3-alice", {}), ("loud reply", {"also_to_room": True})):
+        await db(message_send)(sender=s["bob"], room_id=s["room"], body=body, thread=root.pk, **extra)
+    a = await connected(s["tokens"][0])
+    assert a.hello is not None
+    (hello_room,) = [r for r in a.hello["rooms"] if r["id"] == s["room"]]
+    lobby = await db(lambda: client_for(s["alice"]).get(f"/api/v1/rooms/{s['room']}").json())()
+    # alice joined before the owner's root: the root and the loud reply are unread
+    assert (hello_room["unread_count"], hello_room["mention_count"]) == (2, 1)
+    assert (lobby["unread_count"], lobby["mention_count"]) == (2, 1)
+    await a.close()
