@@ -2,23 +2,22 @@
 process less than 100 MiB beyond what it used before. Measured as the peak RSS growth of a
 separate process that builds the export (as parley/uploads/tests/test_image_memory.py
 measures thumbnails, but from the RSS just before, the earlier peak reset through
-/proc/self/clear_refs), on a database another process filled. Slow (it fills 100,000 rows):
-it runs with the processes."""
+/proc/self/clear_refs), on a PostgreSQL database another process filled. Slow (it fills
+100,000 rows): it runs in the services pass."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-MIB = 1024 * 1024
-ROOT = Path(__file__).resolve().parents[3]
+from parley.testing.live import ROOT, base_env, migrate, private_database, services_or_skip
 
-pytestmark = pytest.mark.processes
+MIB = 1024 * 1024
+
+pytestmark = [pytest.mark.processes, pytest.mark.services]
 
 # Fills a fresh database: a room of N messages (bodies of ~120 characters, a reaction on every
 # tenth, a reply every hundredth), in bulk.
@@ -90,25 +89,20 @@ print(json.dumps({"state": made.state, "size": made.size, "before": before, "pea
 """
 
 
-def test_exporting_a_100000_message_room_costs_under_100_mib(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'export.sqlite3'}",
-        "PARLEY_DATA_DIR": str(tmp_path),
-    }
-    env.pop("REDIS_URL", None)
+def test_exporting_a_100000_message_room_costs_under_100_mib() -> None:
+    services_or_skip(redis=False)  # slow: the services pass, on a PostgreSQL database of its own
+    with private_database("postgres") as database_url:
+        env = base_env(database_url, DEBUG="true", DJANGO_SETTINGS_MODULE="config.settings")
 
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True
-        )
-        return done.stdout.strip().splitlines()[-1]
+        def run(*args: str) -> str:
+            done = subprocess.run(
+                args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=True
+            )
+            return done.stdout.strip().splitlines()[-1]
 
-    run(sys.executable, "manage.py", "migrate", "--no-input")
-    assert run(sys.executable, "-c", _FILL, "100000") == "100000"
-    found = json.loads(run(sys.executable, "-c", _PROBE))
+        migrate(env)
+        assert run(sys.executable, "-c", _FILL, "100000") == "100000"
+        found = json.loads(run(sys.executable, "-c", _PROBE))
     print("room export of 100,000 messages:", found)
     assert found["state"] == "done"
     assert found["size"] > 20 * MIB  # the document is far larger than what the process may add
