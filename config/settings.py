@@ -286,6 +286,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Retention (seed 000 cleared data hourly): off unless PURGE_OLDER_THAN is set.
 PURGE_OLDER_THAN: float = _duration(env.str("PURGE_OLDER_THAN", default=""))
 PURGE_INTERVAL: float = env.float("PURGE_INTERVAL", default=3600.0)
+# A room's owner may set the room's own retention (`retention_days`) within these bounds (days).
+ROOM_RETENTION_MIN_DAYS: int = env.int("ROOM_RETENTION_MIN_DAYS", default=1)
+ROOM_RETENTION_MAX_DAYS: int = env.int("ROOM_RETENTION_MAX_DAYS", default=3650)
+# A room's export (GET rooms/{id}/export) is kept this long for downloading again, then removed;
+# one that stopped moving this long (its worker died) is built again. In the embedded mode it is
+# built on a thread of the web process (ROOM_EXPORT_IN_THREAD; the tests turn it off).
+ROOM_EXPORT_TTL: float = _duration(env.str("ROOM_EXPORT_TTL", default="1d"))
+ROOM_EXPORT_STALL: float = _duration(env.str("ROOM_EXPORT_STALL", default="10m"))
+ROOM_EXPORT_IN_THREAD: bool = env.bool("ROOM_EXPORT_IN_THREAD", default=True)
 # Guests idle this long are removed with their memberships (0 = never).
 GUEST_IDLE_DAYS: float = env.float("GUEST_IDLE_DAYS", default=30.0)
 GUEST_CLEANUP_INTERVAL: float = env.float("GUEST_CLEANUP_INTERVAL", default=3600.0)
@@ -326,11 +335,11 @@ CELERY_BEAT_SCHEDULE["uploads-remove-unattached"] = {
     "task": "parley.uploads.tasks.uploads_remove_unattached",
     "schedule": UPLOAD_CLEANUP_INTERVAL,
 }
-if PURGE_OLDER_THAN > 0:
-    CELERY_BEAT_SCHEDULE["messages-purge"] = {
-        "task": "parley.messaging.tasks.messages_purge",
-        "schedule": PURGE_INTERVAL,
-    }
+# Always scheduled: a room may keep its own retention even when the server default is off.
+CELERY_BEAT_SCHEDULE["messages-purge"] = {
+    "task": "parley.messaging.tasks.messages_purge",
+    "schedule": PURGE_INTERVAL,
+}
 
 # --- Bots (docs/bots.md) --------------------------------------------------------
 # Handlers by dotted path; BOTS_EXTRA adds "key=dotted.path.Class" entries (comma-separated).

@@ -49,4 +49,5 @@ UPLOAD_THUMBNAILS_IN_THREAD = False
 LINK_PREVIEWS_IN_THREAD = False
 # No test fetches a link it did not serve: link previews are on only where a test turns them on.
 LINK_PREVIEWS = False
+ROOM_EXPORT_IN_THREAD = False
 STORAGES["uploads"]["OPTIONS"] = {"location": str(DATA_DIR / f"test-uploads-{os.getpid()}"), "base_url": None}  # type: ignore[index]  # noqa: F405

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parley.accounts import selectors, signout
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
-from parley.accounts.models import NICKNAME_MAX, AuthToken, User
+from parley.accounts.models import DISPLAY_NAME_MAX, NICKNAME_MAX, AuthToken, User
 from parley.accounts.zones import UTC, clean_time_zone
 from parley.common import languages, mail
 from parley.common.errors import Invalid
@@ -87,6 +87,47 @@ def user_register(
             user.save()
     except IntegrityError as exc:  # a concurrent registration won the name
         raise Invalid(_("Choose another username."), fields={"username": [NOT_AVAILABLE]}) from exc
+    return user
+
+
+def _free_username(wanted: str) -> str:
+    """`wanted` made a valid username (USERNAME_RE) that nobody holds: other characters become
+    '_', too short is padded, and a taken one gets -2, -3, ... (`name_is_taken`)."""
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", wanted.strip().lower()).lstrip("_.-")[:26] or "user"
+    if base.startswith(GUEST_PREFIX):
+        base = "member-" + base[len(GUEST_PREFIX) :]
+    base = base.ljust(3, "_")
+    name, n = base, 1
+    while selectors.name_is_taken(name=name):
+        n += 1
+        name = f"{base[: 30 - len(str(n)) - 1]}-{n}"
+    return name
+
+
+def user_import(
+    *, username: str, display_name: str = "", email: str = "", is_bot: bool = False, active: bool = True
+) -> User:
+    """An account for a person whose history is imported (issue 32): no usable password, so
+    nobody signs in as them until they claim it through the password reset (by the address,
+    left unverified until then) or sign in through the organisation. The username is the
+    source's where free, else a free variant of it."""
+    try:
+        email = _clean_email(email)
+    except Invalid:
+        email = ""
+    name = _free_username(username)
+    shown = " ".join(display_name.split())[:DISPLAY_NAME_MAX]
+    with transaction.atomic():
+        user = User(
+            username=name,
+            display_name="" if shown.lower() == name else shown,
+            avatar=avatar_for(name),
+            email=email,
+            is_bot=is_bot,
+            is_active=active,
+        )
+        user.set_unusable_password()
+        user.save()
     return user
 
 

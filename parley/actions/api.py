@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import logout as django_logout
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
@@ -22,10 +22,11 @@ from parley.accounts import api as accounts_api
 from parley.accounts import serializers as account_serializers
 from parley.accounts import signin
 from parley.accounts.models import AuthToken, User
-from parley.actions import erasure, export, onboarding, posting
+from parley.actions import erasure, export, onboarding, posting, room_export, serializers, tasks
+from parley.actions.models import RoomExport
 from parley.bots.serializers import CommandResultOut
 from parley.common.errors import Invalid
-from parley.common.schema import AUTH
+from parley.common.schema import AUTH, errors
 from parley.common.throttles import RecipientThrottle, ScopedThrottleMixin, throttles
 from parley.messaging import api as messaging_api
 from parley.messaging import selectors as message_selectors
@@ -192,3 +193,48 @@ class MessagesApi(messaging_api.MessagesApi):
             result = posted.result
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(message_serializers.message_data(result.message), status=code)
+
+
+class RoomExportApi(APIView):
+    @extend_schema(
+        parameters=[serializers.RoomExportIn],
+        responses={
+            # The document's fields: docs/protocol.md, "Room export"; with files=1, a zip of
+            # room.json and files/<id>/<name>.
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            202: serializers.RoomExportStatusOut,
+            400: ERRORS[400],
+            **errors(403, e403="Not the room's owner or staff"),
+            **errors(404, e404="No such room (private rooms are not visible to non-members)"),
+            **AUTH,
+        },
+        summary="Export a room (owner or staff): 202 with progress while it is built, then 200 with the file",
+    )
+    def get(self, request: Request, room_id: int) -> HttpResponseBase:
+        params = serializers.RoomExportIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        user = request.user
+        assert isinstance(user, User)
+        export, created = room_export.export_request(
+            actor=user, room_id=room_id, files=params.validated_data["files"]
+        )
+        if created:
+            tasks.room_export_later(export.pk)
+        if export.state == RoomExport.State.DONE:
+            response = FileResponse(
+                room_export.export_open(export),
+                content_type="application/zip" if export.files else "application/json",
+                as_attachment=True,
+                filename=room_export.export_filename(export),
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        status_url = request.get_full_path()
+        body = serializers.RoomExportStatusOut(
+            {**room_export.export_status(export), "status_url": status_url}
+        ).data
+        response_202 = Response(body, status=status.HTTP_202_ACCEPTED)
+        response_202["Location"] = status_url
+        response_202["Retry-After"] = "1"
+        return response_202

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class ActionsConfig(AppConfig):
-    """No models: installed so that Celery finds `tasks.py` like any app's."""
+    """Installed so that Celery finds `tasks.py` like any app's; its one model keeps what
+    imports made (`ImportKey`)."""
 
     name = "parley.actions"
     label = "actions"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("me", api.MeApi.as_view(), name="me"),
     path("me/export", api.MyExportApi.as_view(), name="me-export"),
     path("rooms/<int:room_id>/messages", api.MessagesApi.as_view(), name="room-messages"),
+    path("rooms/<int:room_id>/export", api.RoomExportApi.as_view(), name="room-export"),
 ]

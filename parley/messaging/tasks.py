@@ -20,11 +20,10 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="parley.messaging.tasks.messages_purge", ignore_result=True)
 def messages_purge() -> int:
-    """Seed 000's hourly purge: messages older than PURGE_OLDER_THAN (off when unset)."""
-    if settings.PURGE_OLDER_THAN <= 0:
-        return 0
-    cutoff = timezone.now() - timedelta(seconds=settings.PURGE_OLDER_THAN)
-    return retention.messages_purge(cutoff=cutoff).messages
+    """Seed 000's hourly purge: each room's own `retention_days`, else PURGE_OLDER_THAN
+    (rooms with neither keep everything)."""
+    age = timedelta(seconds=settings.PURGE_OLDER_THAN) if settings.PURGE_OLDER_THAN > 0 else None
+    return retention.messages_purge_by_policy(now=timezone.now(), default_age=age).messages
 
 
 @shared_task(name="parley.messaging.tasks.message_previews", ignore_result=True)

@@ -238,6 +238,16 @@ class RoomPublicOut(Shape):
     )
 
 
+class RetentionPolicyOut(Shape):
+    """The server's retention: its default and the bounds a room's owner may choose within."""
+
+    default_days: float | None = Field(
+        description="Days the server keeps messages of rooms without their own setting; null = forever."
+    )
+    min_days: int
+    max_days: int
+
+
 class RoomOut(RoomPublicOut):
     """A room from one viewer's side (REST answers): adds membership, unread and mention counts."""
 
@@ -268,3 +278,8 @@ class RoomOut(RoomPublicOut):
     dm_presence: list[UserPresenceOut] = Field(
         description="The presence of a direct message's members (`dm_members`); empty for rooms."
     )
+    retention_days: int | None = Field(
+        description="How many days the room keeps its messages (its owner's choice); null = the "
+        "server's default (`retention_policy.default_days`)."
+    )
+    retention_policy: RetentionPolicyOut

@@ -96,7 +96,7 @@ class RoomDetailApi(APIView):
     @extend_schema(
         request=serializers.RoomUpdateIn,
         responses={200: RoomOut, **E},
-        summary="Edit name, topic, visibility, whether members may invite or pin, link previews (owner)",
+        summary="Edit name, topic, visibility, invite and pin rights, link previews, retention (owner)",
     )
     def patch(self, request: Request, room_id: int) -> Response:
         data = serializers.RoomUpdateIn(data=request.data)
@@ -105,6 +105,14 @@ class RoomDetailApi(APIView):
         visibility = fields.pop("visibility", None)
         members_can_invite = fields.pop("members_can_invite", None)
         members_can_pin = fields.pop("members_can_pin", None)
+        has_retention = "retention_days" in fields
+        retention_days = fields.pop("retention_days", None)
+        if has_retention:
+            services.room_set_retention(
+                room_id=room_id,
+                actor=request.user,  # type: ignore[arg-type]
+                retention_days=retention_days,
+            )
         if members_can_invite is not None:
             invites.invite_settings_update(
                 room_id=room_id,
@@ -118,7 +126,7 @@ class RoomDetailApi(APIView):
                 members_can_pin=members_can_pin,
             )
         flags = (visibility, members_can_invite, members_can_pin)
-        if fields or all(flag is None for flag in flags):
+        if fields or (all(flag is None for flag in flags) and not has_retention):
             services.room_update(room_id=room_id, actor=request.user, **fields)  # type: ignore[arg-type]
         if visibility is not None:
             services.room_set_visibility(room_id=room_id, actor=request.user, visibility=visibility)  # type: ignore[arg-type]
@@ -174,6 +182,8 @@ class RoomLeaveApi(APIView):
                 "members_can_pin": room.members_can_pin,
                 "link_previews": room.link_previews,
                 "dm_presence": [],
+                "retention_days": room.retention_days,
+                "retention_policy": serializers.retention_policy(),
             }
         )
 

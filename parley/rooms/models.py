@@ -48,6 +48,9 @@ class Room(models.Model):
     members_can_pin = models.BooleanField(default=False, verbose_name=_("members can pin"))
     # Links in this room's messages get preview cards (when the server's LINK_PREVIEWS is on too).
     link_previews = models.BooleanField(default=True, verbose_name=_("link previews"))
+    # Messages older than this many days are purged (issue 32); null = the server's default
+    # (PURGE_OLDER_THAN, which may be off). Set by the owner within ROOM_RETENTION_*_DAYS.
+    retention_days = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("retention days"))
 
     class Meta:
         verbose_name = _("room")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -57,6 +58,19 @@ def room_data(room: Room) -> dict[str, Any]:
         "members_can_pin": room.members_can_pin,
         "link_previews": room.link_previews,
         "dm_presence": list(presence.presence_of(room.dm_users).values()) if room.dm_users else [],  # type: ignore[attr-defined]
+        "retention_days": room.retention_days,
+        "retention_policy": retention_policy(),
+    }
+
+
+def retention_policy() -> dict[str, Any]:
+    """The server's side of retention, which every room's settings show: its default
+    (PURGE_OLDER_THAN in days, null when it keeps everything) and the bounds an owner may set."""
+    default = settings.PURGE_OLDER_THAN
+    return {
+        "default_days": round(default / 86400, 2) if default > 0 else None,
+        "min_days": settings.ROOM_RETENTION_MIN_DAYS,
+        "max_days": settings.ROOM_RETENTION_MAX_DAYS,
     }
 
 
@@ -78,6 +92,14 @@ class RoomUpdateIn(serializers.Serializer[Any]):
     )
     link_previews = serializers.BooleanField(
         required=False, help_text="Links in new messages get preview cards (when the server allows them)."
+    )
+    retention_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="Messages older than this many days are deleted; null = the server's default."
+        " Must lie within `retention_policy` (min_days..max_days), else 400 retention_out_of_bounds.",
     )
 
 

@@ -8,6 +8,7 @@ every socket (seed 000's live room list), private rooms' only to members.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from django.conf import settings
@@ -125,6 +126,69 @@ def room_create(*, owner: User, name: str, topic: str = "", visibility: str = Ro
     return room
 
 
+def _free_room_name(wanted: str) -> str:
+    name = _clean_name(wanted or "imported")
+    base, n = name, 1
+    while _name_taken(name):
+        n += 1
+        name = f"{base[: NAME_MAX - len(str(n)) - 1]}-{n}"
+    return name
+
+
+def room_import(
+    *,
+    owner: User,
+    name: str,
+    topic: str = "",
+    visibility: str = Room.Visibility.PUBLIC,
+    member_ids: Sequence[int] = (),
+    direct: bool = False,
+) -> Room:
+    """A room (or a DM) for history imported from elsewhere (issue 32), with its members.
+
+    A room keeps the source's name where free (else `name-2`, ...); a DM of the same people
+    as an existing one is that one (its key is their ids). Announced to nobody: an import
+    runs offline, and members see the room in their list when they next load it."""
+    people = sorted({owner.pk, *member_ids})
+    with transaction.atomic():
+        if direct:
+            key = ",".join(str(pk) for pk in people)
+            room = Room.objects.filter(dm_key=key).first()
+            if room is None:
+                room = Room.objects.create(
+                    owner=owner,
+                    name=name[:NAME_MAX],
+                    visibility=Room.Visibility.PRIVATE,
+                    kind=Room.Kind.DIRECT,
+                    dm_key=key,
+                )
+            notify = Notify.ALL
+        else:
+            room = Room.objects.create(
+                owner=owner,
+                name=_free_room_name(name),
+                topic=_clean_topic(topic[:TOPIC_MAX]) if topic else "",
+                visibility=visibility,
+            )
+            notify = Notify.MENTIONS
+        Membership.objects.bulk_create(
+            [Membership(room=room, user_id=pk, notify=notify) for pk in people], ignore_conflicts=True
+        )
+    return room
+
+
+def room_import_members(*, room_id: int, member_ids: Sequence[int]) -> None:
+    """Add members to an imported room (a later run of an import: people who joined since)."""
+    Membership.objects.bulk_create(
+        [Membership(room_id=room_id, user_id=pk) for pk in member_ids], ignore_conflicts=True
+    )
+
+
+def room_import_close(*, room_id: int) -> None:
+    """An imported room that was archived at its source: closed, readable, not writable."""
+    Room.objects.filter(pk=room_id, closed_at__isnull=True).update(closed_at=timezone.now())
+
+
 def room_update(
     *,
     room_id: int,
@@ -174,6 +238,27 @@ def room_pin_settings_update(*, room_id: int, actor: User, members_can_pin: bool
         if room.members_can_pin != members_can_pin:
             room.members_can_pin = members_can_pin
             room.save(update_fields=["members_can_pin"])
+    return room
+
+
+def room_set_retention(*, room_id: int, actor: User, retention_days: int | None) -> Room:
+    """The owner sets how long the room keeps its messages (days), or null for the server's
+    default. Bounded by ROOM_RETENTION_MIN_DAYS..ROOM_RETENTION_MAX_DAYS: a value outside is
+    refused (400 `retention_out_of_bounds`), never clamped, so nobody loses more than they chose.
+    The hourly purge (messaging.retention) applies it."""
+    low, high = settings.ROOM_RETENTION_MIN_DAYS, settings.ROOM_RETENTION_MAX_DAYS
+    if retention_days is not None and not low <= retention_days <= high:
+        message = _("Retention must be between %(low)d and %(high)d days, or the server default.") % {
+            "low": low,
+            "high": high,
+        }
+        raise Invalid(message, code="retention_out_of_bounds", fields={"retention_days": [message]})
+    with transaction.atomic():
+        room = _owned(room_id, actor)
+        _open(room)
+        if room.retention_days != retention_days:
+            room.retention_days = retention_days
+            room.save(update_fields=["retention_days"])
     return room
 
 

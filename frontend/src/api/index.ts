@@ -15,6 +15,7 @@ import type {
   ReportCreate,
   ReportResolve,
   RoomCreate,
+  RoomExportStatus,
   RoomUpdate,
 } from './types'
 import type { ServerFrame } from '@/realtime/protocol'
@@ -210,6 +211,23 @@ export const api = {
       }),
     ),
   deleteCustomEmoji: (name: string) => call(rest.DELETE('/api/v1/emoji/{name}', { params: { path: { name } } })).then(none),
+  /**
+   * A room's export (owner or staff): its progress while the server's job builds it (202), or
+   * 'ready' (200) once it is built. The file itself is not read here: the browser downloads it
+   * from `roomExportUrl` (a room's history may be larger than a tab should hold).
+   */
+  roomExport: async (id: number, files: boolean): Promise<RoomExportStatus | 'ready'> => {
+    const pending = rest.GET('/api/v1/rooms/{room_id}/export', {
+      params: { path: { room_id: id }, query: { files } },
+      parseAs: 'stream',
+    })
+    const body = await call(pending)
+    const { response } = await pending
+    if (response.status === 202) return JSON.parse(await new Response(body).text()) as RoomExportStatus
+    await body?.cancel()
+    return 'ready'
+  },
+  roomExportUrl: (id: number, files: boolean) => `/api/v1/rooms/${id}/export${files ? '?files=true' : ''}`,
 }
 
 export type Api = typeof api

@@ -771,7 +771,7 @@ export interface paths {
         delete: operations["v1_rooms_destroy"];
         options?: never;
         head?: never;
-        /** Edit name, topic, visibility, whether members may invite or pin, link previews (owner) */
+        /** Edit name, topic, visibility, invite and pin rights, link previews, retention (owner) */
         patch: operations["v1_rooms_partial_update"];
         trace?: never;
     };
@@ -836,6 +836,23 @@ export interface paths {
         };
         /** The room's event log after a seq (fills a gap) */
         get: operations["v1_rooms_events_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rooms/{room_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export a room (owner or staff): 202 with progress while it is built, then 200 with the file */
+        get: operations["v1_rooms_export_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1868,6 +1885,8 @@ export interface components {
             /** @description Members (not only the owner and staff) may pin messages. */
             members_can_pin?: boolean;
             name?: string;
+            /** @description Messages older than this many days are deleted; null = the server's default. Must lie within `retention_policy` (min_days..max_days), else 400 retention_out_of_bounds. */
+            retention_days?: number | null;
             topic?: string;
             visibility?: components["schemas"]["VisibilityEnum"];
         };
@@ -2014,6 +2033,16 @@ export interface components {
             status: string;
             text: string;
         };
+        /**
+         * RetentionPolicyOut
+         * @description The server's retention: its default and the bounds a room's owner may choose within.
+         */
+        RetentionPolicyOut: {
+            /** @description Days the server keeps messages of rooms without their own setting; null = forever. */
+            default_days: number | null;
+            max_days: number;
+            min_days: number;
+        };
         RoomCreateInRequest: {
             name: string;
             /** @default  */
@@ -2021,6 +2050,32 @@ export interface components {
             /** @default public */
             visibility: components["schemas"]["VisibilityEnum"];
         };
+        RoomExportStatusOut: {
+            /** Format: date-time */
+            created_at: string;
+            done: number;
+            files: boolean;
+            id: number;
+            /**
+             * Format: double
+             * @description 0 to 1: messages written of `total`.
+             */
+            progress: number;
+            room: number;
+            state: components["schemas"]["RoomExportStatusOutStateEnum"];
+            /** @description Ask again here (the same address) until it answers 200. */
+            status_url: string;
+            /** @description Messages in the room when the export was asked for. */
+            total: number;
+        };
+        /**
+         * @description * `queued` - queued
+         *     * `running` - running
+         *     * `done` - done
+         *     * `failed` - failed
+         * @enum {string}
+         */
+        RoomExportStatusOutStateEnum: "queued" | "running" | "done" | "failed";
         /** @description A room named where a message is shown out of it (a search hit, a report). */
         RoomNameOut: {
             id: number;
@@ -2068,6 +2123,9 @@ export interface components {
             notify: ("all" | "mentions" | "nothing") | null;
             online_count: number;
             owner: components["schemas"]["UserOut"];
+            /** @description How many days the room keeps its messages (its owner's choice); null = the server's default (`retention_policy.default_days`). */
+            retention_days: number | null;
+            retention_policy: components["schemas"]["RetentionPolicyOut"];
             topic: string;
             unread_count: number;
             /** @enum {string} */
@@ -6171,6 +6229,86 @@ export interface operations {
                 };
             };
             /** @description No such room (or private and not a member) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_rooms_export_retrieve: {
+        parameters: {
+            query?: {
+                /** @description 1: a zip of room.json and the room's files; else the JSON. */
+                files?: boolean;
+            };
+            header?: never;
+            path: {
+                room_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                    "application/zip": string;
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomExportStatusOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not the room's owner or staff */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such room (private rooms are not visible to non-members) */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -19,6 +19,8 @@ export type User = Schemas['UserOut']
 export type SelfUser = Schemas['SelfUserOut']
 export type Visibility = Schemas['VisibilityEnum']
 export type Room = Local<Schemas['RoomOut']>
+export type RetentionPolicy = Schemas['RetentionPolicyOut']
+export type RoomExportStatus = Schemas['RoomExportStatusOut']
 export type Message = Local<Schemas['MessageOut']>
 /** A thread root's replies at a glance (issue 29). */
 export type ThreadSummary = Schemas['ThreadSummaryOut']

@@ -87,6 +87,8 @@ export const useRoomsStore = defineStore('rooms', () => {
         ...{ notify: null, hidden: false, last_read_seq: null, members_can_invite: false, members_can_pin: false },
         link_previews: true,
         dm_presence: [],
+        // Until the refresh below brings the room's own: no setting, no server default known.
+        ...{ retention_days: null, retention_policy: { default_days: null, min_days: 1, max_days: 3650 } },
       }
       void quietRefresh(room.id)
     }
@@ -187,7 +189,15 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   async function update(
     id: number,
-    data: { name?: string; topic?: string; visibility?: Visibility; members_can_invite?: boolean; members_can_pin?: boolean; link_previews?: boolean },
+    data: {
+      name?: string
+      topic?: string
+      visibility?: Visibility
+      members_can_invite?: boolean
+      members_can_pin?: boolean
+      link_previews?: boolean
+      retention_days?: number | null
+    },
   ): Promise<Room> {
     return put(await api.updateRoom(id, data))
   }

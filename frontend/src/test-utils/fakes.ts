@@ -154,6 +154,8 @@ export function makeRoom(over: Partial<Room> = {}): Room {
     members_can_pin: false,
     link_previews: true,
     dm_presence: [],
+    retention_days: null,
+    retention_policy: { default_days: null, min_days: 1, max_days: 3650 },
     ...over,
   }
 }

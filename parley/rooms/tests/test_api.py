@@ -18,6 +18,7 @@ ROOM_KEYS = {
     "members_can_pin",
     "link_previews",
     "dm_presence",
+    "retention_days", "retention_policy",
 }  # fmt: skip
 
 
