@@ -12,10 +12,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
+
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.bots import services as bots
+from parley.common.errors import Invalid
 from parley.messaging import services as messaging
 
 COMMAND_PREFIXES = ("/", "!")
@@ -51,18 +55,22 @@ def post(
     client_id: str | None = None,
     reply_to: int | None = None,
     attachments: Sequence[int] | None = None,
+    scheduled_for: datetime | None = None,
     store: Callable[[int, messaging.SendRequest], T],
     command: Callable[[Command], T],
 ) -> T:
     """Route one post: a command goes to `command` (it carries no files); a message is
     checked (body, attachments) and goes to `store` as a send request. A refusal found
-    here is raised before either runs."""
+    here is raised before either runs. `scheduled_for` is a scheduled message's intended
+    time (parley.actions.scheduling), kept on the message."""
     if body[:1] in COMMAND_PREFIXES:
         messaging.check_command_attachments(attachments)
         return command(Command(sender, room_id, body, client_id, reply_to))
     ids = messaging.clean_attachments(attachments)
     body = messaging.clean_body(body, attachments=ids)
-    request = messaging.SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to, ids)
+    request = messaging.SendRequest(
+        sender, body, client_id or uuid.uuid4().hex, reply_to, ids, scheduled_for=scheduled_for
+    )
     return store(room_id, request)
 
 
@@ -75,3 +83,9 @@ def store_now(room_id: int, request: messaging.SendRequest) -> Posted:
 
 def command_now(command: Command) -> Posted:
     return command.run()
+
+
+def no_command(command: Command) -> Posted:
+    """For a scheduled message, which is stored as text and never runs a command (its body
+    was refused at scheduling if it started with / or !)."""
+    raise Invalid(_("Commands cannot be scheduled."), code="scheduled_command")

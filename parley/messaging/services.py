@@ -132,6 +132,7 @@ class SendRequest:
     client_id: str
     reply_to: int | None = None
     attachments: tuple[int, ...] = ()
+    scheduled_for: datetime | None = None  # a scheduled message's intended time
 
 
 # `@name` not preceded by a word character, '.', '@' (mail addresses) or '-'.
@@ -386,6 +387,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     mentions_room=room_wide,
                     search_text=_search_text(req.body),
                     attachments=[attachment_data(u) for u in attached],
+                    scheduled_for=req.scheduled_for,
                 )
                 for upload in attached:
                     upload.message = message

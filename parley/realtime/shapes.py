@@ -136,6 +136,12 @@ class MessageOut(Shape):
     reactions: list[ReactionOut] = Field(description="From the viewer's side; always empty in frames.")
     # Frames logged before uploads existed lack it: clients read a missing list as empty.
     attachments: list[AttachmentOut]
+    # Frames logged before scheduled messages existed lack it: clients read it as null.
+    scheduled_for: Timestamp | None = Field(
+        default=None,
+        description="When a scheduled message was meant to go out (null for one sent at once); "
+        "clients show it when it went out late.",
+    )
 
 
 class RoomPublicOut(Shape):
