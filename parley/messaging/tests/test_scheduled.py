@@ -140,17 +140,23 @@ def test_patch_changes_body_and_time_while_pending_only(room: dict[str, Any]) ->
     ada = client_for(room["ada"])
     made = schedule(room["ada"], room["room"].pk).json()
     when = timezone.now() + timedelta(days=2)
-    changed = ada.patch(f"/api/v1/scheduled/{made['id']}", {"body": "edited", "send_at": when.isoformat()}, format="json")
+    changed = ada.patch(
+        f"/api/v1/scheduled/{made['id']}", {"body": "edited", "send_at": when.isoformat()}, format="json"
+    )
     assert changed.status_code == 200, changed.content
     assert changed.json()["body"] == "edited"
     stored = ScheduledMessage.objects.get(pk=made["id"])
     assert stored.body == "edited" and abs((stored.send_at - when).total_seconds()) < 1
-    past = ada.patch(f"/api/v1/scheduled/{made['id']}", {"send_at": iso(-timedelta(minutes=1))}, format="json")
+    past = ada.patch(
+        f"/api/v1/scheduled/{made['id']}", {"send_at": iso(-timedelta(minutes=1))}, format="json"
+    )
     assert error_of(past)["code"] == "send_at_past"
     command = ada.patch(f"/api/v1/scheduled/{made['id']}", {"body": "/leave"}, format="json")
     assert error_of(command)["code"] == "scheduled_command"
     # someone else's: as if it did not exist
-    other = client_for(room["owner"]).patch(f"/api/v1/scheduled/{made['id']}", {"body": "mine"}, format="json")
+    other = client_for(room["owner"]).patch(
+        f"/api/v1/scheduled/{made['id']}", {"body": "mine"}, format="json"
+    )
     assert other.status_code == 404
     assert client_for(room["owner"]).delete(f"/api/v1/scheduled/{made['id']}").status_code == 404
     cancelled = ada.delete(f"/api/v1/scheduled/{made['id']}")
