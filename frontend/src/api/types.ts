@@ -65,3 +65,7 @@ export type InvitePreview = Schemas['InvitePreviewOut']
 export type ProfileUpdate = Schemas['PatchedProfileInRequest']
 /** `DELETE me`'s body: the password (not for guests) and what becomes of the messages. */
 export type AccountDelete = Schemas['AccountDeleteInRequest']
+/** A scheduled message or a `/remind me` reminder, as its author sees it. */
+export type Scheduled = Schemas['ScheduledOut']
+export type ScheduledCreate = Schemas['ScheduledInRequest']
+export type ScheduledUpdate = Schemas['PatchedScheduledPatchInRequest']

@@ -22,6 +22,12 @@ export const router = createRouter({
       props: (route) => ({ id: Number(route.params.id) }),
     },
     { path: '/search', name: 'search', component: () => import('@/views/SearchView.vue'), meta: { title: 'route.search' } },
+    {
+      path: '/scheduled',
+      name: 'scheduled',
+      component: () => import('@/views/ScheduledView.vue'),
+      meta: { title: 'route.scheduled' },
+    },
     // Staff only: the view says so to anyone else (the API answers 403 either way).
     { path: '/stats', name: 'stats', component: () => import('@/views/StatsView.vue'), meta: { title: 'route.stats' } },
     {
