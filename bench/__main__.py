@@ -49,6 +49,7 @@ PROFILES = {
         upload_pairs=3,
         upload_gap=1.0,
         mixed_pairs=2,
+        thread_pairs=2,
         sizes=[100, 1000],
         users=10000,
         search_messages=1_000_000,
@@ -56,6 +57,7 @@ PROFILES = {
         workloads=[
             "room",
             "room-mixed",
+            "room-threads",
             "burst",
             "ramp",
             "many",
@@ -91,6 +93,7 @@ PROFILES = {
         upload_secs=5,
         upload_pairs=1,
         mixed_pairs=1,
+        thread_pairs=1,
         sizes=[100],
         users=10000,
         search_messages=1_000_000,
@@ -111,6 +114,8 @@ PARTS = {
     "room": [*ALL_SERVERS, "parley-ref"],
     # edits and reactions: Parley's REST API only (the relay and Socket.IO peers store nothing)
     "room-mixed": ["parley", "parley-ref"],
+    # thread replies: protocol 3 (an earlier commit as parley-ref may not know threads)
+    "room-threads": ["parley"],
     "burst": [*ALL_SERVERS, "parley-ref"],
     "ramp": ["parley", "baseline", "relay", "socketio", "parley-ref"],
     "many": ["parley", "baseline", "relay", "socketio", "parley-ref"],
@@ -190,6 +195,7 @@ def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> di
             "upload": W.w_upload,
             "upload-stress": W.w_upload_stress,
             "room-mixed": W.w_room_mixed,
+            "room-threads": W.w_room_threads,
             "history": W.w_history,
             "scaling": W.w_scaling,
         }[wl]

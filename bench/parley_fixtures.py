@@ -91,9 +91,11 @@ def main() -> None:
             with transaction.atomic(), connection.cursor() as cur:
                 cur.execute(
                     f"""INSERT INTO {mt} (room_id, seq, sender_id, body, client_id, created_at,
-                                          reply_excerpt, mentions, mentions_room, attachments)
+                                          reply_excerpt, mentions, mentions_room, attachments,
+                                          also_to_room)
                         SELECT %s, g, %s, 'history message number ' || g, 'hist-' || g,
-                               now() - ((%s - g) || ' seconds')::interval, '', '[]', false, '[]'
+                               now() - ((%s - g) || ' seconds')::interval, '', '[]', false, '[]',
+                               false
                         FROM generate_series(%s, %s) AS g""",
                     [hist.id, uid["bench0"], a.history, start, a.history],
                 )

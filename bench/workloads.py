@@ -136,6 +136,42 @@ def w_room_mixed(server: Server, p: dict, python: str) -> dict:
     return r
 
 
+def w_room_threads(server: Server, p: dict, python: str) -> dict:
+    """The 100-member room (10 senders x 5 msg/s) in alternating phases of plain sends and of
+    sends where a third are thread replies (issue 29): each such reply goes into the thread
+    of its sender's first message, so every one also updates a root's summary (its
+    `message.updated` reaches every member; not counted as a delivery). A reply reaches every
+    member like a message and is timed like one. Same server process; each phase connects
+    its sockets anew so that the server's CPU per delivered message is measured per phase
+    (`with_server_cpu`): on a shared machine latency measures the queue for the cores, CPU
+    time what each kind of phase costs."""
+    rate, secs = 5, p["room_secs"]
+    phases = []
+    for k in range(2 * p["thread_pairs"]):
+        threaded = k % 2 == 1
+        ph = {
+            "name": f"{'threads' if threaded else 'plain'}{k // 2}",
+            "rate": rate,
+            "count": rate * secs,
+            "warm_n": rate,
+            "drain": p["drain"],
+            "senders": 10,
+            **({"threads": 1 / 3} if threaded else {}),
+        }
+        r = with_server_cpu(
+            server,
+            f"threads-{ph['name']}",
+            secs,
+            lambda ready, ph=ph: run_spec(
+                spec(server, one_room(server, 100, 10, "r100"), [ph]), python=python, on_ready=ready
+            ),
+        )
+        phase = r["phases"][0]
+        phase["server_cpu_us_per_delivery"] = r["server_cpu_us_per_delivery"]
+        phases.append(phase)
+    return {"phases": phases}
+
+
 def w_ramp(server: Server, p: dict, size: int, python: str) -> dict:
     """Step the per-sender rate up until p99 passes 250 ms (one connection set per step)."""
     room = "r100" if size <= 100 else "r1000"

@@ -16,9 +16,13 @@ MARK = re.compile(r'"p(\d+):(\d+):(\d+):(\d+):')
 EDIT_SID = 100_000
 
 
-def send_frame(proto: str, room, body: str, client_id: str) -> str:
+def send_frame(proto: str, room, body: str, client_id: str, thread: int | None = None) -> str:
+    """`thread` (Parley only, protocol 3): send it as a reply in that thread."""
     if proto == "parley":
-        return json.dumps({"type": "send", "room": room, "body": body, "client_id": client_id})
+        frame = {"type": "send", "room": room, "body": body, "client_id": client_id}
+        if thread is not None:
+            frame["thread"] = thread
+        return json.dumps(frame)
     if proto == "socketio":  # a Socket.IO v5 EVENT packet in an Engine.IO v4 MESSAGE
         return "42" + json.dumps(["msg", {"message": body}])
     return json.dumps({"message": body})  # baseline (seed consumer) and bare relay

@@ -38,6 +38,7 @@ from bench.util import raise_nofile
 DEBUG = bool(os.environ.get("BENCH_DEBUG"))
 MARK = re.compile(rb'"p(\d+):(\d+):(\d+):(\d+):')
 ACK_ID = re.compile(rb'"type":\s*"ack".*?"id":\s*(\d+)')
+UPDATED = b'{"type":"message.updated"'
 # A refused socket action of a mixed phase: `act-e-<edit sid>-<n>` or `act-r-<sid>-<n>`.
 ACT_REFUSED = re.compile(rb'"ref":"act-(e|r)-(\d+)-')
 mono = time.monotonic_ns
@@ -157,6 +158,8 @@ class Worker:
         self.finished = False
         # mixed workloads: each sender's newest acknowledged message, its 👍, its REST connection
         self.last_ack: dict[int, int] = {}
+        # thread phases: each sender's first acknowledged message, the root it replies under
+        self.thread_root: dict[int, int] = {}
         self.reacted: dict[int, set[int]] = {}
         self.http: dict[int, Http] = {}
 
@@ -182,14 +185,21 @@ class Worker:
         nph = len(stats)
         search = MARK.search
         last_ack = self.last_ack
+        thread_root = self.thread_root
+        # Thread phases: a root's `message.updated` (its new reply count) repeats the root's
+        # marked body; it is not a delivery of a message and is not counted.
+        skip_updates = any(p.get("threads") for p in self.phases)
 
         def on_message(data: bytes) -> None:
             if DEBUG:
                 print(rid, counted, data[:100], file=sys.stderr)
+            if skip_updates and data.startswith(UPDATED):
+                return
             m = search(data)
             if m is None:
                 if acks and (a := ACK_ID.search(data)) is not None:
                     last_ack[rid] = int(a.group(1))
+                    thread_root.setdefault(rid, last_ack[rid])
                     return
                 if acks and (r := ACT_REFUSED.search(data)) is not None:
                     ph = self.current_phase()
@@ -236,7 +246,7 @@ class Worker:
         return on_message
 
     async def open(self, c: dict, counted: bool):
-        acks = c.get("sid") is not None and any(p.get("mix") for p in self.phases)
+        acks = c.get("sid") is not None and any(p.get("mix") or p.get("threads") for p in self.phases)
         reader = (
             self.make_flood_reader() if c.get("role") == "flood" else self.make_reader(c["i"], counted, acks)
         )
@@ -296,6 +306,9 @@ class Worker:
         # 👍 added to / taken from it instead of a send, over the socket as the web client
         # does (or over REST: spec "actions")
         every = round(1 / float(p["mix"])) if p.get("mix") else 0
+        # thread phase: one send in `in_thread` is a reply in the thread of the sender's
+        # first acknowledged message (protocol 3)
+        in_thread = round(1 / float(p["threads"])) if p.get("threads") else 0
         actions: list[asyncio.Task] = []
         for n in range(count):
             if interval:
@@ -306,7 +319,10 @@ class Worker:
                 kind = "edit" if (n // every) % 2 == 0 else "react"
                 actions.append(asyncio.create_task(self.act(k, c, kind, n)))
                 continue
-            frame = send_frame(self.proto, room, f"p{k}:{sid}:{n}:{mono()}:{pad}", f"b{nonce}-{k}-{sid}-{n}")
+            thread = self.thread_root.get(c["i"]) if in_thread and n % in_thread == 1 else None
+            frame = send_frame(
+                self.proto, room, f"p{k}:{sid}:{n}:{mono()}:{pad}", f"b{nonce}-{k}-{sid}-{n}", thread
+            )
             if not ws.send_text(frame):
                 break
             sent += 1

@@ -52,9 +52,11 @@ def export_chunks(*, user: User) -> Iterator[str]:
     rows = (
         Message.objects.filter(sender=user, deleted_at__isnull=True)
         .order_by("pk")
-        .values_list("pk", "room_id", "seq", "body", "created_at", "edited_at")
+        .values_list("pk", "room_id", "seq", "body", "created_at", "edited_at", "thread_id", "also_to_room")
     )
-    for i, (pk, room_id, seq, body, created, edited) in enumerate(rows.iterator(chunk_size=1000)):
+    for i, (pk, room_id, seq, body, created, edited, thread, also) in enumerate(
+        rows.iterator(chunk_size=1000)
+    ):
         item: dict[str, Any] = {
             "id": pk,
             "room": room_id,
@@ -63,6 +65,8 @@ def export_chunks(*, user: User) -> Iterator[str]:
             "body": body,
             "created_at": created.isoformat(),
             "edited_at": edited.isoformat() if edited else None,
+            "thread": thread,  # the thread's root for a reply in a thread (protocol 3)
+            "also_to_room": also,
         }
         yield ("," if i else "") + json.dumps(item)
     yield '], "reactions": ['

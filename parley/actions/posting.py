@@ -36,6 +36,7 @@ class Command:
     body: str
     client_id: str | None
     reply_to: int | None
+    thread: int | None = None  # protocol 3: the thread it was called in (bots answer there)
 
     def run(self) -> bots.CommandOutcome:
         return bots.command_run(
@@ -44,6 +45,7 @@ class Command:
             body=self.body,
             client_id=self.client_id,
             reply_to=self.reply_to,
+            thread=self.thread,
         )
 
 
@@ -55,21 +57,32 @@ def post(
     client_id: str | None = None,
     reply_to: int | None = None,
     attachments: Sequence[int] | None = None,
+    thread: int | None = None,
+    also_to_room: bool = False,
     scheduled_for: datetime | None = None,
     store: Callable[[int, messaging.SendRequest], T],
     command: Callable[[Command], T],
 ) -> T:
     """Route one post: a command goes to `command` (it carries no files); a message is
-    checked (body, attachments) and goes to `store` as a send request. A refusal found
-    here is raised before either runs. `scheduled_for` is a scheduled message's intended
-    time (parley.actions.scheduling), kept on the message."""
+    checked (body, attachments, thread) and goes to `store` as a send request. A refusal
+    found here is raised before either runs. `thread` (protocol 3) names the thread the
+    message replies in; the store checks it, as it checks `reply_to`. `scheduled_for` is a
+    scheduled message's intended time (parley.actions.scheduling), kept on the message."""
+    messaging.check_thread(thread, also_to_room)
     if body[:1] in COMMAND_PREFIXES:
         messaging.check_command_attachments(attachments)
-        return command(Command(sender, room_id, body, client_id, reply_to))
+        return command(Command(sender, room_id, body, client_id, reply_to, thread))
     ids = messaging.clean_attachments(attachments)
     body = messaging.clean_body(body, attachments=ids)
     request = messaging.SendRequest(
-        sender, body, client_id or uuid.uuid4().hex, reply_to, ids, scheduled_for=scheduled_for
+        sender,
+        body,
+        client_id or uuid.uuid4().hex,
+        reply_to,
+        ids,
+        thread,
+        also_to_room,
+        scheduled_for=scheduled_for,
     )
     return store(room_id, request)
 

@@ -91,6 +91,7 @@ def _deliver(row: ScheduledMessage, now: datetime) -> None:
             room_id=row.room_id,
             body=row.body,
             client_id=f"scheduled/{row.pk}",
+            thread=row.thread,
             scheduled_for=row.send_at,
             store=posting.store_now,
             command=posting.no_command,

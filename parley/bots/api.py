@@ -142,7 +142,7 @@ class HookPostApi(APIView):
             self.throttled(request, per_hook.wait() or 1.0)
         data = serializers.HookPostIn(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.incoming_post(hook=hook, body=data.validated_data["body"])
+        message = services.incoming_post(hook=hook, **data.validated_data)
         return Response(message_data(message), status=status.HTTP_201_CREATED)
 
 

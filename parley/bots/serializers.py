@@ -55,6 +55,16 @@ class IncomingSecretOut(IncomingOut):
 
 class HookPostIn(serializers.Serializer[Any]):
     body = serializers.CharField(max_length=4000 * 4, trim_whitespace=False, allow_blank=True)
+    thread = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**62,
+        help_text="Post as a reply in this thread (its root's id, or a reply's: in the hook's room).",
+    )
+    also_to_room = serializers.BooleanField(
+        required=False, help_text="With `thread`: show the reply in the room as well (false when left out)."
+    )
 
 
 class OutgoingCreateIn(serializers.Serializer[Any]):

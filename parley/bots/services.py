@@ -16,7 +16,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -141,9 +141,10 @@ def bot_post(
     body: str,
     reply_to: int | None = None,
     files: Sequence[tuple[str, bytes]] = (),
+    thread: int | None = None,
 ) -> Message | None:
     """Post a bot's answer, with `files` (name, bytes) as its attachments; the bot joins the
-    room first if it is not in it.
+    room first if it is not in it. `thread`: the thread it was called in (answered there).
 
     A bot sends under a person's allowance: a flood is refused (and logged), not queued."""
     if not runtime.current().limits.allow_send_sync(bot.pk):
@@ -157,7 +158,7 @@ def bot_post(
             for name, data in files
         ]
         return messaging.message_send(
-            sender=bot, room_id=room_id, body=body, reply_to=reply_to, attachments=attachments
+            sender=bot, room_id=room_id, body=body, reply_to=reply_to, attachments=attachments, thread=thread
         ).message
     except ServiceError as exc:  # the room closed, the replied-to message vanished...
         log.info("bot %s could not post in room %s: %s", bot.username, room_id, exc.message)
@@ -167,31 +168,51 @@ def bot_post(
 # --- commands ---------------------------------------------------------------------------
 
 
+class Where(NamedTuple):
+    """Where a command was posted, for a built-in that posts a message (`/me`)."""
+
+    client_id: str | None
+    reply_to: int | None
+    thread: int | None
+
+
 def command_run(
-    *, user: User, room_id: int, body: str, client_id: str | None = None, reply_to: int | None = None
+    *,
+    user: User,
+    room_id: int,
+    body: str,
+    client_id: str | None = None,
+    reply_to: int | None = None,
+    thread: int | None = None,
 ) -> CommandOutcome:
     """Run a body that starts with `/` or `!`.
 
     Built-ins answer with a notice (and `/me` with a message); a bot's command and a
     webhook's trigger store the message and queue the job; an unknown command stores
-    nothing and answers with an error notice."""
+    nothing and answers with an error notice. A command called in a thread (`thread`) is
+    stored there, and the bot answers there."""
     body = messaging.clean_body(body)
     parsed = commands.parse(body)
     if parsed is None:
         if body.startswith("//"):  # escaped: a plain message that triggers nothing
             result = messaging.message_send(
-                sender=user, room_id=room_id, body=body[1:], client_id=client_id, reply_to=reply_to
+                sender=user,
+                room_id=room_id,
+                body=body[1:],
+                client_id=client_id,
+                reply_to=reply_to,
+                thread=thread,
             )
             return CommandOutcome("", result=result)
-        return _send_and_trigger(user, room_id, body, client_id, reply_to, command="")
+        return _send_and_trigger(user, room_id, body, client_id, reply_to, thread, command="")
     name, args = parsed
     room = room_for_member(user=user, room_id=room_id)
     builtin = _BUILTINS.get(name)
     if builtin is not None:
-        return builtin(user, room, args, client_id, reply_to)
+        return builtin(user, room, args, Where(client_id, reply_to, thread))
     bot = commands.bot_commands().get(name)
     if bot is not None:
-        outcome = _send_and_trigger(user, room_id, body, client_id, reply_to, command=name)
+        outcome = _send_and_trigger(user, room_id, body, client_id, reply_to, thread, command=name)
         assert outcome.result is not None
         message = outcome.result.message
         if outcome.result.created:
@@ -204,12 +225,15 @@ def command_run(
                 "user": user.pk,
                 "user_name": user.shown_name,
                 "message": message.pk,
+                "thread": message.thread_id,  # the bot answers in the thread it was called in
                 "language": user.language,
                 "time_zone": user.time_zone,
             }
             _queue(job)
         return outcome
-    outcome = _send_and_trigger(user, room_id, body, client_id, reply_to, command=name, only_if_hook=True)
+    outcome = _send_and_trigger(
+        user, room_id, body, client_id, reply_to, thread, command=name, only_if_hook=True
+    )
     if outcome.result is not None:
         return outcome
     return CommandOutcome(
@@ -235,6 +259,7 @@ def _send_and_trigger(
     body: str,
     client_id: str | None,
     reply_to: int | None,
+    thread: int | None,
     *,
     command: str,
     only_if_hook: bool = False,
@@ -245,7 +270,7 @@ def _send_and_trigger(
     if only_if_hook and not hooks:
         return CommandOutcome(command)
     result = messaging.message_send(
-        sender=user, room_id=room_id, body=body, client_id=client_id, reply_to=reply_to
+        sender=user, room_id=room_id, body=body, client_id=client_id, reply_to=reply_to, thread=thread
     )
     if result.created:
         for hook in hooks:
@@ -260,7 +285,7 @@ def _send_and_trigger(
     return CommandOutcome(command, result=result)
 
 
-def _help(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
+def _help(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     lines = [
         f"/{c.name}{' ' + c.usage if c.usage else ''} — {c.help}" + (f" ({c.bot})" if c.bot else "")
         for c in selectors.room_commands(room_id=room.pk)
@@ -268,16 +293,21 @@ def _help(user: User, room: Room, args: str, client_id: str | None, reply_to: in
     return CommandOutcome("help", notice=gettext("Commands in this room:") + "\n" + "\n".join(lines))
 
 
-def _me(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
+def _me(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     if not args:
         raise Invalid(_("Say what you are doing: /me waves."), fields={"body": [_("/me needs an action.")]})
     result = messaging.message_send(
-        sender=user, room_id=room.pk, body=f"/me {args}", client_id=client_id, reply_to=reply_to
+        sender=user,
+        room_id=room.pk,
+        body=f"/me {args}",
+        client_id=at.client_id,
+        reply_to=at.reply_to,
+        thread=at.thread,
     )
     return CommandOutcome("me", result=result)
 
 
-def _topic(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
+def _topic(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     rooms.room_update(room_id=room.pk, actor=user, topic=args)
     return CommandOutcome(
         "topic",
@@ -285,7 +315,7 @@ def _topic(user: User, room: Room, args: str, client_id: str | None, reply_to: i
     )
 
 
-def _nick(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
+def _nick(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     if not args:
         raise Invalid(_("Give the name to show: /nick Ada."), fields={"body": [_("/nick needs a name.")]})
     user = profile.profile_update(user=user, display_name=args)  # others see the new name live
@@ -294,7 +324,7 @@ def _nick(user: User, room: Room, args: str, client_id: str | None, reply_to: in
     )
 
 
-def _invite(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
+def _invite(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     name = args.split()[0].lstrip("@") if args else ""
     if not name:
         raise Invalid(
@@ -308,12 +338,12 @@ def _invite(user: User, room: Room, args: str, client_id: str | None, reply_to: 
     )
 
 
-def _leave(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
+def _leave(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     rooms.room_leave(room_id=room.pk, user=user)
     return CommandOutcome("leave", notice=gettext("You left %(room)s.") % {"room": room.name})
 
 
-def _remind(user: User, room: Room, args: str, client_id: str | None, reply_to: int | None) -> CommandOutcome:
+def _remind(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     """`/remind me in 10m <text>`: store a reminder, confirm it to the asker only, in their
     language and time zone; the reminder bot sends it in a DM when due."""
     zone = _zone(user.time_zone)
@@ -424,7 +454,14 @@ def _run_command(job: dict[str, Any]) -> None:
             }
     bot = registered_bot_user(key=reg.key)
     files = [(picture.png_name, picture.png)] if picture else []
-    bot_post(bot=bot, room_id=call.room_id, body=body, reply_to=call.message_id, files=files)
+    bot_post(
+        bot=bot,
+        room_id=call.room_id,
+        body=body,
+        reply_to=call.message_id,
+        files=files,
+        thread=job.get("thread"),  # jobs queued before threads: none
+    )
 
 
 # --- incoming webhooks ------------------------------------------------------------------
@@ -501,13 +538,18 @@ def incoming_authenticate(*, hook_id: int, secret: str) -> IncomingWebhook:
     return hook
 
 
-def incoming_post(*, hook: IncomingWebhook, body: str) -> Message:
-    """Post `body` as the hook's bot (the caller proved the secret with `incoming_authenticate`)."""
+def incoming_post(
+    *, hook: IncomingWebhook, body: str, thread: int | None = None, also_to_room: bool = False
+) -> Message:
+    """Post `body` as the hook's bot (the caller proved the secret with `incoming_authenticate`),
+    in the room or, with `thread`, as a reply in that thread of the hook's room."""
     if not runtime.current().limits.allow_send_sync(hook.user_id):
         raise RateLimited(
             _("This webhook is posting too fast; wait a moment."), retry_after=1 / settings.WS_SEND_RATE
         )
-    return messaging.message_send(sender=hook.user, room_id=hook.room_id, body=body).message
+    return messaging.message_send(
+        sender=hook.user, room_id=hook.room_id, body=body, thread=thread, also_to_room=also_to_room
+    ).message
 
 
 # --- outgoing webhooks --------------------------------------------------------------------
@@ -642,7 +684,13 @@ def outgoing_deliver(*, hook_id: int, message_id: int) -> None:
         log.info("outgoing webhook %s answered with something that is not JSON", hook.pk)
         return
     if isinstance(reply, dict) and isinstance(reply.get("body"), str) and reply["body"].strip():
-        bot_post(bot=hook.user, room_id=hook.room_id, body=reply["body"], reply_to=message.pk)
+        bot_post(
+            bot=hook.user,
+            room_id=hook.room_id,
+            body=reply["body"],
+            reply_to=message.pk,
+            thread=message.thread_id,  # answered in the thread it was triggered in
+        )
 
 
 def _run_outgoing(job: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from parley.accounts.serializers import UserSearchOut
 from parley.common.errors import RateLimited
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
-from parley.messaging import reports, scheduling, search, selectors, serializers, services
+from parley.messaging import reports, scheduling, search, selectors, serializers, services, threads
 from parley.realtime import runtime
 from parley.realtime.shapes import MessageOut
 from parley.rooms.selectors import room_for_member
@@ -367,3 +367,67 @@ class ScheduledApi(APIView):
     def delete(self, request: Request, scheduled_id: int) -> Response:
         item = scheduling.scheduled_cancel(author=_user(request), scheduled_id=scheduled_id)
         return Response(serializers.scheduled_data(item))
+
+
+# --- protocol 3: threads --------------------------------------------------------------------
+
+T = {
+    **AUTH,
+    **errors(403, e403="Not a member of this public room"),
+    **errors(404, e404="No such message (or in a private room you are not in)"),
+}
+
+
+class ThreadApi(APIView):
+    @extend_schema(
+        parameters=[serializers.ThreadPageIn],
+        responses={200: serializers.ThreadPageOut, **errors(400), **T},
+        summary="A thread: its root and replies, paged by seq (a reply's id gives its thread)",
+    )
+    def get(self, request: Request, message_id: int) -> Response:
+        params = serializers.ThreadPageIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page = threads.thread_page(viewer=_user(request), message_id=message_id, **params.validated_data)
+        return Response(serializers.ThreadPageOut(page).data)
+
+
+class ThreadReadApi(APIView):
+    @extend_schema(
+        request=serializers.ReadIn,
+        responses={200: serializers.ThreadReadOut, **errors(400, 415), **T},
+        summary="Move your read marker in a thread (never back)",
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        data = serializers.ReadIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        read, unread = threads.thread_mark_read(
+            user=_user(request), message_id=message_id, seq=data.validated_data["seq"]
+        )
+        return Response(serializers.ThreadReadOut({"last_read_seq": read, "unread_count": unread}).data)
+
+
+class FollowApi(APIView):
+    @extend_schema(request=None, responses={200: serializers.FollowOut, **T}, summary="Follow a thread")
+    def post(self, request: Request, message_id: int) -> Response:
+        following = threads.thread_follow(user=_user(request), message_id=message_id, following=True)
+        return Response(serializers.FollowOut({"following": following}).data)
+
+    @extend_schema(
+        request=None, responses={200: serializers.FollowOut, **T}, summary="Stop following a thread"
+    )
+    def delete(self, request: Request, message_id: int) -> Response:
+        following = threads.thread_follow(user=_user(request), message_id=message_id, following=False)
+        return Response(serializers.FollowOut({"following": following}).data)
+
+
+class ThreadsApi(APIView):
+    @extend_schema(
+        parameters=[serializers.ThreadsIn],
+        responses={200: serializers.ThreadsOut, **errors(400), **AUTH},
+        summary="The threads you follow, newest reply first, with unread reply counts",
+    )
+    def get(self, request: Request) -> Response:
+        params = serializers.ThreadsIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        found = threads.threads_followed(user=_user(request), limit=params.validated_data["limit"])
+        return Response(serializers.ThreadsOut({"threads": found}).data)

@@ -9,6 +9,7 @@ from parley.rooms.models import Room
 BODY_MAX = 4000
 EXCERPT_MAX = 120
 ATTACHMENTS_MAX = 10  # uploads on one message
+PARTICIPANTS_MAX = 5  # people a thread summary names
 
 
 class Message(models.Model):
@@ -63,12 +64,29 @@ class Message(models.Model):
     # width, height, thumbnail_url}]), copied from the Upload rows at send and when a thumbnail
     # is made, so history and frames read no upload rows. Emptied when the message is deleted.
     attachments = models.JSONField(default=list, blank=True, verbose_name=_("attachments"))
+    # Protocol 3: the root of the thread this message replies in (never a reply itself: a
+    # reply to a reply joins its root's thread). Indexed only where set, with seq, for the
+    # thread's pages; most messages are not thread replies and pay nothing on insert.
+    thread = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="thread_replies",
+        db_index=False,
+        verbose_name=_("thread"),
+    )
+    # A thread reply also shown in the room's flow (and counted in its unread count).
+    also_to_room = models.BooleanField(default=False, verbose_name=_("also to room"))
     # When a scheduled message (ScheduledMessage) was meant to go out; null for a message
     # sent at once. Clients show it when the job ran late ("scheduled for 9:00").
     scheduled_for = models.DateTimeField(null=True, blank=True, verbose_name=_("scheduled for"))
 
     # Set by the selectors for the viewer (not a column): [{emoji, count, me}].
     reaction_list: list[dict[str, object]] = []
+    # Set by the selectors for the viewer (not a column): whether they follow this root's
+    # thread; None where one answer goes to everyone (frames).
+    viewer_following: bool | None = None
 
     class Meta:
         verbose_name = _("message")
@@ -78,7 +96,18 @@ class Message(models.Model):
                 fields=["reply_to"],
                 name="messaging_message_reply_to",
                 condition=models.Q(reply_to__isnull=False),
-            )
+            ),
+            models.Index(
+                fields=["thread", "seq"],
+                name="messaging_message_thread",
+                condition=models.Q(thread__isnull=False),
+            ),
+            # The threads a person replied in (they follow them: GET threads).
+            models.Index(
+                fields=["sender", "thread"],
+                name="messaging_message_replied",
+                condition=models.Q(thread__isnull=False),
+            ),
         ]
         constraints = [
             # (room, seq) is also the index every history page walks.
@@ -93,6 +122,93 @@ class Message(models.Model):
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class ThreadSummary(models.Model):
+    """A thread root's replies at a glance (`thread_summary` of the root), one row per root
+    that has replies.
+
+    Its own table, not columns of the root: a send holds the room's lock when it counts a
+    reply, and on PostgreSQL an edit of the root holds the root's row lock before it takes
+    the room's (`store.late_room_lock`); writing the root's row from a send would wait on
+    the edit while the edit waits on the send. Written only under the room's lock."""
+
+    root = models.OneToOneField(
+        Message,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="summary",
+        verbose_name=_("root"),
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("room")
+    )
+    # The root's author (they follow the thread): GET threads finds their threads by it.
+    root_sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("root sender")
+    )
+    reply_count = models.IntegerField(default=0, verbose_name=_("reply count"))
+    last_reply_at = models.DateTimeField(verbose_name=_("last reply at"))
+    last_reply_seq = models.BigIntegerField(verbose_name=_("last reply seq"))
+    # Up to PARTICIPANTS_MAX UserOut dicts, the latest replier first: copied at each reply
+    # like the sender in a logged frame, so a root's frame reads no user rows.
+    participants = models.JSONField(default=list, blank=True, verbose_name=_("participants"))
+
+    class Meta:
+        verbose_name = _("thread summary")
+        verbose_name_plural = _("thread summaries")
+
+    def __str__(self) -> str:
+        return f"thread {self.root_id}: {self.reply_count}"
+
+
+def summary_of(message: Message) -> ThreadSummary | None:
+    """The message's thread summary as loaded with it (`select_related("summary")`, or set
+    by the send); None when it has no replies yet or the summary was not loaded (no query)."""
+    if not Message.summary.is_cached(message):  # type: ignore[attr-defined]
+        return None
+    try:
+        return message.summary
+    except ThreadSummary.DoesNotExist:
+        return None
+
+
+class ThreadFollow(models.Model):
+    """A user's own choice and read marker in one thread.
+
+    Following is derived, so a send writes nothing for it: the root's author, everyone who
+    replied and everyone a reply mentions follow the thread (parley/messaging/threads.py),
+    unless this row says otherwise. `following` is that explicit choice (POST/DELETE
+    messages/{id}/follow); null when the row only keeps the read marker."""
+
+    root = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("root")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("user"),
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("room")
+    )
+    following = models.BooleanField(null=True, blank=True, default=None, verbose_name=_("following"))
+    last_read_seq = models.BigIntegerField(default=0, verbose_name=_("last read seq"))
+
+    class Meta:
+        verbose_name = _("thread follow")
+        verbose_name_plural = _("thread follows")
+        constraints = [
+            # Also the index from a root to its followers (notifications, the follow rows of a page).
+            models.UniqueConstraint(fields=["root", "user"], name="messaging_threadfollow_once"),
+        ]
+        # GET threads: a user's explicit choices.
+        indexes = [models.Index(fields=["user", "following"], name="messaging_threadfollow_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in thread {self.root_id}"
 
 
 class RoomEvent(models.Model):
@@ -209,6 +325,16 @@ class Mention(models.Model):
         db_index=False,
         verbose_name=_("sender"),
     )
+    # Protocol 3: the thread of a mentioning reply (the mentioned follow it); null elsewhere.
+    thread = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("thread"),
+    )
 
     class Meta:
         verbose_name = _("mention")
@@ -216,6 +342,11 @@ class Mention(models.Model):
         indexes = [
             models.Index(fields=["room", "user", "seq"], name="messaging_mention_count"),
             models.Index(fields=["message"], name="messaging_mention_message"),
+            models.Index(
+                fields=["user", "thread"],
+                name="messaging_mention_thread",
+                condition=models.Q(thread__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -110,6 +110,7 @@ def report_context(
 ) -> tuple[Report, list[Message], bool, bool]:
     """Staff read the reported message among its neighbours, in any room, member or not.
 
+    A thread reply's neighbours are its thread's (the root and the other replies).
     Read-only: the queue is where staff act, and they must judge a report by what was said
     around it without joining the room (a private room would refuse them, and joining
     would announce them). Returns the report, the page (oldest first) and whether older
@@ -119,7 +120,12 @@ def report_context(
     report = Report.objects.select_related("message__room").filter(pk=report_id).first()
     if report is None:
         raise NotFound(_("No such report."))
+    message = report.message
     page, older, newer = selectors.history_around(
-        room=report.message.room, viewer=actor, around_seq=report.message.seq, limit=limit
+        room=message.room,
+        viewer=actor,
+        around_seq=message.seq,
+        limit=limit,
+        thread=message.thread_id,  # a thread reply is judged among its thread (root included)
     )
     return report, page, older, newer

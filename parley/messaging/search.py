@@ -106,7 +106,7 @@ def search(
         for term in terms:
             qs = qs.filter(padded__contains=f" {term} ")
     rows = list(
-        qs.select_related("sender", "reply_to__sender", "room")
+        qs.select_related("sender", "reply_to__sender", "room", "summary")
         .defer("search_text", "room__topic")
         .order_by(order)[: limit + 1]
     )

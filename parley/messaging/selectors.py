@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, Count, F, Max, Min, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 
 from parley.accounts.models import User
-from parley.messaging.models import Message, Reaction, Report, RoomEvent
+from parley.messaging.models import Mention, Message, Reaction, Report, RoomEvent, ThreadFollow, summary_of
 from parley.rooms.models import Room
 
 # How many of the people behind one emoji a message lists (`users`): enough to name them
@@ -58,24 +74,79 @@ def reactions_for(*, viewer: User, message_ids: list[int]) -> dict[int, list[dic
 
 
 def with_reactions(messages: list[Message], viewer: User) -> list[Message]:
+    """The messages as the viewer sees them: their reactions, and on thread roots whether
+    the viewer follows the thread (one more query, only when a root with replies is among them)."""
     found = reactions_for(viewer=viewer, message_ids=[m.pk for m in messages])
     for m in messages:
         m.reaction_list = found.get(m.pk, [])
+    return with_following(messages, viewer)
+
+
+# --- protocol 3: who follows a thread (parley/messaging/threads.py says why it is derived) ---
+
+
+def explicit_choice(user: User | int, root: Any) -> QuerySet[ThreadFollow]:
+    return ThreadFollow.objects.filter(root=root, user=user)
+
+
+def follow_annotations(user: User) -> dict[str, object]:
+    """For a Message queryset of roots: `my_choice` (the explicit follow, or null), `my_read`
+    (the thread read marker, 0 without one) and `derived` (wrote, replied in or was
+    mentioned in the thread)."""
+    root = OuterRef("pk")
+    return {
+        "my_choice": Subquery(explicit_choice(user, root).values("following")[:1]),
+        "my_read": Coalesce(Subquery(explicit_choice(user, root).values("last_read_seq")[:1]), Value(0)),
+        "derived": ExpressionWrapper(
+            Q(sender=user)
+            | Exists(Message.objects.filter(thread=root, sender=user))
+            | Exists(Mention.objects.filter(thread=root, user=user)),
+            output_field=BooleanField(),
+        ),
+    }
+
+
+def following_of(choice: bool | None, derived: bool) -> bool:
+    return bool(derived) if choice is None else bool(choice)
+
+
+def with_following(messages: list[Message], viewer: User) -> list[Message]:
+    """Set `viewer_following` on the roots among `messages` that have replies: one query, and
+    none when no message of the page has a thread."""
+    roots = {m.pk: m for m in messages if m.thread_id is None and summary_of(m) is not None}
+    if not roots:
+        return messages
+    rows = (
+        Message.objects.filter(pk__in=list(roots))  # type: ignore[misc]  # annotated names
+        .annotate(**follow_annotations(viewer))  # type: ignore[arg-type]
+        .values_list("pk", "my_choice", "derived")
+    )
+    for pk, choice, derived in rows:
+        roots[pk].viewer_following = following_of(choice, derived)
     return messages
 
 
-def _messages(room: Room) -> Any:
-    return Message.objects.filter(room=room).select_related("sender", "reply_to__sender")
+def _messages(room: Room, thread: int | None = None) -> Any:
+    """The room's flow: thread replies only when also sent to the room (protocol 3). With
+    `thread` (a root's id), that thread instead: the root and its replies."""
+    flow = (
+        Q(pk=thread) | Q(thread_id=thread)
+        if thread is not None
+        else Q(thread__isnull=True) | Q(also_to_room=True)
+    )
+    return (
+        Message.objects.filter(room=room).filter(flow).select_related("sender", "reply_to__sender", "summary")
+    )
 
 
 def history_around(
-    *, room: Room, viewer: User, around_seq: int, limit: int = 50
+    *, room: Room, viewer: User, around_seq: int, limit: int = 50, thread: int | None = None
 ) -> tuple[list[Message], bool, bool]:
     """The page centred on `around_seq` (a search hit): up to half of `limit` at or before it,
     the rest after; fewer on one side leave more room on the other. Returns the page (oldest
     first, reactions attached), whether older messages exist, whether newer ones do."""
-    before = list(_messages(room).filter(seq__lte=around_seq).order_by("-seq")[: limit + 1])
-    after = list(_messages(room).filter(seq__gt=around_seq).order_by("seq")[: limit + 1])
+    before = list(_messages(room, thread).filter(seq__lte=around_seq).order_by("-seq")[: limit + 1])
+    after = list(_messages(room, thread).filter(seq__gt=around_seq).order_by("seq")[: limit + 1])
     older = max(limit - limit // 2, limit - len(after))
     newer = limit - min(len(before), older)
     page = [*reversed(before[:older]), *after[:newer]]

@@ -8,7 +8,14 @@ from rest_framework import serializers
 
 from parley.accounts.serializers import user_data
 from parley.common.schema import ShapeField, shape_list
-from parley.messaging.models import ATTACHMENTS_MAX, BODY_MAX, Message, Report, ScheduledMessage
+from parley.messaging.models import (
+    ATTACHMENTS_MAX,
+    BODY_MAX,
+    Message,
+    Report,
+    ScheduledMessage,
+    ThreadSummary,
+)
 from parley.realtime.shapes import MessageOut, ReactionOut, UserOut, timestamp
 
 
@@ -25,6 +32,32 @@ def reply_data(message: Message) -> dict[str, Any] | None:
         "excerpt": "" if target.deleted_at else message.reply_excerpt,
         "deleted": target.deleted_at is not None,
     }
+
+
+def summary_data(summary: ThreadSummary | None, following: bool | None) -> dict[str, Any] | None:
+    """A root's `thread_summary` as `ThreadSummaryOut` (None: nobody replied in a thread yet)."""
+    if summary is None or summary.reply_count == 0:
+        return None
+    return {
+        "reply_count": summary.reply_count,
+        "last_reply_at": timestamp(summary.last_reply_at),
+        "last_reply_seq": summary.last_reply_seq,
+        "participants": list(summary.participants),
+        "following": following,
+    }
+
+
+def _thread_summary(message: Message) -> dict[str, Any] | None:
+    """The root's summary: loaded with the message (`select_related("summary")`) wherever
+    messages are read, and set to none on a message just sent, so this reads nothing
+    on the hot path; a message loaded another way costs one query here."""
+    if message.thread_id is not None:
+        return None  # a reply is never a root
+    try:
+        summary = message.summary
+    except ThreadSummary.DoesNotExist:
+        return None
+    return summary_data(summary, message.viewer_following)
 
 
 def message_data(message: Message) -> dict[str, Any]:
@@ -48,6 +81,9 @@ def message_data(message: Message) -> dict[str, Any]:
         "mentions_room": message.mentions_room,
         "reactions": list(message.reaction_list),
         "attachments": list(message.attachments),
+        "thread": message.thread_id,
+        "also_to_room": message.also_to_room,
+        "thread_summary": _thread_summary(message),
         "scheduled_for": timestamp(message.scheduled_for),
     }
 
@@ -111,6 +147,18 @@ class SendIn(serializers.Serializer[Any]):
         max_length=ATTACHMENTS_MAX,
         help_text="Upload ids (POST rooms/{id}/uploads): your own, in this room, not yet attached. "
         "With attachments the body may be empty.",
+    )
+    thread = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**62,
+        help_text="Protocol 3: reply in this thread (its root's id, in this room; a reply's id "
+        "joins that reply's thread).",
+    )
+    also_to_room = serializers.BooleanField(
+        required=False,
+        help_text="Protocol 3: show the thread reply in the room as well (false when left out).",
     )
 
 
@@ -340,3 +388,47 @@ class ScheduledOut(serializers.Serializer[Any]):
 
 class ScheduledListOut(serializers.Serializer[Any]):
     results = ScheduledOut(many=True, help_text="Pending first (soonest first), then the others.")
+
+
+# --- protocol 3: threads ------------------------------------------------------------------
+
+
+class ThreadPageIn(serializers.Serializer[Any]):
+    after_seq = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**62, default=0, help_text="Replies after this seq."
+    )
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+
+class ThreadPageOut(serializers.Serializer[Any]):
+    # `root` shadows Field.root only on the class body: DRF moves declared fields off the class.
+    root = ShapeField(MessageOut, message_data)  # type: ignore[assignment]
+    replies = shape_list(MessageOut, message_data)
+    has_more = serializers.BooleanField(help_text="Newer replies exist: ask again with the last one's seq.")
+    last_read_seq = serializers.IntegerField(help_text="Your read marker in the thread (0: none read).")
+    unread_count = serializers.IntegerField(help_text="Replies by others after your read marker.")
+
+
+class FollowOut(serializers.Serializer[Any]):
+    following = serializers.BooleanField()
+
+
+class ThreadReadOut(serializers.Serializer[Any]):
+    last_read_seq = serializers.IntegerField()
+    unread_count = serializers.IntegerField()
+
+
+class ThreadItemOut(serializers.Serializer[Any]):
+    root = ShapeField(MessageOut, message_data)  # type: ignore[assignment]
+    room = serializers.IntegerField(help_text="The room's id.")
+    unread_count = serializers.IntegerField(help_text="Replies by others after your read marker.")
+    last_reply_at = serializers.DateTimeField()
+    last_read_seq = serializers.IntegerField()
+
+
+class ThreadsIn(serializers.Serializer[Any]):
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+
+class ThreadsOut(serializers.Serializer[Any]):
+    threads = ThreadItemOut(many=True, help_text="The threads you follow, newest reply first.")

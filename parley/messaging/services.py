@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 import emoji as emoji_data
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Case, F, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -27,11 +27,14 @@ from parley.messaging.excerpts import plain_excerpt
 from parley.messaging.models import (
     ATTACHMENTS_MAX,
     BODY_MAX,
+    PARTICIPANTS_MAX,
     Mention,
     Message,
     MessageEdit,
     Reaction,
     RoomEvent,
+    ThreadSummary,
+    summary_of,
 )
 from parley.messaging.search_text import document_terms
 from parley.messaging.serializers import message_data
@@ -132,7 +135,22 @@ class SendRequest:
     client_id: str
     reply_to: int | None = None
     attachments: tuple[int, ...] = ()
+    thread: int | None = None  # protocol 3: the thread's root (or a reply in it)
+    also_to_room: bool = False
     scheduled_for: datetime | None = None  # a scheduled message's intended time
+
+
+NO_THREAD = _("No such thread in this room.")
+
+
+def check_thread(thread: int | None, also_to_room: bool) -> None:
+    """`also_to_room` only says something about a thread reply."""
+    if also_to_room and thread is None:
+        metrics.send_refused("invalid")
+        raise Invalid(
+            _("Only a reply in a thread can also go to the room."),
+            fields={"also_to_room": [_("Give `thread` too, or leave this out.")]},
+        )
 
 
 # `@name` not preceded by a word character, '.', '@' (mail addresses) or '-'.
@@ -189,6 +207,7 @@ def _mention_rows(message: Message) -> list[Mention]:
             user_id=uid,
             seq=message.seq,
             sender_id=message.sender_id,
+            thread_id=message.thread_id,
         )
         for uid in message.mentions
         if uid != message.sender_id
@@ -201,6 +220,7 @@ def _mention_rows(message: Message) -> list[Mention]:
                 user_id=None,
                 seq=message.seq,
                 sender_id=message.sender_id,
+                thread_id=message.thread_id,
             )
         )
     return rows
@@ -254,6 +274,96 @@ def _as_retry(found: Message, room_id: int, body: str) -> SendResult:
     return SendResult(found, False)
 
 
+def _earlier_and_targets(
+    room_id: int, requests: list[SendRequest], senders: list[int], client_ids: list[str]
+) -> tuple[dict[tuple[int, str], Message], dict[int, Message]]:
+    """Earlier sends with these (sender, client_id) pairs (retries), and the messages of this
+    room the sends name (`reply_to`, `thread`, and the root of a thread named by one of its
+    replies), by id.
+
+    Without names, the ids of earlier sends are one hand-written statement and their rows a
+    second, only on a retry. With names, one statement reads all of them (two index ranges,
+    the unique (sender, client_id) and the primary key, ORed: no subquery, which would turn
+    the OR into a scan of every message), so a reply, in a thread or not, costs no more
+    statements than a plain send. Only a `thread` naming a reply whose root is not among
+    them (a client that answers a reply's id instead of its root's) costs one more."""
+    thread_ids = {r.thread for r in requests if r.thread is not None}
+    named = sorted({r.reply_to for r in requests if r.reply_to is not None} | thread_ids)
+    if not named:
+        earlier_ids = store.earlier_message_ids(senders, client_ids)
+        found = Message.objects.select_related("sender").filter(pk__in=earlier_ids) if earlier_ids else ()
+        return {(m.sender_id, m.client_id): m for m in found}, {}
+    loaded = Message.objects.select_related("sender", "reply_to__sender", "summary")
+    rows = list(loaded.filter(Q(sender_id__in=senders, client_id__in=client_ids) | Q(pk__in=named)))
+    earlier = {(m.sender_id, m.client_id): m for m in rows}  # the caller matches whole pairs
+    targets = {m.pk: m for m in rows if m.room_id == room_id}
+    missing = sorted(
+        {m.thread_id for m in targets.values() if m.pk in thread_ids and m.thread_id is not None}
+        - set(targets)
+    )
+    if missing:
+        targets.update((m.pk, m) for m in loaded.filter(pk__in=missing, room_id=room_id))
+    return earlier, targets
+
+
+def _thread_root(req: SendRequest, targets: dict[int, Message]) -> Message | ServiceError | None:
+    """The root of the thread a send replies in (None: not a thread reply), or the refusal."""
+    if req.thread is None:
+        return None
+    named = targets.get(req.thread)
+    root = named if named is None or named.thread_id is None else targets.get(named.thread_id)
+    if root is None:
+        return Invalid(NO_THREAD, fields={"thread": [NO_THREAD]})
+    if root.deleted:
+        return Conflict(
+            _("The thread's first message was deleted; it takes no new replies."), code="message_deleted"
+        )
+    return root
+
+
+def _no_summary(message: Message) -> None:
+    """Say that a message has no thread summary, so serialising it reads nothing."""
+    Message.summary.related.set_cached_value(message, None)  # type: ignore[attr-defined]
+
+
+def _count_replies(messages: list[Message], now: datetime) -> list[Message]:
+    """Count the thread replies among `messages` into their roots' summaries (one upsert for
+    the batch, under the room's lock like every summary write) and return those roots, in
+    the order of their first reply here, each carrying its new summary for its frame."""
+    roots: dict[int, Message] = {}
+    for message in messages:
+        root = message.thread
+        if root is None:
+            continue
+        summary = summary_of(root)
+        if summary is None:
+            summary = ThreadSummary(
+                root=root, room_id=root.room_id, root_sender_id=root.sender_id, reply_count=0, participants=[]
+            )
+            Message.summary.related.set_cached_value(root, summary)  # type: ignore[attr-defined]
+        summary.reply_count += 1
+        summary.last_reply_at = now
+        summary.last_reply_seq = message.seq
+        who = user_data(message.sender)
+        summary.participants = [who, *(p for p in summary.participants if p["id"] != who["id"])][
+            :PARTICIPANTS_MAX
+        ]
+        roots.setdefault(root.pk, root)
+    if roots:
+        fields = ["reply_count", "last_reply_at", "last_reply_seq", "participants"]
+        target = ["root"] if connection.features.supports_update_conflicts_with_target else None
+        ThreadSummary.objects.bulk_create(
+            [summary_of(r) for r in roots.values()],  # type: ignore[misc]
+            update_conflicts=True,
+            unique_fields=target,
+            update_fields=fields,
+        )
+    for root in roots.values():
+        root.reaction_list = []  # frames carry none: clients keep applying `reaction` events
+        root.viewer_following = None  # one frame for everyone
+    return list(roots.values())
+
+
 def message_send(
     *,
     sender: User,
@@ -262,13 +372,15 @@ def message_send(
     client_id: str | None = None,
     reply_to: int | None = None,
     attachments: list[int] | None = None,
+    thread: int | None = None,
+    also_to_room: bool = False,
 ) -> SendResult:
     """Store one message and publish it after commit (a batch of one; see message_send_batch)."""
+    check_thread(thread, also_to_room)
     ids = clean_attachments(attachments)
     body = clean_body(body, attachments=ids)
-    return message_store(
-        room_id=room_id, request=SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to, ids)
-    )
+    request = SendRequest(sender, body, client_id or uuid.uuid4().hex, reply_to, ids, thread, also_to_room)
+    return message_store(room_id=room_id, request=request)
 
 
 def message_store(*, room_id: int, request: SendRequest) -> SendResult:
@@ -313,24 +425,8 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
             visibility, closed, seq, owner_id, kind = locked
             senders = sorted({r.sender.pk for r in requests})
             members = store.member_standing(room_id, senders)  # {id: muted now}
-            earlier_ids = store.earlier_message_ids(senders, sorted({r.client_id for r in requests}))
-            earlier = {
-                (m.sender_id, m.client_id): m
-                for m in (
-                    Message.objects.select_related("sender").filter(pk__in=earlier_ids) if earlier_ids else ()
-                )
-            }  # a seventh statement, only when a send is a retry
-            reply_ids = sorted({r.reply_to for r in requests if r.reply_to is not None})
-            targets = (
-                {
-                    m.pk: m
-                    for m in Message.objects.select_related("sender").filter(
-                        pk__in=reply_ids, room_id=room_id
-                    )
-                }
-                if reply_ids
-                else {}
-            )
+            client_ids = sorted({r.client_id for r in requests})
+            earlier, targets = _earlier_and_targets(room_id, requests, senders, client_ids)
             named = _resolve_mentions(room_id, (r.body for r in requests if r.sender.pk in members))
             upload_ids = sorted({a for r in requests for a in r.attachments})
             uploads = {u.pk: u for u in Upload.objects.filter(pk__in=upload_ids)} if upload_ids else {}
@@ -366,6 +462,10 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 if req.reply_to is not None and target is None:
                     answers[i] = Invalid(NO_REPLY_TARGET, fields={"reply_to": [NO_REPLY_TARGET]})
                     continue
+                root = _thread_root(req, targets)
+                if isinstance(root, ServiceError):
+                    answers[i] = root
+                    continue
                 attached = _attachable(req, room_id, uploads)
                 if isinstance(attached, ServiceError):
                     answers[i] = attached
@@ -388,13 +488,21 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     search_text=_search_text(req.body),
                     attachments=[attachment_data(u) for u in attached],
                     scheduled_for=req.scheduled_for,
+                    thread=root,
+                    also_to_room=req.also_to_room and root is not None,
                 )
+                _no_summary(message)  # new: no thread of its own yet (message_data reads nothing)
                 for upload in attached:
                     upload.message = message
                 claimed.extend(attached)
                 earlier[(req.sender.pk, req.client_id)] = message  # a repeat within the batch is a retry
                 fresh.append((i, message))
             if fresh:
+                roots = _count_replies([m for _i, m in fresh], now)  # a statement, only with replies
+                updated = []
+                for root in roots:
+                    seq += 1
+                    updated.append((seq, root))
                 store.set_last_seq(room_id, seq)
                 if kind == Room.Kind.DIRECT:  # one more statement, in DMs only
                     store.unhide_direct(room_id)
@@ -416,6 +524,19 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     )
                     publish.room_event(room_id=room_id, seq=message.seq, frame=frame)
                     answers[i] = SendResult(message, True)
+                for root_seq, root in updated:  # each root's new summary, after its replies
+                    frame = protocol.message_updated(room=room_id, seq=root_seq, message=message_data(root))
+                    events.append(
+                        RoomEvent(
+                            room_id=room_id,
+                            seq=root_seq,
+                            kind=RoomEvent.Kind.UPDATED,
+                            message=root,
+                            frame=frame,
+                            created_at=now,
+                        )
+                    )
+                    publish.room_event(room_id=room_id, seq=root_seq, frame=frame)
                 store.insert_events(events)
                 mention_rows = [row for _i, m in fresh for row in _mention_rows(m)]
                 if mention_rows:
@@ -530,7 +651,7 @@ def _target(*, actor: User, message_id: int, staff_may: bool = False, erasure: b
         raise NotFound(_("No such message."))
     room_id = found[0]
     early = not store.late_room_lock()
-    message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
+    message = Message.objects.select_related("sender", "reply_to__sender", "summary").get(pk=message_id)
     standing = store.member_standing(room_id, [actor.pk])
     member = actor.pk in standing
     if erasure and message.sender_id == actor.pk:
@@ -542,6 +663,18 @@ def _target(*, actor: User, message_id: int, staff_may: bool = False, erasure: b
     if locked.closed:
         raise Conflict(_("The room is closed; it can be read but not written to."), code="room_closed")
     return _Target(message, locked, member, standing.get(actor.pk, False), early)
+
+
+def _as_locked(message: Message, held: store.LockedRoom | None, *, fresh: bool = True) -> dict[str, Any]:
+    """The message's data for a frame logged under the room's lock. A root's thread summary is
+    written only under that lock: where the room was locked late (`held` is None), a reply
+    may have come between loading the message and the lock, so a root's summary is read
+    again (`fresh`, for frames that carry it), lest the frame take the count back."""
+    if fresh and held is None and message.thread_id is None:
+        Message.summary.related.set_cached_value(  # type: ignore[attr-defined]
+            message, ThreadSummary.objects.filter(root_id=message.pk).first()
+        )
+    return message_data(message)
 
 
 def _append(
@@ -627,12 +760,13 @@ def message_edit(*, actor: User, message_id: int, body: str, reactions: bool = T
         if rows:
             store.insert_mentions(rows)
         message.reaction_list = []  # frames carry none: clients keep applying `reaction` events
-        data = message_data(message)
         _append(
             room_id=message.room_id,
             kind=RoomEvent.Kind.UPDATED,
             message_id=message.pk,
-            frame_for=lambda seq: protocol.message_updated(room=message.room_id, seq=seq, message=data),
+            frame_for=lambda seq: protocol.message_updated(
+                room=message.room_id, seq=seq, message=_as_locked(message, t.held)
+            ),
             now=now,
             held=t.held,
         )
@@ -692,9 +826,17 @@ def message_delete(*, actor: User, message_id: int, erasure: bool = False) -> bo
         Reaction.objects.filter(message=message).delete()
         Mention.objects.filter(message=message).delete()
         message.reaction_list = []
-        tombstone = message_data(message)
+        tombstone = _as_locked(message, t.held, fresh=False)
         _rewrite_frames(
-            [message.pk], lambda m: m.update({**tombstone, "seq": m["seq"], "edited_at": m["edited_at"]})
+            [message.pk],
+            lambda m: m.update(
+                {
+                    **tombstone,
+                    "seq": m["seq"],
+                    "edited_at": m["edited_at"],
+                    "thread_summary": m.get("thread_summary"),  # each frame keeps the count it had
+                }
+            ),
         )
         replies = list(Message.objects.filter(reply_to=message).values_list("pk", flat=True))
         if replies:
@@ -734,7 +876,7 @@ def message_attachments_refresh(*, message_id: int) -> bool:
             return False
         room_id = found[0]
         held = None if store.late_room_lock() else found[1]
-        message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
+        message = Message.objects.select_related("sender", "reply_to__sender", "summary").get(pk=message_id)
         fresh = {u.pk: attachment_data(u) for u in Upload.objects.filter(message_id=message_id)}
         attachments = [fresh[a["id"]] for a in message.attachments if a["id"] in fresh]
         if message.deleted or attachments == message.attachments:
@@ -742,13 +884,14 @@ def message_attachments_refresh(*, message_id: int) -> bool:
         message.attachments = attachments
         message.save(update_fields=["attachments"])
         message.reaction_list = []  # frames carry none: clients keep applying `reaction` events
-        data = message_data(message)
         try:
             _append(
                 room_id=room_id,
                 kind=RoomEvent.Kind.UPDATED,
                 message_id=message.pk,
-                frame_for=lambda seq: protocol.message_updated(room=room_id, seq=seq, message=data),
+                frame_for=lambda seq: protocol.message_updated(
+                    room=room_id, seq=seq, message=_as_locked(message, held)
+                ),
                 now=timezone.now(),
                 held=held,
             )

@@ -148,7 +148,7 @@ def insert_messages(messages: Sequence[Message]) -> None:
     names = [
         "room", "seq", "sender", "body", "client_id", "created_at", "edited_at",
         "deleted_at", "reply_to", "reply_excerpt", "mentions", "mentions_room", "search_text",
-        "attachments", "scheduled_for",
+        "attachments", "thread", "also_to_room", "scheduled_for",
     ]  # fmt: skip
     if not connection.features.can_return_rows_from_bulk_insert:  # MySQL: the ORM knows the way
         Message.objects.bulk_create(messages)
@@ -180,7 +180,7 @@ def members_named(room_id: int, names: Sequence[str]) -> dict[str, int]:
 
 
 def insert_mentions(mentions: Sequence[Mention]) -> None:
-    _insert(Mention, mentions, ["message", "room", "user", "seq", "sender"], returning=False)
+    _insert(Mention, mentions, ["message", "room", "user", "seq", "sender", "thread"], returning=False)
 
 
 def reaction_add(message_id: int, user_id: int, emoji: str, now: Any, max_distinct: int) -> bool:

@@ -1,6 +1,7 @@
 """Unread and mention counting: the one definition every count in Parley comes from.
 
-Unread: the messages after the reader's marker that others wrote, counted exactly for the
+Unread: the messages after the reader's marker that others wrote (thread replies only when
+also sent to the room), counted exactly for the
 first UNREAD_EXACT seqs after the marker (an index range scan, so a room with a million
 unread messages costs no more than one with a thousand); every seq beyond that bound
 counts as one, whoever wrote it (clients show "999+"). Mentions: the Mention rows in the
@@ -20,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Expression, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Expression, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from parley.accounts.models import User
@@ -32,8 +33,13 @@ UNREAD_EXACT = 1000
 
 
 def _unread(room: Any, read: Any, user: User | int) -> QuerySet[Message]:
-    """Others' messages in the exact window after `read` (values, or OuterRefs in a subquery)."""
-    return Message.objects.filter(room=room, seq__gt=read, seq__lte=read + UNREAD_EXACT).exclude(sender=user)
+    """Others' messages in the exact window after `read` (values, or OuterRefs in a subquery).
+    Thread replies count only when also sent to the room (their threads count them)."""
+    return (
+        Message.objects.filter(room=room, seq__gt=read, seq__lte=read + UNREAD_EXACT)
+        .filter(Q(thread__isnull=True) | Q(also_to_room=True))
+        .exclude(sender=user)
+    )
 
 
 def _mentions(room: Any, read: Any, user: User | int) -> tuple[QuerySet[Mention], QuerySet[Mention]]:
@@ -86,7 +92,8 @@ def _hello_sql() -> str:
         f"(SELECT COUNT(*) FROM {message} m WHERE m.{q('room_id')} = r.{q('id')} "
         f"AND m.{q('seq')} > mm.{q('last_read_seq')} "
         f"AND m.{q('seq')} <= mm.{q('last_read_seq')} + {UNREAD_EXACT} "
-        f"AND m.{q('sender_id')} <> %s), "
+        f"AND m.{q('sender_id')} <> %s "
+        f"AND (m.{q('thread_id')} IS NULL OR m.{q('also_to_room')} = %s)), "
         f"(SELECT COUNT(*) FROM {mention} n WHERE {in_window} AND n.{q('user_id')} = %s), "
         f"(SELECT COUNT(*) FROM {mention} n WHERE {in_window} AND n.{q('user_id')} IS NULL "
         f"AND n.{q('sender_id')} <> %s) "
@@ -99,7 +106,7 @@ def hello_rooms(*, user_id: int) -> list[dict[str, Any]]:
     """[{id, kind, last_seq, last_read_seq, unread_count, mention_count}] for the hello frame,
     in one query."""
     with connection.cursor() as cursor:
-        cursor.execute(_hello_sql(), [user_id, user_id, user_id, user_id])
+        cursor.execute(_hello_sql(), [user_id, True, user_id, user_id, user_id])
         rows = cursor.fetchall()
     return [
         {

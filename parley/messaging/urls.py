@@ -10,6 +10,10 @@ urlpatterns = [
     path(
         "messages/<int:message_id>/reactions/<str:emoji>", api.ReactionApi.as_view(), name="message-reaction"
     ),
+    path("messages/<int:message_id>/thread", api.ThreadApi.as_view(), name="message-thread"),
+    path("messages/<int:message_id>/thread/read", api.ThreadReadApi.as_view(), name="message-thread-read"),
+    path("messages/<int:message_id>/follow", api.FollowApi.as_view(), name="message-follow"),
+    path("threads", api.ThreadsApi.as_view(), name="threads"),
     path("search", api.SearchApi.as_view(), name="search"),
     path("search/senders", api.SearchSendersApi.as_view(), name="search-senders"),
     path("messages/<int:message_id>/reports", api.ReportCreateApi.as_view(), name="message-reports"),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from parley.accounts.models import User
-from parley.messaging.models import Message
-from parley.rooms.models import Membership
+from parley.messaging import threads
+from parley.messaging.models import Mention, Message, ThreadFollow
+from parley.rooms.models import Membership, Notify
 
 DIGEST_MAX = 200
 
@@ -25,11 +26,38 @@ def missed_messages(*, user: User, since: datetime | None, until: datetime | Non
     (after the membership's `last_read_seq`) and created after `since` (up to `until`).
 
     This is the digest's one source. It stands in for "mentions and direct messages",
-    which do not exist yet: when they do, this is the function to narrow."""
+    which do not exist yet: when they do, this is the function to narrow.
+
+    Protocol 3: thread replies are reported when the user follows the thread and has not
+    read them there (after the thread's read marker), by the room's notification level:
+    every reply with "all", those that mention the user with "mentions", none with
+    "nothing". Replies also sent to the room count as room messages too (reported once)."""
     unread = Membership.objects.filter(room=OuterRef("room"), user=user, last_read_seq__lt=OuterRef("seq"))
-    qs = Message.objects.filter(Exists(unread)).exclude(sender=user).select_related("sender", "room")
+    in_flow = Q(thread__isnull=True) | Q(also_to_room=True)
+    wanted = Q(Exists(unread), in_flow)
+    followed = threads.followed_root_ids(user=user)
+    if followed:
+        wanted |= _followed_replies(user, followed)
+    qs = Message.objects.filter(wanted).exclude(sender=user).select_related("sender", "room")
     if since is not None:
         qs = qs.filter(created_at__gt=since)
     if until is not None:
         qs = qs.filter(created_at__lte=until)
     return list(qs.order_by("room_id", "seq")[:DIGEST_MAX])
+
+
+def _followed_replies(user: User, followed: set[int]) -> Q:
+    """Unread replies in the followed threads, as the room's notification level allows."""
+    read_there = ThreadFollow.objects.filter(
+        root=OuterRef("thread"), user=user, last_read_seq__gte=OuterRef("seq")
+    )
+    level = Membership.objects.filter(room=OuterRef("room"), user=user)
+    mentioned = Mention.objects.filter(message=OuterRef("pk"), user=user)
+    return (
+        Q(thread_id__in=sorted(followed))
+        & ~Exists(read_there)
+        & (
+            Exists(level.filter(notify=Notify.ALL))
+            | (Exists(level.filter(notify=Notify.MENTIONS)) & Exists(mentioned))
+        )
+    )

@@ -1,4 +1,4 @@
-"""Every WebSocket frame of protocol 2, in one place: the models and the builders.
+"""Every WebSocket frame of protocol 3, in one place: the models and the builders.
 
 Client frames are parsed strictly (types are not coerced) but undeclared fields
 are ignored, so a client cannot smuggle a `sender`: the server never reads one.
@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 
 from parley.realtime.shapes import MessageOut, RoomPublicOut, Shape, UserOut
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 RoomId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
 Seq = Annotated[int, Field(strict=True, ge=0, le=2**62)]
@@ -52,6 +52,10 @@ class SendIn(_In):
     reply_to: RoomId | None = None
     # Protocol 2: upload ids (POST rooms/{id}/uploads); with any, the body may be empty.
     attachments: Annotated[list[RoomId], Field(max_length=10)] = []
+    # Protocol 3: the thread root's id (same room; a reply's id joins that reply's thread),
+    # and whether the reply also shows in the room's flow (only with `thread`).
+    thread: RoomId | None = None
+    also_to_room: bool = False
 
 
 class ReadIn(_In):
@@ -63,6 +67,8 @@ class ReadIn(_In):
 class TypingIn(_In):
     type: Literal["typing"]
     room: RoomId
+    # Protocol 3: typing in this thread (its root's id), not in the room's composer.
+    thread: RoomId | None = None
 
 
 class EditIn(_In):
@@ -164,7 +170,7 @@ class HelloRoom(_Out):
 
 class HelloOut(_Out):
     type: Literal["hello"]
-    protocol: Literal[2]
+    protocol: Literal[3]
     user: UserOut
     rooms: list[HelloRoom]
 
@@ -230,6 +236,9 @@ class TypingOut(_Out):
     type: Literal["typing"]
     room: int
     user: UserOut
+    thread: int | None = Field(
+        description="Protocol 3: typing in this thread (the root's id); null: in the room."
+    )
 
 
 class PresenceOut(_Out):
@@ -287,6 +296,20 @@ class UserUpdatedOut(_Out):
     user: UserOut
 
 
+class ThreadStateOut(_Out):
+    """Protocol 3: the viewer's own standing in a thread changed: followed or unfollowed (by the
+    follow endpoints, or automatically by replying, being mentioned, or a first reply to
+    one's message), or read (its read marker moved). Sent to that user's sockets only, no seq
+    (like `unread`); a reconnecting client reads GET threads again instead."""
+
+    type: Literal["thread.state"]
+    room: int
+    root: int = Field(description="The thread's root message id.")
+    following: bool
+    last_read_seq: int = Field(description="The viewer's read marker in the thread (0: none read).")
+    unread_count: int = Field(description="Replies by others after the marker.")
+
+
 class PongOut(_Out):
     type: Literal["pong"]
 
@@ -319,6 +342,7 @@ ServerFrame = Annotated[
     | MemberUpdatedOut
     | NoticeOut
     | UserUpdatedOut
+    | ThreadStateOut
     | PongOut
     | PingOut
     | ErrorOut,
@@ -390,8 +414,8 @@ def gap(*, room: int, after_seq: int, until_seq: int) -> str:
     return encode({"type": "gap", "room": room, "after_seq": after_seq, "until_seq": until_seq})
 
 
-def typing(*, room: int, user: dict[str, Any]) -> str:
-    return encode({"type": "typing", "room": room, "user": user})
+def typing(*, room: int, user: dict[str, Any], thread: int | None = None) -> str:
+    return encode({"type": "typing", "room": room, "user": user, "thread": thread})
 
 
 def presence(*, room: int, online: int) -> str:
@@ -434,3 +458,16 @@ def notice(*, room: int, text: str, level: Literal["info", "error"], ref: str | 
 
 def user_updated(*, user: dict[str, Any]) -> str:
     return encode({"type": "user.updated", "user": user})
+
+
+def thread_state(*, room: int, root: int, following: bool, last_read_seq: int, unread_count: int) -> str:
+    return encode(
+        {
+            "type": "thread.state",
+            "room": room,
+            "root": root,
+            "following": following,
+            "last_read_seq": last_read_seq,
+            "unread_count": unread_count,
+        }
+    )

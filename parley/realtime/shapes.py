@@ -115,6 +115,24 @@ class ReplyOut(Shape):
     deleted: bool
 
 
+class ThreadSummaryOut(Shape):
+    """Protocol 3: a thread root's replies at a glance (null on a message nobody answered in
+    a thread). Each reply updates it through the root's `message.updated`."""
+
+    reply_count: int = Field(description="Replies in the thread, deleted ones (tombstones) included.")
+    last_reply_at: Timestamp
+    last_reply_seq: int = Field(description="The seq of the newest reply (the thread's unread bound).")
+    participants: list[UserOut] = Field(
+        description="Up to 5 people who replied, the latest replier first (as they were named "
+        "then: clients apply `user.updated` by id)."
+    )
+    following: bool | None = Field(
+        description="The viewer follows the thread. REST answers say it for the viewer; frames go "
+        "to everyone alike and carry null: keep the value you know (GET threads, the "
+        "follow endpoints and the `thread.state` frame tell it)."
+    )
+
+
 class MessageOut(Shape):
     """A message: in REST answers (history, search, a send's answer) and in the `message`
     and `message.updated` frames alike."""
@@ -136,6 +154,19 @@ class MessageOut(Shape):
     reactions: list[ReactionOut] = Field(description="From the viewer's side; always empty in frames.")
     # Frames logged before uploads existed lack it: clients read a missing list as empty.
     attachments: list[AttachmentOut]
+    # Protocol 3 (threads). Frames logged before lack them: read a missing `thread` and
+    # `thread_summary` as null and a missing `also_to_room` as false.
+    thread: int | None = Field(
+        description="The thread's root message id for a reply in a thread; null for anything "
+        "else (a root included)."
+    )
+    also_to_room: bool = Field(
+        description='A thread reply also shown in the room\'s flow ("also send to room"); '
+        "false for anything else. Thread replies without it are not in the room's history."
+    )
+    thread_summary: ThreadSummaryOut | None = Field(
+        description="On a thread root: its replies at a glance; null without replies."
+    )
     # Frames logged before scheduled messages existed lack it: clients read it as null.
     scheduled_for: Timestamp | None = Field(
         default=None,

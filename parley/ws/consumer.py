@@ -73,7 +73,7 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
     # Made on first use: most sockets never send a bad frame or type (an idle socket's
     # bytes are multiplied by every open connection).
     errors: list[float] | None = None
-    typing_at: dict[int, float] | None = None
+    typing_at: dict[tuple[int, int | None], float] | None = None
 
     async def connect(self) -> None:
         """Called when a WebSocket connection is opened: authenticate, register, say hello."""
@@ -214,6 +214,8 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
                 client_id=frame.client_id,
                 reply_to=frame.reply_to,
                 attachments=frame.attachments,
+                thread=frame.thread,
+                also_to_room=frame.also_to_room,
                 store=lambda room, request: self.runtime.sends.send(room, request, user_id=conn.user_id),
                 command=lambda command: self._command(conn, command),
             )
@@ -330,9 +332,10 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
         typing_at = self.typing_at
         if typing_at is None:
             typing_at = self.typing_at = {}
-        if now - typing_at.get(frame.room, 0.0) < 2.0:
+        where = (frame.room, frame.thread)  # the room's composer and each thread's are apart
+        if now - typing_at.get(where, 0.0) < 2.0:
             return
-        typing_at[frame.room] = now
+        typing_at[where] = now
         await self.runtime.publisher.room_frame(
-            frame.room, protocol.typing(room=frame.room, user=self.user_json)
+            frame.room, protocol.typing(room=frame.room, user=self.user_json, thread=frame.thread)
         )

@@ -449,6 +449,24 @@ export interface paths {
         patch: operations["v1_messages_partial_update"];
         trace?: never;
     };
+    "/api/v1/messages/{message_id}/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Follow a thread */
+        post: operations["v1_messages_follow_create"];
+        /** Stop following a thread */
+        delete: operations["v1_messages_follow_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messages/{message_id}/reactions/{emoji}": {
         parameters: {
             query?: never;
@@ -478,6 +496,40 @@ export interface paths {
         put?: never;
         /** Report a message to staff (once per message) */
         post: operations["v1_messages_reports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{message_id}/thread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thread: its root and replies, paged by seq (a reply's id gives its thread) */
+        get: operations["v1_messages_thread_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{message_id}/thread/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move your read marker in a thread (never back) */
+        post: operations["v1_messages_thread_read_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1064,6 +1116,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The threads you follow, newest reply first, with unread reply counts */
+        get: operations["v1_threads_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/time-zones": {
         parameters: {
             query?: never;
@@ -1322,6 +1391,9 @@ export interface components {
             has_more: boolean;
             last_seq: number;
         };
+        FollowOut: {
+            following: boolean;
+        };
         GuestInRequest: {
             avatar?: string;
             nickname: string;
@@ -1333,7 +1405,14 @@ export interface components {
             text: string;
         };
         HookPostInRequest: {
+            /** @description With `thread`: show the reply in the room as well (false when left out). */
+            also_to_room?: boolean;
             body: string;
+            /**
+             * Format: int64
+             * @description Post as a reply in this thread (its root's id, or a reply's: in the hook's room).
+             */
+            thread?: number | null;
         };
         IncomingCreateInRequest: {
             /** @default  */
@@ -1470,6 +1549,8 @@ export interface components {
          *     and `message.updated` frames alike.
          */
         MessageOut: {
+            /** @description A thread reply also shown in the room's flow ("also send to room"); false for anything else. Thread replies without it are not in the room's history. */
+            also_to_room: boolean;
             attachments: components["schemas"]["AttachmentOut"][];
             /** @description Plain text; empty once deleted (a tombstone). */
             body: string;
@@ -1496,6 +1577,10 @@ export interface components {
             sender: components["schemas"]["UserOut"];
             /** @description Its place in the room's event log. */
             seq: number;
+            /** @description The thread's root message id for a reply in a thread; null for anything else (a root included). */
+            thread: number | null;
+            /** @description On a thread root: its replies at a glance; null without replies. */
+            thread_summary: components["schemas"]["ThreadSummaryOut"] | null;
         };
         MessagePageOut: {
             /** @description Older messages exist (newer ones with after_seq). With around_seq: older ones. */
@@ -1888,6 +1973,8 @@ export interface components {
             username: string;
         };
         SendInRequest: {
+            /** @description Protocol 3: show the thread reply in the room as well (false when left out). */
+            also_to_room?: boolean;
             /** @description Upload ids (POST rooms/{id}/uploads): your own, in this room, not yet attached. With attachments the body may be empty. */
             attachments?: number[];
             body: string;
@@ -1897,6 +1984,11 @@ export interface components {
              * @description A message of this room.
              */
             reply_to?: number | null;
+            /**
+             * Format: int64
+             * @description Protocol 3: reply in this thread (its root's id, in this room; a reply's id joins that reply's thread).
+             */
+            thread?: number | null;
         };
         StatsDayOut: {
             /** @description People who sent at least one message that day. */
@@ -1959,6 +2051,51 @@ export interface components {
             id: number;
             messages: number;
             name: string;
+        };
+        ThreadItemOut: {
+            last_read_seq: number;
+            /** Format: date-time */
+            last_reply_at: string;
+            /** @description The room's id. */
+            room: number;
+            root: components["schemas"]["MessageOut"];
+            /** @description Replies by others after your read marker. */
+            unread_count: number;
+        };
+        ThreadPageOut: {
+            /** @description Newer replies exist: ask again with the last one's seq. */
+            has_more: boolean;
+            /** @description Your read marker in the thread (0: none read). */
+            last_read_seq: number;
+            replies: components["schemas"]["MessageOut"][];
+            root: components["schemas"]["MessageOut"];
+            /** @description Replies by others after your read marker. */
+            unread_count: number;
+        };
+        ThreadReadOut: {
+            last_read_seq: number;
+            unread_count: number;
+        };
+        ThreadsOut: {
+            /** @description The threads you follow, newest reply first. */
+            threads: components["schemas"]["ThreadItemOut"][];
+        };
+        /**
+         * ThreadSummaryOut
+         * @description Protocol 3: a thread root's replies at a glance (null on a message nobody answered in
+         *     a thread). Each reply updates it through the root's `message.updated`.
+         */
+        ThreadSummaryOut: {
+            /** @description The viewer follows the thread. REST answers say it for the viewer; frames go to everyone alike and carry null: keep the value you know (GET threads, the follow endpoints and the `thread.state` frame tell it). */
+            following: boolean | null;
+            /** Format: date-time */
+            last_reply_at: string;
+            /** @description The seq of the newest reply (the thread's unread bound). */
+            last_reply_seq: number;
+            /** @description Up to 5 people who replied, the latest replier first (as they were named then: clients apply `user.updated` by id). */
+            participants: components["schemas"]["UserOut"][];
+            /** @description Replies in the thread, deleted ones (tombstones) included. */
+            reply_count: number;
         };
         TimeZoneOut: {
             /** @description Its last part, spaces for underscores */
@@ -3726,6 +3863,120 @@ export interface operations {
             };
         };
     };
+    v1_messages_follow_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not a member of this public room */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such message (or in a private room you are not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_messages_follow_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not a member of this public room */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such message (or in a private room you are not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
     v1_messages_reactions_create: {
         parameters: {
             query?: never;
@@ -3957,6 +4208,155 @@ export interface operations {
             };
             /** @description Already reported by you (`already_reported`), or the message was deleted */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_messages_thread_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Replies after this seq. */
+                after_seq?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadPageOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not a member of this public room */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such message (or in a private room you are not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_messages_thread_read_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadReadOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not a member of this public room */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such message (or in a private room you are not in) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7095,6 +7495,54 @@ export interface operations {
             };
             /** @description Not staff */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_threads_retrieve: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadsOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

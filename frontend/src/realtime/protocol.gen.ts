@@ -3,7 +3,7 @@
 import type {components} from '../api/schema.gen'
 
 /**
- * Every WebSocket frame of Parley protocol 2.
+ * Every WebSocket frame of Parley protocol 3.
  */
 export type ParleyFrame = ServerFrame | ClientFrame
 /**
@@ -26,6 +26,7 @@ export type ServerFrame =
   | MemberUpdatedOut
   | NoticeOut
   | UserUpdatedOut
+  | ThreadStateOut
   | PongOut
   | PingOut
   | ErrorOut
@@ -39,7 +40,7 @@ export type ClientFrame = ResumeIn | SendIn | ReadIn | TypingIn | EditIn | Delet
 
 export interface HelloOut {
   type: 'hello'
-  protocol: 2
+  protocol: 3
   user: UserOut
   rooms: HelloRoom[]
 }
@@ -106,6 +107,10 @@ export interface TypingOut {
   type: 'typing'
   room: number
   user: UserOut
+  /**
+   * Protocol 3: typing in this thread (the root's id); null: in the room.
+   */
+  thread: number | null
 }
 export interface PresenceOut {
   type: 'presence'
@@ -158,6 +163,29 @@ export interface UserUpdatedOut {
   type: 'user.updated'
   user: UserOut
 }
+/**
+ * Protocol 3: the viewer's own standing in a thread changed: followed or unfollowed (by the
+ * follow endpoints, or automatically by replying, being mentioned, or a first reply to
+ * one's message), or read (its read marker moved). Sent to that user's sockets only, no seq
+ * (like `unread`); a reconnecting client reads GET threads again instead.
+ */
+export interface ThreadStateOut {
+  type: 'thread.state'
+  room: number
+  /**
+   * The thread's root message id.
+   */
+  root: number
+  following: boolean
+  /**
+   * The viewer's read marker in the thread (0: none read).
+   */
+  last_read_seq: number
+  /**
+   * Replies by others after the marker.
+   */
+  unread_count: number
+}
 export interface PongOut {
   type: 'pong'
 }
@@ -201,6 +229,8 @@ export interface SendIn {
     | [number, number, number, number, number, number, number, number]
     | [number, number, number, number, number, number, number, number, number]
     | [number, number, number, number, number, number, number, number, number, number]
+  thread?: number | null
+  also_to_room?: boolean
 }
 export interface ReadIn {
   type: 'read'
@@ -210,6 +240,7 @@ export interface ReadIn {
 export interface TypingIn {
   type: 'typing'
   room: number
+  thread?: number | null
 }
 /**
  * Protocol 2, added later: `PATCH messages/{id}` over the socket (answered by `done` or `error`).
@@ -246,4 +277,4 @@ export interface PongIn {
 }
 
 /** The protocol version these types describe: the client speaks it (`hello.protocol`). */
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3

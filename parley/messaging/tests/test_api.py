@@ -52,8 +52,12 @@ def test_send_returns_the_stored_message(room_setup: dict[str, Any]) -> None:
         "mentions_room",
         "reactions",
         "attachments",
+        "thread",
+        "also_to_room",
+        "thread_summary",
     }
     assert (msg["deleted"], msg["reply_to"], msg["mentions"], msg["reactions"]) == (False, None, [], [])
+    assert (msg["thread"], msg["also_to_room"], msg["thread_summary"]) == (None, False, None)
     assert msg["attachments"] == []
     assert msg["seq"] == 1
     assert msg["body"] == "hello <b>world</b>"

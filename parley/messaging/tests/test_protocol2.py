@@ -434,8 +434,10 @@ def test_edits_parse_mentions_again(w: dict[str, Any]) -> None:
 
 
 def test_a_send_batch_costs_the_same_statements_whatever_its_size(w: dict[str, Any]) -> None:
-    """Six statements; replies add one (the replied-to messages), mentions two (the named
-    members, the mention rows): per batch, never per message or per recipient."""
+    """Six statements; mentions add two (the named members, the mention rows): per batch,
+    never per message or per recipient. A reply reads the replied-to messages in the same
+    statement as the earlier sends (protocol 3), so it adds none; a thread reply adds one,
+    the summary of its root (parley/messaging/tests/test_threads.py pins it)."""
     first = send(w["a"], w["rid"], "start")
     users = [w["alice"], w["bob"], w["owner"]]
 
@@ -459,7 +461,7 @@ def test_a_send_batch_costs_the_same_statements_whatever_its_size(w: dict[str, A
         )
         for k in (1, 12)
     ]
-    assert rich == [9, 9]
+    assert rich == [8, 8]
     # Bob is mentioned by the 1 + 8 messages he did not write; @room counts from the owner's 4.
     assert Mention.objects.filter(user=w["bob"]).count() == 9
     room_wide = Mention.objects.filter(user__isnull=True)

@@ -244,3 +244,17 @@ def test_two_workers_racing_post_each_message_once(room: dict[str, Any]) -> None
     assert bodies == [f"race {i}" for i in range(6)]
     assert set(ScheduledMessage.objects.values_list("state", flat=True)) == {"sent"}
     assert sum(counts) == 6
+
+
+def test_a_scheduled_reply_in_a_thread_goes_out_in_that_thread(room: dict[str, Any]) -> None:
+    root = client_for(room["owner"]).post(
+        f"/api/v1/rooms/{room['room'].pk}/messages", {"body": "plans?"}, format="json"
+    )
+    made = schedule(room["ada"], room["room"].pk, body="mine at nine", thread=root.json()["id"]).json()
+    assert made["thread"] == root.json()["id"]
+    _due(made["id"])
+    assert job.scheduled_send_due() == 1
+    reply = Message.objects.get(body="mine at nine")
+    assert reply.thread_id == root.json()["id"] and reply.sender_id == room["ada"].pk
+    thread = client_for(room["owner"]).get(f"/api/v1/messages/{root.json()['id']}/thread").json()
+    assert [m["body"] for m in thread["replies"]] == ["mine at nine"]

@@ -11,10 +11,12 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from parley.messaging import threads
 from parley.messaging.models import Message
 from parley.messaging.services import message_send
-from parley.notify import services
+from parley.notify import selectors, services
 from parley.rooms import services as rooms
+from parley.rooms.models import Membership
 from parley.testing.api import make_user
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +80,24 @@ def test_the_unsubscribe_link_shows_a_button_and_the_post_turns_digests_off() ->
     assert not s["reader"].digest_enabled
     assert client.post("/api/v1/mail/unsubscribe?token=forged").status_code == 400
     assert re.search(rb"invalid", client.post("/api/v1/mail/unsubscribe?token=forged").content)
+
+
+def test_replies_in_followed_threads_are_reported_by_the_rooms_notification_level() -> None:
+    """Protocol 3: a followed thread's unread replies are in the digest ("all": every one;
+    "mentions": those that mention the reader; "nothing": none); unfollowed threads' replies
+    and replies read in the thread are not; the room's flow leaves out thread replies."""
+    s = _setup()
+    root = message_send(sender=s["reader"], room_id=s["room"].pk, body="my question").message
+    other = message_send(sender=s["talker"], room_id=s["room"].pk, body="their question").message
+    for body, thread in (("plain reply", root), ("hey @reader", root), ("not followed", other)):
+        message_send(sender=s["talker"], room_id=s["room"].pk, body=body, thread=thread.pk)
+
+    def reported(notify: str) -> list[str]:
+        Membership.objects.filter(room=s["room"], user=s["reader"]).update(notify=notify)
+        return [m.body for m in selectors.missed_messages(user=s["reader"], since=None)]
+
+    assert reported("all") == ["their question", "plain reply", "hey @reader"]
+    assert reported("mentions") == ["their question", "hey @reader"]
+    assert reported("nothing") == ["their question"]
+    threads.thread_mark_read(user=s["reader"], message_id=root.pk, seq=10**6)
+    assert reported("all") == ["their question"]

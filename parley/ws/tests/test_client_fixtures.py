@@ -25,6 +25,7 @@ from parley.accounts import services as accounts
 from parley.accounts.models import User
 from parley.actions import onboarding
 from parley.messaging import services as messaging
+from parley.messaging import threads
 from parley.messaging.services import message_send
 from parley.realtime.protocol import PROTOCOL_VERSION, server_frame_adapter
 from parley.rooms import moderation
@@ -43,6 +44,9 @@ VARIANTS = {
     "error:room_ref": lambda f: type(f["ref"]) is int,
     "error:client_id_ref": lambda f: isinstance(f["ref"], str),
     "member.updated": lambda f: f["muted"] is True and f["muted_until"] is not None,
+    "message:thread": lambda f: f["message"]["thread"] is not None,
+    "message.updated:thread": lambda f: f["message"]["thread_summary"] is not None,
+    "typing:thread": lambda f: f["thread"] is not None,
 }
 
 db = database_sync_to_async
@@ -187,6 +191,20 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
 
     await db(profile.profile_update)(user=carol_user, display_name="Carol C.")
     got["user.updated"] = await alice.next("user.updated")
+
+    # Protocol 3: a reply in the thread of Bob's first message, its root's new summary,
+    # typing in the thread, and Alice following it.
+    await bob.send(
+        {"type": "send", "room": room, "body": "in a thread", "client_id": "b-t1", "thread": first}
+    )
+    got["message:thread"] = await alice.next("message", lambda f: f["message"]["client_id"] == "b-t1")
+    got["message.updated:thread"] = await alice.next(
+        "message.updated", lambda f: f["message"]["thread_summary"] is not None
+    )
+    await bob.send({"type": "typing", "room": room, "thread": first})
+    got["typing:thread"] = await alice.next("typing", lambda f: f["thread"] is not None)
+    await db(threads.thread_follow)(user=alice_user, message_id=first, following=True)
+    got["thread.state"] = await alice.next("thread.state")
 
     await alice.send({"type": "ping"})
     got["pong"] = await alice.next("pong")

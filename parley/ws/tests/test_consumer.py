@@ -115,7 +115,7 @@ async def test_hello_lists_the_users_rooms() -> None:
     await db(message_send)(sender=setup["users"][0], room_id=setup["room"].pk, body="before", client_id="b1")
     client = await connected(setup["tokens"][1])
     assert client.hello is not None
-    assert client.hello["protocol"] == 2
+    assert client.hello["protocol"] == 3
     assert client.hello["user"]["id"] == setup["users"][1].pk
     main = await db(main_room)()
     assert main is not None
