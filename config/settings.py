@@ -340,6 +340,15 @@ CELERY_BEAT_SCHEDULE["messages-purge"] = {
     "task": "parley.messaging.tasks.messages_purge",
     "schedule": PURGE_INTERVAL,
 }
+# Scheduled messages and reminders (docs/jobs.md): due ones are posted by a periodic job
+# this often, so one goes out at most this late; at most this far ahead; pending per person.
+SCHEDULED_INTERVAL: float = _duration(env.str("SCHEDULED_INTERVAL", default="5s"))
+SCHEDULED_MAX_AHEAD: float = _duration(env.str("SCHEDULED_MAX_AHEAD", default="366d"))
+SCHEDULED_MAX_PER_USER: int = env.int("SCHEDULED_MAX_PER_USER", default=100)
+CELERY_BEAT_SCHEDULE["scheduled-send"] = {
+    "task": "parley.actions.tasks.scheduled_send_due",
+    "schedule": SCHEDULED_INTERVAL,
+}
 
 # --- Bots (docs/bots.md) --------------------------------------------------------
 # Handlers by dotted path; BOTS_EXTRA adds "key=dotted.path.Class" entries (comma-separated).

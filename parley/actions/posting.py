@@ -12,10 +12,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
+
+from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
 from parley.bots import services as bots
+from parley.common.errors import Invalid
 from parley.messaging import services as messaging
 
 COMMAND_PREFIXES = ("/", "!")
@@ -55,13 +59,15 @@ def post(
     attachments: Sequence[int] | None = None,
     thread: int | None = None,
     also_to_room: bool = False,
+    scheduled_for: datetime | None = None,
     store: Callable[[int, messaging.SendRequest], T],
     command: Callable[[Command], T],
 ) -> T:
     """Route one post: a command goes to `command` (it carries no files); a message is
     checked (body, attachments, thread) and goes to `store` as a send request. A refusal
     found here is raised before either runs. `thread` (protocol 3) names the thread the
-    message replies in; the store checks it, as it checks `reply_to`."""
+    message replies in; the store checks it, as it checks `reply_to`. `scheduled_for` is a
+    scheduled message's intended time (parley.actions.scheduling), kept on the message."""
     messaging.check_thread(thread, also_to_room)
     if body[:1] in COMMAND_PREFIXES:
         messaging.check_command_attachments(attachments)
@@ -69,7 +75,14 @@ def post(
     ids = messaging.clean_attachments(attachments)
     body = messaging.clean_body(body, attachments=ids)
     request = messaging.SendRequest(
-        sender, body, client_id or uuid.uuid4().hex, reply_to, ids, thread, also_to_room
+        sender,
+        body,
+        client_id or uuid.uuid4().hex,
+        reply_to,
+        ids,
+        thread,
+        also_to_room,
+        scheduled_for=scheduled_for,
     )
     return store(room_id, request)
 
@@ -83,3 +96,9 @@ def store_now(room_id: int, request: messaging.SendRequest) -> Posted:
 
 def command_now(command: Command) -> Posted:
     return command.run()
+
+
+def no_command(command: Command) -> Posted:
+    """For a scheduled message, which is stored as text and never runs a command (its body
+    was refused at scheduling if it started with / or !)."""
+    raise Invalid(_("Commands cannot be scheduled."), code="scheduled_command")

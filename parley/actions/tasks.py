@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import connections, transaction
 
-from parley.actions import erasure, room_export
+from parley.actions import erasure, room_export, scheduling
 from parley.common.threads import LazyExecutor
 from parley.rooms.selectors import online_user_ids
 
@@ -43,3 +43,8 @@ def room_export_later(export_id: int) -> None:
         transaction.on_commit(lambda: _exports.get().submit(_in_thread, export_id))
     else:
         transaction.on_commit(lambda: room_export_build.delay(export_id))
+
+
+@shared_task(name="parley.actions.tasks.scheduled_send_due", ignore_result=True)
+def scheduled_send_due() -> int:
+    return scheduling.scheduled_send_due()

@@ -43,6 +43,12 @@ BUILTINS: tuple[CommandInfo, ...] = (
     CommandInfo("nick", pgettext_lazy("command argument", "<name>"), _("Change the name others see"), ""),
     CommandInfo("invite", "@user", _("Add someone to this room (owner)"), ""),
     CommandInfo("leave", "", _("Leave this room"), ""),
+    CommandInfo(
+        "remind",
+        pgettext_lazy("command argument", "me in 10m <text>"),
+        _("Get a direct message from the reminder bot later"),
+        "",
+    ),
 )
 BUILTIN_NAMES = frozenset(c.name for c in BUILTINS)
 

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -29,11 +30,12 @@ from parley.accounts import profile
 from parley.accounts import services as accounts
 from parley.accounts.avatars import DEFAULT_AVATAR
 from parley.accounts.models import User
-from parley.bots import commands, runner, selectors
+from parley.bots import commands, reminders, runner, selectors
 from parley.bots.handlers import Answer, Call
 from parley.bots.models import Bot, IncomingWebhook, OutgoingWebhook
 from parley.common import safefetch
 from parley.common.errors import Forbidden, Invalid, NotFound, RateLimited, ServiceError
+from parley.messaging import scheduling
 from parley.messaging import services as messaging
 from parley.messaging.models import BODY_MAX, Message
 from parley.realtime import runtime
@@ -73,7 +75,19 @@ def _new_bot_user(*, username: str, display_name: str) -> User:
 
 def registered_bot_user(*, key: str) -> User:
     """The user a BOTS entry posts as, made on first use (its username is the key when free)."""
-    reg = commands.registered()[key]
+    return _keyed_bot_user(key=key, name=commands.registered()[key].name)
+
+
+REMINDER_BOT = "reminder"
+
+
+def reminder_bot_user() -> User:
+    """The bot that sends reminders (`/remind me`) and tells people when a scheduled message
+    could not be sent. Built in, not a BOTS entry: it answers no command of its own."""
+    return _keyed_bot_user(key=REMINDER_BOT, name="Reminders")  # a name, like the BOTS entries
+
+
+def _keyed_bot_user(*, key: str, name: str) -> User:
     # The oldest wins: MariaDB cannot enforce the partial unique key, so a race there may
     # leave a second row that is never used.
     found = Bot.objects.select_related("user").filter(key=key).order_by("pk").first()
@@ -81,7 +95,7 @@ def registered_bot_user(*, key: str) -> User:
         return found.user
     try:
         with transaction.atomic():
-            user = _new_bot_user(username=key, display_name=reg.name)
+            user = _new_bot_user(username=key, display_name=name)
             Bot.objects.create(user=user, key=key)
     except IntegrityError:  # two first answers at once: the other one made it
         return Bot.objects.select_related("user").filter(key=key).order_by("pk")[0].user
@@ -329,6 +343,51 @@ def _leave(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
     return CommandOutcome("leave", notice=gettext("You left %(room)s.") % {"room": room.name})
 
 
+def _remind(user: User, room: Room, args: str, at: Where) -> CommandOutcome:
+    """`/remind me in 10m <text>`: store a reminder, confirm it to the asker only, in their
+    language and time zone; the reminder bot sends it in a DM when due."""
+    zone = _zone(user.time_zone)
+    try:
+        found = reminders.parse(args, now=timezone.now(), zone=zone)
+    except reminders.Passed:
+        return CommandOutcome(
+            "remind", notice=gettext("That time has already passed today; give a later one."), level="error"
+        )
+    except reminders.Unclear:
+        return CommandOutcome("remind", notice=_remind_usage(), level="error")
+    try:
+        scheduling.reminder_create(author=user, body=found.text, send_at=found.when)
+    except ServiceError as exc:
+        return CommandOutcome("remind", notice=str(exc.message), level="error")
+    # Translators: the confirmation of /remind; "when" is a date and time like 2026-12-08 09:00.
+    notice = gettext("⏰ I will remind you at %(when)s (%(zone)s): %(text)s") % {
+        "when": f"{found.when:%Y-%m-%d %H:%M}",
+        "zone": zone.key,
+        "text": found.text,
+    }
+    return CommandOutcome("remind", notice=notice)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _remind_usage() -> str:
+    return "\n".join(
+        [
+            gettext("I did not understand when. Write the time first, then the text, for example:"),
+            "/remind me in 10m " + gettext("call Ada"),
+            "/remind me in 2 hours " + gettext("stretch"),
+            "/remind me tomorrow at 9:00 " + gettext("stand-up"),
+            "/remind me at 17:30 " + gettext("go home"),
+            gettext("Also: 10分後, 明日 9:00, 10분 후, 내일 9시, 10分钟后, 明天 9:00."),
+        ]
+    )
+
+
 _BUILTINS = {
     "help": _help,
     "me": _me,
@@ -336,6 +395,7 @@ _BUILTINS = {
     "nick": _nick,
     "invite": _invite,
     "leave": _leave,
+    "remind": _remind,
 }
 
 

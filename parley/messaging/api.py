@@ -19,7 +19,7 @@ from parley.accounts.serializers import UserSearchOut
 from parley.common.errors import NotFound, RateLimited
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
-from parley.messaging import pins, reports, search, selectors, serializers, services, threads
+from parley.messaging import pins, reports, scheduling, search, selectors, serializers, services, threads
 from parley.realtime import runtime
 from parley.realtime.shapes import MessageOut
 from parley.rooms.selectors import room_for_member
@@ -447,6 +447,65 @@ class SavedListApi(APIView):
         )
         out = {"results": page.rows, "next_cursor": serializers.saved_cursor(page.next_cursor)}
         return Response(serializers.SavedListOut(out).data)
+
+
+SCHEDULED_ERRORS = {
+    **errors(400, 415),
+    **AUTH,
+    **errors(404, e404="No such scheduled message (yours)"),
+    **errors(409, e409="No longer pending (`not_pending`)"),
+}
+
+
+class RoomScheduledApi(APIView):
+    @extend_schema(
+        request=serializers.ScheduledIn,
+        responses={
+            201: serializers.ScheduledOut,
+            **E,
+            **errors(409, e409="Room closed, or too many pending (`too_many_scheduled`)"),
+        },
+        summary="Schedule a message: posted in the room as you at send_at",
+    )
+    def post(self, request: Request, room_id: int) -> Response:
+        data = serializers.ScheduledIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = scheduling.scheduled_create(author=_user(request), room_id=room_id, **data.validated_data)
+        return Response(serializers.scheduled_data(item), status=status.HTTP_201_CREATED)
+
+
+class ScheduledListApi(APIView):
+    @extend_schema(
+        responses={200: serializers.ScheduledListOut, **AUTH},
+        summary="My scheduled messages and reminders (pending first)",
+    )
+    def get(self, request: Request) -> Response:
+        items = scheduling.scheduled_of(author=_user(request))
+        return Response({"results": [serializers.scheduled_data(i) for i in items]})
+
+
+class ScheduledApi(APIView):
+    @extend_schema(
+        request=serializers.ScheduledPatchIn,
+        responses={200: serializers.ScheduledOut, **SCHEDULED_ERRORS},
+        summary="Change the body or time of a pending scheduled message or reminder",
+    )
+    def patch(self, request: Request, scheduled_id: int) -> Response:
+        data = serializers.ScheduledPatchIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = scheduling.scheduled_update(
+            author=_user(request), scheduled_id=scheduled_id, **data.validated_data
+        )
+        return Response(serializers.scheduled_data(item))
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.ScheduledOut, **SCHEDULED_ERRORS},
+        summary="Cancel a pending one",
+    )
+    def delete(self, request: Request, scheduled_id: int) -> Response:
+        item = scheduling.scheduled_cancel(author=_user(request), scheduled_id=scheduled_id)
+        return Response(serializers.scheduled_data(item))
 
 
 # --- protocol 3: threads --------------------------------------------------------------------

@@ -83,6 +83,9 @@ class Message(models.Model):
     )
     # A thread reply also shown in the room's flow (and counted in its unread count).
     also_to_room = models.BooleanField(default=False, verbose_name=_("also to room"))
+    # When a scheduled message (ScheduledMessage) was meant to go out; null for a message
+    # sent at once. Clients show it when the job ran late ("scheduled for 9:00").
+    scheduled_for = models.DateTimeField(null=True, blank=True, verbose_name=_("scheduled for"))
 
     # Set by the selectors for the viewer (not a column): [{emoji, count, me}].
     reaction_list: list[dict[str, object]] = []
@@ -502,3 +505,58 @@ class SavedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} saved by {self.user_id}"
+
+
+class ScheduledMessage(models.Model):
+    """A message to post later (`POST rooms/{id}/scheduled`) or a reminder (`/remind me`).
+
+    Stored, not held in memory, so it survives a restart. The periodic job
+    (`parley.actions.scheduling.scheduled_send_due`) claims a due pending row under a row
+    lock, posts it as the author through the normal send (client_id `scheduled/<id>`, so a
+    second attempt is the same message), and records the outcome in the same transaction.
+    A reminder has no room: it is posted by the reminder bot in its DM with the author."""
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("message")
+        REMINDER = "reminder", _("reminder")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        CANCELLED = "cancelled", _("cancelled")
+        FAILED = "failed", _("failed")
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("author")
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MESSAGE, verbose_name=_("kind"))
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("room")
+    )
+    body = models.TextField(max_length=BODY_MAX, verbose_name=_("body"))
+    # The thread root it replies in (protocol 3's `thread`), kept as an id: checked to be a
+    # message of the room when stored and when sent.
+    thread = models.BigIntegerField(null=True, blank=True, verbose_name=_("thread"))
+    send_at = models.DateTimeField(verbose_name=_("send at"))
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.PENDING, verbose_name=_("state")
+    )
+    # Why a failed one failed: the refusal's error code (not_member, muted, banned, room_closed...).
+    reason = models.CharField(max_length=64, blank=True, default="", verbose_name=_("reason"))
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("message")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+
+    class Meta:
+        verbose_name = _("scheduled message")
+        verbose_name_plural = _("scheduled messages")
+        indexes = [
+            # The job's scan: pending rows by time. Not a partial index: MariaDB has none.
+            models.Index(fields=["state", "send_at"], name="messaging_scheduled_due"),
+            models.Index(fields=["author", "state"], name="messaging_scheduled_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"scheduled {self.kind} {self.pk} at {self.send_at:%Y-%m-%d %H:%M}"

@@ -8,7 +8,14 @@ from rest_framework import serializers
 
 from parley.accounts.serializers import user_data
 from parley.common.schema import ShapeField, shape_list
-from parley.messaging.models import ATTACHMENTS_MAX, BODY_MAX, Message, Report, ThreadSummary
+from parley.messaging.models import (
+    ATTACHMENTS_MAX,
+    BODY_MAX,
+    Message,
+    Report,
+    ScheduledMessage,
+    ThreadSummary,
+)
 from parley.realtime.shapes import MessageOut, ReactionOut, UserOut, timestamp
 
 
@@ -78,6 +85,7 @@ def message_data(message: Message) -> dict[str, Any]:
         "thread": message.thread_id,
         "also_to_room": message.also_to_room,
         "thread_summary": _thread_summary(message),
+        "scheduled_for": timestamp(message.scheduled_for),
     }
 
 
@@ -373,6 +381,67 @@ class SavedListOut(serializers.Serializer[Any]):
     next_cursor = serializers.CharField(
         allow_null=True, help_text="Pass as `cursor` for the next page; null on the last page."
     )
+
+
+class ScheduledIn(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=BODY_MAX * 4, trim_whitespace=False)
+    send_at = serializers.DateTimeField(help_text="When to post it: in the future, with its UTC offset.")
+    thread = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**62,
+        help_text="The thread to post it in (its first message, in this room).",
+    )
+
+
+class ScheduledPatchIn(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=BODY_MAX * 4, trim_whitespace=False, required=False)
+    send_at = serializers.DateTimeField(required=False)
+
+
+class ScheduledRoomOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+def scheduled_data(item: ScheduledMessage) -> dict[str, Any]:
+    """A scheduled message or reminder as its author sees it (`ScheduledOut`)."""
+    room = item.room
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "room": None if room is None else {"id": room.pk, "name": room.name, "kind": room.kind},
+        "body": item.body,
+        "thread": item.thread,
+        "send_at": timestamp(item.send_at),
+        "state": item.state,
+        "reason": item.reason,
+        "message_id": item.message_id,
+        "created_at": timestamp(item.created_at),
+        "sent_at": timestamp(item.sent_at),
+    }
+
+
+class ScheduledOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=ScheduledMessage.Kind.values, help_text='"reminder": from /remind me, sent to you in a DM.'
+    )
+    room = ScheduledRoomOut(allow_null=True, help_text="Null for a reminder.")
+    body = serializers.CharField()
+    thread = serializers.IntegerField(allow_null=True)
+    send_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=ScheduledMessage.State.values)
+    reason = serializers.CharField(help_text="Why a failed one failed: the send's error code.")
+    message_id = serializers.IntegerField(allow_null=True, help_text="The message it became, once sent.")
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
+class ScheduledListOut(serializers.Serializer[Any]):
+    results = ScheduledOut(many=True, help_text="Pending first (soonest first), then the others.")
 
 
 # --- protocol 3: threads ------------------------------------------------------------------

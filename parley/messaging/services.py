@@ -140,6 +140,7 @@ class SendRequest:
     attachments: tuple[int, ...] = ()
     thread: int | None = None  # protocol 3: the thread's root (or a reply in it)
     also_to_room: bool = False
+    scheduled_for: datetime | None = None  # a scheduled message's intended time
 
 
 NO_THREAD = _("No such thread in this room.")
@@ -493,6 +494,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     mentions_room=room_wide,
                     search_text=_search_text(req.body),
                     attachments=[attachment_data(u) for u in attached],
+                    scheduled_for=req.scheduled_for,
                     thread=root,
                     also_to_room=req.also_to_room and root is not None,
                 )

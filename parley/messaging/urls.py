@@ -26,4 +26,7 @@ urlpatterns = [
     path("reports", api.ReportListApi.as_view(), name="reports"),
     path("reports/<int:report_id>/context", api.ReportContextApi.as_view(), name="report-context"),
     path("reports/<int:report_id>/resolve", api.ReportResolveApi.as_view(), name="report-resolve"),
+    path("rooms/<int:room_id>/scheduled", api.RoomScheduledApi.as_view(), name="room-scheduled"),
+    path("scheduled", api.ScheduledListApi.as_view(), name="scheduled"),
+    path("scheduled/<int:scheduled_id>", api.ScheduledApi.as_view(), name="scheduled-item"),
 ]

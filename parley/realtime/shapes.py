@@ -213,6 +213,12 @@ class MessageOut(Shape):
     thread_summary: ThreadSummaryOut | None = Field(
         description="On a thread root: its replies at a glance; null without replies."
     )
+    # Frames logged before scheduled messages existed lack it: clients read it as null.
+    scheduled_for: Timestamp | None = Field(
+        default=None,
+        description="When a scheduled message was meant to go out (null for one sent at once); "
+        "clients show it when it went out late.",
+    )
 
 
 class RoomPublicOut(Shape):

@@ -17,6 +17,8 @@ import type {
   RoomCreate,
   RoomExportStatus,
   RoomUpdate,
+  ScheduledCreate,
+  ScheduledUpdate,
 } from './types'
 import type { ServerFrame } from '@/realtime/protocol'
 import type { paths } from './schema.gen'
@@ -228,6 +230,13 @@ export const api = {
     return 'ready'
   },
   roomExportUrl: (id: number, files: boolean) => `/api/v1/rooms/${id}/export${files ? '?files=true' : ''}`,
+  /** "Send later": posted in the room as me at `send_at` (an ISO time with its offset). */
+  schedule: (roomId: number, data: ScheduledCreate) =>
+    call(rest.POST('/api/v1/rooms/{room_id}/scheduled', { params: { path: { room_id: roomId } }, body: data })),
+  scheduled: () => call(rest.GET('/api/v1/scheduled')),
+  updateScheduled: (id: number, data: ScheduledUpdate) =>
+    call(rest.PATCH('/api/v1/scheduled/{scheduled_id}', { params: { path: { scheduled_id: id } }, body: data })),
+  cancelScheduled: (id: number) => call(rest.DELETE('/api/v1/scheduled/{scheduled_id}', { params: { path: { scheduled_id: id } } })),
 }
 
 export type Api = typeof api

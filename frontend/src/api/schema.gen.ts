@@ -1093,6 +1093,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rooms/{room_id}/scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Schedule a message: posted in the room as you at send_at */
+        post: operations["v1_rooms_scheduled_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rooms/{room_id}/stats.png": {
         parameters: {
             query?: never;
@@ -1197,6 +1214,41 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My scheduled messages and reminders (pending first) */
+        get: operations["v1_scheduled_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scheduled/{scheduled_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancel a pending one */
+        delete: operations["v1_scheduled_destroy"];
+        options?: never;
+        head?: never;
+        /** Change the body or time of a pending scheduled message or reminder */
+        patch: operations["v1_scheduled_partial_update"];
         trace?: never;
     };
     "/api/v1/search": {
@@ -1661,6 +1713,12 @@ export interface components {
             invites: components["schemas"]["InviteOut"][];
         };
         /**
+         * @description * `message` - message
+         *     * `reminder` - reminder
+         * @enum {string}
+         */
+        KindEnum: "message" | "reminder";
+        /**
          * @description * `en` - English
          *     * `zh-hans` - 简体中文
          *     * `ko` - 한국어
@@ -1751,6 +1809,11 @@ export interface components {
             reactions: components["schemas"]["ReactionOut"][];
             reply_to: components["schemas"]["ReplyOut"] | null;
             room: number;
+            /**
+             * @description When a scheduled message was meant to go out (null for one sent at once); clients show it when it went out late.
+             * @default null
+             */
+            scheduled_for: string | null;
             sender: components["schemas"]["UserOut"];
             /** @description Its place in the room's event log. */
             seq: number;
@@ -1889,6 +1952,11 @@ export interface components {
             retention_days?: number | null;
             topic?: string;
             visibility?: components["schemas"]["VisibilityEnum"];
+        };
+        PatchedScheduledPatchInRequest: {
+            body?: string;
+            /** Format: date-time */
+            send_at?: string;
         };
         PinnedOut: {
             /** @description The message is pinned now. */
@@ -2175,6 +2243,61 @@ export interface components {
         SavedOut: {
             /** @description The message is on your Saved list now. */
             saved: boolean;
+        };
+        ScheduledInRequest: {
+            body: string;
+            /**
+             * Format: date-time
+             * @description When to post it: in the future, with its UTC offset.
+             */
+            send_at: string;
+            /**
+             * Format: int64
+             * @description The thread to post it in (its first message, in this room).
+             */
+            thread?: number | null;
+        };
+        ScheduledListOut: {
+            /** @description Pending first (soonest first), then the others. */
+            results: components["schemas"]["ScheduledOut"][];
+        };
+        ScheduledOut: {
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            id: number;
+            /**
+             * @description "reminder": from /remind me, sent to you in a DM.
+             *
+             *     * `message` - message
+             *     * `reminder` - reminder
+             */
+            kind: components["schemas"]["KindEnum"];
+            /** @description The message it became, once sent. */
+            message_id: number | null;
+            /** @description Why a failed one failed: the send's error code. */
+            reason: string;
+            /** @description Null for a reminder. */
+            room: components["schemas"]["ScheduledRoomOut"] | null;
+            /** Format: date-time */
+            send_at: string;
+            /** Format: date-time */
+            sent_at: string | null;
+            state: components["schemas"]["ScheduledOutStateEnum"];
+            thread: number | null;
+        };
+        /**
+         * @description * `pending` - pending
+         *     * `sent` - sent
+         *     * `cancelled` - cancelled
+         *     * `failed` - failed
+         * @enum {string}
+         */
+        ScheduledOutStateEnum: "pending" | "sent" | "cancelled" | "failed";
+        ScheduledRoomOut: {
+            id: number;
+            kind: string;
+            name: string;
         };
         SearchOut: {
             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -7749,6 +7872,112 @@ export interface operations {
             };
         };
     };
+    v1_rooms_scheduled_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduledInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not a member of this public room */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such room (or private and not a member) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Room closed, or too many pending (`too_many_scheduled`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Body too long */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Sending too fast */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
     "v1_rooms_stats.png_retrieve": {
         parameters: {
             query?: never;
@@ -8205,6 +8434,197 @@ export interface operations {
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_scheduled_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledListOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_scheduled_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scheduled_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such scheduled message (yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No longer pending (`not_pending`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_scheduled_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scheduled_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedScheduledPatchInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such scheduled message (yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No longer pending (`not_pending`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -85,3 +85,7 @@ export type UserPresence = Schemas['UserPresenceOut']
 export type PresenceState = UserPresence['state']
 /** `GET rooms/{id}/reads`: how far the members who share receipts have read. */
 export type Reads = Schemas['ReadsOut']
+/** A scheduled message or a `/remind me` reminder, as its author sees it. */
+export type Scheduled = Schemas['ScheduledOut']
+export type ScheduledCreate = Schemas['ScheduledInRequest']
+export type ScheduledUpdate = Schemas['PatchedScheduledPatchInRequest']

@@ -24,6 +24,12 @@ export const router = createRouter({
     { path: '/threads', name: 'threads', component: () => import('@/views/ThreadsView.vue'), meta: { title: 'route.threads' } },
     { path: '/search', name: 'search', component: () => import('@/views/SearchView.vue'), meta: { title: 'route.search' } },
     { path: '/saved', name: 'saved', component: () => import('@/views/SavedView.vue'), meta: { title: 'route.saved' } },
+    {
+      path: '/scheduled',
+      name: 'scheduled',
+      component: () => import('@/views/ScheduledView.vue'),
+      meta: { title: 'route.scheduled' },
+    },
     // Staff only: the view says so to anyone else (the API answers 403 either way).
     { path: '/stats', name: 'stats', component: () => import('@/views/StatsView.vue'), meta: { title: 'route.stats' } },
     {

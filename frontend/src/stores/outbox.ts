@@ -202,6 +202,7 @@ export const useOutboxStore = defineStore('outbox', () => {
       reply_to: o.reply_to,
       mentions: [],
       mentions_room: false,
+      scheduled_for: null,
       reactions: [],
       attachments: o.attachments,
       previews: [],

@@ -89,3 +89,38 @@ export function formatAgo(iso: string | number | Date, now: number = Date.now())
   if (s < 86400) return relFmt.format(-Math.floor(s / 3600), 'hour')
   return relFmt.format(-Math.floor(s / 86400), 'day')
 }
+
+function zoneOffsetMs(at: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(at))
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0)
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
+  return wall - Math.floor(at / 1000) * 1000
+}
+
+/**
+ * A wall-clock time in the user's zone ("2026-12-08T09:00", what `<input type="datetime-local">`
+ * holds) as an instant. The picker shows the zone the rest of the client shows, not the browser's.
+ */
+export function wallToDate(wall: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(wall)
+  if (!m) return null
+  const guess = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!)
+  let at = guess - zoneOffsetMs(guess)
+  const again = guess - zoneOffsetMs(at) // across a DST change the offset at the answer wins
+  if (again !== at) at = again
+  return new Date(at)
+}
+
+/** An instant as the user's wall-clock time, "YYYY-MM-DDTHH:MM" (for datetime-local inputs). */
+export function dateToWall(at: Date): string {
+  return new Date(at.getTime() + zoneOffsetMs(at.getTime())).toISOString().slice(0, 16)
+}

@@ -56,8 +56,10 @@ def test_send_returns_the_stored_message(room_setup: dict[str, Any]) -> None:
         "thread",
         "also_to_room",
         "thread_summary",
+        "scheduled_for",
     }
     assert (msg["deleted"], msg["reply_to"], msg["mentions"], msg["reactions"]) == (False, None, [], [])
+    assert msg["scheduled_for"] is None  # sent at once
     assert (msg["thread"], msg["also_to_room"], msg["thread_summary"]) == (None, False, None)
     assert msg["attachments"] == [] and msg["previews"] == []
     assert msg["seq"] == 1

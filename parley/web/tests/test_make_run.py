@@ -52,6 +52,7 @@ SHORT_INTERVALS = {
     # Long enough for the digest and the statistics to see a message before it goes.
     "PURGE_OLDER_THAN": "10s",
     "PURGE_INTERVAL": "1",
+    "SCHEDULED_INTERVAL": "1s",
 }
 # Variables a developer's shell would not have set (the test runner's own are dropped too).
 UNSET = (
@@ -199,6 +200,7 @@ def every_job_runs(server: MakeRun) -> None:
         "guests-remove-idle",
         "uploads-remove-unattached",
         "messages-purge",
+        "scheduled-send",
     }
 
     def all_ran() -> bool:

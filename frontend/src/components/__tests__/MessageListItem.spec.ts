@@ -11,6 +11,20 @@ describe('MessageListItem', () => {
   // The body shows custom emoji from the server's list (a store).
   beforeEach(() => setActivePinia(createPinia()))
 
+  it('says when a scheduled message was meant for only when it went out late', () => {
+    const late = mount(MessageListItem, {
+      props: { ...base, body: 'standup', status: 'sent', scheduledFor: '2025-01-01T09:00:00Z' },
+    })
+    const note = late.get('[data-testid="message-scheduled-for"]')
+    expect(note.text()).toMatch(/^scheduled for 9:00\s?AM$/)
+    const onTime = mount(MessageListItem, {
+      props: { ...base, body: 'standup', status: 'sent', scheduledFor: '2025-01-01T11:59:30Z' },
+    })
+    expect(onTime.find('[data-testid="message-scheduled-for"]').exists()).toBe(false)
+    const plain = mount(MessageListItem, { props: { ...base, body: 'hi', status: 'sent' } })
+    expect(plain.find('[data-testid="message-scheduled-for"]').exists()).toBe(false)
+  })
+
   it('renders HTML in a body as text', () => {
     const w = mount(MessageListItem, { props: { ...base, body: '<img src=x onerror=alert(1)> <b>hi</b>', seq: 3, status: 'sent' } })
     const body = w.get('[data-testid="message-body"]')
