@@ -451,14 +451,31 @@ class ThreadPageIn(serializers.Serializer[Any]):
     after_seq = serializers.IntegerField(
         required=False, min_value=0, max_value=2**62, default=0, help_text="Replies after this seq."
     )
+    before_seq = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**62,
+        help_text="The replies just before this seq (not with after_seq). 2^62: the newest page.",
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # after_seq has a default (existing clients rely on it), so ask what the query named.
+        if "before_seq" in attrs and "after_seq" in self.initial_data:
+            raise serializers.ValidationError({"before_seq": [_("Use before_seq or after_seq, not both.")]})
+        if "before_seq" in attrs:
+            del attrs["after_seq"]
+        return attrs
 
 
 class ThreadPageOut(serializers.Serializer[Any]):
     # `root` shadows Field.root only on the class body: DRF moves declared fields off the class.
     root = ShapeField(MessageOut, message_data)  # type: ignore[assignment]
     replies = shape_list(MessageOut, message_data)
-    has_more = serializers.BooleanField(help_text="Newer replies exist: ask again with the last one's seq.")
+    has_more = serializers.BooleanField(
+        help_text="Newer replies exist: ask again with the last one's seq. With before_seq: older"
+        " replies exist (ask again with the first one's seq)."
+    )
     last_read_seq = serializers.IntegerField(help_text="Your read marker in the thread (0: none read).")
     unread_count = serializers.IntegerField(help_text="Replies by others after your read marker.")
 

@@ -71,12 +71,30 @@ class ThreadPage:
     unread_count: int
 
 
-def thread_page(*, viewer: User, message_id: int, after_seq: int = 0, limit: int = 50) -> ThreadPage:
-    """The root and up to `limit` replies after `after_seq`, oldest first (reactions attached
-    for the viewer), and the viewer's read marker in the thread."""
+def thread_page(
+    *,
+    viewer: User,
+    message_id: int,
+    after_seq: int = 0,
+    before_seq: int | None = None,
+    limit: int = 50,
+) -> ThreadPage:
+    """The root and up to `limit` replies, oldest first (reactions attached for the viewer),
+    and the viewer's read marker in the thread.
+
+    Forward (`after_seq`, the default from the first reply): the replies after it, and
+    `has_more` says newer ones exist. Backward (`before_seq`): the `limit` replies just
+    before it, and `has_more` says older ones exist, as in a room's history: a client opens
+    a long thread at its newest page and walks back. Both walk the (thread, seq) index with
+    one statement and cost the same."""
     root = thread_root(viewer=viewer, message_id=message_id)
-    rows = list(_loaded().filter(thread=root, seq__gt=after_seq).order_by("seq")[: limit + 1])
-    replies = rows[:limit]
+    qs = _loaded().filter(thread=root)
+    if before_seq is None:
+        rows = list(qs.filter(seq__gt=after_seq).order_by("seq")[: limit + 1])
+        replies = rows[:limit]
+    else:
+        rows = list(qs.filter(seq__lt=before_seq).order_by("-seq")[: limit + 1])
+        replies = rows[:limit][::-1]
     selectors.with_reactions([root, *replies], viewer)
     read = explicit_choice(viewer, root).values_list("last_read_seq", flat=True).first() or 0
     return ThreadPage(

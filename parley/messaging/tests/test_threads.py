@@ -21,6 +21,9 @@ from parley.testing.api import client_for, error_of, make_guest, make_user
 
 pytestmark = pytest.mark.django_db
 
+# Statements of one `GET messages/{id}/thread` page (the request's own included), either way.
+PAGE_QUERIES = 10
+
 
 @pytest.fixture
 def w() -> dict[str, Any]:
@@ -239,6 +242,97 @@ def test_the_thread_pages_by_seq(w: dict[str, Any]) -> None:
     assert rest["replies"][-1]["id"] == sent[-1]["id"]
     assert w["b"].get(f"/api/v1/messages/{root['id']}/thread", {"limit": 0}).status_code == 400
     assert w["b"].get("/api/v1/messages/999999/thread").status_code == 404
+
+
+def _replies(w: dict[str, Any], root_id: int, n: int) -> list[int]:
+    """`n` replies in the thread (batches of 40, senders in turn), their seqs in order."""
+    users = [w["alice"], w["bob"], w["owner"]]
+    seqs: list[int] = []
+    for start in range(0, n, 40):
+        batch = [
+            SendRequest(users[i % 3], f"r{i}", f"t{root_id}-{i}", thread=root_id)
+            for i in range(start, min(n, start + 40))
+        ]
+        answers = message_send_batch(room_id=w["rid"], requests=batch)
+        assert all(not isinstance(a, Exception) for a in answers), answers
+    seqs = list(Message.objects.filter(thread_id=root_id).order_by("seq").values_list("seq", flat=True))
+    assert len(seqs) == n
+    return seqs
+
+
+def test_the_thread_pages_backwards_from_its_newest_reply(w: dict[str, Any]) -> None:
+    root = send(w["o"], w["rid"], "root")
+    seqs = _replies(w, root["id"], 120)
+    newest = thread(w["b"], root["id"], before_seq=2**62, limit=50)
+    assert [m["seq"] for m in newest["replies"]] == seqs[-50:] and newest["has_more"] is True
+    assert newest["root"]["id"] == root["id"]
+    seen: list[int] = []
+    before = 2**62
+    pages = 0
+    while True:
+        page = thread(w["b"], root["id"], before_seq=before, limit=50)
+        got = [m["seq"] for m in page["replies"]]
+        assert got == sorted(got)
+        seen[:0] = got
+        pages += 1
+        if not page["has_more"]:
+            break
+        before = got[0]
+    assert seen == seqs and pages == 3
+    assert [m["body"] for m in thread(w["b"], root["id"], before_seq=seqs[2])["replies"]] == ["r0", "r1"]
+    nothing = thread(w["b"], root["id"], before_seq=seqs[0])
+    assert nothing["replies"] == [] and nothing["has_more"] is False
+    # The forward walk is as it was: no cursor pages from the first reply, has_more = newer exist.
+    first = thread(w["b"], root["id"], limit=100)
+    assert [m["seq"] for m in first["replies"]] == seqs[:100] and first["has_more"] is True
+    assert set(first) == {"root", "replies", "has_more", "last_read_seq", "unread_count"}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"before_seq": 5, "after_seq": 0}, "before_seq"),
+        ({"before_seq": 5, "after_seq": 3}, "before_seq"),
+        ({"before_seq": 0}, "before_seq"),
+        ({"before_seq": -1}, "before_seq"),
+        ({"before_seq": "x"}, "before_seq"),
+        ({"before_seq": 2**62 + 1}, "before_seq"),
+        ({"before_seq": 5, "limit": 101}, "limit"),
+    ],
+)
+def test_bad_backward_pages_are_refused(w: dict[str, Any], params: dict[str, Any], field: str) -> None:
+    root = send(w["o"], w["rid"], "root")
+    r = w["b"].get(f"/api/v1/messages/{root['id']}/thread", params)
+    assert r.status_code == 400 and error_of(r)["code"] == "invalid" and field in error_of(r)["fields"]
+
+
+def test_outsiders_cannot_page_a_thread_backwards(w: dict[str, Any]) -> None:
+    private = w["o"].post("/api/v1/rooms", {"name": "inner", "visibility": "private"}, format="json").json()
+    root = send(w["o"], private["id"], "secret")
+    send(w["o"], private["id"], "reply", thread=root["id"])
+    r = w["c"].get(f"/api/v1/messages/{root['id']}/thread", {"before_seq": 2**62})
+    assert r.status_code == 404
+
+
+def test_a_thread_page_costs_the_same_whichever_way_and_however_long(w: dict[str, Any]) -> None:
+    """The pinned cost of a page: the same number of statements forward and backward, for a
+    thread of 3 replies or of 120 (one statement for the replies, one for their reactions)."""
+    short, long = send(w["o"], w["rid"], "short"), send(w["o"], w["rid"], "long")
+    _replies(w, short["id"], 3)
+    _replies(w, long["id"], 120)
+
+    def counted(root_id: int, **params: Any) -> int:
+        with CaptureQueriesContext(connection) as q:
+            thread(w["b"], root_id, **params)
+        return len(q.captured_queries)
+
+    costs = {
+        (root["id"], tuple(sorted(p.items()))): counted(root["id"], **p)
+        for root in (short, long)
+        for p in ({}, {"limit": 100}, {"before_seq": 2**62, "limit": 100}, {"before_seq": 60, "limit": 20})
+    }
+    assert len(set(costs.values())) == 1, costs
+    assert next(iter(costs.values())) == PAGE_QUERIES
 
 
 def test_a_thread_reply_costs_one_statement_more_than_a_message(w: dict[str, Any]) -> None:
