@@ -2440,7 +2440,7 @@ export interface components {
             unread_count: number;
         };
         ThreadPageOut: {
-            /** @description Newer replies exist: ask again with the last one's seq. */
+            /** @description Newer replies exist: ask again with the last one's seq. With before_seq: older replies exist (ask again with the first one's seq). */
             has_more: boolean;
             /** @description Your read marker in the thread (0: none read). */
             last_read_seq: number;
@@ -5290,6 +5290,8 @@ export interface operations {
             query?: {
                 /** @description Replies after this seq. */
                 after_seq?: number;
+                /** @description The replies just before this seq (not with after_seq). 2^62: the newest page. */
+                before_seq?: number;
                 limit?: number;
             };
             header?: never;
