@@ -19,9 +19,15 @@ import { useOutboxStore } from './outbox'
 import { useRoomsStore } from './rooms'
 import { useTimelineStore } from './timeline'
 
-/** Replies per request (the server's most), and requests per read of a thread. */
+/** Replies per request (the server's most). */
 export const THREAD_PAGE = 100
-export const THREAD_PAGES = 20
+/**
+ * The `before_seq` that asks for a thread's newest page: past any seq (the server's largest
+ * cursor). The server's default stays the first page (`after_seq=0`) for other clients.
+ */
+export const LATEST_SEQ = 2 ** 62
+/** Pages read back at most to reach a thread's "New replies" line when it opens. */
+export const UNREAD_PAGES = 20
 const TYPING_TTL_MS = 6000
 /** Many replies in a burst ask for the list of followed threads once. */
 const LIST_REFRESH_MS = 400
@@ -32,12 +38,10 @@ export interface ThreadView {
   root: Message | null
   /** Replies held, in seq order. */
   replies: Message[]
-  /** The thread is longer than the pages read: newer replies wait on the server (past `pagedTo`). */
-  hasNewer: boolean
-  /** The highest seq read in order from the server's pages. */
-  pagedTo: number
+  /** Older replies wait on the server, before the oldest held ("Load older replies"). */
+  hasOlder: boolean
   loaded: boolean
-  loadingNewer: boolean
+  loadingOlder: boolean
   /** The room's head when the first page was asked for: changes at or below it are in the page. */
   seqAtLoad: number
   /** Seqs of the changes applied since (a replay or a hole fill is not applied twice). */
@@ -79,9 +83,8 @@ export const useThreadsStore = defineStore('threads', () => {
   // ---- loading ----
 
   /**
-   * Load a thread's root and its replies once. The server pages a thread from its first reply
-   * on (`after_seq`), so the pages are read in order up to THREAD_PAGES of them; the panel shows
-   * the newest and reveals older ones on demand. A longer thread offers the rest ("newer").
+   * Load a thread's root and its newest replies once: one request (`before_seq=LATEST_SEQ`).
+   * Older pages are read on demand (`loadOlder`, `loadBackTo`); newer replies come as frames.
    */
   function open(rootId: number, roomId: number): Promise<void> {
     const existing = views[rootId]
@@ -94,10 +97,9 @@ export const useThreadsStore = defineStore('threads', () => {
         roomId,
         root: null,
         replies: [],
-        hasNewer: false,
-        pagedTo: 0,
+        hasOlder: false,
         loaded: false,
-        loadingNewer: false,
+        loadingOlder: false,
         seqAtLoad: 0,
         applied: [],
         readAtOpen: 0,
@@ -108,7 +110,7 @@ export const useThreadsStore = defineStore('threads', () => {
     v.seqAtLoad = useRoomsStore().get(roomId)?.last_seq ?? 0
     const p = (async () => {
       try {
-        const first = await readPages(v, 0)
+        const first = await readPage(v, LATEST_SEQ)
         if (views[rootId] !== v || !first) return
         v.root = first.root
         v.roomId = first.root.room
@@ -123,39 +125,53 @@ export const useThreadsStore = defineStore('threads', () => {
     return p
   }
 
-  /** Read pages of replies after `after` (up to THREAD_PAGES) into the view; the first page's answer. */
-  async function readPages(v: ThreadView, after: number): Promise<ThreadPage | null> {
-    let first: ThreadPage | null = null
-    let from = after
-    for (let n = 0; n < THREAD_PAGES; n++) {
-      const page = await api.thread(v.rootId, { after_seq: from, limit: THREAD_PAGE })
-      if (views[v.rootId] !== v) return null
-      first ??= page
-      if (v.root) placeRoot(v, page.root)
-      const outbox = useOutboxStore()
-      for (const m of page.replies) {
-        outbox.resolve(m)
-        insertSorted(v.replies, m, v.loaded)
-      }
-      const hi = page.replies.reduce((x, m) => Math.max(x, m.seq), from)
-      v.pagedTo = Math.max(v.pagedTo, hi)
-      v.hasNewer = page.has_more && hi > from
-      if (!v.hasNewer) break
-      from = hi
+  /** Read the replies before `before` into the view (older ones wait if `has_more`); the answer. */
+  async function readPage(v: ThreadView, before: number): Promise<ThreadPage | null> {
+    const page = await api.thread(v.rootId, { before_seq: before, limit: THREAD_PAGE })
+    if (views[v.rootId] !== v) return null
+    if (v.root) placeRoot(v, page.root)
+    const outbox = useOutboxStore()
+    for (const m of page.replies) {
+      outbox.resolve(m)
+      insertSorted(v.replies, m, v.loaded)
     }
-    return first
+    v.hasOlder = page.has_more && page.replies.length > 0
+    return page
   }
 
-  /** The next pages of a thread longer than one read holds. */
-  async function loadNewer(rootId: number): Promise<void> {
+  /** The seq the next older page is asked before: the oldest reply held. */
+  function oldestSeq(v: ThreadView): number {
+    return v.replies[0]?.seq ?? LATEST_SEQ
+  }
+
+  /** The page of replies before the oldest held ("Load older replies"). */
+  async function loadOlder(rootId: number): Promise<void> {
     const v = views[rootId]
-    if (!v || !v.loaded || !v.hasNewer || v.loadingNewer) return
-    v.loadingNewer = true
+    if (!v || !v.loaded || !v.hasOlder || v.loadingOlder) return
+    v.loadingOlder = true
     try {
-      await readPages(v, v.pagedTo)
+      await readPage(v, oldestSeq(v))
     } finally {
-      v.loadingNewer = false
+      v.loadingOlder = false
     }
+  }
+
+  /**
+   * Page back until the reply at `seq` is held (a deep link, the "New replies" line), or the
+   * thread's first reply is, or `maxPages` pages were read. True when `seq` is within reach.
+   */
+  async function loadBackTo(rootId: number, seq: number, maxPages = Infinity): Promise<boolean> {
+    for (let n = 0; n < maxPages; n++) {
+      const v = views[rootId]
+      if (!v || !v.loaded) return false
+      if (oldestSeq(v) <= seq || !v.hasOlder) return true
+      const before = oldestSeq(v)
+      if (v.loadingOlder) return false
+      await loadOlder(rootId)
+      if (views[rootId] !== v || oldestSeq(v) >= before) return false
+    }
+    const v = views[rootId]
+    return !!v && (oldestSeq(v) <= seq || !v.hasOlder)
   }
 
   /** The thread's panel closed: its view goes (opened again, it is read afresh with its read marker). */
@@ -452,7 +468,8 @@ export const useThreadsStore = defineStore('threads', () => {
     follows,
     open,
     close,
-    loadNewer,
+    loadOlder,
+    loadBackTo,
     catchUp,
     applyLogFrame,
     placeAcked,

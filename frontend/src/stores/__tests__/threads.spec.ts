@@ -225,23 +225,84 @@ describe('threads store', () => {
     await vi.waitFor(() => expect(ids(threads.view(ROOT)!.replies)).toEqual([30, 70]))
   })
 
-  it('reads a long thread page after page from its first reply, and offers the rest past the pages read', async () => {
-    const { threads, http } = setup()
-    const all = Array.from({ length: 25 }, (_, i) => reply(3 + i, { id: 100 + i }))
+  /** A server thread of `n` replies (seqs 3…), paged as the server does: `before_seq` backwards, `after_seq` forwards. */
+  function longThread(http: ReturnType<typeof setup>['http'], n: number, page = 10) {
+    const all = Array.from({ length: n }, (_, i) => reply(3 + i, { id: 100 + i }))
     http.route(`GET messages/${ROOT}/thread`, (url) => {
-      // A server that answers 10 at a time whatever was asked: the client follows `has_more`.
-      const after = Number(url.searchParams.get('after_seq'))
-      const rest = all.filter((m) => m.seq > after)
-      return { root: root(), replies: rest.slice(0, 10), has_more: rest.length > 10, last_read_seq: 4, unread_count: 20 }
+      // A server that answers `page` at a time whatever was asked: the client follows `has_more`.
+      const before = url.searchParams.get('before_seq')
+      if (before !== null) {
+        const older = all.filter((m) => m.seq < Number(before))
+        return { root: root(), replies: older.slice(-page), has_more: older.length > page, last_read_seq: 4, unread_count: 20 }
+      }
+      const rest = all.filter((m) => m.seq > Number(url.searchParams.get('after_seq') ?? 0))
+      return { root: root(), replies: rest.slice(0, page), has_more: rest.length > page, last_read_seq: 4, unread_count: 20 }
     })
+    return all
+  }
+  const asked = (http: ReturnType<typeof setup>['http']) =>
+    http.callsTo(`GET messages/${ROOT}/thread`).map((c) => Object.fromEntries(c.url.searchParams))
+
+  it('opens a long thread at its newest page with one request', async () => {
+    const { threads, http } = setup()
+    const all = longThread(http, 25)
     await threads.open(ROOT, 1)
     const v = threads.view(ROOT)!
-    expect(v.replies).toHaveLength(25)
-    expect(v.hasNewer).toBe(false)
+    expect(v.replies.map((m) => m.seq)).toEqual(all.slice(-10).map((m) => m.seq))
+    expect(v.hasOlder).toBe(true)
     expect(v.readAtOpen).toBe(4)
     expect(v.unreadAtOpen).toBe(20)
+    expect(asked(http)).toEqual([{ before_seq: String(2 ** 62), limit: '100' }])
+  })
+
+  it('loads older replies before the oldest held, each once, until the first reply', async () => {
+    const { threads, http } = setup()
+    const all = longThread(http, 25)
+    await threads.open(ROOT, 1)
+    await threads.loadOlder(ROOT)
+    expect(threads.view(ROOT)!.replies.map((m) => m.seq)).toEqual(all.slice(-20).map((m) => m.seq))
+    await threads.loadOlder(ROOT)
+    const v = threads.view(ROOT)!
+    expect(v.replies.map((m) => m.id)).toEqual(all.map((m) => m.id))
+    expect(v.hasOlder).toBe(false)
+    await threads.loadOlder(ROOT) // nothing older: no request
+    expect(asked(http).map((q) => q.before_seq)).toEqual([String(2 ** 62), '18', '8'])
+  })
+
+  it('pages back to a deep-linked reply, and no further', async () => {
+    const { threads, http } = setup()
+    const all = longThread(http, 45)
+    await threads.open(ROOT, 1)
+    expect(await threads.loadBackTo(ROOT, 20)).toBe(true)
+    const v = threads.view(ROOT)!
+    expect(v.replies.some((m) => m.seq === 20)).toBe(true)
+    expect(v.replies[0]!.seq).toBe(18)
+    expect(v.hasOlder).toBe(true)
+    expect(asked(http).map((q) => q.before_seq)).toEqual([String(2 ** 62), '38', '28'])
+    // Already held: no request. Older than the first reply: read back to the start, then stop.
+    expect(await threads.loadBackTo(ROOT, 25)).toBe(true)
+    expect(asked(http)).toHaveLength(3)
+    expect(await threads.loadBackTo(ROOT, 1)).toBe(true)
     expect(v.replies.map((m) => m.seq)).toEqual(all.map((m) => m.seq))
-    expect(http.callsTo(`GET messages/${ROOT}/thread`).map((c) => c.url.searchParams.get('after_seq'))).toEqual(['0', '12', '22'])
+    expect(asked(http)).toHaveLength(5)
+  })
+
+  it('stops paging back after the pages it was allowed', async () => {
+    const { threads, http } = setup()
+    longThread(http, 45)
+    await threads.open(ROOT, 1)
+    expect(await threads.loadBackTo(ROOT, 3, 2)).toBe(false)
+    expect(threads.view(ROOT)!.replies[0]!.seq).toBe(18)
+    expect(asked(http)).toHaveLength(3)
+  })
+
+  it('after a reconnect reads forward from the newest reply held', async () => {
+    const { threads, http } = setup()
+    const all = longThread(http, 25)
+    await threads.open(ROOT, 1)
+    http.calls.length = 0
+    await threads.catchUp()
+    expect(asked(http)).toEqual([{ after_seq: String(all[all.length - 1]!.seq), limit: '100' }])
   })
 
   it("follows a renamed person in a thread's replies and on its root's summary", async () => {
