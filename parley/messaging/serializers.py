@@ -455,7 +455,8 @@ class ThreadPageIn(serializers.Serializer[Any]):
         required=False,
         min_value=1,
         max_value=2**62,
-        help_text="The replies just before this seq (not with after_seq). 2^62: the newest page.",
+        help_text="The replies just before this seq (not with after_seq). Any seq past the newest"
+        " reply (2^53-1, 2^62) gives the newest page.",
     )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
 

@@ -5290,7 +5290,7 @@ export interface operations {
             query?: {
                 /** @description Replies after this seq. */
                 after_seq?: number;
-                /** @description The replies just before this seq (not with after_seq). 2^62: the newest page. */
+                /** @description The replies just before this seq (not with after_seq). Any seq past the newest reply (2^53-1, 2^62) gives the newest page. */
                 before_seq?: number;
                 limit?: number;
             };

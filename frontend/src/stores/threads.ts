@@ -22,10 +22,11 @@ import { useTimelineStore } from './timeline'
 /** Replies per request (the server's most). */
 export const THREAD_PAGE = 100
 /**
- * The `before_seq` that asks for a thread's newest page: past any seq (the server's largest
- * cursor). The server's default stays the first page (`after_seq=0`) for other clients.
+ * The `before_seq` that asks for a thread's newest page: past any seq. The largest integer a
+ * JavaScript number holds exactly (2^62 would be sent as "4611686018427388000", past the
+ * server's largest cursor: a 400). The server's default stays the first page (`after_seq=0`).
  */
-export const LATEST_SEQ = 2 ** 62
+export const LATEST_SEQ = Number.MAX_SAFE_INTEGER
 /** Pages read back at most to reach a thread's "New replies" line when it opens. */
 export const UNREAD_PAGES = 20
 const TYPING_TTL_MS = 6000
