@@ -6,7 +6,8 @@ the whole screen on the phone) and never in the room's flow; the root's summary 
 "Threads" badge follow live; Bob drops offline in the middle (replies are written on both
 sides meanwhile) and comes back with nothing lost and nothing twice. A reply also sent to
 the room shows there with its "replied to a thread" line, which opens the thread; a search
-hit in a thread says so and opens the thread at that reply.
+hit in a thread says so and opens the thread at that reply. A long thread opens at its newest
+page with one request and pages back (a button, a link to its first reply).
 Screenshots: docs/screenshots/threads-*.png.
 """
 
@@ -245,3 +246,47 @@ def test_a_search_hit_in_a_thread_opens_the_thread_at_that_reply(trio) -> None:
     expect(reply).to_have_attribute("data-seq", str(target["seq"]))
     expect(reply).to_be_in_viewport()
     expect(in_list(room_flow(a), "the needle reply")).to_have_count(0)
+
+
+def test_a_long_thread_opens_at_its_newest_reply_and_pages_back(trio) -> None:
+    """230 replies: opening asks for the newest page once (no walk from the first reply);
+    "Load older replies" draws the held ones, then asks for the page before the oldest held;
+    a link to the first reply pages back until it is there. Cat follows none of it (no "New
+    replies" line to page back to)."""
+    ann, bob, cat, room = trio
+    rid = room["id"]
+    root = post(ann, rid, "A very long thread")
+    sent = [post(bob, rid, f"long reply {i}", thread=root["id"]) for i in range(1, 231)]
+    a = cat.page
+    asked: list[str] = []
+    a.on("request", lambda r: asked.append(r.url) if f"/messages/{root['id']}/thread?" in r.url else None)
+
+    a.goto(f"/rooms/{rid}?thread={root['id']}")
+    in_list(panel(a), "long reply 230").wait_for()
+    expect(in_list(panel(a), "long reply 181")).to_have_count(1)  # the newest 50 drawn
+    expect(in_list(panel(a), "long reply 180")).to_have_count(0)
+    assert len(asked) == 1 and "before_seq=9007199254740991" in asked[0], asked
+
+    def befores() -> list[str]:
+        return [u.split("before_seq=")[1].split("&")[0] for u in asked]
+
+    older = panel(a).get_by_test_id("thread-load-older")
+    older.click()  # first the rest of the page held
+    in_list(panel(a), "long reply 131").wait_for()
+    if in_list(panel(a), "long reply 81").count() == 0:
+        older.click()  # then the page before the oldest held (scrolling to the top may ask first)
+    in_list(panel(a), "long reply 81").wait_for()
+    assert befores()[:2] == ["9007199254740991", str(sent[130]["seq"])], asked
+    assert len(set(befores())) == len(asked), asked  # each page asked once
+    expect(in_list(panel(a), "long reply 230")).to_have_count(1)
+
+    asked.clear()
+    a.goto(f"/rooms/{rid}?thread={root['id']}&at={sent[0]['seq']}")
+    first = in_list(panel(a), "long reply 1")
+    first.wait_for()
+    expect(first).to_be_in_viewport()
+    assert befores() == [
+        "9007199254740991",
+        str(sent[130]["seq"]),
+        str(sent[30]["seq"]),
+    ], asked
