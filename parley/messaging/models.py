@@ -69,6 +69,11 @@ class Message(models.Model):
     # site_name}]), filled by a job after the send (`message.updated`), copied from LinkPreview
     # so history reads no other rows. The author may remove one; emptied on delete.
     previews = models.JSONField(default=list, blank=True, verbose_name=_("previews"))
+    # The normalised URLs whose card the author removed, so a later edit (which fetches the
+    # cards of links it adds) never brings one back. Never sent to clients.
+    previews_removed = models.JSONField(
+        default=list, db_default=[], blank=True, verbose_name=_("removed previews")
+    )
     # Protocol 3: the root of the thread this message replies in (never a reply itself: a
     # reply to a reply joins its root's thread). Indexed only where set, with seq, for the
     # thread's pages; most messages are not thread replies and pay nothing on insert.

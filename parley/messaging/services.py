@@ -781,6 +781,7 @@ def message_edit(*, actor: User, message_id: int, body: str, reactions: bool = T
             edited_at=now,
             editor=actor,
         )
+        added = _links_added(before=message.body, after=body, removed=message.previews_removed)
         named = _resolve_mentions(message.room_id, [body])
         message.mentions, message.mentions_room = _mentions_of(
             body, sender_id=message.sender_id, owner_id=t.room.owner_id, members=named
@@ -808,6 +809,8 @@ def message_edit(*, actor: User, message_id: int, body: str, reactions: bool = T
             now=now,
             held=t.held,
         )
+        if added and settings.LINK_PREVIEWS:  # no statement: the job reads the room's setting
+            linkpreview.schedule_after_commit([message.pk])
     if reactions:
         message.reaction_list = selectors.reactions_for(viewer=actor, message_ids=[message.pk]).get(
             message.pk, []
@@ -857,10 +860,11 @@ def message_delete(*, actor: User, message_id: int, erasure: bool = False) -> bo
         message.body, message.deleted_at, message.mentions, message.mentions_room = "", now, [], False
         message.search_text = None  # out of the search index
         message.attachments = []
-        message.previews = []
+        message.previews, message.previews_removed = [], []
         message.save(
             update_fields=[
-                "body", "deleted_at", "mentions", "mentions_room", "search_text", "attachments", "previews"
+                "body", "deleted_at", "mentions", "mentions_room", "search_text", "attachments",
+                "previews", "previews_removed",
             ]
         )  # fmt: skip
         _delete_uploads(message.pk)
@@ -943,6 +947,16 @@ def message_attachments_refresh(*, message_id: int) -> bool:
     return True
 
 
+def _links_added(*, before: str, after: str, removed: list[str]) -> bool:
+    """Whether an edit brings a link that may get a card: one among the new body's first links
+    that was not among the old body's (whose cards, or their absence, stand) and whose card
+    the author has not removed. Pure text work: the edit spends no statement on it."""
+    if not linkpreview.maybe_has_links(after):
+        return False
+    had = {_normalised(link) for link in linkpreview.links(before)} | set(removed)
+    return any(_normalised(link) not in had for link in linkpreview.links(after))
+
+
 def _normalised(url: str) -> str:
     try:
         return linkpreview.normalise(url)
@@ -1002,19 +1016,28 @@ def link_preview_get(*, url: str) -> LinkPreview | None:
     return row if row.found else None
 
 
+def _wanted(message: Message) -> list[str]:
+    """The message's first links that have no card yet and whose card the author has not
+    removed, in the body's order."""
+    have = {_normalised(str(p["url"])) for p in message.previews} | set(message.previews_removed)
+    return [link for link in linkpreview.links(message.body) if _normalised(link) not in have]
+
+
 def message_previews_make(*, message_id: int) -> bool:
-    """The job after a send: fetch (or find cached) the previews of the message's first links
-    and publish the message again with them (`message.updated`); True if it did.
+    """The job after a send or an edit that adds links: fetch (or find cached) the previews of
+    the message's first links that have no card yet, and publish the message again with them
+    (`message.updated`); True if it did. Cards already there stay as they are (no refetch).
 
     Nothing happens when previews are off (LINK_PREVIEWS, the room's `link_previews`), the
-    message is gone, deleted or has previews already, or no link has anything to show."""
+    message is gone or deleted, every link has its card (or its card was removed by the
+    author), or no new link has anything to show."""
     if not settings.LINK_PREVIEWS:
         return False
     message = Message.objects.select_related("room").filter(pk=message_id).first()
-    if message is None or message.deleted or message.previews or not message.room.link_previews:
+    if message is None or message.deleted or not message.room.link_previews:
         return False
     cards = []
-    for link in linkpreview.links(message.body):
+    for link in _wanted(message):
         row = link_preview_get(url=link)
         if row is not None:
             cards.append(
@@ -1035,11 +1058,14 @@ def message_previews_make(*, message_id: int) -> bool:
         room_id = found[0]
         held = None if store.late_room_lock() else found[1]
         message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
-        still = {_normalised(link) for link in linkpreview.links(message.body)}
-        cards = [c for c in cards if _normalised(str(c["url"])) in still]  # edited meanwhile
-        if message.deleted or message.previews or not cards:
+        # Edited, removed by hand or filled by another run meanwhile: only what is still wanted.
+        wanted = {_normalised(link) for link in _wanted(message)}
+        cards = [c for c in cards if _normalised(str(c["url"])) in wanted]
+        if message.deleted or not cards:
             return False
-        message.previews = cards
+        by_url = {_normalised(str(c["url"])): c for c in [*message.previews, *cards]}
+        order = [_normalised(link) for link in linkpreview.links(message.body)]
+        message.previews = [by_url[key] for key in order if key in by_url]  # the body's order
         message.save(update_fields=["previews"])
         return _publish_updated(message, room_id=room_id, held=held)
 
@@ -1076,8 +1102,11 @@ def message_preview_remove(*, actor: User, message_id: int, index: int) -> Messa
             raise Conflict(_("The message was deleted."), code="message_deleted")
         if not 0 <= index < len(message.previews):
             raise NotFound(_("No such link preview."), code="no_preview")
+        gone = _normalised(str(message.previews[index]["url"]))
         message.previews = [p for i, p in enumerate(message.previews) if i != index]
-        message.save(update_fields=["previews"])
+        if gone not in message.previews_removed:  # a later edit must not bring it back
+            message.previews_removed = [*message.previews_removed, gone]
+        message.save(update_fields=["previews", "previews_removed"])
         message.reaction_list = []
         data = message_data(message)
         _append(

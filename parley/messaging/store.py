@@ -148,7 +148,7 @@ def insert_messages(messages: Sequence[Message]) -> None:
     names = [
         "room", "seq", "sender", "body", "client_id", "created_at", "edited_at",
         "deleted_at", "reply_to", "reply_excerpt", "mentions", "mentions_room", "search_text",
-        "attachments", "previews", "thread", "also_to_room", "scheduled_for",
+        "attachments", "previews", "previews_removed", "thread", "also_to_room", "scheduled_for",
     ]  # fmt: skip
     if not connection.features.can_return_rows_from_bulk_insert:  # MySQL: the ORM knows the way
         Message.objects.bulk_create(messages)

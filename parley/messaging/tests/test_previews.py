@@ -23,6 +23,7 @@ from PIL import Image
 
 from parley.messaging import linkpreview
 from parley.messaging.models import LinkPreview, Message, RoomEvent
+from parley.realtime.protocol import server_frame_adapter
 from parley.realtime.shapes import MessageOut
 from parley.testing.api import client_for, error_of, make_user
 
@@ -397,3 +398,144 @@ def test_a_flood_of_previews_jobs_is_dropped_not_queued(settings: Any, monkeypat
     full.release()
     tasks.previews_later(42)
     assert submitted == [42]
+
+
+# --- An edit: the cards of links it adds arrive, kept ones stay, removed ones stay removed ---
+
+
+def edit(client: Any, message_id: int, body: str, capture: Any) -> tuple[dict[str, Any], int]:
+    """Edit, and run what the commit starts; the message as the edit answered, and how many
+    previews jobs the edit started."""
+    from parley.messaging import tasks
+
+    started: list[int] = []
+
+    def counting(pk: int) -> None:
+        started.append(pk)
+        tasks.previews_later(pk)
+
+    linkpreview.provide_scheduler(counting)
+    try:
+        with capture(execute=True):
+            r = client.patch(f"/api/v1/messages/{message_id}", {"body": body}, format="json")
+    finally:
+        linkpreview.provide_scheduler(tasks.previews_later)
+    assert r.status_code == 200, r.content
+    return r.json(), len(started)
+
+
+def updates(room_id: int, message_id: int) -> list[dict[str, Any]]:
+    """The `message.updated` frames of a message in the room's log (what every reader gets
+    live and on resume), in order, each checked against the protocol's declared frames."""
+    frames = [
+        json.loads(e.frame)
+        for e in RoomEvent.objects.filter(
+            room_id=room_id, kind="message.updated", message_id=message_id
+        ).order_by("seq")
+    ]
+    for frame in frames:
+        server_frame_adapter.validate_python(frame)
+    return frames
+
+
+def test_an_edit_that_adds_a_link_gets_its_card_through_message_updated(
+    site: Site, room: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    sent = send(room["m"], room["rid"], "the guide is coming", django_capture_on_commit_callbacks)
+    edited, jobs = edit(
+        room["m"], sent["id"], f"the guide: {site.base}/og", django_capture_on_commit_callbacks
+    )
+    assert edited["previews"] == [] and jobs == 1  # the edit does not wait for the fetch
+    (card,) = stored(sent["id"])
+    assert (card["url"], card["title"]) == (f"{site.base}/og", "The Harbour Guide")
+    # Two frames: the edit's own (no card yet), then the job's with the card, after it.
+    mine, job = updates(room["rid"], sent["id"])
+    assert mine["message"]["previews"] == [] and job["message"]["previews"] == [card]
+    assert job["seq"] > mine["seq"] and job["message"]["body"] == f"the guide: {site.base}/og"
+    # Every reader: the other member's history carries it.
+    history = room["o"].get(f"/api/v1/rooms/{room['rid']}/messages").json()["messages"]
+    assert [m["previews"] for m in history if m["id"] == sent["id"]] == [[card]]
+
+
+def test_an_edit_costs_no_more_statements_for_a_link(
+    site: Site, room: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """The edit only schedules the job after commit, like a send: no statement for the room's
+    setting, the cache or the page."""
+    ids = [
+        send(room["m"], room["rid"], f"text {i}", django_capture_on_commit_callbacks)["id"] for i in range(3)
+    ]
+    url = "/api/v1/messages/{}"
+    room["m"].patch(url.format(ids[0]), {"body": "warm up"}, format="json")
+    with django_capture_on_commit_callbacks() as plain_jobs, CaptureQueriesContext(connection) as plain:
+        assert room["m"].patch(url.format(ids[1]), {"body": "no link"}, format="json").status_code == 200
+    body = f"a link {site.base}/og"
+    with django_capture_on_commit_callbacks() as link_jobs, CaptureQueriesContext(connection) as linked:
+        assert room["m"].patch(url.format(ids[2]), {"body": body}, format="json").status_code == 200
+    assert len(linked) == len(plain), [q["sql"] for q in linked]
+    assert len(link_jobs) == len(plain_jobs) + 1  # the previews job, started after commit
+    assert site.hits["/og"] == 0  # not run by the edit
+
+
+def test_an_edit_keeps_the_cards_of_links_it_keeps_without_a_refetch(
+    site: Site, room: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    sent = send(room["m"], room["rid"], f"{site.base}/og", django_capture_on_commit_callbacks)
+    (og,) = stored(sent["id"])
+    # Past the cache's life: a job that fetched the kept link again would hit the site again.
+    LinkPreview.objects.update(fetched_at=LinkPreview.objects.get().fetched_at.replace(year=2000))
+    edited, jobs = edit(
+        room["m"], sent["id"], f"now {site.base}/og, fixed", django_capture_on_commit_callbacks
+    )
+    assert edited["previews"] == [og] and jobs == 0  # no new link: no job at all
+    # A link added before the kept one: its card comes, in the body's order; the kept one is
+    # the same card, not fetched again.
+    body = f"{site.base}/title-only then {site.base}/og"
+    edited, jobs = edit(room["m"], sent["id"], body, django_capture_on_commit_callbacks)
+    assert edited["previews"] == [og] and jobs == 1
+    assert [c["title"] for c in stored(sent["id"])] == ["Only a title", "The Harbour Guide"]
+    assert stored(sent["id"])[1] == og
+    assert (site.hits["/og"], site.hits["/picture.png"], site.hits["/title-only"]) == (1, 1, 1)
+
+
+def test_a_card_the_author_removed_stays_removed_after_edits(
+    site: Site, room: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    site.html("/second", _page("<title>Second page</title>"))
+    sent = send(
+        room["m"], room["rid"], f"{site.base}/og {site.base}/title-only", django_capture_on_commit_callbacks
+    )
+    assert room["m"].delete(f"/api/v1/messages/{sent['id']}/previews/0").status_code == 200
+    assert [c["title"] for c in stored(sent["id"])] == ["Only a title"]
+    # An edit adding a link runs the job: the new link gets its card, the removed one does not.
+    body = f"{site.base}/og {site.base}/title-only {site.base}/second"
+    _edited, jobs = edit(room["m"], sent["id"], body, django_capture_on_commit_callbacks)
+    assert jobs == 1
+    assert [c["title"] for c in stored(sent["id"])] == ["Only a title", "Second page"]
+    # Taking the link out and putting it back does not bring its card back either.
+    edit(room["m"], sent["id"], f"{site.base}/title-only", django_capture_on_commit_callbacks)
+    _edited, jobs = edit(
+        room["m"],
+        sent["id"],
+        f"{site.base}/title-only {site.base}/og#again",
+        django_capture_on_commit_callbacks,
+    )
+    assert jobs == 0 and [c["title"] for c in stored(sent["id"])] == ["Only a title"]
+    assert all("Harbour" not in json.dumps(f) for f in updates(room["rid"], sent["id"])[1:])
+    # Deleting the message forgets what was removed along with the rest.
+    assert room["m"].delete(f"/api/v1/messages/{sent['id']}").status_code in (200, 204)
+    assert Message.objects.get(pk=sent["id"]).previews_removed == []
+
+
+def test_an_edit_with_previews_off_fetches_nothing(
+    site: Site, room: dict[str, Any], settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    sent = send(room["m"], room["rid"], "soon a link", django_capture_on_commit_callbacks)
+    room["o"].patch(f"/api/v1/rooms/{room['rid']}", {"link_previews": False}, format="json")
+    edit(room["m"], sent["id"], f"{site.base}/og", django_capture_on_commit_callbacks)
+    assert stored(sent["id"]) == [] and site.hits["/og"] == 0
+    assert [f["message"]["previews"] for f in updates(room["rid"], sent["id"])] == [[]]  # the edit's own
+    room["o"].patch(f"/api/v1/rooms/{room['rid']}", {"link_previews": True}, format="json")
+    settings.LINK_PREVIEWS = False
+    _edited, jobs = edit(room["m"], sent["id"], f"{site.base}/title-only", django_capture_on_commit_callbacks)
+    assert jobs == 0 and stored(sent["id"]) == [] and site.hits["/title-only"] == 0
