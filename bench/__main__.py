@@ -54,6 +54,7 @@ PROFILES = {
         users=10000,
         search_messages=1_000_000,
         search_n=100,
+        slack_messages=10_000,
         workloads=[
             "room",
             "room-mixed",
@@ -70,6 +71,7 @@ PROFILES = {
             "history",
             "scaling",
             "search",
+            "slack-import",
         ],
     ),
     "quick": dict(
@@ -98,6 +100,7 @@ PROFILES = {
         users=10000,
         search_messages=1_000_000,
         search_n=30,
+        slack_messages=2_000,
         workloads=["room", "burst", "flood", "history"],
         servers=["parley", "baseline", "relay", "socketio"],
     ),
@@ -128,6 +131,8 @@ PARTS = {
     "history": ["parley", "parley-ref"],
     "scaling": ["parley", "parley-ref"],
     "search": ["parley"],
+    # issue 32: `manage.py import_slack` on a fresh SQLite file and a fresh PostgreSQL database
+    "slack-import": ["parley"],
 }
 
 
@@ -178,6 +183,8 @@ def setup_parley(python: str, users: int, history: int) -> bool:
 def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> dict:
     if wl == "search":  # in process on each database: no server to start
         return W.w_search(prof, python)
+    if wl == "slack-import":  # a management command on fresh databases: no server either
+        return W.w_slack_import(prof, python)
     srv = Server(kind, python=python, workers=workers, env_extra=W.WORKLOAD_ENV.get(wl, {}))
     srv.start()
     try:
@@ -234,7 +241,10 @@ def main() -> None:
     setup_baseline(a.python, prof["users"]) if any(s.startswith("baseline") for s in servers) else None
     # The million-message room is only for the history workload: not made for the others.
     history = prof["history"] if "history" in wls else 0
-    if any(s.startswith("parley") for s in servers) and not setup_parley(a.python, prof["users"], history):
+    # The Slack import makes its own fresh databases: it needs none of the fixtures.
+    needs_fixtures = any(wl != "slack-import" for wl in wls)
+    parley = any(s.startswith("parley") for s in servers)
+    if parley and needs_fixtures and not setup_parley(a.python, prof["users"], history):
         servers = [s for s in servers if not s.startswith("parley")]
     plan = []
     for r in range(prof["repeats"]):

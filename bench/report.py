@@ -211,6 +211,7 @@ def write(results: dict, stem: str) -> str:
             "",
         ]
     L += search_section(runs, summary)
+    L += slack_section(runs, summary)
     sc = [r for r in runs if r["workload"] == "scaling" and "result" in r]
     if sc:
         by = defaultdict(list)
@@ -552,6 +553,8 @@ def targets(S: dict) -> list[str]:
             f"{S['threads_cpu']:.3f}×",
             None,
         )
+    for db, (n, secs) in S.get("slack", {}).items():
+        row(f"Slack import of {n:,} messages < 60 s ({db})", f"{secs:.1f} s", n >= 10_000 and secs < 60)
     if S.get("scaling") is not None:
         row("2 processes ≥ 1.6 × deliveries/s of 1", f"{S['scaling']:.2f}×", S["scaling"] >= 1.6)
     L.append("")
@@ -656,3 +659,40 @@ def search_section(runs: list, summary: dict) -> list[str]:
         worst = max(med([x["search"][k]["p99"] for x in rs]) for k in SEARCH_TERMS)
         summary["search"][db] = (worst, ratio)
     return L
+
+
+def slack_section(runs: list, summary: dict) -> list[str]:
+    """Issue 32's import from Slack: the whole command's time for an export of N messages,
+    each run on a fresh database, and a second run that must import nothing."""
+    found = [r["result"] for r in runs if r["workload"] == "slack-import" and "result" in r]
+    if not found:
+        return []
+    lines = [
+        "### Import from Slack (`manage.py import_slack`, issue 32)",
+        "",
+        "An export in Slack's format built by `parley/testing/slack_export.py` (public and "
+        "private channels, a group DM, a DM, a thread, reactions, an edit, files), imported "
+        "on a fresh database; then the same export again, which must make nothing. `import s` "
+        "is the command's own count (from reading the zip to the last commit); `command s` "
+        "adds starting Django.",
+        "",
+        "| database | messages | import s (min–max) | messages/s | command s | second run s |",
+        "|---|---|---|---|---|---|",
+    ]
+    slack: dict = {}
+    for db in ("sqlite", "postgresql"):
+        rs = [r[db] for r in found if db in r]
+        if not rs:
+            continue
+        secs = [r["import_s"] for r in rs]
+        lo, hi = spread(secs)
+        n = rs[0]["messages"]
+        slack[db] = (n, med([r["command_s"] for r in rs]))
+        lines.append(
+            f"| {db} | {n:,} | {f(med(secs))} ({f(lo)}–{f(hi)}) | "
+            f"{f(med([r['messages_per_s'] for r in rs]), 0)} | {f(med([r['command_s'] for r in rs]))} | "
+            f"{f(med([r['second_run_s'] for r in rs]))} |"
+        )
+    summary["slack"] = slack
+    lines.append("")
+    return lines

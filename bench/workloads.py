@@ -447,6 +447,41 @@ def w_search(p: dict, python: str) -> dict:
     return out
 
 
+def w_slack_import(p: dict, python: str) -> dict:
+    """Issue 32: `manage.py import_slack` of an export of `slack_messages` messages in
+    Slack's format (bench/slack_import.py), run twice (the second must import nothing), on
+    a fresh SQLite file and on a fresh PostgreSQL database (dropped and made anew)."""
+    import json
+    import os
+    import subprocess
+
+    import psycopg
+
+    from bench.servers import PARLEY_DB, PG, ROOT, pg_dsn
+
+    out = {}
+    fresh = f"{PARLEY_DB}_slack"
+    with psycopg.connect(
+        host=PG["host"], port=PG["port"], user=PG["user"], dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'drop database if exists "{fresh}" with (force)')
+        conn.execute(f'create database "{fresh}"')
+    for name, url in (("sqlite", None), ("postgresql", pg_dsn(fresh))):
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        if url:
+            env["DATABASE_URL"] = url  # without: the command's own temporary SQLite file
+        run = subprocess.run(
+            [python, "-m", "bench.slack_import", "--messages", str(p["slack_messages"])],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        out[name] = json.loads(run.stdout.strip().splitlines()[-1])
+    return out
+
+
 class Uploader(threading.Thread):
     """One member (user 99 of the 100-member room) uploading a 10 MiB file over REST, one
     after another with `gap_s` seconds between them (0: back to back), until stopped; it
