@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import secrets
 import threading
@@ -64,7 +65,11 @@ class LocalHandoff:
             if len(self._buffer) > 1:
                 return  # a hand-off is already scheduled and will take this one too
         try:
-            loop.call_soon_threadsafe(self._drain)
+            # In a context of its own, not a copy of the publishing thread's: the tasks the hub
+            # spawns from here (a socket joining a room, a catch-up) must not inherit, say,
+            # asgiref's mark of a sync_to_async call in progress, or their own database
+            # reads would be refused as a deadlock.
+            loop.call_soon_threadsafe(self._drain, context=contextvars.Context())
         except RuntimeError:  # the loop closed between the check and the call: nobody will drain
             with self._lock:
                 self._buffer.clear()

@@ -50,6 +50,8 @@ class ConnectionHub(Protocol):
 
     def note_head(self, room_id: int, seq: int) -> None: ...
 
+    def catch_up_joined(self, room_id: int) -> None: ...
+
 
 class Connection:
     # One per open socket, so its size is multiplied by every idle connection: slots
@@ -290,6 +292,7 @@ class Connection:
             self.last[room] = last_seq
             await self.hub.room_add(self, room)
             self.hub.note_head(room, last_seq)
+            self.hub.catch_up_joined(room)
         if frame:
             self.push_text(frame)
 

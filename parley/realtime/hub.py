@@ -164,6 +164,16 @@ class Hub:
         if state is not None and state.seq is None:
             state.seq = seq
 
+    def catch_up_joined(self, room_id: int) -> None:
+        """A socket just joined a room (a membership, not a resume). Its first events may have
+        been committed, and published to a process not yet subscribed to the room, between the
+        membership's commit and this subscription: a new DM's first message is sent right
+        after the room is made. Read what is past the head from the database once; a join is
+        rare, so this costs one query where a room is joined, none on the send path."""
+        state = self.rooms.get(room_id)
+        if state is not None and state.seq is not None:
+            self.spawn(self._catch_up(room_id, state))
+
     def local_user_ids(self) -> set[int]:
         return set(self.users)
 
