@@ -36,14 +36,18 @@ class User(AbstractUser):
     deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted at"))
     # Status and do-not-disturb (issue 30). An expired status or DND reads as none at once
     # (checked at read time); a periodic job clears the columns and tells everyone.
-    status_emoji = models.CharField(max_length=32, blank=True, verbose_name=_("status emoji"))
-    status_text = models.CharField(max_length=STATUS_TEXT_MAX, blank=True, verbose_name=_("status text"))
+    status_emoji = models.CharField(max_length=32, blank=True, db_default="", verbose_name=_("status emoji"))
+    status_text = models.CharField(
+        max_length=STATUS_TEXT_MAX, blank=True, db_default="", verbose_name=_("status text")
+    )
     status_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status expires at"))
     dnd_until = models.DateTimeField(null=True, blank=True, verbose_name=_("do not disturb until"))
     # Away by hand: stays until cleared, whatever the activity.
-    away = models.BooleanField(default=False, verbose_name=_("away"))
+    away = models.BooleanField(default=False, db_default=False, verbose_name=_("away"))
     # Read receipts: off hides yours from others and theirs from you.
-    share_read_receipts = models.BooleanField(default=True, verbose_name=_("share read receipts"))
+    share_read_receipts = models.BooleanField(
+        default=True, db_default=True, verbose_name=_("share read receipts")
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -100,7 +100,7 @@ def room_pins(*, room: Room, viewer: User) -> list[Message]:
     two queries however many there are (at most PINS_MAX). The caller checked membership."""
     pins = (
         Pin.objects.filter(room=room, message__deleted_at__isnull=True)
-        .select_related("message__sender", "message__reply_to__sender")
+        .select_related("message__sender", "message__reply_to__sender", "message__summary")
         .order_by("-pinned_at", "-id")[:PINS_MAX]
     )
     return selectors.with_reactions([p.message for p in pins], viewer)
@@ -160,7 +160,7 @@ def saved_page(*, user: User, before_id: int | None, limit: int) -> SavedPage:
     qs = (
         SavedMessage.objects.filter(user=user, message__deleted_at__isnull=True)
         .filter(Exists(member))
-        .select_related("message__sender", "message__reply_to__sender", "message__room")
+        .select_related("message__sender", "message__reply_to__sender", "message__room", "message__summary")
     )
     if before_id is not None:
         qs = qs.filter(pk__lt=before_id)

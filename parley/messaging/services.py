@@ -1057,7 +1057,7 @@ def message_previews_make(*, message_id: int) -> bool:
             return False
         room_id = found[0]
         held = None if store.late_room_lock() else found[1]
-        message = Message.objects.select_related("sender", "reply_to__sender").get(pk=message_id)
+        message = Message.objects.select_related("sender", "reply_to__sender", "summary").get(pk=message_id)
         # Edited, removed by hand or filled by another run meanwhile: only what is still wanted.
         wanted = {_normalised(link) for link in _wanted(message)}
         cards = [c for c in cards if _normalised(str(c["url"])) in wanted]

@@ -4,6 +4,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Database defaults on the NOT NULL columns: rows written by code that predates them (a
+    # process of the previous release during a rolling deploy, a migration test's historical
+    # models) still insert.
     dependencies = [
         ("accounts", "0001_squashed"),
     ]
@@ -12,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="user",
             name="away",
-            field=models.BooleanField(default=False),
+            field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
             model_name="user",
@@ -22,12 +25,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="user",
             name="share_read_receipts",
-            field=models.BooleanField(default=True),
+            field=models.BooleanField(db_default=True, default=True),
         ),
         migrations.AddField(
             model_name="user",
             name="status_emoji",
-            field=models.CharField(blank=True, max_length=32),
+            field=models.CharField(blank=True, db_default="", max_length=32),
         ),
         migrations.AddField(
             model_name="user",
@@ -37,6 +40,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="user",
             name="status_text",
-            field=models.CharField(blank=True, max_length=100),
+            field=models.CharField(blank=True, db_default="", max_length=100),
         ),
     ]

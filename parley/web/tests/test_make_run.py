@@ -201,6 +201,7 @@ def every_job_runs(server: MakeRun) -> None:
         "uploads-remove-unattached",
         "messages-purge",
         "scheduled-send",
+        "presence-expire",
     }
 
     def all_ran() -> bool:
