@@ -2,6 +2,19 @@
 
 from django.db import migrations, models
 
+from parley.common.vendor_sql import VendorSQL
+
+# The AlterField below rewrites the column with the table's default collation on MariaDB,
+# under which every emoji outside the Basic Multilingual Plane weighs the same (0001 made it
+# compare bytes): put the binary collation back at the new length, and at the old one when
+# going back.
+MYSQL_EMOJI_BINARY_40 = [
+    "ALTER TABLE messaging_reaction MODIFY emoji varchar(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
+]
+MYSQL_EMOJI_BINARY_32 = [
+    "ALTER TABLE messaging_reaction MODIFY emoji varchar(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
+]
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,9 +22,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        VendorSQL({}, reverse={"mysql": MYSQL_EMOJI_BINARY_32}),
         migrations.AlterField(
             model_name="reaction",
             name="emoji",
             field=models.CharField(max_length=40),
         ),
+        VendorSQL({"mysql": MYSQL_EMOJI_BINARY_40}, reverse={}),
     ]
