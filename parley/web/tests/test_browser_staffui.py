@@ -205,6 +205,14 @@ def test_an_owner_bans_through_a_dialog_with_a_reason(browser, server: ServerPro
         ctx_m.close()
 
 
+SCROLLED_UP_300 = """() => {
+    const list = document.querySelector('[data-testid="message-list"]');
+    list.scrollTop = list.scrollHeight - list.clientHeight - 300;
+    const filler = [...list.querySelectorAll("p")].find((p) => p.textContent === "filler 29");
+    return !!filler && filler.getBoundingClientRect().top >= list.getBoundingClientRect().bottom;
+}"""
+
+
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 def test_your_own_long_message_is_scrolled_into_view(browser, server: ServerProcess, width: str) -> None:
     """After an 8-line or code-block message the list stayed put and offered "New messages ↓".
@@ -219,9 +227,12 @@ def test_your_own_long_message_is_scrolled_into_view(browser, server: ServerProc
             post(page, token, room["id"], f"filler {i}")
         open_room(page, room["id"])
         composer = page.get_by_test_id("composer")
-        listing = page.get_by_test_id("message-list")
+        # The history has arrived and the list has been taken to its end once.
+        expect(page.get_by_text("filler 29", exact=True)).to_be_in_viewport()
         for n, lines in enumerate((["line"] * 8, ["```", *["code();"] * 8, "```"])):
-            listing.evaluate("el => { el.scrollTop = el.scrollHeight - el.clientHeight - 300 }")
+            # Scrolled up until the newest filler lies below the list's bottom edge: set again at
+            # each poll, so a layout that settles late (fonts, the composer) cannot undo it.
+            page.wait_for_function(SCROLLED_UP_300, polling=100)
             expect(page.get_by_text("filler 29", exact=True)).not_to_be_in_viewport()
             composer.click()
             for k, line in enumerate(lines):
