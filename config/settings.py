@@ -328,6 +328,15 @@ if PRESENCE_EXPIRE_INTERVAL > 0:
         "task": "parley.accounts.tasks.presence_expire",
         "schedule": PRESENCE_EXPIRE_INTERVAL,
     }
+# A thread root's summary event (`message.updated` after a reply) is logged at most once per
+# root in this many seconds, the first at once, the rest when the window ends (docs/protocol.md,
+# "Threads"); summaries whose flush never ran (the process stopped) are logged by a job.
+THREAD_SUMMARY_WINDOW: float = _duration(env.str("THREAD_SUMMARY_WINDOW", default="2s"))
+THREAD_SUMMARY_FLUSH_INTERVAL: float = _duration(env.str("THREAD_SUMMARY_FLUSH_INTERVAL", default="1m"))
+CELERY_BEAT_SCHEDULE["thread-summaries-flush"] = {
+    "task": "parley.messaging.tasks.thread_summaries_flush_overdue",
+    "schedule": THREAD_SUMMARY_FLUSH_INTERVAL,
+}
 # Uploads no message took are removed this long after they were made (docs/decisions.md, "Uploads").
 UPLOAD_UNATTACHED_TTL = timedelta(seconds=_duration(env.str("UPLOAD_UNATTACHED_TTL", default="1d")))
 UPLOAD_CLEANUP_INTERVAL: float = _duration(env.str("UPLOAD_CLEANUP_INTERVAL", default="1h"))

@@ -51,3 +51,6 @@ LINK_PREVIEWS_IN_THREAD = False
 LINK_PREVIEWS = False
 ROOM_EXPORT_IN_THREAD = False
 STORAGES["uploads"]["OPTIONS"] = {"location": str(DATA_DIR / f"test-uploads-{os.getpid()}"), "base_url": None}  # type: ignore[index]  # noqa: F405
+# Every reply logs its root's summary event at once, as the contract tests read them; the
+# coalescing itself is tested with a window of its own (parley/messaging/tests/test_threads.py).
+THREAD_SUMMARY_WINDOW = 0.0

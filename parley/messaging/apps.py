@@ -7,7 +7,7 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
-        from parley.messaging import linkpreview, tasks, unread
+        from parley.messaging import linkpreview, summaries, tasks, unread
         from parley.messaging.search_index import sqlite_restore_after_migrate
         from parley.messaging.services import attached_upload_changed
         from parley.rooms import counts
@@ -19,3 +19,5 @@ class MessagingConfig(AppConfig):
         counts.provide(unread.room_annotations)
         # A send starts its link previews' job through this port (services sit below tasks).
         linkpreview.provide_scheduler(tasks.previews_later)
+        # A send asks for a thread root's waiting summary event through this one.
+        summaries.provide_flusher(tasks.summary_flush_later)

@@ -188,6 +188,11 @@ class ThreadSummary(models.Model):
     # Up to PARTICIPANTS_MAX UserOut dicts, the latest replier first: copied at each reply
     # like the sender in a logged frame, so a root's frame reads no user rows.
     participants = models.JSONField(default=list, blank=True, verbose_name=_("participants"))
+    # The root's `message.updated` is coalesced (THREAD_SUMMARY_WINDOW): when the last one was
+    # logged, and whether replies counted since then still wait for the next (`pending`; a
+    # flush after the window logs it, or the next reply past the window does).
+    logged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("summary logged at"))
+    pending = models.BooleanField(default=False, db_default=False, verbose_name=_("summary pending"))
 
     class Meta:
         verbose_name = _("thread summary")

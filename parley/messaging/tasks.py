@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from parley.common.threads import LazyExecutor
+from parley.common.threads import DelayedCalls, LazyExecutor
 from parley.messaging import retention, services
 
 log = logging.getLogger(__name__)
@@ -60,3 +60,25 @@ def previews_later(message_id: int) -> None:
         _previews.get().submit(_in_thread, message_id)
     else:
         message_previews.delay(message_id)
+
+
+@shared_task(name="parley.messaging.tasks.thread_summaries_flush_overdue", ignore_result=True)
+def thread_summaries_flush_overdue() -> int:
+    return services.thread_summaries_flush_overdue()
+
+
+def _summary_flush(root_id: object) -> None:
+    try:
+        services.thread_summary_flush(root_id=int(root_id))  # type: ignore[call-overload]
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
+_summary_flushes = DelayedCalls("parley-thread-summaries", _summary_flush)
+
+
+def summary_flush_later(root_id: int, delay: float) -> None:
+    """Log a thread root's waiting summary event when its window ends (`services._count_replies`),
+    on a thread of the process that counted the reply: a short wait with no queue between,
+    in every mode. A process that stops first leaves it to `thread_summaries_flush_overdue`."""
+    _summary_flushes.call_later(delay, root_id)

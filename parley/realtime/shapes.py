@@ -159,7 +159,9 @@ class ReplyOut(Shape):
 
 class ThreadSummaryOut(Shape):
     """Protocol 3: a thread root's replies at a glance (null on a message nobody answered in
-    a thread). Each reply updates it through the root's `message.updated`."""
+    a thread). Each reply updates it through the root's `message.updated`, coalesced per root
+    (THREAD_SUMMARY_WINDOW: the first at once, the rest at the window's end); meanwhile
+    clients count reply frames into the root they hold, by `last_reply_seq`."""
 
     reply_count: int = Field(description="Replies in the thread, deleted ones (tombstones) included.")
     last_reply_at: Timestamp

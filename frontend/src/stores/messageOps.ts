@@ -63,6 +63,28 @@ export function mergeSummary(held: Summary | undefined, incoming: Summary | unde
   return { ...incoming, following: held.following }
 }
 
+/** As many repliers as a root's summary names (the server's PARTICIPANTS_MAX). */
+export const SUMMARY_PARTICIPANTS = 5
+
+/**
+ * A reply of the root's thread arrived (live, replayed or from a hole): count it into the
+ * held root at once. The server logs a busy root's `message.updated` at most once per short
+ * window, carrying every reply since; until it comes the count follows the replies here. A
+ * reply at or below the summary's `last_reply_seq` is counted already.
+ */
+export function countReply(root: Message, reply: Message, seq: number): void {
+  const held = root.thread_summary
+  if (root.deleted || (held && seq <= held.last_reply_seq)) return
+  const who = reply.sender
+  root.thread_summary = {
+    reply_count: (held?.reply_count ?? 0) + 1,
+    last_reply_at: reply.created_at,
+    last_reply_seq: seq,
+    participants: [who, ...(held?.participants ?? []).filter((p) => p.id !== who.id)].slice(0, SUMMARY_PARTICIPANTS),
+    following: held?.following ?? null,
+  }
+}
+
 /** An edit or a deletion (`message.updated`, `message.deleted`) on a held copy. */
 export function applyUpdate(m: Message, f: MessageUpdatedOut | MessageDeletedOut): void {
   if (f.type === 'message.deleted' || f.message.deleted) {

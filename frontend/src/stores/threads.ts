@@ -14,7 +14,7 @@ import { api } from '@/api'
 import type { FollowedThread, Message, ThreadPage, User } from '@/api/types'
 import type { MessageDeletedOut, MessageUpdatedOut, ReactionFrame, ServerFrame, ThreadStateOut, TypingOut } from '@/realtime/protocol'
 import { useAuthStore } from './auth'
-import { applyReaction, applyUpdate, insertSorted, tombstone } from './messageOps'
+import { applyReaction, applyUpdate, countReply, insertSorted, tombstone } from './messageOps'
 import { useOutboxStore } from './outbox'
 import { useRoomsStore } from './rooms'
 import { useTimelineStore } from './timeline'
@@ -253,6 +253,10 @@ export const useThreadsStore = defineStore('threads', () => {
     if (!rootId) return
     const v = views[rootId]
     if (v?.loaded) insertSorted(v.replies, { ...msg, seq }, true)
+    // The root, wherever it is held here, counts the reply now (its summary event may come later).
+    for (const root of copies(rootId)) countReply(root, msg, seq)
+    const item = followed.value.find((t) => t.root.id === rootId)
+    if (item) countReply(item.root, msg, seq)
     clearTyping(rootId, msg.sender.id)
     noteReply(rootId, msg)
   }

@@ -17,7 +17,7 @@ import { sendChange } from '@/realtime/changes'
 import type { GapOut, MessageDeletedOut, MessageFrame, MessagePinnedOut, MessageUpdatedOut, ReactionFrame, ServerFrame } from '@/realtime/protocol'
 import { useAuthStore } from './auth'
 import { useComposerStore } from './composer'
-import { applyReaction, applyUpdate, inRoomFlow, insertSorted, tombstone } from './messageOps'
+import { applyReaction, applyUpdate, countReply, inRoomFlow, insertSorted, tombstone } from './messageOps'
 import { useOutboxStore } from './outbox'
 import { usePinsStore } from './pins'
 import { useRoomsStore } from './rooms'
@@ -146,7 +146,15 @@ export const useTimelineStore = defineStore('timeline', () => {
   function ingest(roomId: number, t: Timeline, msg: Message, seq: number): void {
     useOutboxStore().resolve(msg)
     if (inRoomFlow(msg)) insertSorted(t.messages, { ...msg, seq }, true)
+    countIntoRoot(t, msg, seq)
     trackSeq(roomId, t, seq)
+  }
+
+  /** A thread reply: the root held in the room's flow counts it (its summary event may come later). */
+  function countIntoRoot(t: Timeline, msg: Message, seq: number): void {
+    if (!msg.thread) return
+    const root = t.messages.find((m) => m.id === msg.thread)
+    if (root) countReply(root, msg, seq)
   }
 
   /** The log reached `seq`: a jump over the next one is a hole to fetch. */
@@ -259,6 +267,7 @@ export const useTimelineStore = defineStore('timeline', () => {
           if (ev.type === 'message') {
             useOutboxStore().resolve(ev.message)
             if (inRoomFlow(ev.message)) insertSorted(t.messages, { ...ev.message, seq: ev.seq }, true)
+            countIntoRoot(t, ev.message, ev.seq)
           } else applyChange(t, ev)
           if (ev.seq > t.lastSeq) t.lastSeq = ev.seq
         }

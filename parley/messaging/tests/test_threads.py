@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from parley.messaging import retention
+from parley.messaging import retention, services, summaries
 from parley.messaging.models import Message, ThreadSummary
 from parley.messaging.services import SendRequest, message_send_batch
 from parley.realtime.shapes import MessageOut
@@ -433,3 +433,44 @@ def test_muted_and_banned_members_cannot_reply_in_threads(w: dict[str, Any]) -> 
     assert r.status_code in (403, 404) and error_of(r)["code"] == "banned"
     assert w["a"].get(f"/api/v1/messages/{root['id']}/thread").status_code in (403, 404)
     assert not ThreadSummary.objects.exists()
+
+
+def test_a_busy_roots_summary_event_waits_for_its_window_and_a_lost_flush_is_made_up(
+    w: dict[str, Any], settings: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    """Within THREAD_SUMMARY_WINDOW of the root's last summary event, a reply logs none: the
+    first such reply asks for one flush at the window's end (the others join it), the flush
+    logs one `message.updated` counting them all, and a flush that never ran (the process
+    stopped) is made up by the periodic job."""
+    settings.THREAD_SUMMARY_WINDOW = 30
+    asked: list[tuple[int, float]] = []
+    monkeypatch.setattr(summaries, "_flusher", [lambda root_id, delay: asked.append((root_id, delay))])
+    root = send(w["o"], w["rid"], "root")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = send(w["a"], w["rid"], "one", thread=root["id"])
+        send(w["b"], w["rid"], "two", thread=root["id"])
+        third = send(w["a"], w["rid"], "three", thread=root["id"])
+    kinds = [(e["type"], e["seq"]) for e in events(w["b"], w["rid"], after=root["seq"])]
+    assert kinds == [
+        ("message", first["seq"]),
+        ("message.updated", first["seq"] + 1),
+        ("message", first["seq"] + 2),
+        ("message", third["seq"]),
+    ]
+    assert [r for r, _d in asked] == [root["id"]] and 0 < asked[0][1] <= 30
+    # The summary itself is always current: whoever loads the root sees all three.
+    assert thread(w["b"], root["id"])["root"]["thread_summary"]["reply_count"] == 3
+    assert services.thread_summary_flush(root_id=root["id"]) is True
+    assert services.thread_summary_flush(root_id=root["id"]) is False  # nothing waits any more
+    log = events(w["b"], w["rid"], after=third["seq"])
+    assert [(e["type"], e["message"]["thread_summary"]["reply_count"]) for e in log] == [
+        ("message.updated", 3)
+    ]
+    # A reply waits again; its flush is lost with its process: the job logs it once overdue.
+    send(w["b"], w["rid"], "four", thread=root["id"])
+    assert services.thread_summaries_flush_overdue() == 0  # not overdue yet
+    ThreadSummary.objects.filter(root_id=root["id"]).update(logged_at=timezone.now() - timedelta(minutes=5))
+    assert services.thread_summaries_flush_overdue() == 1
+    assert services.thread_summaries_flush_overdue() == 0
+    last = events(w["b"], w["rid"])[-1]
+    assert (last["type"], last["message"]["thread_summary"]["reply_count"]) == ("message.updated", 4)

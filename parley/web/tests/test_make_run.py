@@ -53,6 +53,8 @@ SHORT_INTERVALS = {
     "PURGE_OLDER_THAN": "10s",
     "PURGE_INTERVAL": "1",
     "SCHEDULED_INTERVAL": "1s",
+    "PRESENCE_EXPIRE_INTERVAL": "1s",
+    "THREAD_SUMMARY_FLUSH_INTERVAL": "1s",
 }
 # Variables a developer's shell would not have set (the test runner's own are dropped too).
 UNSET = (
@@ -202,6 +204,7 @@ def every_job_runs(server: MakeRun) -> None:
         "messages-purge",
         "scheduled-send",
         "presence-expire",
+        "thread-summaries-flush",
     }
 
     def all_ran() -> bool:

@@ -3,12 +3,14 @@ typing in a thread, refusals, and the `thread.state` frame of one's own follow a
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
 
 from parley.messaging import threads
+from parley.messaging.models import RoomEvent
 from parley.messaging.services import message_send
 from parley.rooms import services as rooms
 from parley.testing.api import client_for, make_user, token_for
@@ -127,3 +129,43 @@ async def test_hello_counts_thread_replies_like_the_lobby_does() -> None:
     assert (hello_room["unread_count"], hello_room["mention_count"]) == (2, 1)
     assert (lobby["unread_count"], lobby["mention_count"]) == (2, 1)
     await a.close()
+
+
+async def test_a_busy_threads_summary_reaches_everyone_once_per_window(settings: Any) -> None:
+    """Replies in quick succession: the first updates the root's summary at once, the rest wait
+    for the window's end and arrive as one `message.updated` that counts them all (logged by
+    the flush thread of the process that took them, so it replays like any event)."""
+    settings.THREAD_SUMMARY_WINDOW = 0.5
+    s = await setup_room()
+    a, b = [await connected(t) for t in s["tokens"]]
+    root = s["root"]
+    acks = []
+    for k in range(3):
+        await a.send(
+            {"type": "send", "room": s["room"], "body": f"r{k}", "client_id": f"w-{k}", "thread": root.pk}
+        )
+        acks.append(await a.recv_type("ack"))
+    seen: list[dict[str, Any]] = []
+    while len(seen) < 5:
+        frame = await b.recv(5)
+        if frame["type"] in ("message", "message.updated"):
+            seen.append(frame)
+    assert [(f["type"], f["seq"]) for f in seen] == [
+        ("message", acks[0]["seq"]),
+        ("message.updated", acks[0]["seq"] + 1),
+        ("message", acks[1]["seq"]),
+        ("message", acks[2]["seq"]),
+        ("message.updated", acks[2]["seq"] + 1),
+    ]
+    assert [
+        f["message"]["thread_summary"]["reply_count"] for f in seen if f["type"] == "message.updated"
+    ] == [1, 3]
+    assert seen[-1]["message"]["thread_summary"]["last_reply_seq"] == acks[2]["seq"]
+    await asyncio.sleep(1.0)  # and nothing more: the flush logged the waiting event once
+    logged = await db(lambda: list(RoomEvent.objects.filter(room_id=s["room"], message_id=root.pk)))()
+    assert [e.seq for e in logged if e.kind == RoomEvent.Kind.UPDATED] == [
+        acks[0]["seq"] + 1,
+        acks[2]["seq"] + 1,
+    ]
+    for client in (a, b):
+        await client.close()

@@ -119,6 +119,25 @@ describe('threads store', () => {
     expect(s.following).toBe(true)
   })
 
+  it('counts a reply into the root it holds before the summary event comes, once per reply', async () => {
+    const { timeline, threads } = setup({ followed: [item()] })
+    await timeline.loadLatest(1)
+    await threads.open(ROOT, 1)
+    await threads.loadList()
+    const frame = messageFrame(reply(6, { id: 60, sender: alice }))
+    ws().receive(frame)
+    ws().receive(frame) // replayed: counted already (its seq is the summary's last)
+    for (const held of [timeline.find(1, ROOT)!, threads.view(ROOT)!.root!, threads.followed[0]!.root]) {
+      const s = held.thread_summary!
+      expect([s.reply_count, s.last_reply_seq, s.following]).toEqual([2, 6, true])
+      expect(s.participants.map((u) => u.id)).toEqual([alice.id, bob.id])
+    }
+    // The coalesced summary event says the same (or more) and wins; an older one loses.
+    const older = root({ thread_summary: summary({ reply_count: 1, following: null }) })
+    ws().receive(serverFrame('message.updated', { room: 1, seq: 7, message: older }))
+    expect(timeline.find(1, ROOT)!.thread_summary!.reply_count).toBe(2)
+  })
+
   it('applies an edit, a reaction and a deletion of a reply to the thread once per seq', async () => {
     const { threads } = setup()
     await threads.open(ROOT, 1)
