@@ -21,9 +21,9 @@ import sys
 import time
 import traceback
 
-from bench import report
+from bench import report, synapse
 from bench import workloads as W
-from bench.servers import FIXTURES, PARLEY_DB, ROOT, Server, ensure_database, parley_env, setup_baseline
+from bench.servers import FIXTURES, PARLEY_DB, PG, ROOT, Server, ensure_database, parley_env, setup_baseline
 from bench.util import raise_nofile
 
 PROFILES = {
@@ -57,6 +57,7 @@ PROFILES = {
         slack_messages=10_000,
         workloads=[
             "room",
+            "room-light",
             "room-mixed",
             "room-threads",
             "burst",
@@ -112,15 +113,19 @@ ALL_SERVERS = [
     "relay",
     "socketio",
 ]  # add "parley-ref" with --servers
+# The durable peer (issue 34): in the room workloads and the ramp, where a Matrix client's
+# send and /sync map onto the same checks.
+MATRIX_PARTS = ("room", "room-light", "ramp")
 # which servers take part in which workload
 PARTS = {
-    "room": [*ALL_SERVERS, "parley-ref"],
+    "room": [*ALL_SERVERS, "socketio-durable", "synapse", "parley-ref"],
+    "room-light": ["parley", "socketio", "socketio-durable", "synapse", "parley-ref"],
     # edits and reactions: Parley's REST API only (the relay and Socket.IO peers store nothing)
     "room-mixed": ["parley", "parley-ref"],
     # thread replies: protocol 3 (an earlier commit as parley-ref may not know threads)
     "room-threads": ["parley"],
     "burst": [*ALL_SERVERS, "parley-ref"],
-    "ramp": ["parley", "baseline", "relay", "socketio", "parley-ref"],
+    "ramp": ["parley", "baseline", "relay", "socketio", "socketio-durable", "synapse", "parley-ref"],
     "many": ["parley", "baseline", "relay", "socketio", "parley-ref"],
     "idle": ["parley", "parley-embedded", "baseline", "relay", "socketio", "parley-ref"],
     "churn": ["parley", "baseline", "relay", "socketio", "parley-ref"],
@@ -180,6 +185,25 @@ def setup_parley(python: str, users: int, history: int) -> bool:
         return False
 
 
+def setup_synapse(sizes: list[int]) -> bool:
+    """Synapse's venv, an empty database, and the users and rooms of the room workloads
+    (registered and joined over its own API, so its tables hold what they would)."""
+    try:
+        synapse.ensure_venv()
+        synapse.fresh_database(PG)
+        srv = Server("synapse")
+        srv.start()
+        try:
+            rooms = {("r100" if n <= 100 else "r1000"): n for n in sizes}
+            FIXTURES.synapse_tokens, FIXTURES.synapse_rooms = synapse.fixtures(srv.port, max(sizes), rooms)
+        finally:
+            srv.stop()
+        return True
+    except Exception as e:
+        sys.stderr.write(f"\nSynapse setup failed, benchmarking without it: {e}\n")
+        return False
+
+
 def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> dict:
     if wl == "search":  # in process on each database: no server to start
         return W.w_search(prof, python)
@@ -190,6 +214,8 @@ def run_one(kind: str, wl: str, prof: dict, python: str, workers: int = 1) -> di
     try:
         if wl == "room":
             return {str(s): W.w_room(srv, prof, s, python) for s in prof["sizes"]}
+        if wl == "room-light":
+            return W.w_room(srv, prof, 100, python, rate=1)
         if wl == "ramp":
             return {str(s): W.w_ramp(srv, prof, s, python) for s in prof["sizes"]}
         fn = {
@@ -236,7 +262,7 @@ def main() -> None:
         prof["repeats"] = a.repeats
     wls = a.only.split(",") if a.only else prof["workloads"]
     # parley-embedded (no Redis) takes part in the idle-memory workload only
-    default = prof.get("servers", [*ALL_SERVERS, "parley-embedded"])
+    default = prof.get("servers", [*ALL_SERVERS, "parley-embedded", "socketio-durable", "synapse"])
     servers = a.servers.split(",") if a.servers else list(default)
     setup_baseline(a.python, prof["users"]) if any(s.startswith("baseline") for s in servers) else None
     # The million-message room is only for the history workload: not made for the others.
@@ -246,6 +272,10 @@ def main() -> None:
     parley = any(s.startswith("parley") for s in servers)
     if parley and needs_fixtures and not setup_parley(a.python, prof["users"], history):
         servers = [s for s in servers if not s.startswith("parley")]
+    if "synapse" in servers and (
+        not any(wl in MATRIX_PARTS for wl in wls) or not setup_synapse(prof["sizes"])
+    ):
+        servers.remove("synapse")
     plan = []
     for r in range(prof["repeats"]):
         for wl in wls:

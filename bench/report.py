@@ -6,7 +6,17 @@ import os
 import statistics
 from collections import defaultdict
 
-SERVERS = ["parley", "parley-embedded", "parley-ref", "baseline", "baseline-daphne", "relay", "socketio"]
+SERVERS = [
+    "parley",
+    "parley-embedded",
+    "parley-ref",
+    "synapse",
+    "baseline",
+    "baseline-daphne",
+    "relay",
+    "socketio",
+    "socketio-durable",
+]
 
 
 def med(xs):
@@ -34,7 +44,13 @@ def phase_rows(runs, workload, key=None):
         if r["workload"] != workload or "result" not in r:
             continue
         res = r["result"][key] if key is not None else r["result"]
-        out[r["server"]].append({**res["phases"][0], "server_cpu_us": res.get("server_cpu_us_per_delivery")})
+        out[r["server"]].append(
+            {
+                **res["phases"][0],
+                "server_cpu_us": res.get("server_cpu_us_per_delivery"),
+                "server_rss_kib": res.get("server_rss_kib"),
+            }
+        )
     return out
 
 
@@ -69,6 +85,35 @@ def latency_table(rows: dict, title: str) -> list[str]:
     return lines + [""]
 
 
+def synapse_beside(rows: dict, size: int) -> list[str]:
+    """Issue 34: the durable Python server people run, beside Parley in every room workload,
+    with the ratios stated (latency, and server CPU per delivered message)."""
+    mine, theirs = rows.get("parley"), rows.get("synapse")
+    if not mine or not theirs:
+        return []
+    p99 = (med([p["latency_ms"]["p99"] for p in theirs]), med([p["latency_ms"]["p99"] for p in mine]))
+    cpu = [
+        med([p["server_cpu_us"] for p in ph if p.get("server_cpu_us") is not None]) for ph in (theirs, mine)
+    ]
+    lost = sum(p["lost"] for p in theirs)
+    parts = []
+    if p99[0] is not None and p99[1]:
+        parts.append(f"p99 {f(p99[0])} ms against Parley's {f(p99[1])} ms ({p99[0] / p99[1]:.1f} ×)")
+    elif p99[0] is None:
+        parts.append("no delivery after the warm-up (p99 unbounded)")
+    if cpu[0] is not None and cpu[1]:
+        parts.append(
+            f"server CPU per delivery {f(cpu[0], 1)} µs against {f(cpu[1], 1)} µs ({cpu[0] / cpu[1]:.1f} ×)"
+        )
+    rss = [med([p.get("server_rss_kib") for p in ph]) for ph in (theirs, mine)]
+    if rss[0] and rss[1]:
+        parts.append(
+            f"server RSS after the run {rss[0] / 1024:.0f} MiB against {rss[1] / 1024:.0f} MiB (all processes)"
+        )
+    parts.append(f"{lost} lost")
+    return [f"Synapse ({size}-member room, same clients' schedule): " + "; ".join(parts) + ".", ""]
+
+
 def write(results: dict, stem: str) -> str:
     runs = results["runs"]
     prof = results["params"]
@@ -96,6 +141,12 @@ def write(results: dict, stem: str) -> str:
                 for s, v in rows.items()
             }
             summary[f"expected-{size}"] = {s: sum(p["expected"] for p in v) for s, v in rows.items()}
+            L += synapse_beside(rows, size)
+    rows = phase_rows(runs, "room-light")
+    if rows:
+        L += latency_table(rows, "One room of 100 members, 10 senders × 1 msg/s (a load Synapse carries)")
+        L += synapse_beside(rows, 100)
+        summary["light"] = {s: med([p["latency_ms"]["p99"] for p in v]) for s, v in rows.items()}
     rows = phase_rows(runs, "burst")
     if rows:
         L += latency_table(rows, "Burst: 10 senders × 20 messages, no pauses, 100-member room")
@@ -587,10 +638,12 @@ def plot(S: dict, path: str):
         "parley": "tab:blue",
         "parley-ref": "tab:cyan",
         "parley-embedded": "tab:brown",
+        "synapse": "tab:gray",
         "baseline": "tab:red",
         "baseline-daphne": "tab:orange",
         "relay": "tab:green",
         "socketio": "tab:purple",
+        "socketio-durable": "tab:pink",
     }
     for s in SERVERS:
         xs = [z for z in sizes if S[z].get(s) is not None]

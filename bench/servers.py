@@ -2,9 +2,11 @@
 
 Servers: `relay` (bare websockets), `socketio` (Socket.IO 4 on Node, bench/socketio/:
 issue 18's peer; its node_modules are installed from the committed lock on first use),
+`socketio-durable` (the same with an INSERT into PostgreSQL before each emit, issue 34),
 `baseline` (seed design under uvicorn with Parley's flags), `baseline-daphne` (same app
 under daphne, as the seeds run it),
-`parley` (`python -m parley.serve`, PostgreSQL + Redis as shipped), `parley-embedded`
+`synapse` (Matrix Synapse on PostgreSQL, bench/synapse.py: the durable Python server people
+run today), `parley` (`python -m parley.serve`, PostgreSQL + Redis as shipped), `parley-embedded`
 (the same without REDIS_URL: the in-memory hub of a one-process install), and `parley-ref`: the same server from
 another checkout (`BENCH_PARLEY_REF`, e.g. a `git worktree` of an older commit)
 on the same database and fixtures, so a change is measured before/after in one
@@ -21,6 +23,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from bench import synapse
 from bench.util import children, cpu_seconds, rss_kib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,6 +35,7 @@ PG = dict(
 REDIS_HOST = os.environ.get("BENCH_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6379"))
 BASELINE_DB = "parley_bench_baseline"
+SOCKETIO_DB = "parley_bench_socketio"
 # Overridable so that two checkouts on one machine can benchmark without sharing a database.
 PARLEY_DB = os.environ.get("BENCH_PARLEY_DB", "parley_bench")
 BASELINE_REDIS_DB = 13
@@ -53,6 +57,8 @@ PORTS = {
         "parley-ref": 8106,
         "socketio": 8107,
         "parley-embedded": 8108,
+        "synapse": 8109,
+        "socketio-durable": 8110,
     }.items()
 }
 SOCKETIO_DIR = os.path.join(ROOT, "bench", "socketio")
@@ -75,6 +81,17 @@ def ensure_database(db: str) -> None:
     ) as conn:
         if not conn.execute("select 1 from pg_database where datname=%s", (db,)).fetchone():
             conn.execute(f'create database "{db}"')
+
+
+def fresh_table(db: str, table: str) -> None:
+    """The database, and `table` in it emptied (the server that fills it makes it)."""
+    import psycopg
+
+    ensure_database(db)
+    with psycopg.connect(
+        host=PG["host"], port=PG["port"], user=PG["user"], dbname=db, autocommit=True
+    ) as conn:
+        conn.execute(f'drop table if exists "{table}"')
 
 
 def flush_redis(db: int) -> None:
@@ -150,9 +167,11 @@ class Server:
         return {
             "relay": "relay",
             "socketio": "socketio",
+            "socketio-durable": "socketio",
             "parley": "parley",
             "parley-ref": "parley",
             "parley-embedded": "parley",
+            "synapse": "matrix",
         }.get(self.kind, "baseline")
 
     def start(self) -> None:
@@ -185,12 +204,15 @@ class Server:
         if self.kind == "relay":
             cmd, env = [self.python, "-m", "bench.relay.server", "--port", str(self.port)], dict(os.environ)
             env["PYTHONPATH"] = ROOT
-        elif self.kind == "socketio":
+        elif self.kind in ("socketio", "socketio-durable"):
             ensure_socketio()
             cmd, env = (
                 ["node", os.path.join(SOCKETIO_DIR, "server.js"), "--port", str(self.port)],
                 dict(os.environ),
             )
+            if self.kind == "socketio-durable":  # an INSERT before each emit (issue 34)
+                fresh_table(SOCKETIO_DB, "messages")
+                cmd += ["--durable", pg_dsn(SOCKETIO_DB)]
             env["NODE_ENV"] = "production"
         elif self.kind == "baseline":
             flush_redis(BASELINE_REDIS_DB)
@@ -211,6 +233,9 @@ class Server:
                 "bench.baseline.seedchat.asgi:application",
             ]
             env = baseline_env()
+        elif self.kind == "synapse":
+            cmd = [synapse.PYTHON, "-m", "synapse.app.homeserver", "-c", synapse.config(self.port, PG)]
+            env = dict(os.environ)
         elif self.proto == "parley":
             flush_redis(PARLEY_REDIS_DB)
             cmd = [self.python, "-m", "parley.serve"]
@@ -282,10 +307,12 @@ class Server:
     def url(self, user_index: int, room) -> str:
         if self.kind == "relay":
             return f"ws://127.0.0.1:{self.port}/{room}"
-        if self.kind == "socketio":
+        if self.proto == "socketio":
             return f"ws://127.0.0.1:{self.port}/socket.io/?EIO=4&transport=websocket&room={room}"
         if self.proto == "parley":
             return f"ws://127.0.0.1:{self.port}/ws/?token={FIXTURES.parley_tokens[user_index]}"
+        if self.kind == "synapse":  # the client's base URL; its token goes in the client's `token`
+            return f"http://127.0.0.1:{self.port}"
         return f"ws://127.0.0.1:{self.port}/ws/chat/{room}/?token=bench-{user_index}"
 
     def origin(self) -> str:
@@ -294,7 +321,8 @@ class Server:
 
 def ensure_socketio() -> None:
     """The Socket.IO peer's node_modules, from its committed lock, when they are missing."""
-    if os.path.isdir(os.path.join(SOCKETIO_DIR, "node_modules", "socket.io")):
+    modules = os.path.join(SOCKETIO_DIR, "node_modules")
+    if all(os.path.isdir(os.path.join(modules, m)) for m in ("socket.io", "pg")):
         return
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
@@ -307,6 +335,8 @@ def ensure_socketio() -> None:
 class _Fixtures:
     parley_tokens: list[str] = []
     parley_rooms: dict[str, int] = {}
+    synapse_tokens: list[str] = []
+    synapse_rooms: dict[str, str] = {}
 
 
 FIXTURES = _Fixtures()

@@ -23,6 +23,8 @@ def send_frame(proto: str, room, body: str, client_id: str, thread: int | None =
         if thread is not None:
             frame["thread"] = thread
         return json.dumps(frame)
+    if proto == "matrix":  # the event's content, and the txn id its PUT goes under (bench/loadgen/matrix.py)
+        return json.dumps({"msgtype": "m.text", "body": body, "txn": client_id})
     if proto == "socketio":  # a Socket.IO v5 EVENT packet in an Engine.IO v4 MESSAGE
         return "42" + json.dumps(["msg", {"message": body}])
     return json.dumps({"message": body})  # baseline (seed consumer) and bare relay

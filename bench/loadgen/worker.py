@@ -32,6 +32,7 @@ from array import array
 from urllib.parse import parse_qs, urlsplit
 
 from bench.loadgen.fastws import FastWS, HandshakeError, fast_connect
+from bench.loadgen.matrix import MatrixConn
 from bench.loadgen.protocols import EDIT_SID, send_frame
 from bench.util import raise_nofile
 
@@ -250,6 +251,13 @@ class Worker:
         reader = (
             self.make_flood_reader() if c.get("role") == "flood" else self.make_reader(c["i"], counted, acks)
         )
+        if self.proto == "matrix":
+            for attempt in range(4):
+                try:
+                    return await MatrixConn(c["url"], c["token"], c["room"], reader).start()
+                except OSError:
+                    await asyncio.sleep(0.2 * (attempt + 1))  # a client's back-off between attempts
+            return None
         for attempt in range(4):
             try:
                 return await fast_connect(

@@ -5,6 +5,12 @@
 // (bench/relay/server.py); the frame it emits carries the same fields.
 //
 //     node bench/socketio/server.js --port 8107
+//     node bench/socketio/server.js --port 8110 --durable postgres://user@host:5432/db
+//
+// --durable (issue 34): the same server with persistence bolted on as a team would, an
+// INSERT into PostgreSQL before each emit (node-postgres, a pool of 10). Inserts of one
+// room are chained, so a room's messages are stored and emitted in the order they came
+// (as Parley's room lock does); a failed insert emits nothing.
 //
 // Nothing of this ships: it exists so the report can put Parley beside it.
 "use strict";
@@ -37,21 +43,60 @@ const io = new Server(httpServer, {
   cors: { origin: true },
 });
 
+const durable = arg("--durable", "");
+let pool = null;
+const chains = new Map(); // room -> the promise of its last insert
+if (durable) {
+  const { Pool } = require("pg");
+  pool = new Pool({ connectionString: durable, max: 10 });
+}
+
+function store(room, body) {
+  const prev = chains.get(room) || Promise.resolve();
+  const next = prev.then(() =>
+    pool.query("INSERT INTO messages (room, body) VALUES ($1, $2)", [room, body]).then(
+      () => true,
+      (err) => {
+        process.stderr.write(`insert failed: ${err}\n`);
+        return false;
+      },
+    ),
+  );
+  chains.set(room, next);
+  return next;
+}
+
 io.on("connection", (socket) => {
   const room = String(socket.handshake.query.room || "main");
   socket.join(room);
   socket.on("msg", (data) => {
     if (!data || typeof data.message !== "string") return;
-    io.to(room).emit("message", { type: "message", room, body: data.message });
+    const frame = { type: "message", room, body: data.message };
+    if (!pool) {
+      io.to(room).emit("message", frame);
+      return;
+    }
+    store(room, data.message).then((ok) => {
+      if (ok) io.to(room).emit("message", frame);
+    });
   });
 });
 
-httpServer.listen({ host, port, backlog: 4096 }, () => {
+async function prepare() {
+  if (!pool) return;
+  await pool.query(
+    "CREATE TABLE IF NOT EXISTS messages (id bigserial PRIMARY KEY, room text NOT NULL, " +
+      "body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())",
+  );
+}
+
+prepare().then(() => httpServer.listen({ host, port, backlog: 4096 }, () => {
   process.stderr.write(`socket.io ${require("socket.io/package.json").version} on ${host}:${port}\n`);
-});
+}));
 
 function stop() {
   io.close();
+  if (pool) pool.end();
   httpServer.close(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();
 }
