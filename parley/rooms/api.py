@@ -92,6 +92,7 @@ class RoomListApi(ScopedThrottleMixin, APIView):
 
 class RoomDetailApi(APIView):
     @extend_schema(responses={200: RoomOut, 404: E[404], **AUTH}, summary="A room")
+    @replica_reads
     def get(self, request: Request, room_id: int) -> Response:
         return _room(request, room_id)
 

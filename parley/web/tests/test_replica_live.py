@@ -184,13 +184,14 @@ def test_a_writer_reads_the_primary_until_the_replica_replayed_the_write(site: S
     assert counted(looked, site.reads()) == {"replica/caught_up": 2}
 
 
-def test_a_websocket_send_is_in_the_history_read_right_after_its_ack(site: Site) -> None:
+def test_a_websocket_send_is_in_the_history_and_thread_read_right_after_its_ack(site: Site) -> None:
     alice = RemoteUser.register(site.server.url)
     room = alice.create_room()
     _delay(site, DELAY)
 
     async def send_then_read() -> None:
         sock = await alice.socket()
+        root = 0
         try:
             for n in range(3):
                 client_id = uuid.uuid4().hex
@@ -202,6 +203,17 @@ def test_a_websocket_send_is_in_the_history_read_right_after_its_ack(site: Site)
                 before = site.reads()
                 assert ack["id"] in _ids(alice, room["id"])
                 assert counted(before, site.reads()) == {"primary/own_write": 1}
+                root = root or ack["id"]
+            # A thread reply, then the thread page at once.
+            await sock.send(
+                {"type": "send", "room": room["id"], "body": "in a thread", "client_id": "t1", "thread": root}
+            )
+            ack = await sock.recv_type("ack")
+            before = site.reads()
+            r = alice.http.get(f"messages/{root}/thread")
+            assert r.status_code == 200, r.text
+            assert ack["id"] in [m["id"] for m in r.json()["replies"]]
+            assert counted(before, site.reads()) == {"primary/own_write": 1}
         finally:
             await sock.close()
 
