@@ -43,8 +43,13 @@ def server_bindir() -> Path | None:
             candidates.append(Path(found.stdout.strip()))
         except (OSError, subprocess.SubprocessError):
             pass
-    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name or 0))
-    candidates.extend(Path(p) for p in reversed(versions))
+
+    def version(folder: str) -> tuple[int, ...]:
+        name = Path(folder).parent.name
+        return tuple(int(part) for part in name.split(".") if part.isdigit())
+
+    installed = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True)
+    candidates.extend(Path(p) for p in installed)
     for folder in candidates:
         if all((folder / name).is_file() and os.access(folder / name, os.X_OK) for name in PROGRAMS):
             return folder
@@ -106,7 +111,7 @@ class ReplicaPair:
     # --- the two servers ------------------------------------------------------------
     def start(self) -> ReplicaPair:
         self._run("initdb", "-D", str(self.primary_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")  # fmt: skip
+                  "--locale=C", "--no-sync")  # fmt: skip
         self._write_conf(
             self.primary_dir,
             f"""
