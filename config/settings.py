@@ -200,6 +200,46 @@ else:
         _db["OPTIONS"].setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A streaming replica of the PostgreSQL primary (docs/scaling.md, "The read replica"). History
+# pages, thread pages, search and the lobby's counts read from it when it has replayed the
+# reader's own last write (parley/common/replica.py); everything else stays on the primary.
+DATABASE_REPLICA_URL: str = env.str("DATABASE_REPLICA_URL", default="")
+# The replica is not used (every read on the primary) while its replay is more than this many
+# seconds behind; a person's last-write mark lives REPLICA_MARK_TTL seconds (never less).
+REPLICA_MAX_LAG: float = env.float("REPLICA_MAX_LAG", default=30.0)
+REPLICA_MARK_TTL: float = max(env.float("REPLICA_MARK_TTL", default=300.0), REPLICA_MAX_LAG * 2)
+# How long a process trusts the replay position it last read (one query per interval, not per read).
+REPLICA_CHECK_INTERVAL: float = env.float("REPLICA_CHECK_INTERVAL", default=0.1)
+# After the replica failed to answer, reads stay on the primary this long before it is tried again.
+REPLICA_RETRY_AFTER: float = env.float("REPLICA_RETRY_AFTER", default=5.0)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise environ.ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL: DATABASE_URL is not a postgres:// URL "
+            "(a read replica is a PostgreSQL streaming replica; unset DATABASE_REPLICA_URL)."
+        )
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise environ.ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must be a postgres:// URL (a streaming replica of DATABASE_URL)."
+        )
+    _replica["CONN_MAX_AGE"] = _db["CONN_MAX_AGE"]
+    _replica["CONN_HEALTH_CHECKS"] = _db["CONN_HEALTH_CHECKS"]
+    # A replica that went away must cost a read a short wait at most, once (then reads stay on
+    # the primary for REPLICA_RETRY_AFTER); a read stuck on it is cut after 10 s.
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    _replica["OPTIONS"].setdefault("options", "-c jit=off -c statement_timeout=10000")
+    # Django's test runner makes no test database for it: tests read the default's.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["parley.common.replica.ReplicaRouter"]
+    # Notes each signed-in person's REST writes (WebSocket writes are noted by the consumer).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "parley.common.replica.WriteMarkMiddleware",
+    )
+
 # --- Redis, realtime, jobs ----------------------------------------------------
 REDIS_URL: str = env.str("REDIS_URL", default="")
 PARLEY_REDIS_PREFIX: str = env.str("PARLEY_REDIS_PREFIX", default="parley")

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from parley.accounts.models import User
 from parley.accounts.serializers import UserSearchOut
 from parley.common.errors import NotFound, RateLimited
+from parley.common.replica import replica_reads
 from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
 from parley.messaging import pins, reports, scheduling, search, selectors, serializers, services, threads
@@ -60,6 +61,7 @@ class MessagesApi(APIView):
         responses={200: serializers.MessagePageOut, 400: E[400], 403: E[403], 404: E[404], **AUTH},
         summary="History, paged by seq",
     )
+    @replica_reads
     def get(self, request: Request, room_id: int) -> Response:
         params = serializers.HistoryIn(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -230,6 +232,7 @@ class SearchApi(ScopedThrottleMixin, APIView):
         },
         summary="Search your rooms (newest first, paged by next_cursor)",
     )
+    @replica_reads
     def get(self, request: Request) -> Response:
         params = serializers.SearchIn(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -523,6 +526,7 @@ class ThreadApi(APIView):
         responses={200: serializers.ThreadPageOut, **errors(400), **T},
         summary="A thread: its root and replies, paged by seq (a reply's id gives its thread)",
     )
+    @replica_reads
     def get(self, request: Request, message_id: int) -> Response:
         params = serializers.ThreadPageIn(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -565,6 +569,7 @@ class ThreadsApi(APIView):
         responses={200: serializers.ThreadsOut, **errors(400), **AUTH},
         summary="The threads you follow, newest reply first, with unread reply counts",
     )
+    @replica_reads
     def get(self, request: Request) -> Response:
         params = serializers.ThreadsIn(data=request.query_params)
         params.is_valid(raise_exception=True)

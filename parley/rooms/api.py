@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from parley.accounts import presence
 from parley.accounts.models import User
+from parley.common.replica import replica_reads
 from parley.common.schema import AUTH, errors, shape_many
 from parley.common.throttles import ScopedThrottleMixin
 from parley.realtime.shapes import RoomOut
@@ -61,6 +62,7 @@ class RoomListApi(ScopedThrottleMixin, APIView):
         responses={200: shape_many(RoomOut), 400: E[400], **AUTH},
         summary="Rooms you can see",
     )
+    @replica_reads
     def get(self, request: Request) -> Response:
         params = serializers.RoomListIn(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -90,6 +92,7 @@ class RoomListApi(ScopedThrottleMixin, APIView):
 
 class RoomDetailApi(APIView):
     @extend_schema(responses={200: RoomOut, 404: E[404], **AUTH}, summary="A room")
+    @replica_reads
     def get(self, request: Request, room_id: int) -> Response:
         return _room(request, room_id)
 

@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from parley.common import replica
 from parley.common.clientip import resolve_client_ip
 from parley.common.errors import error_body
 from parley.realtime.metrics import forget_dead_workers
@@ -86,6 +87,35 @@ class JobQueueCollector(Collector):
 JOB_QUEUE = JobQueueCollector()
 
 
+class ReplicaCollector(Collector):
+    """The read replica's state, asked at scrape time (parley.common.replica.lag). Absent
+    without DATABASE_REPLICA_URL."""
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        if not replica.enabled():
+            return
+        lag = replica.lag()
+        up = GaugeMetricFamily("parley_replica_up", "1 when the read replica answers, else 0.")
+        up.add_metric([], 1.0 if lag.up else 0.0)
+        yield up
+        if not lag.up:
+            return
+        seconds = GaugeMetricFamily(
+            "parley_replica_lag_seconds",
+            "Seconds the replica's replay is behind (0 when it has replayed all it received).",
+        )
+        seconds.add_metric([], lag.seconds)
+        yield seconds
+        behind = GaugeMetricFamily(
+            "parley_replica_lag_bytes", "WAL bytes the primary has written that the replica has not replayed."
+        )
+        behind.add_metric([], float(lag.bytes))
+        yield behind
+
+
+REPLICA = ReplicaCollector()
+
+
 @require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
     if not (_token_ok(request) or _address_ok(request)):
@@ -102,6 +132,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         output = generate_latest(REGISTRY)
     jobs = CollectorRegistry(auto_describe=False)
     jobs.register(JOB_QUEUE)
+    jobs.register(REPLICA)
     output += generate_latest(jobs)
     response = HttpResponse(output, content_type=CONTENT_TYPE_LATEST)
     response["Cache-Control"] = "no-store"

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext_lazy
 from parley.accounts.serializers import user_data
 from parley.actions import posting
 from parley.bots.services import CommandOutcome
+from parley.common import replica
 from parley.common.errors import ServiceError
 from parley.common.i18n import Text, interpolate, socket_language
 from parley.messaging import services as messaging
@@ -39,6 +40,14 @@ def _db(func: Any) -> Any:
 member_room_ids = _db(rooms.member_room_ids)
 hello_rooms = _db(unread.hello_rooms)
 mark_read = _db(messaging.room_mark_read)
+note_write = _db(replica.note_write)
+
+
+async def wrote(user_id: int) -> None:
+    """A write of this person committed: before it is acknowledged, their replica reads are
+    told to wait for it (parley/common/replica.py; nothing without DATABASE_REPLICA_URL)."""
+    if replica.enabled():
+        await note_write(user_id)
 
 
 def _allowed_then(limits: Any, user_id: int, call: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -229,6 +238,7 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
                 self._error("server_error", _("The message was not stored; try again."), frame.client_id)
             )
             return
+        await wrote(conn.user_id)
         if isinstance(posted, SendResult):
             conn.push_text(_ack(posted))
             return
@@ -298,6 +308,7 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
                 self._error("server_error", _("The change was not saved; try again."), frame.client_id)
             )
             return
+        await wrote(conn.user_id)
         conn.push_text(protocol.done(client_id=frame.client_id, message_id=frame.message))
 
     async def on_resume(self, conn: Connection, frame: protocol.ResumeIn) -> None:
@@ -326,6 +337,8 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
             await mark_read(user=self.user, room_id=frame.room, seq=frame.seq)
         except ServiceError as exc:
             conn.push_text(self._service_error(exc, frame.room))
+            return
+        await wrote(conn.user_id)
 
     async def on_typing(self, conn: Connection, frame: protocol.TypingIn) -> None:
         if frame.room not in conn.rooms:
