@@ -1,10 +1,11 @@
 from django.urls import path, re_path
 
-from parley.accounts import api
+from parley.accounts import api, sso_api
 
 urlpatterns = [
     path("auth/csrf", api.CsrfApi.as_view(), name="auth-csrf"),
     path("auth/login", api.LoginApi.as_view(), name="auth-login"),
+    path("auth/methods", sso_api.AuthMethodsApi.as_view(), name="auth-methods"),
     path("auth/avatars", api.AvatarsApi.as_view(), name="auth-avatars"),
     path("auth/verify-email", api.VerifyEmailApi.as_view(), name="auth-verify-email"),
     path("auth/password-reset", api.PasswordResetApi.as_view(), name="auth-password-reset"),
