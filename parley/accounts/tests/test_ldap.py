@@ -123,7 +123,8 @@ class Slapd:
         deadline = time.monotonic() + 15
         while self.ldap("ldapwhoami", check=False).returncode != 0:
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"slapd did not start: {self.proc.stderr.read() if self.proc.stderr else ''!r}")
+                said = self.proc.stderr.read() if self.proc.stderr else b""
+                raise RuntimeError(f"slapd did not start: {said!r}")
             time.sleep(0.1)
         self.ldap("ldapadd", stdin=SEED)
         return self
@@ -277,7 +278,7 @@ def test_a_directory_that_is_away_is_a_clear_503(
     assert login("local-erin", "a long enough passphrase 42").status_code == 200
 
 
-def test_start_tls_that_the_server_does_not_offer_is_refused_not_skipped(directory: Slapd, settings: Any) -> None:
+def test_start_tls_the_server_does_not_offer_is_refused_not_skipped(directory: Slapd, settings: Any) -> None:
     settings.LDAP_START_TLS = True
     response = login("alice", "alice-directory-pw")
     assert response.status_code == 503 and code_of(response) == "directory_unavailable"
