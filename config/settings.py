@@ -409,7 +409,7 @@ if (OIDC_ISSUER or OIDC_ONLY) and not (OIDC_ISSUER and OIDC_CLIENT_ID):
 LDAP_SERVER_URI: str = env.str("LDAP_SERVER_URI", default="")
 LDAP_USER_DN_TEMPLATE: str = env.str("LDAP_USER_DN_TEMPLATE", default="")
 LDAP_SEARCH_BASE: str = env.str("LDAP_SEARCH_BASE", default="")
-LDAP_SEARCH_FILTER: str = env.str("LDAP_SEARCH_FILTER", default="(uid=%(user)s)")
+LDAP_SEARCH_FILTER: str = env.str("LDAP_SEARCH_FILTER", default="") or "(uid=%(user)s)"
 LDAP_BIND_DN: str = env.str("LDAP_BIND_DN", default="")
 LDAP_BIND_PASSWORD: str = env.str("LDAP_BIND_PASSWORD", default="")
 LDAP_START_TLS: bool = env.bool("LDAP_START_TLS", default=False)

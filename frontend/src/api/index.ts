@@ -48,6 +48,8 @@ export const api = {
     call(rest.POST('/api/v1/auth/guest', { body: { nickname, ...(avatar ? { avatar } : {}), ...(time_zone ? { time_zone } : {}) } })),
   logout: () => call(rest.POST('/api/v1/auth/logout')).then(none),
   avatars: () => call(rest.GET('/api/v1/auth/avatars')),
+  /** How this server signs people in: password, registration, the organisation's SSO (OIDC_NAME). */
+  authMethods: () => call(rest.GET('/api/v1/auth/methods')),
   me: () => call(rest.GET('/api/v1/me'), { quiet401: true }),
   /** One-time ticket for `/ws/?ticket=`; the socket handles a 401 itself (signed out). */
   wsTicket: () => call(rest.POST('/api/v1/auth/ws-ticket'), { quiet401: true }),

@@ -90,6 +90,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How this server signs people in */
+        get: operations["v1_auth_methods_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password-reset": {
         parameters: {
             query?: never;
@@ -1485,6 +1502,16 @@ export interface components {
             /** @description Images shown inline only; else null. */
             width: number | null;
         };
+        AuthMethodsOut: {
+            /** @description POST auth/login also takes the organisation directory's */
+            ldap: boolean;
+            /** @description Single sign-on through OpenID Connect, or null */
+            oidc: components["schemas"]["OidcMethodOut"] | null;
+            /** @description POST auth/login takes a username and password */
+            password: boolean;
+            /** @description POST auth/register is open */
+            registration: boolean;
+        };
         AuthOut: {
             token: string;
             /**
@@ -1851,6 +1878,12 @@ export interface components {
          * @enum {string}
          */
         NotifyEnum: "all" | "mentions" | "nothing";
+        OidcMethodOut: {
+            /** @description Open in the browser (add `?next=/path` to land there) */
+            login_url: string;
+            /** @description The button's label: OIDC_NAME */
+            name: string;
+        };
         OutgoingCreateInRequest: {
             /** @default  */
             name: string;
@@ -2711,6 +2744,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
+            /** @description OIDC_ONLY: this server signs people in through its IdP only (`oidc_only`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
             /** @description The body is not JSON. */
             415: {
                 headers: {
@@ -2729,7 +2771,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
-            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            /** @description The LDAP directory is not answering (`directory_unavailable`). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2755,6 +2797,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_auth_methods_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthMethodsOut"];
+                };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
             401: {

@@ -29,6 +29,7 @@ export type FollowedThread = Local<Schemas['ThreadItemOut']>
 export type ThreadPage = Schemas['ThreadPageOut']
 export type Member = Schemas['MemberOut']
 export type Avatar = Schemas['AvatarOut']
+export type AuthMethods = Schemas['AuthMethodsOut']
 export type AuthResult = Schemas['AuthOut']
 export type MessagePage = Schemas['MessagePageOut']
 export type Reaction = Schemas['ReactionOut']
