@@ -15,7 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from parley.accounts import oidc
+from parley.accounts import oidc, selectors, sso
+from parley.accounts.models import User
 from parley.common.errors import Forbidden
 from parley.common.schema import AUTH
 
@@ -61,3 +62,28 @@ class AuthMethodsApi(APIView):
     @extend_schema(responses={200: AuthMethodsOut, **AUTH}, summary="How this server signs people in")
     def get(self, request: Request) -> Response:
         return Response(AuthMethodsOut(methods()).data)
+
+
+class SignInMethodOut(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=["password", "oidc", "ldap"])
+    name = serializers.CharField(help_text="The IdP's label (OIDC_NAME) for oidc; empty otherwise")
+
+
+class MySignInOut(serializers.Serializer[Any]):
+    methods = SignInMethodOut(many=True)
+    password_managed = serializers.BooleanField(
+        help_text="The password is the directory's (LDAP): POST me/password answers `password_managed`"
+    )
+
+
+class MySignInApi(APIView):
+    """How the signed-in person signs in, for the account page."""
+
+    @extend_schema(responses={200: MySignInOut, **AUTH}, summary="How I sign in (password, OIDC, LDAP)")
+    def get(self, request: Request) -> Response:
+        user = request.user
+        assert isinstance(user, User)
+        kinds = sso.sign_in_methods(user)
+        methods = [{"kind": k, "name": settings.OIDC_NAME if k == "oidc" else ""} for k in kinds]
+        managed = selectors.directory_managed(user=user)
+        return Response(MySignInOut({"methods": methods, "password_managed": managed}).data)

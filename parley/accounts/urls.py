@@ -21,6 +21,7 @@ urlpatterns = [
     path("me/mail", api.MailSettingsApi.as_view(), name="me-mail"),
     path("me/mail/verification", api.MailVerificationApi.as_view(), name="me-mail-verification"),
     path("me/password", api.PasswordApi.as_view(), name="me-password"),
+    path("me/sign-in", sso_api.MySignInApi.as_view(), name="me-sign-in"),
     path("me/avatar", api.MyAvatarApi.as_view(), name="me-avatar"),
     re_path(
         r"^avatars/(?P<stem>[0-9a-f]{16}(?:_[A-Za-z0-9]{1,12})?)\.png$", api.avatar_file, name="avatar-file"

@@ -62,6 +62,8 @@ export const api = {
   updateMailSettings: (data: MailSettingsUpdate) => call(rest.PATCH('/api/v1/me/mail', { body: data })),
   resendVerification: () => call(rest.POST('/api/v1/me/mail/verification')).then(none),
   /** Ends the account's other sessions and tokens; this one stays signed in. */
+  /** How I sign in: password, the organisation's IdP, its directory (whose password is changed there). */
+  mySignIn: () => call(rest.GET('/api/v1/me/sign-in')),
   changePassword: (data: PasswordChange) => call(rest.POST('/api/v1/me/password', { body: data })).then(none),
 
   rooms: (joined?: boolean) => call(rest.GET('/api/v1/rooms', { params: { query: { joined } } })),

@@ -523,6 +523,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How I sign in (password, OIDC, LDAP)
+         * @description How the signed-in person signs in, for the account page.
+         */
+        get: operations["v1_me_sign_in_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messages/{message_id}": {
         parameters: {
             query?: never;
@@ -1740,12 +1760,6 @@ export interface components {
             invites: components["schemas"]["InviteOut"][];
         };
         /**
-         * @description * `message` - message
-         *     * `reminder` - reminder
-         * @enum {string}
-         */
-        KindEnum: "message" | "reminder";
-        /**
          * @description * `en` - English
          *     * `zh-hans` - 简体中文
          *     * `ko` - 한국어
@@ -1870,6 +1884,11 @@ export interface components {
         };
         MutesOut: {
             mutes: components["schemas"]["MemberOut"][];
+        };
+        MySignInOut: {
+            methods: components["schemas"]["SignInMethodOut"][];
+            /** @description The password is the directory's (LDAP): POST me/password answers `password_managed` */
+            password_managed: boolean;
         };
         /**
          * @description * `all` - All
@@ -2305,7 +2324,7 @@ export interface components {
              *     * `message` - message
              *     * `reminder` - reminder
              */
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["ScheduledOutKindEnum"];
             /** @description The message it became, once sent. */
             message_id: number | null;
             /** @description Why a failed one failed: the send's error code. */
@@ -2319,6 +2338,12 @@ export interface components {
             state: components["schemas"]["ScheduledOutStateEnum"];
             thread: number | null;
         };
+        /**
+         * @description * `message` - message
+         *     * `reminder` - reminder
+         * @enum {string}
+         */
+        ScheduledOutKindEnum: "message" | "reminder";
         /**
          * @description * `pending` - pending
          *     * `sent` - sent
@@ -2387,6 +2412,18 @@ export interface components {
              */
             thread?: number | null;
         };
+        SignInMethodOut: {
+            kind: components["schemas"]["SignInMethodOutKindEnum"];
+            /** @description The IdP's label (OIDC_NAME) for oidc; empty otherwise */
+            name: string;
+        };
+        /**
+         * @description * `password` - password
+         *     * `oidc` - oidc
+         *     * `ldap` - ldap
+         * @enum {string}
+         */
+        SignInMethodOutKindEnum: "password" | "oidc" | "ldap";
         StatsDayOut: {
             /** @description People who sent at least one message that day. */
             active_users: number;
@@ -4418,6 +4455,43 @@ export interface operations {
             };
             /** @description Too many requests from this address or account; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_sign_in_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MySignInOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

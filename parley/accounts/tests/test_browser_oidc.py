@@ -57,6 +57,12 @@ def test_signing_in_through_the_idps_own_pages(browser, stack) -> None:  # type:
         page.get_by_test_id("current-user").wait_for()
         me = page.evaluate("fetch('/api/v1/me').then(r => r.json())")
         assert me["user"]["username"] == "wren" and me["user"]["display_name"] == "Wren Browser"
+        # The account page says how this account signs in.
+        page.goto("/account")
+        method = page.get_by_test_id("sign-in-method")
+        method.wait_for()
+        assert method.inner_text() == "Example SSO (single sign-on)"
+        assert method.get_attribute("data-kind") == "oidc"
         assert page.errors == []
     finally:
         context.close()

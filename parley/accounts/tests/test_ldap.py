@@ -241,6 +241,10 @@ def test_a_directory_account_cannot_set_a_local_password(directory: Slapd) -> No
         format="json",
     )
     assert change.status_code == 400 and code_of(change) == "password_managed"
+    assert client.get("/api/v1/me/sign-in").json() == {
+        "methods": [{"kind": "ldap", "name": ""}],
+        "password_managed": True,
+    }
     assert not User.objects.get(username="bob").has_usable_password()
 
 

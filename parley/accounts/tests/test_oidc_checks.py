@@ -12,6 +12,7 @@ import pytest
 import requests
 from django.test import Client
 
+from parley.accounts import services as accounts
 from parley.accounts.models import ExternalLogin, User
 from parley.accounts.tests.evil_idp import GOOD, EvilIdp
 from parley.testing.api import make_user
@@ -66,6 +67,20 @@ def test_an_honest_answer_signs_in_with_pkce_and_lands_on_next(idp: EvilIdp) -> 
     # No `email_verified` claim: the address is kept but not trusted.
     assert user.email == "m@example.org" and not user.email_verified
     assert not user.has_usable_password()
+    assert client.get("/api/v1/me/sign-in").json() == {
+        "methods": [{"kind": "oidc", "name": "Evil"}],
+        "password_managed": False,
+    }
+
+
+def test_a_deactivated_account_is_not_signed_in_again(idp: EvilIdp) -> None:
+    client = Client()
+    client.get(start(client))
+    assert signed_in(client)
+    accounts.user_deactivate(user=User.objects.get(external_logins__issuer=idp.url))
+    again = Client()
+    assert refusal(again.get(start(again))) == "account_deactivated"
+    assert not signed_in(again)
 
 
 @pytest.mark.parametrize(
