@@ -3,6 +3,7 @@ loopback for a test: its own node_modules are installed from its lock (`npm ci`)
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -23,15 +24,19 @@ CLIENT_ID, CLIENT_SECRET = "parley-test", "parley-test-secret-0123456789"
 def _installed() -> None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         unavailable("Node.js and npm are needed for the OpenID provider (apt-get install nodejs npm)")
-    if (IDP_DIR / "node_modules" / "oidc-provider").exists():
-        return
-    done = subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=IDP_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    # `make test` installs it before its passes; a test run by hand installs it here, one
+    # process at a time (two passes side by side must not both run npm ci in one folder).
+    with (Path(tempfile.gettempdir()) / "parley-test-idp-npm.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (IDP_DIR / "node_modules" / "oidc-provider").exists():
+            return
+        done = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=IDP_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     if done.returncode != 0:
         unavailable(f"npm ci of the test IdP failed: {done.stderr[-500:]}")
 

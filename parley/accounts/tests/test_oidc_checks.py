@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def idp(settings: object) -> Iterator[EvilIdp]:
-    services_or_skip()
+    services_or_skip(postgres=False, redis=False)  # in-process: any database of the services passes
     evil = EvilIdp("parley-evil", "evil-secret")
     with evil.running():
         settings.OIDC_ISSUER = evil.url  # type: ignore[attr-defined]
@@ -150,7 +150,7 @@ def test_next_goes_only_to_paths_of_this_site(idp: EvilIdp) -> None:
 
 
 def test_an_unreachable_idp_is_a_clear_refusal(settings: object, caplog: pytest.LogCaptureFixture) -> None:
-    services_or_skip()
+    services_or_skip(postgres=False, redis=False)  # in-process: any database of the services passes
     settings.OIDC_ISSUER = "http://127.0.0.1:9"  # type: ignore[attr-defined]
     settings.OIDC_CLIENT_ID = "x"  # type: ignore[attr-defined]
     settings.OIDC_TIMEOUT = 2  # type: ignore[attr-defined]
@@ -189,7 +189,7 @@ def test_oidc_only_refuses_passwords_and_registration_in_the_api(idp: EvilIdp, s
 
 
 def test_without_oidc_the_methods_say_so_and_the_pages_redirect(settings: object) -> None:
-    services_or_skip()
+    services_or_skip(postgres=False, redis=False)  # in-process: any database of the services passes
     settings.OIDC_ISSUER = ""  # type: ignore[attr-defined]
     client = Client()
     assert client.get("/api/v1/auth/methods").json()["oidc"] is None
