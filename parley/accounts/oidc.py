@@ -161,6 +161,8 @@ def finish(request: HttpRequest) -> tuple[sso.Person, str]:
     claims = dict(token.get("userinfo") or {})
     if not claims.get("sub"):
         raise OidcRefused("token_refused", "the IdP's answer carried no ID token")
+    if len(str(claims["sub"])) > 255:  # OIDC Core 2: at most 255 ASCII characters
+        raise OidcRefused("token_refused", "the subject is longer than 255 characters")
     claims = _with_userinfo(client, metadata, token, claims)
     person = sso.Person(
         kind="oidc",

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from parley.accounts import services
 from parley.accounts.avatars import avatar_for
 from parley.accounts.models import DISPLAY_NAME_MAX, ExternalLogin, User
-from parley.common import languages
 from parley.common.errors import Forbidden, Invalid
 from parley.common.names import clean_name
 
@@ -95,7 +94,7 @@ def _create(person: Person, language: str | None) -> User:
         avatar=avatar_for(username),
         email=email,
         email_verified=bool(email) and person.email_verified,
-        language=language if languages.is_language(language) else "en",
+        language=services._starting_language(language),
     )
     if user.email_verified:
         user.digest_through = timezone.now()

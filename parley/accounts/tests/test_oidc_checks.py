@@ -108,6 +108,13 @@ def test_a_defective_id_token_is_refused(
     assert not ExternalLogin.objects.exists()
 
 
+def test_a_subject_longer_than_the_spec_allows_is_refused(idp: EvilIdp) -> None:
+    client = Client()
+    idp.claims = {"sub": "s" * 256}
+    assert refusal(client.get(start(client))) == "token_refused"
+    assert not signed_in(client)
+
+
 def test_a_forged_state_and_a_replayed_callback_are_refused(idp: EvilIdp) -> None:
     client = Client()
     callback = start(client)
