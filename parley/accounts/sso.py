@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parley.accounts import services
+from parley.accounts import profile, services
 from parley.accounts.avatars import avatar_for
 from parley.accounts.models import DISPLAY_NAME_MAX, ExternalLogin, User
 from parley.common.errors import Forbidden, Invalid
@@ -187,4 +187,6 @@ def directory_sign_in(
         fields += ["email", "email_verified", "digest_through"]
     if fields:
         user.save(update_fields=fields)
+    if "display_name" in fields:
+        profile._announce(user)  # others see the new name at once, as after PATCH me
     return user, False
