@@ -16,6 +16,10 @@ RUN_STAMP   := $(call stamp_for,run)
 DEV_STAMP   := $(call stamp_for,dev)
 BENCH_STAMP := $(call stamp_for,bench)
 FRONT_STAMP := frontend/node_modules/.installed-$(shell cat frontend/package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
+# The OpenID provider the sign-in tests start (parley/accounts/tests/idp: oidc-provider on Node,
+# its own lock, not the web client's); installed once before the passes that run side by side.
+IDP_DIR := parley/accounts/tests/idp
+IDP_STAMP := $(IDP_DIR)/node_modules/.installed-$(shell cat $(IDP_DIR)/package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 FRONT_SRC := $(shell find frontend/src frontend/public frontend/index.html frontend/vite.config.ts frontend/package.json -type f 2>/dev/null)
 
 export PYTHONDONTWRITEBYTECODE := 1
@@ -60,6 +64,10 @@ lock: deps-dev
 	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml --extra dev -c requirements/run.txt -o requirements/dev.txt
 	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml --extra bench -c requirements/dev.txt -o requirements/bench.txt
 	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml --extra s3 -c requirements/run.txt -o requirements/s3.txt
+
+$(IDP_STAMP): $(IDP_DIR)/package-lock.json
+	cd $(IDP_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(FRONT_STAMP): frontend/package-lock.json
 	cd frontend && npm install --no-audit --no-fund --loglevel=error
@@ -140,11 +148,11 @@ fmt: deps-dev
 test: lint
 	$(MAKE) --no-print-directory -j2 -O test-slot-databases test-slot-embedded
 
-test-slot-databases: deps-dev frontend
+test-slot-databases: deps-dev frontend $(IDP_STAMP)
 	$(MAKE) --no-print-directory test-services
 	$(MAKE) --no-print-directory test-mariadb
 
-test-slot-embedded: deps-dev frontend
+test-slot-embedded: deps-dev frontend $(IDP_STAMP)
 	$(MAKE) --no-print-directory test-frontend
 	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-browser

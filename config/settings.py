@@ -437,6 +437,46 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# --- Single sign-on (docs/deploy.md, "Single sign-on") ---------------------------------
+# OpenID Connect: set the issuer (discovery reads <issuer>/.well-known/openid-configuration),
+# the client registered there (redirect URI: <SITE_URL>/auth/oidc/callback) and the button's
+# label. OIDC_ONLY=true hides password sign-in and registration and the API refuses them.
+OIDC_ISSUER: str = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID: str = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET: str = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_NAME: str = env.str("OIDC_NAME", default="") or "OpenID Connect"
+OIDC_SCOPES: str = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_ONLY: bool = env.bool("OIDC_ONLY", default=False)
+# Seconds the IdP's answers may take (discovery, keys, the code's exchange).
+OIDC_TIMEOUT: float = env.float("OIDC_TIMEOUT", default=10.0)
+if (OIDC_ISSUER or OIDC_ONLY) and not (OIDC_ISSUER and OIDC_CLIENT_ID):
+    raise environ.ImproperlyConfigured("OIDC_ISSUER and OIDC_CLIENT_ID are both needed (and by OIDC_ONLY).")
+# LDAP (parley.accounts.ldap_backend, on ldap3): POST auth/login checks the password against
+# the directory. Either a DN template (`uid=%(user)s,ou=people,dc=example,dc=org`, or an AD
+# UPN `%(user)s@example.org`) or a search (base + filter, with an optional service account).
+LDAP_SERVER_URI: str = env.str("LDAP_SERVER_URI", default="")
+LDAP_USER_DN_TEMPLATE: str = env.str("LDAP_USER_DN_TEMPLATE", default="")
+LDAP_SEARCH_BASE: str = env.str("LDAP_SEARCH_BASE", default="")
+LDAP_SEARCH_FILTER: str = env.str("LDAP_SEARCH_FILTER", default="") or "(uid=%(user)s)"
+LDAP_BIND_DN: str = env.str("LDAP_BIND_DN", default="")
+LDAP_BIND_PASSWORD: str = env.str("LDAP_BIND_PASSWORD", default="")
+LDAP_START_TLS: bool = env.bool("LDAP_START_TLS", default=False)
+# A CA bundle to check the server's certificate with (StartTLS and ldaps://); empty: the system's.
+LDAP_CA_FILE: str = env.str("LDAP_CA_FILE", default="")
+# Only members of this group may sign in: its DN (member/uniqueMember/memberOf), or a filter
+# the person's entry must match (`(memberOf=cn=chat,ou=groups,dc=example,dc=org)`).
+LDAP_REQUIRE_GROUP: str = env.str("LDAP_REQUIRE_GROUP", default="")
+LDAP_GROUP_FILTER: str = env.str("LDAP_GROUP_FILTER", default="")
+LDAP_ATTR_DISPLAY_NAME: list[str] = env.list("LDAP_ATTR_DISPLAY_NAME", default=["displayName", "cn"])
+LDAP_ATTR_EMAIL: str = env.str("LDAP_ATTR_EMAIL", default="mail")
+LDAP_TIMEOUT: float = env.float("LDAP_TIMEOUT", default=5.0)
+if LDAP_SERVER_URI:
+    if not (LDAP_USER_DN_TEMPLATE or LDAP_SEARCH_BASE):
+        raise environ.ImproperlyConfigured("LDAP_SERVER_URI needs LDAP_USER_DN_TEMPLATE or LDAP_SEARCH_BASE.")
+    # After the model backend: local accounts are checked first, and a refusal by both is
+    # one failure for django-axes and the address throttle (parley.accounts.signin).
+    AUTHENTICATION_BACKENDS.append("parley.actions.directory.DirectoryBackend")
 # Lock out by username *and* client address; the address is read only from
 # proxies we trust, so a rotating X-Forwarded-For cannot mint fresh addresses.
 AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)

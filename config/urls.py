@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from parley.actions import sso
 from parley.notify import views as notify
 from parley.web import metrics
 from parley.web import views as web
@@ -23,6 +24,9 @@ urlpatterns = [
     # The split view serves its script as a file, so the CSP needs no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    # Single sign-on: pages of the site (the IdP redirects the browser here), not API calls.
+    path("auth/oidc/login", sso.oidc_login, name="oidc-login"),
+    path("auth/oidc/callback", sso.oidc_callback, name="oidc-callback"),
     path("healthz", web.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
     re_path(r"^(?!api/|static/|admin/|ws/).*$", web.index, name="index"),

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from parley.accounts import profile, selectors, serializers, services, signin, tasks, zones
+from parley.accounts import profile, selectors, serializers, services, signin, sso_api, tasks, zones
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_url, uploaded_name
 from parley.accounts.models import AuthToken, User
 from parley.common.errors import Invalid
@@ -75,6 +75,8 @@ class LoginApi(APIView):
         responses={
             200: serializers.AuthOut,
             **ERRORS,
+            **errors(403, e403="OIDC_ONLY: this server signs people in through its IdP only (`oidc_only`)."),
+            **errors(503, e503="The LDAP directory is not answering (`directory_unavailable`)."),
             **errors(
                 429,
                 e429="Too many failed sign-in attempts for this username and address, or from this address.",
@@ -83,6 +85,7 @@ class LoginApi(APIView):
         summary="Sign in",
     )
     def post(self, request: Request) -> Response:
+        sso_api.password_sign_in_check()
         data = serializers.CredentialsIn(data=request.data)
         data.is_valid(raise_exception=True)
         found = selectors.user_by_username(username=data.validated_data["username"])

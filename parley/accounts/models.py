@@ -83,3 +83,32 @@ class AuthToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.pk} of {self.user_id}"
+
+
+class ExternalLogin(models.Model):
+    """An identity at an organisation's sign-in service that signs in as `user`: an OpenID
+    Connect issuer's subject, or a directory's user (issuer "ldap"). One identity, one account;
+    an account with a directory identity has its password in the directory, not here."""
+
+    OIDC = "oidc"
+    LDAP = "ldap"
+    KINDS = [(OIDC, "OpenID Connect"), (LDAP, "LDAP")]
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="external_logins", verbose_name=_("user")
+    )
+    kind = models.CharField(max_length=8, choices=KINDS, verbose_name=_("kind"))
+    issuer = models.CharField(max_length=255, verbose_name=_("issuer"))
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+
+    class Meta:
+        verbose_name = _("external login")
+        verbose_name_plural = _("external logins")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="accounts_externallogin_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject} of {self.user_id}"

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parley.accounts.models import AuthToken, User
+from parley.accounts.models import AuthToken, ExternalLogin, User
 from parley.common.errors import Forbidden
 
 
@@ -43,6 +43,12 @@ def name_is_taken(*, name: str) -> bool:
         User.objects.filter(username__iexact=name).exists()
         or User.objects.filter(display_name__iexact=name, is_active=True).exists()
     )
+
+
+def directory_managed(*, user: User) -> bool:
+    """Whether the account's password lives in an LDAP directory (parley.accounts.sso): no
+    local password may be set or reset for it."""
+    return ExternalLogin.objects.filter(user=user, kind=ExternalLogin.LDAP).exists()
 
 
 def user_for_reset(*, login: str) -> User | None:

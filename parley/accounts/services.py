@@ -34,6 +34,13 @@ from parley.realtime import publish
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 GUEST_PREFIX = "guest-"
 NOT_AVAILABLE = _("This name is not available.")
+PASSWORD_MANAGED = _("Your password is managed by your organisation's directory; change it there.")
+
+
+def _local_password_allowed(user: User) -> None:
+    """Refuse a local password for an account whose password is the directory's (LDAP)."""
+    if selectors.directory_managed(user=user):
+        raise Invalid(PASSWORD_MANAGED, code="password_managed")
 
 
 def _clean_email(email: str) -> str:
@@ -194,6 +201,7 @@ def logout(*, user: User, token: AuthToken | None, session_key: str | None) -> N
 def password_change(
     *, user: User, old_password: str, new_password: str, keep_token: AuthToken | None
 ) -> None:
+    _local_password_allowed(user)
     if user.is_guest or not user.check_password(old_password):
         raise Invalid(_("The current password is wrong."), fields={"old_password": [_("Wrong password.")]})
     try:
@@ -308,7 +316,7 @@ def password_reset_send(*, login: str) -> bool:
 
     Says nothing to the caller about whether one exists (the API answers the same either way)."""
     user = selectors.user_for_reset(login=login.strip())
-    if user is None:
+    if user is None or selectors.directory_managed(user=user):
         return False
     if not mail.recipient_take(user.email):
         return False  # this mailbox had its share of mail from us; the caller is told nothing
@@ -342,6 +350,7 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
     user = User.objects.filter(pk=user_id, is_active=True, is_guest=False).first()
     if user is None or not default_token_generator.check_token(user, key):
         raise bad
+    _local_password_allowed(user)
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from parley.accounts import api as accounts_api
 from parley.accounts import serializers as account_serializers
-from parley.accounts import signin
+from parley.accounts import signin, sso_api
 from parley.accounts.models import AuthToken, User
 from parley.actions import erasure, export, onboarding, posting, room_export, serializers, tasks
 from parley.actions.models import RoomExport
@@ -54,6 +54,7 @@ class RegisterApi(APIView):
         summary="Register (an email address is optional and is verified by a mailed link)",
     )
     def post(self, request: Request) -> Response:
+        sso_api.password_sign_in_check()
         data = account_serializers.RegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
         user = onboarding.account_register(**data.validated_data, language=translation.get_language())

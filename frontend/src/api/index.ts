@@ -48,6 +48,8 @@ export const api = {
     call(rest.POST('/api/v1/auth/guest', { body: { nickname, ...(avatar ? { avatar } : {}), ...(time_zone ? { time_zone } : {}) } })),
   logout: () => call(rest.POST('/api/v1/auth/logout')).then(none),
   avatars: () => call(rest.GET('/api/v1/auth/avatars')),
+  /** How this server signs people in: password, registration, the organisation's SSO (OIDC_NAME). */
+  authMethods: () => call(rest.GET('/api/v1/auth/methods')),
   me: () => call(rest.GET('/api/v1/me'), { quiet401: true }),
   /** One-time ticket for `/ws/?ticket=`; the socket handles a 401 itself (signed out). */
   wsTicket: () => call(rest.POST('/api/v1/auth/ws-ticket'), { quiet401: true }),
@@ -60,6 +62,8 @@ export const api = {
   updateMailSettings: (data: MailSettingsUpdate) => call(rest.PATCH('/api/v1/me/mail', { body: data })),
   resendVerification: () => call(rest.POST('/api/v1/me/mail/verification')).then(none),
   /** Ends the account's other sessions and tokens; this one stays signed in. */
+  /** How I sign in: password, the organisation's IdP, its directory (whose password is changed there). */
+  mySignIn: () => call(rest.GET('/api/v1/me/sign-in')),
   changePassword: (data: PasswordChange) => call(rest.POST('/api/v1/me/password', { body: data })).then(none),
 
   rooms: (joined?: boolean) => call(rest.GET('/api/v1/rooms', { params: { query: { joined } } })),

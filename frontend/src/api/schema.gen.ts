@@ -90,6 +90,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How this server signs people in */
+        get: operations["v1_auth_methods_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password-reset": {
         parameters: {
             query?: never;
@@ -500,6 +517,26 @@ export interface paths {
          * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
          */
         post: operations["v1_me_password_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How I sign in (password, OIDC, LDAP)
+         * @description How the signed-in person signs in, for the account page.
+         */
+        get: operations["v1_me_sign_in_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1485,6 +1522,16 @@ export interface components {
             /** @description Images shown inline only; else null. */
             width: number | null;
         };
+        AuthMethodsOut: {
+            /** @description POST auth/login also takes the organisation directory's */
+            ldap: boolean;
+            /** @description Single sign-on through OpenID Connect, or null */
+            oidc: components["schemas"]["OidcMethodOut"] | null;
+            /** @description POST auth/login takes a username and password */
+            password: boolean;
+            /** @description POST auth/register is open */
+            registration: boolean;
+        };
         AuthOut: {
             token: string;
             /**
@@ -1713,12 +1760,6 @@ export interface components {
             invites: components["schemas"]["InviteOut"][];
         };
         /**
-         * @description * `message` - message
-         *     * `reminder` - reminder
-         * @enum {string}
-         */
-        KindEnum: "message" | "reminder";
-        /**
          * @description * `en` - English
          *     * `zh-hans` - 简体中文
          *     * `ko` - 한국어
@@ -1844,6 +1885,11 @@ export interface components {
         MutesOut: {
             mutes: components["schemas"]["MemberOut"][];
         };
+        MySignInOut: {
+            methods: components["schemas"]["SignInMethodOut"][];
+            /** @description The password is the directory's (LDAP): POST me/password answers `password_managed` */
+            password_managed: boolean;
+        };
         /**
          * @description * `all` - All
          *     * `mentions` - Mentions
@@ -1851,6 +1897,12 @@ export interface components {
          * @enum {string}
          */
         NotifyEnum: "all" | "mentions" | "nothing";
+        OidcMethodOut: {
+            /** @description Open in the browser (add `?next=/path` to land there) */
+            login_url: string;
+            /** @description The button's label: OIDC_NAME */
+            name: string;
+        };
         OutgoingCreateInRequest: {
             /** @default  */
             name: string;
@@ -2272,7 +2324,7 @@ export interface components {
              *     * `message` - message
              *     * `reminder` - reminder
              */
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["ScheduledOutKindEnum"];
             /** @description The message it became, once sent. */
             message_id: number | null;
             /** @description Why a failed one failed: the send's error code. */
@@ -2286,6 +2338,12 @@ export interface components {
             state: components["schemas"]["ScheduledOutStateEnum"];
             thread: number | null;
         };
+        /**
+         * @description * `message` - message
+         *     * `reminder` - reminder
+         * @enum {string}
+         */
+        ScheduledOutKindEnum: "message" | "reminder";
         /**
          * @description * `pending` - pending
          *     * `sent` - sent
@@ -2354,6 +2412,18 @@ export interface components {
              */
             thread?: number | null;
         };
+        SignInMethodOut: {
+            kind: components["schemas"]["SignInMethodOutKindEnum"];
+            /** @description The IdP's label (OIDC_NAME) for oidc; empty otherwise */
+            name: string;
+        };
+        /**
+         * @description * `password` - password
+         *     * `oidc` - oidc
+         *     * `ldap` - ldap
+         * @enum {string}
+         */
+        SignInMethodOutKindEnum: "password" | "oidc" | "ldap";
         StatsDayOut: {
             /** @description People who sent at least one message that day. */
             active_users: number;
@@ -2711,6 +2781,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
+            /** @description OIDC_ONLY: this server signs people in through its IdP only (`oidc_only`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
             /** @description The body is not JSON. */
             415: {
                 headers: {
@@ -2729,7 +2808,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
-            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            /** @description The LDAP directory is not answering (`directory_unavailable`). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2755,6 +2834,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_auth_methods_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthMethodsOut"];
+                };
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
             401: {
@@ -4339,6 +4455,43 @@ export interface operations {
             };
             /** @description Too many requests from this address or account; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_sign_in_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MySignInOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
