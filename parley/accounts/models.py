@@ -83,3 +83,9 @@ class AuthToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.pk} of {self.user_id}"
+
+
+# Second factors live in a module of their own; importing them here makes them this app's.
+from parley.accounts.twofactor_models import Passkey, RecoveryCode, TotpDevice  # noqa: E402
+
+__all__ = ["AuthToken", "Passkey", "RecoveryCode", "TotpDevice", "User"]
