@@ -161,6 +161,8 @@ def register_options(*, user: User, rp: RelyingParty, passwordless: bool) -> dic
 def register_verify(*, user: User, ticket: Any, credential: Any, name: str) -> Passkey:
     """Store the passkey the browser created for the challenge `ticket` names."""
     name = _name(name)
+    if not isinstance(credential, dict):
+        raise Invalid(_("The passkey could not be read."), code="passkey_invalid")
     data = _challenge_take(ticket, "register")
     if data["user"] != user.pk:
         raise _expired()
@@ -172,7 +174,7 @@ def register_verify(*, user: User, ticket: Any, credential: Any, name: str) -> P
             expected_origin=data["origins"],
             require_user_verification=data["passwordless"],
         )
-    except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
+    except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise Invalid(
             _("The passkey could not be verified: %(reason)s") % {"reason": str(exc)[:200]},
             code="passkey_invalid",
@@ -285,7 +287,7 @@ def login_verify(*, ticket: Any, credential: Any) -> User | None:
             credential_current_sign_count=passkey.sign_count,
             require_user_verification=data["user"] is None,
         )
-    except (WebAuthnException, ValueError, TypeError, KeyError):
+    except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError):
         return None
     Passkey.objects.filter(pk=passkey.pk).update(
         sign_count=verified.new_sign_count, last_used_at=timezone.now()
