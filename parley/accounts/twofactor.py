@@ -166,7 +166,7 @@ def totp_pending_secret(*, user: User) -> str | None:
 def _totp_accept(device: TotpDevice, code: str) -> bool:
     """Whether `code` is this device's for a step near now not used before; takes the step."""
     code = _clean_code(code)
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return False
     secret = _open(device.secret_encrypted)
     if secret is None:
@@ -248,7 +248,7 @@ def code_check(*, user: User, code: str) -> str | None:
     if not isinstance(code, str) or not code.strip() or len(code) > 64:
         return None
     cleaned = _clean_code(code)
-    if cleaned.isdigit():
+    if cleaned.isascii() and cleaned.isdigit():
         device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
         return TOTP if device is not None and _totp_accept(device, cleaned) else None
     return RECOVERY if _recovery_use(user, code) else None

@@ -126,6 +126,15 @@ def test_a_code_of_the_next_or_previous_step_is_accepted_but_not_two_steps_away(
     assert login(user.username, otp=code_at(secret, 1)).status_code == 200
 
 
+def test_codes_that_are_not_ascii_digits_are_wrong_codes_not_errors() -> None:
+    user = make_user()
+    enrol(user)
+    fullwidth = "".join(chr(0xFF11 + i) for i in range(6))
+    for odd in ["\u0661\u0662\u0663\u0664\u0665\u0666", fullwidth, "12 34 5", "x" * 64, "\u0000"]:
+        r = login(user.username, otp=odd, addr="10.9.4.4")
+        assert r.status_code in {400, 401}, (odd, r.content)
+
+
 def test_a_wrong_password_with_a_right_code_is_still_a_wrong_password() -> None:
     user = make_user()
     secret, _ = enrol(user)
