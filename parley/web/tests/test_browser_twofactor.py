@@ -4,7 +4,8 @@ Someone turns on an authenticator app from the account page (the test reads the 
 shown for typing by hand and computes codes with pyotp, as the app would), signs out and
 back in with a code, uses a recovery code once (the second use is refused), adds a passkey
 with Chromium's virtual authenticator (DevTools protocol) and signs in with it alone and as
-the second factor after the password.
+the second factor after the password. On a server with REQUIRE_2FA=all, a new account is held
+on the enrolment screen until it has a second factor.
 
 WebAuthn needs a secure context and a domain as the relying party's ID: the pages are opened
 on http://localhost (secure for browsers), never on 127.0.0.1 (an IP address is no RP ID).
@@ -13,11 +14,12 @@ on http://localhost (secure for browsers), never on 127.0.0.1 (an IP address is 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import pyotp
 import pytest
 
-from parley.testing.live import ServerProcess
+from parley.testing.live import ROOT, ServerProcess, base_env, migrate, private_database, unavailable
 from parley.web.tests import test_browser
 from parley.web.tests.test_browser import TIMEOUT, sign_up_on_screen, unique
 
@@ -137,5 +139,51 @@ def test_totp_recovery_codes_and_passkeys_end_to_end(browser, server: ServerProc
         page.get_by_test_id("otp-passkey").click()
         signed_in(page)
         assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def strict_site() -> Iterator[ServerProcess]:
+    """A server of its own where every person must have a second factor."""
+    if not (ROOT / "frontend" / "dist" / "index.html").exists():
+        unavailable("frontend/dist is not built (make frontend)")
+    with private_database("sqlite") as db:
+        env = base_env(db, REQUIRE_2FA="all")
+        migrate(env)
+        server = ServerProcess(env).start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def test_require_2fa_holds_a_new_account_on_the_enrolment_screen(browser, strict_site: ServerProcess) -> None:
+    context = browser.new_context(base_url=f"http://localhost:{strict_site.port}", locale="en-US")
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    try:
+        name = unique("held")
+        page.goto("/login")
+        page.get_by_test_id("tab-register").click()
+        page.get_by_test_id("login-username").fill(name)
+        page.get_by_test_id("login-password").fill(PASSWORD)
+        page.get_by_test_id("login-submit").click()
+        # The API refuses the rooms: the client goes to the enrolment screen and stays there.
+        page.get_by_test_id("two-factor-enrol").wait_for()
+        page.get_by_test_id("two-factor-required").wait_for()
+        assert page.get_by_test_id("two-factor-continue").is_disabled()
+        page.goto("/")
+        page.get_by_test_id("two-factor-enrol").wait_for()
+
+        page.get_by_test_id("totp-start").click()
+        secret = page.get_by_test_id("totp-secret").inner_text().strip()
+        page.get_by_test_id("totp-code").fill(pyotp.TOTP(secret).now())
+        page.get_by_test_id("totp-confirm").click()
+        page.get_by_test_id("recovery-codes").wait_for()
+        page.get_by_test_id("recovery-done").click()
+        page.get_by_test_id("two-factor-continue").click()
+        page.get_by_test_id("lobby").wait_for()
+        assert page.get_by_test_id("two-factor-enrol").count() == 0
     finally:
         context.close()
