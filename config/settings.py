@@ -591,6 +591,8 @@ THROTTLE_RATES: dict[str, str] = {
     # verification links (register, PATCH me/mail, resend) and password reset links.
     "mail_recipient": env.str("THROTTLE_MAIL_RECIPIENT", default="5/hour"),
     "ws_ticket": env.str("THROTTLE_WS_TICKET", default="120/minute"),
+    # Passkey sign-in challenges (POST auth/passkey/options), per address: each is kept 5 minutes.
+    "passkey_options": env.str("THROTTLE_PASSKEY_OPTIONS", default="30/minute"),
     "dm_open": env.str("THROTTLE_DM_OPEN", default="120/hour"),
     "user_search": env.str("THROTTLE_USER_SEARCH", default="120/minute"),
     "webhook": env.str("THROTTLE_WEBHOOK", default="30/minute"),

@@ -309,8 +309,9 @@ class PasskeyApi(ScopedThrottleMixin, APIView):
 # --- signing in with a passkey -------------------------------------------------------
 
 
-class PasskeyLoginOptionsApi(APIView):
+class PasskeyLoginOptionsApi(ScopedThrottleMixin, APIView):
     permission_classes = [AllowAny]
+    throttle_scope = "passkey_options"
 
     @extend_schema(
         request=PasskeyLoginOptionsIn,

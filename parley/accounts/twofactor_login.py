@@ -80,19 +80,20 @@ def login_token_user(token: Any) -> User | None:
 def failure_count(request: Request, *, username: str | None) -> None:
     """A wrong second factor counts as a failed sign-in: per address, and per username and
     address in django-axes (whose lockout then refuses the password step too)."""
-    signin_failures(request).record(request)
+    _failures().record(request)
     if username:
         user_login_failed.send(sender=__name__, credentials={"username": username}, request=request._request)
 
 
-def signin_failures(request: Request) -> AddressFailures:
+def _failures() -> AddressFailures:
+    """The per-address count of failed sign-ins (the one wrong passwords go to)."""
     return AddressFailures(signin.FAILURES_SCOPE)
 
 
 def locked_check(request: Request, *, username: str | None) -> None:
     """Refuse (429) before checking anything when this address, or this username from this
     address, has used up its attempts."""
-    wait = signin_failures(request).wait(request)
+    wait = _failures().wait(request)
     if wait is not None:
         raise signin.LockedOut(wait=wait)
     if username and AxesProxyHandler.is_locked(request._request, {"username": username}):
@@ -101,7 +102,7 @@ def locked_check(request: Request, *, username: str | None) -> None:
 
 def second_step(request: Request, *, user: User, otp: str | None) -> None:
     """Pass when the account has no second factor or `otp` satisfies it; else 401."""
-    if not twofactor.methods(user):
+    if not twofactor.has_second_factor(user):
         return
     if not otp:
         raise OtpRequired(_("Enter the code from your authenticator app, or use a passkey."), user=user)

@@ -116,7 +116,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Options for navigator.credentials.get: after the password (login_token) or alone */
+        /**
+         * Options for navigator.credentials.get: after the password (login_token) or alone
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
         post: operations["v1_auth_passkey_options_create"];
         delete?: never;
         options?: never;

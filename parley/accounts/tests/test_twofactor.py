@@ -452,3 +452,11 @@ def test_staff_reset_removes_every_second_factor_and_is_logged() -> None:
     assert login(person.username).status_code == 200
     entry = LogEntry.objects.get(user=staff, object_id=str(person.pk))
     assert "second factors" in entry.change_message
+
+
+def test_passkey_challenges_are_throttled_per_address(settings: Any) -> None:
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "passkey_options": "3/minute"}
+    answers = [
+        APIClient().post(PK_OPTIONS, {}, format="json", REMOTE_ADDR="10.9.5.5").status_code for _ in range(4)
+    ]
+    assert answers == [200, 200, 200, 429]
