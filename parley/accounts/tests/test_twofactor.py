@@ -9,13 +9,15 @@ from typing import Any
 
 import pyotp
 import pytest
+from channels.db import database_sync_to_async
 from django.contrib.admin.models import LogEntry
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from parley.accounts.models import User
 from parley.accounts.tests.softkey import SoftKey
-from parley.testing.api import PASSWORD, client_for, error_of, make_guest, make_user
+from parley.testing.api import PASSWORD, client_for, error_of, make_guest, make_user, token_for
+from parley.testing.ws import WsClient
 
 LOGIN = "/api/v1/auth/login"
 TWOFA = "/api/v1/me/2fa"
@@ -460,3 +462,22 @@ def test_passkey_challenges_are_throttled_per_address(settings: Any) -> None:
         APIClient().post(PK_OPTIONS, {}, format="json", REMOTE_ADDR="10.9.5.5").status_code for _ in range(4)
     ]
     assert answers == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_require_2fa_refuses_the_socket_until_a_factor_is_set_up(settings: Any) -> None:
+    settings.REQUIRE_2FA = "all"
+
+    @database_sync_to_async
+    def person() -> tuple[User, str]:
+        user = make_user()
+        return user, token_for(user)
+
+    user, token = await person()
+    ok, _ = await WsClient(token).connect(expect_hello=False)
+    assert not ok
+    await database_sync_to_async(enrol)(user)
+    client = WsClient(token)
+    ok, _ = await client.connect()
+    assert ok and client.hello is not None
+    await client.close()
