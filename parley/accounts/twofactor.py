@@ -157,12 +157,6 @@ def totp_begin(*, user: User) -> dict[str, str]:
     return {"secret": secret, "otpauth_url": url}
 
 
-def totp_pending_secret(*, user: User) -> str | None:
-    """The secret of a pending enrolment (to draw its QR code); never one that is confirmed."""
-    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
-    return _open(device.secret_encrypted) if device else None
-
-
 def _totp_accept(device: TotpDevice, code: str) -> bool:
     """Whether `code` is this device's for a step near now not used before; takes the step."""
     code = _clean_code(code)
