@@ -493,6 +493,16 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 # API tokens (Authorization: Token, /ws/?token=) stop working this long after they were issued
 # or last renewed (POST auth/token/renew gives a fresh one); "0" = never expire.
 TOKEN_TTL: float = _duration(env.str("TOKEN_TTL", default="30d"))
+# Two-factor sign-in (docs/deploy.md, "Account security"): REQUIRE_2FA=staff|all makes a second
+# factor mandatory (unset: each person chooses). Passkeys: the WebAuthn relying party is the
+# host a request names unless WEBAUTHN_RP_ID (a domain, never an IP address) and
+# WEBAUTHN_ORIGINS (full origins, for a proxy that rewrites Host) say otherwise.
+REQUIRE_2FA: str = env.str("REQUIRE_2FA", default="").strip().lower()
+if REQUIRE_2FA not in {"", "staff", "all"}:
+    raise environ.ImproperlyConfigured("REQUIRE_2FA must be staff, all, or empty.")
+WEBAUTHN_RP_ID: str = env.str("WEBAUTHN_RP_ID", default="")
+WEBAUTHN_RP_NAME: str = env.str("WEBAUTHN_RP_NAME", default="Parley")
+WEBAUTHN_ORIGINS: list[str] = env.list("WEBAUTHN_ORIGINS", default=[])
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -520,7 +530,10 @@ REST_FRAMEWORK = {
         "parley.accounts.authentication.TokenAuthentication",
         "parley.accounts.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "parley.accounts.enrolment.SecondFactorEnrolled",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "parley.common.errors.exception_handler",
@@ -667,6 +680,8 @@ THROTTLE_RATES: dict[str, str] = {
     # verification links (register, PATCH me/mail, resend) and password reset links.
     "mail_recipient": env.str("THROTTLE_MAIL_RECIPIENT", default="5/hour"),
     "ws_ticket": env.str("THROTTLE_WS_TICKET", default="120/minute"),
+    # Passkey sign-in challenges (POST auth/passkey/options), per address: each is kept 5 minutes.
+    "passkey_options": env.str("THROTTLE_PASSKEY_OPTIONS", default="30/minute"),
     "dm_open": env.str("THROTTLE_DM_OPEN", default="120/hour"),
     "user_search": env.str("THROTTLE_USER_SEARCH", default="120/minute"),
     "webhook": env.str("THROTTLE_WEBHOOK", default="30/minute"),

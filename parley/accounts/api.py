@@ -19,7 +19,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from parley.accounts import profile, selectors, serializers, services, signin, sso_api, tasks, zones
+from parley.accounts import (
+    profile,
+    selectors,
+    serializers,
+    services,
+    signin,
+    sso_api,
+    tasks,
+    twofactor_login,
+    zones,
+)
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_url, uploaded_name
 from parley.accounts.models import AuthToken, User
 from parley.common.errors import Invalid
@@ -71,12 +81,17 @@ class LoginApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        request=serializers.CredentialsIn,
+        request=twofactor_login.LoginIn,
         responses={
             200: serializers.AuthOut,
             **ERRORS,
             **errors(403, e403="OIDC_ONLY: this server signs people in through its IdP only (`oidc_only`)."),
             **errors(503, e503="The LDAP directory is not answering (`directory_unavailable`)."),
+            **errors(
+                401,
+                e401="`otp_required` (or `otp_invalid`): the account has a second factor; "
+                "`error.methods` lists them, `error.login_token` starts the passkey step",
+            ),
             **errors(
                 429,
                 e429="Too many failed sign-in attempts for this username and address, or from this address.",
@@ -86,7 +101,7 @@ class LoginApi(APIView):
     )
     def post(self, request: Request) -> Response:
         sso_api.password_sign_in_check()
-        data = serializers.CredentialsIn(data=request.data)
+        data = twofactor_login.LoginIn(data=request.data)
         data.is_valid(raise_exception=True)
         found = selectors.user_by_username(username=data.validated_data["username"])
         username = found.username if found else data.validated_data["username"]
@@ -94,6 +109,7 @@ class LoginApi(APIView):
         if user is None:
             raise Invalid(_("Wrong username or password."), code="invalid_credentials")
         assert isinstance(user, User)
+        twofactor_login.second_step(request, user=user, otp=data.validated_data.get("otp"))
         return signed_in(request, user, status.HTTP_200_OK)
 
 

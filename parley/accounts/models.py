@@ -112,3 +112,9 @@ class ExternalLogin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject} of {self.user_id}"
+
+
+# Second factors live in a module of their own; importing them here makes them this app's.
+from parley.accounts.twofactor_models import Passkey, RecoveryCode, TotpDevice  # noqa: E402
+
+__all__ = ["AuthToken", "ExternalLogin", "Passkey", "RecoveryCode", "TotpDevice", "User"]

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from parley.accounts import api, sso_api
+from parley.accounts import api, sso_api, twofactor_api
 
 urlpatterns = [
     path("auth/csrf", api.CsrfApi.as_view(), name="auth-csrf"),
@@ -26,4 +26,20 @@ urlpatterns = [
     re_path(
         r"^avatars/(?P<stem>[0-9a-f]{16}(?:_[A-Za-z0-9]{1,12})?)\.png$", api.avatar_file, name="avatar-file"
     ),
+]
+
+# Two-factor sign-in (issue 31): parley.accounts.twofactor_api.
+urlpatterns += [
+    path("me/2fa", twofactor_api.TwoFactorApi.as_view(), name="me-2fa"),
+    path("me/2fa/totp", twofactor_api.TotpApi.as_view(), name="me-2fa-totp"),
+    path("me/2fa/totp/confirm", twofactor_api.TotpConfirmApi.as_view(), name="me-2fa-totp-confirm"),
+    path("me/2fa/recovery-codes", twofactor_api.RecoveryCodesApi.as_view(), name="me-2fa-recovery-codes"),
+    path("me/2fa/passkeys", twofactor_api.PasskeysApi.as_view(), name="me-2fa-passkeys"),
+    path(
+        "me/2fa/passkeys/options", twofactor_api.PasskeyOptionsApi.as_view(), name="me-2fa-passkeys-options"
+    ),
+    path("me/2fa/passkeys/<int:passkey_id>", twofactor_api.PasskeyApi.as_view(), name="me-2fa-passkey"),
+    path("auth/passkey/options", twofactor_api.PasskeyLoginOptionsApi.as_view(), name="auth-passkey-options"),
+    path("auth/passkey/login", twofactor_api.PasskeyLoginApi.as_view(), name="auth-passkey-login"),
+    path("people/<int:user_id>/2fa", twofactor_api.PersonSecondFactorsApi.as_view(), name="person-2fa"),
 ]

@@ -36,7 +36,11 @@ def client_for(user: User | None = None) -> APIClient:
 def error_of(response: Any) -> dict[str, Any]:
     body = response.json()
     assert set(body) == {"error"}, body
-    # `reason` only says why a login ended (401 signed_out); nothing else adds to the shape.
-    extra = {"reason"} if body["error"].get("code") == "signed_out" else set()
+    # `reason` only says why a login ended (401 signed_out); `methods` and `login_token` what
+    # the second step of a sign-in takes (401 otp_required / otp_invalid); nothing else adds.
+    code = body["error"].get("code")
+    extra = {"reason"} if code == "signed_out" else set()
+    if code in {"otp_required", "otp_invalid"}:
+        extra = {"methods", "login_token"}
     assert set(body["error"]) == {"code", "message", "fields", *extra}, body
     return body["error"]  # type: ignore[no-any-return]

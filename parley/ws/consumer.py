@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from parley.accounts import twofactor
 from parley.accounts.serializers import user_data
 from parley.actions import posting
 from parley.bots.services import CommandOutcome
@@ -41,6 +42,7 @@ member_room_ids = _db(rooms.member_room_ids)
 hello_rooms = _db(unread.hello_rooms)
 mark_read = _db(messaging.room_mark_read)
 note_write = _db(replica.note_write)
+_enrolment_missing = _db(twofactor.enrolment_missing)
 
 
 async def wrote(user_id: int) -> None:
@@ -89,6 +91,9 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        if twofactor.required_for(user) and await _enrolment_missing(user):
+            await self.close()  # REQUIRE_2FA and no second factor yet: REST says why (403)
             return
         self.user = user
         self.user_json = user_data(user)

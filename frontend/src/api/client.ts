@@ -18,14 +18,24 @@ export class ApiError extends Error {
   readonly fields: FieldErrors
   /** Only with code `signed_out`: why the login ended (`password_changed`, `account_deleted`, ...). */
   readonly reason: string | undefined
+  /** The error object as sent: `otp_required` adds `methods` and `login_token` (utils/twoFactor). */
+  readonly detail: Record<string, unknown>
 
-  constructor(status: number, code: string, message: string, fields: FieldErrors = {}, reason?: string) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    fields: FieldErrors = {},
+    reason?: string,
+    detail: Record<string, unknown> = {},
+  ) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.fields = fields
     this.reason = reason
+    this.detail = detail
   }
 
   /** First message for a field, if the server gave one. */
@@ -45,6 +55,13 @@ let onUnauthorized: UnauthorizedHandler | null = null
 /** Register what to do on a 401 (the router sends the user to sign-in). */
 export function setUnauthorizedHandler(handler: UnauthorizedHandler | null): void {
   onUnauthorized = handler
+}
+
+let onSecondFactorRequired: (() => void) | null = null
+
+/** Register what to do on a 403 `second_factor_required` (REQUIRE_2FA: go to enrolment). */
+export function setSecondFactorRequiredHandler(handler: (() => void) | null): void {
+  onSecondFactorRequired = handler
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -125,7 +142,14 @@ function errorOf(status: number, body: unknown): ApiError {
       ? (body as { error?: { code?: string; message?: string; fields?: FieldErrors; reason?: string } }).error
       : undefined
   if (!shape) return new ApiError(status, 'http_' + status, fallback)
-  return new ApiError(status, shape.code ?? 'http_' + status, shape.message ?? fallback, shape.fields ?? {}, shape.reason)
+  return new ApiError(
+    status,
+    shape.code ?? 'http_' + status,
+    shape.message ?? fallback,
+    shape.fields ?? {},
+    shape.reason,
+    shape as Record<string, unknown>,
+  )
 }
 
 export interface CallOptions {
@@ -146,6 +170,7 @@ export async function call<D>(
     const err = errorOf(response.status, error)
     if (response.status === 401 && !opts.quiet401 && onUnauthorized) onUnauthorized(err)
     if (response.status === 403 && err.code.startsWith('csrf')) void ensureCsrf(true)
+    if (response.status === 403 && err.code === 'second_factor_required' && onSecondFactorRequired) onSecondFactorRequired()
     throw err
   }
   return data as D

@@ -107,6 +107,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/passkey/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with a passkey's assertion (session cookie and token, as a password login) */
+        post: operations["v1_auth_passkey_login_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Options for navigator.credentials.get: after the password (login_token) or alone
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        post: operations["v1_auth_passkey_options_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password-reset": {
         parameters: {
             query?: never;
@@ -416,6 +453,146 @@ export interface paths {
         patch: operations["v1_me_partial_update"];
         trace?: never;
     };
+    "/api/v1/me/2fa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My second factors
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        get: operations["v1_me_2fa_retrieve"];
+        put?: never;
+        post?: never;
+        /**
+         * Turn off the authenticator app and its recovery codes (password and a current code)
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        delete: operations["v1_me_2fa_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/2fa/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My passkeys */
+        get: operations["v1_me_2fa_passkeys_list"];
+        put?: never;
+        /** Add the passkey the browser created for the challenge `ticket` names */
+        post: operations["v1_me_2fa_passkeys_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/2fa/passkeys/{passkey_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a passkey (password needed)
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        delete: operations["v1_me_2fa_passkeys_destroy"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a passkey
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        patch: operations["v1_me_2fa_passkeys_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/me/2fa/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start adding a passkey (password needed): options for navigator.credentials.create
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        post: operations["v1_me_2fa_passkeys_options_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/2fa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New recovery codes (password and a current code); the old ones stop working
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        post: operations["v1_me_2fa_recovery_codes_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/2fa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start setting up an authenticator app: a secret, pending until confirmed */
+        post: operations["v1_me_2fa_totp_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/2fa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn the authenticator app on with a code from it; the recovery codes, shown once */
+        post: operations["v1_me_2fa_totp_confirm_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/avatar": {
         parameters: {
             query?: never;
@@ -713,6 +890,23 @@ export interface paths {
         post?: never;
         /** Delete an outgoing webhook */
         delete: operations["v1_outgoing_webhooks_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{user_id}/2fa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove someone's authenticator app, recovery codes and passkeys (staff) */
+        delete: operations["v1_people_2fa_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1606,10 +1800,6 @@ export interface components {
             level: components["schemas"]["LevelEnum"];
             text: string;
         };
-        CredentialsInRequest: {
-            password: string;
-            username: string;
-        };
         DmOpenInRequest: {
             /** @description The other people (your own id may be included; it is implied). */
             user_ids: number[];
@@ -1773,6 +1963,12 @@ export interface components {
          * @enum {string}
          */
         LevelEnum: "info" | "error";
+        LoginInRequest: {
+            /** @description A code from the authenticator app, or a recovery code: needed when the account has a second factor (the answer is then 401 `otp_required` without it). */
+            otp?: string;
+            password: string;
+            username: string;
+        };
         MailSettingsOut: {
             digest_enabled: boolean;
             email: string;
@@ -1932,6 +2128,53 @@ export interface components {
             readonly url: string;
             readonly user: components["schemas"]["UserOut"];
         };
+        PasskeyAddInRequest: {
+            /** @description The PublicKeyCredential as JSON (base64url). */
+            credential: unknown;
+            name: string;
+            ticket: string;
+        };
+        PasskeyCeremonyOut: {
+            /** @description PublicKeyCredentialCreationOptions / RequestOptions as JSON (binary fields in base64url). */
+            options: unknown;
+            /** @description Names this ceremony's challenge (single use, 5 minutes). */
+            ticket: string;
+        };
+        PasskeyLoginInRequest: {
+            /** @description The PublicKeyCredential as JSON (base64url). */
+            credential: unknown;
+            ticket: string;
+        };
+        PasskeyLoginOptionsInRequest: {
+            /** @description From the 401 `otp_required` of the password step: the passkey is the second factor. Without it: a passkey that signs in alone (no username asked). */
+            login_token?: string;
+        };
+        PasskeyOptionsInRequest: {
+            password: string;
+            /**
+             * @description Sign in with this passkey alone (a discoverable credential with PIN or biometrics).
+             * @default false
+             */
+            passwordless: boolean;
+        };
+        PasskeyOut: {
+            /** Format: date-time */
+            created_at: string;
+            id: number;
+            /** Format: date-time */
+            last_used_at: string | null;
+            name: string;
+            /** @description Signs in alone, without the password. */
+            passwordless: boolean;
+        };
+        PasskeyPasswordInRequest: {
+            password: string;
+        };
+        PasswordAndCodeInRequest: {
+            /** @description A code from the app, or a recovery code. */
+            code: string;
+            password: string;
+        };
         PasswordChangeInRequest: {
             new_password: string;
             old_password: string;
@@ -1955,6 +2198,9 @@ export interface components {
             /** @description Direct messages only. */
             hidden?: boolean;
             notify?: components["schemas"]["NotifyEnum"];
+        };
+        PatchedPasskeyRenameInRequest: {
+            name?: string;
         };
         PatchedProfileInRequest: {
             /** @description A key of the bundled set */
@@ -2071,6 +2317,10 @@ export interface components {
             reads: components["schemas"]["ReadOut"][];
             /** @description You share read receipts; when false, `reads` is empty (you see nobody's) */
             sharing: boolean;
+        };
+        RecoveryCodesOut: {
+            /** @description Shown this once. */
+            recovery_codes: string[];
         };
         RegisterInRequest: {
             email?: string;
@@ -2369,6 +2619,16 @@ export interface components {
             message: components["schemas"]["MessageOut"];
             room: components["schemas"]["RoomNameOut"];
         };
+        SecondFactorsOut: {
+            /** @description REQUIRE_2FA applies to me: I may not remove my last second factor. */
+            mandatory: boolean;
+            passkeys: components["schemas"]["PasskeyOut"][];
+            recovery_codes_left: number;
+            /** @description An authenticator app is set up. */
+            totp: boolean;
+            /** @description An enrolment was started and not confirmed. */
+            totp_pending: boolean;
+        };
         /**
          * SelfUserOut
          * @description The signed-in user's own record (`me`, sign-in answers): the public face plus what the
@@ -2530,7 +2790,9 @@ export interface components {
         /**
          * ThreadSummaryOut
          * @description Protocol 3: a thread root's replies at a glance (null on a message nobody answered in
-         *     a thread). Each reply updates it through the root's `message.updated`.
+         *     a thread). Each reply updates it through the root's `message.updated`, coalesced per root
+         *     (THREAD_SUMMARY_WINDOW: the first at once, the rest at the window's end); meanwhile
+         *     clients count reply frames into the root they hold, by `last_reply_seq`.
          */
         ThreadSummaryOut: {
             /** @description The viewer follows the thread. REST answers say it for the viewer; frames go to everyone alike and carry null: keep the value you know (GET threads, the follow endpoints and the `thread.state` frame tell it). */
@@ -2564,6 +2826,16 @@ export interface components {
             token: string;
             /** Format: date-time */
             token_expires_at: string | null;
+        };
+        TotpCodeInRequest: {
+            code: string;
+        };
+        TotpEnrolOut: {
+            otpauth_url: string;
+            /** @description The otpauth URL as a QR code: a data: URL of an SVG. */
+            qr_svg: string;
+            /** @description Base32, for typing into the app by hand. */
+            secret: string;
         };
         UploadInRequest: {
             /** Format: binary */
@@ -2751,7 +3023,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CredentialsInRequest"];
+                "application/json": components["schemas"]["LoginInRequest"];
             };
         };
         responses: {
@@ -2772,7 +3044,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
-            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            /** @description `otp_required` (or `otp_invalid`): the account has a second factor; `error.methods` lists them, `error.login_token` starts the passkey step */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2874,6 +3146,151 @@ export interface operations {
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_auth_passkey_login_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLoginInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many failed attempts for this account and address, or from this address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_auth_passkey_options_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLoginOptionsInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCeremonyOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many failed attempts for this account and address, or from this address. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4082,6 +4499,676 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_2fa_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondFactorsOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_2fa_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordAndCodeInRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Two-factor sign-in is required here (`second_factor_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many failed attempts for this account and address, or from this address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_2fa_passkeys_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyOut"][];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_2fa_passkeys_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyAddInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_2fa_passkeys_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyPasswordInRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Two-factor sign-in is required here (`second_factor_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many failed attempts for this account and address, or from this address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_2fa_passkeys_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedPasskeyRenameInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_2fa_passkeys_options_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyOptionsInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCeremonyOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many failed attempts for this account and address, or from this address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_2fa_recovery_codes_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordAndCodeInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many failed attempts for this account and address, or from this address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_2fa_totp_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_2fa_totp_confirm_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCodeInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesOut"];
                 };
             };
             /** @description Invalid input; `error.fields` says which. */
@@ -5626,6 +6713,62 @@ export interface operations {
                 };
             };
             /** @description No such room or webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_people_2fa_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not staff */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;

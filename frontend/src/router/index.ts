@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
-import { setUnauthorizedHandler } from '@/api'
+import { setSecondFactorRequiredHandler, setUnauthorizedHandler } from '@/api'
 import { useAuthStore } from '@/stores/auth'
 import { onLocaleChange, t } from '@/i18n'
 
@@ -77,6 +77,13 @@ export const router = createRouter({
       component: () => import('@/views/AccountView.vue'),
       meta: { title: 'route.account' },
     },
+    // REQUIRE_2FA: someone without a second factor is held here (the API refuses the rest).
+    {
+      path: '/two-factor',
+      name: 'two-factor',
+      component: () => import('@/views/SecondFactorEnrolView.vue'),
+      meta: { title: 'route.twoFactor' },
+    },
     {
       path: '/:pathMatch(.*)*',
       name: 'not-found',
@@ -114,4 +121,12 @@ setUnauthorizedHandler((err) => {
   auth.sessionLost(err.code === 'signed_out' ? err.reason : undefined)
   const current = router.currentRoute.value
   if (!current.meta.public) void router.replace(loginTarget(current))
+})
+
+/** A 403 `second_factor_required` (REQUIRE_2FA): to the enrolment screen, then back. */
+setSecondFactorRequiredHandler(() => {
+  const current = router.currentRoute.value
+  if (current.name !== 'two-factor' && !current.meta.public) {
+    void router.replace({ name: 'two-factor', query: current.fullPath !== '/' ? { next: current.fullPath } : {} })
+  }
 })

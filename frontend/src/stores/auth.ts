@@ -142,5 +142,5 @@ export const useAuthStore = defineStore('auth', () => {
     timeZone.value = null
   }
 
-  return { user, isStaff, signedOutReason, timeZone, applyTimeZone, ready, isSignedIn, init, login, register, guest, logout, sessionLost, chooseLanguage }
+  return { user, isStaff, signedOutReason, timeZone, applyTimeZone, ready, isSignedIn, init, login, signedIn, register, guest, logout, sessionLost, chooseLanguage }
 })
