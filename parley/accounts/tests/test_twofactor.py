@@ -481,3 +481,34 @@ async def test_require_2fa_refuses_the_socket_until_a_factor_is_set_up(settings:
     ok, _ = await client.connect()
     assert ok and client.hello is not None
     await client.close()
+
+
+def test_a_password_change_voids_a_pending_login_token() -> None:
+    user = make_user()
+    client = client_for(user)
+    add_passkey(client)
+    token = error_of(login(user.username))["login_token"]
+    assert APIClient().post(PK_OPTIONS, {"login_token": token}, format="json").status_code == 200
+    changed = client.post(
+        "/api/v1/me/password",
+        {"old_password": PASSWORD, "new_password": "another long passphrase 7"},
+        format="json",
+    )
+    assert changed.status_code == 204
+    stale = APIClient().post(PK_OPTIONS, {"login_token": token}, format="json")
+    assert stale.status_code == 400 and error_of(stale)["code"] == "login_token_expired"
+
+
+def test_a_cloned_passkey_whose_counter_goes_back_is_refused() -> None:
+    user = make_user()
+    key, _ = add_passkey(client_for(user))
+
+    def attempt() -> int:
+        token = error_of(login(user.username))["login_token"]
+        options = APIClient().post(PK_OPTIONS, {"login_token": token}, format="json").json()
+        body = {"ticket": options["ticket"], "credential": key.get(options["options"])}
+        return APIClient().post(PK_LOGIN, body, format="json").status_code  # type: ignore[no-any-return]
+
+    assert attempt() == 200
+    key.counter = 0  # the next assertion says 1 again: a copy of the key, or a replay
+    assert attempt() == 400
