@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from parley.accounts import profile, selectors, serializers, services, signin, tasks, zones
+from parley.accounts import profile, selectors, serializers, services, signin, signins, tasks, zones
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_url, uploaded_name
 from parley.accounts.models import AuthToken, User
 from parley.common.errors import Invalid
@@ -31,10 +31,13 @@ E429 = errors(429, e429="Too many requests from this address or account; see Ret
 ERRORS = {**errors(400, 415), **AUTH}
 
 
-def signed_in(request: Request, user: User, code: int) -> Response:
-    """Start a session and issue a token tied to it, so logout ends both."""
+def signed_in(request: Request, user: User, code: int, method: str = "password") -> Response:
+    """Start a session and issue a token tied to it, so logout ends both; the sign-in is
+    logged with `method` (`parley.accounts.signins`)."""
     login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
     token = services.token_issue(user=user, session_key=request.session.session_key or "")
+    row = AuthToken.objects.filter(key_hash=selectors.token_hash(token)).first()
+    signins.record_sign_in(user=user, request=request._request, method=method, token=row)
     expires = selectors.token_expires_at(timezone.now())
     return Response(
         {"user": serializers.self_data(user), "token": token, "token_expires_at": expires}, status=code
