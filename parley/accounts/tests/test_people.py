@@ -366,6 +366,8 @@ def test_the_device_is_a_short_approximate_name() -> None:
     assert device_summary(edge) == "Edge · Windows"
     iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Safari/604.1"
     assert device_summary(iphone) == "Safari · iOS"
+    headless = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/131.0 Safari/537.36"
+    assert device_summary(headless) == "Chrome · Linux"
     assert device_summary("curl/8.5.0") == "curl"
     assert device_summary("") == ""
 
