@@ -664,6 +664,13 @@ SITE_URL: str = env.str("SITE_URL", default=f"http://{_HOST}:{PORT}").rstrip("/"
 EMAIL_VERIFY_MAX_AGE: int = env.int("EMAIL_VERIFY_MAX_AGE", default=3 * 86400)
 PASSWORD_RESET_MAX_AGE: int = env.int("PASSWORD_RESET_MAX_AGE", default=3600)
 PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_MAX_AGE  # Django's reset tokens
+# Who may create an account (issue 31): open (anyone signs up, guests come in), invite (only
+# with an invitation staff mailed; no guests), closed (nobody; staff invitations still work).
+REGISTRATION: str = env.str("REGISTRATION", default="open").strip().lower()
+if REGISTRATION not in ("open", "invite", "closed"):
+    raise environ.ImproperlyConfigured(f"REGISTRATION must be open, invite or closed, not {REGISTRATION!r}")
+# How long a mailed invitation works (it works once).
+INVITATION_MAX_AGE: float = _duration(env.str("INVITATION_MAX_AGE", default="7d"))
 
 # --- Throttles (REST, per address and per user, shared through the cache) ------------
 THROTTLE_RATES: dict[str, str] = {

@@ -20,11 +20,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.accounts import (
+    ldap_backend,
     profile,
     selectors,
     serializers,
     services,
     signin,
+    signins,
     sso_api,
     tasks,
     twofactor_login,
@@ -41,10 +43,13 @@ E429 = errors(429, e429="Too many requests from this address or account; see Ret
 ERRORS = {**errors(400, 415), **AUTH}
 
 
-def signed_in(request: Request, user: User, code: int) -> Response:
-    """Start a session and issue a token tied to it, so logout ends both."""
+def signed_in(request: Request, user: User, code: int, method: str = "password") -> Response:
+    """Start a session and issue a token tied to it, so logout ends both; the sign-in is
+    logged with `method` (`parley.accounts.signins`)."""
     login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
     token = services.token_issue(user=user, session_key=request.session.session_key or "")
+    row = AuthToken.objects.filter(key_hash=selectors.token_hash(token)).first()
+    signins.record_sign_in(user=user, request=request._request, method=method, token=row)
     expires = selectors.token_expires_at(timezone.now())
     return Response(
         {"user": serializers.self_data(user), "token": token, "token_expires_at": expires}, status=code
@@ -110,7 +115,7 @@ class LoginApi(APIView):
             raise Invalid(_("Wrong username or password."), code="invalid_credentials")
         assert isinstance(user, User)
         twofactor_login.second_step(request, user=user, otp=data.validated_data.get("otp"))
-        return signed_in(request, user, status.HTTP_200_OK)
+        return signed_in(request, user, status.HTTP_200_OK, method=ldap_backend.method_of(user))
 
 
 class AvatarsApi(APIView):

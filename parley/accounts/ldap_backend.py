@@ -19,6 +19,7 @@ from typing import Any
 
 import ldap3
 from django.conf import settings
+from django.contrib.auth import load_backend
 from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest
 from django.utils import translation
@@ -198,3 +199,16 @@ class LdapBackend(BaseBackend):
 
     def get_user(self, user_id: int) -> User | None:
         return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def method_of(user: User) -> str:
+    """How a password sign-in went (for the sign-in log): "ldap" when the directory checked the
+    password (`authenticate` names the backend that took it), else "password"."""
+    path = getattr(user, "backend", "")
+    if path:
+        try:
+            if isinstance(load_backend(path), LdapBackend):
+                return "ldap"
+        except ImportError:
+            pass
+    return "password"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # A person's display name and a guest's nickname, at most (characters, after clean_name): the
@@ -114,7 +115,86 @@ class ExternalLogin(models.Model):
         return f"{self.kind} {self.subject} of {self.user_id}"
 
 
+class SignIn(models.Model):
+    """One sign-in: who, how, when, from where (issue 31). The account page lists a person's
+    own, staff see anyone's; only the newest `signins.KEEP` per account are kept.
+
+    `token` is the login it started while that login lasts (null once it ended), so the
+    account page can tell live devices from past sign-ins and end one."""
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", _("password")
+        LDAP = "ldap", _("directory (LDAP)")
+        OIDC = "oidc", _("single sign-on (OIDC)")
+        PASSKEY = "passkey", _("passkey")
+        REGISTER = "register", _("new account")
+        GUEST = "guest", _("guest")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins", verbose_name=_("user"))
+    method = models.CharField(max_length=16, choices=Method.choices, verbose_name=_("method"))
+    at = models.DateTimeField(verbose_name=_("at"))
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("address"))
+    user_agent = models.CharField(max_length=256, blank=True, verbose_name=_("user agent"))
+    token = models.ForeignKey(
+        AuthToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("login")
+    )
+
+    class Meta:
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-ins")
+        indexes = [models.Index(fields=["user", "-at"], name="accounts_signin_user_at")]
+
+    def __str__(self) -> str:
+        return f"sign-in {self.pk} of {self.user_id} ({self.method})"
+
+
+class Invitation(models.Model):
+    """An invitation to create an account, mailed by staff (issue 31): works once, until
+    `expires_at`, whatever REGISTRATION says. Only a SHA-256 of the token is kept (the link
+    is mailed, never shown again)."""
+
+    email = models.EmailField(verbose_name=_("email"))
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token hash"))
+    invited_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
+    used_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("used by")
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} for {self.email}"
+
+    @property
+    def state(self) -> str:
+        """pending, or why it admits nobody: used, revoked, expired."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
 # Second factors live in a module of their own; importing them here makes them this app's.
 from parley.accounts.twofactor_models import Passkey, RecoveryCode, TotpDevice  # noqa: E402
 
-__all__ = ["AuthToken", "ExternalLogin", "Passkey", "RecoveryCode", "TotpDevice", "User"]
+__all__ = [
+    "AuthToken",
+    "ExternalLogin",
+    "Invitation",
+    "Passkey",
+    "RecoveryCode",
+    "SignIn",
+    "TotpDevice",
+    "User",
+]

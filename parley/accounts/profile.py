@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parley.accounts import presence, signout
 from parley.accounts.avatars import AVATARS, UPLOAD_PREFIX, avatar_for, uploaded_name
-from parley.accounts.models import DISPLAY_NAME_MAX, User
+from parley.accounts.models import DISPLAY_NAME_MAX, SignIn, User
 from parley.accounts.serializers import user_data
 from parley.accounts.services import GUEST_PREFIX, NOT_AVAILABLE
 from parley.accounts.zones import clean_time_zone
@@ -200,5 +200,6 @@ def account_anonymise(*, user: User) -> None:
     user.is_active = False
     user.deleted_at = timezone.now()
     user.save()
+    SignIn.objects.filter(user=user).delete()  # addresses and devices go with the account
     signout.account_end(user=user, reason=signout.ACCOUNT_DELETED)
     _announce(user)

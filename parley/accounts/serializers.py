@@ -73,6 +73,13 @@ class CredentialsIn(serializers.Serializer[Any]):
 class RegisterIn(CredentialsIn):
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, trim_whitespace=True)
     time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text=ZONE_HELP)
+    invitation = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="The token of a mailed invitation (`/invitation?token=`): required when REGISTRATION is"
+        " `invite`, accepted whatever it is; the invitation's address becomes the account's, verified.",
+    )
 
 
 class TokenIn(serializers.Serializer[Any]):

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parley.accounts import selectors, signout
 from parley.accounts.avatars import AVATARS, DEFAULT_AVATAR, avatar_for
-from parley.accounts.models import DISPLAY_NAME_MAX, NICKNAME_MAX, AuthToken, User
+from parley.accounts.models import DISPLAY_NAME_MAX, NICKNAME_MAX, AuthToken, SignIn, User
 from parley.accounts.zones import UTC, clean_time_zone
 from parley.common import languages, mail
 from parley.common.errors import Invalid
@@ -234,6 +234,7 @@ def guest_deactivate(*, user: User) -> None:
     user.is_active = False
     user.save(update_fields=["is_active"])
     signout.account_end(user=user, reason=signout.GUEST_REMOVED)
+    SignIn.objects.filter(user=user).delete()  # a guest who left leaves no address behind
 
 
 # --- mail: verification, password reset, digest preference ---------------------------------

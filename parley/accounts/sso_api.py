@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from parley.accounts import oidc, selectors, sso
+from parley.accounts import invitations, oidc, selectors, sso
 from parley.accounts.models import User
 from parley.common.errors import Forbidden
 from parley.common.schema import AUTH
@@ -30,7 +30,12 @@ class OidcMethodOut(serializers.Serializer[Any]):
 
 class AuthMethodsOut(serializers.Serializer[Any]):
     password = serializers.BooleanField(help_text="POST auth/login takes a username and password")
-    registration = serializers.BooleanField(help_text="POST auth/register is open")
+    registration = serializers.ChoiceField(
+        choices=[invitations.OPEN, invitations.INVITE, invitations.CLOSED],
+        help_text="Who may sign up (REGISTRATION): `open` (anyone), `invite` (with a mailed "
+        "invitation), `closed` (nobody; also under OIDC_ONLY, where accounts come from the IdP).",
+    )
+    guests = serializers.BooleanField(help_text="Guests may come in (only while registration is `open`).")
     ldap = serializers.BooleanField(help_text="POST auth/login also takes the organisation directory's")
     oidc = OidcMethodOut(allow_null=True, help_text="Single sign-on through OpenID Connect, or null")
 
@@ -49,7 +54,8 @@ def methods() -> dict[str, Any]:
     only = bool(settings.OIDC_ONLY)
     return {
         "password": not only,
-        "registration": not only,
+        "registration": invitations.CLOSED if only else invitations.registration_mode(),
+        "guests": invitations.guests_allowed(),
         "ldap": bool(settings.LDAP_SERVER_URI) and not only,
         "oidc": {"name": settings.OIDC_NAME, "login_url": OIDC_LOGIN_PATH} if oidc.enabled() else None,
     }

@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parley.accounts.models import Passkey, RecoveryCode, TotpDevice, User
+from parley.accounts.models import ExternalLogin, Passkey, RecoveryCode, TotpDevice, User
 from parley.common.errors import Conflict, Forbidden, Invalid
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,11 @@ def required_for(user: Any) -> bool:
         return False
     if user.is_guest or user.is_bot:
         return False
+    if (
+        not user.has_usable_password()
+        and ExternalLogin.objects.filter(user=user, kind=ExternalLogin.OIDC).exists()
+    ):
+        return False  # signs in only at the organisation's IdP, whose own second factor applies there
     if policy == "all":
         return True
     return bool(user.is_staff or user.is_superuser)

@@ -357,7 +357,7 @@ def passkey_sign_in(request: Request, *, ticket: str, credential: Any) -> Respon
     if user is None:
         twofactor_login.failure_count(request, username=username)
         raise Invalid(_("The passkey was not accepted."), code="passkey_invalid")
-    return signed_in(request, user, status.HTTP_200_OK)
+    return signed_in(request, user, status.HTTP_200_OK, method="passkey")
 
 
 # --- staff ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from parley.accounts import api, sso_api, twofactor_api
+from parley.accounts import api, people_api, sso_api, twofactor_api
 
 urlpatterns = [
     path("auth/csrf", api.CsrfApi.as_view(), name="auth-csrf"),
@@ -23,6 +23,20 @@ urlpatterns = [
     path("me/password", api.PasswordApi.as_view(), name="me-password"),
     path("me/sign-in", sso_api.MySignInApi.as_view(), name="me-sign-in"),
     path("me/avatar", api.MyAvatarApi.as_view(), name="me-avatar"),
+    # Issue 31: staff manage people; sign-up options and invitations; my sign-ins.
+    path("auth/invitations/<str:token>", people_api.InvitationPreviewApi.as_view(), name="auth-invitation"),
+    path("me/sign-ins", people_api.MySignInsApi.as_view(), name="me-sign-ins"),
+    path("me/sign-out-others", people_api.SignOutOthersApi.as_view(), name="me-sign-out-others"),
+    path("people", people_api.PeopleApi.as_view(), name="people"),
+    path("people/invitations", people_api.InvitationsApi.as_view(), name="people-invitations"),
+    path(
+        "people/invitations/<int:invitation_id>",
+        people_api.InvitationApi.as_view(),
+        name="people-invitation",
+    ),
+    path("people/<int:user_id>/deactivate", people_api.PersonDeactivateApi.as_view(), name="people-off"),
+    path("people/<int:user_id>/reactivate", people_api.PersonReactivateApi.as_view(), name="people-on"),
+    path("people/<int:user_id>/sign-ins", people_api.PersonSignInsApi.as_view(), name="person-sign-ins"),
     re_path(
         r"^avatars/(?P<stem>[0-9a-f]{16}(?:_[A-Za-z0-9]{1,12})?)\.png$", api.avatar_file, name="avatar-file"
     ),

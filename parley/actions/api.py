@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.accounts import api as accounts_api
+from parley.accounts import invitations, signin, sso_api
 from parley.accounts import serializers as account_serializers
-from parley.accounts import signin, sso_api
 from parley.accounts.models import AuthToken, User
 from parley.actions import erasure, export, onboarding, posting, room_export, serializers, tasks
 from parley.actions.models import RoomExport
@@ -50,17 +50,29 @@ class RegisterApi(APIView):
 
     @extend_schema(
         request=account_serializers.RegisterIn,
-        responses={201: account_serializers.AuthOut, **ERRORS, **E429},
+        responses={
+            201: account_serializers.AuthOut,
+            **ERRORS,
+            **errors(
+                403,
+                e403="REGISTRATION is `closed` (`registration_closed`), or `invite` and no invitation was"
+                " given (`invitation_required`)",
+            ),
+            **errors(404, e404="No such invitation (`invitation_not_found`)"),
+            **errors(410, e410="The invitation was used (`invitation_used`), withdrawn or has expired"),
+            **E429,
+        },
         summary="Register (an email address is optional and is verified by a mailed link)",
     )
     def post(self, request: Request) -> Response:
         sso_api.password_sign_in_check()
         data = account_serializers.RegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
+        invitations.registration_check(invitation=data.validated_data.get("invitation", ""))
         user = onboarding.account_register(**data.validated_data, language=translation.get_language())
-        if user.email:
+        if user.email and not user.email_verified:
             accounts_api.send_verification(user)
-        return accounts_api.signed_in(request, user, status.HTTP_201_CREATED)
+        return accounts_api.signed_in(request, user, status.HTTP_201_CREATED, method="register")
 
 
 class GuestApi(ScopedThrottleMixin, APIView):
@@ -69,10 +81,16 @@ class GuestApi(ScopedThrottleMixin, APIView):
 
     @extend_schema(
         request=account_serializers.GuestIn,
-        responses={201: account_serializers.AuthOut, **ERRORS, **E429},
+        responses={
+            201: account_serializers.AuthOut,
+            **ERRORS,
+            **errors(403, e403="Guests come in only when REGISTRATION is `open` (`guests_closed`)"),
+            **E429,
+        },
         summary="Guest sign-in",
     )
     def post(self, request: Request) -> Response:
+        invitations.guest_check()
         data = account_serializers.GuestIn(data=request.data)
         data.is_valid(raise_exception=True)
         user = onboarding.guest_register(
@@ -81,7 +99,7 @@ class GuestApi(ScopedThrottleMixin, APIView):
             language=translation.get_language(),
             time_zone=data.validated_data.get("time_zone", ""),
         )
-        return accounts_api.signed_in(request, user, status.HTTP_201_CREATED)
+        return accounts_api.signed_in(request, user, status.HTTP_201_CREATED, method="guest")
 
 
 class LogoutApi(APIView):

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from parley.accounts import oidc, sso
+from parley.accounts import oidc, signins, sso
 from parley.common.errors import ServiceError
 from parley.rooms import services as rooms
 
@@ -67,5 +67,6 @@ def oidc_callback(request: HttpRequest) -> HttpResponseRedirect:
         return _to_login(exc.code, next_path)
     # Where an OIDC sign-in completes (the sign-in log records it here).
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    signins.record_sign_in(user=user, request=request, method="oidc")
     logger.info("OIDC sign-in of account %s (%s)", user.pk, "new" if created else "existing")
     return HttpResponseRedirect(next_path)

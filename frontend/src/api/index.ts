@@ -21,7 +21,7 @@ import type {
   ScheduledUpdate,
 } from './types'
 import type { ServerFrame } from '@/realtime/protocol'
-import type { paths } from './schema.gen'
+import type { components, paths } from './schema.gen'
 
 export * from './client'
 export type * from './types'
@@ -32,17 +32,48 @@ export type EventsPage = Omit<EventsOut, 'events'> & { events: ServerFrame[] }
 /** `GET search`'s filters (utils/searchLink builds them). */
 export type SearchQuery = Omit<NonNullable<paths['/api/v1/search']['get']['parameters']['query']>, 'cursor'>
 
+/** `GET people`'s filters (staff). */
+export type PeopleQuery = NonNullable<paths['/api/v1/people']['get']['parameters']['query']>
+
 /** For the answers that carry nothing (204) or nothing the caller uses. */
 function none(): void {}
 
 export const api = {
   /** `time_zone`: the browser's IANA zone (the server stores UTC without it). */
-  register: (username: string, password: string, email = '', time_zone?: string) =>
+  /** `invitation`: a mailed invitation's token (issue 31): the account takes its address. */
+  register: (username: string, password: string, email = '', time_zone?: string, invitation?: string) =>
     call(
       rest.POST('/api/v1/auth/register', {
-        body: { username, password, ...(email ? { email } : {}), ...(time_zone ? { time_zone } : {}) },
+        body: {
+          username,
+          password,
+          ...(email ? { email } : {}),
+          ...(time_zone ? { time_zone } : {}),
+          ...(invitation ? { invitation } : {}),
+        },
       }),
     ),
+  /** How people may join this site (REGISTRATION); the sign-in page reads it. */
+  invitation: (token: string) => call(rest.GET('/api/v1/auth/invitations/{token}', { params: { path: { token } } })),
+  mySignIns: () => call(rest.GET('/api/v1/me/sign-ins')),
+  signOutOthers: () => call(rest.POST('/api/v1/me/sign-out-others')),
+  // Staff: people (issue 31).
+  people: (q: PeopleQuery) => call(rest.GET('/api/v1/people', { params: { query: q } })),
+  deactivatePerson: (id: number) =>
+    call(rest.POST('/api/v1/people/{user_id}/deactivate', { params: { path: { user_id: id } } })),
+  reactivatePerson: (id: number) =>
+    call(rest.POST('/api/v1/people/{user_id}/reactivate', { params: { path: { user_id: id } } })),
+  personSignIns: (id: number) => call(rest.GET('/api/v1/people/{user_id}/sign-ins', { params: { path: { user_id: id } } })),
+  pendingInvitations: () => call(rest.GET('/api/v1/people/invitations')),
+  invitePerson: (email: string, language?: string) =>
+    call(rest.POST('/api/v1/people/invitations', { body: { email, ...(language ? { language: language as components['schemas']['LanguageEnum'] } : {}) } })),
+  /**
+   * Reset someone's second factors (staff). The endpoint comes with two-factor sign-in
+   * (`DELETE people/{id}/2fa`); a server without it answers 404, which the caller says.
+   */
+  resetSecondFactor: (id: number) => call(rest.DELETE(`/api/v1/people/${id}/2fa` as never)).then(none),
+  revokeInvitation: (id: number) =>
+    call(rest.DELETE('/api/v1/people/invitations/{invitation_id}', { params: { path: { invitation_id: id } } })).then(none),
   login: (username: string, password: string) => call(rest.POST('/api/v1/auth/login', { body: { username, password } })),
   guest: (nickname: string, avatar?: string, time_zone?: string) =>
     call(rest.POST('/api/v1/auth/guest', { body: { nickname, ...(avatar ? { avatar } : {}), ...(time_zone ? { time_zone } : {}) } })),

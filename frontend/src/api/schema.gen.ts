@@ -56,6 +56,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/invitations/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a mailed invitation is for (the address it makes an account for)
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        get: operations["v1_auth_invitations_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -720,6 +740,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/sign-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How I sign in, and my recent sign-ins and devices (`current`: this one) */
+        get: operations["v1_me_sign_ins_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sign-out-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out everywhere else: every other login and its sockets end */
+        post: operations["v1_me_sign_out_others_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messages/{message_id}": {
         parameters: {
             query?: never;
@@ -895,6 +949,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People: registered accounts, newest first, with their last sign-in (staff) */
+        get: operations["v1_people_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/people/{user_id}/2fa": {
         parameters: {
             query?: never;
@@ -907,6 +978,95 @@ export interface paths {
         post?: never;
         /** Remove someone's authenticator app, recovery codes and passkeys (staff) */
         delete: operations["v1_people_2fa_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{user_id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate an account: every login and socket ends at once, messages stay (staff) */
+        post: operations["v1_people_deactivate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{user_id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reactivate a deactivated account: the person can sign in again (staff) */
+        post: operations["v1_people_reactivate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{user_id}/sign-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Someone's recent sign-ins: how, when, from which address and device (staff) */
+        get: operations["v1_people_sign_ins_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invitations still pending: not used, withdrawn or expired (staff) */
+        get: operations["v1_people_invitations_retrieve"];
+        put?: never;
+        /**
+         * Invite someone by email: a link that creates their account, once, for a week (staff)
+         * @description Works whatever REGISTRATION says. A new invitation to the same address withdraws the earlier ones. The link is `SITE_URL/invitation?token=…`; the token is never shown again.
+         */
+        post: operations["v1_people_invitations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw an invitation: its link stops working (staff) */
+        delete: operations["v1_people_invitations_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1717,14 +1877,22 @@ export interface components {
             width: number | null;
         };
         AuthMethodsOut: {
+            /** @description Guests may come in (only while registration is `open`). */
+            guests: boolean;
             /** @description POST auth/login also takes the organisation directory's */
             ldap: boolean;
             /** @description Single sign-on through OpenID Connect, or null */
             oidc: components["schemas"]["OidcMethodOut"] | null;
             /** @description POST auth/login takes a username and password */
             password: boolean;
-            /** @description POST auth/register is open */
-            registration: boolean;
+            /**
+             * @description Who may sign up (REGISTRATION): `open` (anyone), `invite` (with a mailed invitation), `closed` (nobody; also under OIDC_ONLY, where accounts come from the IdP).
+             *
+             *     * `open` - open
+             *     * `invite` - invite
+             *     * `closed` - closed
+             */
+            registration: components["schemas"]["RegistrationEnum"];
         };
         AuthOut: {
             token: string;
@@ -1894,6 +2062,37 @@ export interface components {
             readonly rotated_at: string | null;
             readonly url: string;
             readonly user: components["schemas"]["UserOut"];
+        };
+        InvitationInRequest: {
+            email: string;
+            /**
+             * @description The mail's language (the invited person has none saved yet); the inviter's when left out.
+             *
+             *     * `en` - English
+             *     * `zh-hans` - 简体中文
+             *     * `ko` - 한국어
+             *     * `ja` - 日本語
+             */
+            language?: components["schemas"]["LanguageEnum"];
+        };
+        InvitationOut: {
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            id: number;
+            /** @description The inviter's display name. */
+            invited_by: string | null;
+        };
+        InvitationPreviewOut: {
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            invited_by: string | null;
+        };
+        InvitationsOut: {
+            results: components["schemas"]["InvitationOut"][];
         };
         InviteCreateInRequest: {
             /** @description Seconds until the link expires; none: never. */
@@ -2074,6 +2273,16 @@ export interface components {
          * @enum {string}
          */
         MessagesEnum: "keep" | "delete";
+        /**
+         * @description * `password` - password
+         *     * `ldap` - ldap
+         *     * `oidc` - oidc
+         *     * `passkey` - passkey
+         *     * `register` - register
+         *     * `guest` - guest
+         * @enum {string}
+         */
+        MethodEnum: "password" | "ldap" | "oidc" | "passkey" | "register" | "guest";
         MuteInRequest: {
             /** @description Seconds; leave out (or null) to mute until lifted. */
             duration?: number | null;
@@ -2085,6 +2294,13 @@ export interface components {
             methods: components["schemas"]["SignInMethodOut"][];
             /** @description The password is the directory's (LDAP): POST me/password answers `password_managed` */
             password_managed: boolean;
+        };
+        MySignInsOut: {
+            /** @description The account has a password of its own. */
+            has_password: boolean;
+            /** @description The ways (sign-in `method`s) this account signed in, among its kept sign-ins. */
+            methods: string[];
+            sign_ins: components["schemas"]["SignInOut"][];
         };
         /**
          * @description * `all` - All
@@ -2256,6 +2472,32 @@ export interface components {
             /** Format: date-time */
             send_at?: string;
         };
+        PeopleOut: {
+            count: number;
+            has_more: boolean;
+            results: components["schemas"]["PersonOut"][];
+        };
+        PersonOut: {
+            avatar: string;
+            /** Format: date-time */
+            date_joined: string;
+            display_name: string;
+            email: string;
+            email_verified: boolean;
+            id: number;
+            is_active: boolean;
+            is_staff: boolean;
+            is_superuser: boolean;
+            /** Format: date-time */
+            last_sign_in_at: string | null;
+            /** @description A sign-in `method`, as in SignIn. */
+            last_sign_in_method: string | null;
+            username: string;
+        };
+        PersonSignInsOut: {
+            person: components["schemas"]["PersonOut"];
+            sign_ins: components["schemas"]["SignInOut"][];
+        };
         PinnedOut: {
             /** @description The message is pinned now. */
             pinned: boolean;
@@ -2324,11 +2566,20 @@ export interface components {
         };
         RegisterInRequest: {
             email?: string;
+            /** @description The token of a mailed invitation (`/invitation?token=`): required when REGISTRATION is `invite`, accepted whatever it is; the invitation's address becomes the account's, verified. */
+            invitation?: string;
             password: string;
             /** @description The browser's IANA time zone (Intl.DateTimeFormat().resolvedOptions().timeZone); UTC when left out. GET time-zones lists the zones a picker offers; any IANA name is accepted. */
             time_zone?: string;
             username: string;
         };
+        /**
+         * @description * `open` - open
+         *     * `invite` - invite
+         *     * `closed` - closed
+         * @enum {string}
+         */
+        RegistrationEnum: "open" | "invite" | "closed";
         /**
          * ReplyOut
          * @description The message a reply answers.
@@ -2672,6 +2923,10 @@ export interface components {
              */
             thread?: number | null;
         };
+        SignedOutCountOut: {
+            /** @description How many other logins ended. */
+            ended: number;
+        };
         SignInMethodOut: {
             kind: components["schemas"]["SignInMethodOutKindEnum"];
             /** @description The IdP's label (OIDC_NAME) for oidc; empty otherwise */
@@ -2684,6 +2939,20 @@ export interface components {
          * @enum {string}
          */
         SignInMethodOutKindEnum: "password" | "oidc" | "ldap";
+        SignInOut: {
+            /** @description The login this sign-in started is still signed in. */
+            active: boolean;
+            /** Format: date-time */
+            at: string;
+            /** @description The login making this request. */
+            current: boolean;
+            /** @description An approximate device from the User-Agent ("Firefox · Linux"). */
+            device: string;
+            id: number;
+            /** @description The client address (TRUSTED_PROXIES honoured). */
+            ip: string | null;
+            method: components["schemas"]["MethodEnum"];
+        };
         StatsDayOut: {
             /** @description People who sent at least one message that day. */
             active_users: number;
@@ -2985,6 +3254,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorOut"];
                 };
             };
+            /** @description Guests come in only when REGISTRATION is `open` (`guests_closed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
             /** @description The body is not JSON. */
             415: {
                 headers: {
@@ -2995,6 +3273,72 @@ export interface operations {
                 };
             };
             /** @description Too many requests from this address or account; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_auth_invitations_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreviewOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such invitation (`invitation_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Used (`invitation_used`), withdrawn (`invitation_revoked`) or expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many requests; slow down. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3466,6 +3810,33 @@ export interface operations {
             };
             /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description REGISTRATION is `closed` (`registration_closed`), or `invite` and no invitation was given (`invitation_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such invitation (`invitation_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The invitation was used (`invitation_used`), withdrawn or has expired */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5597,6 +5968,80 @@ export interface operations {
             };
         };
     };
+    v1_me_sign_ins_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MySignInsOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_me_sign_out_others_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOutCountOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
     v1_messages_destroy: {
         parameters: {
             query?: never;
@@ -6732,6 +7177,71 @@ export interface operations {
             };
         };
     };
+    v1_people_retrieve: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                q?: string;
+                /**
+                 * @description * `active` - active
+                 *     * `deactivated` - deactivated
+                 *     * `all` - all
+                 */
+                state?: "active" | "deactivated" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeopleOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not staff (`staff_only`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
     v1_people_2fa_destroy: {
         parameters: {
             query?: never;
@@ -6769,6 +7279,347 @@ export interface operations {
                 };
             };
             /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_people_deactivate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not staff (`staff_only`), yourself (`self`), or a staff account and you are not a superuser (`target_is_staff`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such person (`person_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_people_reactivate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not staff, yourself, or a staff account and you are not a superuser */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such person (`person_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_people_sign_ins_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonSignInsOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not staff (`staff_only`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such person (`person_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_people_invitations_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationsOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not staff (`staff_only`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_people_invitations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationOut"];
+                };
+            };
+            /** @description Not an address (`invalid`), or an account has it (`email_in_use`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not staff (`staff_only`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description This mailbox had its share of mail from us; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_people_invitations_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not staff (`staff_only`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such invitation */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -92,3 +92,9 @@ export type Reads = Schemas['ReadsOut']
 export type Scheduled = Schemas['ScheduledOut']
 export type ScheduledCreate = Schemas['ScheduledInRequest']
 export type ScheduledUpdate = Schemas['PatchedScheduledPatchInRequest']
+
+/** Issue 31: staff's people screen, invitations, the sign-in log. */
+export type Person = Local<Schemas['PersonOut']>
+export type SignInRow = Schemas['SignInOut']
+export type PendingInvitation = Schemas['InvitationOut']
+export type MySignIns = Schemas['MySignInsOut']

@@ -39,6 +39,12 @@ export const router = createRouter({
       meta: { title: 'route.reports' },
     },
     {
+      path: '/people',
+      name: 'people',
+      component: () => import('@/views/PeopleView.vue'),
+      meta: { title: 'route.people' },
+    },
+    {
       path: '/login',
       name: 'login',
       component: () => import('@/views/LoginView.vue'),
@@ -62,6 +68,13 @@ export const router = createRouter({
       name: 'verify-email',
       component: () => import('@/views/VerifyEmailView.vue'),
       meta: { public: true, title: 'route.verifyEmail' },
+    },
+    // A staff invitation's mailed link (issue 31): creates the account, whatever REGISTRATION says.
+    {
+      path: '/invitation',
+      name: 'invitation',
+      component: () => import('@/views/InvitationView.vue'),
+      meta: { public: true, title: 'route.invitation' },
     },
     // Invite links (issue 17): open to anyone holding one; signing in comes back here (?next=).
     {

@@ -85,8 +85,8 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   /** An address (optional) is mailed a link that confirms it. */
-  async function register(username: string, password: string, email = ''): Promise<void> {
-    signedIn(keepLanguage((await withZone((zone) => api.register(username, password, email, zone))).user))
+  async function register(username: string, password: string, email = '', invitation?: string): Promise<void> {
+    signedIn(keepLanguage((await withZone((zone) => api.register(username, password, email, zone, invitation))).user))
   }
 
   async function guest(nickname: string, avatar?: string): Promise<void> {

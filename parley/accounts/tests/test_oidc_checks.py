@@ -173,7 +173,8 @@ def test_oidc_only_refuses_passwords_and_registration_in_the_api(idp: EvilIdp, s
     methods = client.get("/api/v1/auth/methods").json()
     assert methods == {
         "password": False,
-        "registration": False,
+        "registration": "closed",
+        "guests": True,
         "ldap": False,
         "oidc": {"name": "Evil", "login_url": "/auth/oidc/login"},
     }

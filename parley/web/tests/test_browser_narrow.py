@@ -110,6 +110,7 @@ def test_no_header_control_runs_off_a_narrow_phone_on_any_page(
             ("/account", "password-form"),
             ("/moderation", "moderation"),
             ("/stats", "stats-messages"),
+            ("/people", "person-item"),
             (f"/rooms/{room['id']}", "composer"),
         ]:
             page.goto(path)
