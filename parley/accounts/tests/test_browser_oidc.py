@@ -77,6 +77,7 @@ def test_a_cancelled_sign_in_comes_back_with_a_message(browser, stack) -> None: 
         page.wait_for_url(f"{idp.url}/interaction/**")
         page.get_by_text("[ Cancel ]").click()
         page.wait_for_url(f"{server.url}/login?sso_error=access_denied")
+        page.get_by_test_id("sso-error").wait_for()
         assert (
             page.get_by_test_id("sso-error").inner_text()
             == "Example SSO でのサインインがキャンセルされました。"
