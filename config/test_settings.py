@@ -51,3 +51,5 @@ LINK_PREVIEWS_IN_THREAD = False
 LINK_PREVIEWS = False
 ROOM_EXPORT_IN_THREAD = False
 STORAGES["uploads"]["OPTIONS"] = {"location": str(DATA_DIR / f"test-uploads-{os.getpid()}"), "base_url": None}  # type: ignore[index]  # noqa: F405
+# Pushes too: sent in the test's thread after commit, so a test sees them at once.
+PUSH_IN_THREAD = False

@@ -14,6 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("parley.stats.urls")),
     path("", include("parley.uploads.urls")),
     path("", include("parley.bots.urls")),
+    path("", include("parley.notify.urls")),
     path("mail/unsubscribe", notify.unsubscribe, name="mail-unsubscribe"),
 ]
 
