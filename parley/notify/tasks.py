@@ -51,9 +51,14 @@ def push_deliver(self: Task, subscription_id: int, data: dict[str, Any]) -> str:
             )
             if not self.request.is_eager:
                 raise self.retry(countdown=delay) from exc
-            # No worker holds a countdown here (the embedded mode, on a push thread; the tests):
-            # wait on this thread and try again.
-            time.sleep(delay)
+            if _threaded():
+                # The embedded mode: a timer hands the next attempt back to the push threads,
+                # so a failing push service never holds one while it waits.
+                timer = threading.Timer(delay, _retry_in_thread, args=(subscription_id, data, attempt + 1))
+                timer.daemon = True
+                timer.start()
+                return "retrying"
+            time.sleep(delay)  # the tests: eager and in the caller, so wait here
             attempt += 1
 
 
@@ -62,6 +67,22 @@ def push_deliver(self: Task, subscription_id: int, data: dict[str, Any]) -> str:
 _pushes = LazyExecutor("parley-push", lambda: 2)
 PUSH_QUEUED = 500
 _queued = threading.BoundedSemaphore(PUSH_QUEUED)
+
+
+def _threaded() -> bool:
+    return bool(settings.PUSH_IN_THREAD and not settings.REDIS_URL)
+
+
+def _retry_in_thread(subscription_id: int, data: dict[str, Any], attempt: int) -> None:
+    def run() -> None:
+        try:
+            push_deliver.apply(args=[subscription_id, data], retries=attempt)
+        except Exception:
+            log.exception("push %s failed", subscription_id)
+        finally:
+            connections.close_all()
+
+    _pushes.get().submit(run)
 
 
 def _in_thread(message_id: int) -> None:
@@ -82,7 +103,7 @@ def push_later(message_ids: list[int]) -> None:
     if not push.anyone_subscribed():
         return
     for message_id in message_ids:
-        if settings.PUSH_IN_THREAD and not settings.REDIS_URL:
+        if _threaded():
             if not _queued.acquire(blocking=False):
                 log.warning("pushes of message %s skipped: %s jobs waiting", message_id, PUSH_QUEUED)
                 continue

@@ -299,3 +299,22 @@ def test_a_private_address_is_refused_without_push_allow_private(
     send(ann, dm(ann, bob), "to loopback?")
     quiet(service)  # never connected
     assert PushSubscription.objects.get().failures == 1
+
+
+def test_without_redis_pushes_and_their_retries_run_on_threads(
+    service: LocalPushService, settings: Any
+) -> None:
+    """The embedded mode: the send does not wait for the push service, and a retry waits on a
+    timer, not on a push thread."""
+    if settings.REDIS_URL:
+        pytest.skip("the embedded mode (no REDIS_URL) runs pushes on threads")
+    settings.PUSH_IN_THREAD = True
+    settings.PUSH_BACKOFF = 0.3
+    ann, bob = make_user("tt-ann"), make_user("tt-bob")
+    device = subscribe(service, bob)
+    device.answers = [503]
+    rid = dm(ann, bob)
+    send(ann, rid, "threaded")
+    pushes = service.wait(2, device)
+    assert [p.status for p in pushes] == [503, 201]
+    assert pushes[0].payload == pushes[1].payload
