@@ -26,6 +26,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", web.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
+    # The installable app: at the root, because a worker's scope is the path it is served from.
+    path("sw.js", web.service_worker, name="service-worker"),
+    path("manifest.webmanifest", web.web_manifest, name="web-manifest"),
     re_path(r"^(?!api/|static/|admin/|ws/).*$", web.index, name="index"),
     re_path(r"^api/", web.api_not_found),
 ]
