@@ -375,9 +375,9 @@ BOT_WEBHOOK_ALLOW_PRIVATE: bool = env.bool("BOT_WEBHOOK_ALLOW_PRIVATE", default=
 
 # --- Web Push (issue 30; parley/notify/push.py, docs/deploy.md "Web Push") -----------
 # The VAPID key pair (RFC 8292) that signs every push: the private key as base64url of its
-# 32 raw bytes (or a PEM/DER). Unset: one is generated once into data/vapid_private_key,
-# which suits one machine; several machines must share one key (browsers subscribed with
-# its public half). PUSH_VAPID_SUBJECT is the contact push services see (mailto: or https:).
+# 32 raw bytes (or a PEM/DER). Unset: one is generated on first use and kept in the
+# database, which every process and host shares (browsers subscribed with its public half).
+# PUSH_VAPID_SUBJECT is the contact push services see (mailto: or https:).
 PUSH_VAPID_PRIVATE_KEY: str = env.str("PUSH_VAPID_PRIVATE_KEY", default="")
 PUSH_VAPID_SUBJECT: str = env.str("PUSH_VAPID_SUBJECT", default="")
 # Tests only: let pushes go to loopback/private addresses and plain http endpoints.

@@ -41,3 +41,19 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.label or self.endpoint[:40]}"
+
+
+class VapidKey(models.Model):
+    """The server's generated VAPID private key when PUSH_VAPID_PRIVATE_KEY is unset: one row,
+    in the database every process and host shares, so a worker signs with the key the web
+    processes publish (a key in each machine's data/ would differ between containers)."""
+
+    private_key = models.CharField(max_length=64, verbose_name=_("private key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("VAPID key")
+        verbose_name_plural = _("VAPID keys")
+
+    def __str__(self) -> str:
+        return f"VAPID key of {self.created_at:%Y-%m-%d}"

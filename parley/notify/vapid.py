@@ -3,58 +3,60 @@ push carries a JWT signed with its private half, so a push service delivers to a
 only what this server sent.
 
 PUSH_VAPID_PRIVATE_KEY holds the private key (base64url of its 32 raw bytes, or a PEM/DER).
-Unset, a key is generated once into data/vapid_private_key (created atomically, so processes
-starting together agree), as SECRET_KEY is in DEBUG: one machine needs no setting, several must
-share one key. Changing the key orphans every subscription: browsers must subscribe again."""
+Unset, a key is generated on first use and kept in the database (`VapidKey`, one row; the
+first process to store it wins, the others read it), so every web process, worker and host
+signs with the one key browsers subscribed with, and no setting is needed. Changing the key
+orphans every subscription: browsers must subscribe again."""
 
 from __future__ import annotations
 
 import functools
-import os
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from py_vapid import Vapid02
 from py_vapid.utils import b64urlencode
 
-KEY_FILE = "vapid_private_key"
+from parley.notify.models import VapidKey
+
 # The JWT's lifetime: RFC 8292 allows at most 24 hours; push services prefer less.
 JWT_LIFETIME = 12 * 3600
 
 
-def _generated(path: Path) -> str:
-    """The key stored at `path`, made now when there is none (the first writer wins)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _attempt in range(50):  # another process is writing it this very moment
-            text = path.read_text().strip()
-            if text:
-                return text
-            time.sleep(0.02)
-        raise
+def _generate() -> str:
     key = Vapid02()
     key.generate_keys()
     raw = key.private_key.private_numbers().private_value.to_bytes(32, "big")
-    text = b64urlencode(raw)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    return text
+    return str(b64urlencode(raw))
+
+
+def _stored() -> str:
+    """The key kept in the database, made now when there is none (the first writer wins)."""
+    row = VapidKey.objects.order_by("pk").first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                VapidKey.objects.create(pk=1, private_key=_generate())
+        except IntegrityError:
+            pass  # another process stored one a moment ago
+        row = VapidKey.objects.order_by("pk").first()
+    assert row is not None
+    return row.private_key
 
 
 @functools.lru_cache(maxsize=4)
-def _load(configured: str, data_dir: str) -> Vapid02:
-    text = configured.strip() or _generated(Path(data_dir) / KEY_FILE)
+def _load(configured: str) -> Vapid02:
+    text = configured.strip() or _stored()
     if text.startswith("-----BEGIN"):
         return Vapid02.from_pem(text.encode())
     return Vapid02.from_string(text)
 
 
 def key() -> Vapid02:
-    return _load(settings.PUSH_VAPID_PRIVATE_KEY, str(settings.DATA_DIR))
+    return _load(settings.PUSH_VAPID_PRIVATE_KEY)
 
 
 def public_key() -> str:

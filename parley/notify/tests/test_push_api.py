@@ -156,3 +156,15 @@ def test_hiding_the_text_is_a_profile_setting() -> None:
     assert client_for(ann).get("/api/v1/me").json()["user"]["push_hide_text"] is True
     r = client_for(ann).patch("/api/v1/me", {"push_hide_text": "maybe"}, format="json")
     assert r.status_code == 400 and "push_hide_text" in error_of(r)["fields"]
+
+
+def test_a_configured_key_is_the_one_published(settings: Any) -> None:
+    private = ec.generate_private_key(ec.SECP256R1())
+    settings.PUSH_VAPID_PRIVATE_KEY = b64(private.private_numbers().private_value.to_bytes(32, "big"))
+    public = private.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    assert client_for(make_user("ck-ann")).get("/api/v1/push/key").json() == {"public_key": b64(public)}
+    settings.PUSH_VAPID_PRIVATE_KEY = ""
+    generated = client_for(make_user("ck-bob")).get("/api/v1/push/key").json()["public_key"]
+    assert generated != b64(public)
