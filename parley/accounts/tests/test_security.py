@@ -76,6 +76,7 @@ def test_every_unsafe_endpoint_needs_csrf_with_a_session() -> None:
             .replace("{report_id}", "1")
             .replace("{index}", "0")
             .replace("{scheduled_id}", "1")
+            .replace("{subscription_id}", "1")
         )
         r = client.generic(method, url, json.dumps({"body": "x", "client_id": "c"}), "application/json")
         assert r.status_code == 403, (method, path, r.status_code)
