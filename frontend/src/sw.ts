@@ -68,9 +68,12 @@ const jsonOnly = {
     response.status === 200 && (response.headers.get('Content-Type') ?? '').startsWith('application/json') ? response : null,
 }
 
+/** Never kept: sign-in plumbing (CSRF, socket tickets) and exports (whole archives). */
+const NOT_KEPT = /^\/api\/v1\/(auth\/|.*\/export$)/
+
 registerRoute(
   ({ url, request, sameOrigin }) =>
-    sameOrigin && request.method === 'GET' && url.pathname.startsWith('/api/v1/') && !url.pathname.startsWith('/api/v1/auth/'),
+    sameOrigin && request.method === 'GET' && url.pathname.startsWith('/api/v1/') && !NOT_KEPT.test(url.pathname),
   new NetworkFirst({
     cacheName: API_CACHE,
     plugins: [jsonOnly, new ExpirationPlugin({ maxEntries: 400, maxAgeSeconds: 14 * 24 * 3600, purgeOnQuotaError: true })],

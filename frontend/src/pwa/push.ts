@@ -86,7 +86,8 @@ export function notificationFor(
       renotify: payload.count > 1,
       icon,
       badge: icon,
-      data: { url: payload.url, room: payload.room, message_id: payload.message_id },
+      // The payload as checked (what a click opens, its room and message), with the words shown.
+      data: { ...payload, title, body },
     },
   }
 }

@@ -3,13 +3,15 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import AppUpdatePrompt from '@/components/AppUpdatePrompt.vue'
+import { useAuthStore } from '@/stores/auth'
+import { alice, mockFetch } from '@/test-utils/fakes'
 
 const pwa = vi.hoisted(() => ({
-  options: null as null | { onNeedRefresh?: () => void },
+  options: null as null | { onNeedRefresh?: () => void; onRegisteredSW?: (url: string, reg: unknown) => void },
   update: vi.fn(async (_reload?: boolean) => undefined),
 }))
 vi.mock('virtual:pwa-register', () => ({
-  registerSW: (options: { onNeedRefresh?: () => void }) => {
+  registerSW: (options: { onNeedRefresh?: () => void; onRegisteredSW?: (url: string, reg: unknown) => void }) => {
     pwa.options = options
     return pwa.update
   },
@@ -66,5 +68,24 @@ describe('AppUpdatePrompt', () => {
     worker.dispatchEvent(new MessageEvent('message', { data: { type: 'parley:open', url: 'https://evil.example/' } }))
     await flushPromises()
     expect(r.currentRoute.value.fullPath).toBe('/')
+  })
+
+  it('stores the subscription this browser holds again once someone is signed in', async () => {
+    const http = mockFetch()
+    http.route('POST push/subscriptions', () => ({ id: 3 }))
+    const sub = { endpoint: 'https://push.example/x', toJSON: () => ({ endpoint: 'https://push.example/x', keys: { p256dh: 'p', auth: 'a' } }) }
+    const reg = { pushManager: { getSubscription: async () => sub } }
+    Object.assign(worker, { getRegistration: async () => reg, ready: Promise.resolve(reg) })
+    vi.stubGlobal('PushManager', class {})
+    vi.stubGlobal('Notification', { permission: 'granted' })
+    Object.defineProperty(window, 'isSecureContext', { value: true, configurable: true })
+    mount(AppUpdatePrompt, { global: { plugins: [router()] } })
+    await registered()
+    pwa.options!.onRegisteredSW!('/sw.js', reg)
+    await flushPromises()
+    expect(http.callsTo('POST push/subscriptions')).toEqual([])
+    useAuthStore().user = alice
+    await vi.waitFor(() => expect(http.callsTo('POST push/subscriptions')).toHaveLength(1))
+    expect(http.callsTo('POST push/subscriptions')[0]!.body).toEqual({ endpoint: 'https://push.example/x', keys: { p256dh: 'p', auth: 'a' } })
   })
 })

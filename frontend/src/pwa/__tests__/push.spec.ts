@@ -25,7 +25,7 @@ describe('push payload', () => {
     expect(options.body).toBe('lunch?')
     expect(options.tag).toBe('room-12')
     expect(options.renotify).toBe(false)
-    expect(options.data).toEqual({ url: '/rooms/12?msg=345&seq=67', room: 12, message_id: 345 })
+    expect(options.data).toMatchObject({ url: '/rooms/12?msg=345&seq=67', room: 12, message_id: 345, tag: 'room-12' })
   })
 
   it('keeps sender and text off the lock screen when hidden, whatever the payload carries', () => {
@@ -33,6 +33,7 @@ describe('push payload', () => {
     const { title, options } = notificationFor(p, words, '/i.png')
     expect(title).toBe('Parley')
     expect(options.body).toBe('New message')
+    // Not even in the notification's data, which other code on the device may read.
     expect(JSON.stringify(options)).not.toContain('secret')
     expect(JSON.stringify(options)).not.toContain('Ann')
   })
