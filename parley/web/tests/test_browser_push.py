@@ -13,7 +13,8 @@ DevTools protocol (`ServiceWorker.deliverPushMessage`), the step FCM would take.
 Bob has no socket open while pushes are expected (his page is away from the app): a DM and
 a mention from Ann are pushed and shown; a plain room message and a DM during his
 do-not-disturb are not. Then he opens the app and the notification's click (the worker's
-`notificationclick`, dispatched inside the worker) takes his page to the message.
+`notificationclick`, dispatched inside the worker) takes his page to the message. Last, he
+hides message text on the account page: the next push says only "New message".
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ def server() -> Iterator[ServerProcess]:
     if not (ROOT / "frontend" / "dist" / "sw.js").exists():
         base.unavailable("frontend/dist is not built with its service worker (make frontend)")
     with private_database("sqlite") as db:
-        env = base_env(db, WS_SEND_RATE="50", WS_SEND_BURST="200", PUSH_ALLOW_PRIVATE="true")
+        # A short coalescing window: the test pushes twice to one room within a minute.
+        env = base_env(
+            db, WS_SEND_RATE="50", WS_SEND_BURST="200", PUSH_ALLOW_PRIVATE="true", PUSH_COALESCE_SECONDS="1"
+        )
         migrate(env)
         server = ServerProcess(env).start()
         try:
@@ -249,6 +253,37 @@ def test_a_dm_and_a_mention_are_pushed_shown_and_opened_plain_and_dnd_are_not(  
             what="the click closed it",
             pause=in_page(page),
         )
+
+        # On the account page Bob hides message text; away from the app again, the next DM's
+        # push says neither who nor what, and its notification replaces the room's.
+        page.goto("/account")
+        hide = page.get_by_test_id("push-hide-text")
+        hide.check()
+        expect(hide).to_be_checked()
+        expect(hide).to_be_enabled()
+        assert api(page, bob_token, "GET", "me")["user"]["push_hide_text"] is True
+        page.goto("about:blank")
+        wait_until(
+            lambda: member_state(ann, ann_token, room["id"], bob["id"]) == "offline",
+            timeout=base.TIMEOUT / 1000,
+            what="Bob offline again",
+        )
+        api(ann, ann_token, "POST", f"rooms/{dm['id']}/messages", {"body": "the secret plan"})
+        hidden = pushed("New message", 3)
+        assert hidden.payload is not None
+        assert (hidden.payload["title"], hidden.payload["hidden"]) == ("Parley", True)
+        assert "secret" not in json.dumps(hidden.payload)
+
+        def dm_note() -> dict[str, Any] | None:
+            return next((n for n in notifications(ctx) if n["tag"] == f"room-{dm['id']}"), None)
+
+        wait_until(
+            lambda: (dm_note() or {}).get("title") == "Parley",
+            timeout=base.TIMEOUT / 1000,
+            what="the hidden notification",
+            pause=in_page(page),
+        )
+        assert dm_note()["body"] == "New message"  # type: ignore[index]
     finally:
         ann_ctx.close()
 
