@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = 1
 BODY_MAX = 140
+# A group DM's title lists its people; the whole payload must stay within one 4 KiB record.
+TITLE_MAX = 200
 # A push service's answer is a status and a few headers; nothing of the body is used.
 ANSWER_MAX = 4096
 # The count of messages held back by the window lives this long at most.
@@ -180,7 +182,7 @@ def payload(*, message: Message, recipient: User, count: int, pair: bool) -> dic
                 body = _excerpt(message)
     return {
         "v": PAYLOAD_VERSION,
-        "title": title,
+        "title": title[:TITLE_MAX],
         "body": body,
         "url": message_url(message),
         "tag": f"room-{message.room_id}",
