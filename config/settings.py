@@ -422,6 +422,29 @@ BOT_WEBHOOK_BACKOFF: float = env.float("BOT_WEBHOOK_BACKOFF", default=2.0)
 # Let outgoing webhooks call loopback and private addresses (off: SSRF protection).
 BOT_WEBHOOK_ALLOW_PRIVATE: bool = env.bool("BOT_WEBHOOK_ALLOW_PRIVATE", default=False)
 
+# --- Web Push (issue 30; parley/notify/push.py, docs/deploy.md "Web Push") -----------
+# The VAPID key pair (RFC 8292) that signs every push: the private key as base64url of its
+# 32 raw bytes (or a PEM/DER). Unset: one is generated on first use and kept in the
+# database, which every process and host shares (browsers subscribed with its public half).
+# PUSH_VAPID_SUBJECT is the contact push services see (mailto: or https:).
+PUSH_VAPID_PRIVATE_KEY: str = env.str("PUSH_VAPID_PRIVATE_KEY", default="")
+PUSH_VAPID_SUBJECT: str = env.str("PUSH_VAPID_SUBJECT", default="")
+# Tests only: let pushes go to loopback/private addresses and plain http endpoints.
+PUSH_ALLOW_PRIVATE: bool = env.bool("PUSH_ALLOW_PRIVATE", default=False)
+# How long a push service keeps a push for a device that is off (seconds; the TTL header).
+PUSH_TTL: int = env.int("PUSH_TTL", default=43200)
+# At most one push per room and person per this many seconds (later ones are counted in).
+PUSH_COALESCE_SECONDS: float = env.float("PUSH_COALESCE_SECONDS", default=60.0)
+# A push answered 5xx/429 or not answered: retried this many times, first after
+# PUSH_BACKOFF seconds, doubled each time; a device failing PUSH_MAX_FAILURES pushes in a
+# row (after their retries) is dropped, as one answered 404/410 is at once.
+PUSH_TIMEOUT: float = env.float("PUSH_TIMEOUT", default=5.0)
+PUSH_RETRIES: int = env.int("PUSH_RETRIES", default=4)
+PUSH_BACKOFF: float = env.float("PUSH_BACKOFF", default=2.0)
+PUSH_MAX_FAILURES: int = env.int("PUSH_MAX_FAILURES", default=5)
+# Without Redis, pushes are sent from worker threads of the web process, not in the send.
+PUSH_IN_THREAD: bool = env.bool("PUSH_IN_THREAD", default=True)
+
 # --- Auth ---------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

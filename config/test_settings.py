@@ -54,3 +54,5 @@ STORAGES["uploads"]["OPTIONS"] = {"location": str(DATA_DIR / f"test-uploads-{os.
 # Every reply logs its root's summary event at once, as the contract tests read them; the
 # coalescing itself is tested with a window of its own (parley/messaging/tests/test_threads.py).
 THREAD_SUMMARY_WINDOW = 0.0
+# Pushes too: sent in the test's thread after commit, so a test sees them at once.
+PUSH_IN_THREAD = False

@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("parley.stats.urls")),
     path("", include("parley.uploads.urls")),
     path("", include("parley.bots.urls")),
+    path("", include("parley.notify.urls")),
     path("mail/unsubscribe", notify.unsubscribe, name="mail-unsubscribe"),
 ]
 
@@ -29,6 +30,9 @@ urlpatterns = [
     path("auth/oidc/callback", sso.oidc_callback, name="oidc-callback"),
     path("healthz", web.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
+    # The installable app: at the root, because a worker's scope is the path it is served from.
+    path("sw.js", web.service_worker, name="service-worker"),
+    path("manifest.webmanifest", web.web_manifest, name="web-manifest"),
     re_path(r"^(?!api/|static/|admin/|ws/).*$", web.index, name="index"),
     re_path(r"^api/", web.api_not_found),
 ]

@@ -49,6 +49,10 @@ class User(AbstractUser):
     share_read_receipts = models.BooleanField(
         default=True, db_default=True, verbose_name=_("share read receipts")
     )
+    # Web Push (issue 30): show only "New message" on the lock screen, not who wrote what.
+    push_hide_text = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("hide text in push notifications")
+    )
 
     class Meta:
         verbose_name = _("user")

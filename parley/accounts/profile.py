@@ -53,6 +53,7 @@ def profile_update(
     dnd_until: Any = UNSET,
     away: bool | None = None,
     share_read_receipts: bool | None = None,
+    push_hide_text: bool | None = None,
 ) -> User:
     """Change what was given; others hear of a new name, picture, status, do-not-disturb or
     away at once. Nothing is saved when any field is refused."""
@@ -68,6 +69,9 @@ def profile_update(
     if share_read_receipts is not None and share_read_receipts != user.share_read_receipts:
         user.share_read_receipts = share_read_receipts
         fields.append("share_read_receipts")
+    if push_hide_text is not None and push_hide_text != user.push_hide_text:
+        user.push_hide_text = push_hide_text
+        fields.append("push_hide_text")
     if display_name is not None:
         name = clean_name(
             display_name, field="display_name", max_length=DISPLAY_NAME_MAX, label=_("display name")

@@ -56,6 +56,7 @@ def self_data(user: User) -> dict[str, Any]:
         "dnd_until": timestamp(dnd_until(user, now)),
         "away": user.away,
         "share_read_receipts": user.share_read_receipts,
+        "push_hide_text": user.push_hide_text,
     }
 
 
@@ -225,6 +226,9 @@ class ProfileIn(serializers.Serializer[Any]):
     away = serializers.BooleanField(required=False, help_text="Away by hand, until set false")
     share_read_receipts = serializers.BooleanField(
         required=False, help_text="Off: others do not see your read position, and you do not see theirs"
+    )
+    push_hide_text = serializers.BooleanField(
+        required=False, help_text="Push notifications say only 'New message' (no sender, no text)"
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -22,7 +22,7 @@ from parley.accounts.models import User
 from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
 from parley.common.i18n import interpolate
-from parley.messaging import linkpreview, selectors, store, summaries, unread
+from parley.messaging import aftersend, linkpreview, selectors, store, summaries, unread
 from parley.messaging.excerpts import plain_excerpt
 from parley.messaging.models import (
     ATTACHMENTS_MAX,
@@ -604,6 +604,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 mention_rows = [row for _i, m in fresh for row in _mention_rows(m)]
                 if mention_rows:
                     store.insert_mentions(mention_rows)
+                aftersend.sent_after_commit([m.pk for _i, m in fresh])  # Web Push (parley.notify)
                 if settings.LINK_PREVIEWS:  # no statement: the job reads the room's setting
                     linkpreview.schedule_after_commit(
                         [m.pk for _i, m in fresh if linkpreview.maybe_has_links(m.body)]

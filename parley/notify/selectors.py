@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from parley.accounts.models import User
 from parley.messaging import threads
 from parley.messaging.models import Mention, Message, ThreadFollow
+from parley.notify.models import PushSubscription
 from parley.rooms.models import Membership, Notify
 
 DIGEST_MAX = 200
@@ -60,4 +61,35 @@ def _followed_replies(user: User, followed: set[int]) -> Q:
             Exists(level.filter(notify=Notify.ALL))
             | (Exists(level.filter(notify=Notify.MENTIONS)) & Exists(mentioned))
         )
+    )
+
+
+def thread_follower_ids(*, root_id: int) -> set[int]:
+    """Who follows the thread of `root_id` (parley/messaging/threads.py's rule, for one root
+    instead of one user): its root's author, everyone who replied or was mentioned in a reply,
+    unless their own choice says otherwise; plus those who chose to follow it."""
+    derived = set(Message.objects.filter(pk=root_id).values_list("sender_id", flat=True))
+    derived |= set(Message.objects.filter(thread_id=root_id).values_list("sender_id", flat=True).distinct())
+    derived |= set(Mention.objects.filter(thread_id=root_id).values_list("user_id", flat=True).distinct())
+    choices = dict(
+        ThreadFollow.objects.filter(root_id=root_id, following__isnull=False).values_list(
+            "user_id", "following"
+        )
+    )
+    return {u for u in derived if choices.get(u, True)} | {u for u, yes in choices.items() if yes}
+
+
+def push_candidates(*, room_id: int, sender_id: int) -> list[Membership]:
+    """The members of the room who could get a push for a message of `sender_id`: people (not
+    bots), active, other than the sender, not at "nothing", with at least one device."""
+    return list(
+        Membership.objects.filter(
+            room_id=room_id,
+            user__is_active=True,
+            user__is_bot=False,
+            user_id__in=PushSubscription.objects.values("user_id"),
+        )
+        .exclude(user_id=sender_id)
+        .exclude(notify=Notify.NOTHING)
+        .select_related("user")
     )

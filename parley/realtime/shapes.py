@@ -125,6 +125,9 @@ class SelfUserOut(UserOut):
     share_read_receipts: bool = Field(
         description="Off: others do not see your read position, and you do not see theirs."
     )
+    push_hide_text: bool = Field(
+        description="Push notifications say only 'New message': no sender, no text on the lock screen."
+    )
 
 
 class ReactionUserOut(Shape):

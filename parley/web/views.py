@@ -1,9 +1,12 @@
-"""Serves the built web client (frontend/dist) for every page URL, and the health probe."""
+"""Serves the built web client (frontend/dist) for every page URL, its service worker and
+manifest at the site root, and the health probe."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_safe
@@ -27,6 +30,42 @@ def index(request: HttpRequest) -> HttpResponse:
     # The page names hashed assets; it must be revalidated so a deploy takes effect at once.
     response["Cache-Control"] = "no-cache"
     return response
+
+
+def _root_file(request: HttpRequest, name: str, content_type: str) -> HttpResponse:
+    """A file of the build that must live at the site root, revalidated on every fetch.
+
+    Whitenoise serves the build under /static/, but a service worker controls only the paths
+    below its own URL, so /sw.js must come from the root; the manifest sits beside it. Both
+    change with each deploy under the same name: `no-cache` plus an ETag (a 304 when nothing
+    changed), never the year-long caching of hashed assets, so an update is seen at once.
+    """
+    path = settings.FRONTEND_DIST / name
+    if not path.is_file():
+        raise Http404(name)
+    body = path.read_bytes()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_safe
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The installable app's service worker (frontend/src/sw.ts): its scope is the whole site."""
+    response = _root_file(request, "sw.js", "text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_safe
+def web_manifest(request: HttpRequest) -> HttpResponse:
+    """The web app manifest (name, icons, colours) that makes Parley installable."""
+    return _root_file(request, "manifest.webmanifest", "application/manifest+json")
 
 
 @require_safe

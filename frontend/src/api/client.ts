@@ -94,7 +94,7 @@ export function ensureCsrf(force = false): Promise<void> {
  * language, CSRF on unsafe methods) and a failed network turned into an ApiError (status 0).
  * `fetch` is looked up at each call, so a test's stub of it is the one used.
  */
-async function send(request: Request): Promise<Response> {
+export async function send(request: Request): Promise<Response> {
   request.headers.set('Accept', 'application/json')
   // Server messages come back in the UI language (Django's codes: en, zh-hans, ko, ja).
   request.headers.set('Accept-Language', currentLocale())

@@ -1072,6 +1072,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/push/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's VAPID public key, to subscribe a browser to push */
+        get: operations["v1_push_key_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your devices that receive push notifications, newest first */
+        get: operations["v1_push_subscriptions_list"];
+        put?: never;
+        /** Subscribe this device to push (201; 200 when its endpoint is already known) */
+        post: operations["v1_push_subscriptions_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop pushing to a device */
+        delete: operations["v1_push_subscriptions_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports": {
         parameters: {
             query?: never;
@@ -2438,6 +2490,8 @@ export interface components {
              *     * `ja` - 日本語
              */
             language?: components["schemas"]["LanguageEnum"];
+            /** @description Push notifications say only 'New message' (no sender, no text) */
+            push_hide_text?: boolean;
             /** @description Off: others do not see your read position, and you do not see theirs */
             share_read_receipts?: boolean;
             /** @description Your status; null (or no emoji and no text) clears it */
@@ -2519,6 +2573,36 @@ export interface components {
             title: string;
             /** @description The link as written in the body. */
             url: string;
+        };
+        PushKeyOut: {
+            /** @description The server's VAPID public key: base64url (no padding) of a 65-byte uncompressed P-256 point, for pushManager.subscribe's applicationServerKey */
+            public_key: string;
+        };
+        PushKeysInRequest: {
+            /** @description base64url of the 16-byte auth secret */
+            auth: string;
+            /** @description base64url of the browser's 65-byte P-256 key */
+            p256dh: string;
+        };
+        /** @description `PushSubscription.toJSON()` as the browser gives it (`expirationTime` is ignored). */
+        PushSubscriptionInRequest: {
+            /** @description The push service's URL for this device */
+            endpoint: string;
+            keys: components["schemas"]["PushKeysInRequest"];
+        };
+        PushSubscriptionOut: {
+            /** Format: date-time */
+            readonly created_at: string;
+            /** @description Compare with the browser's own subscription to mark 'this device' */
+            readonly endpoint: string;
+            readonly id: number;
+            /** @description The browser and system that subscribed, e.g. 'Chrome on Android' */
+            readonly label: string;
+            /**
+             * Format: date-time
+             * @description When a push last reached it (null: never yet)
+             */
+            readonly last_used_at: string | null;
         };
         /**
          * ReactionOut
@@ -2899,6 +2983,8 @@ export interface components {
             is_guest: boolean;
             is_staff: boolean;
             language: string;
+            /** @description Push notifications say only 'New message': no sender, no text on the lock screen. */
+            push_hide_text: boolean;
             /** @description Off: others do not see your read position, and you do not see theirs. */
             share_read_receipts: boolean;
             status: components["schemas"]["StatusOut"] | null;
@@ -7620,6 +7706,194 @@ export interface operations {
                 };
             };
             /** @description No such invitation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_push_key_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushKeyOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_push_subscriptions_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscriptionOut"][];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_push_subscriptions_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushSubscriptionInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscriptionOut"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscriptionOut"];
+                };
+            };
+            /** @description Invalid input; `error.fields` says which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_push_subscriptions_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such subscription of yours */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -78,6 +78,7 @@ def test_every_unsafe_endpoint_needs_csrf_with_a_session() -> None:
             .replace("{scheduled_id}", "1")
             .replace("{passkey_id}", "1")
             .replace("{invitation_id}", "1")
+            .replace("{subscription_id}", "1")
         )
         r = client.generic(method, url, json.dumps({"body": "x", "client_id": "c"}), "application/json")
         assert r.status_code == 403, (method, path, r.status_code)

@@ -1,4 +1,5 @@
-"""A real Celery worker (and beat) on Redis mails the verification link and a digest, end to end."""
+"""A real Celery worker (and beat) on Redis mails the verification link and a digest, and
+sends a push (retried after the push service's 503), end to end."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from parley.testing import logguard
 from parley.testing.live import ROOT, ServerProcess, base_env, migrate, private_database, services_or_skip
+from parley.testing.push import LocalPushService
 from parley.testing.remote import RemoteUser
 from parley.testing.waits import wait_until
 
@@ -69,6 +71,9 @@ def worker_site() -> Iterator[Site]:
             MAIL_DIGEST_DELAY="2",
             MAIL_DIGEST_INTERVAL="1",
             SITE_URL="http://parley.test",
+            # Pushes go to the test's local push service on loopback; a retry waits half a second.
+            PUSH_ALLOW_PRIVATE="true",
+            PUSH_BACKOFF="0.5",
         )
         migrate(env)
         server = ServerProcess(env).start()
@@ -146,3 +151,22 @@ def test_a_worker_mails_the_verification_link_and_then_one_digest(
     r = httpx.post(server.url + link.group(1).replace("&amp;", "&"))
     assert r.status_code == 200
     assert away.http.get("me/mail").json()["digest_enabled"] is False
+
+
+def test_a_worker_sends_a_push_and_retries_it_after_a_503(worker_site: Site) -> None:
+    """With Redis the push job runs in the worker, and its retry is Celery's (a countdown)."""
+    server = worker_site.server
+    with LocalPushService() as service:
+        ann, bob = RemoteUser.register(server.url), RemoteUser.register(server.url)
+        service.server_key = bob.http.get("push/key").json()["public_key"]
+        device = service.device()
+        device.answers = [503]
+        assert bob.http.post("push/subscriptions", json=device.subscription()).status_code == 201
+        dm = ann.http.post("dms", json={"user_ids": [bob.user["id"]]}).json()
+        r = ann.http.post(f"rooms/{dm['id']}/messages", json={"body": "via the worker"})
+        assert r.status_code == 201
+        pushes = service.wait(2, device, timeout=60)
+        assert [p.status for p in pushes] == [503, 201]
+        assert all(p.problems == [] for p in pushes), [p.problems for p in pushes]
+        assert pushes[1].payload is not None and pushes[1].payload["body"] == "via the worker"
+        assert "push_deliver" in worker_site.worker_log.read_text(errors="replace")
