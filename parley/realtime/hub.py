@@ -105,7 +105,7 @@ class Hub:
 
     # --- registration ----------------------------------------------------------
     def _topic(self, kind: str, target: int) -> str:
-        return wire.topic_for(kind, target, self.config.prefix)
+        return self.backend.topic(kind, target)
 
     async def attach(self, conn: Connection) -> None:
         if conn not in self.conns:
