@@ -215,8 +215,9 @@ PARLEY_REDIS_PREFIX: str = env.str("PARLEY_REDIS_PREFIX", default="parley")
 # Django's cache (REST throttles, WebSocket tickets) and Celery's broker. Both default to
 # REDIS_URL; neither can use a Redis Cluster (Django's Redis cache and Celery's Redis
 # transport speak to one instance), so with REDIS_CLUSTER_URL both must be set.
-CACHE_URL: str = env.str("CACHE_URL", default=REDIS_URL)
-_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+# (An empty value counts as unset: `.env.example` lists them empty.)
+CACHE_URL: str = env.str("CACHE_URL", default="") or REDIS_URL
+_BROKER_URL: str = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
 if REDIS_CLUSTER_URL:
     _missing = [
         name for name, value in (("CELERY_BROKER_URL", _BROKER_URL), ("CACHE_URL", CACHE_URL)) if not value
