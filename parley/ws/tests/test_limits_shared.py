@@ -113,7 +113,9 @@ def _limits(target: RedisTarget, prefix: str, process: str, clock: FakeClock) ->
     )
 
 
-async def test_a_crashed_process_stops_holding_its_users_sockets_once_its_heartbeat_expires(target: RedisTarget) -> None:
+async def test_a_crashed_process_stops_holding_its_users_sockets_once_its_heartbeat_expires(
+    target: RedisTarget,
+) -> None:
     clock, prefix = FakeClock(), f"parleytest{uuid.uuid4().hex[:8]}"
     crashed, alive = (
         _limits(target, prefix, "p-crashed", clock),
