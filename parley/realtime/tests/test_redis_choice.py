@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.processes]  # each case loads the settings in a process of its own
+
 REALTIME = Path(__file__).resolve().parents[1]
 ROOT = REALTIME.parents[1]
 SINGLE_CLIENT = re.compile(

@@ -15,16 +15,18 @@ from parley.realtime import wire
 from parley.realtime.cluster import ClusterBackend, channel_for
 from parley.realtime.redisconn import RedisTarget
 from parley.realtime.tests.fakes import Rig
+from parley.testing.live import services_or_skip
 from parley.testing.rediscluster import RedisCluster, require_redis_tools
 from parley.testing.waits import wait_until_async
 
-pytestmark = [pytest.mark.processes]
+pytestmark = [pytest.mark.processes, pytest.mark.services]
 
 ROOM = 7
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[RedisCluster]:
+    services_or_skip(postgres=False)  # the services pass (the embedded one has no Redis at all)
     require_redis_tools()
     nodes = RedisCluster(masters=3, replicas=0).start()
     try:
