@@ -20,6 +20,7 @@ import contextvars
 import logging
 import secrets
 import threading
+from collections.abc import Collection
 from typing import Any, Protocol
 
 from parley.realtime import metrics, wire
@@ -38,7 +39,7 @@ class Receiver(Protocol):
 
     def receive_many(self, datas: list[str]) -> None: ...
 
-    def resync(self) -> None: ...
+    def resync(self, room_ids: Collection[int] | None = None) -> None: ...
 
 
 class LocalHandoff:

@@ -23,6 +23,7 @@ import asyncio
 import bisect
 import contextlib
 import logging
+import re
 import secrets
 import threading
 from collections import defaultdict
@@ -34,6 +35,8 @@ from parley.realtime.backends import BATCH_MAX, ORIGIN_MARK, LocalHandoff, Recei
 from parley.realtime.redisconn import RedisTarget, room_tag, user_tag
 
 log = logging.getLogger(__name__)
+
+ROOM_CHANNEL = re.compile(r"\{r:(\d+)\}$")
 
 Address = tuple[str, int]
 
@@ -120,7 +123,7 @@ class ShardSubscriber:
         self.pubsub: Any = None
         self.client: Any = None
         self.connected = asyncio.Event()
-        self.owe_resync = False  # channels came here from a lost shard: resync once subscribed
+        self.owed: set[str] = set()  # channels that came here from a lost shard: resync once subscribed
         self.task: asyncio.Task[None] | None = None
 
     @property
@@ -135,16 +138,16 @@ class ShardSubscriber:
         self.channels |= channels
         self.leaving -= channels
         if resync:
-            self.owe_resync = True
+            self.owed |= channels
         if self.pubsub is not None and new:
             try:
                 await _ssubscribe(self.pubsub, new)
             except Exception as exc:  # the run loop subscribes everything when it reconnects
                 log.debug("SSUBSCRIBE on %s failed: %s", self.name, exc)
                 return
-            if self.owe_resync:
-                self.owe_resync = False
-                self.backend.resync()
+            if self.owed:
+                owed, self.owed = self.owed, set()
+                self.backend.resync(owed)
 
     async def remove(self, channel: str) -> None:
         self.channels.discard(channel)
@@ -166,9 +169,10 @@ class ShardSubscriber:
                     log.info(
                         "Redis shard %s subscription restored; resyncing rooms from the database", self.name
                     )
-                if lost or self.owe_resync:
-                    self.owe_resync = False
-                    self.backend.resync()
+                # This shard's rooms only: the other shards' subscriptions lost nothing.
+                owed, self.owed = (set(self.channels) if lost else self.owed), set()
+                if owed:
+                    self.backend.resync(owed)
                 lost = False
                 delay = 0.05
                 await self._read()
@@ -391,7 +395,7 @@ class ClusterBackend:
             if shard is None:
                 shard = self.shards[address] = ShardSubscriber(self, address)
                 shard.channels |= group
-                shard.owe_resync = resync
+                shard.owed = set(group) if resync else set()
                 if self._started:
                     shard.start()
             else:
@@ -428,9 +432,12 @@ class ClusterBackend:
         if self.shards.get(shard.address) is shard:
             del self.shards[shard.address]
 
-    def resync(self) -> None:
-        if self.hub is not None:
-            self.hub.resync()
+    def resync(self, channels: set[str]) -> None:
+        """Repair, from the database, the rooms of `channels` (their signals may have gone to
+        a master that died, or to the old owner of a slot that moved)."""
+        rooms = {int(m.group(1)) for channel in channels if (m := ROOM_CHANNEL.search(channel))}
+        if rooms and self.hub is not None:
+            self.hub.resync(rooms)
 
     @property
     def connected(self) -> bool:
