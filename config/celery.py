@@ -1,7 +1,8 @@
-"""The Celery application: Redis as broker when REDIS_URL is set, in process when not.
+"""The Celery application: a broker when one is set (CELERY_BROKER_URL, by default
+REDIS_URL; RabbitMQ or one Redis, never a Redis Cluster), in process when not.
 
 Tasks live in each app's `tasks.py` as thin wrappers around services. Without
-REDIS_URL every `.delay()` runs at once in the caller (`task_always_eager`), and
+a broker every `.delay()` runs at once in the caller (`task_always_eager`), and
 the periodic jobs of `beat_schedule` run on one daemon thread of the web
 process (`start_inprocess_beat`, started by `parley.serve`); see
 docs/decisions.md, "Jobs".
@@ -43,14 +44,14 @@ def ensure_scheduled_tasks_registered(schedule: dict[str, dict[str, object]]) ->
 def start_inprocess_beat(*, stop: threading.Event | None = None) -> threading.Thread | None:
     """Run the beat schedule's periodic tasks on a daemon thread of this process.
 
-    For the embedded mode only (no REDIS_URL, so no worker and no `celery beat`):
+    For the embedded mode only (no broker, so no worker and no `celery beat`):
     each entry's task runs in process every `schedule` seconds. Returns the thread,
     or None when there is nothing to run or a broker is configured."""
     global _beat_started
     from django.conf import settings
 
     schedule = dict(app.conf.beat_schedule or {})
-    if settings.REDIS_URL or not schedule or _beat_started:
+    if not settings.CELERY_TASK_ALWAYS_EAGER or not schedule or _beat_started:
         return None
     ensure_scheduled_tasks_registered(schedule)
     _beat_started = True

@@ -242,7 +242,43 @@ if DATABASE_REPLICA_URL:
 
 # --- Redis, realtime, jobs ----------------------------------------------------
 REDIS_URL: str = env.str("REDIS_URL", default="")
+# A Redis Cluster instead (any seed node, redis://host:7000): room events on sharded pub/sub,
+# each user's limit and presence keys on one slot (docs/scaling.md, "Redis Cluster").
+REDIS_CLUSTER_URL: str = env.str("REDIS_CLUSTER_URL", default="")
+if REDIS_URL and REDIS_CLUSTER_URL:
+    raise environ.ImproperlyConfigured(
+        "Set REDIS_URL (one Redis instance) or REDIS_CLUSTER_URL (a Redis Cluster), not both: the "
+        "realtime layer uses one of them. Put a single Redis for the cache or the broker in "
+        "CACHE_URL or CELERY_BROKER_URL."
+    )
 PARLEY_REDIS_PREFIX: str = env.str("PARLEY_REDIS_PREFIX", default="parley")
+# Django's cache (REST throttles, WebSocket tickets) and Celery's broker. Both default to
+# REDIS_URL; neither can use a Redis Cluster (Django's Redis cache and Celery's Redis
+# transport speak to one instance), so with REDIS_CLUSTER_URL both must be set.
+# (An empty value counts as unset: `.env.example` lists them empty.)
+CACHE_URL: str = env.str("CACHE_URL", default="") or REDIS_URL
+_BROKER_URL: str = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+if REDIS_CLUSTER_URL:
+    _missing = [
+        name for name, value in (("CELERY_BROKER_URL", _BROKER_URL), ("CACHE_URL", CACHE_URL)) if not value
+    ]
+    if _missing:
+        raise environ.ImproperlyConfigured(
+            f"REDIS_CLUSTER_URL is set but {' and '.join(_missing)} {'is' if len(_missing) == 1 else 'are'} "
+            "not: Celery's broker and Django's cache cannot use a Redis Cluster. Set "
+            "CELERY_BROKER_URL (RabbitMQ, amqp://user:password@host:5672//, or one Redis) and "
+            'CACHE_URL (one Redis, redis://host:6379/1); docs/deploy.md, "A Redis Cluster".'
+        )
+    _same = [
+        name
+        for name, value in (("CELERY_BROKER_URL", _BROKER_URL), ("CACHE_URL", CACHE_URL))
+        if value == REDIS_CLUSTER_URL
+    ]
+    if _same:
+        raise environ.ImproperlyConfigured(
+            f"{' and '.join(_same)} may not be the Redis Cluster itself (REDIS_CLUSTER_URL): "
+            "Celery and Django's cache need a single Redis or, for the broker, RabbitMQ."
+        )
 # The realtime hub carries every event between processes; Channels' own layer is unused.
 CHANNEL_LAYERS: dict[str, dict[str, object]] = {}
 
@@ -295,28 +331,35 @@ METRICS_ALLOWED: list[str] = env.list("METRICS_ALLOWED", default=["127.0.0.1/32"
 METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
 
 # The cache holds what every process must agree on: REST throttles and WebSocket
-# tickets. Redis when REDIS_URL is set (shared by all processes), else this process's memory.
-if REDIS_URL:
+# tickets. Redis at CACHE_URL (REDIS_URL by default; shared by all processes), another
+# shared cache django-environ understands (memcache://, dbcache://...), else this process's memory.
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": f"{PARLEY_REDIS_PREFIX}:cache",
             # One pool per process, not a connection per request (parley/common/redis_pool.py).
             "OPTIONS": {"pool_class": "parley.common.redis_pool.SharedConnectionPool"},
         }
     }
+elif CACHE_URL:
+    CACHES = {"default": environ.Env.cache_url_config(CACHE_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "parley"}}
 
-# Background jobs (config/celery.py). With REDIS_URL: a Celery worker and beat
-# (`make serve` starts both). Without: tasks run at once in the caller and the
-# periodic ones on a thread of the web process (docs/decisions.md, "Jobs").
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Background jobs (config/celery.py). With a broker (CELERY_BROKER_URL, by default REDIS_URL):
+# a Celery worker and beat (`make serve` starts both). Without: tasks run at once in the
+# caller and the periodic ones on a thread of the web process (docs/decisions.md, "Jobs").
+CELERY_BROKER_URL = _BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not _BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{PARLEY_REDIS_PREFIX}:celery:"}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
+    {"global_keyprefix": f"{PARLEY_REDIS_PREFIX}:celery:"}
+    if _BROKER_URL.startswith(("redis://", "rediss://", "unix://"))
+    else {}
+)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"

@@ -6,9 +6,10 @@ Environment: PORT (8000), HOST (127.0.0.1), WORKERS (1), DEBUG, plus the setting
 PORT=0 lets the system choose a free port; PARLEY_PORT_FILE names a file that receives the
 port once the socket listens (how tests and the benchmark learn it, race-free).
 
-Background jobs start with it (PARLEY_JOBS=0 turns that off): with REDIS_URL, a
-Celery worker and a Celery beat as child processes that stop with the server;
-without, the periodic jobs on a thread of this process (config/celery.py).
+Background jobs start with it (PARLEY_JOBS=0 turns that off): with a broker
+(CELERY_BROKER_URL, by default REDIS_URL), a Celery worker and a Celery beat as child
+processes that stop with the server; without, the periodic jobs on a thread of this
+process (config/celery.py).
 """
 
 from __future__ import annotations
@@ -58,9 +59,14 @@ def _shared_metrics_dir() -> None:
         stale.unlink()
 
 
+def _broker(env: dict[str, str]) -> str:
+    """Celery's broker as the settings choose it: CELERY_BROKER_URL, else REDIS_URL."""
+    return env.get("CELERY_BROKER_URL") or env.get("REDIS_URL") or ""
+
+
 def job_commands(env: dict[str, str]) -> list[list[str]]:
-    """The Celery processes to run beside the web server (none without REDIS_URL)."""
-    if not env.get("REDIS_URL") or env.get("PARLEY_JOBS", "1").lower() in {"0", "false", "off", "no"}:
+    """The Celery processes to run beside the web server (none without a broker)."""
+    if not _broker(env) or env.get("PARLEY_JOBS", "1").lower() in {"0", "false", "off", "no"}:
         return []
     celery = [sys.executable, "-m", "celery", "-A", "config"]
     level = env.get("CELERY_LOG_LEVEL", "warning")
@@ -73,7 +79,7 @@ def start_jobs(env: dict[str, str], *, reload: bool = False) -> list[subprocess.
     the process that serves: this one, or under --reload the served child, which starts
     them when it loads the app (config/asgi.py, `PARLEY_BEAT_IN_APP`)."""
     children = [subprocess.Popen(cmd, env=env) for cmd in job_commands(env)]
-    if not children and not env.get("REDIS_URL") and env.get("PARLEY_JOBS", "1") not in {"0", "false", "off"}:
+    if not children and not _broker(env) and env.get("PARLEY_JOBS", "1") not in {"0", "false", "off"}:
         if reload:
             os.environ["PARLEY_BEAT_IN_APP"] = "1"
             return children
@@ -143,8 +149,11 @@ def main(argv: list[str] | None = None) -> None:
     args = argv if argv is not None else sys.argv[1:]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     workers = int(os.environ.get("WORKERS", "1"))
-    if workers > 1 and not os.environ.get("REDIS_URL"):
-        sys.exit("WORKERS > 1 needs REDIS_URL: processes reach each other's sockets through Redis.")
+    if workers > 1 and not (os.environ.get("REDIS_URL") or os.environ.get("REDIS_CLUSTER_URL")):
+        sys.exit(
+            "WORKERS > 1 needs REDIS_URL or REDIS_CLUSTER_URL: processes reach each other's sockets "
+            "through Redis."
+        )
     if workers > 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _shared_metrics_dir()
     debug = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes", "on"}

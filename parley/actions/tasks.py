@@ -39,7 +39,7 @@ def room_export_later(export_id: int) -> None:
     """Build the export off the request, once its row is committed: on a Celery worker with
     Redis, else on a thread of this process (ROOM_EXPORT_IN_THREAD; the tests turn it off
     and the job runs eagerly after commit)."""
-    if settings.ROOM_EXPORT_IN_THREAD and not settings.REDIS_URL:
+    if settings.ROOM_EXPORT_IN_THREAD and settings.CELERY_TASK_ALWAYS_EAGER:
         transaction.on_commit(lambda: _exports.get().submit(_in_thread, export_id))
     else:
         transaction.on_commit(lambda: room_export_build.delay(export_id))

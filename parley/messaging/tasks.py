@@ -53,7 +53,7 @@ def previews_later(message_id: int) -> None:
     through `linkpreview.provide_scheduler`). With Redis a Celery worker runs it; without, a
     worker thread of this process (LINK_PREVIEWS_IN_THREAD; the tests run it eagerly), so
     neither the send nor the socket's send batcher ever waits on a remote site."""
-    if settings.LINK_PREVIEWS_IN_THREAD and not settings.REDIS_URL:
+    if settings.LINK_PREVIEWS_IN_THREAD and settings.CELERY_TASK_ALWAYS_EAGER:
         if not _queued.acquire(blocking=False):
             log.warning("link previews of message %s skipped: %s jobs waiting", message_id, PREVIEWS_QUEUED)
             return

@@ -1,4 +1,5 @@
-"""How events travel between processes: in-memory (one process) or Redis pub/sub.
+"""How events travel between processes: in-memory (one process) or Redis pub/sub (one
+Redis; a Redis Cluster's sharded pub/sub is `cluster.ClusterBackend`).
 
 `publish` is called from service threads after commit and must never raise or
 block for long: the database already holds the event, and a lost signal is
@@ -19,9 +20,11 @@ import contextvars
 import logging
 import secrets
 import threading
+from collections.abc import Collection
 from typing import Any, Protocol
 
 from parley.realtime import metrics, wire
+from parley.realtime.redisconn import RedisTarget
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ class Receiver(Protocol):
 
     def receive_many(self, datas: list[str]) -> None: ...
 
-    def resync(self) -> None: ...
+    def resync(self, room_ids: Collection[int] | None = None) -> None: ...
 
 
 class LocalHandoff:
@@ -91,6 +94,9 @@ class MemoryBackend:
         self.hub: Receiver | None = None
         self.local = LocalHandoff()
 
+    def topic(self, kind: str, target: int) -> str:
+        return wire.topic_for(kind, target, "")
+
     def publish(self, kind: str, target: int, data: str) -> None:
         self.local.put(data)
 
@@ -132,16 +138,15 @@ class RedisBackend:
     durable_signals = False
 
     def __init__(self, url: str, prefix: str) -> None:
-        import redis
-
+        self.target = RedisTarget(url)
         self.url = url
         self.prefix = prefix
         self.hub: Receiver | None = None
         self.local = LocalHandoff()
         self.origin = f"{ORIGIN_MARK}{secrets.token_hex(6)}|"
         self.topics: set[str] = {f"{prefix}:lobby"}
-        self._sync = redis.Redis.from_url(
-            url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30
+        self._sync = self.target.sync(
+            socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30
         )
         self._async: Any = None
         self._pubsub: Any = None
@@ -173,13 +178,11 @@ class RedisBackend:
 
     def _client(self) -> Any:
         if self._async is None:
-            from redis.asyncio import Redis
             from redis.asyncio.retry import Retry
             from redis.backoff import NoBackoff
 
             # No silent retries: a broken subscription must surface so the hub can resync.
-            self._async = Redis.from_url(
-                self.url,
+            self._async = self.target.asyncio(
                 retry=Retry(NoBackoff(), 0),
                 socket_connect_timeout=1,
                 health_check_interval=0,
@@ -282,9 +285,24 @@ class RedisBackend:
         self._pubsub = self._async = None
 
 
-Backend = MemoryBackend | RedisBackend
+class Backend(Protocol):
+    """What the hub and the publisher use of a backend: `MemoryBackend`, `RedisBackend`
+    (one Redis) or `cluster.ClusterBackend` (a Redis Cluster); chosen by
+    `transports.make_backend`."""
 
+    durable_signals: bool
+    local: LocalHandoff
 
-def make_backend(*, redis_url: str, prefix: str) -> Backend:
-    """Redis when the processes share one, else the in-memory hand-off."""
-    return RedisBackend(redis_url, prefix) if redis_url else MemoryBackend()
+    def topic(self, kind: str, target: int) -> str: ...
+
+    def publish(self, kind: str, target: int, data: str) -> None: ...
+
+    async def publish_async(self, kind: str, target: int, data: str) -> None: ...
+
+    async def start(self, hub: Receiver) -> None: ...
+
+    async def subscribe(self, topic: str) -> None: ...
+
+    async def unsubscribe(self, topic: str) -> None: ...
+
+    async def stop(self) -> None: ...

@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from parley.realtime.redisconn import RedisTarget, target_for
+
 
 @dataclass(frozen=True)
 class RealtimeConfig:
-    redis_url: str = ""
+    redis_url: str = ""  # one Redis instance
+    redis_cluster_url: str = ""  # or any seed node of a Redis Cluster (sharded pub/sub)
     prefix: str = "parley"
     send_rate: float = 8.0  # messages per second per user
     send_burst: int = 30
@@ -31,6 +34,16 @@ class RealtimeConfig:
     away_after: float = 600.0  # seconds without an activity frame before a person is away
     read_coalesce: float = 0.5  # read positions advancing within this are sent once
 
+    @property
+    def redis(self) -> RedisTarget | None:
+        """The Redis every process shares (one instance or a cluster), or None: one process."""
+        return target_for(redis_url=self.redis_url, redis_cluster_url=self.redis_cluster_url)
+
+    @property
+    def shared(self) -> bool:
+        """Processes share their state through Redis (limits, presence, events)."""
+        return bool(self.redis_url or self.redis_cluster_url)
+
     @classmethod
     def from_settings(cls, settings: Any = None) -> RealtimeConfig:
         if settings is None:
@@ -39,6 +52,7 @@ class RealtimeConfig:
             settings = django_settings
         return cls(
             redis_url=settings.REDIS_URL,
+            redis_cluster_url=getattr(settings, "REDIS_CLUSTER_URL", ""),
             prefix=settings.PARLEY_REDIS_PREFIX,
             send_rate=float(settings.WS_SEND_RATE),
             send_burst=int(settings.WS_SEND_BURST),

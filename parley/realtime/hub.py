@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from parley.realtime import metrics, protocol, wire
@@ -105,7 +105,7 @@ class Hub:
 
     # --- registration ----------------------------------------------------------
     def _topic(self, kind: str, target: int) -> str:
-        return wire.topic_for(kind, target, self.config.prefix)
+        return self.backend.topic(kind, target)
 
     async def attach(self, conn: Connection) -> None:
         if conn not in self.conns:
@@ -291,11 +291,12 @@ class Hub:
             state.pending.clear()
 
     # --- repair after lost signals (Redis mode) ---------------------------------
-    def resync(self) -> None:
-        """After a Redis reconnect: anything committed so far may have been missed."""
-        self.spawn(self.sweep(force=True))
+    def resync(self, room_ids: Collection[int] | None = None) -> None:
+        """After a Redis reconnect: anything committed so far may have been missed (in every
+        room, or in `room_ids` only: the rooms of a Redis Cluster shard that failed over)."""
+        self.spawn(self.sweep(force=True, only=None if room_ids is None else set(room_ids)))
 
-    async def sweep(self, *, force: bool = False) -> None:
+    async def sweep(self, *, force: bool = False, only: set[int] | None = None) -> None:
         """Deliver what a lost signal left undelivered.
 
         Under load the database head is always a little ahead of delivery, so
@@ -303,7 +304,7 @@ class Hub:
         sweep and are still not delivered (or on everything after a reconnect):
         one query per process for the heads, one per room actually behind.
         """
-        room_ids = list(self.rooms)
+        room_ids = list(self.rooms) if only is None else [room for room in self.rooms if room in only]
         if not room_ids:
             return
         metrics.HUB_SWEEPS.inc()

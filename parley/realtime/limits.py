@@ -6,6 +6,10 @@ the allowance they had and the socket cap counts every process: each check is
 one round trip (a Lua script, run atomically by Redis). If Redis cannot be
 reached the check falls back to this process's own count (logged once): a
 limit that is briefly per process beats refusing every send.
+
+A user's keys carry the hash tag `{u:<id>}` (`redisconn.user_tag`), so on a Redis
+Cluster each script touches one slot: every key a script uses is passed in KEYS and
+shares that tag; what a script needs from elsewhere (the live processes) comes in ARGV.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from parley.realtime import metrics
+from parley.realtime.redisconn import RedisTarget, user_tag
 
 log = logging.getLogger(__name__)
 
@@ -147,27 +152,26 @@ end
 return out
 """
 
-# KEYS[1] the user's socket counts by process, KEYS[2] live processes (score = expiry).
-# ARGV: this process, the cap, now, expiry of the counts (ms). Counts of processes that
-# stopped refreshing (crashed) are dropped on the way.
+# KEYS[1] the user's socket counts by process. ARGV: this process, the cap, expiry of the
+# counts (ms), then the processes alive now (read from `<prefix>:processes` just before:
+# that key lives in another slot of a cluster). Counts of processes that stopped
+# refreshing (crashed) are dropped on the way.
 _ACQUIRE = """
-local now = tonumber(ARGV[3])
+local live = {}
+for i = 4, #ARGV do live[ARGV[i]] = true end
 local fields = redis.call('HGETALL', KEYS[1])
 local total = 0
 for i = 1, #fields, 2 do
   local pid, n = fields[i], tonumber(fields[i + 1])
-  if pid ~= ARGV[1] then
-    local expiry = redis.call('ZSCORE', KEYS[2], pid)
-    if (not expiry) or tonumber(expiry) < now then
-      redis.call('HDEL', KEYS[1], pid)
-      n = 0
-    end
+  if pid ~= ARGV[1] and not live[pid] then
+    redis.call('HDEL', KEYS[1], pid)
+    n = 0
   end
   total = total + n
 end
 if total >= tonumber(ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 """
 
@@ -188,7 +192,7 @@ class RedisLimits:
     def __init__(
         self,
         *,
-        url: str,
+        target: RedisTarget,
         prefix: str,
         process_id: str,
         rate: float,
@@ -197,10 +201,8 @@ class RedisLimits:
         process_ttl: float,
         clock: Any,
     ):
-        import redis
-        import redis.asyncio
-
         self.prefix = prefix
+        self.cluster = target.cluster
         self.process_id = process_id
         self.rate = rate
         self.burst = burst
@@ -209,8 +211,8 @@ class RedisLimits:
         self.clock = clock
         self.local = LocalLimits(rate=rate, burst=burst, max_sockets=max_sockets, clock=clock)
         self.expiry_ms = int(max(burst / rate if rate > 0 else 3600.0, 1.0) * 1000) + 1000
-        self._sync = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._async = redis.asyncio.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._sync = target.sync(socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._async = target.asyncio(socket_timeout=0.5, socket_connect_timeout=0.5)
         self._bucket_sync = self._sync.register_script(_BUCKET)
         self._buckets_sync = self._sync.register_script(_BUCKETS)
         self._acquire = self._async.register_script(_ACQUIRE)
@@ -221,10 +223,10 @@ class RedisLimits:
         self._unrecorded: set[int] = set()
 
     def _bucket_key(self, user_id: int) -> str:
-        return f"{self.prefix}:limit:send:{user_id}"
+        return f"{self.prefix}:limit:send:{user_tag(user_id)}"
 
     def _sockets_key(self, user_id: int) -> str:
-        return f"{self.prefix}:limit:sockets:{user_id}"
+        return f"{self.prefix}:limit:sockets:{user_tag(user_id)}"
 
     @property
     def _processes_key(self) -> str:
@@ -267,17 +269,18 @@ class RedisLimits:
         counts: dict[int, int] = {}
         for user_id in user_ids:
             counts[user_id] = counts.get(user_id, 0) + 1
-        users = list(counts)
+        left: dict[int, int] = {}
         try:
-            granted = self._buckets_sync(
-                keys=[self._bucket_key(u) for u in users],
-                args=[self.rate, self.burst, self.expiry_ms, *(counts[u] for u in users)],
-            )
+            for users in self._by_slot(list(counts)):
+                granted = self._buckets_sync(
+                    keys=[self._bucket_key(u) for u in users],
+                    args=[self.rate, self.burst, self.expiry_ms, *(counts[u] for u in users)],
+                )
+                left.update((user, int(n)) for user, n in zip(users, granted, strict=True))
         except Exception as exc:
             self._fallback("send rate", exc)
             return fallback()
         self._warned.clear()
-        left = {user: int(n) for user, n in zip(users, granted, strict=True)}
         answers = []
         for user_id in user_ids:
             ok = left[user_id] > 0
@@ -285,12 +288,26 @@ class RedisLimits:
             answers.append(_counted(ok))
         return answers
 
+    def _by_slot(self, users: list[int]) -> list[list[int]]:
+        """The batch's users in groups one script may take: all of them on one Redis, those
+        whose keys share a hash slot on a cluster (a script's keys must)."""
+        if not self.cluster:
+            return [users]
+        from redis.crc import key_slot
+
+        groups: dict[int, list[int]] = {}
+        for user in users:
+            groups.setdefault(key_slot(self._bucket_key(user).encode()), []).append(user)
+        return list(groups.values())
+
     async def socket_acquire(self, user_id: int) -> bool:
-        """Count a new socket of `user_id` unless the user already has `max_sockets` anywhere."""
+        """Count a new socket of `user_id` unless the user already has `max_sockets` anywhere.
+        Two round trips: the live processes, then the user's script."""
         try:
+            live = await self._async.zrangebyscore(self._processes_key, self.clock.time(), "+inf")
             ok = await self._acquire(
-                keys=[self._sockets_key(user_id), self._processes_key],
-                args=[self.process_id, self.max_sockets, self.clock.time(), COUNTS_EXPIRY_MS],
+                keys=[self._sockets_key(user_id)],
+                args=[self.process_id, self.max_sockets, COUNTS_EXPIRY_MS, *live],
             )
         except Exception as exc:
             self._fallback("socket cap", exc)

@@ -40,6 +40,11 @@ DELIVERY_SECONDS = Histogram(
 REDIS_RECONNECTS = Counter(
     "parley_redis_reconnects", "Times the hub's Redis subscription was lost and restored."
 )
+REDIS_SHARD_MOVES = Counter(
+    "parley_redis_shard_moves",
+    "Sharded channels (rooms, users) this process moved to another Redis Cluster master after "
+    "their shard's connection failed (a failover) or the server said their slot moved.",
+)
 WS_SILENT_CLOSED = Counter(
     "parley_ws_silent_closed",
     "Sockets closed because the peer answered none of the last WS_PING_MISSES pings.",

@@ -17,6 +17,10 @@ its users idle for `away_after` and, like a first connect and a last disconnect,
 them to `EventStore.presence_changed`, which publishes each person's `presence` frame
 (the apps add do-not-disturb, away by hand and the status). Two processes holding an
 idle person's sockets may both say so: the frames are the same.
+
+On a Redis Cluster the two sorted sets are one key each, so each lives on one shard (every
+command here touches one key; pipelines are split by shard by the cluster client). They
+are read whole, once a second per process: docs/scaling.md says when that becomes the limit.
 """
 
 from __future__ import annotations
@@ -80,17 +84,15 @@ class Presence:
 
     def _client(self) -> Any:
         if self._redis is None:
-            import redis
-
-            self._redis = redis.Redis.from_url(
-                self.config.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
-            )
+            target = self.config.redis
+            assert target is not None
+            self._redis = target.sync(socket_timeout=0.5, socket_connect_timeout=0.5)
         return self._redis
 
     # --- reads (any thread) ---------------------------------------------------------
     def online_user_ids(self) -> frozenset[int]:
         """Users with a live socket anywhere (cached for a second)."""
-        if not self.config.redis_url:
+        if not self.config.shared:
             return self.snapshot
         now = self.clock.time()
         stamp, ids = self._cache
@@ -111,7 +113,7 @@ class Presence:
         now = self.clock.time()
         cutoff = now - self.config.away_after
         local = frozenset(uid for uid, at in self.active.items() if at <= cutoff)
-        if not self.config.redis_url:
+        if not self.config.shared:
             return local
         stamp, ids = self._idle_cache
         if now - stamp < 1.0:
@@ -133,7 +135,7 @@ class Presence:
 
     # --- writes (the event loop) ----------------------------------------------------
     def _touch(self, user_ids: list[int], gone: list[int], active: dict[int, float] | None = None) -> None:
-        if not self.config.redis_url:
+        if not self.config.shared:
             return
         try:
             pipe = self._client().pipeline(transaction=False)
@@ -223,7 +225,7 @@ class Presence:
         """Announce the local users idle for `away_after` everywhere; returns them."""
         cutoff = self.clock.time() - self.config.away_after
         idle = [uid for uid in self.local if uid not in self.idle and self.active.get(uid, cutoff) <= cutoff]
-        if idle and self.config.redis_url:
+        if idle and self.config.shared:
             try:
                 scores = await self.run_sync(self._scores, idle)
             except Exception as exc:
@@ -267,5 +269,5 @@ class Presence:
             self._flusher.cancel()
         if self._watcher is not None:
             self._watcher.cancel()
-        if self.config.redis_url and self.local:
+        if self.config.shared and self.local:
             await self.run_sync(self._touch, [], list(self.local))

@@ -22,7 +22,6 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from parley.realtime.backends import make_backend
 from parley.realtime.batching import SendBatcher
 from parley.realtime.clock import Clock
 from parley.realtime.config import RealtimeConfig
@@ -33,6 +32,7 @@ from parley.realtime.ports import EventStore, StoreBatch
 from parley.realtime.presence import Presence
 from parley.realtime.publisher import Publisher
 from parley.realtime.reads import ReadCoalescer
+from parley.realtime.transports import make_backend
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ class Runtime:
         self.config = config
         self.clock = clock or Clock()
         self.process_id = process_id or uuid.uuid4().hex[:12]
-        self.backend = make_backend(redis_url=config.redis_url, prefix=config.prefix)
+        redis = config.redis
+        self.backend = make_backend(target=redis, prefix=config.prefix)
         self.timer = DeliveryTimer()
         self.publisher = Publisher(self.backend, self.timer)
         # Catch-up reads stay on the shared sync thread: measured faster than the pool
@@ -86,7 +87,7 @@ class Runtime:
         self.reads = ReadCoalescer(publisher=self.publisher, window=config.read_coalesce, clock=self.clock)
         self.limits: LocalLimits | RedisLimits = (
             RedisLimits(
-                url=config.redis_url,
+                target=redis,
                 prefix=config.prefix,
                 process_id=self.process_id,
                 rate=config.send_rate,
@@ -95,7 +96,7 @@ class Runtime:
                 process_ttl=config.process_ttl,
                 clock=self.clock,
             )
-            if config.redis_url
+            if redis is not None
             else LocalLimits(
                 rate=config.send_rate,
                 burst=config.send_burst,
@@ -129,10 +130,10 @@ class Runtime:
         await asyncio.shield(self._ready)
 
     async def _start(self) -> None:
-        if self.config.redis_url:
+        if self.config.shared:
             await self.limits.refresh()  # this process is alive before it counts a socket
         await self.hub.start()
-        if self.config.redis_url:
+        if self.config.shared:
             self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
 
     async def _beat(self) -> None:

@@ -1,7 +1,9 @@
 """The hub's wire format: `kind|target|arg|payload`, one string per event.
 
 Through Redis each event is prefixed with its publisher's origin tag (`@<id>|`,
-`backends.RedisBackend`), so a process can drop the echo of its own publishes.
+`backends.RedisBackend`, `cluster.ClusterBackend`), so a process can drop the echo of its
+own publishes. On a Redis Cluster the topics carry hash tags (`cluster.channel_for`:
+`<prefix>:{r:<id>}`), so each lives on one shard.
 
 The payload is the finished frame text, encoded once by the service that
 published it; every process forwards those same characters to its sockets.

@@ -99,7 +99,8 @@ def private_database(kind: str) -> Iterator[str]:
 
 def base_env(database_url: str, redis_url: str = "", **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "PARLEY_TEST"))}
-    env.pop("REDIS_URL", None)
+    for name in ("REDIS_URL", "REDIS_CLUSTER_URL", "CELERY_BROKER_URL", "CACHE_URL"):
+        env.pop(name, None)  # a test passes the ones it wants
     env.update(
         DEBUG="false",
         SECRET_KEY="live-test-" + uuid.uuid4().hex * 2,

@@ -37,7 +37,7 @@ def thumbnail_later(upload_id: int) -> None:
     With Redis a Celery worker does it. Without (the embedded mode, where tasks are
     eager) a worker thread of this process does, so the upload answers before Pillow
     runs (UPLOAD_THUMBNAILS_IN_THREAD; the tests turn it off and run the job eagerly)."""
-    if settings.UPLOAD_THUMBNAILS_IN_THREAD and not settings.REDIS_URL:
+    if settings.UPLOAD_THUMBNAILS_IN_THREAD and settings.CELERY_TASK_ALWAYS_EAGER:
         transaction.on_commit(lambda: _thumbnails.get().submit(_in_thread, upload_id))
     else:
         transaction.on_commit(lambda: upload_thumbnail.delay(upload_id))

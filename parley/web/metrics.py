@@ -59,11 +59,16 @@ PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
 
 class JobQueueCollector(Collector):
-    """Jobs waiting for a Celery worker, read from the Redis broker at scrape time. Absent
-    without Redis: jobs then run in process and nothing ever waits in a queue."""
+    """Jobs waiting for a Celery worker, read from the broker (CELERY_BROKER_URL: one Redis, or
+    RabbitMQ) at scrape time. Absent without a broker: jobs then run in process and nothing
+    ever waits in a queue."""
 
     def collect(self):  # type: ignore[no-untyped-def]
-        if not settings.REDIS_URL:
+        broker = settings.CELERY_BROKER_URL
+        if broker.startswith(("amqp://", "amqps://", "pyamqp://")):
+            yield from self._amqp(broker)
+            return
+        if not broker.startswith(("redis://", "rediss://", "unix://")):
             return
         import redis
 
@@ -73,7 +78,7 @@ class JobQueueCollector(Collector):
             "parley_job_queue_depth", "Jobs waiting for a Celery worker in the broker.", labels=["queue"]
         )
         try:
-            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
+            client = redis.Redis.from_url(broker, socket_timeout=0.5, socket_connect_timeout=0.5)
             pipe = client.pipeline(transaction=False)
             for suffix in PRIORITY_SUFFIXES:
                 pipe.llen(f"{prefix}{queue}{suffix}")
@@ -81,6 +86,22 @@ class JobQueueCollector(Collector):
             client.close()
         except Exception:  # Redis away: no sample rather than a wrong one (healthz says why)
             return
+        yield family
+
+    def _amqp(self, broker: str):  # type: ignore[no-untyped-def]
+        """RabbitMQ: the queue's ready messages, from a passive declare (which creates nothing)."""
+        from kombu import Connection
+
+        queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
+        try:
+            with Connection(broker, connect_timeout=0.5) as conn:
+                _name, count, _consumers = conn.default_channel.queue_declare(queue=queue, passive=True)
+        except Exception:  # the broker away, or no worker declared the queue yet: no sample
+            return
+        family = GaugeMetricFamily(
+            "parley_job_queue_depth", "Jobs waiting for a Celery worker in the broker.", labels=["queue"]
+        )
+        family.add_metric([queue], float(count))
         yield family
 
 

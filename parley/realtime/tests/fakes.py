@@ -94,6 +94,9 @@ class FakeBackend:
         self.sent: list[str] = []
         self.topics: set[str] = set()
 
+    def topic(self, kind: str, target: int) -> str:
+        return wire.topic_for(kind, target, "parley")
+
     def publish(self, kind: str, target: int, data: str) -> None:
         self.sent.append(data)
 

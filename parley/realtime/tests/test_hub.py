@@ -78,6 +78,18 @@ async def test_a_resync_after_reconnecting_delivers_everything_committed_at_once
         assert peer.seqs() == [1, 2]
 
 
+async def test_a_resync_of_some_rooms_reads_only_those() -> None:
+    """A Redis Cluster shard failed over: its rooms are repaired, the other shards' are not read."""
+    async with Rig(durable_signals=False, sweep_interval=5.0) as rig:
+        _, peer = await rig.socket({ROOM: 0, ROOM + 1: 0})
+        rig.publish(ROOM, "on the failed shard")
+        rig.publish(ROOM + 1, "on a healthy shard, its signal still on the way")
+        rig.hub.resync([ROOM])
+        await settle()
+        assert (peer.seqs(ROOM), peer.seqs(ROOM + 1)) == ([1], [])
+        assert rig.store.event_reads == 1
+
+
 async def test_a_late_signal_for_what_the_log_already_gave_is_dropped() -> None:
     async with Rig(reorder_wait=0.25) as rig:
         _, peer = await rig.socket({ROOM: 0})

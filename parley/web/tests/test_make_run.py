@@ -60,6 +60,9 @@ SHORT_INTERVALS = {
 UNSET = (
     "DATABASE_URL",
     "REDIS_URL",
+    "REDIS_CLUSTER_URL",
+    "CELERY_BROKER_URL",
+    "CACHE_URL",
     "SECRET_KEY",
     "DEBUG",
     "SITE_URL",

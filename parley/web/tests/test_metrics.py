@@ -217,7 +217,7 @@ def test_the_job_queue_depth_counts_jobs_waiting_in_the_redis_broker(settings: A
     from parley.testing.live import services_or_skip
 
     _db, redis_url = services_or_skip(postgres=False)
-    settings.REDIS_URL = redis_url
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = redis_url
     prefix = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"]
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{prefix}metrics-test:"}
     key = f"{prefix}metrics-test:celery"
@@ -233,5 +233,5 @@ def test_the_job_queue_depth_counts_jobs_waiting_in_the_redis_broker(settings: A
 
 
 def test_without_redis_there_is_no_job_queue_to_measure(settings: Any) -> None:
-    settings.REDIS_URL = ""
+    settings.REDIS_URL, settings.CELERY_BROKER_URL = "", "memory://"
     assert not [name for name, _ in scrape() if name == "parley_job_queue_depth"]

@@ -3,7 +3,8 @@
 Two real uvicorn processes on PostgreSQL + Redis with tight limits: a user
 cannot buy a fresh allowance or more sockets by reconnecting to the other one.
 And the Redis limits themselves: a crashed process's sockets stop counting once
-its heartbeat expires.
+its heartbeat expires; on one Redis and on a Redis Cluster (each script's keys share
+the user's hash slot, so none is refused with CROSSSLOT).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import websockets
 from websockets.typing import Origin
 
 from parley.realtime.limits import RedisLimits
+from parley.realtime.redisconn import RedisTarget
 from parley.realtime.tests.fakes import FakeClock
 from parley.testing.live import ServerProcess, base_env, migrate, private_database, services_or_skip
+from parley.testing.rediscluster import RedisCluster, require_redis_tools
 from parley.testing.remote import RemoteUser
 
 BURST = 5
@@ -82,9 +85,24 @@ async def test_reconnecting_to_another_process_buys_no_fresh_allowance(
     await b.close()
 
 
-def _limits(redis_url: str, prefix: str, process: str, clock: FakeClock) -> RedisLimits:
+@pytest.fixture(scope="module", params=["one Redis", "Redis Cluster"])
+def target(request: pytest.FixtureRequest) -> Iterator[RedisTarget]:
+    """REDIS_URL's Redis, or a private cluster of three masters (no replicas)."""
+    _db, redis_url = services_or_skip(postgres=False)
+    if request.param == "one Redis":
+        yield RedisTarget(redis_url)
+        return
+    require_redis_tools()
+    nodes = RedisCluster(masters=3, replicas=0).start()
+    try:
+        yield RedisTarget(nodes.url, cluster=True)
+    finally:
+        nodes.stop()
+
+
+def _limits(target: RedisTarget, prefix: str, process: str, clock: FakeClock) -> RedisLimits:
     return RedisLimits(
-        url=redis_url,
+        target=target,
         prefix=prefix,
         process_id=process,
         rate=0.01,  # no refill within the test
@@ -95,12 +113,13 @@ def _limits(redis_url: str, prefix: str, process: str, clock: FakeClock) -> Redi
     )
 
 
-async def test_a_crashed_process_stops_holding_its_users_sockets_once_its_heartbeat_expires() -> None:
-    _db, redis_url = services_or_skip(postgres=False)
+async def test_a_crashed_process_stops_holding_its_users_sockets_once_its_heartbeat_expires(
+    target: RedisTarget,
+) -> None:
     clock, prefix = FakeClock(), f"parleytest{uuid.uuid4().hex[:8]}"
     crashed, alive = (
-        _limits(redis_url, prefix, "p-crashed", clock),
-        _limits(redis_url, prefix, "p-alive", clock),
+        _limits(target, prefix, "p-crashed", clock),
+        _limits(target, prefix, "p-alive", clock),
     )
     await crashed.refresh()
     await alive.refresh()
@@ -116,38 +135,34 @@ async def test_a_crashed_process_stops_holding_its_users_sockets_once_its_heartb
     await crashed.stop()
 
 
-async def test_the_heartbeat_writes_socket_counts_only_when_redis_lost_them() -> None:
-    _db, redis_url = services_or_skip(postgres=False)
-    import redis
-
+async def test_the_heartbeat_writes_socket_counts_only_when_redis_lost_them(target: RedisTarget) -> None:
     clock, prefix = FakeClock(), f"parleytest{uuid.uuid4().hex[:8]}"
-    one, two = _limits(redis_url, prefix, "p1", clock), _limits(redis_url, prefix, "p2", clock)
-    raw = redis.Redis.from_url(redis_url)
+    one, two = _limits(target, prefix, "p1", clock), _limits(target, prefix, "p2", clock)
+    raw = target.sync()
     await one.refresh()
     await two.refresh()
     assert await one.socket_acquire(1) and await one.socket_acquire(1)
     # Steady state: the heartbeat leaves the counts alone (one command per connected user
     # on every heartbeat was a stall of the event loop with many users online).
-    raw.hset(f"{prefix}:limit:sockets:1", "p1", 1)
+    raw.hset(f"{prefix}:limit:sockets:{{u:1}}", "p1", 1)
     await one.refresh()
-    assert raw.hget(f"{prefix}:limit:sockets:1", "p1") == b"1"
+    assert raw.hget(f"{prefix}:limit:sockets:{{u:1}}", "p1") == b"1"
     # Redis restarted empty: the process's record is gone, so the next heartbeat writes
     # every count again and the cap holds on the other process.
-    raw.delete(f"{prefix}:limit:sockets:1", f"{prefix}:processes")
+    raw.delete(f"{prefix}:limit:sockets:{{u:1}}", f"{prefix}:processes")
     await one.refresh()
-    assert raw.hget(f"{prefix}:limit:sockets:1", "p1") == b"2"
+    assert raw.hget(f"{prefix}:limit:sockets:{{u:1}}", "p1") == b"2"
     await two.refresh()
     assert not await two.socket_acquire(1)
-    raw.delete(f"{prefix}:limit:sockets:1", f"{prefix}:processes")
+    raw.delete(f"{prefix}:limit:sockets:{{u:1}}", f"{prefix}:processes")
     raw.close()
     await one.stop()
     await two.stop()
 
 
-async def test_the_send_bucket_is_one_per_user_across_processes() -> None:
-    _db, redis_url = services_or_skip(postgres=False)
+async def test_the_send_bucket_is_one_per_user_across_processes(target: RedisTarget) -> None:
     clock, prefix = FakeClock(), f"parleytest{uuid.uuid4().hex[:8]}"
-    one, two = _limits(redis_url, prefix, "p1", clock), _limits(redis_url, prefix, "p2", clock)
+    one, two = _limits(target, prefix, "p1", clock), _limits(target, prefix, "p2", clock)
     assert one.allow_send_sync(7) and two.allow_sends_sync([8, 7, 8]) == [True, True, True]
     assert two.allow_sends_sync([7, 8, 9]) == [False, False, True]  # 7 and 8 spent their 2 across processes
     assert not one.allow_send_sync(7) and one.allow_sends_sync([8]) == [False]
@@ -155,10 +170,9 @@ async def test_the_send_bucket_is_one_per_user_across_processes() -> None:
     await two.stop()
 
 
-async def test_a_flood_is_refused_in_process_and_what_passes_is_checked_in_redis() -> None:
-    _db, redis_url = services_or_skip(postgres=False)
+async def test_a_flood_is_refused_in_process_and_what_passes_is_checked_in_redis(target: RedisTarget) -> None:
     clock, prefix = FakeClock(), f"parleytest{uuid.uuid4().hex[:8]}"
-    one, two = _limits(redis_url, prefix, "p1", clock), _limits(redis_url, prefix, "p2", clock)
+    one, two = _limits(target, prefix, "p1", clock), _limits(target, prefix, "p2", clock)
     # Process one admits the burst (2) and refuses the rest at once, without Redis.
     assert [one.admit_send(5) for _ in range(4)] == [True, True, False, False]
     assert one.confirm_sends_sync([5, 5]) == [True, True]
