@@ -388,10 +388,41 @@ def _count_replies(messages: list[Message], now: datetime) -> tuple[list[Message
     return now_roots, later
 
 
+def _summaries_due(root_ids: list[int], *, logged: set[int], now: datetime) -> list[Message]:
+    """The roots of this room whose summary event waits and whose window has ended, marked
+    logged, each carrying its summary for its frame: a send batch of the room (it holds the
+    room's lock) logs them with its own events. Two statements, only in a batch that has any;
+    one that a reply of the batch logged already, or another process flushed, is skipped."""
+    ids = [r for r in root_ids if r not in logged]
+    if not ids:
+        return []
+    found = [
+        m
+        for m in Message.objects.select_related("sender", "reply_to__sender", "summary").filter(
+            pk__in=ids, summary__pending=True
+        )
+        if not m.deleted
+    ]
+    ThreadSummary.objects.filter(root_id__in=ids, pending=True).update(pending=False, logged_at=now)
+    for root in found:
+        summary = summary_of(root)
+        assert summary is not None
+        summary.pending, summary.logged_at = False, now
+        root.reaction_list = []  # frames carry none: clients keep applying `reaction` events
+        root.viewer_following = None  # one frame for everyone
+    return found
+
+
 def thread_summary_flush(*, root_id: int) -> bool:
-    """Log a root's waiting summary event (`message.updated`, see `_count_replies`); True if it
-    did. Run when the window of its last one ends; nothing when a later reply already logged
-    it, the root is deleted (a tombstone keeps no summary to show) or gone."""
+    """Log a root's waiting summary event (`message.updated`, see `_count_replies`) when its
+    room went quiet: no send batch came to log it (`_summaries_due`). True if it did; nothing
+    when it was logged meanwhile, the root is deleted (a tombstone keeps no summary to show) or
+    gone. Looks before it locks, so a busy room's sends are not held up for nothing: in a busy
+    room the root was logged by a send batch since (its `logged_at` is within the window),
+    whatever has come to wait again since is that batch's to log."""
+    quiet = timezone.now() - timedelta(seconds=float(settings.THREAD_SUMMARY_WINDOW))
+    if not ThreadSummary.objects.filter(root_id=root_id, pending=True, logged_at__lte=quiet).exists():
+        return False
     with transaction.atomic():
         found = store.lock_message(root_id)
         if found is None or found[1] is None:
@@ -400,7 +431,11 @@ def thread_summary_flush(*, root_id: int) -> bool:
         held = store.lock_room(room_id) if store.late_room_lock() else found[1]  # summaries: under it
         message = Message.objects.select_related("sender", "reply_to__sender", "summary").get(pk=root_id)
         summary = summary_of(message)
-        if summary is None or not summary.pending:
+        if (
+            summary is None
+            or not summary.pending
+            or (summary.logged_at is not None and summary.logged_at > quiet)
+        ):
             return False
         summary.pending, summary.logged_at = False, timezone.now()
         summary.save(update_fields=["pending", "logged_at"])
@@ -560,8 +595,8 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 fresh.append((i, message))
             if fresh:
                 roots, later = _count_replies([m for _i, m in fresh], now)  # a statement, only with replies
-                if later:
-                    summaries.flush_after_commit(later)
+                summaries.flush_after_commit(room_id, later, float(settings.THREAD_SUMMARY_WINDOW))
+                roots += _summaries_due(summaries.take_due(room_id), logged={r.pk for r in roots}, now=now)
                 updated = []
                 for root in roots:
                     seq += 1

@@ -438,10 +438,11 @@ def test_muted_and_banned_members_cannot_reply_in_threads(w: dict[str, Any]) -> 
 def test_a_busy_roots_summary_event_waits_for_its_window_and_a_lost_flush_is_made_up(
     w: dict[str, Any], settings: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
-    """Within THREAD_SUMMARY_WINDOW of the root's last summary event, a reply logs none: the
-    first such reply asks for one flush at the window's end (the others join it), the flush
-    logs one `message.updated` counting them all, and a flush that never ran (the process
-    stopped) is made up by the periodic job."""
+    """Within THREAD_SUMMARY_WINDOW of the root's last summary event, a reply logs none. Once
+    the window has ended, the room's next send batch logs one `message.updated` counting them
+    all (two statements in a batch that holds the room's lock anyway); a room gone quiet gets
+    it from the fallback flush a window later (the first waiting reply asks for it, the others
+    join it), and a flush that never ran (the process stopped) is made up by the periodic job."""
     settings.THREAD_SUMMARY_WINDOW = 30
     asked: list[tuple[int, float]] = []
     monkeypatch.setattr(summaries, "_flusher", [lambda root_id, delay: asked.append((root_id, delay))])
@@ -457,15 +458,30 @@ def test_a_busy_roots_summary_event_waits_for_its_window_and_a_lost_flush_is_mad
         ("message", first["seq"] + 2),
         ("message", third["seq"]),
     ]
-    assert [r for r, _d in asked] == [root["id"]] and 0 < asked[0][1] <= 30
+    assert [r for r, _d in asked] == [root["id"]] and 30 < asked[0][1] <= 60  # the fallback's
     # The summary itself is always current: whoever loads the root sees all three.
     assert thread(w["b"], root["id"])["root"]["thread_summary"]["reply_count"] == 3
+    plain = send(w["o"], w["rid"], "in the room, within the window")
+    assert [e["type"] for e in events(w["b"], w["rid"], after=third["seq"])] == ["message"]
+    summaries._due[w["rid"]][root["id"]] = 0.0  # the window has ended
+    again = send(w["o"], w["rid"], "in the room, past the window")
+    log = events(w["b"], w["rid"], after=plain["seq"])
+    assert [(e["type"], e["seq"]) for e in log] == [
+        ("message", again["seq"]),
+        ("message.updated", again["seq"] + 1),
+    ]
+    assert log[1]["message"]["thread_summary"]["reply_count"] == 3
+    assert services.thread_summary_flush(root_id=root["id"]) is False  # the fallback finds nothing
+    # A reply waits again: while the room's last summary event is recent, the fallback leaves it
+    # to the room's next send; once the room has been quiet a window, the fallback logs it.
+    with django_capture_on_commit_callbacks(execute=True):
+        send(w["a"], w["rid"], "three and a half", thread=root["id"])
+    assert services.thread_summary_flush(root_id=root["id"]) is False
+    ThreadSummary.objects.filter(root_id=root["id"]).update(logged_at=timezone.now() - timedelta(seconds=31))
     assert services.thread_summary_flush(root_id=root["id"]) is True
     assert services.thread_summary_flush(root_id=root["id"]) is False  # nothing waits any more
-    log = events(w["b"], w["rid"], after=third["seq"])
-    assert [(e["type"], e["message"]["thread_summary"]["reply_count"]) for e in log] == [
-        ("message.updated", 3)
-    ]
+    last = events(w["b"], w["rid"])[-1]
+    assert (last["type"], last["message"]["thread_summary"]["reply_count"]) == ("message.updated", 4)
     # A reply waits again; its flush is lost with its process: the job logs it once overdue.
     send(w["b"], w["rid"], "four", thread=root["id"])
     assert services.thread_summaries_flush_overdue() == 0  # not overdue yet
@@ -473,4 +489,4 @@ def test_a_busy_roots_summary_event_waits_for_its_window_and_a_lost_flush_is_mad
     assert services.thread_summaries_flush_overdue() == 1
     assert services.thread_summaries_flush_overdue() == 0
     last = events(w["b"], w["rid"])[-1]
-    assert (last["type"], last["message"]["thread_summary"]["reply_count"]) == ("message.updated", 4)
+    assert (last["type"], last["message"]["thread_summary"]["reply_count"]) == ("message.updated", 5)
