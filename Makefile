@@ -133,10 +133,10 @@ fmt: deps-dev
 ## client's tests ~1 min, the embedded pass ~6 min and the browser suite ~10 min.
 ## Then the tests whose live processes run on the embedded defaults whatever the pass
 ## (marker embedded_only: Schemathesis, `make run`, the abuse server, ...) left the services
-## and MariaDB passes, where they repeated the embedded pass: about 35% of the services pass's
-## time (measured on a loaded machine, docs/testing.md), so ~10.5 min; and the client's tests
-## moved to the database slot to even the slots: ~1 + 10.5 + 5 = 16.5 min beside
-## 6 + 10 = 16 min, so CI ~18 min with lint (an estimate: the machine was shared when measured).
+## and MariaDB passes, where they repeated the embedded pass: ~4 min of the services pass on a
+## quiet machine (35% of its CPU time; docs/testing.md), so ~12 min; and the client's tests
+## moved to the database slot to even the slots: ~1 + 12 + 5 = 18 min beside 7 + 10 = 17 min,
+## so CI ~19 min with lint (an estimate: the machine was shared when measured).
 ## One slot builds and tests the web client, then runs the database passes (the live-server,
 ## log and deploy-kit tests serve the built client): PostgreSQL + Redis (when DATABASE_URL and
 ## REDIS_URL are set), then MariaDB (when MARIADB_URL is set). The other runs the Python suite
