@@ -380,6 +380,7 @@ async def test_a_session_logout_closes_that_sessions_sockets_only() -> None:
 
 
 @pytest.mark.processes
+@pytest.mark.embedded_only
 async def test_a_live_server_refuses_foreign_null_and_missing_origins(
     live_server_embedded: ServerProcess,
 ) -> None:

@@ -44,6 +44,7 @@ def _send(room: int, body: str, cid: str) -> dict[str, Any]:
 
 
 # The raising bot's traceback is logged for its author (and kept out of the room).
+@pytest.mark.embedded_only
 @pytest.mark.server_log_expects(r"ERROR parley\.bots\.services: bot boom failed on /boom(.|\n)*RuntimeError")
 async def test_a_hanging_and_a_raising_bot_do_not_hold_up_anyone(
     embedded_with_bad_bots: ServerProcess,

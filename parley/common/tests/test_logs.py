@@ -57,6 +57,7 @@ def test_plain_logs_by_default() -> None:
 
 
 @pytest.mark.processes
+@pytest.mark.embedded_only
 @pytest.mark.parametrize(
     "mode",
     [{"DEBUG": "true"}, {"DEBUG": "false", "UVICORN_LOG_LEVEL": "info"}],

@@ -200,6 +200,7 @@ def embedded() -> Iterator[Site]:
             site.stop()
 
 
+@pytest.mark.embedded_only
 def test_on_the_embedded_default_each_arrives_once_at_its_time_and_after_a_restart(embedded: Site) -> None:
     _scenario(embedded)
 

@@ -65,6 +65,7 @@ def test_throttled_requests_share_the_process_redis_pool() -> None:
                 server.stop()
 
 
+@pytest.mark.embedded_only
 def test_a_body_that_spills_to_disk_is_stored_byte_for_byte_and_a_json_body_still_works() -> None:
     """Bodies past FILE_UPLOAD_MAX_MEMORY_SIZE (2 MiB) are written to disk by the view threads,
     a megabyte at a time (parley/web/handler.py): a 5.5 MiB upload crosses the in-memory

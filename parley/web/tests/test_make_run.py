@@ -35,7 +35,7 @@ from parley.testing import logguard
 from parley.testing.live import ROOT, free_port
 from parley.testing.remote import PASSWORD, RemoteUser
 
-pytestmark = [pytest.mark.processes]
+pytestmark = [pytest.mark.processes, pytest.mark.embedded_only]
 
 T = TypeVar("T")
 

@@ -18,7 +18,7 @@ import pytest
 
 from parley.testing.live import ROOT, ServerProcess
 
-pytestmark = [pytest.mark.processes]
+pytestmark = [pytest.mark.processes, pytest.mark.embedded_only]
 
 
 def tour_commands() -> str:

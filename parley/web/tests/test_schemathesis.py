@@ -28,7 +28,7 @@ import schemathesis
 from parley.testing.live import ServerProcess
 from parley.testing.remote import RemoteUser
 
-pytestmark = [pytest.mark.processes]
+pytestmark = [pytest.mark.processes, pytest.mark.embedded_only]
 
 MAX_EXAMPLES = {"positive": 20, "negative": 10}
 CHECKS = [

@@ -11,6 +11,7 @@ from parley.testing.live import ServerProcess, base_env, migrate, private_databa
 
 
 @pytest.mark.processes
+@pytest.mark.embedded_only
 def test_servers_started_side_by_side_bind_port_0_and_report_what_they_got() -> None:
     with private_database("sqlite") as db:
         env = base_env(db)
@@ -32,6 +33,7 @@ def test_servers_started_side_by_side_bind_port_0_and_report_what_they_got() -> 
 
 
 @pytest.mark.processes
+@pytest.mark.embedded_only
 def test_a_stopped_server_starts_again_on_the_port_it_reported() -> None:
     with private_database("sqlite") as db:
         env = base_env(db)

@@ -32,7 +32,7 @@ from parley.testing.live import ServerProcess, base_env, migrate, private_databa
 from parley.testing.remote import RemoteUser
 from parley.testing.waits import wait_until_async
 
-pytestmark = [pytest.mark.processes]
+pytestmark = [pytest.mark.processes, pytest.mark.embedded_only]
 
 # Limits of the abuse server (small, so each limit is reached quickly).
 RATE, BURST, QUEUE_MAX, MAX_SOCKETS = 20, 20, 20, 4

@@ -361,7 +361,7 @@ async def test_a_killed_process_clients_resume_on_the_other_with_nothing_lost(fa
 # --- concurrency: runs on the embedded server and, with services, on the cluster ----
 
 
-@pytest.fixture(params=["embedded", "cluster"])
+@pytest.fixture(params=[pytest.param("embedded", marks=pytest.mark.embedded_only), "cluster"])
 def servers(request: pytest.FixtureRequest) -> list[ServerProcess]:
     if request.param == "embedded":
         return [request.getfixturevalue("live_server_embedded")]
