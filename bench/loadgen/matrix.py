@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
+from bench.loadgen.http import Http
+
 MARK = re.compile(rb'"p(\d+):(\d+):(\d+):(\d+):')
 NEXT_BATCH = re.compile(rb'"next_batch"\s*:\s*"([^"]+)"')
 # A lean filter as a good client sets it: members loaded lazily, a long timeline per answer
@@ -33,74 +35,12 @@ FILTER = quote(
 POLL_MS = 30000
 
 
-class Http:
-    """One keep-alive HTTP/1.1 connection; answers (status, body)."""
-
-    def __init__(self, host: str, port: int, token: str):
-        self.host, self.port, self.token = host, port, token
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        for attempt in range(2):
-            reused = self.writer is not None and not self.writer.is_closing()
-            try:
-                return await self._request(method, path, body)
-            except (EOFError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
-                self.close()
-                if not reused or attempt:
-                    return 599, b""
-        return 599, b""
-
-    async def _request(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
-        if self.writer is None or self.writer.is_closing():
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
-        head = (
-            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Authorization: Bearer {self.token}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        )
-        self.writer.write(head.encode() + body)
-        status_line = await self.reader.readline()
-        if not status_line:
-            raise EOFError("connection closed before a response")
-        status = int(status_line.split()[1])
-        length, chunked, close = 0, False, False
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            name, value = name.strip().lower(), value.strip().lower()
-            if name == "content-length":
-                length = int(value)
-            elif name == "transfer-encoding" and "chunked" in value:
-                chunked = True
-            elif name == "connection" and value == "close":
-                close = True
-        data = b""
-        if chunked:
-            parts = []
-            while size := int((await self.reader.readline()).strip() or b"0", 16):
-                parts.append((await self.reader.readexactly(size + 2))[:-2])
-            await self.reader.readline()
-            data = b"".join(parts)
-        elif length:
-            data = await self.reader.readexactly(length)
-        if close:
-            self.close()
-        return status, data
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
 class MatrixConn:
     def __init__(self, base: str, token: str, room_id: str, on_message: Callable[[bytes], None]):
         u = urlsplit(base)
         host, port = u.hostname or "127.0.0.1", u.port or 80
-        self.sync_http = Http(host, port, token)
-        self.send_http = Http(host, port, token)
+        self.sync_http = Http(host, port, token, scheme="Bearer")
+        self.send_http = Http(host, port, token, scheme="Bearer")
         self.room = quote(room_id)
         self.on_message = on_message
         self.queue: deque[tuple[str, bytes]] = deque()

@@ -32,6 +32,7 @@ from array import array
 from urllib.parse import parse_qs, urlsplit
 
 from bench.loadgen.fastws import FastWS, HandshakeError, fast_connect
+from bench.loadgen.http import Http
 from bench.loadgen.matrix import MatrixConn
 from bench.loadgen.protocols import EDIT_SID, send_frame
 from bench.util import raise_nofile
@@ -71,78 +72,6 @@ class PhaseStats:
         self.edits = 0
         self.reactions = 0
         self.action_errors = 0
-
-
-class Http:
-    """One keep-alive HTTP/1.1 connection for a sender's REST actions (edit, react).
-
-    Small on purpose: the generator must stay cheap, and a request per 2 s per sender
-    needs no pool. Reads Content-Length and chunked bodies."""
-
-    def __init__(self, host: str, port: int, token: str):
-        self.host, self.port, self.token = host, port, token
-        self.lock = asyncio.Lock()
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(self, method: str, path: str, body: dict | None = None) -> int:
-        """The response's status, or 599 when none came. A keep-alive connection the server
-        closed while idle (uvicorn's keep-alive timeout is 5 s; a mixed phase follows a
-        12 s plain one) answers with end of file before a status line: that request never
-        reached the server, so it goes again once on a new connection."""
-        async with self.lock:
-            for attempt in range(2):
-                reused = self.writer is not None and not self.writer.is_closing()
-                try:
-                    return await self._request(method, path, body)
-                except EOFError:
-                    self.close()
-                    if not reused or attempt:
-                        return 599
-                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
-                    self.close()
-                    return 599
-            return 599
-
-    async def _request(self, method: str, path: str, body: dict | None) -> int:
-        if self.writer is None or self.writer.is_closing():
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
-        data = json.dumps(body).encode() if body is not None else b""
-        head = (
-            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Authorization: Token {self.token}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(data)}\r\n\r\n"
-        )
-        self.writer.write(head.encode() + data)
-        status_line = await self.reader.readline()
-        if not status_line:
-            raise EOFError("connection closed before a response")
-        status = int(status_line.split()[1])
-        length, chunked, close = 0, False, False
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            name, value = name.strip().lower(), value.strip().lower()
-            if name == "content-length":
-                length = int(value)
-            elif name == "transfer-encoding" and "chunked" in value:
-                chunked = True
-            elif name == "connection" and value == "close":
-                close = True
-        if chunked:
-            while size := int((await self.reader.readline()).strip() or b"0", 16):
-                await self.reader.readexactly(size + 2)
-            await self.reader.readline()
-        elif length:
-            await self.reader.readexactly(length)
-        if close:
-            self.close()
-        return status
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
 
 
 class Worker:
@@ -377,12 +306,14 @@ class Worker:
             api = urlsplit(self.spec.get("api") or c["url"])  # the API's own process, if apart
             http = self.http[c["i"]] = Http(api.hostname or "127.0.0.1", api.port or 80, token)
         if kind == "edit":
-            status = await http.request("PATCH", f"/api/v1/messages/{mid}", {"body": body})
+            status, _ = await http.request(
+                "PATCH", f"/api/v1/messages/{mid}", json.dumps({"body": body}).encode()
+            )
             if status >= 300:  # refused or never made: no receiver owes it (it shows as failed)
                 st.sent[esid] -= 1
         else:
             method = "DELETE" if op == "remove" else "POST"
-            status = await http.request(method, f"/api/v1/messages/{mid}/reactions/{REACTION}")
+            status, _ = await http.request(method, f"/api/v1/messages/{mid}/reactions/{REACTION}")
         if status >= 300:
             st.action_errors += 1
 

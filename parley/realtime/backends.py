@@ -125,6 +125,20 @@ BATCH_MAX = 256
 ORIGIN_MARK = "@"
 
 
+def foreign(raw: list[bytes | str], origin: str) -> list[str]:
+    """The events other processes published, their origin tag removed (this process's own,
+    tagged `origin`, were delivered when it published them)."""
+    out = []
+    for item in raw:
+        data = item.decode() if isinstance(item, bytes) else item
+        if data.startswith(ORIGIN_MARK):
+            if data.startswith(origin):
+                continue
+            data = data[data.index("|") + 1 :]
+        out.append(data)
+    return out
+
+
 class RedisBackend:
     """Redis pub/sub: one PUBLISH per event, one subscriber connection per process.
 
@@ -224,7 +238,7 @@ class RedisBackend:
                     batch = [msg]
                     while len(batch) < BATCH_MAX and (more := await pubsub.get_message(timeout=0.0)):
                         batch.append(more)
-                    datas = self._foreign([m["data"] for m in batch if m.get("type") == "message"])
+                    datas = foreign([m["data"] for m in batch if m.get("type") == "message"], self.origin)
                     if datas and self.hub is not None:
                         self.hub.receive_many(datas)
             except asyncio.CancelledError:
@@ -235,20 +249,6 @@ class RedisBackend:
                 log.warning("Redis subscription lost (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
-
-    def _foreign(self, raw: list[bytes | str]) -> list[str]:
-        """The events other processes published, their origin tag removed (ours were
-        delivered when we published them)."""
-        origin = self.origin
-        out = []
-        for item in raw:
-            data = item.decode() if isinstance(item, bytes) else item
-            if data.startswith(ORIGIN_MARK):
-                if data.startswith(origin):
-                    continue
-                data = data[data.index("|") + 1 :]
-            out.append(data)
-        return out
 
     async def subscribe(self, topic: str) -> None:
         """Subscribe, waiting briefly for the connection so a new socket's snapshot follows it."""

@@ -30,7 +30,7 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import urlparse
 
-from parley.realtime import metrics, wire
+from parley.realtime import backends, metrics, wire
 from parley.realtime.backends import BATCH_MAX, ORIGIN_MARK, LocalHandoff, Receiver
 from parley.realtime.redisconn import RedisTarget, room_tag, user_tag
 
@@ -238,7 +238,7 @@ class ShardSubscriber:
                     elif channel in self.channels:
                         moved.append(channel)  # the server dropped it: its slot moved
             if datas and backend.hub is not None:
-                foreign = backend.foreign(datas)
+                foreign = backends.foreign(datas, backend.origin)
                 if foreign:
                     backend.hub.receive_many(foreign)
             if moved:
@@ -331,19 +331,6 @@ class ClusterBackend:
             await self._async.spublish(self.topic(kind, target), self.origin + data)
         except Exception as exc:
             log.debug("Redis Cluster publish failed: %s", exc)
-
-    def foreign(self, raw: list[bytes | str]) -> list[str]:
-        """The events other processes published, their origin tag removed."""
-        origin = self.origin
-        out = []
-        for item in raw:
-            data = item.decode() if isinstance(item, bytes) else item
-            if data.startswith(ORIGIN_MARK):
-                if data.startswith(origin):
-                    continue
-                data = data[data.index("|") + 1 :]
-            out.append(data)
-        return out
 
     # --- subscribing -----------------------------------------------------------------
     async def start(self, hub: Receiver) -> None:
