@@ -60,12 +60,25 @@ export const useRoomsStore = defineStore('rooms', () => {
     return byId.value[id]
   }
 
+  /**
+   * Messages of a room not held yet: one we were just added to (a new DM) whose answer is on
+   * its way while its first message already came over the socket. Counted when it arrives,
+   * if its answer was read before them (noteMessage skips what its last_seq already covers).
+   */
+  const early: Record<number, Parameters<typeof noteMessage>[]> = {}
+  const EARLY_MAX = 100
+
   /** Insert or replace a room as seen from our point of view. */
   function put(room: Room): Room {
     usePresenceStore().applyMany(room.dm_presence)
     const prev = byId.value[room.id]
     const next = { ...room, last_seq: Math.max(room.last_seq, prev?.last_seq ?? 0) }
     byId.value[room.id] = next
+    const waiting = early[room.id]
+    if (waiting) {
+      delete early[room.id]
+      for (const args of waiting) noteMessage(...args)
+    }
     return next
   }
 
@@ -317,7 +330,11 @@ export const useRoomsStore = defineStore('rooms', () => {
   ): void {
     if (inFlow) clearTyping(roomId, senderId)
     const r = byId.value[roomId]
-    if (!r) return
+    if (!r) {
+      const waiting = (early[roomId] ??= [])
+      if (waiting.length < EARLY_MAX) waiting.push([roomId, seq, senderId, fromMe, viewing, mentionsMe, inFlow])
+      return
+    }
     if (seq > r.last_seq) {
       r.last_seq = seq
       r.hidden = false // a hidden DM comes back with its next message (so the server says)
@@ -444,6 +461,7 @@ export const useRoomsStore = defineStore('rooms', () => {
     typing.value = {}
     activeRoomId.value = null
     for (const k of Object.keys(lastReadSent)) delete lastReadSent[Number(k)]
+    for (const k of Object.keys(early)) delete early[Number(k)]
   }
 
   return {

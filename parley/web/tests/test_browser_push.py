@@ -31,7 +31,8 @@ from parley.testing.live import ROOT, ServerProcess, base_env, migrate, private_
 from parley.testing.push import LocalPushService, Received
 from parley.testing.waits import in_page, wait_until
 from parley.web.tests import test_browser as base
-from parley.web.tests.test_browser_ui import DESKTOP, api, make_room, sign_up
+from parley.web.tests.test_browser_pwa import installable_context
+from parley.web.tests.test_browser_ui import api, make_room, sign_up
 
 browser = base.browser
 
@@ -73,20 +74,7 @@ def push_service() -> Iterator[LocalPushService]:
 def bob_app(browser, server: ServerProcess, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Bob in a persistent Chromium profile (installable, unlike an incognito one) that allows
     notifications, signed in, the service worker installed and in control of the app."""
-    ctx = browser.browser_type.launch_persistent_context(
-        str(tmp_path / "profile"),
-        executable_path=str(base.CHROMIUM),
-        args=base.ARGS,
-        base_url=server.url,
-        locale="en-US",
-        permissions=["notifications"],
-        service_workers="allow",
-        **DESKTOP,
-    )
-    ctx.set_default_timeout(base.TIMEOUT)
-    page = ctx.pages[0] if ctx.pages else ctx.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    ctx, page = installable_context(browser, server, tmp_path / "profile")
     try:
         yield ctx, page
         assert page.errors == [], page.errors

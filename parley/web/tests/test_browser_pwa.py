@@ -54,11 +54,11 @@ def server(dist: Path) -> Iterator[ServerProcess]:
             server.stop()
 
 
-@pytest.fixture
-def app(browser, server: ServerProcess, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A signed-in person in a Chromium profile of their own, on the lobby, the worker in control."""
+def installable_context(browser, server: ServerProcess, profile: Path):  # type: ignore[no-untyped-def]
+    """A Chromium profile of its own on disk (Chromium will not install from an incognito
+    context, which `new_context()` makes) that allows notifications, and its first page."""
     ctx = browser.browser_type.launch_persistent_context(
-        str(tmp_path / "profile"),
+        str(profile),
         executable_path=str(base.CHROMIUM),
         args=base.ARGS,
         base_url=server.url,
@@ -71,6 +71,13 @@ def app(browser, server: ServerProcess, tmp_path: Path):  # type: ignore[no-unty
     page = ctx.pages[0] if ctx.pages else ctx.new_page()
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
+    return ctx, page
+
+
+@pytest.fixture
+def app(browser, server: ServerProcess, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A signed-in person in a Chromium profile of their own, on the lobby, the worker in control."""
+    ctx, page = installable_context(browser, server, tmp_path / "profile")
     token = sign_up(page)
     page.goto("/")
     page.get_by_test_id("lobby").wait_for()

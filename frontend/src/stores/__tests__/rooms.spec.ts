@@ -6,7 +6,7 @@ import { useRoomsStore } from '@/stores/rooms'
 import { useTimelineStore } from '@/stores/timeline'
 import { useNoticesStore } from '@/stores/notices'
 import { useOutboxStore } from '@/stores/outbox'
-import { alice, bob, factory, FakeWebSocket, flush, jsonResponse, makeRoom, mockFetch } from '@/test-utils/fakes'
+import { alice, bob, factory, FakeWebSocket, flush, jsonResponse, makeMessage, makeRoom, messageFrame, mockFetch } from '@/test-utils/fakes'
 import { serverFrame } from '@/test-utils/frames'
 import type { RoomPublicOut } from '@/realtime/protocol'
 
@@ -69,6 +69,28 @@ describe('rooms store: live lobby', () => {
     await vi.waitFor(() => expect(rooms.joined.map((r) => r.name)).toEqual(['general', 'secret']))
     FakeWebSocket.last.receive(serverFrame('member.left', { room: 5, user: alice, member_count: 1 }))
     expect(rooms.get(5)).toBeUndefined()
+  })
+
+  it("counts a new DM's first message that came before the room's own answer", async () => {
+    const rooms = useRoomsStore()
+    await rooms.fetchAll()
+    FakeWebSocket.last.hello(alice)
+    // Bob opens a DM with me and writes at once: the answer about the room was read before the
+    // message committed, and the message frame is here before that answer.
+    let answer: (room: unknown) => void = () => {}
+    http.route('GET rooms/7', () => new Promise((resolve) => (answer = resolve)))
+    FakeWebSocket.last.receive(serverFrame('member.joined', { room: 7, user: alice, member_count: 2 }))
+    FakeWebSocket.last.receive(messageFrame(makeMessage(4, { room: 7, sender: bob })))
+    answer(makeRoom({ id: 7, name: 'dm', kind: 'direct', owner: bob, is_member: true, last_seq: 3, unread_count: 0 }))
+    await vi.waitFor(() => expect(rooms.get(7)?.unread_count).toBe(1))
+    expect(rooms.get(7)!.last_seq).toBe(4)
+    // An answer read after the message already counts it: nothing is counted twice.
+    http.route('GET rooms/8', () => makeRoom({ id: 8, kind: 'direct', owner: bob, is_member: true, last_seq: 4, unread_count: 1 }))
+    FakeWebSocket.last.receive(serverFrame('member.joined', { room: 8, user: alice, member_count: 2 }))
+    FakeWebSocket.last.receive(messageFrame(makeMessage(4, { room: 8, sender: bob })))
+    await vi.waitFor(() => expect(rooms.get(8)?.unread_count).toBe(1))
+    await flush()
+    expect(rooms.get(8)!.unread_count).toBe(1)
   })
 
   it('follows mutes live: the member row, and my own room when I am the one muted', async () => {
