@@ -169,11 +169,29 @@ def test_a_dm_and_a_mention_are_pushed_shown_and_opened_plain_and_dnd_are_not(  
             received = push_service.wait(count, device, timeout=base.TIMEOUT / 1000)[-1]
             assert received.problems == [], received.problems
             assert received.payload is not None and received.payload["body"] == body, received.payload
+            deliver(received)
+            return received
+
+        def deliver(received: Received) -> None:
             cdp.send(
                 "ServiceWorker.deliverPushMessage",
                 {"origin": server.url, "registrationId": registration, "data": json.dumps(received.payload)},
             )
-            return received
+
+        def shown(count: int, received: Received, what: str) -> None:
+            """Wait for `count` notifications. Under load, Chromium has dropped a push handed to
+            a worker it was still starting (CI saw it once): hand it over again, as a push
+            service does until the browser takes it. A tag replaces, so a second copy adds none."""
+            for attempt in range(3):
+                try:
+                    wait_until(
+                        lambda: len(notifications(ctx)) == count, timeout=5, what=what, pause=in_page(page)
+                    )
+                    return
+                except AssertionError:
+                    if attempt == 2:
+                        raise
+                    deliver(received)
 
         def nothing_more(count: int) -> None:
             time.sleep(QUIET)
@@ -184,14 +202,9 @@ def test_a_dm_and_a_mention_are_pushed_shown_and_opened_plain_and_dnd_are_not(  
         dm_push = pushed("Lunch at noon?", 1)
         assert dm_push.payload is not None
         assert dm_push.payload["url"] == f"/rooms/{dm['id']}?msg={sent_dm['id']}&seq={sent_dm['seq']}"
-        wait_until(
-            lambda: len(notifications(ctx)) == 1,
-            timeout=base.TIMEOUT / 1000,
-            what="the DM's notification",
-            pause=in_page(page),
-        )
-        (shown,) = notifications(ctx)
-        assert (shown["title"], shown["body"], shown["tag"]) == (
+        shown(1, dm_push, "the DM's notification")
+        (first,) = notifications(ctx)
+        assert (first["title"], first["body"], first["tag"]) == (
             ann_name(ann, ann_token),
             "Lunch at noon?",
             f"room-{dm['id']}",
@@ -203,13 +216,8 @@ def test_a_dm_and_a_mention_are_pushed_shown_and_opened_plain_and_dnd_are_not(  
 
         # A mention in the room: pushed and shown beside the DM's.
         api(ann, ann_token, "POST", f"rooms/{room['id']}/messages", {"body": f"@{bob['username']} look"})
-        pushed(f"@{bob['username']} look", 2)
-        wait_until(
-            lambda: len(notifications(ctx)) == 2,
-            timeout=base.TIMEOUT / 1000,
-            what="two notifications",
-            pause=in_page(page),
-        )
+        mention = pushed(f"@{bob['username']} look", 2)
+        shown(2, mention, "two notifications")
         assert {n["tag"] for n in notifications(ctx)} == {f"room-{dm['id']}", f"room-{room['id']}"}
 
         # Do not disturb for an hour (set over REST: no socket): neither a DM nor a mention.
