@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from parley.testing.live import ROOT
+from parley.testing.live import ROOT, unavailable
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_the_built_manifest_makes_the_app_installable() -> None:
     """The committed build configuration's manifest (checked in the browser too)."""
     path = ROOT / "frontend" / "dist" / "manifest.webmanifest"
     if not path.exists():
-        pytest.skip("frontend/dist is not built")
+        unavailable("frontend/dist is not built with its manifest (make frontend)")
     manifest = json.loads(path.read_text())
     assert manifest["name"] == "Parley"
     assert manifest["start_url"] == "/" and manifest["scope"] == "/" and manifest["id"] == "/"
