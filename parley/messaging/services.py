@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 import emoji as emoji_data
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, Case, F, Q, Value, When
+from django.db import IntegrityError, transaction
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -285,10 +285,10 @@ def _earlier_and_targets(
     replies), by id.
 
     Without names, the ids of earlier sends are one hand-written statement and their rows a
-    second, only on a retry. With names, one statement reads all of them (two index ranges,
-    the unique (sender, client_id) and the primary key, ORed: no subquery, which would turn
-    the OR into a scan of every message), so a reply, in a thread or not, costs no more
-    statements than a plain send. Only a `thread` naming a reply whose root is not among
+    second, only on a retry. With names, one hand-written statement (`store.named_messages`)
+    reads all of them (two index ranges, the unique (sender, client_id) and the primary key,
+    ORed: no subquery, which would turn the OR into a scan of every message), so a reply, in
+    a thread or not, costs no more statements than a plain send. Only a `thread` naming a reply whose root is not among
     them (a client that answers a reply's id instead of its root's) costs one more."""
     thread_ids = {r.thread for r in requests if r.thread is not None}
     named = sorted({r.reply_to for r in requests if r.reply_to is not None} | thread_ids)
@@ -296,16 +296,15 @@ def _earlier_and_targets(
         earlier_ids = store.earlier_message_ids(senders, client_ids)
         found = Message.objects.select_related("sender").filter(pk__in=earlier_ids) if earlier_ids else ()
         return {(m.sender_id, m.client_id): m for m in found}, {}
-    loaded = Message.objects.select_related("sender", "reply_to__sender", "summary")
-    rows = list(loaded.filter(Q(sender_id__in=senders, client_id__in=client_ids) | Q(pk__in=named)))
-    earlier = {(m.sender_id, m.client_id): m for m in rows}  # the caller matches whole pairs
-    targets = {m.pk: m for m in rows if m.room_id == room_id}
+    rows = store.named_messages(senders, client_ids, named)
+    earlier = {(m.sender_id, m.client_id): m for m in rows}  # type: ignore[attr-defined]  # whole pairs
+    targets = {m.pk: m for m in rows if m.room_id == room_id}  # type: ignore[attr-defined]
     missing = sorted(
-        {m.thread_id for m in targets.values() if m.pk in thread_ids and m.thread_id is not None}
+        {m.thread_id for m in targets.values() if m.pk in thread_ids and m.thread_id is not None}  # type: ignore[attr-defined]
         - set(targets)
     )
     if missing:
-        targets.update((m.pk, m) for m in loaded.filter(pk__in=missing, room_id=room_id))
+        targets.update((m.pk, m) for m in store.named_messages((), (), missing, room_id=room_id))
     return earlier, targets
 
 
@@ -374,14 +373,7 @@ def _count_replies(messages: list[Message], now: datetime) -> tuple[list[Message
             if not was_pending:  # the first reply to wait asks for the flush; the others join it
                 later.append((root.pk, window - since))
     if roots:
-        fields = ["reply_count", "last_reply_at", "last_reply_seq", "participants", "logged_at", "pending"]
-        target = ["root"] if connection.features.supports_update_conflicts_with_target else None
-        ThreadSummary.objects.bulk_create(
-            [summary_of(r) for r in roots.values()],  # type: ignore[misc]
-            update_conflicts=True,
-            unique_fields=target,
-            update_fields=fields,
-        )
+        store.upsert_summaries([summary_of(r) for r in roots.values()])  # type: ignore[misc]
     for root in now_roots:
         root.reaction_list = []  # frames carry none: clients keep applying `reaction` events
         root.viewer_following = None  # one frame for everyone

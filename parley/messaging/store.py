@@ -20,8 +20,8 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from parley.accounts.models import User
-from parley.common.sql import marks, q, table
-from parley.messaging.models import Mention, Message, Reaction, RoomEvent
+from parley.common.sql import marks, q, reader, table
+from parley.messaging.models import Mention, Message, Reaction, RoomEvent, ThreadSummary
 from parley.rooms.models import Membership, Room
 
 BIGINT_MAX = 2**63 - 1
@@ -124,17 +124,97 @@ def earlier_message_ids(sender_ids: Sequence[int], client_ids: Sequence[str]) ->
         return [int(row[0]) for row in cursor.fetchall()]
 
 
+_named_sql: dict[tuple[Any, ...], str] = {}
+
+
+def named_messages(
+    sender_ids: Sequence[int], client_ids: Sequence[str], ids: Sequence[int], room_id: int | None = None
+) -> list[Message]:
+    """The stored messages that could be retries of these sends (the (sender, client_id) pairs;
+    a superset: the caller matches pairs) and the messages named by id (`reply_to`, `thread`),
+    each with its sender and its thread summary attached, in one statement (`room_id`: only
+    that room's). The ORM built this one (a `select_related` of four tables) in about 1.5 ms of
+    Python per send, five times what PostgreSQL spends running it; written out, a reply costs
+    what a plain send costs. A named message's own `reply_to` is loaded only if a frame asks."""
+    m, u, s = reader(Message), reader(User), reader(ThreadSummary)
+    pairs = len(sender_ids), len(client_ids) if sender_ids and client_ids else 0
+    if not pairs[1] and not ids:
+        return []
+    params: list[Any] = [*sender_ids, *client_ids] if pairs[1] else []
+    params += [*ids, *([] if room_id is None else [room_id])]
+    key = (*pairs, len(ids), room_id is not None, connection.vendor)
+    sql = _named_sql.get(key)
+    if sql is None:
+        where = []
+        if pairs[1]:
+            where.append(
+                f"(m.{q('sender_id')} IN ({marks(pairs[0])}) AND m.{q('client_id')} IN ({marks(pairs[1])}))"
+            )
+        if ids:
+            where.append(f"m.{q('id')} IN ({marks(len(ids))})")
+        sql = _named_sql[key] = (
+            f"SELECT {m.columns('m')}, {u.columns('u')}, {s.columns('s')} FROM {table(Message)} m "
+            f"JOIN {table(User)} u ON u.{q('id')} = m.{q('sender_id')} "
+            f"LEFT JOIN {table(ThreadSummary)} s ON s.{q('root_id')} = m.{q('id')} "
+            f"WHERE ({' OR '.join(where)})" + ("" if room_id is None else f" AND m.{q('room_id')} = %s")
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    out = []
+    sender_at, summary_at = m.width, m.width + u.width
+    for row in rows:
+        message = m.build(row[:sender_at])
+        Message.sender.field.set_cached_value(message, u.build(row[sender_at:summary_at]))  # type: ignore[attr-defined]
+        summary = s.build(row[summary_at:]) if row[summary_at] is not None else None
+        Message.summary.related.set_cached_value(message, summary)  # type: ignore[attr-defined]
+        if message.reply_to_id is None:  # type: ignore[attr-defined]
+            Message.reply_to.field.set_cached_value(message, None)  # type: ignore[attr-defined]
+        out.append(message)  # type: ignore[arg-type]
+    return out  # type: ignore[return-value]
+
+
+def upsert_summaries(summaries: Sequence[ThreadSummary]) -> None:
+    """Write thread summaries as counted under the room's lock (their new values whole: one
+    statement for a batch's roots, inserted or replaced)."""
+    names = [
+        "root", "room", "root_sender", "reply_count", "last_reply_at", "last_reply_seq",
+        "participants", "logged_at", "pending",
+    ]  # fmt: skip
+    columns = [q(str(ThreadSummary._meta.get_field(n).column)) for n in names[3:]]  # type: ignore[union-attr]
+    if connection.vendor == "mysql":
+        suffix = " ON DUPLICATE KEY UPDATE " + ", ".join(f"{c} = VALUES({c})" for c in columns)
+    else:
+        suffix = f" ON CONFLICT ({q('root_id')}) DO UPDATE SET " + ", ".join(
+            f"{c} = excluded.{c}" for c in columns
+        )
+    _insert(ThreadSummary, summaries, names, returning=False, suffix=suffix)
+
+
 def set_last_seq(room_id: int, seq: int) -> None:
     with connection.cursor() as cursor:
         sql = f"UPDATE {table(Room)} SET {q('last_seq')} = %s WHERE {q('id')} = %s"
         cursor.execute(sql, [seq, room_id])
 
 
-def _insert(model: type[Model], objs: Sequence[Model], names: Iterable[str], returning: bool) -> list[Any]:
-    fields = [model._meta.get_field(name) for name in names]
-    columns = ", ".join(q(str(f.column)) for f in fields)  # type: ignore[union-attr]
-    row = f"({marks(len(fields))})"
-    sql = f"INSERT INTO {table(model)} ({columns}) VALUES {', '.join([row] * len(objs))}"
+_inserts: dict[tuple[type[Model], tuple[str, ...], str], tuple[list[Any], str, str]] = {}
+
+
+def _insert(
+    model: type[Model], objs: Sequence[Model], names: Iterable[str], returning: bool, suffix: str = ""
+) -> list[Any]:
+    key = (model, tuple(names), connection.vendor)
+    found = _inserts.get(key)
+    if found is None:  # the fields and the statement's head, worked out once per shape
+        fields = [model._meta.get_field(name) for name in key[1]]
+        columns = ", ".join(q(str(f.column)) for f in fields)  # type: ignore[union-attr]
+        found = _inserts[key] = (
+            fields,
+            f"INSERT INTO {table(model)} ({columns}) VALUES ",
+            f"({marks(len(fields))})",
+        )
+    fields, head, row = found
+    sql = f"{head}{', '.join([row] * len(objs))}{suffix}"
     params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields]  # type: ignore[union-attr]
     if returning:
         sql += f" RETURNING {q('id')}"
