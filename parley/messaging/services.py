@@ -288,8 +288,9 @@ def _earlier_and_targets(
     second, only on a retry. With names, one hand-written statement (`store.named_messages`)
     reads all of them (two index ranges, the unique (sender, client_id) and the primary key,
     ORed: no subquery, which would turn the OR into a scan of every message), so a reply, in
-    a thread or not, costs no more statements than a plain send. Only a `thread` naming a reply whose root is not among
-    them (a client that answers a reply's id instead of its root's) costs one more."""
+    a thread or not, costs no more statements than a plain send. Only a `thread` naming a
+    reply whose root is not among them (a client that answers a reply's id instead of its
+    root's) costs one more."""
     thread_ids = {r.thread for r in requests if r.thread is not None}
     named = sorted({r.reply_to for r in requests if r.reply_to is not None} | thread_ids)
     if not named:
@@ -329,8 +330,8 @@ def _no_summary(message: Message) -> None:
 
 
 def _count_replies(messages: list[Message], now: datetime) -> tuple[list[Message], list[tuple[int, float]]]:
-    """Count the thread replies among `messages` into their roots' summaries (one upsert for
-    the batch, under the room's lock like every summary write).
+    """Count the thread replies among `messages` into their roots' summaries (a statement per
+    root of the batch, under the room's lock like every summary write).
 
     Returns the roots whose `message.updated` is logged now, in the order of their first reply
     here, each carrying its new summary for its frame; and the roots whose event waits, with
@@ -373,7 +374,7 @@ def _count_replies(messages: list[Message], now: datetime) -> tuple[list[Message
             if not was_pending:  # the first reply to wait asks for the flush; the others join it
                 later.append((root.pk, window - since))
     if roots:
-        store.upsert_summaries([summary_of(r) for r in roots.values()])  # type: ignore[misc]
+        store.write_summaries([summary_of(r) for r in roots.values()])  # type: ignore[misc]
     for root in now_roots:
         root.reaction_list = []  # frames carry none: clients keep applying `reaction` events
         root.viewer_following = None  # one frame for everyone

@@ -368,6 +368,38 @@ def test_a_thread_reply_costs_one_statement_more_than_a_message(w: dict[str, Any
     assert ThreadSummary.objects.get(root_id=root["id"]).reply_count == 1 + 3 * 13
 
 
+def test_one_batch_answers_a_new_thread_and_a_running_one_and_a_retry(w: dict[str, Any]) -> None:
+    """A batch that starts one thread and continues another writes both summaries (the new one
+    inserted, the running one updated); a retry in the same batch is answered with the stored
+    reply and counted once. Both roots' frames carry their counts, as GET thread reads them."""
+    running, fresh = send(w["o"], w["rid"], "running"), send(w["b"], w["rid"], "fresh")
+    first = send(w["a"], w["rid"], "first", thread=running["id"])
+    requests = [
+        SendRequest(w["bob"], "second", "k-second", thread=running["id"]),
+        SendRequest(w["alice"], "first", first["client_id"], thread=running["id"]),  # a retry
+        SendRequest(w["alice"], "opening", "k-opening", thread=fresh["id"]),
+    ]
+    answers = message_send_batch(room_id=w["rid"], requests=requests)
+    assert [(a.message.body, a.created) for a in answers] == [  # type: ignore[union-attr]
+        ("second", True),
+        ("first", False),
+        ("opening", True),
+    ]
+    assert answers[1].message.pk == first["id"]  # type: ignore[union-attr]
+    summaries_now = {
+        m["id"]: m["thread_summary"]
+        for m in history(w["o"], w["rid"])
+        if m["id"] in (running["id"], fresh["id"])
+    }
+    assert summaries_now[running["id"]]["reply_count"] == 2
+    assert [p["username"] for p in summaries_now[running["id"]]["participants"]] == ["bob", "alice"]
+    assert summaries_now[fresh["id"]]["reply_count"] == 1
+    assert [r["body"] for r in thread(w["b"], running["id"])["replies"]] == ["first", "second"]
+    updated = [e for e in events(w["o"], w["rid"]) if e["type"] == "message.updated"]
+    counts = {e["message"]["id"]: e["message"]["thread_summary"]["reply_count"] for e in updated}
+    assert counts == {running["id"]: 2, fresh["id"]: 1}
+
+
 # --- everything else that touches messages -------------------------------------------------
 
 
