@@ -116,25 +116,33 @@ async def test_another_wire_value_is_the_full_form() -> None:
     await client.close()
 
 
+@pytest.fixture(params=[pytest.param("embedded", marks=pytest.mark.embedded_only), "cluster"])
+def servers(request: pytest.FixtureRequest) -> list[ServerProcess]:
+    """One embedded server, or two processes sharing PostgreSQL and Redis (the services pass)."""
+    if request.param == "embedded":
+        return [request.getfixturevalue("live_server_embedded")]
+    return list(request.getfixturevalue("live_cluster"))
+
+
 @pytest.mark.processes
-@pytest.mark.embedded_only
 async def test_over_a_real_socket_the_compact_bytes_expand_to_the_full_frame(
-    live_server_embedded: ServerProcess,
+    servers: list[ServerProcess],
 ) -> None:
     """Through uvicorn, where frames take the raw write path (`Outgoing.raw` of the compact
-    encoding): the same message to both sockets, live and replayed."""
-    url = live_server_embedded.url
+    encoding): the same message to both sockets, live and replayed; with two processes the
+    compact socket is on the other one, so its process compacts what came through Redis."""
+    url, other = servers[0].url, servers[-1].url
     owner, reader = RemoteUser.register(url), RemoteUser.register(url)
     room = owner.create_room()
     reader.join(room["id"])
-    full, small = await reader.socket(), await reader.socket(compact=True)
+    full, small = await reader.socket(), await reader.socket(other, compact=True)
     r = owner.http.post(f"rooms/{room['id']}/messages", json={"body": "over the wire", "client_id": "w-1"})
     r.raise_for_status()
     sent = r.json()
     a, b = await full.recv_type("message"), await small.recv_type("message")
     assert a["message"]["id"] == sent["id"] and expand(b) == a
     assert len(small.texts[-1].encode()) < len(full.texts[-1].encode()) * 0.6
-    again = await reader.socket(compact=True)
+    again = await reader.socket(other, compact=True)
     await again.send({"type": "resume", "rooms": {str(room["id"]): a["seq"] - 1}})
     replayed = await again.recv_type("message")
     assert replayed == b and again.texts[-1] == small.texts[-1]
