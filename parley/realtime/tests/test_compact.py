@@ -215,3 +215,18 @@ async def test_replays_are_compact_and_compacted_once_per_process() -> None:
     assert peers[0].texts == peers[1].texts == expected
     assert full_peer.texts == rig.store.log[ROOM]
     assert compact._compact_message_text.cache_info().misses == 3  # one per event, both sockets
+
+
+async def test_a_hole_the_hub_repairs_from_the_log_reaches_compact_sockets_compact() -> None:
+    async with Rig(reorder_wait=0.25) as rig:
+        _, small = await rig.socket({ROOM: 0}, user_id=1, compact=True)
+        _, full = await rig.socket({ROOM: 0}, user_id=2)
+        _, one = commit(rig, "a")
+        commit(rig, "b")  # its signal is lost
+        _, three = commit(rig, "c")
+        rig.hub.receive(one)
+        rig.hub.receive(three)
+        await rig.clock.advance(0.3)
+    assert full.texts == rig.store.log[ROOM]
+    assert small.texts == [compact.compact_text(text) for text in rig.store.log[ROOM]]
+    assert rig.store.event_reads == 1
