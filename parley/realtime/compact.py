@@ -111,10 +111,9 @@ def compact_message(message: dict[str, Any], room: Any, seq: Any) -> dict[str, A
     """A message (`MessageOut` dict) in its compact form, for a frame of `room` and `seq`."""
     users = _Users()
     out = _drop(message, MESSAGE_DEFAULTS)
-    if out.get("room") == room:
-        del out["room"]
-    if out.get("seq") == seq:
-        del out["seq"]
+    for key, value in (("room", room), ("seq", seq)):
+        if key in out and out[key] == value and type(out[key]) is type(value):
+            del out[key]
     if "sender" in out:
         out["sender"] = users.compact(out["sender"])
     reply = out.get("reply_to")
