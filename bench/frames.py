@@ -1,13 +1,20 @@
-"""The sizes of the frames Parley publishes for a message, as they go through Redis (issue 18).
+"""The sizes of the frames Parley publishes for a message (issue 18) and the bytes each
+delivery costs a socket, full and compact (issue 34).
 
     python -m bench.frames      # DJANGO_SETTINGS_MODULE and DATABASE_URL as for the bench
 
-Stores, in the benchmark's `bench-r100` room and inside a transaction that is rolled back
-(nothing is kept, nothing is published: events publish on commit), a short message, a
-500-character one, a reply to it, three reactions to the reply and an edit of it, through
-the services a client's send reaches; then reads the frames those services logged (the very
-text the hub forwards) and prints, per kind, the frame's bytes and the bytes of the wire
-envelope `kind|room|seq|frame` that one PUBLISH carries. docs/scaling.md uses them.
+Stores, in the benchmark's `bench-r100` room (`python -m bench.parley_fixtures --users 100`)
+and inside a transaction that is rolled back (nothing is kept, nothing is published: events
+publish on commit), a short message, a 500-character one, a reply to it, a reply in a thread
+(and its root's new summary), three reactions to the reply and an edit of it, through the
+services a client's send reaches; then reads the frames those services logged (the very text
+the hub forwards) and prints, per event:
+
+- `frame`, `publish`: the frame's bytes and those of the wire envelope `kind|room|seq|frame`
+  that one PUBLISH carries (issue 18; docs/scaling.md);
+- `full`, `compact`: the bytes one delivery writes to a socket (the WebSocket frame, header
+  included: `Outgoing.raw`) for a socket of the full form and one opened with
+  `?wire=compact` (docs/performance.md, "Issue 34: wire size").
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ def main() -> None:
     from parley.messaging import services
     from parley.messaging.models import RoomEvent
     from parley.realtime import wire
+    from parley.realtime.outgoing import Outgoing
     from parley.rooms.models import Room
 
     room = Room.objects.get(name="bench-r100")
@@ -49,6 +57,7 @@ def main() -> None:
                 body="yes, and bring the slides @bench1",
                 reply_to=long.message.pk,
             )
+            services.message_send(sender=dave, room_id=room.pk, body="which slides?", thread=long.message.pk)
             for who, emoji in ((alice, "👍"), (bob, "🎉"), (dave, "👍")):
                 services.reaction_toggle(actor=who, message_id=reply.message.pk, emoji=emoji, op="add")
             services.message_edit(
@@ -58,6 +67,8 @@ def main() -> None:
                 "message, short text (13 chars)",
                 "message, 500-char text",
                 "message, reply with a mention",
+                "message, reply in a thread",
+                "message.updated, the thread root's summary",
                 "reaction (1st on the message)",
                 "reaction (2nd)",
                 "reaction (3rd)",
@@ -65,16 +76,23 @@ def main() -> None:
             ]
             events = list(RoomEvent.objects.filter(room=room, seq__gt=head).order_by("seq"))
             for name, event in zip(names, events, strict=True):
-                frame = event.frame
+                out = Outgoing(event.frame)
                 sizes[name] = {
-                    "frame_bytes": len(frame.encode()),
-                    "publish_bytes": len(wire.pack("r", room.pk, event.seq, frame).encode()),
+                    "frame_bytes": len(event.frame.encode()),
+                    "publish_bytes": len(wire.pack("r", room.pk, event.seq, event.frame).encode()),
+                    "full_ws_bytes": len(out.raw),
+                    "compact_ws_bytes": len(out.compact.raw),
                 }
             raise _Rollback
     except _Rollback:
         pass
+    print(" frame publish   full compact  saved  event")
     for name, s in sizes.items():
-        print(f"{s['frame_bytes']:6d} {s['publish_bytes']:6d}  {name}")
+        saved = 1 - s["compact_ws_bytes"] / s["full_ws_bytes"]
+        print(
+            f"{s['frame_bytes']:6d} {s['publish_bytes']:7d} {s['full_ws_bytes']:6d} "
+            f"{s['compact_ws_bytes']:7d} {saved:6.0%}  {name}"
+        )
     print(json.dumps(sizes, ensure_ascii=False))
 
 

@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from parley.realtime import protocol
+from parley.realtime.compact import compact_text
 from parley.realtime.config import RealtimeConfig
 from parley.realtime.internals import RawWriter
 from parley.realtime.outgoing import Outgoing
@@ -65,6 +66,7 @@ class Connection:
         "auth_id",
         "close_code",
         "closed",
+        "compact",
         "cork",
         "hub",
         "inflight",
@@ -92,8 +94,12 @@ class Connection:
         raw: RawWriter | None = None,
         queue_max: int | None = None,
         language: str = "en",
+        compact: bool = False,
     ):
         self.hub = hub
+        # Asked for the compact form (`?wire=compact`): logged events go out as
+        # `Outgoing.compact`, the shared compact encoding of each event.
+        self.compact = compact
         # The socket's language (a code of settings.LANGUAGES): the texts of the error
         # frames this connection writes itself; the consumer writes the others.
         self.language = language
@@ -215,7 +221,7 @@ class Connection:
             return
         if seq == last + 1:
             self.last[room] = seq
-            self.push(out)
+            self.push(out.compact if self.compact else out)
             return
         self.syncing[room] = [(seq, out)]
         self.hub.spawn(self.catch_up(room, hold=False))
@@ -274,7 +280,8 @@ class Connection:
                     # events the client asked for: say so rather than skip them silently.
                     self.push_text(protocol.gap(room=room, after_seq=start, until_seq=min(first - 1, latest)))
                 for _seq, text in events:
-                    self.push_text(text)
+                    # Replays too: through compact_text's cache, once per event per process.
+                    self.push_text(compact_text(text) if self.compact else text)
                 self.last[room] = events[-1][0] if events else max(latest, 0)
             self.release(room)
 

@@ -8,11 +8,18 @@ those bytes are written straight to each socket's transport while it is
 writable (`parley.realtime.internals.RawWriter`, which holds every use of
 uvicorn's private attributes). Elsewhere (tests, other servers, an ASGI
 middleware around the application) frames go through the ASGI `send`.
+
+A socket that asked for the compact form (`?wire=compact`, `parley.realtime.compact`)
+gets `Outgoing.compact`: the same event's compact frame, made on first use and then
+shared by every compact socket of the process, so the fan-out does no JSON work per
+socket in either form.
 """
 
 from __future__ import annotations
 
 import struct
+
+from parley.realtime.compact import compact_text
 
 
 class Outgoing:
@@ -28,17 +35,29 @@ class Outgoing:
     happens once per process per event.
     """
 
-    __slots__ = ("_raw", "text")
+    __slots__ = ("_compact", "_raw", "text")
 
     def __init__(self, text: str):
         self.text = text
         self._raw: bytes | None = None
+        self._compact: Outgoing | None = None
 
     @classmethod
     def from_raw(cls, raw: bytes) -> Outgoing:
         """Already-encoded frames (several, concatenated); only a raw writer sends these."""
         out = cls("")
         out._raw = raw
+        return out
+
+    @property
+    def compact(self) -> Outgoing:
+        """This frame in the compact form (itself when it has none): made once, on first use."""
+        out = self._compact
+        if out is None:
+            text = compact_text(self.text)
+            if text is self.text:  # no compact form (a prefix test, not cached: no cycle to self)
+                return self
+            out = self._compact = Outgoing(text)
         return out
 
     @property

@@ -16,14 +16,23 @@ build the frames they publish; it imports nothing of Parley's.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from parley.realtime.shapes import MessageOut, PresenceState, RoomPublicOut, Shape, StatusOut, UserOut
+from parley.realtime.shapes import (
+    MessageOut,
+    PresenceState,
+    ReactionOut,
+    RoomPublicOut,
+    Shape,
+    StatusOut,
+    Timestamp,
+    UserOut,
+)
 
 PROTOCOL_VERSION = 3
 
@@ -541,3 +550,139 @@ def thread_state(*, room: int, root: int, following: bool, last_read_seq: int, u
             "unread_count": unread_count,
         }
     )
+
+
+# --- the compact form (issue 34) ---------------------------------------------------------
+# A socket opened with `?wire=compact` gets its `message` and `message.updated` frames in
+# these shapes (`parley.realtime.compact` makes them from the full frames): a field that is
+# not `required` and absent holds its `default`, or, where it has none, what its description
+# says. Each model names the full shape it abbreviates (`x-compact-of`); expanded, a compact
+# frame is exactly the full one (docs/protocol.md, "Compact frames").
+
+COMPACT_OF = "x-compact-of"
+
+
+def _compact_schema(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    for field in schema.get("properties", {}).values():
+        field.pop("title", None)
+    schema[COMPACT_OF] = f"#/$defs/{cls.compact_of}"  # type: ignore[attr-defined]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _absent(meaning: str) -> Any:
+    """A field a compact frame may leave out without a constant default: absent, it means
+    `meaning` (the field's JSON Schema has no `default`, only this description)."""
+    return Field(default=None, description=f"Absent: {meaning}.", json_schema_extra=_no_default)
+
+
+class _Compact(_Out):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_compact_schema)
+    compact_of: ClassVar[str]
+
+
+class UserCompactOut(_Compact):
+    """A `UserOut`; a user named earlier in the same frame (the sender, then the reply's
+    sender, then the thread's participants in order) and equal to it is `{id}` alone."""
+
+    compact_of = "UserOut"
+    id: int
+    username: str = _absent("only in a repeat: the user named earlier in this frame with this `id`")
+    display_name: str = _absent("the `username` (in a repeat: the earlier one's)")
+    avatar: str = _absent("only in a repeat: the user named earlier in this frame with this `id`")
+    is_guest: bool = False
+    is_bot: bool = False
+
+
+class ReplyCompactOut(_Compact):
+    compact_of = "ReplyOut"
+    id: int
+    seq: int
+    sender: UserCompactOut
+    excerpt: str
+    deleted: bool = False
+
+
+class AttachmentCompactOut(_Compact):
+    compact_of = "AttachmentOut"
+    id: int
+    url: str
+    name: str
+    size: int
+    content_type: str
+    width: int | None = None
+    height: int | None = None
+    thumbnail_url: str | None = None
+
+
+class PreviewCompactOut(_Compact):
+    compact_of = "PreviewOut"
+    url: str
+    title: str
+    description: str = ""
+    image_url: str | None = None
+    site_name: str
+
+
+class ThreadSummaryCompactOut(_Compact):
+    compact_of = "ThreadSummaryOut"
+    reply_count: int
+    last_reply_at: Timestamp
+    last_reply_seq: int
+    participants: list[UserCompactOut]
+    following: bool | None = None
+
+
+class MessageCompactOut(_Compact):
+    compact_of = "MessageOut"
+    id: int
+    room: int = _absent("the frame's `room`")
+    seq: int = _absent("the frame's `seq`")
+    sender: UserCompactOut
+    body: str = ""
+    created_at: Timestamp
+    edited_at: Timestamp | None = None
+    client_id: str = ""
+    deleted: bool = False
+    reply_to: ReplyCompactOut | None = None
+    mentions: list[int] = []
+    mentions_room: bool = False
+    reactions: list[ReactionOut] = []
+    attachments: list[AttachmentCompactOut] = []
+    previews: list[PreviewCompactOut] = []
+    thread: int | None = None
+    also_to_room: bool = False
+    thread_summary: ThreadSummaryCompactOut | None = None
+    scheduled_for: Timestamp | None = None
+
+
+class MessageCompactFrame(_Compact):
+    compact_of = "MessageFrame"
+    type: Literal["message"]
+    room: int
+    seq: int
+    message: MessageCompactOut
+
+
+class MessageUpdatedCompactOut(_Compact):
+    compact_of = "MessageUpdatedOut"
+    type: Literal["message.updated"]
+    room: int
+    seq: int
+    message: MessageCompactOut
+
+
+CompactServerFrame = Annotated[MessageCompactFrame | MessageUpdatedCompactOut, Field(discriminator="type")]
+compact_frame_adapter: TypeAdapter[Any] = TypeAdapter(CompactServerFrame)
+COMPACT_TYPES = frozenset(("message", "message.updated"))
+
+
+def validate_server_frame(frame: dict[str, Any], *, compact: bool = False) -> None:
+    """Check a received frame against the protocol (tests): a compact socket's message
+    frames against their compact models, every other frame against `ServerFrame`."""
+    if compact and frame.get("type") in COMPACT_TYPES:
+        compact_frame_adapter.validate_python(frame)
+    else:
+        server_frame_adapter.validate_python(frame)

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from parley.realtime import shapes
-from parley.realtime.protocol import PROTOCOL_VERSION, ClientFrame, ServerFrame
+from parley.realtime.protocol import PROTOCOL_VERSION, ClientFrame, CompactServerFrame, ServerFrame
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "api" / "protocol.schema.json"
 _REF = "#/$defs/{model}"
@@ -49,8 +49,14 @@ def protocol_schema() -> dict[str, Any]:
     """Server and client frames as one JSON Schema document; its root is either union."""
     server, server_defs = _frames("ServerFrame", ServerFrame, "A frame the server sends.")
     client, client_defs = _frames("ClientFrame", ClientFrame, "A frame the client sends.")
+    compact, compact_defs = _frames(
+        "CompactServerFrame",
+        CompactServerFrame,
+        "A message frame in the compact form, sent instead of the full one to a socket opened "
+        'with `?wire=compact` (docs/protocol.md, "Compact frames").',
+    )
     defs: dict[str, Any] = {}
-    for name, definition in [*server_defs.items(), *client_defs.items()]:
+    for name, definition in [*server_defs.items(), *client_defs.items(), *compact_defs.items()]:
         for field in definition.get("properties", {}).values():
             field.pop("title", None)  # "Client Id" names nothing; a generator would make a type of it
         if name in defs and defs[name] != definition:
@@ -60,12 +66,15 @@ def protocol_schema() -> dict[str, Any]:
         defs[name][SHARED] = f"#/components/schemas/{name}"
     defs["ServerFrame"] = server
     defs["ClientFrame"] = client
+    defs["CompactServerFrame"] = compact
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "ParleyFrame",
         "description": f"Every WebSocket frame of Parley protocol {PROTOCOL_VERSION}.",
         "x-protocol-version": PROTOCOL_VERSION,
-        "anyOf": [{"$ref": _REF.format(model="ServerFrame")}, {"$ref": _REF.format(model="ClientFrame")}],
+        "anyOf": [
+            {"$ref": _REF.format(model=name)} for name in ("ServerFrame", "ClientFrame", "CompactServerFrame")
+        ],
         "$defs": dict(sorted(defs.items())),
     }
 

@@ -11,7 +11,7 @@ import httpx
 import websockets
 from websockets.typing import Origin
 
-from parley.realtime.protocol import server_frame_adapter
+from parley.realtime.protocol import validate_server_frame
 
 PASSWORD = "a-long enough passphrase 42"  # the same as testing.api, without importing Django models
 
@@ -47,28 +47,35 @@ class RemoteUser:
         r.raise_for_status()
         return r.json()["messages"]  # type: ignore[no-any-return]
 
-    async def socket(self, base_url: str | None = None) -> Socket:
+    async def socket(self, base_url: str | None = None, *, compact: bool = False) -> Socket:
+        """A socket of this user; `compact`: opened with `?wire=compact` (issue 34)."""
         url = (base_url or self.base_url).replace("http://", "ws://") + f"/ws/?token={self.token}"
+        if compact:
+            url += "&wire=compact"
         ws = await websockets.connect(
             url, origin=Origin(base_url or self.base_url), compression=None, open_timeout=10
         )
-        sock = Socket(ws)
+        sock = Socket(ws, compact=compact)
         sock.hello = await sock.recv_type("hello")
         return sock
 
 
 class Socket:
-    def __init__(self, ws: Any):
+    def __init__(self, ws: Any, *, compact: bool = False):
         self.ws = ws
+        self.compact = compact
         self.hello: dict[str, Any] = {}
         self.skipped: list[dict[str, Any]] = []
+        self.texts: list[str] = []  # every frame's text as received (its bytes: the wire size)
 
     async def send(self, frame: dict[str, Any]) -> None:
         await self.ws.send(json.dumps(frame))
 
     async def recv(self, timeout: float = 10) -> dict[str, Any]:
-        frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
-        server_frame_adapter.validate_python(frame)
+        text = await asyncio.wait_for(self.ws.recv(), timeout)
+        self.texts.append(text)
+        frame = json.loads(text)
+        validate_server_frame(frame, compact=self.compact)
         return frame  # type: ignore[no-any-return]
 
     async def recv_type(self, kind: str, timeout: float = 10) -> dict[str, Any]:

@@ -9,16 +9,26 @@ from typing import Any
 
 from channels.testing import WebsocketCommunicator
 
-from parley.realtime.protocol import server_frame_adapter
+from parley.realtime.protocol import validate_server_frame
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 
 class WsClient:
-    def __init__(self, token: str | None = None, *, headers: list[tuple[bytes, bytes]] | None = None):
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        compact: bool = False,
+    ):
         from config.asgi import application
 
         path = f"/ws/?token={token}" if token else "/ws/"
+        if compact:  # the compact wire form (issue 34): its frames are checked as such
+            path += ("&" if token else "?") + "wire=compact"
+        self.compact = compact
+        self.texts: list[str] = []  # every frame's text as received
         self.comm = WebsocketCommunicator(
             application, path, headers=headers if headers is not None else [ORIGIN]
         )
@@ -43,8 +53,9 @@ class WsClient:
         out = await self.comm.receive_output(timeout)
         if out["type"] == "websocket.close":
             raise ConnectionError(f"closed with {out.get('code')}")
+        self.texts.append(out["text"])
         frame = json.loads(out["text"])
-        server_frame_adapter.validate_python(frame)  # every emitted frame must be declared
+        validate_server_frame(frame, compact=self.compact)  # every emitted frame must be declared
         self.seen.append(frame)
         return frame  # type: ignore[no-any-return]
 

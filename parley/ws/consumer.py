@@ -24,6 +24,7 @@ from parley.messaging import services as messaging
 from parley.messaging import unread
 from parley.messaging.services import SendResult
 from parley.realtime import protocol
+from parley.realtime.compact import WIRE_COMPACT
 from parley.realtime.connection import CLOSE_TOO_MANY, Connection
 from parley.realtime.internals import LeanConsumerLoop, RawWriter
 from parley.realtime.limits import SendRefused
@@ -98,8 +99,9 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
         self.user = user
         self.user_json = user_data(user)
         headers = dict(self.scope.get("headers") or [])
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         self.language = socket_language(
-            parse_qs(self.scope.get("query_string", b"").decode("latin-1")),
+            query,
             user,
             headers.get(b"accept-language", b"").decode("latin-1"),
         )
@@ -119,6 +121,8 @@ class ChatConsumer(LeanConsumerLoop, AsyncWebsocketConsumer):
             close=self._close_with,
             raw=RawWriter.for_send(self.scope.get("parley.raw_send"), self.scope),
             language=self.language,
+            # Chosen once, at connect: every frame of the socket is read the same way.
+            compact=query.get("wire", [""])[-1] == WIRE_COMPACT,
         )
         await hub.attach(conn)
         self.conn = conn

@@ -1,8 +1,9 @@
 /**
  * The WebSocket protocol on the client. Every frame type is generated from the
  * server's models (protocol.gen.ts, `make protocol`); this module adds only what
- * runs: the close codes and the frame parser.
+ * runs: the close codes and the frame parser (which expands compact frames, compact.ts).
  */
+import { expandFrame } from './compact'
 import type { ServerFrame } from './protocol.gen'
 
 export * from './protocol.gen'
@@ -18,16 +19,17 @@ export const CLOSE_TOO_SLOW = 4008
 export const CLOSE_TOO_MANY = 4029
 
 /**
- * A frame as the server sent it. Only the `type` is checked: the server validates
- * every frame against the same schema the types come from, and the client ignores
- * frame types it does not know.
+ * A frame as the server sent it, in its full form. Only the `type` is checked: the server
+ * validates every frame against the same schema the types come from, and the client ignores
+ * frame types it does not know. A compact message frame (this client asks for them:
+ * `wire=compact`) is expanded here, the one place: nothing after this sees the compact form.
  */
 export function parseFrame(data: unknown): ServerFrame | null {
   if (typeof data !== 'string') return null
   try {
     const f = JSON.parse(data) as unknown
     if (f && typeof f === 'object' && typeof (f as { type?: unknown }).type === 'string') {
-      return f as ServerFrame
+      return expandFrame(f as ServerFrame)
     }
   } catch {
     // ignore malformed frames

@@ -22,6 +22,7 @@ import { currentLocale } from '@/i18n'
 import { realtime } from './index'
 import { applyUserUpdated } from './userUpdates'
 import { changesConnectionLost, settleDone, settleError } from './changes'
+import { WIRE_FORM } from './compact'
 import { defaultSocketUrl, SignedOutError, type WebSocketFactory } from './connection'
 import type { ServerFrame } from './protocol'
 
@@ -176,7 +177,9 @@ export async function ticketSocketUrl(base: string = defaultSocketUrl()): Promis
   try {
     const { ticket } = await api.wsTicket()
     // `lang`: the server's error and notice frames in the UI language (read at each connect).
-    return `${base}?ticket=${encodeURIComponent(ticket)}&lang=${encodeURIComponent(currentLocale())}`
+    // `wire`: message frames in the compact form (issue 34); parseFrame expands them.
+    const query = `ticket=${encodeURIComponent(ticket)}&lang=${encodeURIComponent(currentLocale())}`
+    return `${base}?${query}&wire=${WIRE_FORM}`
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) throw new SignedOutError(err.message, err.reason)
     throw err

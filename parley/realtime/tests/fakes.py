@@ -172,11 +172,20 @@ class Rig:
     async def __aexit__(self, *exc: object) -> None:
         await self.hub.stop()
 
-    async def socket(self, rooms: dict[int, int], *, user_id: int = 1) -> tuple[Connection, FakeSocket]:
-        """A socket whose hello said each room's head was `rooms[room]` (as the consumer does)."""
+    async def socket(
+        self, rooms: dict[int, int], *, user_id: int = 1, compact: bool = False
+    ) -> tuple[Connection, FakeSocket]:
+        """A socket whose hello said each room's head was `rooms[room]` (as the consumer does);
+        `compact`: opened with `?wire=compact`."""
         peer = FakeSocket()
         conn = Connection(
-            hub=self.hub, user_id=user_id, auth_id="", rooms=set(rooms), send=peer.send, close=peer.close
+            hub=self.hub,
+            user_id=user_id,
+            auth_id="",
+            rooms=set(rooms),
+            send=peer.send,
+            close=peer.close,
+            compact=compact,
         )
         await self.hub.attach(conn)
         for room, head in rooms.items():

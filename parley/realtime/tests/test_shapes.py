@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from parley.realtime.schema import SCHEMA_PATH, SHARED, shared_shapes
+from parley.realtime.protocol import COMPACT_OF
+from parley.realtime.schema import SCHEMA_PATH, SHARED, protocol_schema, shared_shapes
 
 OPENAPI_PATH = Path(__file__).resolve().parents[3] / "docs" / "api" / "openapi.yaml"
 
@@ -56,6 +57,8 @@ def test_no_shape_is_declared_twice_under_another_name() -> None:
     by_fields: dict[frozenset[str], set[str]] = {}
     for source in (_components(), _frame_defs()):
         for name, definition in source.items():
+            if COMPACT_OF in definition:  # a shape's compact form: declared as such, below
+                continue
             fields = _fields(definition)
             if len(fields) >= 3 and "type" not in fields:  # frames differ by `type`; tiny objects say little
                 by_fields.setdefault(fields, set()).add(name)
@@ -69,3 +72,17 @@ def test_a_name_in_both_schemas_is_a_shared_shape() -> None:
     components, defs = _components(), _frame_defs()
     both = components.keys() & defs.keys()
     assert both == shared_shapes() & defs.keys(), sorted(both ^ (shared_shapes() & defs.keys()))
+
+
+def test_a_compact_form_has_the_fields_of_the_shape_it_abbreviates() -> None:
+    """The compact form (issue 34) is the same shape with fields that may be absent: the same
+    field names, and only fields with a default or a stated meaning may be left out."""
+    defs = protocol_schema()["$defs"]
+    compact = {name: d for name, d in defs.items() if COMPACT_OF in d}
+    assert {"MessageCompactOut", "UserCompactOut", "MessageCompactFrame"} <= compact.keys()
+    for name, definition in compact.items():
+        full = defs[definition[COMPACT_OF].removeprefix("#/$defs/")]
+        assert _fields(definition) == _fields(full), name
+        for field in set(full["required"]) - set(definition.get("required", [])):
+            spec = definition["properties"][field]
+            assert "default" in spec or spec.get("description", "").startswith("Absent: "), (name, field)

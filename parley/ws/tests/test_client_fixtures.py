@@ -27,7 +27,8 @@ from parley.actions import onboarding
 from parley.messaging import pins, threads
 from parley.messaging import services as messaging
 from parley.messaging.services import message_send
-from parley.realtime.protocol import PROTOCOL_VERSION, server_frame_adapter
+from parley.realtime.compact import expand
+from parley.realtime.protocol import PROTOCOL_VERSION, server_frame_adapter, validate_server_frame
 from parley.rooms import moderation
 from parley.rooms import services as rooms
 from parley.rooms.models import Room
@@ -59,10 +60,12 @@ db = database_sync_to_async
 class Socket:
     """One client socket that keeps every frame it receives, checked against the protocol."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *, compact: bool = False) -> None:
         from config.asgi import application
 
-        self.comm = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+        path = f"/ws/?token={token}" + ("&wire=compact" if compact else "")
+        self.comm = WebsocketCommunicator(application, path, headers=[ORIGIN])
+        self.compact = compact
         self.unread: list[dict[str, Any]] = []
 
     async def connect(self) -> dict[str, Any]:
@@ -87,10 +90,21 @@ class Socket:
             out = await self.comm.receive_output(left)
             assert out["type"] == "websocket.send", out
             frame = json.loads(out["text"])
-            server_frame_adapter.validate_python(frame)
+            validate_server_frame(frame, compact=self.compact)
             if frame["type"] == kind and where(frame):
                 return frame  # type: ignore[no-any-return]
             self.unread.append(frame)
+
+    async def drain(self) -> list[dict[str, Any]]:
+        """Every frame received so far and still unread (each checked on arrival)."""
+        while not await self.comm.receive_nothing(0.2):
+            out = await self.comm.receive_output(1)
+            assert out["type"] == "websocket.send", out
+            frame = json.loads(out["text"])
+            validate_server_frame(frame, compact=self.compact)
+            self.unread.append(frame)
+        frames, self.unread = self.unread, []
+        return frames
 
     async def close(self) -> None:
         await self.comm.disconnect()
@@ -122,6 +136,10 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
     room = s["general"]
     alice, bob = Socket(s["tokens"]["alice"]), Socket(s["tokens"]["bob"])
     got: dict[str, dict[str, Any]] = {"hello": await alice.connect()}
+    # Alice's second device asks for compact frames (issue 34): it gets the same conversation,
+    # every frame checked against the compact protocol, and its message frames expand to hers.
+    small = Socket(s["tokens"]["alice"], compact=True)
+    await small.connect()
     await bob.connect()
     got["presence:person"] = await alice.next("presence", lambda f: f.get("user_id") == bob_user.pk)
     got["presence"] = await alice.next("presence", lambda f: f.get("online") == 2)
@@ -159,6 +177,7 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
     await db(messaging.message_delete)(actor=bob_user, message_id=oops.message.pk)
     got["message.deleted"] = await alice.next("message.deleted")
     await alice.send({"type": "resume", "rooms": {str(room): oops.message.seq - 1}})
+    await small.send({"type": "resume", "rooms": {str(room): oops.message.seq - 1}})  # replayed compact
     got["message:deleted"] = await alice.next("message", lambda f: f["seq"] == oops.message.seq)
     await alice.next("message.deleted")
 
@@ -227,6 +246,14 @@ async def capture_conversation() -> dict[str, dict[str, Any]]:
     got["ping"] = await alice.next("ping")
     got["error"] = got["error:client_id_ref"]
     assert alice_user.pk == got["hello"]["user"]["id"]
+    compact_frames = await small.drain()
+    assert {f["type"] for f in compact_frames} >= {"message", "message.updated", "reaction", "unread"}
+    expanded = [expand(f) for f in compact_frames]
+    for name, frame in got.items():
+        if frame["type"] in ("message", "message.updated"):
+            assert frame in expanded, name
+            assert frame not in compact_frames, name
+    await small.close()
     await alice.close()
     await bob.close()
     return {name: got[name] for name in sorted(got)}

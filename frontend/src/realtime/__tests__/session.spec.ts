@@ -18,7 +18,7 @@ describe('WebSocket tickets', () => {
 
   it('builds /ws/?ticket= from POST auth/ws-ticket, escaping the ticket', async () => {
     http.route('POST auth/ws-ticket', () => jsonResponse(201, { ticket: 'a+b/c', expires_in: 30 }))
-    expect(await ticketSocketUrl('ws://h/ws/')).toBe('ws://h/ws/?ticket=a%2Bb%2Fc&lang=en')
+    expect(await ticketSocketUrl('ws://h/ws/')).toBe('ws://h/ws/?ticket=a%2Bb%2Fc&lang=en&wire=compact')
     expect(http.callsTo('POST auth/ws-ticket')).toHaveLength(1)
   })
 
@@ -52,14 +52,14 @@ describe('WebSocket tickets', () => {
       auth.user = alice
       startRealtime({ createSocket: factory })
       await flush(6)
-      expect(FakeWebSocket.last.url).toMatch(/\/ws\/\?ticket=t1&lang=en$/)
+      expect(FakeWebSocket.last.url).toMatch(/\/ws\/\?ticket=t1&lang=en&wire=compact$/)
       FakeWebSocket.last.hello(alice)
 
       FakeWebSocket.last.serverClose(1006)
       await vi.advanceTimersByTimeAsync(1000)
       await flush(6)
       expect(FakeWebSocket.instances).toHaveLength(2)
-      expect(FakeWebSocket.last.url).toMatch(/\/ws\/\?ticket=t2&lang=en$/)
+      expect(FakeWebSocket.last.url).toMatch(/\/ws\/\?ticket=t2&lang=en&wire=compact$/)
 
       http.route('POST auth/ws-ticket', () =>
         jsonResponse(401, { error: { code: 'not_authenticated', message: 'Sign in first.', fields: {} } }),
