@@ -5,7 +5,7 @@ import type {components} from '../api/schema.gen'
 /**
  * Every WebSocket frame of Parley protocol 3.
  */
-export type ParleyFrame = ServerFrame | ClientFrame
+export type ParleyFrame = ServerFrame | ClientFrame | CompactServerFrame
 /**
  * A frame the server sends.
  */
@@ -45,6 +45,11 @@ export type RoomPublicOut = components['schemas']['RoomPublicOut']
  * A frame the client sends.
  */
 export type ClientFrame = ResumeIn | SendIn | ReadIn | TypingIn | EditIn | DeleteIn | ReactIn | PingIn | PongIn
+/**
+ * A message frame in the compact form, sent instead of the full one to a socket opened with `?wire=compact` (docs/protocol.md, "Compact frames").
+ */
+export type CompactServerFrame = MessageCompactFrame | MessageUpdatedCompactOut
+export type ReactionOut = components['schemas']['ReactionOut']
 
 export interface HelloOut {
   type: 'hello'
@@ -324,6 +329,97 @@ export interface PingIn {
 }
 export interface PongIn {
   type: 'pong'
+}
+export interface MessageCompactFrame {
+  type: 'message'
+  room: number
+  seq: number
+  message: MessageCompactOut
+}
+export interface MessageCompactOut {
+  id: number
+  /**
+   * Absent: the frame's `room`.
+   */
+  room?: number
+  /**
+   * Absent: the frame's `seq`.
+   */
+  seq?: number
+  sender: UserCompactOut
+  body?: string
+  created_at: string
+  edited_at?: string | null
+  client_id?: string
+  deleted?: boolean
+  reply_to?: ReplyCompactOut | null
+  mentions?: number[]
+  mentions_room?: boolean
+  reactions?: ReactionOut[]
+  attachments?: AttachmentCompactOut[]
+  previews?: PreviewCompactOut[]
+  thread?: number | null
+  also_to_room?: boolean
+  thread_summary?: ThreadSummaryCompactOut | null
+  scheduled_for?: string | null
+}
+/**
+ * A `UserOut`; a user named earlier in the same frame (the sender, then the reply's
+ * sender, then the thread's participants in order) and equal to it is `{id}` alone.
+ */
+export interface UserCompactOut {
+  id: number
+  /**
+   * Absent: only in a repeat: the user named earlier in this frame with this `id`.
+   */
+  username?: string
+  /**
+   * Absent: the `username` (in a repeat: the earlier one's).
+   */
+  display_name?: string
+  /**
+   * Absent: only in a repeat: the user named earlier in this frame with this `id`.
+   */
+  avatar?: string
+  is_guest?: boolean
+  is_bot?: boolean
+}
+export interface ReplyCompactOut {
+  id: number
+  seq: number
+  sender: UserCompactOut
+  excerpt: string
+  deleted?: boolean
+}
+export interface AttachmentCompactOut {
+  id: number
+  url: string
+  name: string
+  size: number
+  content_type: string
+  width?: number | null
+  height?: number | null
+  thumbnail_url?: string | null
+}
+export interface PreviewCompactOut {
+  url: string
+  title: string
+  description?: string
+  image_url?: string | null
+  site_name: string
+}
+export interface ThreadSummaryCompactOut {
+  reply_count: number
+  last_reply_at: string
+  last_reply_seq: number
+  participants: UserCompactOut[]
+  following?: boolean | null
+}
+export interface MessageUpdatedCompactOut {
+  type: 'message.updated'
+  room: number
+  seq: number
+  message: MessageCompactOut
 }
 
 /** The protocol version these types describe: the client speaks it (`hello.protocol`). */
