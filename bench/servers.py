@@ -309,8 +309,9 @@ class Server:
             return f"ws://127.0.0.1:{self.port}/{room}"
         if self.proto == "socketio":
             return f"ws://127.0.0.1:{self.port}/socket.io/?EIO=4&transport=websocket&room={room}"
-        if self.proto == "parley":
-            return f"ws://127.0.0.1:{self.port}/ws/?token={FIXTURES.parley_tokens[user_index]}"
+        if self.proto == "parley":  # the compact message frames, as the web client asks for them
+            wire = os.environ.get("BENCH_PARLEY_WIRE", "compact")
+            return f"ws://127.0.0.1:{self.port}/ws/?token={FIXTURES.parley_tokens[user_index]}&wire={wire}"
         if self.kind == "synapse":  # the client's base URL; its token goes in the client's `token`
             return f"http://127.0.0.1:{self.port}"
         return f"ws://127.0.0.1:{self.port}/ws/chat/{room}/?token=bench-{user_index}"
