@@ -16,6 +16,7 @@ from parley.accounts import profile
 from parley.accounts import services as accounts
 from parley.accounts.models import AuthToken, User
 from parley.messaging import services as messaging
+from parley.messaging import threads
 from parley.messaging.models import Message
 from parley.rooms import services as rooms
 from parley.rooms.models import Membership, Room
@@ -68,7 +69,8 @@ def account_delete(*, user: User, password: str | None, messages: Literal["keep"
     With `messages="delete"` each message is deleted through the message service first, so
     members see tombstones and the log is rewritten as for any deletion. Rooms the user
     owns pass to their longest-standing active member, or close when none is left; then
-    the row is anonymised (`profile.account_anonymise`)."""
+    the row is anonymised (`profile.account_anonymise`), and so are the copies of it in the
+    thread summaries of threads they replied in."""
     profile.account_delete_check(user=user, password=password, messages=messages)
     if messages == "delete":
         _messages_delete(user)
@@ -84,6 +86,7 @@ def account_delete(*, user: User, password: str | None, messages: Literal["keep"
                 rooms.room_transfer(room_id=room.pk, actor=user, user_id=heir.user_id)
         rooms.user_memberships_end(user=user)  # closes the rooms nobody could take over
         profile.account_anonymise(user=user)
+    threads.participants_refresh(user=user)  # the threads they replied in show the new name
 
 
 def _messages_delete(user: User) -> None:

@@ -29,8 +29,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from parley.accounts.models import User
+from parley.accounts.serializers import user_data
 from parley.common.errors import NotFound
-from parley.messaging import selectors
+from parley.messaging import selectors, store
 from parley.messaging.models import Mention, Message, ThreadFollow, ThreadSummary, summary_of
 from parley.messaging.selectors import explicit_choice, follow_annotations, following_of
 from parley.realtime import protocol, publish
@@ -216,3 +217,26 @@ def threads_followed(*, user: User, limit: int = 50) -> list[FollowedThread]:
         for s in summaries
         if s.root_id in roots
     ]
+
+
+def participants_refresh(*, user: User) -> int:
+    """Write what `user_data` says of the user now over their entries in thread summaries'
+    participants (a copy taken at each reply, so that a root's frame reads no user rows):
+    after an account's deletion its old name and picture must not stay on the threads it
+    replied in. Per room, under the room's lock like every summary write; returns how many
+    summaries changed. A summary's next frame carries the new entry; clients already heard
+    `user.updated`."""
+    who = user_data(user)
+    roots = Message.objects.filter(sender=user, thread__isnull=False).values("thread_id")
+    rooms = sorted(set(ThreadSummary.objects.filter(root_id__in=roots).values_list("room_id", flat=True)))
+    changed = 0
+    for room_id in rooms:
+        with transaction.atomic():
+            store.lock_room(room_id)
+            for summary in ThreadSummary.objects.filter(room_id=room_id, root_id__in=roots):
+                entries = [who if p.get("id") == user.pk else p for p in summary.participants]
+                if entries != summary.participants:
+                    summary.participants = entries
+                    summary.save(update_fields=["participants"])
+                    changed += 1
+    return changed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
@@ -214,6 +215,30 @@ def test_deleting_the_account_can_delete_the_messages_as_tombstones() -> None:
     assert not Message.objects.filter(body="erase me").exists()
     events = client_for(other).get(f"/api/v1/rooms/{room.pk}/events", {"after_seq": 0}).json()
     assert "erase me" not in json.dumps(events)
+
+
+@pytest.mark.parametrize("messages", ["keep", "delete"])
+def test_a_deleted_account_leaves_no_name_on_the_threads_it_replied_in(messages: str) -> None:
+    leaver, other = make_user("replier"), make_user("asker")
+    room = _room_with("asker", leaver)
+    root = message_send(sender=other, room_id=room.pk, body="question", client_id="q1").message
+    message_send(sender=leaver, room_id=room.pk, body="answer", client_id="a1", thread=root.pk)
+    message_send(sender=other, room_id=room.pk, body="thanks", client_id="t1", thread=root.pk)
+    asker = client_for(other)
+
+    def participants() -> list[dict[str, Any]]:
+        thread = asker.get(f"/api/v1/messages/{root.pk}/thread").json()
+        return thread["root"]["thread_summary"]["participants"]  # type: ignore[no-any-return]
+
+    assert [p["username"] for p in participants()] == ["asker", "replier"]
+    r = client_for(leaver).delete("/api/v1/me", {"messages": messages, "password": PASSWORD}, format="json")
+    assert r.status_code == 204
+    shown = participants()
+    assert [(p["id"], p["display_name"]) for p in shown] == [
+        (other.pk, other.shown_name),
+        (leaver.pk, "Deleted user"),
+    ]
+    assert "replier" not in json.dumps(shown)
 
 
 def test_a_guest_deletes_without_a_password() -> None:
