@@ -322,6 +322,9 @@ SEARCH_INDEX: bool = env.bool("SEARCH_INDEX", default=True)
 # and a search first indexes what still waits in its rooms (parley/messaging/search_indexer.py).
 # Off: the send's INSERT writes them under the room lock (the benchmark's comparison).
 SEARCH_INDEX_DEFERRED: bool = env.bool("SEARCH_INDEX_DEFERRED", default=True)
+# Seconds the indexer gathers messages after the first one arrives, so a trickle of sends
+# is filled a few at a time (0: fill as soon as one arrives).
+SEARCH_INDEX_GATHER: float = env.float("SEARCH_INDEX_GATHER", default=0.05)
 # How often the job indexes what a process that stopped with its queue left unindexed.
 SEARCH_INDEX_SWEEP_INTERVAL: float = _duration(env.str("SEARCH_INDEX_SWEEP_INTERVAL", default="5m"))
 HUB_SWEEP_INTERVAL: float = env.float("HUB_SWEEP_INTERVAL", default=5.0)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 
 # Most rows one UPDATE fills: bounds a round's lock time and statement size under a flood.
 BATCH_MAX = 1000
+# Seconds the idle indexer keeps its connection (with CONN_MAX_AGE 0, as in the tests, it
+# is closed after every round anyway).
+IDLE_KEEP = 5.0
 
 
 def deferred() -> bool:
@@ -129,9 +133,21 @@ class Indexer:
             return self._cv.wait_for(lambda: not self._rows and not self._busy, timeout)
 
     def _loop(self) -> None:
+        db = connections["default"]
         while True:
             with self._cv:
-                self._cv.wait_for(lambda: bool(self._rows))
+                # Idle: the connection is kept IDLE_KEEP seconds (a reconnect per message
+                # at a trickle of sends cost the send more than the index did), then closed.
+                if not self._cv.wait_for(lambda: bool(self._rows), IDLE_KEEP if db.connection else None):
+                    db.close()
+                    continue
+                backlog = len(self._rows) >= BATCH_MAX
+            # Gather for a moment: at a steady trickle of sends, one statement per few
+            # messages rather than one each (each costs a round trip and a CPU slice
+            # taken from the sends). A search in the meantime fills its rooms itself.
+            if not backlog:
+                time.sleep(settings.SEARCH_INDEX_GATHER)
+            with self._cv:
                 batch, self._rows = self._rows[:BATCH_MAX], self._rows[BATCH_MAX:]
                 self._busy = True
             try:
@@ -139,10 +155,7 @@ class Indexer:
             except Exception:
                 log.exception("search indexing of %s messages failed; left to the sweep", len(batch))
             finally:
-                with self._cv:
-                    idle = not self._rows
-                if idle:  # held while busy, not for ever (as the other job threads do)
-                    connections["default"].close()
+                db.close_if_unusable_or_obsolete()  # CONN_MAX_AGE, as a request's would be
                 with self._cv:
                     self._busy = False
                     self._cv.notify_all()
