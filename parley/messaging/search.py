@@ -33,6 +33,9 @@ from parley.rooms.models import Membership
 # touches GIN. Testing a row is a LIKE over its short term list (well under a microsecond),
 # so the whole window costs a few ms when it comes back short (a rare term).
 WINDOW = 5000
+# With a sender or date filter: fewer matches than this in the user's rooms, take them all
+# from the GIN index and sort; more, walk the primary key backwards (issue 13's probe).
+PROBE = 1000
 NOTHING_TO_FIND = _("Search for words or characters: punctuation, symbols and emoji alone are not indexed.")
 
 
@@ -66,8 +69,10 @@ def search(
     WINDOW messages of the rooms, walking the primary key backwards (`_recent_matches`):
     a common term fills the page there after a few hundred rows. When the window comes
     back short the matches are few (or old), and the page takes every match from the GIN
-    index and sorts them. SQLite's FTS5 returns matches newest first itself, so the page's
-    ids are the first rows of the FTS table joined to the messages."""
+    index and sorts them. With a sender or date filter the window is skipped (its walk
+    would not be bounded) and a probe counts up to PROBE matches through GIN to choose.
+    SQLite's FTS5 returns matches newest first itself, so the page's ids are the first rows
+    of the FTS table joined to the messages."""
     terms = query_terms(q_text)
     if not terms:
         raise Invalid(NOTHING_TO_FIND, fields={"q": [NOTHING_TO_FIND]})
@@ -88,12 +93,18 @@ def search(
         qs = qs.filter(pk__lt=below_id)
     order: Any = "-pk"
     if connection.vendor == "postgresql":
-        recent = _recent_matches(qs, terms, limit + 1)
+        cond, params = pg_condition(f"{table(Message)}.{q('search_text')}", terms)
+        matching = qs.filter(RawSQL(cond, params, output_field=BooleanField()))
+        # A filter by sender or date makes the window's walk unbounded (its LIMIT counts only
+        # rows that pass, and no index orders them by id): those count matches instead.
+        filtered = sender_id is not None or before is not None or after is not None
+        recent = [] if filtered else _recent_matches(qs, terms, limit + 1)
         if len(recent) > limit:  # a common term: the page is among the newest messages
             qs = Message.objects.filter(pk__in=recent)
-        else:  # few matches lately: every match from the GIN index, then sort
-            cond, params = pg_condition(f"{table(Message)}.{q('search_text')}", terms)
-            qs = qs.filter(RawSQL(cond, params, output_field=BooleanField()))
+        elif filtered and matching.order_by()[:PROBE].count() >= PROBE:
+            qs = matching  # many matches: walk the primary key backwards, testing each
+        else:  # few matches: every match from the GIN index, then sort
+            qs = matching
             order = (F("pk") + 0).desc()  # not the primary key's order, so the planner takes GIN
     elif connection.vendor == "sqlite":
         # The page's ids first, from the FTS table and the messages alone: joined to the

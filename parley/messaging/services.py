@@ -509,6 +509,10 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
     Attachments add two, only when a send has any: read the uploads, and mark them
     attached (one UPDATE for the batch). The room lock also orders this against the
     thumbnail job, which reads whether an upload is attached under the same lock.
+
+    On PostgreSQL the search terms are not written here (issue 34): the rows go in with
+    `search_text` NULL, and after the commit the indexer thread fills them, outside the
+    room lock (`search_indexer`); a search fills what still waits in its rooms first.
     """
     answers: list[SendResult | ServiceError | None] = [None] * len(requests)
     try:
