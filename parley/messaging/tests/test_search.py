@@ -269,3 +269,29 @@ def test_purged_messages_leave_the_index(chat: dict[str, Any]) -> None:
 def test_query_syntax_of_the_index_is_plain_text(chat: dict[str, Any], q: str) -> None:
     post(chat["o"], chat["rid"], "near or not and a b c col")
     assert find(chat["m"], q) == ["near or not and a b c col"]
+
+
+def test_matches_older_than_the_recent_window_are_found_and_paged(
+    chat: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL walks the newest WINDOW messages first and asks GIN when that comes back
+    short: with a window of 3, a term whose matches are all older must still come whole, and
+    one that fills the page inside the window must page on past it."""
+    monkeypatch.setattr("parley.messaging.search.WINDOW", 3)
+    for i in range(4):
+        post(chat["o"], chat["rid"], f"ancient {i} recent")
+    for i in range(4):
+        post(chat["o"], chat["rid"], f"filler {i} recent")
+    assert find(chat["m"], "ancient") == [f"ancient {i} recent" for i in reversed(range(4))]
+    seen, cursor = [], None
+    while True:
+        r = chat["m"].get(
+            "/api/v1/search", {"q": "recent", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        )
+        seen += [x["message"]["body"] for x in r.json()["results"]]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"filler {i} recent" for i in reversed(range(4))] + [
+        f"ancient {i} recent" for i in reversed(range(4))
+    ]
