@@ -28,6 +28,7 @@ holds and buy nothing; MariaDB has no index to maintain.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -117,12 +118,14 @@ class Indexer:
         self._rows: list[tuple[int, str]] = []
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._pid = 0
         self._busy = False
 
     def add(self, rows: Iterable[tuple[int, str]]) -> None:
         with self._cv:
             self._rows.extend(rows)
-            if self._thread is None:
+            if self._thread is None or self._pid != os.getpid():  # a forked child has no thread
+                self._pid = os.getpid()
                 self._thread = threading.Thread(target=self._loop, name="parley-search-indexer", daemon=True)
                 self._thread.start()
             self._cv.notify()
