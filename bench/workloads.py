@@ -424,7 +424,9 @@ def w_search(p: dict, python: str) -> dict:
     """Search in a room of `search_messages` messages in four languages (bench/search.py),
     on PostgreSQL (the benchmark database) and on SQLite (a file of its own): the index's
     p99 for rare and common terms beside the old LIKE scan's, and the send's p99 with the
-    index kept current and without. The fixture is built on first use and kept."""
+    index kept current and without. Issue 34: also over HTTP (`GET /api/v1/search` as the
+    room's member, a server of its own per database) and the send with the terms in its own
+    INSERT beside the shipped deferred fill. The fixture is built on first use and kept."""
     import json
     import os
     import subprocess

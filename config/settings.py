@@ -318,6 +318,15 @@ MESSAGE_EDIT_WINDOW: int = env.int("MESSAGE_EDIT_WINDOW", default=0)
 # Keep the search index current on send and edit. Off only for the benchmark's comparison
 # of the send's cost with and without it (messages sent while off are not searchable).
 SEARCH_INDEX: bool = env.bool("SEARCH_INDEX", default=True)
+# PostgreSQL: the send stores no terms; a thread of the process fills them after the commit,
+# and a search first indexes what still waits in its rooms (parley/messaging/search_indexer.py).
+# Off: the send's INSERT writes them under the room lock (the benchmark's comparison).
+SEARCH_INDEX_DEFERRED: bool = env.bool("SEARCH_INDEX_DEFERRED", default=True)
+# Seconds the indexer gathers messages after the first one arrives, so a trickle of sends
+# is filled a few at a time (0: fill as soon as one arrives).
+SEARCH_INDEX_GATHER: float = env.float("SEARCH_INDEX_GATHER", default=0.05)
+# How often the job indexes what a process that stopped with its queue left unindexed.
+SEARCH_INDEX_SWEEP_INTERVAL: float = _duration(env.str("SEARCH_INDEX_SWEEP_INTERVAL", default="5m"))
 HUB_SWEEP_INTERVAL: float = env.float("HUB_SWEEP_INTERVAL", default=5.0)
 HUB_REORDER_WAIT: float = env.float("HUB_REORDER_WAIT", default=0.25)
 # Threads per process that run the REST views and keep their database connections
@@ -393,6 +402,11 @@ STATS_SETTLE: float = _duration(env.str("STATS_SETTLE", default="30s"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "mail-digests": {"task": "parley.notify.tasks.digests_send_due", "schedule": MAIL_DIGEST_INTERVAL},
 }
+if SEARCH_INDEX_SWEEP_INTERVAL > 0:
+    CELERY_BEAT_SCHEDULE["search-index-sweep"] = {
+        "task": "parley.messaging.tasks.search_index_sweep",
+        "schedule": SEARCH_INDEX_SWEEP_INTERVAL,
+    }
 if STATS_INTERVAL > 0:
     CELERY_BEAT_SCHEDULE["stats-aggregate"] = {
         "task": "parley.stats.tasks.stats_aggregate",

@@ -56,8 +56,9 @@ class Message(models.Model):
     # `mentions_room` is the owner's @room. The Mention table holds the same for counting.
     mentions = models.JSONField(default=list, blank=True, verbose_name=_("mentions"))
     mentions_room = models.BooleanField(default=False, verbose_name=_("mentions room"))
-    # The body's search terms (parley/messaging/search_text.py), space-separated; null when
-    # deleted or when nothing in it is indexable. Written by the services, never by hand.
+    # The body's search terms (parley/messaging/search_text.py), space-separated; '' when
+    # nothing in it is indexable, null when not in the index: deleted, or (PostgreSQL) sent
+    # and not yet filled by the indexer (search_indexer.py). Written by the services only.
     # The index over it is per database (migration 0005): a GIN index over
     # array_to_tsvector on PostgreSQL, an FTS5 table kept by triggers on SQLite.
     search_text = models.TextField(null=True, blank=True, verbose_name=_("search text"))

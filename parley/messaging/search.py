@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BooleanField, F, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
@@ -23,11 +23,18 @@ from parley.common.errors import Invalid
 from parley.common.sql import q, table
 from parley.messaging.models import Message
 from parley.messaging.search_index import SQLITE_FTS_TABLE, pg_condition, sqlite_match
+from parley.messaging.search_indexer import catch_up
 from parley.messaging.search_text import highlight, query_terms
 from parley.messaging.selectors import with_reactions
 from parley.rooms.models import Membership
 
-# Fewer matches than this in the user's rooms: take them all from the GIN index and sort.
+# PostgreSQL: the newest messages of the user's rooms tested first, walking the primary key
+# backwards; a term that fills the page among them (one in 250 messages or commoner) never
+# touches GIN. Testing a row is a LIKE over its short term list (well under a microsecond),
+# so the whole window costs a few ms when it comes back short (a rare term).
+WINDOW = 5000
+# With a sender or date filter: fewer matches than this in the user's rooms, take them all
+# from the GIN index and sort; more, walk the primary key backwards (issue 13's probe).
 PROBE = 1000
 NOTHING_TO_FIND = _("Search for words or characters: punctuation, symbols and emoji alone are not indexed.")
 
@@ -51,18 +58,21 @@ def search(
 ) -> SearchPage:
     """One page of results, newest first; `below_id` continues after an earlier page.
 
-    A constant number of queries per page: the user's rooms, (on PostgreSQL) a bounded
-    probe of how many messages there match, the page (sender, room and replied-to message
-    joined) and its reactions. The room ids go into the page's query as a literal list,
-    so the planner weighs them with each room's statistics rather than an average room.
+    A constant number of queries per page: the user's rooms, (on PostgreSQL) the rooms'
+    messages still waiting for the indexer (filled first, in one more statement, when there
+    are any: issue 34) and a walk of the newest messages, (on SQLite) the page's ids, then
+    the page (sender, room and replied-to message joined) and its reactions. The room ids
+    go into the page's query as a literal list, so the planner weighs them with each room's
+    statistics rather than an average room.
 
-    The index cannot give the newest first by itself. PostgreSQL either asks the GIN
-    index for every match and sorts them (right when they are few), or walks the primary
-    key backwards testing each message until the page is full (right when they are many,
-    a disaster when there are none in these rooms: it reads everything). The probe
-    decides, instead of the planner's guess. SQLite's FTS5 returns matches newest first
-    itself, so the page's ids are the first rows of the FTS table joined to the messages
-    (one more query there, none for the probe)."""
+    The index cannot give the newest first by itself. PostgreSQL first tests the newest
+    WINDOW messages of the rooms, walking the primary key backwards (`_recent_matches`):
+    a common term fills the page there after a few hundred rows. When the window comes
+    back short the matches are few (or old), and the page takes every match from the GIN
+    index and sorts them. With a sender or date filter the window is skipped (its walk
+    would not be bounded) and a probe counts up to PROBE matches through GIN to choose.
+    SQLite's FTS5 returns matches newest first itself, so the page's ids are the first rows
+    of the FTS table joined to the messages."""
     terms = query_terms(q_text)
     if not terms:
         raise Invalid(NOTHING_TO_FIND, fields={"q": [NOTHING_TO_FIND]})
@@ -71,6 +81,7 @@ def search(
         rooms = [r for r in rooms if r == room_id]
     if not rooms:
         return SearchPage([], None)
+    catch_up(rooms)  # PostgreSQL: what the indexer thread has not filled yet, so nothing is missed
     qs = Message.objects.filter(room_id__in=rooms, deleted_at__isnull=True, search_text__isnull=False)
     if sender_id is not None:
         qs = qs.filter(sender_id=sender_id)
@@ -83,9 +94,18 @@ def search(
     order: Any = "-pk"
     if connection.vendor == "postgresql":
         cond, params = pg_condition(f"{table(Message)}.{q('search_text')}", terms)
-        qs = qs.filter(RawSQL(cond, params, output_field=BooleanField()))
-        if qs.order_by()[:PROBE].count() < PROBE:
-            order = (F("pk") + 0).desc()  # not the primary key's order: the GIN index, then sort
+        matching = qs.filter(RawSQL(cond, params, output_field=BooleanField()))
+        # A filter by sender or date makes the window's walk unbounded (its LIMIT counts only
+        # rows that pass, and no index orders them by id): those count matches instead.
+        filtered = sender_id is not None or before is not None or after is not None
+        recent = [] if filtered else _recent_matches(qs, terms, limit + 1)
+        if len(recent) > limit:  # a common term: the page is among the newest messages
+            qs = Message.objects.filter(pk__in=recent)
+        elif filtered and matching.order_by()[:PROBE].count() >= PROBE:
+            qs = matching  # many matches: walk the primary key backwards, testing each
+        else:  # few matches: every match from the GIN index, then sort
+            qs = matching
+            order = (F("pk") + 0).desc()  # not the primary key's order, so the planner takes GIN
     elif connection.vendor == "sqlite":
         # The page's ids first, from the FTS table and the messages alone: joined to the
         # users and rooms too, SQLite put those tiny tables outside and sorted every match.
@@ -121,6 +141,31 @@ def search(
         for m in page
     ]
     return SearchPage(results, page[-1].pk if more and page else None)
+
+
+def _like(term: str) -> str:
+    """`% term %`: the whole term inside the space-padded term list (LIKE's own characters
+    escaped, though the analyzer never keeps them in a term)."""
+    return "% " + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %"
+
+
+def _recent_matches(qs: Any, terms: list[str], want: int) -> list[int]:
+    """The ids of the first `want` matches among the newest WINDOW messages `qs` selects,
+    newest first (PostgreSQL). The window is a subquery with its own LIMIT under the
+    outer one, so the walk stops at the `want`-th match and never goes past WINDOW rows.
+
+    Why not ask the planner: with the rooms' statistics it still cannot know whether the
+    matches are recent, and counting them first through GIN (the former probe) built the
+    bitmap of every match, 50,000 for a common term at 1,000,000 messages, on every page."""
+    window = qs.order_by("-pk").values_list("id", "search_text")[:WINDOW]
+    sql, params = window.query.sql_with_params()
+    tests = " AND ".join(["(' ' || r.search_text || ' ') LIKE %s"] * len(terms))
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.id FROM ({sql}) r WHERE {tests} ORDER BY r.id DESC LIMIT %s",
+            [*params, *(_like(t) for t in terms), want],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def sender_choices(

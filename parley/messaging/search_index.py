@@ -13,6 +13,11 @@ the migration, the `reindex_search` command and the search selector share one co
   each term is a quoted FTS5 string, so a split term is a phrase and still matches.
 - MariaDB/MySQL: no index; the column is scanned with `LIKE BINARY '% term %'`
   (docs/decisions.md: its FULLTEXT ngram parser cannot take pre-analysed terms).
+
+The column is NULL while a message is not in the index: deleted, or (PostgreSQL only, issue
+34) sent but not indexed yet; a message with nothing indexable holds ''. On PostgreSQL the
+send leaves it NULL and `search_indexer` fills it after the commit, outside the room lock;
+a small partial index (`PG_PENDING_INDEX`) finds the rows still waiting, by room.
 """
 
 from __future__ import annotations
@@ -28,6 +33,27 @@ PG_VECTOR = "array_to_tsvector(string_to_array({column}, ' '))"
 PG_INDEX = (
     "CREATE INDEX messaging_message_search ON messaging_message "
     f"USING gin ({PG_VECTOR.format(column='search_text')}) WITH (fastupdate = off)"
+)
+# The messages waiting for their terms, by room: what a search indexes before it answers
+# and what the sweep finds after a crash. Only those rows are in it, so it stays tiny and
+# the send's insert adds one small btree entry.
+PG_PENDING_INDEX = (
+    "CREATE INDEX messaging_message_unindexed ON messaging_message (room_id, id) "
+    "WHERE search_text IS NULL AND deleted_at IS NULL"
+)
+PG_PENDING_DROP = "DROP INDEX IF EXISTS messaging_message_unindexed"
+# Fill the terms of still-waiting messages: one statement per batch whatever its size (two
+# arrays). The rows are locked first, in id order, so the indexer thread, a search catching
+# up and the sweep, which may fill the same rows at once, never deadlock one another; a row
+# edited or deleted meanwhile no longer matches (the lock re-reads it) and is left alone.
+PG_FILL = (
+    "WITH locked AS ("
+    " SELECT id FROM messaging_message"
+    " WHERE id = ANY(%s::bigint[]) AND search_text IS NULL AND deleted_at IS NULL"
+    " ORDER BY id FOR UPDATE"
+    ") UPDATE messaging_message AS m SET search_text = v.terms"
+    " FROM unnest(%s::bigint[], %s::text[]) AS v(id, terms), locked"
+    " WHERE m.id = v.id AND locked.id = v.id"
 )
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS messaging_message_fts USING fts5("

@@ -22,7 +22,7 @@ from parley.accounts.models import User
 from parley.accounts.serializers import user_data
 from parley.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge
 from parley.common.i18n import interpolate
-from parley.messaging import aftersend, linkpreview, selectors, store, summaries, unread
+from parley.messaging import aftersend, linkpreview, search_indexer, selectors, store, summaries, unread
 from parley.messaging.excerpts import plain_excerpt
 from parley.messaging.models import (
     ATTACHMENTS_MAX,
@@ -230,11 +230,13 @@ def _mention_rows(message: Message) -> list[Mention]:
 
 
 def _search_text(body: str) -> str | None:
-    """The body's search terms, analysed once here (never per recipient). SEARCH_INDEX off
-    (the benchmark's comparison only) stores none, so the index is not maintained."""
+    """The body's search terms, analysed once here (never per recipient); '' when nothing in
+    it is indexable (NULL means "not in the index": deleted, or waiting for the indexer).
+    SEARCH_INDEX off (the benchmark's comparison only) stores none, so the index is not
+    maintained."""
     if not settings.SEARCH_INDEX:
         return None
-    return document_terms(body) or None
+    return document_terms(body)
 
 
 NO_REPLY_TARGET = _("No such message in this room.")
@@ -500,6 +502,10 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
     Attachments add two, only when a send has any: read the uploads, and mark them
     attached (one UPDATE for the batch). The room lock also orders this against the
     thumbnail job, which reads whether an upload is attached under the same lock.
+
+    On PostgreSQL the search terms are not written here (issue 34): the rows go in with
+    `search_text` NULL, and after the commit the indexer thread fills them, outside the
+    room lock (`search_indexer`); a search fills what still waits in its rooms first.
     """
     answers: list[SendResult | ServiceError | None] = [None] * len(requests)
     try:
@@ -518,6 +524,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
             claimed: list[Upload] = []
             fresh: list[tuple[int, Message]] = []
             now = timezone.now()
+            deferred = search_indexer.deferred()  # PostgreSQL: terms filled after the commit
             for i, req in enumerate(requests):
                 if req.sender.pk not in members:
                     answers[i] = (
@@ -574,7 +581,7 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                     reply_excerpt="" if target is None or target.deleted else plain_excerpt(target.body),
                     mentions=mentioned,
                     mentions_room=room_wide,
-                    search_text=_search_text(req.body),
+                    search_text=None if deferred else _search_text(req.body),
                     attachments=[attachment_data(u) for u in attached],
                     scheduled_for=req.scheduled_for,
                     thread=root,
@@ -632,6 +639,8 @@ def message_send_batch(*, room_id: int, requests: list[SendRequest]) -> list[Sen
                 mention_rows = [row for _i, m in fresh for row in _mention_rows(m)]
                 if mention_rows:
                     store.insert_mentions(mention_rows)
+                if deferred:  # no statement: a thread fills them outside the room lock
+                    search_indexer.index_after_commit(m for _i, m in fresh)
                 aftersend.sent_after_commit([m.pk for _i, m in fresh])  # Web Push (parley.notify)
                 if settings.LINK_PREVIEWS:  # no statement: the job reads the room's setting
                     linkpreview.schedule_after_commit(

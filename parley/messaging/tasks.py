@@ -13,7 +13,7 @@ from django.db import connections
 from django.utils import timezone
 
 from parley.common.threads import DelayedCalls, LazyExecutor
-from parley.messaging import retention, services
+from parley.messaging import retention, search_indexer, services
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,12 @@ def messages_purge() -> int:
     (rooms with neither keep everything)."""
     age = timedelta(seconds=settings.PURGE_OLDER_THAN) if settings.PURGE_OLDER_THAN > 0 else None
     return retention.messages_purge_by_policy(now=timezone.now(), default_age=age).messages
+
+
+@shared_task(name="parley.messaging.tasks.search_index_sweep", ignore_result=True)
+def search_index_sweep() -> int:
+    """Index the messages a process left unindexed when it stopped with its queue (issue 34)."""
+    return search_indexer.sweep()
 
 
 @shared_task(name="parley.messaging.tasks.message_previews", ignore_result=True)

@@ -168,6 +168,9 @@ def test_send_and_history_cost_a_constant_number_of_queries(room_setup: dict[str
     sql = [q["sql"] for q in q_send.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     # token lookup + the six statements of message_send_batch
     assert len(sql) == 7, sql
+    # issue 34: on PostgreSQL the search terms are filled after the commit, by the indexer
+    # thread; elsewhere they go in with the INSERT: no database adds a statement for them
+    assert not any(s.startswith("UPDATE") and "search_text" in s for s in sql), sql
     for i in range(30):
         send(room_setup["o"], room_setup["rid"], f"fill {i}", f"f{i}")
     with CaptureQueriesContext(connection) as q_small:

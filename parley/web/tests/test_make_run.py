@@ -55,6 +55,7 @@ SHORT_INTERVALS = {
     "SCHEDULED_INTERVAL": "1s",
     "PRESENCE_EXPIRE_INTERVAL": "1s",
     "THREAD_SUMMARY_FLUSH_INTERVAL": "1s",
+    "SEARCH_INDEX_SWEEP_INTERVAL": "1s",
 }
 # Variables a developer's shell would not have set (the test runner's own are dropped too).
 UNSET = (
@@ -208,6 +209,7 @@ def every_job_runs(server: MakeRun) -> None:
         "scheduled-send",
         "presence-expire",
         "thread-summaries-flush",
+        "search-index-sweep",
     }
 
     def all_ran() -> bool:

@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 break
             changed = []
             for row in rows:
-                terms = document_terms(row.body) or None
+                terms = document_terms(row.body)
                 if terms != row.search_text:
                     row.search_text = terms
                     changed.append(row)
