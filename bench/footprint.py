@@ -19,13 +19,14 @@ the deploy kit (parley.serve.job_commands), so one process tree holds the whole 
 For each: the fresh processes after a warm-up (50 sockets connected and closed, then a
 settle time: what the first sockets set up once is not a per-socket cost), then the
 100-member room workload (10 senders x 5 msg/s, bench.workloads.w_room) with the memory
-sampled every 0.5 s (its peak is reported), then, on a fresh server, N idle sockets
+sampled every 0.5 s (its peak is reported), again 5 s after it ("after"), then, on a fresh server, N idle sockets
 (bench.workloads.w_idle, the idle-socket cost). Per process: RSS, which counts a page
 shared by several processes (a forked child's copy-on-write pages, shared libraries) once
 in each, and PSS from /proc/<pid>/smaps_rollup, which divides a shared page among those
 that share it: the PSS total is what the processes take from the machine together.
-PostgreSQL and Redis are not counted: on this machine they are shared services (their own
-sizes are their configuration's, see docs/performance.md). Needs the Parley fixtures (made
+PostgreSQL and Redis are not counted unless `--services` names a private PostgreSQL's
+postmaster and a private redis-server to count with the deployment (the machine's own are
+shared with other work): `BENCH_PG_PORT` and `BENCH_REDIS_PORT` point the servers at them. Needs the Parley fixtures (made
 here, as by any `python -m bench` run).
 """
 
@@ -44,6 +45,7 @@ from bench import workloads as W
 from bench.__main__ import setup_parley
 from bench.servers import ROOT, Server, parley_env
 from bench.util import children, raise_nofile
+from parley.testing.waits import wait_until
 
 # Per mode: the server kind (bench.servers), its environment on top of bench.servers.parley_env
 # (PostgreSQL + Redis), and Celery commands started beside it (bench only: the alternatives the
@@ -61,6 +63,11 @@ MODES: dict[str, tuple[str, dict[str, str], list[list[str]]]] = {
     ),
     "small": ("parley", {"WORKERS": "1", "JOBS_IN_WEB": "true"}, []),
 }
+# The processes each mode runs once every one has started (the Celery ones start after the
+# web's port answers, and `-B` forks its beat later still, more so on a loaded machine):
+# uvicorn's supervisor, its workers and multiprocessing's resource tracker; Celery's worker,
+# its pool's children and the beat.
+PROCESSES = {"embedded": 1, "shipped": 8, "shipped-w1": 5, "threads-B": 3, "small": 1}
 DEFAULT_MODES = "embedded,shipped,small"
 SETTLE_S = 5.0  # after the warm-up: the processes free what it used lazily; no event says when
 
@@ -94,6 +101,8 @@ def label(pid: int) -> str:
         return "multiprocessing resource tracker"
     if "multiprocessing" in line:
         return "child (multiprocessing)"
+    if argv[0].startswith("postgres:") and "(" in argv[0]:
+        return "postgres: backend (a connection)"
     return os.path.basename(argv[0]) if argv and argv[0] else "?"
 
 
@@ -160,8 +169,9 @@ class Sampler:
 class Deployment:
     """A mode's server and the Celery processes started beside it, measured as one tree."""
 
-    def __init__(self, mode: str, python: str) -> None:
+    def __init__(self, mode: str, python: str, services: tuple[int, ...] = ()) -> None:
         kind, env, extra = MODES[mode]
+        self.services = services
         self.server = Server(kind, python=python, workers=int(env.get("WORKERS", "1")), env_extra=env)
         self.extra_cmds = [[python, *cmd] for cmd in extra]
         self.extra: list[subprocess.Popen[bytes]] = []
@@ -188,7 +198,8 @@ class Deployment:
 
     def processes(self) -> list[dict[str, Any]]:
         assert self.server.proc is not None
-        return [p for root in (self.server.proc.pid, *(q.pid for q in self.extra)) for p in processes(root)]
+        roots = (self.server.proc.pid, *(q.pid for q in self.extra), *self.services)
+        return [p for root in roots for p in processes(root)]
 
 
 def _warm(srv: Server, python: str) -> None:
@@ -197,17 +208,27 @@ def _warm(srv: Server, python: str) -> None:
     time.sleep(SETTLE_S)
 
 
-def measure(mode: str, python: str, room_secs: int, idle: int) -> dict[str, Any]:
+def measure(
+    mode: str, python: str, room_secs: int, idle: int, services: tuple[int, ...] = ()
+) -> dict[str, Any]:
     out: dict[str, Any] = {"mode": mode}
-    with Deployment(mode, python) as dep:
+    base = sum(len(processes(root)) for root in services)
+    with Deployment(mode, python, services) as dep:
         srv = dep.server
-        time.sleep(SETTLE_S)  # the Celery processes start after the web's port answers
+        wait_until(
+            lambda: len(dep.processes()) >= PROCESSES[mode] + base,
+            timeout=120,
+            interval=0.5,
+            what=f"{mode}'s processes",
+        )
         out["fresh"] = dep.processes()
         _warm(srv, python)
         out["idle"] = dep.processes()
         with Sampler(dep) as sampler:
             r = W.w_room(srv, {"room_secs": room_secs, "drain": 5}, 100, python)
         out["load"] = sampler.peak
+        time.sleep(SETTLE_S)
+        out["after"] = dep.processes()
         ph = r["phases"][0]
         out["room"] = {
             "delivered": ph.get("delivered"),
@@ -215,7 +236,7 @@ def measure(mode: str, python: str, room_secs: int, idle: int) -> dict[str, Any]
             "server_cpu_s": r.get("server_cpu_s"),
         }
     if idle:
-        with Deployment(mode, python) as dep:
+        with Deployment(mode, python, services) as dep:
             r = W.w_idle(dep.server, {"idle": idle}, python)
             out["idle_sockets"] = {
                 "n": r["connected"],
@@ -233,7 +254,7 @@ def table(results: list[dict[str, Any]]) -> str:
     """Markdown: per mode and state, each process and the total (MB: RSS / PSS)."""
     rows = ["| mode | state | process | RSS MB | PSS MB |", "|---|---|---|---:|---:|"]
     for res in results:
-        for state in ("idle", "load"):
+        for state in ("idle", "load", "after"):
             procs = res.get(state) or []
             for p in procs:
                 rows.append(
@@ -260,11 +281,18 @@ def main() -> None:
     ap.add_argument("--idle", type=int, default=1000, help="idle sockets (0: no idle-socket run)")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument(
+        "--services",
+        default="",
+        help="pids of a private PostgreSQL's postmaster and redis-server (BENCH_PG_PORT, "
+        "BENCH_REDIS_PORT point the servers at them), counted with every mode, their children too",
+    )
     a = ap.parse_args()
     raise_nofile()
     if not setup_parley(a.python, max(1000, a.idle + 50), 0):
         sys.exit("Parley fixtures could not be made")
-    results = [measure(mode, a.python, a.room_secs, a.idle) for mode in a.modes.split(",")]
+    services = tuple(int(pid) for pid in a.services.split(",") if pid)
+    results = [measure(mode, a.python, a.room_secs, a.idle, services) for mode in a.modes.split(",")]
     load = os.getloadavg()
     print(table(results))
     print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
