@@ -1,6 +1,6 @@
 """Parley's whole footprint: every process of a deployment, at idle and under load (issue 34).
 
-    python -m bench.footprint                          # every mode, 100-member room, 1,000 idle sockets
+    python -m bench.footprint                          # embedded, shipped, small; 1,000 idle sockets
     python -m bench.footprint --modes small --idle 0   # one mode, no idle-socket run
 
 Modes (MODES below), each started through `python -m parley.serve` as `make serve` does,
@@ -19,15 +19,15 @@ the deploy kit (parley.serve.job_commands), so one process tree holds the whole 
 For each: the fresh processes after a warm-up (50 sockets connected and closed, then a
 settle time: what the first sockets set up once is not a per-socket cost), then the
 100-member room workload (10 senders x 5 msg/s, bench.workloads.w_room) with the memory
-sampled every 0.5 s (its peak is reported), again 5 s after it ("after"), then, on a fresh server, N idle sockets
-(bench.workloads.w_idle, the idle-socket cost). Per process: RSS, which counts a page
+sampled every 0.5 s (its peak is reported), again 5 s after it ("after"), then, on a
+fresh server, N idle sockets (bench.workloads.w_idle, the idle-socket cost). Per process: RSS, which counts a page
 shared by several processes (a forked child's copy-on-write pages, shared libraries) once
 in each, and PSS from /proc/<pid>/smaps_rollup, which divides a shared page among those
 that share it: the PSS total is what the processes take from the machine together.
 PostgreSQL and Redis are not counted unless `--services` names a private PostgreSQL's
 postmaster and a private redis-server to count with the deployment (the machine's own are
-shared with other work): `BENCH_PG_PORT` and `BENCH_REDIS_PORT` point the servers at them. Needs the Parley fixtures (made
-here, as by any `python -m bench` run).
+shared with other work): `BENCH_PG_PORT` and `BENCH_REDIS_PORT` point the servers at
+them. Needs the Parley fixtures (made here, as by any `python -m bench` run).
 """
 
 from __future__ import annotations
