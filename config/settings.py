@@ -360,8 +360,13 @@ else:
 # Background jobs (config/celery.py). With a broker (CELERY_BROKER_URL, by default REDIS_URL):
 # a Celery worker and beat (`make serve` starts both). Without: tasks run at once in the
 # caller and the periodic ones on a thread of the web process (docs/decisions.md, "Jobs").
+# JOBS_IN_WEB=true, the small-install mode (issue 34, docs/deploy.md "Small install"): with
+# Redis too, jobs run in the one web process as without a broker. A worker, its pool's
+# children and a beat are three to four more interpreters of about 120 MB each; this mode
+# trades them for jobs that share the web process's CPU and die with it.
+JOBS_IN_WEB: bool = env.bool("JOBS_IN_WEB", default=False)
 CELERY_BROKER_URL = _BROKER_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = not _BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not _BROKER_URL or JOBS_IN_WEB
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (

@@ -8,8 +8,8 @@ port once the socket listens (how tests and the benchmark learn it, race-free).
 
 Background jobs start with it (PARLEY_JOBS=0 turns that off): with a broker
 (CELERY_BROKER_URL, by default REDIS_URL), a Celery worker and a Celery beat as child
-processes that stop with the server; without, the periodic jobs on a thread of this
-process (config/celery.py).
+processes that stop with the server; without, or with JOBS_IN_WEB=true (the small-install
+mode, one process), the periodic jobs on a thread of this process (config/celery.py).
 """
 
 from __future__ import annotations
@@ -64,9 +64,23 @@ def _broker(env: dict[str, str]) -> str:
     return env.get("CELERY_BROKER_URL") or env.get("REDIS_URL") or ""
 
 
+# What django-environ's env.bool reads as true (config/settings.py reads the same variables).
+_TRUE = {"true", "on", "ok", "y", "yes", "1"}
+
+
+def _jobs_on(env: dict[str, str]) -> bool:
+    return env.get("PARLEY_JOBS", "1").lower() not in {"0", "false", "off", "no"}
+
+
+def jobs_in_web(env: dict[str, str]) -> bool:
+    """Whether the jobs run in the web process: without a broker, or when JOBS_IN_WEB asks for
+    it with one (the small-install mode; settings.CELERY_TASK_ALWAYS_EAGER is then true)."""
+    return not _broker(env) or env.get("JOBS_IN_WEB", "").lower() in _TRUE
+
+
 def job_commands(env: dict[str, str]) -> list[list[str]]:
-    """The Celery processes to run beside the web server (none without a broker)."""
-    if not _broker(env) or env.get("PARLEY_JOBS", "1").lower() in {"0", "false", "off", "no"}:
+    """The Celery processes to run beside the web server (none when the jobs run in it)."""
+    if jobs_in_web(env) or not _jobs_on(env):
         return []
     celery = [sys.executable, "-m", "celery", "-A", "config"]
     level = env.get("CELERY_LOG_LEVEL", "warning")
@@ -75,11 +89,11 @@ def job_commands(env: dict[str, str]) -> list[list[str]]:
 
 
 def start_jobs(env: dict[str, str], *, reload: bool = False) -> list[subprocess.Popen[bytes]]:
-    """Start the jobs (docs/jobs.md). Without REDIS_URL the periodic ones run on a thread of
-    the process that serves: this one, or under --reload the served child, which starts
-    them when it loads the app (config/asgi.py, `PARLEY_BEAT_IN_APP`)."""
+    """Start the jobs (docs/jobs.md). Without REDIS_URL, or with JOBS_IN_WEB, the periodic ones
+    run on a thread of the process that serves: this one, or under --reload the served child,
+    which starts them when it loads the app (config/asgi.py, `PARLEY_BEAT_IN_APP`)."""
     children = [subprocess.Popen(cmd, env=env) for cmd in job_commands(env)]
-    if not children and not _broker(env) and env.get("PARLEY_JOBS", "1") not in {"0", "false", "off"}:
+    if not children and jobs_in_web(env) and _jobs_on(env):
         if reload:
             os.environ["PARLEY_BEAT_IN_APP"] = "1"
             return children
@@ -153,6 +167,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(
             "WORKERS > 1 needs REDIS_URL or REDIS_CLUSTER_URL: processes reach each other's sockets "
             "through Redis."
+        )
+    if workers > 1 and _broker(dict(os.environ)) and jobs_in_web(dict(os.environ)):
+        sys.exit(
+            "JOBS_IN_WEB runs the jobs in the one web process (the small-install mode): it needs "
+            "WORKERS=1. With more web processes, run a Celery worker and beat (docs/jobs.md)."
         )
     if workers > 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _shared_metrics_dir()

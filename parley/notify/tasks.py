@@ -70,7 +70,8 @@ _queued = threading.BoundedSemaphore(PUSH_QUEUED)
 
 
 def _threaded() -> bool:
-    return bool(settings.PUSH_IN_THREAD and not settings.REDIS_URL)
+    """Without Redis, or with jobs in the web process (JOBS_IN_WEB): no worker takes them."""
+    return bool(settings.PUSH_IN_THREAD and (not settings.REDIS_URL or settings.JOBS_IN_WEB))
 
 
 def _retry_in_thread(subscription_id: int, data: dict[str, Any], attempt: int) -> None:

@@ -323,6 +323,10 @@ def test_systemd_analyze_verify_accepts_the_units(tmp_path: Path) -> None:
     assert names == [f"parley-{n}.service" for n in ("beat", "migrate", "web", "worker")]
     for name in names:
         shutil.copy(UNITS / name, root / "etc" / "systemd" / "system" / name)
+    # The small install's drop-in (docs/deploy.md, "Small install"), where its comment says.
+    shutil.copytree(
+        UNITS / "parley-web.service.d", root / "etc" / "systemd" / "system" / "parley-web.service.d"
+    )
     done = subprocess.run(
         [analyze, "verify", f"--root={root}", *(f"/etc/systemd/system/{name}" for name in names)],
         capture_output=True,
