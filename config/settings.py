@@ -433,7 +433,7 @@ if PRESENCE_EXPIRE_INTERVAL > 0:
 # A thread root's summary event (`message.updated` after a reply) is logged at most once per
 # root in this many seconds, the first at once, the rest when the window ends (docs/protocol.md,
 # "Threads"); summaries whose flush never ran (the process stopped) are logged by a job.
-THREAD_SUMMARY_WINDOW: float = _duration(env.str("THREAD_SUMMARY_WINDOW", default="2s"))
+THREAD_SUMMARY_WINDOW: float = _duration(env.str("THREAD_SUMMARY_WINDOW", default="10s"))
 THREAD_SUMMARY_FLUSH_INTERVAL: float = _duration(env.str("THREAD_SUMMARY_FLUSH_INTERVAL", default="1m"))
 CELERY_BEAT_SCHEDULE["thread-summaries-flush"] = {
     "task": "parley.messaging.tasks.thread_summaries_flush_overdue",
