@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, MemoryFileUploadHandler
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.functional import Promise
@@ -26,6 +26,7 @@ from parley.common.schema import AUTH, errors
 from parley.common.throttles import ScopedThrottleMixin
 from parley.realtime.shapes import AttachmentOut
 from parley.uploads import selectors, services, tasks
+from parley.uploads.incoming import IncomingUploadHandler, discard_incoming
 from parley.uploads.models import Upload
 from parley.uploads.serializers import EmojiIn, EmojiListOut, EmojiOut, UploadIn, attachment_data
 from parley.uploads.storage import upload_storage
@@ -64,11 +65,24 @@ class LimitedUploadHandler(FileUploadHandler):
 class UploadsApi(ScopedThrottleMixin, APIView):
     throttle_scope = "upload"
     parser_classes = [MultiPartParser]
+    # A large body is read from the connection while it is parsed (parley.web.handler), and
+    # its file part written where the storage keeps it (parley.uploads.incoming).
+    streams_request_body = True
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
         # Before anything reads the body (the session's CSRF check reads the form).
-        request.upload_handlers = [LimitedUploadHandler(request), *request.upload_handlers]
+        request.upload_handlers = [
+            LimitedUploadHandler(request),
+            MemoryFileUploadHandler(request),
+            IncomingUploadHandler(request),
+        ]
         return super().initialize_request(request, *args, **kwargs)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            discard_incoming(request)
 
     @extend_schema(
         request={"multipart/form-data": UploadIn},

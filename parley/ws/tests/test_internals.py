@@ -113,7 +113,17 @@ def test_a_django_whose_handler_changed_keeps_its_own_methods(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fitting = internals.django_asgi_handler(view_executor=lambda: None, spill_chunk=1)  # type: ignore[arg-type,return-value]
-    assert {"read_body", "make_view_atomic"} <= set(vars(fitting))
+    assert {"read_body", "listen_for_disconnect", "__call__", "make_view_atomic"} <= set(vars(fitting))
+
+    async def listen_for_disconnect(self: Any, receive: Any, scope: Any) -> None: ...
+
+    with monkeypatch.context() as patched, caplog.at_level(logging.WARNING, logger=LOGGER):
+        patched.setattr(ASGIHandler, "listen_for_disconnect", listen_for_disconnect)
+        unstreamed = internals.django_asgi_handler(view_executor=lambda: None, spill_chunk=1)  # type: ignore[arg-type,return-value]
+    assert "read_body" in vars(unstreamed) and "listen_for_disconnect" not in vars(unstreamed)
+    (warning,) = warnings_of(caplog)
+    assert "no listen_for_disconnect(self, receive)" in warning
+    caplog.clear()
 
     async def read_body(self: Any, receive: Any, limit: int) -> Any: ...
 
