@@ -82,7 +82,7 @@ class PresignIn(serializers.Serializer[Any]):
 class PresignOut(serializers.Serializer[Any]):
     key = serializers.CharField(help_text="Names this upload in `uploads/presigned/{key}/complete`.")
     url = serializers.CharField(help_text="Where to send the file, straight to the store.")
-    method = serializers.ChoiceField(choices=["PUT"], help_text="Send the file's bytes as the body.")
+    method = serializers.CharField(help_text='"PUT": send the file\'s bytes as the body.')
     headers = serializers.DictField(
         child=serializers.CharField(), help_text="Headers the request must carry exactly (Content-Type)."
     )
