@@ -390,6 +390,9 @@ class ClientGone(StopUpload):
 class StreamedBody(io.RawIOBase):
     """A request body read from the connection while the view reads it, never stored whole.
 
+    A read that waits `idle_timeout` seconds for the client ends the body as a disconnect
+    does (`ClientGone`).
+
     Django reads a whole body (into memory, or a temporary file past
     FILE_UPLOAD_MAX_MEMORY_SIZE) before the view runs; for a large upload that file is a
     second copy of the bytes the view then writes to storage. Here a view thread's `read`
@@ -397,10 +400,16 @@ class StreamedBody(io.RawIOBase):
     the multipart parser straight to where they are kept. While nobody reads, the server
     stops reading the socket (its flow control), so the memory held is a few chunks."""
 
-    def __init__(self, receive: Callable[[], Awaitable[dict[str, Any]]], loop: asyncio.AbstractEventLoop):
+    def __init__(
+        self,
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        loop: asyncio.AbstractEventLoop,
+        idle_timeout: float = 30.0,
+    ):
         super().__init__()
         self._receive = receive
         self._loop = loop
+        self._idle_timeout = idle_timeout
         self._buffer = bytearray()
         self._more = True
         self.aborted = False
@@ -428,7 +437,14 @@ class StreamedBody(io.RawIOBase):
         if self._more and len(self._buffer) < want:
             if _running_loop() is self._loop:
                 raise RuntimeError("a streamed request body is read from a view thread only")
-            asyncio.run_coroutine_threadsafe(self._pull(want), self._loop).result()
+            pulling = asyncio.run_coroutine_threadsafe(self._pull(want), self._loop)
+            try:
+                pulling.result(timeout=self._idle_timeout)
+            except TimeoutError:
+                # A client that stalls holds a view thread: let go of it (the view's
+                # answer then ends the request; the rest of the body is never read).
+                pulling.cancel()
+                self.aborted, self._more = True, False
         if self.aborted:
             raise ClientGone()
         chunk = bytes(self._buffer[:want])
@@ -469,11 +485,14 @@ def django_asgi_handler(
     view_executor: Callable[[], Executor],
     spill_chunk: int,
     streams_body: Callable[[dict[str, Any]], bool] = lambda scope: False,
+    max_streams: Callable[[], int] = lambda: 2,
 ) -> type[Any]:
     """Django's ASGIHandler with the sync views on `view_executor`'s long-lived threads and
     the spilled part of a request body written there (docs of parley.web.handler); the body
     of a request `streams_body(scope)` picks, when larger than FILE_UPLOAD_MAX_MEMORY_SIZE,
-    is read by the view as it arrives (`StreamedBody`). Each override is added only when
+    is read by the view as it arrives (`StreamedBody`), at most `max_streams()` at once per
+    process (each holds a view thread while its client sends; the rest are spooled as
+    before). Each override is added only when
     Django's method is the one it was written for (Django 5.2's `read_body(receive)`,
     `listen_for_disconnect(receive)` and `make_view_atomic(view)`); else Django's own runs,
     with a warning."""
@@ -485,6 +504,7 @@ def django_asgi_handler(
 
     namespace: dict[str, Any] = {"__doc__": "Django's ASGIHandler, see parley.web.handler."}
 
+    streaming = [0]  # streamed bodies being read now, in this process
     fits_read_body = _takes(getattr(ASGIHandler, "read_body", None), ["self", "receive"])
     can_stream = _takes(getattr(ASGIHandler, "listen_for_disconnect", None), ["self", "receive"])
     if fits_read_body and can_stream:
@@ -495,6 +515,8 @@ def django_asgi_handler(
             try:
                 await super(handler, self).__call__(scope, receive, send)
             finally:
+                if _streamed.get() is not None:
+                    streaming[0] -= 1
                 _streamed.reset(streamed)
                 _scope.reset(token)
 
@@ -523,9 +545,11 @@ def django_asgi_handler(
             in_memory = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
             scope = _scope.get()
             large = scope is not None and (_content_length(scope) or 0) > in_memory
-            if can_stream and large and scope is not None and streams_body(scope):
+            free = streaming[0] < max_streams()
+            if can_stream and large and free and scope is not None and streams_body(scope):
                 body = StreamedBody(receive, asyncio.get_running_loop())
                 _streamed.set(body)
+                streaming[0] += 1  # on the loop only: no lock
                 return body
             body_file = tempfile.SpooledTemporaryFile(max_size=in_memory, mode="w+b")  # noqa: SIM115
             loop = asyncio.get_running_loop()

@@ -63,5 +63,10 @@ def streams_body(scope: dict[str, Any]) -> bool:
 # private internals, each added only when Django's method is the one it was written for
 # (else Django's own runs, with a warning).
 ParleyASGIHandler = django_asgi_handler(
-    view_executor=_views.get, spill_chunk=SPILL_CHUNK, streams_body=streams_body
+    view_executor=_views.get,
+    spill_chunk=SPILL_CHUNK,
+    streams_body=streams_body,
+    # A streamed upload holds a view thread while its client sends: a quarter of them at
+    # most, so slow uploaders never take every REST request's thread.
+    max_streams=lambda: max(1, settings.HTTP_VIEW_THREADS // 4),
 )
