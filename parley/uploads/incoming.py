@@ -94,3 +94,18 @@ def discard_incoming(request: HttpRequest) -> None:
     for handler in getattr(request, "_upload_handlers", ()):
         if isinstance(handler, IncomingUploadHandler):
             handler.discard()
+
+
+def remove_stale_parts(*, older_than: float) -> int:
+    """Remove parts a process left behind (killed mid-upload: nothing closed them) whose
+    last write is before `older_than` (a timestamp). Returns how many."""
+    storage = upload_storage()
+    if not isinstance(storage, FileSystemStorage):
+        return 0
+    removed = 0
+    for part in (Path(storage.location) / INCOMING).glob("part-*.upload"):
+        with contextlib.suppress(FileNotFoundError):  # moved or closed meanwhile
+            if part.stat().st_mtime < older_than:
+                part.unlink()
+                removed += 1
+    return removed

@@ -8,7 +8,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from parley.common.threads import LazyExecutor
-from parley.uploads import presigned, services
+from parley.uploads import incoming, presigned, services
 
 
 @shared_task(name="parley.uploads.tasks.upload_thumbnail", ignore_result=True)
@@ -19,7 +19,9 @@ def upload_thumbnail(upload_id: int) -> bool:
 @shared_task(name="parley.uploads.tasks.uploads_remove_unattached", ignore_result=True)
 def uploads_remove_unattached() -> int:
     # Presigned uploads never completed go with them, after the same time.
-    stale = presigned.presigned_remove_stale(older_than=timezone.now() - settings.UPLOAD_UNATTACHED_TTL)
+    cutoff = timezone.now() - settings.UPLOAD_UNATTACHED_TTL
+    stale = presigned.presigned_remove_stale(older_than=cutoff)
+    incoming.remove_stale_parts(older_than=cutoff.timestamp())  # a killed process's parts
     return services.uploads_remove_unattached() + stale
 
 

@@ -21,8 +21,6 @@ from parley.testing.waits import wait_until
 
 MIB = 1024 * 1024
 
-pytestmark = [pytest.mark.processes, pytest.mark.embedded_only]
-
 
 def written(pid: int) -> int:
     """Bytes the process has passed to write(2) and friends so far."""
@@ -57,6 +55,8 @@ def server(live_server_embedded: ServerProcess) -> ServerProcess:
     return live_server_embedded
 
 
+@pytest.mark.processes
+@pytest.mark.embedded_only
 def test_a_10_mib_upload_is_written_to_disk_once(server: ServerProcess) -> None:
     assert server.proc is not None
     user = RemoteUser.register(server.url)
@@ -76,6 +76,8 @@ def test_a_10_mib_upload_is_written_to_disk_once(server: ServerProcess) -> None:
     assert parts_left(server) == []
 
 
+@pytest.mark.processes
+@pytest.mark.embedded_only
 def test_a_small_upload_still_works_and_a_large_one_is_refused_before_it_is_read(
     server: ServerProcess,
 ) -> None:
@@ -90,6 +92,8 @@ def test_a_small_upload_still_works_and_a_large_one_is_refused_before_it_is_read
     assert parts_left(server) == []
 
 
+@pytest.mark.processes
+@pytest.mark.embedded_only
 def test_a_client_gone_mid_upload_leaves_no_file_and_the_server_serving(server: ServerProcess) -> None:
     user = RemoteUser.register(server.url)
     room = user.create_room()
@@ -109,3 +113,18 @@ def test_a_client_gone_mid_upload_leaves_no_file_and_the_server_serving(server: 
     files_after = sorted(p for p in upload_folder(server).rglob("*") if p.is_file())
     assert files_after == files_before
     assert user.http.get(f"rooms/{room['id']}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_clean_up_job_removes_parts_a_killed_process_left(upload_dir: Path) -> None:
+    from parley.uploads.tasks import uploads_remove_unattached
+
+    folder = upload_dir / ".incoming"
+    folder.mkdir(parents=True)
+    old, fresh = folder / "part-old.upload", folder / "part-new.upload"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"being written")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    uploads_remove_unattached.apply()
+    assert sorted(p.name for p in folder.iterdir()) == ["part-new.upload"]
