@@ -41,6 +41,7 @@ from parley.uploads.serializers import (
 from parley.uploads.storage import upload_storage
 
 MULTIPART_SLACK = 64 * 1024  # the multipart envelope around the file
+UPLOAD_READ_CHUNK = 256 * 1024  # bytes of an upload's body the parser asks for at a time
 # A file fetched by itself (not as an <img>) runs nothing and loads nothing.
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
@@ -80,11 +81,17 @@ class UploadsApi(ScopedThrottleMixin, APIView):
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
         # Before anything reads the body (the session's CSRF check reads the form).
-        request.upload_handlers = [
+        handlers = [
             LimitedUploadHandler(request),
             MemoryFileUploadHandler(request),
             IncomingUploadHandler(request),
         ]
+        for handler in handlers:
+            # The parser reads the smallest of these at a time; with a streamed body each
+            # read is a hop from the view thread to the event loop and back (64 KiB by
+            # default: 160 hops for 10 MiB made the upload itself 3 times slower).
+            handler.chunk_size = UPLOAD_READ_CHUNK
+        request.upload_handlers = handlers
         return super().initialize_request(request, *args, **kwargs)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
