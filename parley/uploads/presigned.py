@@ -121,17 +121,24 @@ def presign_complete(*, uploader: User, key: str) -> Upload:
     if s3 is None:
         raise unavailable()
     client, bucket, prefix = s3
-    with transaction.atomic():
-        pending = PresignedUpload.objects.select_for_update().filter(key=key, uploader=uploader).first()
-        if pending is None:
-            raise NotFound(_("No such upload."))
-        object_key = _key(prefix, pending.storage_name)
-        head = None if pending.expires_at < timezone.now() else _head(client, bucket, object_key)
-        refusal, drop = _refusal(pending, head)
-        if refusal is None and head is not None:
-            room = room_for_upload(uploader=uploader, room_id=pending.room_id)  # may still post
+    pending = PresignedUpload.objects.filter(key=key, uploader=uploader).first()
+    if pending is None:
+        raise NotFound(_("No such upload."))
+    # The store's round trips come before the transaction: no lock is held across them.
+    object_key = _key(prefix, pending.storage_name)
+    head = None if pending.expires_at < timezone.now() else _head(client, bucket, object_key)
+    refusal, drop = _refusal(pending, head)
+    sniffed = files.Sniffed("text/plain")  # an empty file, as the multipart path sniffs it
+    if refusal is None and head is not None:
+        room_for_upload(uploader=uploader, room_id=pending.room_id)  # may still post
+        if int(head["ContentLength"]) > 0:
             first = client.get_object(Bucket=bucket, Key=object_key, Range=f"bytes=0-{HEAD_BYTES - 1}")
             sniffed = files.inspect(io.BytesIO(first["Body"].read()))
+    with transaction.atomic():
+        if not PresignedUpload.objects.select_for_update().filter(pk=pending.pk).exists():
+            raise NotFound(_("No such upload."))  # completed (or removed) meanwhile
+        if refusal is None and head is not None:
+            room = room_for_upload(uploader=uploader, room_id=pending.room_id)
             pending.delete()
             return Upload.objects.create(
                 room=room,

@@ -180,6 +180,14 @@ def test_an_incomplete_upload_is_never_attachable(room: dict[str, Any], s3: Any)
     assert complete(room["m"], ticket["key"]).status_code == 201  # the key stayed usable
 
 
+def test_an_empty_file_completes_like_a_multipart_one(room: dict[str, Any], s3: Any) -> None:
+    ticket = presign(room["m"], room["rid"], b"", "empty.txt", "text/plain").json()
+    put(ticket, b"")
+    done = complete(room["m"], ticket["key"])
+    assert done.status_code == 201, done.content
+    assert (done.json()["size"], done.json()["content_type"]) == (0, "text/plain")
+
+
 def test_an_expired_presign_is_refused_and_its_object_removed(
     room: dict[str, Any], s3: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
