@@ -723,6 +723,12 @@ if UPLOAD_S3_BUCKET:
             "file_overwrite": False,
         },
     }
+# With an S3-compatible bucket, browsers and bots may send a file straight to it (POST
+# rooms/{id}/uploads/presign, then uploads/presigned/{key}/complete): the bytes never pass
+# through Parley. The address signed for the PUT is valid UPLOAD_PRESIGN_TTL; the bucket
+# needs a CORS rule for the site's origin (docs/deploy.md, "Uploads").
+UPLOAD_S3_PRESIGN: bool = env.bool("UPLOAD_S3_PRESIGN", default=True)
+UPLOAD_PRESIGN_TTL = timedelta(seconds=_duration(env.str("UPLOAD_PRESIGN_TTL", default="15m")))
 STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -15,7 +15,8 @@ path that keeps working, announced by a WARNING logged once per process and reas
   without Channels' per-socket task and its per-message thread hop. Fallback: Channels'
   own loop (another Channels major version, or a channel layer configured).
 - **Django, the ASGI handler** (`django_asgi_handler`): the request body's disk writes and
-  the sync views on fixed threads. Fallback: Django's own `read_body` / `make_view_atomic`.
+  the sync views on fixed threads; an upload's body read by its view as it arrives.
+  Fallback: Django's own `read_body` / `listen_for_disconnect` / `make_view_atomic`.
 
 No shortcut changes what another layer sees: the ASGI scope given to the application is
 never modified after the application has it (the lean protocol adds its marker while it
@@ -27,12 +28,16 @@ Parley app: it is part of the realtime layer.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
+import io
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any
+
+from django.core.files.uploadhandler import StopUpload
 
 log = logging.getLogger(__name__)
 
@@ -373,11 +378,124 @@ def _takes(method: Any, params: list[str]) -> bool:
         return False
 
 
-def django_asgi_handler(*, view_executor: Callable[[], Executor], spill_chunk: int) -> type[Any]:
+class ClientGone(StopUpload):
+    """The client went away while a view was still reading its streamed request body. As
+    Django's "connection reset" stop: the multipart parser closes (removes) the files it
+    was writing and stops; the view's answer goes to nobody and nothing is logged."""
+
+    def __init__(self) -> None:
+        super().__init__(connection_reset=True)
+
+
+class StreamedBody(io.RawIOBase):
+    """A request body read from the connection while the view reads it, never stored whole.
+
+    A read that waits `idle_timeout` seconds for the client ends the body as a disconnect
+    does (`ClientGone`).
+
+    Django reads a whole body (into memory, or a temporary file past
+    FILE_UPLOAD_MAX_MEMORY_SIZE) before the view runs; for a large upload that file is a
+    second copy of the bytes the view then writes to storage. Here a view thread's `read`
+    asks the event loop for the next ASGI messages, so the bytes go from the socket through
+    the multipart parser straight to where they are kept. While nobody reads, the server
+    stops reading the socket (its flow control), so the memory held is a few chunks."""
+
+    def __init__(
+        self,
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        loop: asyncio.AbstractEventLoop,
+        idle_timeout: float = 30.0,
+    ):
+        super().__init__()
+        self._receive = receive
+        self._loop = loop
+        self._idle_timeout = idle_timeout
+        self._buffer = bytearray()
+        self._more = True
+        self.aborted = False
+        self.finished = asyncio.Event()  # the last message of the body came (or a disconnect)
+
+    def readable(self) -> bool:
+        return True
+
+    async def _pull(self, want: int) -> None:
+        while self._more and len(self._buffer) < want:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self.aborted, self._more = True, False
+                self.finished.set()
+                return
+            self._buffer += message.get("body", b"")
+            if not message.get("more_body", False):
+                self._more = False
+                self.finished.set()
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to `size` bytes (all that is left when negative); b"" at the end. Called from
+        a view thread, never the event loop's (it waits for the loop)."""
+        want = (1 << 62) if size is None or size < 0 else size
+        if self._more and len(self._buffer) < want:
+            if _running_loop() is self._loop:
+                raise RuntimeError("a streamed request body is read from a view thread only")
+            pulling = asyncio.run_coroutine_threadsafe(self._pull(want), self._loop)
+            try:
+                pulling.result(timeout=self._idle_timeout)
+            except TimeoutError:
+                # A client that stalls holds a view thread: let go of it (the view's
+                # answer then ends the request; the rest of the body is never read).
+                pulling.cancel()
+                self.aborted, self._more = True, False
+        if self.aborted:
+            raise ClientGone()
+        chunk = bytes(self._buffer[:want])
+        del self._buffer[:want]
+        return chunk
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _content_length(scope: dict[str, Any]) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+_scope: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("parley_scope", default=None)
+_streamed: contextvars.ContextVar[StreamedBody | None] = contextvars.ContextVar(
+    "parley_streamed_body", default=None
+)
+
+
+def django_asgi_handler(
+    *,
+    view_executor: Callable[[], Executor],
+    spill_chunk: int,
+    streams_body: Callable[[dict[str, Any]], bool] = lambda scope: False,
+    max_streams: Callable[[], int] = lambda: 2,
+) -> type[Any]:
     """Django's ASGIHandler with the sync views on `view_executor`'s long-lived threads and
-    the spilled part of a request body written there (docs of parley.web.handler). Each
-    override is added only when Django's method is the one it was written for (Django 5.2's
-    `read_body(receive)` and `make_view_atomic(view)`); else Django's own runs, with a warning."""
+    the spilled part of a request body written there (docs of parley.web.handler); the body
+    of a request `streams_body(scope)` picks, when larger than FILE_UPLOAD_MAX_MEMORY_SIZE,
+    is read by the view as it arrives (`StreamedBody`), at most `max_streams()` at once per
+    process (each holds a view thread while its client sends; the rest are spooled as
+    before). Each override is added only when
+    Django's method is the one it was written for (Django 5.2's `read_body(receive)`,
+    `listen_for_disconnect(receive)` and `make_view_atomic(view)`); else Django's own runs,
+    with a warning."""
     from asgiref.sync import iscoroutinefunction
     from channels.db import database_sync_to_async
     from django.conf import settings
@@ -386,12 +504,53 @@ def django_asgi_handler(*, view_executor: Callable[[], Executor], spill_chunk: i
 
     namespace: dict[str, Any] = {"__doc__": "Django's ASGIHandler, see parley.web.handler."}
 
-    if _takes(getattr(ASGIHandler, "read_body", None), ["self", "receive"]):
+    streaming = [0]  # streamed bodies being read now, in this process
+    fits_read_body = _takes(getattr(ASGIHandler, "read_body", None), ["self", "receive"])
+    can_stream = _takes(getattr(ASGIHandler, "listen_for_disconnect", None), ["self", "receive"])
+    if fits_read_body and can_stream:
+
+        async def __call__(self: Any, scope: Any, receive: Any, send: Any) -> None:
+            # read_body is not given the scope; the request's task (and its children) see it.
+            token, streamed = _scope.set(scope), _streamed.set(None)
+            try:
+                await super(handler, self).__call__(scope, receive, send)
+            finally:
+                if _streamed.get() is not None:
+                    streaming[0] -= 1
+                _streamed.reset(streamed)
+                _scope.reset(token)
+
+        async def listen_for_disconnect(self: Any, receive: Any) -> None:
+            # A streamed body's messages belong to the view's reads: wait for its end first.
+            body = _streamed.get()
+            if body is not None:
+                await body.finished.wait()
+                if body.aborted:
+                    raise RequestAborted()
+            await super(handler, self).listen_for_disconnect(receive)
+
+        namespace["__call__"] = __call__
+        namespace["listen_for_disconnect"] = listen_for_disconnect
+    elif fits_read_body:
+        warn_once(
+            "Django's ASGIHandler has no listen_for_disconnect(self, receive): large uploads "
+            "are stored whole in a temporary file before their view runs"
+        )
+
+    if fits_read_body:
 
         async def read_body(self: Any, receive: Any) -> Any:
             """Django's `read_body`, with the disk writes off the event loop. Bodies that fit
             in memory (nearly all: JSON) are copied on the loop as before, with no thread hop."""
             in_memory = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+            scope = _scope.get()
+            large = scope is not None and (_content_length(scope) or 0) > in_memory
+            free = streaming[0] < max_streams()
+            if can_stream and large and free and scope is not None and streams_body(scope):
+                body = StreamedBody(receive, asyncio.get_running_loop())
+                _streamed.set(body)
+                streaming[0] += 1  # on the loop only: no lock
+                return body
             body_file = tempfile.SpooledTemporaryFile(max_size=in_memory, mode="w+b")  # noqa: SIM115
             loop = asyncio.get_running_loop()
             spill: list[bytes] = []

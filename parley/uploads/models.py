@@ -97,3 +97,32 @@ class CustomEmoji(models.Model):
 
     def __str__(self) -> str:
         return f":{self.name}:"
+
+
+class PresignedUpload(models.Model):
+    """A file a client was given an address to send straight to the S3-compatible store.
+
+    Nothing can attach it: it becomes an `Upload` only when the client says it is done and
+    the stored object checks out (its size, its type; parley.uploads.presigned). Those never
+    completed are removed with their objects by the unattached-upload clean-up."""
+
+    key = models.CharField(max_length=32, unique=True, verbose_name=_("key"))
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+", verbose_name=_("room"))
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("uploader")
+    )
+    name = models.CharField(max_length=NAME_MAX, verbose_name=_("name"))
+    storage_name = models.CharField(max_length=255, verbose_name=_("storage name"))
+    size = models.BigIntegerField(help_text=_("As announced by the client."), verbose_name=_("size"))
+    content_type = models.CharField(
+        max_length=100, help_text=_("As announced by the client."), verbose_name=_("content type")
+    )
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("presigned upload")
+        verbose_name_plural = _("presigned uploads")
+
+    def __str__(self) -> str:
+        return f"{self.name} (presigned {self.key})"

@@ -66,3 +66,34 @@ class EmojiOut(serializers.Serializer[Any]):
 class EmojiListOut(serializers.Serializer[Any]):
     emoji = EmojiOut(many=True, help_text="By name.")
     can_add = serializers.BooleanField(help_text="You may add emoji (CUSTOM_EMOJI: staff, or members).")
+
+
+class PresignIn(serializers.Serializer[Any]):
+    name = serializers.CharField(
+        max_length=1000, help_text="The file's name, checked as for a multipart upload."
+    )
+    size = serializers.IntegerField(min_value=0, help_text="Its size in bytes: the stored object must match.")
+    content_type = serializers.CharField(
+        max_length=127,
+        help_text="Its type (type/subtype): sent as the PUT's Content-Type, checked on completion.",
+    )
+
+
+class PresignOut(serializers.Serializer[Any]):
+    key = serializers.CharField(help_text="Names this upload in `uploads/presigned/{key}/complete`.")
+    url = serializers.CharField(help_text="Where to send the file, straight to the store.")
+    method = serializers.CharField(help_text='"PUT": send the file\'s bytes as the body.')
+    headers = serializers.DictField(
+        child=serializers.CharField(), help_text="Headers the request must carry exactly (Content-Type)."
+    )
+    expires_at = serializers.DateTimeField(help_text="The address works until then; complete after the PUT.")
+
+
+def presign_data(ticket: Any) -> dict[str, Any]:
+    return {
+        "key": ticket.upload.key,
+        "url": ticket.url,
+        "method": "PUT",
+        "headers": ticket.headers,
+        "expires_at": ticket.expires_at,
+    }

@@ -60,12 +60,9 @@ def clean_file_name(name: str) -> str:
     return clean_name(base, field="file", max_length=NAME_MAX, label=_("file name"), form="NFC")
 
 
-def upload_create(*, uploader: User, room_id: int, file: File[bytes], name: str) -> Upload:
-    """Store a file for the uploader in a room they belong to (not a closed one).
-
-    The type is sniffed from the content; an image Pillow can read gets its width and
-    height (its thumbnail comes later, from a job the caller schedules). The file is
-    written before the row; if the row cannot be written the file is removed."""
+def room_for_upload(*, uploader: User, room_id: int) -> Room:
+    """The room if the uploader may put a file in it: a member, the room not closed, the
+    member not muted (the same for a file sent through Parley or straight to the store)."""
     room = room_for_member(user=uploader, room_id=room_id)
     if room.closed_at is not None:
         raise Conflict(_("The room is closed; it can be read but not written to."), code="room_closed")
@@ -73,6 +70,16 @@ def upload_create(*, uploader: User, room_id: int, file: File[bytes], name: str)
     if membership is not None and is_muted(membership):
         # A file is a message waiting to happen: a muted member may read, not post.
         raise mute_refusal(room_id=room.pk, user_id=uploader.pk)
+    return room
+
+
+def upload_create(*, uploader: User, room_id: int, file: File[bytes], name: str) -> Upload:
+    """Store a file for the uploader in a room they belong to (not a closed one).
+
+    The type is sniffed from the content; an image Pillow can read gets its width and
+    height (its thumbnail comes later, from a job the caller schedules). The file is
+    written before the row; if the row cannot be written the file is removed."""
+    room = room_for_upload(uploader=uploader, room_id=room_id)
     clean_name = clean_file_name(name)
     size = file.size or 0
     if size > settings.UPLOAD_MAX_BYTES:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 from django.db import connections, transaction
+from django.utils import timezone
 
 from parley.common.threads import LazyExecutor
-from parley.uploads import services
+from parley.uploads import incoming, presigned, services
 
 
 @shared_task(name="parley.uploads.tasks.upload_thumbnail", ignore_result=True)
@@ -17,7 +18,11 @@ def upload_thumbnail(upload_id: int) -> bool:
 
 @shared_task(name="parley.uploads.tasks.uploads_remove_unattached", ignore_result=True)
 def uploads_remove_unattached() -> int:
-    return services.uploads_remove_unattached()
+    # Presigned uploads never completed go with them, after the same time.
+    cutoff = timezone.now() - settings.UPLOAD_UNATTACHED_TTL
+    stale = presigned.presigned_remove_stale(older_than=cutoff)
+    incoming.remove_stale_parts(older_than=cutoff.timestamp())  # a killed process's parts
+    return services.uploads_remove_unattached() + stale
 
 
 # One worker thread per process: thumbnails one at a time.

@@ -4,6 +4,12 @@ from parley.uploads import api
 
 urlpatterns = [
     path("rooms/<int:room_id>/uploads", api.UploadsApi.as_view(), name="room-uploads"),
+    path("rooms/<int:room_id>/uploads/presign", api.PresignApi.as_view(), name="room-uploads-presign"),
+    path(
+        "uploads/presigned/<str:key>/complete",
+        api.PresignCompleteApi.as_view(),
+        name="upload-presigned-complete",
+    ),
     path(
         "uploads/<int:upload_id>/thumbnail/<str:name>",
         api.UploadFileApi.as_view(thumbnail=True),

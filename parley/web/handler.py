@@ -20,13 +20,21 @@ past FILE_UPLOAD_MAX_MEMORY_SIZE, with every disk write on the loop: for a 10 Mi
 that is the loop's largest cost, and every socket of the process waits through it. Here
 the part of a body that goes to disk is written by the view threads, a megabyte at a time.
 
+An upload's body is not spooled at all: a view whose class says `streams_request_body`
+reads a body larger than FILE_UPLOAD_MAX_MEMORY_SIZE from the connection as it parses it,
+and its upload handler writes the file part where the storage keeps it (issue 34,
+parley.uploads.incoming): one write of the bytes instead of three.
+
 Only the ASGI path is changed: Django's test client (WSGI) runs views as before, on the
 test's thread and inside its transaction.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.urls import Resolver404, resolve
 
 from parley.common.threads import LazyExecutor
 from parley.realtime.internals import django_asgi_handler
@@ -36,8 +44,29 @@ SPILL_CHUNK = 1024 * 1024
 
 _views = LazyExecutor("parley-view", lambda: settings.HTTP_VIEW_THREADS)
 
-# Both changes override methods of Django's handler that are not public API (`read_body`,
-# `make_view_atomic`): they live with Parley's other uses of private internals, each added
-# only when Django's method is the one it was written for (else Django's own runs, with a
-# warning).
-ParleyASGIHandler = django_asgi_handler(view_executor=_views.get, spill_chunk=SPILL_CHUNK)
+
+def streams_body(scope: dict[str, Any]) -> bool:
+    """A POST to a view that reads its body as it arrives (`streams_request_body`)."""
+    if scope.get("method") != "POST":
+        return False
+    path = scope["path"].removeprefix(scope.get("root_path", "") or "")
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    view_class = getattr(match.func, "view_class", None)
+    return bool(getattr(view_class, "streams_request_body", False))
+
+
+# The changes override methods of Django's handler that are not public API (`read_body`,
+# `listen_for_disconnect`, `make_view_atomic`): they live with Parley's other uses of
+# private internals, each added only when Django's method is the one it was written for
+# (else Django's own runs, with a warning).
+ParleyASGIHandler = django_asgi_handler(
+    view_executor=_views.get,
+    spill_chunk=SPILL_CHUNK,
+    streams_body=streams_body,
+    # A streamed upload holds a view thread while its client sends: a quarter of them at
+    # most, so slow uploaders never take every REST request's thread.
+    max_streams=lambda: max(1, settings.HTTP_VIEW_THREADS // 4),
+)

@@ -4,8 +4,10 @@ says so with one WARNING per process."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import tempfile
 from typing import Any
 
 import pytest
@@ -113,7 +115,17 @@ def test_a_django_whose_handler_changed_keeps_its_own_methods(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fitting = internals.django_asgi_handler(view_executor=lambda: None, spill_chunk=1)  # type: ignore[arg-type,return-value]
-    assert {"read_body", "make_view_atomic"} <= set(vars(fitting))
+    assert {"read_body", "listen_for_disconnect", "__call__", "make_view_atomic"} <= set(vars(fitting))
+
+    async def listen_for_disconnect(self: Any, receive: Any, scope: Any) -> None: ...
+
+    with monkeypatch.context() as patched, caplog.at_level(logging.WARNING, logger=LOGGER):
+        patched.setattr(ASGIHandler, "listen_for_disconnect", listen_for_disconnect)
+        unstreamed = internals.django_asgi_handler(view_executor=lambda: None, spill_chunk=1)  # type: ignore[arg-type,return-value]
+    assert "read_body" in vars(unstreamed) and "listen_for_disconnect" not in vars(unstreamed)
+    (warning,) = warnings_of(caplog)
+    assert "no listen_for_disconnect(self, receive)" in warning
+    caplog.clear()
 
     async def read_body(self: Any, receive: Any, limit: int) -> Any: ...
 
@@ -123,3 +135,47 @@ def test_a_django_whose_handler_changed_keeps_its_own_methods(
     assert "read_body" not in vars(changed) and "make_view_atomic" in vars(changed)
     (warning,) = warnings_of(caplog)
     assert "no read_body(self, receive)" in warning
+
+
+# --- Django: an upload's body read as it arrives (issue 34) --------------------------------
+
+
+async def test_a_client_that_stalls_mid_body_lets_go_of_the_view_thread() -> None:
+    loop = asyncio.get_running_loop()
+    sent = [{"type": "http.request", "body": b"x" * 10, "more_body": True}]
+
+    async def receive() -> dict[str, Any]:
+        if sent:
+            return sent.pop()
+        await asyncio.Event().wait()  # the client sends nothing more
+        raise AssertionError("unreachable")
+
+    body = internals.StreamedBody(receive, loop, idle_timeout=0.2)
+    assert await asyncio.to_thread(body.read, 10) == b"x" * 10
+    with pytest.raises(internals.ClientGone):
+        await asyncio.wait_for(asyncio.to_thread(body.read, 10), 5)
+    with pytest.raises(RuntimeError):  # never on the event loop: it would wait for itself
+        internals.StreamedBody(receive, loop).read(10)
+
+
+async def test_at_most_max_streams_bodies_are_streamed_at_once_the_rest_spooled() -> None:
+    handler_class = internals.django_asgi_handler(
+        view_executor=lambda: None,  # type: ignore[arg-type,return-value]
+        spill_chunk=1,
+        streams_body=lambda scope: True,
+        max_streams=lambda: 1,
+    )
+    handler = handler_class()
+    scope = {"type": "http", "method": "POST", "path": "/x", "headers": [(b"content-length", b"9999999")]}
+    small = {**scope, "headers": [(b"content-length", b"10")]}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"0123456789", "more_body": False}
+
+    async def read(scope: dict[str, Any]) -> Any:
+        internals._scope.set(scope)
+        return await handler.read_body(receive)
+
+    assert isinstance(await asyncio.create_task(read(small)), tempfile.SpooledTemporaryFile)
+    assert isinstance(await asyncio.create_task(read(scope)), internals.StreamedBody)
+    assert isinstance(await asyncio.create_task(read(scope)), tempfile.SpooledTemporaryFile)  # one at a time
