@@ -1607,6 +1607,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rooms/{room_id}/uploads/presign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get an address to upload a file straight to the S3-compatible store
+         * @description Throttle the methods named in `throttled_methods` under `throttle_scope`.
+         */
+        post: operations["v1_rooms_uploads_presign_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rooms/{room_id}/webhooks": {
         parameters: {
             query?: never;
@@ -1821,6 +1841,23 @@ export interface paths {
         get: operations["v1_uploads_thumbnail_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uploads/presigned/{key}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish a presigned upload: the file becomes attachable */
+        post: operations["v1_uploads_presigned_complete_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2558,6 +2595,31 @@ export interface components {
         };
         PinsOut: {
             pins: components["schemas"]["MessageOut"][];
+        };
+        PresignInRequest: {
+            /** @description Its type (type/subtype): sent as the PUT's Content-Type, checked on completion. */
+            content_type: string;
+            /** @description The file's name, checked as for a multipart upload. */
+            name: string;
+            /** @description Its size in bytes: the stored object must match. */
+            size: number;
+        };
+        PresignOut: {
+            /**
+             * Format: date-time
+             * @description The address works until then; complete after the PUT.
+             */
+            expires_at: string;
+            /** @description Headers the request must carry exactly (Content-Type). */
+            headers: {
+                [key: string]: string;
+            };
+            /** @description Names this upload in `uploads/presigned/{key}/complete`. */
+            key: string;
+            /** @description "PUT": send the file's bytes as the body. */
+            method: string;
+            /** @description Where to send the file, straight to the store. */
+            url: string;
         };
         /**
          * PreviewOut
@@ -10652,6 +10714,103 @@ export interface operations {
             };
         };
     };
+    v1_rooms_uploads_presign_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresignInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresignOut"];
+                };
+            };
+            /** @description A bad name or content type (bad_content_type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not a member of this public room */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such room, or this server takes no presigned uploads (presigned_uploads_off): use POST rooms/{id}/uploads */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The room is closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The file is larger than UPLOAD_MAX_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Too many uploads; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
     v1_rooms_webhooks_list: {
         parameters: {
             query?: never;
@@ -11405,6 +11564,90 @@ export interface operations {
             };
             /** @description No such file, or not a member of its room (they look the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The database is briefly unreachable; nothing was done, retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+        };
+    };
+    v1_uploads_presigned_complete_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentOut"];
+                };
+            };
+            /** @description The stored object is not the size or type announced (upload_mismatch) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description Not signed in, or the token or session sent is not valid (any endpoint that reads credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description No such presigned upload of yours (or presigned_uploads_off) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The file has not arrived yet (upload_incomplete), or the room is closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The address expired before completion (upload_expired) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorOut"];
+                };
+            };
+            /** @description The stored object is larger than UPLOAD_MAX_BYTES */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
