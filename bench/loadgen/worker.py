@@ -116,16 +116,17 @@ class Worker:
         search = MARK.search
         last_ack = self.last_ack
         thread_root = self.thread_root
-        # Thread phases: a root's `message.updated` (its new reply count) repeats the root's
-        # marked body; it is not a delivery of a message and is not counted.
-        skip_updates = any(p.get("threads") for p in self.phases)
 
         def on_message(data: bytes) -> None:
             if DEBUG:
                 print(rid, counted, data[:100], file=sys.stderr)
-            if skip_updates and data.startswith(UPDATED):
-                return
             m = search(data)
+            # A `message.updated` is a delivery only as an edit's (its marked body's sender is
+            # sid + EDIT_SID). Any other repeats a message's marked body unchanged: a thread
+            # root's new reply count or a link preview, possibly of a message of an earlier run
+            # whose summary event this run's first send logs (same room, same markers).
+            if m is not None and data.startswith(UPDATED) and int(m.group(2)) < EDIT_SID:
+                return
             if m is None:
                 if acks and (a := ACK_ID.search(data)) is not None:
                     last_ack[rid] = int(a.group(1))
