@@ -102,7 +102,10 @@ class FastWS(asyncio.Protocol):
         if self.open and not self.buf and len(data) >= 2 and data[0] == 0x81:
             ln = data[1]
             if ln < 126 and len(data) == ln + 2:
-                self.on_message(data[2:])
+                if self.answer_pings and data[2:] == PARLEY_PING:  # else the server closes it, 4009
+                    self.transport.write(encode_frame(1, PARLEY_PONG))
+                else:
+                    self.on_message(data[2:])
                 return
             if ln == 126 and len(data) >= 4 and len(data) == ((data[2] << 8) | data[3]) + 4:
                 self.on_message(data[4:])
