@@ -83,15 +83,7 @@ def catch_up(rooms: list[int]) -> int:
     than a person's next search)."""
     if not deferred() or not rooms:
         return 0
-    done, after = 0, 0
-    while True:
-        rows = _waiting(rooms, after, BATCH_MAX)
-        if not rows:
-            return done
-        done += fill(rows)
-        if len(rows) < BATCH_MAX:
-            return done
-        after = rows[-1][0]
+    return _fill_waiting(rooms, own_transactions=False)
 
 
 def sweep() -> int:
@@ -99,13 +91,23 @@ def sweep() -> int:
     left behind); the number filled. Each batch commits on its own."""
     if not deferred():
         return 0
+    return _fill_waiting(None, own_transactions=True)
+
+
+def _fill_waiting(rooms: list[int] | None, *, own_transactions: bool) -> int:
+    """Fill the waiting messages (of `rooms`, or all), BATCH_MAX at a time in id order."""
     done, after = 0, 0
     while True:
-        rows = _waiting(None, after, BATCH_MAX)
+        rows = _waiting(rooms, after, BATCH_MAX)
         if not rows:
             return done
-        with transaction.atomic():
+        if own_transactions:
+            with transaction.atomic():
+                done += fill(rows)
+        else:
             done += fill(rows)
+        if len(rows) < BATCH_MAX:
+            return done
         after = rows[-1][0]
 
 

@@ -46,6 +46,14 @@ UPLOAD_READ_CHUNK = 256 * 1024  # bytes of an upload's body the parser asks for 
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 
+def _checked(data: Any, message: Promise) -> Any:
+    """The serializer, validated; else its field errors as the one error shape."""
+    if not data.is_valid():
+        fields: dict[str, list[str | Promise]] = {str(k): [str(e) for e in v] for k, v in data.errors.items()}
+        raise Invalid(message, fields=fields)
+    return data
+
+
 class LimitedUploadHandler(FileUploadHandler):
     """Refuses a body over UPLOAD_MAX_BYTES while it is parsed, before it is written anywhere
     (by its Content-Length when sent, else as the bytes arrive); it passes the data on to
@@ -151,12 +159,7 @@ class PresignApi(ScopedThrottleMixin, APIView):
         summary="Get an address to upload a file straight to the S3-compatible store",
     )
     def post(self, request: Request, room_id: int) -> Response:
-        data = PresignIn(data=request.data)
-        if not data.is_valid():
-            fields: dict[str, list[str | Promise]] = {
-                str(k): [str(e) for e in v] for k, v in data.errors.items()
-            }
-            raise Invalid(_("Give the file's name, size and type."), fields=fields)
+        data = _checked(PresignIn(data=request.data), _("Give the file's name, size and type."))
         assert isinstance(request.user, User)
         ticket = presigned.presign_create(uploader=request.user, room_id=room_id, **data.validated_data)
         return Response(PresignOut(presign_data(ticket)).data, status=status.HTTP_201_CREATED)
@@ -282,12 +285,7 @@ class EmojiApi(ScopedThrottleMixin, APIView):
         summary="Add a custom emoji (staff, or members when CUSTOM_EMOJI=members)",
     )
     def post(self, request: Request) -> Response:
-        data = EmojiIn(data=request.data)
-        if not data.is_valid():
-            fields: dict[str, list[str | Promise]] = {
-                str(k): [str(e) for e in v] for k, v in data.errors.items()
-            }
-            raise Invalid(_("Give the emoji a name and a picture."), fields=fields)
+        data = _checked(EmojiIn(data=request.data), _("Give the emoji a name and a picture."))
         assert isinstance(request.user, User)
         made = services.emoji_create(
             actor=request.user, name=data.validated_data["name"], file=data.validated_data["file"]
