@@ -62,10 +62,25 @@ registerRoute(
 )
 
 // --- the last-opened rooms, read-only offline --------------------------------------------
-/** Keep only what the app reads as data: JSON that succeeded (not files, not errors). */
+/**
+ * Which sign-in the cached answers belong to: raised when the person may have changed
+ * (`forgetSession`). An answer to a request sent before that is not kept, or a read still in
+ * flight at sign-out would put the cache back after it was emptied.
+ */
+let session = 0
+
+/** Keep only what the app reads as data: JSON that succeeded (not files, not errors), asked for in this sign-in. */
 const jsonOnly = {
-  cacheWillUpdate: async ({ response }: { response: Response }) =>
-    response.status === 200 && (response.headers.get('Content-Type') ?? '').startsWith('application/json') ? response : null,
+  requestWillFetch: async ({ request, state }: { request: Request; state?: Record<string, unknown> }) => {
+    if (state) state.session = session
+    return request
+  },
+  cacheWillUpdate: async ({ response, state }: { response: Response; state?: Record<string, unknown> }) =>
+    response.status === 200 &&
+    (response.headers.get('Content-Type') ?? '').startsWith('application/json') &&
+    state?.session === session
+      ? response
+      : null,
 }
 
 /** Never kept: sign-in plumbing (CSRF, socket tickets) and exports (whole archives). */
@@ -86,6 +101,7 @@ registerRoute(
  * 410 and the server drops the device).
  */
 async function forgetSession(): Promise<void> {
+  session += 1
   await caches.delete(API_CACHE)
   const sub = await self.registration.pushManager.getSubscription()
   await sub?.unsubscribe()

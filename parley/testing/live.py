@@ -218,3 +218,21 @@ class ServerProcess:
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
         shutil.rmtree(self.port_file.parent, ignore_errors=True)
+
+
+# The documented variables (docs/jobs.md, .env.example) that make each periodic job fire every
+# second: the one list for every test that waits until all of them have run (a job added to
+# the schedule is added here, or those tests wait for it in vain).
+SHORT_JOB_INTERVALS = {
+    "MAIL_DIGEST_DELAY": "1",
+    "MAIL_DIGEST_INTERVAL": "1",
+    "STATS_INTERVAL": "1s",
+    "STATS_SETTLE": "1s",
+    "GUEST_CLEANUP_INTERVAL": "1",
+    "UPLOAD_CLEANUP_INTERVAL": "1s",
+    "PURGE_INTERVAL": "1",
+    "SCHEDULED_INTERVAL": "1s",
+    "PRESENCE_EXPIRE_INTERVAL": "1s",
+    "THREAD_SUMMARY_FLUSH_INTERVAL": "1s",
+    "SEARCH_INDEX_SWEEP_INTERVAL": "1s",
+}

@@ -32,30 +32,20 @@ import httpx
 import pytest
 
 from parley.testing import logguard
-from parley.testing.live import ROOT, free_port
+from parley.testing.live import ROOT, SHORT_JOB_INTERVALS, free_port
 from parley.testing.remote import PASSWORD, RemoteUser
 
 pytestmark = [pytest.mark.processes, pytest.mark.embedded_only]
 
 T = TypeVar("T")
 
-# The documented variables (.env.example) that make each periodic job fire every second.
+# Every periodic job every second (parley.testing.live), and the ages they act on short too.
 SHORT_INTERVALS = {
-    "MAIL_DIGEST_DELAY": "1",
-    "MAIL_DIGEST_INTERVAL": "1",
-    "STATS_INTERVAL": "1s",
-    "STATS_SETTLE": "1s",
+    **SHORT_JOB_INTERVALS,
     "GUEST_IDLE_DAYS": "0.00002",  # under two seconds
-    "GUEST_CLEANUP_INTERVAL": "1",
     "UPLOAD_UNATTACHED_TTL": "1s",
-    "UPLOAD_CLEANUP_INTERVAL": "1s",
     # Long enough for the digest and the statistics to see a message before it goes.
     "PURGE_OLDER_THAN": "10s",
-    "PURGE_INTERVAL": "1",
-    "SCHEDULED_INTERVAL": "1s",
-    "PRESENCE_EXPIRE_INTERVAL": "1s",
-    "THREAD_SUMMARY_FLUSH_INTERVAL": "1s",
-    "SEARCH_INDEX_SWEEP_INTERVAL": "1s",
 }
 # Variables a developer's shell would not have set (the test runner's own are dropped too).
 UNSET = (

@@ -27,26 +27,21 @@ import httpx
 import pytest
 import yaml
 
-from parley.testing.live import ROOT, ServerProcess, base_env, migrate, private_database, services_or_skip
+from parley.testing.live import (
+    ROOT,
+    SHORT_JOB_INTERVALS,
+    ServerProcess,
+    base_env,
+    migrate,
+    private_database,
+    services_or_skip,
+)
 from parley.testing.remote import PASSWORD, RemoteUser
 from parley.testing.waits import wait_until
 
 pytestmark = [pytest.mark.processes]
 
 DEPLOY = ROOT / "deploy"
-# The documented variables (docs/jobs.md, .env.example) that make each periodic job fire every second.
-SHORT_INTERVALS = {
-    "MAIL_DIGEST_DELAY": "1",
-    "MAIL_DIGEST_INTERVAL": "1",
-    "STATS_INTERVAL": "1s",
-    "STATS_SETTLE": "1s",
-    "GUEST_CLEANUP_INTERVAL": "1",
-    "UPLOAD_CLEANUP_INTERVAL": "1s",
-    "PURGE_INTERVAL": "1",
-    "SCHEDULED_INTERVAL": "1s",
-    "PRESENCE_EXPIRE_INTERVAL": "1s",
-    "THREAD_SUMMARY_FLUSH_INTERVAL": "1s",
-}
 
 
 def compose_small() -> dict[str, Any]:
@@ -112,7 +107,7 @@ def small_site() -> Iterator[tuple[ServerProcess, ServerProcess]]:
     Redis with no jobs at all (PARLEY_JOBS=0), where the test holds a socket."""
     _db, redis_url = services_or_skip()
     with private_database("postgres") as db:
-        env = base_env(db, redis_url, EMAIL_URL="consolemail://", LOG_LEVEL="INFO", **SHORT_INTERVALS)
+        env = base_env(db, redis_url, EMAIL_URL="consolemail://", LOG_LEVEL="INFO", **SHORT_JOB_INTERVALS)
         env.update(small_variables())
         migrate(env)
         other_env = {**env, "PARLEY_JOBS": "0"}
